@@ -1,0 +1,95 @@
+"""The one exception tree of heron.
+
+Every error heron raises on purpose derives from :class:`HeronError`, so callers can catch
+heron's failures without catching bugs. The server maps each class to one JSON error shape
+(``{"error": {"type": ..., "message": ...}}``) and an HTTP status.
+
+::
+
+    HeronError
+    ├── UsageError            wrong call: bad argument, bad state (log after finish, ...)
+    │   ├── ConfigError       a config value that cannot be stored (names the key)
+    │   ├── TableError        a row or column that breaks a table's types (names row and column)
+    │   ├── MediaError        an image that cannot be read or has an impossible shape
+    │   └── ArtifactError     bad artifact name, conflicting download, changed file, ...
+    ├── NotFoundError         unknown project, run, table, step, artifact, alias or version
+    ├── QueryError            a filter/expression that does not parse or type-check (has .position)
+    ├── StoreError            the store cannot be used as asked
+    │   ├── NotAStoreError    the directory holds something that is not a heron store
+    │   └── SchemaTooNewError the store was written by a newer heron
+    └── IntegrityError        stored bytes do not match their hash
+"""
+
+from __future__ import annotations
+
+
+class HeronError(Exception):
+    """Base class of every error heron raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(HeronError):
+    """The caller asked for something heron cannot do in this state or with these arguments."""
+
+
+class ConfigError(UsageError):
+    """A config value cannot be stored; the message names the key."""
+
+
+class TableError(UsageError):
+    """A row or column breaks a table's shape or types; the message names row and column."""
+
+
+class MediaError(UsageError):
+    """An image (or other medium) cannot be read, or has an impossible shape or type."""
+
+
+class ArtifactError(UsageError):
+    """An artifact operation cannot be done: bad name, conflicting files, changed content."""
+
+
+class NotFoundError(HeronError):
+    """A project, run, table, step, artifact, alias or version does not exist."""
+
+
+class QueryError(HeronError):
+    """An expression or query is invalid; ``position`` is the offending character offset."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class StoreError(HeronError):
+    """The store cannot be opened or used as asked."""
+
+
+class NotAStoreError(StoreError):
+    """The directory exists and holds files, but it is not a heron store."""
+
+
+class SchemaTooNewError(StoreError):
+    """The store was written by a newer version of heron than this one."""
+
+
+class IntegrityError(HeronError):
+    """Stored bytes do not match the hash they are stored under."""
+
+
+__all__ = [
+    "ArtifactError",
+    "ConfigError",
+    "HeronError",
+    "IntegrityError",
+    "MediaError",
+    "NotAStoreError",
+    "NotFoundError",
+    "QueryError",
+    "SchemaTooNewError",
+    "StoreError",
+    "TableError",
+    "UsageError",
+]

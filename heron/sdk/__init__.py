@@ -1,0 +1,1 @@
+"""What user code touches: runs, tables, media, artifacts and the read API."""

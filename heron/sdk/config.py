@@ -1,0 +1,126 @@
+"""``run.config`` and ``run.summary``: dict-like, validated, and persisted with the run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+from heron.errors import ConfigError
+from heron.sdk.values import to_storable
+
+
+class Config(MutableMapping[str, Any]):
+    """A run's hyper-parameters. Every change is validated and written to the store at once.
+
+    Values must be JSON-like (numbers, strings, bools, None, lists, dicts); anything else fails
+    with a :class:`~heron.errors.ConfigError` naming the key. Keys are also readable as
+    attributes (``run.config.lr``), as W&B users expect.
+    """
+
+    def __init__(self, initial: Mapping[str, Any] | None, persist: Callable[[dict[str, Any]], None]) -> None:
+        object.__setattr__(self, "_data", {})
+        object.__setattr__(self, "_persist", persist)
+        if initial:
+            self._data.update(_checked(initial))
+
+    _data: dict[str, Any]
+    _persist: Callable[[dict[str, Any]], None]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+        self._persist(dict(self._data))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(f"config has no key {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Validate every new value, then store them all in one write."""
+        incoming = dict(*args, **kwargs)
+        checked = _checked(incoming)
+        self._data.update(checked)
+        self._persist(dict(self._data))
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain-dict copy."""
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"Config({self._data!r})"
+
+
+def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str):
+            raise ConfigError(f"config keys must be strings, got {key!r}")
+        checked[key] = to_storable(value, f"config[{key!r}]")
+    return checked
+
+
+class Summary(MutableMapping[str, Any]):
+    """The one value per key a run is remembered by: the last logged value of each metric,
+    unless the user set the key explicitly (``run.summary["best_acc"] = 0.8``), which wins."""
+
+    def __init__(self, initial: Mapping[str, Any] | None = None) -> None:
+        self._data: dict[str, Any] = dict(initial or {})
+        self._explicit: set[str] = set()
+        self._lock = threading.Lock()
+        self.dirty = False
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        stored = to_storable(value, f"summary[{key!r}]")
+        with self._lock:
+            self._data[key] = stored
+            self._explicit.add(key)
+            self.dirty = True
+
+    def __delitem__(self, key: str) -> None:
+        with self._lock:
+            del self._data[key]
+            self._explicit.discard(key)
+            self.dirty = True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._data))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def observe(self, values: Mapping[str, Any]) -> None:
+        """Record logged values; explicitly set keys keep their explicit value."""
+        with self._lock:
+            for key, value in values.items():
+                if key not in self._explicit:
+                    self._data[key] = value
+            self.dirty = True
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy, taken under the lock, for writing to the store."""
+        with self._lock:
+            self.dirty = False
+            return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"Summary({self._data!r})"

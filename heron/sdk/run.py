@@ -1,0 +1,298 @@
+"""A run: one execution of a script that logs metrics, tables and artifacts to a store.
+
+``run.log`` only validates and buffers: a background writer thread flushes completed steps to
+the store about once a second (and heartbeats), so logging a dict of scalars costs
+microseconds. A step stays open until a later step is logged, so several ``log`` calls with the
+same ``step=`` merge into one row. Values that are not scalars (tables, histograms, images)
+implement ``_heron_log(run, key, step)`` and may return a Future when their encoding runs in the
+run's thread pool; ``finish`` waits for all of them and reports failures.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from heron._types import RunState
+from heron.errors import HeronError, UsageError
+from heron.sdk.config import Config, Summary
+from heron.sdk.values import as_scalar, flatten, to_storable
+from heron.store import runs as run_store
+from heron.store.jsonvalues import dumps
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from heron.store.store import Store
+
+_FLUSH_INTERVAL_SECONDS = 1.0
+_FLUSH_ROWS = 20_000
+
+ObjectResult = tuple[str, Any]
+
+
+class Run:
+    """A live run. Create it with :func:`heron.init`; use it as a context manager.
+
+    Attributes: ``id``, ``name``, ``project``, ``path`` (``project/id``), ``config``,
+    ``summary``, ``state``, ``store`` (the open :class:`~heron.store.store.Store`).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        run_id: str,
+        name: str,
+        project: str,
+        config: Mapping[str, Any] | None,
+        summary: Mapping[str, Any] | None,
+        start_step: int,
+    ) -> None:
+        self.store = store
+        self.id = run_id
+        self.name = name
+        self.project = project
+        self.config = Config(config, self._persist_config)
+        self.summary = Summary(summary)
+        self._state: RunState = "running"
+        self._lock = threading.Lock()
+        self._next_step = start_step
+        self._open_step: int | None = None
+        self._open_row: dict[str, float] = {}
+        self._pending_rows: list[tuple[int, str, float]] = []
+        self._pending_objects: list[tuple[int, str, str, Any]] = []
+        self._futures: list[tuple[str, int, Future[ObjectResult]]] = []
+        self._failures: list[str] = []
+        self._last_flushed_step = start_step - 1
+        self._executor: ThreadPoolExecutor | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._writer_error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write_loop, name=f"heron-writer-{run_id}", daemon=True)
+        self._writer.start()
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """``project/run_id``, accepted by ``heron.Api().run(...)`` and ``heron runs show``."""
+        return f"{self.project}/{self.id}"
+
+    @property
+    def state(self) -> RunState:
+        """``running`` until finished; then ``finished`` or ``failed``."""
+        return self._state
+
+    @property
+    def step(self) -> int:
+        """The step the next ``log`` without ``step=`` will write."""
+        return self._next_step
+
+    def __repr__(self) -> str:
+        return f"<heron.Run {self.path} name={self.name!r} state={self._state}>"
+
+    # -- logging ------------------------------------------------------------------------------
+
+    def log(self, data: Mapping[str, Any], *, step: int | None = None) -> None:
+        """Log values at a step: numbers become metrics, tables/histograms/images are stored.
+
+        Without ``step`` each call is its own step (0, 1, 2, ...). With ``step`` the values join
+        that step's row; steps may skip but never go back. Nested dicts become ``a/b`` keys.
+        """
+        if self._state != "running":
+            raise UsageError(f"run {self.path} is {self._state}: log() after finish() is not allowed")
+        if not isinstance(data, Mapping):
+            raise UsageError(f"log() takes a dict of key -> value, got {type(data).__name__}")
+        flat = flatten(data)
+        scalars: dict[str, float] = {}
+        others: dict[str, Any] = {}
+        for key, value in flat.items():
+            number = as_scalar(value)
+            if number is not None:
+                scalars[key] = number
+            else:
+                others[key] = value
+        with self._lock:
+            target = self._resolve_step(step)
+            # Validate every non-scalar before storing anything, so a bad value stores nothing.
+            prepared = [(key, self._prepare_object(key, target, value)) for key, value in others.items()]
+            if self._open_step is not None and target != self._open_step:
+                self._close_open_step()
+            self._open_step = target
+            self._open_row.update(scalars)
+            for key, result in prepared:
+                self._queue_object(key, target, result)
+            if step is None:
+                self._close_open_step()
+                self._next_step = target + 1
+            else:
+                self._next_step = max(self._next_step, target + 1)
+            backlog = len(self._pending_rows)
+        if backlog >= _FLUSH_ROWS:
+            self._wake.set()
+
+    def _resolve_step(self, step: int | None) -> int:
+        if step is None:
+            return self._next_step
+        if isinstance(step, bool) or not isinstance(step, int):
+            raise UsageError(f"step must be an int, got {step!r}")
+        if step < 0:
+            raise UsageError(f"step must be >= 0, got {step}")
+        floor = self._open_step if self._open_step is not None else self._last_flushed_step + 1
+        if step < floor:
+            raise UsageError(
+                f"step {step} goes backwards: run {self.path} is already at step {floor}; "
+                "steps must not decrease"
+            )
+        return step
+
+    def _close_open_step(self) -> None:
+        if self._open_step is None:
+            return
+        step = self._open_step
+        if self._open_row:
+            self._pending_rows.extend((step, key, value) for key, value in self._open_row.items())
+            self.summary.observe(self._open_row)
+        self._last_flushed_step = max(self._last_flushed_step, step)
+        self._open_row = {}
+        self._open_step = None
+
+    def _prepare_object(self, key: str, step: int, value: Any) -> ObjectResult | Future[ObjectResult]:
+        hook: Callable[[Run, str, int], ObjectResult | Future[ObjectResult]] | None = getattr(
+            value, "_heron_log", None
+        )
+        if hook is not None:
+            return hook(self, key, step)
+        try:
+            return "value", to_storable(value, f"log key {key!r}")
+        except HeronError:
+            raise UsageError(
+                f"cannot log {type(value).__name__} under {key!r}: log numbers, strings, "
+                "heron.Table, heron.Image or heron.Histogram"
+            ) from None
+
+    def _queue_object(self, key: str, step: int, result: ObjectResult | Future[ObjectResult]) -> None:
+        if isinstance(result, Future):
+            self._futures.append((key, step, result))
+        else:
+            kind, payload = result
+            self._pending_objects.append((step, key, kind, payload))
+            if kind == "value":
+                self.summary.observe({key: payload})
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The run's thread pool for encoding media off the training loop."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"heron-{self.id}")
+        return self._executor
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        last_heartbeat = time.monotonic()
+        while not self._stop.is_set():
+            self._wake.wait(_FLUSH_INTERVAL_SECONDS)
+            self._wake.clear()
+            try:
+                wrote = self._flush()
+                if not wrote and time.monotonic() - last_heartbeat > run_store.HEARTBEAT_SECONDS:
+                    run_store.update_run(self.store.engine, self.id, heartbeat_at=time.time())
+                    wrote = True
+                if wrote:
+                    last_heartbeat = time.monotonic()
+            except BaseException as error:  # surfaced by finish()
+                self._writer_error = error
+                return
+
+    def _collect_done_futures(self) -> None:
+        still_running = []
+        for key, step, future in self._futures:
+            if not future.done():
+                still_running.append((key, step, future))
+                continue
+            error = future.exception()
+            if error is not None:
+                self._failures.append(f"{key} at step {step}: {error}")
+                continue
+            kind, payload = future.result()
+            self._pending_objects.append((step, key, kind, payload))
+        self._futures = still_running
+
+    def _flush(self) -> bool:
+        with self._lock:
+            self._collect_done_futures()
+            rows, self._pending_rows = self._pending_rows, []
+            objects, self._pending_objects = self._pending_objects, []
+            if not rows and not objects and not self.summary.dirty:
+                return False
+            summary_json = dumps(self.summary.snapshot())
+            last_step = self._last_flushed_step
+        try:
+            run_store.write_history(
+                self.store.engine, self.id, rows, objects, last_step=last_step, summary_json=summary_json
+            )
+        except BaseException:
+            with self._lock:  # keep them for the next attempt
+                self._pending_rows[:0] = rows
+                self._pending_objects[:0] = objects
+            raise
+        return True
+
+    def _persist_config(self, config: dict[str, Any]) -> None:
+        run_store.update_run(self.store.engine, self.id, config=dumps(config))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def finish(self, exit_code: int = 0) -> None:
+        """Flush everything, wait for pending media, and mark the run finished (or failed).
+
+        A non-zero ``exit_code`` marks the run failed. Raises :class:`~heron.errors.HeronError`
+        listing any value that failed to store in the background. Calling it twice is harmless.
+        """
+        if self._state != "running":
+            return
+        with self._lock:
+            self._close_open_step()
+            futures = [future for _, _, future in self._futures]
+        for future in futures:
+            try:
+                future.result()
+            except BaseException:  # collected with its key below
+                pass
+        self._stop.set()
+        self._wake.set()
+        self._writer.join()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self._flush()
+        state: RunState = "finished" if exit_code == 0 and not self._failures else "failed"
+        now = time.time()
+        run_store.update_run(
+            self.store.engine, self.id, state=state, exit_code=exit_code, finished_at=now, heartbeat_at=now
+        )
+        self._state = state
+        from heron.sdk import active
+
+        active.forget(self)
+        problems = list(self._failures)
+        if self._writer_error is not None:
+            problems.append("".join(traceback.format_exception_only(self._writer_error)).strip())
+        if problems:
+            raise HeronError(f"run {self.path} finished with errors: " + "; ".join(problems))
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finish(exit_code=0 if exc_type is None else 1)

@@ -1,0 +1,1 @@
+"""Storage: the metadata database, the content-addressed blob store and table files."""

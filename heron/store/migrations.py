@@ -1,0 +1,69 @@
+"""Schema versioning for the metadata database.
+
+heron runs inside its users' processes and must upgrade a store on open, with no configuration
+files and on both SQLite and PostgreSQL, so it keeps a small ordered list of migration steps
+instead of Alembic's script directory. A new store is created from ``schema.metadata`` and
+stamped with the latest version (as Alembic's "create_all + stamp head" does); an older store
+runs each later step in order, in one transaction. A store written by a newer heron is refused.
+
+To change the schema: edit ``schema.py`` and append a step here that brings a store of the
+previous version to the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, inspect, select, text
+
+from heron.errors import SchemaTooNewError, StoreError
+from heron.store import schema
+from heron.store.database import write
+
+Migration = Callable[[Connection], None]
+
+# Step i brings a store from version i to version i + 1. Version 1 is the first schema.
+MIGRATIONS: list[Migration] = []
+
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+def current_version(connection: Connection) -> int | None:
+    """The store's schema version, or None for an empty database."""
+    if not inspect(connection).has_table(schema.store_meta.name):
+        return None
+    row = connection.execute(
+        select(schema.store_meta.c.value).where(schema.store_meta.c.key == "schema_version")
+    ).first()
+    if row is None:
+        raise StoreError("the metadata database has no schema_version: it is not a heron store")
+    return int(row[0])
+
+
+def upgrade(engine: Engine) -> int:
+    """Create or upgrade the schema; returns the version the store is at afterwards."""
+    with write(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            # Serialise concurrent first opens of one database.
+            connection.execute(text("SELECT pg_advisory_xact_lock(7423001)"))
+        version = current_version(connection)
+        if version is None:
+            schema.metadata.create_all(connection)
+            connection.execute(
+                schema.store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+            )
+            return SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"this store has schema version {version}, but this heron only knows up to "
+                f"{SCHEMA_VERSION}: upgrade heron to open it (the store was left untouched)"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            MIGRATIONS[step - 1](connection)
+        if version != SCHEMA_VERSION:
+            connection.execute(
+                schema.store_meta.update()
+                .where(schema.store_meta.c.key == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
+            )
+        return SCHEMA_VERSION

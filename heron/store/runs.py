@@ -1,0 +1,354 @@
+"""Reading and writing runs, their metrics and per-step objects in the metadata database."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, select
+
+from heron.errors import NotFoundError
+from heron.store import schema
+from heron.store.database import insert_ignoring_duplicates, write
+from heron.store.jsonvalues import dumps, loads
+
+RunState = str  # one of heron._types.RUN_STATES
+
+# A running run whose heartbeat is older than this is considered crashed.
+STALE_HEARTBEAT_SECONDS = 120.0
+HEARTBEAT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as stored."""
+
+    id: str
+    project: str
+    name: str
+    group: str | None
+    job_type: str | None
+    tags: list[str]
+    notes: str
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    state: str
+    exit_code: int | None
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    heartbeat_at: float
+    host: str
+    pid: int
+    python_version: str
+    program: str
+    git_commit: str | None
+    git_dirty: bool | None
+    git_remote: str | None
+    last_step: int
+
+    @property
+    def path(self) -> str:
+        """``project/run_id``: how the API and the CLI name a run."""
+        return f"{self.project}/{self.id}"
+
+
+def project_id(connection: Connection, name: str, *, create: bool) -> int:
+    """The id of a project, creating it if asked."""
+    row = connection.execute(
+        select(schema.projects.c.id).where(schema.projects.c.name == name)
+    ).first()
+    if row is not None:
+        return int(row[0])
+    if not create:
+        raise NotFoundError(f"no project named {name!r}")
+    insert_ignoring_duplicates(
+        connection, schema.projects, [{"name": name, "description": "", "created_at": time.time()}]
+    )
+    return project_id(connection, name, create=False)
+
+
+def _record(row: Any) -> RunRecord:
+    m = row._mapping
+    return RunRecord(
+        id=m["id"],
+        project=m["project"],
+        name=m["name"],
+        group=m["group_name"],
+        job_type=m["job_type"],
+        tags=loads(m["tags"]),
+        notes=m["notes"],
+        config=loads(m["config"]),
+        summary=loads(m["summary"]),
+        state=m["state"],
+        exit_code=m["exit_code"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        finished_at=m["finished_at"],
+        heartbeat_at=m["heartbeat_at"],
+        host=m["host"],
+        pid=m["pid"],
+        python_version=m["python_version"],
+        program=m["program"],
+        git_commit=m["git_commit"],
+        git_dirty=m["git_dirty"],
+        git_remote=m["git_remote"],
+        last_step=m["last_step"],
+    )
+
+
+def _runs_query() -> Any:
+    r, p = schema.runs, schema.projects
+    return select(r, p.c.name.label("project")).join(p, p.c.id == r.c.project_id)
+
+
+def get_run(engine: Engine, run_id: str, *, project: str | None = None) -> RunRecord:
+    """One run by id (and project, when given)."""
+    query = _runs_query().where(schema.runs.c.id == run_id)
+    if project is not None:
+        query = query.where(schema.projects.c.name == project)
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        where = f" in project {project!r}" if project else ""
+        raise NotFoundError(f"no run {run_id!r}{where}")
+    return _record(row)
+
+
+def find_run(engine: Engine, ref: str) -> RunRecord:
+    """A run from ``project/id``, ``id`` or ``project/name`` (names must then be unique)."""
+    project, _, key = ref.rpartition("/")
+    try:
+        return get_run(engine, key, project=project or None)
+    except NotFoundError:
+        query = _runs_query().where(schema.runs.c.name == key)
+        if project:
+            query = query.where(schema.projects.c.name == project)
+        with engine.connect() as connection:
+            rows = connection.execute(query).fetchall()
+        if len(rows) == 1:
+            return _record(rows[0])
+        if len(rows) > 1:
+            ids = ", ".join(sorted(f"{r.project}/{r.id}" for r in rows))
+            raise NotFoundError(f"run name {key!r} is ambiguous: {ids}") from None
+        raise
+
+
+def list_runs(engine: Engine, project: str | None = None) -> list[RunRecord]:
+    """Runs, newest first, of one project or of all."""
+    query = _runs_query().order_by(schema.runs.c.created_at.desc(), schema.runs.c.id)
+    if project is not None:
+        query = query.where(schema.projects.c.name == project)
+    with engine.connect() as connection:
+        return [_record(row) for row in connection.execute(query)]
+
+
+def list_projects(engine: Engine) -> list[dict[str, Any]]:
+    """Projects with their run and artifact counts and last activity."""
+    p, r, c = schema.projects, schema.runs, schema.artifact_collections
+    run_counts = (
+        select(
+            r.c.project_id,
+            func.count().label("runs"),
+            func.max(r.c.updated_at).label("last_activity"),
+        )
+        .group_by(r.c.project_id)
+        .subquery()
+    )
+    artifact_counts = (
+        select(c.c.project_id, func.count().label("artifacts")).group_by(c.c.project_id).subquery()
+    )
+    query = (
+        select(
+            p.c.name,
+            p.c.created_at,
+            func.coalesce(run_counts.c.runs, 0),
+            run_counts.c.last_activity,
+            func.coalesce(artifact_counts.c.artifacts, 0),
+        )
+        .outerjoin(run_counts, run_counts.c.project_id == p.c.id)
+        .outerjoin(artifact_counts, artifact_counts.c.project_id == p.c.id)
+        .order_by(p.c.name)
+    )
+    with engine.connect() as connection:
+        return [
+            {
+                "name": name,
+                "created_at": created,
+                "runs": int(n_runs),
+                "artifacts": int(n_artifacts),
+                "last_activity": last if last is not None else created,
+            }
+            for name, created, n_runs, last, n_artifacts in connection.execute(query)
+        ]
+
+
+def create_run(engine: Engine, project: str, values: dict[str, Any]) -> None:
+    """Insert a new run row (``values`` holds every column but ``project_id``)."""
+    with write(engine) as connection:
+        pid = project_id(connection, project, create=True)
+        connection.execute(schema.runs.insert().values(project_id=pid, **values))
+
+
+def count_runs(engine: Engine, project: str) -> int:
+    """How many runs a project has (0 if it does not exist)."""
+    p, r = schema.projects, schema.runs
+    with engine.connect() as connection:
+        value = connection.execute(
+            select(func.count()).select_from(r.join(p, p.c.id == r.c.project_id)).where(p.c.name == project)
+        ).scalar_one()
+    return int(value)
+
+
+def update_run(engine: Engine, run_id: str, **values: Any) -> None:
+    """Update columns of one run; JSON columns must already be serialised."""
+    values.setdefault("updated_at", time.time())
+    with write(engine) as connection:
+        connection.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**values))
+
+
+def encode_metric(value: float) -> tuple[float | None, str | None]:
+    """A float as (value, special): NaN and infinities go to ``special``."""
+    if math.isfinite(value):
+        return value, None
+    if math.isnan(value):
+        return None, "nan"
+    return None, "inf" if value > 0 else "-inf"
+
+
+_SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def decode_metric(value: float | None, special: str | None) -> float | None:
+    """The inverse of :func:`encode_metric`; None stays None."""
+    if special is not None:
+        return _SPECIAL[special]
+    return value
+
+
+def write_history(
+    engine: Engine,
+    run_id: str,
+    rows: Sequence[tuple[int, str, float]],
+    objects: Sequence[tuple[int, str, str, Any]],
+    *,
+    last_step: int,
+    summary_json: str,
+) -> None:
+    """Write a batch of metric rows and per-step objects, and the run's summary, at once."""
+    now = time.time()
+    metric_rows = []
+    for step, key, value in rows:
+        stored, special = encode_metric(value)
+        metric_rows.append(
+            {"run_id": run_id, "key": key, "step": step, "value": stored, "special": special, "logged_at": now}
+        )
+    object_rows = [
+        {"run_id": run_id, "key": key, "step": step, "kind": kind, "payload": dumps(payload), "logged_at": now}
+        for step, key, kind, payload in objects
+    ]
+    with write(engine) as connection:
+        if metric_rows:
+            connection.execute(schema.metrics.insert(), metric_rows)
+        if object_rows:
+            connection.execute(schema.run_objects.insert(), object_rows)
+        connection.execute(
+            schema.runs.update()
+            .where(schema.runs.c.id == run_id)
+            .values(last_step=last_step, summary=summary_json, updated_at=now, heartbeat_at=now)
+        )
+
+
+def read_history(
+    engine: Engine, run_id: str, keys: Iterable[str] | None = None, *, since_step: int | None = None
+) -> list[tuple[int, str, float | None]]:
+    """Metric rows (step, key, value) of a run, ordered by step."""
+    m = schema.metrics
+    query = select(m.c.step, m.c.key, m.c.value, m.c.special).where(m.c.run_id == run_id)
+    if keys is not None:
+        query = query.where(m.c.key.in_(list(keys)))
+    if since_step is not None:
+        query = query.where(m.c.step > since_step)
+    query = query.order_by(m.c.step, m.c.key)
+    with engine.connect() as connection:
+        return [
+            (int(step), key, decode_metric(value, special))
+            for step, key, value, special in connection.execute(query)
+        ]
+
+
+def metric_keys(engine: Engine, run_id: str) -> list[str]:
+    """The distinct metric keys a run has logged, sorted."""
+    m = schema.metrics
+    with engine.connect() as connection:
+        return sorted(
+            row[0] for row in connection.execute(select(m.c.key).where(m.c.run_id == run_id).distinct())
+        )
+
+
+def read_objects(
+    engine: Engine, run_id: str, *, key: str | None = None, kind: str | None = None
+) -> list[tuple[int, str, str, Any]]:
+    """Per-step objects (step, key, kind, payload) of a run, ordered by key then step."""
+    o = schema.run_objects
+    query = select(o.c.step, o.c.key, o.c.kind, o.c.payload).where(o.c.run_id == run_id)
+    if key is not None:
+        query = query.where(o.c.key == key)
+    if kind is not None:
+        query = query.where(o.c.kind == kind)
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(o.c.key, o.c.step)).fetchall()
+    return [(int(step), k, kd, loads(payload)) for step, k, kd, payload in rows]
+
+
+def mark_crashed_runs(engine: Engine) -> list[str]:
+    """Mark runs whose process died as crashed; returns their ids.
+
+    A run is crashed when it still says "running" but its heartbeat is stale, or it ran on this
+    host and its process no longer exists.
+    """
+    r = schema.runs
+    now = time.time()
+    host = socket.gethostname()
+    with engine.connect() as connection:
+        candidates = connection.execute(
+            select(r.c.id, r.c.host, r.c.pid, r.c.heartbeat_at).where(r.c.state == "running")
+        ).fetchall()
+    crashed = [
+        run_id
+        for run_id, run_host, pid, heartbeat in candidates
+        if now - heartbeat > STALE_HEARTBEAT_SECONDS or (run_host == host and not _pid_alive(pid))
+    ]
+    if crashed:
+        with write(engine) as connection:
+            connection.execute(
+                r.update()
+                .where(and_(r.c.id.in_(crashed), r.c.state == "running"))
+                .values(state="crashed", updated_at=now)
+            )
+    return crashed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped) still answers signal 0; it is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True

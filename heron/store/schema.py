@@ -1,0 +1,193 @@
+"""The metadata schema, as SQLAlchemy Core tables shared by SQLite and PostgreSQL.
+
+JSON documents are kept in Text columns on purpose: PostgreSQL's JSON types reject NaN and
+infinity, which a run's config or summary may legitimately hold.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+store_meta = Table(
+    "heron_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("group_name", String(256)),
+    Column("job_type", String(128)),
+    Column("tags", Text, nullable=False, default="[]"),
+    Column("notes", Text, nullable=False, default=""),
+    Column("config", Text, nullable=False, default="{}"),
+    Column("summary", Text, nullable=False, default="{}"),
+    Column("state", String(16), nullable=False),
+    Column("exit_code", Integer),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("heartbeat_at", Float, nullable=False),
+    Column("host", String(256), nullable=False, default=""),
+    Column("pid", Integer, nullable=False, default=0),
+    Column("python_version", String(64), nullable=False, default=""),
+    Column("program", Text, nullable=False, default=""),
+    Column("git_commit", String(64)),
+    Column("git_dirty", Boolean),
+    Column("git_remote", Text),
+    Column("last_step", BigInteger, nullable=False, default=-1),
+    Index("ix_runs_project", "project_id", "created_at"),
+)
+
+# Scalar history. Non-finite floats are kept in `special` because SQLite stores NaN as NULL.
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id"), nullable=False),
+    Column("key", String(512), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("value", Float),
+    Column("special", String(8)),
+    Column("logged_at", Float, nullable=False),
+    PrimaryKeyConstraint("run_id", "key", "step"),
+)
+
+# Non-scalar values logged per step: tables, histograms, single images.
+run_objects = Table(
+    "run_objects",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id"), nullable=False),
+    Column("key", String(512), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("logged_at", Float, nullable=False),
+    PrimaryKeyConstraint("run_id", "key", "step"),
+)
+
+# A committed table: Parquet parts under tables/<id>/ (see docs/table-format.md).
+tables = Table(
+    "tables",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("n_rows", BigInteger, nullable=False),
+    Column("columns", Text, nullable=False),
+    Column("parts", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Index of the content-addressed blob store. `location` is a pack file name, or "" for a
+# blob kept as a file of its own (large blobs).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("location", String(128), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+artifact_collections = Table(
+    "artifact_collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("collection_id", Integer, ForeignKey("artifact_collections.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("metadata", Text, nullable=False, default="{}"),
+    Column("size", BigInteger, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("created_by_run_id", String(64), ForeignKey("runs.id")),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("collection_id", "version"),
+    Index("ix_artifact_versions_digest", "collection_id", "digest"),
+)
+
+artifact_files = Table(
+    "artifact_files",
+    metadata,
+    Column("version_id", String(64), ForeignKey("artifact_versions.id"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64)),
+    Column("size", BigInteger, nullable=False),
+    Column("ref_uri", Text),
+    Column("ref_etag", Text),
+    Column("table_id", String(64)),
+    PrimaryKeyConstraint("version_id", "path"),
+)
+
+artifact_aliases = Table(
+    "artifact_aliases",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("artifact_collections.id"), nullable=False),
+    Column("alias", String(128), nullable=False),
+    Column("version_id", String(64), ForeignKey("artifact_versions.id"), nullable=False),
+    PrimaryKeyConstraint("collection_id", "alias"),
+)
+
+# Lineage edges: direction "output" = the run logged the version; "input" = the run used it.
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id"), nullable=False),
+    Column("version_id", String(64), ForeignKey("artifact_versions.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("run_id", "version_id", "direction"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("blocks", Text, nullable=False, default="[]"),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
