@@ -1,0 +1,1 @@
+"""Runnable examples of heron workflows; each subpackage is a `python -m examples.<name>` program."""
