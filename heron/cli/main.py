@@ -1,0 +1,27 @@
+"""Entry point of the ``heron`` command: a click group; each resource adds its own subgroup."""
+
+from __future__ import annotations
+
+import click
+
+from heron import __version__
+from heron.cli.common import handle_errors
+from heron.cli.runs import runs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="heron")
+def cli() -> None:
+    """heron: track ML runs, log datasets and predictions as tables, explore them in the browser.
+
+    Every command reads the store in --dir, else $HERON_DIR, else ./heron-data.
+    """
+
+
+cli.add_command(runs)
+
+
+def main() -> None:
+    """Run the CLI; heron's own errors print as one line and exit with status 1."""
+    with handle_errors():
+        cli(standalone_mode=True)

@@ -1,0 +1,76 @@
+"""Fixtures shared by every test: a fresh store per test, and the real services.
+
+PostgreSQL, SeaweedFS (S3) and Chromium are started by ``scripts/services.sh`` (``make test``
+and ``.ci/run`` call it) and found through ``HERON_TEST_*`` variables. A test that needs one of
+them fails, rather than skips, when it is missing: a skipped test would hide that CI ran nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _service(variable: str) -> str:
+    value = os.environ.get(variable)
+    if not value:
+        pytest.fail(f"{variable} is not set: run the tests with `make test` (it starts the services)")
+    return value
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty store directory, also set as $HERON_DIR for code that reads it."""
+    directory = tmp_path / "heron-data"
+    monkeypatch.setenv("HERON_DIR", str(directory))
+    monkeypatch.delenv("HERON_DATABASE_URL", raising=False)
+    return directory
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test; dropped afterwards."""
+    import sqlalchemy
+
+    admin_url = _service("HERON_TEST_PG_URL").replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"heron_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    base = _service("HERON_TEST_PG_URL").rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """Run a test on both metadata backends: None means the store's own SQLite file."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def s3_settings() -> dict[str, str]:
+    """Endpoint, bucket and credentials of the test S3 server (SeaweedFS)."""
+    return {
+        "endpoint": _service("HERON_TEST_S3_ENDPOINT"),
+        "bucket": _service("HERON_TEST_S3_BUCKET"),
+        "key": _service("HERON_TEST_S3_KEY"),
+        "secret": _service("HERON_TEST_S3_SECRET"),
+    }
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Path of Debian's Chromium for Playwright."""
+    return _service("HERON_TEST_CHROMIUM")
