@@ -7,6 +7,7 @@ import click
 from heron import __version__
 from heron.cli.common import handle_errors
 from heron.cli.runs import runs
+from heron.cli.ui import ui
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -19,6 +20,7 @@ def cli() -> None:
 
 
 cli.add_command(runs)
+cli.add_command(ui)
 
 
 def main() -> None:

@@ -1,0 +1,66 @@
+"""The application factory: ``create_app`` opens a store and serves its API and the web UI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from heron import __version__
+from heron.server.deps import StoreDep
+from heron.server.errors import install_error_handlers
+from heron.server.models import ErrorResponse, ServerInfo
+from heron.server.routes import media, metrics, projects, runs, tables
+from heron.server.static import STATIC_DIR, install_static
+from heron.store.store import Store
+
+ROUTERS = (projects.router, runs.router, metrics.router, tables.router, media.router)
+
+_ERRORS = {
+    400: {"model": ErrorResponse, "description": "bad request"},
+    404: {"model": ErrorResponse, "description": "not found"},
+    500: {"model": ErrorResponse, "description": "server error"},
+}
+
+
+def create_app(
+    store_dir: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
+    *,
+    static_dir: Path | None = None,
+) -> FastAPI:
+    """The FastAPI app serving the store at ``store_dir`` (default: $HERON_DIR, ./heron-data).
+
+    The store must exist (NotAStoreError otherwise); it is closed when the app shuts down.
+    """
+    store = Store.open(store_dir, database_url=database_url, create=False)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="heron",
+        version=__version__,
+        description="The HTTP API of a heron store: projects, runs, metrics, tables, media.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    install_error_handlers(app)
+
+    @app.get("/api/info", response_model=ServerInfo, tags=["server"])
+    def info(store: StoreDep) -> ServerInfo:
+        """The heron version and the store this server reads."""
+        return ServerInfo(version=__version__, store=str(store.root))
+
+    for router in ROUTERS:
+        app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
+    install_static(app, static_dir or STATIC_DIR)
+    return app

@@ -1,0 +1,131 @@
+"""Pydantic response models: the HTTP contract the OpenAPI schema and the UI's types come from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """What went wrong: heron's error class name and a message naming what and where."""
+
+    type: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of the API."""
+
+    error: ErrorBody
+
+
+class ServerInfo(BaseModel):
+    """What the server serves."""
+
+    version: str
+    store: str
+
+
+class Project(BaseModel):
+    """A project with its counts and its last activity (Unix seconds)."""
+
+    name: str
+    created_at: float
+    runs: int
+    artifacts: int
+    last_activity: float
+
+
+class Run(BaseModel):
+    """A run as listed in a workspace: identity, state, timing, flattened config and summary."""
+
+    id: str
+    name: str
+    project: str
+    state: str
+    group: str | None
+    job_type: str | None
+    tags: list[str]
+    notes: str
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    duration: float = Field(description="seconds from creation to finish (or to now while running)")
+    last_step: int
+    config: dict[str, Any] = Field(description="config flattened to dotted keys")
+    summary: dict[str, Any]
+
+
+class RunList(BaseModel):
+    """A project's runs, newest first, with the union of their config and summary keys."""
+
+    project: str
+    runs: list[Run]
+    config_keys: list[str]
+    summary_keys: list[str]
+
+
+class RunDetail(Run):
+    """Everything stored about one run."""
+
+    config_nested: dict[str, Any] = Field(description="config as logged, nested")
+    exit_code: int | None
+    heartbeat_at: float
+    host: str
+    pid: int
+    python_version: str
+    program: str
+    git_commit: str | None
+    git_dirty: bool | None
+    git_remote: str | None
+    metric_keys: list[str]
+
+
+class MetricKeys(BaseModel):
+    """Metric keys logged by a set of runs."""
+
+    keys: list[str]
+
+
+class Series(BaseModel):
+    """One run's line for one metric; ``values`` holds null where the value is NaN or infinite."""
+
+    run_id: str
+    steps: list[int]
+    values: list[float | None]
+    total_points: int = Field(description="points stored before downsampling")
+    sampled: bool = Field(description="whether points were dropped to fit max_points")
+    last_step: int = Field(description="the run's last step when read (-1 if none)")
+
+
+class MetricSeries(BaseModel):
+    """One metric over step for several runs."""
+
+    key: str
+    series: list[Series]
+
+
+class HistoryKey(BaseModel):
+    """Raw rows of one metric, ordered by step."""
+
+    steps: list[int]
+    values: list[float | None]
+
+
+class History(BaseModel):
+    """A run's raw history after ``since_step``, by key; poll with the returned ``last_step``."""
+
+    run_id: str
+    state: str
+    last_step: int
+    keys: dict[str, HistoryKey]
+
+
+class TableEntry(BaseModel):
+    """A table logged by a run under a key at a step."""
+
+    key: str
+    step: int
+    table_id: str
+    n_rows: int

@@ -1,0 +1,120 @@
+"""Metrics: keys logged by runs, downsampled lines for charts, raw history for live polling."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import Engine, select
+
+from heron.errors import NotFoundError
+from heron.server.deps import StoreDep
+from heron.server.downsample import minmax_downsample
+from heron.server.jsonsafe import finite_or_none
+from heron.server.models import History, HistoryKey, MetricKeys, MetricSeries, Series
+from heron.server.routes.runs import project_must_exist
+from heron.store import runs as run_store
+from heron.store import schema
+
+router = APIRouter(prefix="/api/projects/{project}", tags=["metrics"])
+
+RunIds = Annotated[list[str], Query(alias="run", description="run ids (repeat the parameter)")]
+
+
+def _runs_of_project(engine: Engine, project: str, run_ids: list[str]) -> dict[str, tuple[int, float]]:
+    """``run id -> (last_step, updated_at)`` for the given runs; 404 naming any that is missing."""
+    project_must_exist(engine, project)
+    r, p = schema.runs, schema.projects
+    query = (
+        select(r.c.id, r.c.last_step, r.c.updated_at)
+        .join(p, p.c.id == r.c.project_id)
+        .where(p.c.name == project, r.c.id.in_(run_ids))
+    )
+    with engine.connect() as connection:
+        found = {row[0]: (int(row[1]), float(row[2])) for row in connection.execute(query)}
+    missing = [run_id for run_id in run_ids if run_id not in found]
+    if missing:
+        raise NotFoundError(f"no run {', '.join(map(repr, missing))} in project {project!r}")
+    return found
+
+
+@router.get("/metrics", response_model=MetricKeys)
+def metric_keys(project: str, store: StoreDep, run_ids: RunIds = []) -> MetricKeys:  # noqa: B006
+    """Metric keys logged by the given runs (all runs of the project when none is given)."""
+    m, r, p = schema.metrics, schema.runs, schema.projects
+    if run_ids:
+        _runs_of_project(store.engine, project, run_ids)
+        query = select(m.c.key).where(m.c.run_id.in_(run_ids)).distinct()
+    else:
+        project_must_exist(store.engine, project)
+        query = (
+            select(m.c.key)
+            .join(r, r.c.id == m.c.run_id)
+            .join(p, p.c.id == r.c.project_id)
+            .where(p.c.name == project)
+            .distinct()
+        )
+    with store.engine.connect() as connection:
+        keys = sorted(row[0] for row in connection.execute(query))
+    return MetricKeys(keys=keys)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_series(
+    engine: Engine, run_id: str, key: str, max_points: int, last_step: int, updated_at: float
+) -> Series:
+    # last_step and updated_at are part of the cache key: a run that logs more gets a new entry.
+    m = schema.metrics
+    query = (
+        select(m.c.step, m.c.value, m.c.special)
+        .where(m.c.run_id == run_id, m.c.key == key)
+        .order_by(m.c.step)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).fetchall()
+    steps = [int(row[0]) for row in rows]
+    values = [finite_or_none(run_store.decode_metric(row[1], row[2])) for row in rows]
+    kept_steps, kept_values = minmax_downsample(steps, values, max_points)
+    return Series(
+        run_id=run_id,
+        steps=kept_steps,
+        values=kept_values,
+        total_points=len(steps),
+        sampled=len(kept_steps) < len(steps),
+        last_step=last_step,
+    )
+
+
+@router.get("/series", response_model=MetricSeries)
+def metric_series(
+    project: str,
+    store: StoreDep,
+    key: Annotated[str, Query(min_length=1, description="the metric key")],
+    run_ids: RunIds = [],  # noqa: B006
+    max_points: Annotated[int, Query(ge=10, le=100_000)] = 2_000,
+) -> MetricSeries:
+    """One metric over step for each run, downsampled on the server keeping each bucket's extremes."""
+    known = _runs_of_project(store.engine, project, run_ids) if run_ids else {}
+    series = [
+        _cached_series(store.engine, run_id, key, max_points, *known[run_id]) for run_id in run_ids
+    ]
+    return MetricSeries(key=key, series=series)
+
+
+@router.get("/runs/{run_id}/history", response_model=History)
+def run_history(
+    project: str,
+    run_id: str,
+    store: StoreDep,
+    keys: Annotated[list[str] | None, Query(alias="key", description="metric keys (all if none)")] = None,
+    since_step: Annotated[int | None, Query(description="only steps after this one")] = None,
+) -> History:
+    """Raw history rows of a run after ``since_step``: poll with the returned ``last_step``."""
+    record = run_store.get_run(store.engine, run_id, project=project)
+    by_key: dict[str, HistoryKey] = {}
+    for step, key, value in run_store.read_history(store.engine, run_id, keys, since_step=since_step):
+        entry = by_key.setdefault(key, HistoryKey(steps=[], values=[]))
+        entry.steps.append(step)
+        entry.values.append(finite_or_none(value))
+    return History(run_id=run_id, state=record.state, last_step=record.last_step, keys=by_key)
