@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from heron._types import RunState
@@ -260,11 +260,8 @@ class Run:
         with self._lock:
             self._close_open_step()
             futures = [future for _, _, future in self._futures]
-        for future in futures:
-            try:
-                future.result()
-            except BaseException:  # collected with its key below
-                pass
+        # Failures are collected with their key by the final flush below.
+        wait(futures)
         self._stop.set()
         self._wake.set()
         self._writer.join()

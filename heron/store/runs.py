@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import socket
+import sys
 import time
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -213,23 +213,19 @@ def update_run(engine: Engine, run_id: str, **values: Any) -> None:
         connection.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**values))
 
 
-def encode_metric(value: float) -> tuple[float | None, str | None]:
-    """A float as (value, special): NaN and infinities go to ``special``."""
-    if math.isfinite(value):
-        return value, None
-    if math.isnan(value):
-        return None, "nan"
-    return None, "inf" if value > 0 else "-inf"
+def _pack(values: Sequence[float] | Sequence[int], code: str) -> bytes:
+    packed = array(code, values)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tobytes()
 
 
-_SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
-
-
-def decode_metric(value: float | None, special: str | None) -> float | None:
-    """The inverse of :func:`encode_metric`; None stays None."""
-    if special is not None:
-        return _SPECIAL[special]
-    return value
+def _unpack(data: bytes, code: str) -> array[Any]:
+    unpacked = array(code)
+    unpacked.frombytes(data)
+    if sys.byteorder != "little":
+        unpacked.byteswap()
+    return unpacked
 
 
 def write_history(
@@ -241,21 +237,34 @@ def write_history(
     last_step: int,
     summary_json: str,
 ) -> None:
-    """Write a batch of metric rows and per-step objects, and the run's summary, at once."""
+    """Write a batch of metric rows (step, key, value) with steps ascending, per-step objects,
+    and the run's summary, in one transaction: one chunk row per metric key."""
     now = time.time()
-    metric_rows = []
+    series: dict[str, tuple[list[int], list[float]]] = {}
     for step, key, value in rows:
-        stored, special = encode_metric(value)
-        metric_rows.append(
-            {"run_id": run_id, "key": key, "step": step, "value": stored, "special": special, "logged_at": now}
-        )
+        steps, values = series.setdefault(key, ([], []))
+        steps.append(step)
+        values.append(value)
+    chunk_rows = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "first_step": steps[0],
+            "last_step": steps[-1],
+            "n_points": len(steps),
+            "step_data": _pack(steps, "q"),
+            "value_data": _pack(values, "d"),
+            "logged_at": now,
+        }
+        for key, (steps, values) in series.items()
+    ]
     object_rows = [
         {"run_id": run_id, "key": key, "step": step, "kind": kind, "payload": dumps(payload), "logged_at": now}
         for step, key, kind, payload in objects
     ]
     with write(engine) as connection:
-        if metric_rows:
-            connection.execute(schema.metrics.insert(), metric_rows)
+        if chunk_rows:
+            connection.execute(schema.metrics.insert(), chunk_rows)
         if object_rows:
             connection.execute(schema.run_objects.insert(), object_rows)
         connection.execute(
@@ -265,22 +274,38 @@ def write_history(
         )
 
 
+def read_series(
+    engine: Engine, run_id: str, key: str, *, since_step: int | None = None
+) -> tuple[list[int], list[float]]:
+    """One metric's steps and values, ascending by step (only steps after ``since_step``)."""
+    m = schema.metrics
+    query = select(m.c.step_data, m.c.value_data).where(m.c.run_id == run_id, m.c.key == key)
+    if since_step is not None:
+        query = query.where(m.c.last_step > since_step)
+    steps: array[Any] = array("q")
+    values: array[Any] = array("d")
+    with engine.connect() as connection:
+        for packed_steps, packed_values in connection.execute(query.order_by(m.c.first_step)):
+            steps.extend(_unpack(packed_steps, "q"))
+            values.extend(_unpack(packed_values, "d"))
+    step_list, value_list = steps.tolist(), values.tolist()
+    if since_step is not None:
+        first = next((i for i, s in enumerate(step_list) if s > since_step), len(step_list))
+        step_list, value_list = step_list[first:], value_list[first:]
+    return step_list, value_list
+
+
 def read_history(
     engine: Engine, run_id: str, keys: Iterable[str] | None = None, *, since_step: int | None = None
-) -> list[tuple[int, str, float | None]]:
-    """Metric rows (step, key, value) of a run, ordered by step."""
-    m = schema.metrics
-    query = select(m.c.step, m.c.key, m.c.value, m.c.special).where(m.c.run_id == run_id)
-    if keys is not None:
-        query = query.where(m.c.key.in_(list(keys)))
-    if since_step is not None:
-        query = query.where(m.c.step > since_step)
-    query = query.order_by(m.c.step, m.c.key)
-    with engine.connect() as connection:
-        return [
-            (int(step), key, decode_metric(value, special))
-            for step, key, value, special in connection.execute(query)
-        ]
+) -> list[tuple[int, str, float]]:
+    """Metric rows (step, key, value) of a run, ordered by step then key."""
+    wanted = sorted(keys) if keys is not None else metric_keys(engine, run_id)
+    rows: list[tuple[int, str, float]] = []
+    for key in wanted:
+        steps, values = read_series(engine, run_id, key, since_step=since_step)
+        rows.extend((step, key, value) for step, value in zip(steps, values, strict=True))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return rows
 
 
 def metric_keys(engine: Engine, run_id: str) -> list[str]:

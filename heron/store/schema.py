@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -69,17 +70,22 @@ runs = Table(
     Index("ix_runs_project", "project_id", "created_at"),
 )
 
-# Scalar history. Non-finite floats are kept in `special` because SQLite stores NaN as NULL.
+# Scalar history, stored as chunks of one metric's series: each flush of a run's writer adds
+# one row per key holding the steps and values it logged since the last flush, as packed
+# little-endian int64/float64 arrays. A million scalars are then a few hundred rows, reading one
+# metric's series (a chart) is a concatenation, and NaN and infinities survive untouched.
 metrics = Table(
     "metrics",
     metadata,
     Column("run_id", String(64), ForeignKey("runs.id"), nullable=False),
     Column("key", String(512), nullable=False),
-    Column("step", BigInteger, nullable=False),
-    Column("value", Float),
-    Column("special", String(8)),
+    Column("first_step", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("n_points", Integer, nullable=False),
+    Column("step_data", LargeBinary, nullable=False),
+    Column("value_data", LargeBinary, nullable=False),
     Column("logged_at", Float, nullable=False),
-    PrimaryKeyConstraint("run_id", "key", "step"),
+    PrimaryKeyConstraint("run_id", "key", "first_step"),
 )
 
 # Non-scalar values logged per step: tables, histograms, single images.

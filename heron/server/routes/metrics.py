@@ -65,16 +65,8 @@ def _cached_series(
     engine: Engine, run_id: str, key: str, max_points: int, last_step: int, updated_at: float
 ) -> Series:
     # last_step and updated_at are part of the cache key: a run that logs more gets a new entry.
-    m = schema.metrics
-    query = (
-        select(m.c.step, m.c.value, m.c.special)
-        .where(m.c.run_id == run_id, m.c.key == key)
-        .order_by(m.c.step)
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(query).fetchall()
-    steps = [int(row[0]) for row in rows]
-    values = [finite_or_none(run_store.decode_metric(row[1], row[2])) for row in rows]
+    steps, raw_values = run_store.read_series(engine, run_id, key)
+    values = [finite_or_none(value) for value in raw_values]
     kept_steps, kept_values = minmax_downsample(steps, values, max_points)
     return Series(
         run_id=run_id,

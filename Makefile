@@ -1,0 +1,47 @@
+# heron's one task runner: the README's two commands (`make demo`, `make test`) and the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES_ENV := .services/env
+
+.PHONY: demo test lint typecheck pytest bench services venv clean
+
+# The environment: a venv with heron (editable) and its dev tools. Re-done when pyproject changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+-include mk/*.mk
+
+## make demo: set up, run the example workflow, then serve the UI on it
+demo: $(STAMP)
+	$(BIN)/python -m examples.quickstart
+
+## make test: lint + type check + every test (services are started first)
+test: $(STAMP) lint typecheck services pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check heron tests bench examples
+	$(BIN)/ruff format --check heron
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+services: $(STAMP)
+	scripts/services.sh start
+
+pytest: $(STAMP)
+	source $(SERVICES_ENV) && $(BIN)/pytest -n 2 --dist loadgroup
+
+## make bench: print the benchmark figures
+bench: $(STAMP)
+	for b in bench/*_bench.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+clean:
+	rm -rf $(VENV) .services .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,47 @@
+"""The public surface of ``import heron``: pinned, and light to import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import heron
+
+EXPECTED_EXPORTS = [
+    "Api",
+    "ApiRun",
+    "HeronError",
+    "Run",
+    "__version__",
+    "finish",
+    "init",
+    "log",
+    "run",
+]
+
+
+def test_exports_are_pinned() -> None:
+    assert sorted(heron.__all__) == sorted(EXPECTED_EXPORTS)
+    for name in heron.__all__:
+        assert hasattr(heron, name), name
+
+
+def test_every_public_callable_is_documented() -> None:
+    for name in heron.__all__:
+        value = getattr(heron, name)
+        if callable(value):
+            assert value.__doc__, f"heron.{name} has no docstring"
+
+
+HEAVY = ["numpy", "pandas", "pyarrow", "duckdb", "PIL", "torch", "fastapi", "polars", "uvicorn"]
+
+
+def test_import_heron_stays_light() -> None:
+    code = (
+        "import sys, heron\n"
+        f"heavy = {HEAVY!r}\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(heavy))\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "", f"import heron loaded: {done.stdout.strip()}"
