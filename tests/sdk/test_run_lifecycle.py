@@ -204,7 +204,7 @@ def test_resume_continues_steps_and_keeps_config(store_dir: Path) -> None:
 
 
 def test_module_level_log_needs_a_run(store_dir: Path) -> None:
-    with pytest.raises(UsageError, match="heron.init"):
+    with pytest.raises(UsageError, match=r"heron\.init"):
         heron.log({"a": 1})
     heron.init(project="p")
     heron.log({"a": 1})
