@@ -1,6 +1,6 @@
 """A first look at heron: log a small sweep of runs, then print what was stored.
 
-    python -m examples.quickstart [--dir DIR]
+python -m examples.quickstart [--dir DIR]
 """
 
 from __future__ import annotations
@@ -42,14 +42,18 @@ def log_sweep(store: Path) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", default="heron-data", help="store directory (default ./heron-data)")
+    parser.add_argument(
+        "--dir", default="heron-data", help="store directory (default ./heron-data)"
+    )
     args = parser.parse_args()
     store = Path(args.dir).resolve()
     log_sweep(store)
     api = heron.Api(store)
     print(f"\nLogged to {store}:")
     for run in api.runs("quickstart"):
-        print(f"  {run.path}  {run.name:<8}  {run.state:<8}  best_val_acc={run.summary['best_val_acc']:.3f}")
+        print(
+            f"  {run.path}  {run.name:<8}  {run.state:<8}  best_val_acc={run.summary['best_val_acc']:.3f}"
+        )
     print("\nLook at it:")
     print(f"  heron runs list --dir {store}")
     print(f"  heron ui --dir {store}")

@@ -112,7 +112,9 @@ def make_optimizer(head: torch.nn.Module, name: OptimizerName, lr: float) -> tor
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
+        return torch.optim.RMSprop(
+            params, lr=lr, alpha=0.9
+        )  # rho of Keras RMSprop: same regime in both trainers
     return torch.optim.SGD(params, lr=lr, momentum=0.9)
 
 
