@@ -18,7 +18,9 @@ import heron
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=100_000, help="number of log calls (default 100,000)")
+    parser.add_argument(
+        "--calls", type=int, default=100_000, help="number of log calls (default 100,000)"
+    )
     args = parser.parse_args()
     keys = [f"metric_{i}" for i in range(10)]
     with tempfile.TemporaryDirectory() as directory:

@@ -18,7 +18,9 @@ import pytest
 def _service(variable: str) -> str:
     value = os.environ.get(variable)
     if not value:
-        pytest.fail(f"{variable} is not set: run the tests with `make test` (it starts the services)")
+        pytest.fail(
+            f"{variable} is not set: run the tests with `make test` (it starts the services)"
+        )
     return value
 
 
@@ -38,7 +40,9 @@ def pg_url() -> Iterator[str]:
 
     admin_url = _service("HERON_TEST_PG_URL").replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"heron_test_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool)
+    admin = sqlalchemy.create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool
+    )
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     base = _service("HERON_TEST_PG_URL").rsplit("/", 1)[0]

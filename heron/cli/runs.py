@@ -33,7 +33,9 @@ def list_runs(store_dir: str | None, project: str | None, as_json: bool) -> None
     rows = []
     for run in found:
         record = run.record
-        end = record.finished_at or (time.time() if record.state == "running" else record.updated_at)
+        end = record.finished_at or (
+            time.time() if record.state == "running" else record.updated_at
+        )
         rows.append(
             [
                 run.path,
@@ -71,7 +73,12 @@ def show_run(store_dir: str | None, run_ref: str, as_json: bool) -> None:
         ("finished", format_time(record.finished_at)),
         ("host", f"{record.host} (pid {record.pid}, python {record.python_version})"),
         ("program", record.program),
-        ("git", f"{record.git_commit}{' (dirty)' if record.git_dirty else ''}" if record.git_commit else "-"),
+        (
+            "git",
+            f"{record.git_commit}{' (dirty)' if record.git_dirty else ''}"
+            if record.git_commit
+            else "-",
+        ),
         ("last step", str(record.last_step)),
     ]
     for label, value in fields:

@@ -18,7 +18,9 @@ class Config(MutableMapping[str, Any]):
     attributes (``run.config.lr``), as W&B users expect.
     """
 
-    def __init__(self, initial: Mapping[str, Any] | None, persist: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, initial: Mapping[str, Any] | None, persist: Callable[[dict[str, Any]], None]
+    ) -> None:
         object.__setattr__(self, "_data", {})
         object.__setattr__(self, "_persist", persist)
         if initial:

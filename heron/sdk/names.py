@@ -6,14 +6,13 @@ import secrets
 import string
 
 _ADJECTIVES = (
-    "amber", "bold", "brisk", "calm", "clear", "crisp", "dawn", "deft", "eager", "fair",
-    "gentle", "golden", "hardy", "keen", "lively", "lucid", "mellow", "misty", "noble", "quiet",
-    "rapid", "silver", "steady", "sunny", "swift", "tidal", "vivid", "warm", "wild", "young",
-)
+    "amber bold brisk calm clear crisp dawn deft eager fair gentle golden hardy keen lively "
+    "lucid mellow misty noble quiet rapid silver steady sunny swift tidal vivid warm wild young"
+).split()
 _NOUNS = (
-    "heron", "egret", "ibis", "crane", "stork", "plover", "tern", "gull", "osprey", "kite",
-    "finch", "wren", "lark", "swift", "raven", "robin", "pipit", "rail", "grebe", "loon",
-)
+    "heron egret ibis crane stork plover tern gull osprey kite finch wren lark swift raven "
+    "robin pipit rail grebe loon"
+).split()
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 

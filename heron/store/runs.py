@@ -201,7 +201,9 @@ def count_runs(engine: Engine, project: str) -> int:
     p, r = schema.projects, schema.runs
     with engine.connect() as connection:
         value = connection.execute(
-            select(func.count()).select_from(r.join(p, p.c.id == r.c.project_id)).where(p.c.name == project)
+            select(func.count())
+            .select_from(r.join(p, p.c.id == r.c.project_id))
+            .where(p.c.name == project)
         ).scalar_one()
     return int(value)
 
@@ -259,7 +261,14 @@ def write_history(
         for key, (steps, values) in series.items()
     ]
     object_rows = [
-        {"run_id": run_id, "key": key, "step": step, "kind": kind, "payload": dumps(payload), "logged_at": now}
+        {
+            "run_id": run_id,
+            "key": key,
+            "step": step,
+            "kind": kind,
+            "payload": dumps(payload),
+            "logged_at": now,
+        }
         for step, key, kind, payload in objects
     ]
     with write(engine) as connection:
@@ -313,7 +322,8 @@ def metric_keys(engine: Engine, run_id: str) -> list[str]:
     m = schema.metrics
     with engine.connect() as connection:
         return sorted(
-            row[0] for row in connection.execute(select(m.c.key).where(m.c.run_id == run_id).distinct())
+            row[0]
+            for row in connection.execute(select(m.c.key).where(m.c.run_id == run_id).distinct())
         )
 
 

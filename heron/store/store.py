@@ -94,7 +94,10 @@ class Store:
         mark_crashed_runs(engine)
         if announce and root not in _announced:
             _announced.add(root)
-            print(f"heron: logging to {root}  (look at it with: heron ui --dir {root})", file=sys.stderr)
+            print(
+                f"heron: logging to {root}  (look at it with: heron ui --dir {root})",
+                file=sys.stderr,
+            )
         blobs = LocalBlobStore(root / "blobs", engine)
         store = cls(root, engine, blobs)
         store.tables_dir.mkdir(exist_ok=True)

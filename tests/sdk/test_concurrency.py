@@ -21,7 +21,9 @@ print(run.path)
 def test_eight_processes_two_thousand_steps_each(store_dir: Path) -> None:
     processes, steps = 8, 2000
     workers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(i), str(steps)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(i), str(steps)], stdout=subprocess.PIPE, text=True
+        )
         for i in range(processes)
     ]
     paths = []

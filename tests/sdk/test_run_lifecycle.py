@@ -34,25 +34,36 @@ def test_issue_example_round_trip(store_dir: Path) -> None:
     assert stored.config == {"fc_size": 1024, "lr": 1e-3}
     assert stored.summary == {"best_acc": 0.8, "loss": 0.1, "val/acc": pytest.approx(0.8)}
     assert stored.state == "finished"
-    assert (stored.job_type, stored.group, stored.tags, stored.notes) == ("train", "fc-sweep", ["baseline"], "first try")
+    assert (stored.job_type, stored.group, stored.tags, stored.notes) == (
+        "train",
+        "fc-sweep",
+        ["baseline"],
+        "first try",
+    )
     history = stored.history()
     assert list(history.columns) == ["_step", "loss", "val/acc"]
     assert history["_step"].tolist() == [0, 1, 2, 3, 4]
     assert history["loss"].tolist() == pytest.approx([0.5, 0.25, 0.5 / 3, 0.125, 0.1])
 
 
-def test_records_host_python_git_and_times(store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_records_host_python_git_and_times(
+    store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True
+        )
     (repo / "tracked.txt").write_text("a")
     subprocess.run(["git", "add", "tracked.txt"], cwd=repo, check=True)
     monkeypatch.chdir(repo)
     with heron.init(project="p", dir=store_dir) as run:
         run.log({"x": 1})
     record = heron.Api(store_dir).run(run.path).record
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    )
     assert record.git_commit == head.stdout.strip()
     assert record.git_dirty is True
     assert record.host and record.pid > 0 and record.python_version.startswith("3.")
@@ -91,7 +102,9 @@ def test_numpy_scalars_log_as_numbers(store_dir: Path) -> None:
 
     with heron.init(project="p") as run:
         run.log({"a": np.float32(0.5), "b": np.int64(3), "c": np.bool_(True)})
-    assert list(heron.Api().run(run.path).scan_history()) == [{"_step": 0, "a": 0.5, "b": 3.0, "c": 1.0}]
+    assert list(heron.Api().run(run.path).scan_history()) == [
+        {"_step": 0, "a": 0.5, "b": 3.0, "c": 1.0}
+    ]
 
 
 def test_exception_marks_failed_and_exit_code_marks_failed(store_dir: Path) -> None:
@@ -115,7 +128,9 @@ def test_uncaught_exception_in_script_marks_failed(store_dir: Path) -> None:
         raise RuntimeError("crash")
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1
     path = done.stdout.strip()
     run = heron.Api().run(path)
@@ -125,7 +140,9 @@ def test_uncaught_exception_in_script_marks_failed(store_dir: Path) -> None:
 
 def test_script_without_finish_is_finished_at_exit(store_dir: Path) -> None:
     script = "import heron\nrun = heron.init(project='p')\nheron.log({'a': 2})\nprint(run.path)\n"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert heron.Api().run(done.stdout.strip()).state == "finished"
 
 
@@ -139,7 +156,9 @@ def test_killed_process_is_marked_crashed_on_next_open(store_dir: Path) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
     assert done.returncode == -9
     assert heron.Api().run(done.stdout.strip()).state == "crashed"
 
@@ -151,7 +170,12 @@ def test_config_is_persisted_and_updatable(store_dir: Path) -> None:
         run.config.epochs = 5
         assert run.config.lr == 0.2
         # Persisted at once: a reader sees it while the run is still going.
-        assert heron.Api().run(run.path).config == {"lr": 0.2, "model": {"layers": [1, 2]}, "batch": 32, "epochs": 5}
+        assert heron.Api().run(run.path).config == {
+            "lr": 0.2,
+            "model": {"layers": [1, 2]},
+            "batch": 32,
+            "epochs": 5,
+        }
 
 
 def test_unstorable_config_fails_naming_the_key(store_dir: Path) -> None:
@@ -184,7 +208,10 @@ def test_bad_keys_and_backward_steps_store_nothing_wrong(store_dir: Path) -> Non
         with pytest.raises(UsageError, match="cannot log object"):
             run.log({"a": 9, "b": object()}, step=6)
         run.log({"a": 3}, step=7)
-    assert list(heron.Api().run(run.path).scan_history()) == [{"_step": 5, "a": 1.0}, {"_step": 7, "a": 3.0}]
+    assert list(heron.Api().run(run.path).scan_history()) == [
+        {"_step": 5, "a": 1.0},
+        {"_step": 7, "a": 3.0},
+    ]
 
 
 def test_resume_continues_steps_and_keeps_config(store_dir: Path) -> None:

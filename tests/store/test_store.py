@@ -16,7 +16,9 @@ from heron.store.runs import list_runs
 from heron.store.store import MARKER_NAME, Store
 
 
-def test_default_location_is_heron_data_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_default_location_is_heron_data_in_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("HERON_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     with heron.init(project="p") as run:
@@ -54,7 +56,9 @@ def test_store_from_newer_heron_is_refused(store_dir: Path) -> None:
 def test_database_from_newer_schema_is_refused(store_dir: Path) -> None:
     store = Store.open(store_dir)
     with write(store.engine) as connection:
-        connection.execute(schema.store_meta.update().values(value=str(migrations.SCHEMA_VERSION + 1)))
+        connection.execute(
+            schema.store_meta.update().values(value=str(migrations.SCHEMA_VERSION + 1))
+        )
     store.close()
     with pytest.raises(SchemaTooNewError, match="schema version"):
         Store.open(store_dir)
@@ -77,12 +81,18 @@ def test_runs_on_both_databases(tmp_path: Path, database_url: str | None) -> Non
         store.close()
 
 
-def test_metrics_round_trip_on_postgresql(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_metrics_round_trip_on_postgresql(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HERON_DATABASE_URL", pg_url)
     with heron.init(project="pg", dir=tmp_path / "s", config={"lr": float("nan")}) as run:
         for step in range(50):
             run.log({"loss": 1 / (step + 1), "inf": float("inf")})
     stored = heron.Api(tmp_path / "s").run(run.path)
     rows = list(stored.scan_history())
-    assert len(rows) == 50 and rows[49]["loss"] == pytest.approx(0.02) and rows[0]["inf"] == float("inf")
+    assert (
+        len(rows) == 50
+        and rows[49]["loss"] == pytest.approx(0.02)
+        and rows[0]["inf"] == float("inf")
+    )
     assert stored.state == "finished"
