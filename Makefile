@@ -17,6 +17,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The ML stack of the example workflow (CPU torch from pip, Keras, EfficientNet-Lite0 weights,
+# the animal-mnist images). pip, not uv: only pip resolves the pinned CPU build of torch.
+EXAMPLES_STAMP := $(VENV)/.examples-installed
+$(EXAMPLES_STAMP): requirements-examples.txt $(STAMP)
+	$(BIN)/python -m pip install -q -r requirements-examples.txt
+	$(BIN)/python -m pip install -q --no-deps animal-mnist==0.4
+	touch $(EXAMPLES_STAMP)
+
 -include mk/*.mk
 
 ## make demo: set up, run the example workflow, then serve the UI on it
@@ -36,7 +44,7 @@ typecheck: $(STAMP)
 services: $(STAMP)
 	scripts/services.sh start
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(EXAMPLES_STAMP)
 	source $(SERVICES_ENV) && $(BIN)/pytest -n 2 --dist loadgroup
 
 ## make bench: print the benchmark figures
