@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from heron.errors import HeronError
 from heron.sdk.api import Api, ApiRun
+from heron.sdk.artifact import Artifact
 from heron.sdk.init import finish, init, log
 from heron.sdk.run import Run
 
@@ -22,6 +23,7 @@ run: Run | None = None
 __all__ = [
     "Api",
     "ApiRun",
+    "Artifact",
     "HeronError",
     "Run",
     "__version__",

@@ -13,6 +13,9 @@ from heron.store.store import Store
 if TYPE_CHECKING:
     import pandas
 
+    from heron.sdk.artifact import Artifact
+    from heron.sdk.lineage import Direction
+
 
 class Api:
     """Read access to a store: projects, runs and their history, tables, artifacts.
@@ -35,6 +38,83 @@ class Api:
     def run(self, path: str) -> ApiRun:
         """One run by ``project/id``, ``id``, or a unique ``project/name``."""
         return ApiRun(self, run_store.find_run(self.store.engine, path))
+
+    @classmethod
+    def _for_store(cls, store: Store) -> Api:
+        """An Api on an already open store (used by objects that hold one)."""
+        api = cls.__new__(cls)
+        api.store = store
+        return api
+
+    # -- artifacts ----------------------------------------------------------------------------
+
+    def artifact(self, ref: str, *, type: str | None = None) -> Artifact:
+        """One artifact version: ``project/name:alias``, ``project/name:vN``, or ``name:alias``
+        when the name exists in one project only. Errors list what exists."""
+        from heron.sdk.artifact import Artifact
+        from heron.store import artifacts as artifact_store
+
+        record = artifact_store.resolve(self.store.engine, ref)
+        if type is not None and record.type != type:
+            raise UsageError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
+        return Artifact._logged(self.store, record)
+
+    def artifacts(self, project: str | None = None, type: str | None = None) -> list[Artifact]:
+        """Every artifact version (of ``project``, of ``type``), by project, name and version."""
+        from heron.sdk.artifact import Artifact
+        from heron.store import artifacts as artifact_store
+
+        records = artifact_store.list_versions(self.store.engine, project=project, type=type)
+        return [Artifact._logged(self.store, record) for record in records]
+
+    def artifact_versions(self, name: str, project: str | None = None) -> list[Artifact]:
+        """The versions of one collection, oldest first (``name`` may be ``project/name``)."""
+        from heron.sdk.artifact import Artifact
+        from heron.store import artifacts as artifact_store
+
+        project, name = artifact_store.find_collection(self.store.engine, name, project)
+        records = artifact_store.list_versions(self.store.engine, project=project, name=name)
+        return [Artifact._logged(self.store, r) for r in records]
+
+    def artifact_collections(
+        self, project: str | None = None, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Collections with their type, description, number of versions and latest version."""
+        from heron.store import artifacts as artifact_store
+
+        return artifact_store.list_collections(self.store.engine, project=project, type=type)
+
+    def lineage(
+        self,
+        artifact_or_run: Artifact | ApiRun | str,
+        *,
+        depth: int = 2,
+        direction: Direction = "both",
+    ) -> dict[str, Any]:
+        """The lineage graph around a version or a run: ``{"nodes": [...], "edges": [{"source",
+        "target", "kind"}]}``; ``kind`` is ``output`` (run -> version it logged) or ``input``
+        (version -> run that used it). A string is an artifact reference if it holds ':',
+        else a run path. ``direction``: ``both``, ``upstream`` or ``downstream``."""
+        from heron.sdk.artifact import Artifact
+        from heron.sdk.lineage import lineage_graph
+
+        if isinstance(artifact_or_run, str):
+            artifact_or_run = (
+                self.artifact(artifact_or_run)
+                if ":" in artifact_or_run
+                else self.run(artifact_or_run)
+            )
+        if isinstance(artifact_or_run, Artifact):
+            return lineage_graph(
+                self.store, version_ids=[artifact_or_run.id], depth=depth, direction=direction
+            )
+        if isinstance(artifact_or_run, ApiRun):
+            return lineage_graph(
+                self.store, run_ids=[artifact_or_run.id], depth=depth, direction=direction
+            )
+        raise UsageError(
+            f"lineage() takes an artifact, a run or a reference, got {type(artifact_or_run).__name__}"
+        )
 
 
 class ApiRun:

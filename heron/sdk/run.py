@@ -25,8 +25,10 @@ from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from types import TracebackType
 
+    from heron.sdk.artifact import Artifact
     from heron.store.store import Store
 
 _FLUSH_INTERVAL_SECONDS = 1.0
@@ -191,6 +193,40 @@ class Run:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"heron-{self.id}")
         return self._executor
+
+    # -- artifacts ----------------------------------------------------------------------------
+
+    def log_artifact(
+        self,
+        artifact: Artifact,
+        aliases: Iterable[str] | None = None,
+        *,
+        unique_aliases: bool = False,
+    ) -> Artifact:
+        """Commit ``artifact`` as the next version of its collection in this run's project.
+
+        Only blobs the store lacks are written; identical content returns the existing version.
+        ``latest`` moves to a new version; other ``aliases`` move to it from older versions, or
+        the call fails if ``unique_aliases`` and an alias is taken. Returns ``artifact``, now logged.
+        """
+        from heron.sdk.artifact import log_artifact
+
+        self._require_running("log_artifact")
+        return log_artifact(self, artifact, aliases, unique_aliases=unique_aliases)
+
+    def use_artifact(self, ref: str | Artifact, *, type: str | None = None) -> Artifact:
+        """The version ``ref`` names (``name:alias``, ``name:vN``, ``project/name:alias``; the
+        project defaults to this run's), recorded as an input of this run."""
+        from heron.sdk.artifact import use_artifact
+
+        self._require_running("use_artifact")
+        return use_artifact(self, ref, type=type)
+
+    def _require_running(self, what: str) -> None:
+        if self._state != "running":
+            raise UsageError(
+                f"run {self.path} is {self._state}: {what}() after finish() is not allowed"
+            )
 
     # -- writing ------------------------------------------------------------------------------
 

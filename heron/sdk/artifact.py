@@ -1,0 +1,635 @@
+"""``heron.Artifact``: a versioned dataset or model, built by a run and read back anywhere.
+
+An Artifact starts as a draft: ``add_file``, ``add_dir``, ``new_file``, ``add_reference`` and
+``add`` (a Table) collect paths. ``run.log_artifact(artifact)`` hashes every file (a thread pool,
+plus a cache of unchanged files' digests), writes only blobs the store lacks, and commits the
+version, its manifest, aliases and lineage in one transaction; the same object then *is* the
+logged version. ``run.use_artifact("name:alias")`` and ``heron.Api().artifact(...)`` return
+logged versions: ``download``, ``verify``, ``get``, ``files``, ``manifest`` and the lineage
+helpers work on them, fully offline.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from heron.errors import ArtifactError, NotFoundError, UsageError
+from heron.sdk.artifact_files import (
+    VerifyReport,
+    hash_cache,
+    materialise,
+    store_files,
+    verify_tree,
+)
+from heron.store import artifacts as artifact_store
+from heron.store.artifacts import ManifestEntry, VersionRecord
+from heron.store.filehash import FileChangedError, HashCache, hash_files
+from heron.store.jsonvalues import dumps, loads
+from heron.store.references import list_reference
+
+if TYPE_CHECKING:
+    from heron.sdk.api import ApiRun
+    from heron.sdk.run import Run
+    from heron.store.store import Store
+
+TABLE_SUFFIX = ".table.parquet"
+
+
+@dataclass
+class _Draft:
+    """What a draft artifact holds at one path before it is logged."""
+
+    source: str | None = None  # a local file to hash and store
+    entry: ManifestEntry | None = None  # a reference, already identified
+    table: Any = None  # a heron.Table
+
+
+def _clean_path(name: str) -> str:
+    """A manifest path: relative, '/'-separated, no '.', '..' or empty parts."""
+    if not isinstance(name, str) or not name:
+        raise ArtifactError(f"a path in an artifact must be a non-empty string, got {name!r}")
+    if any(ord(c) < 32 for c in name) or "\\" in name:
+        raise ArtifactError(f"path {name!r} holds a control character or a backslash")
+    parts = name.split("/")
+    if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ArtifactError(f"path {name!r} must be relative, with no empty, '.' or '..' parts")
+    return name
+
+
+class Artifact:
+    """A versioned collection of files (a dataset, a model), with metadata, aliases and lineage.
+
+    ``heron.Artifact(name, type, description=None, metadata=None)`` makes a draft; log it with
+    ``run.log_artifact``. Names use letters, digits, '_', '.' and '-'.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        artifact_store.check_name(name)
+        if not isinstance(type, str) or not type.strip() or len(type) > 128:
+            raise ArtifactError(
+                f"artifact type must be a non-empty string of at most 128 characters, got {type!r}"
+            )
+        self._name = name
+        self._type = type
+        self._description = description or ""
+        self._metadata: dict[str, Any] = dict(metadata or {})
+        self._check_metadata()
+        self._settings = dict(settings or {})
+        self._drafts: dict[str, _Draft] = {}
+        self._temp_dir: str | None = None
+        self._store: Store | None = None
+        self._record: VersionRecord | None = None
+        self._manifest: list[ManifestEntry] | None = None
+
+    def _check_metadata(self) -> None:
+        try:
+            dumps(self._metadata)
+        except (TypeError, ValueError) as error:
+            raise ArtifactError(f"artifact metadata must be JSON-compatible: {error}") from None
+
+    @classmethod
+    def _logged(cls, store: Store, record: VersionRecord) -> Artifact:
+        artifact = cls.__new__(cls)
+        artifact.__init__(record.name, record.type, record.description, record.metadata)  # type: ignore[misc]
+        artifact._bind(store, record)
+        return artifact
+
+    def _bind(self, store: Store, record: VersionRecord) -> None:
+        self._store = store
+        self._record = record
+        self._description = record.description
+        self._metadata = dict(record.metadata)
+        self._manifest = None
+        self._drafts = {}
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The collection name (the same for every version)."""
+        return self._name
+
+    @property
+    def type(self) -> str:
+        """The artifact type, e.g. ``raw_data``, ``balanced_data``, ``model``."""
+        return self._type
+
+    @property
+    def description(self) -> str:
+        """Free-text description."""
+        return self._description
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Metadata (a dict; editable on a draft, a copy once logged)."""
+        return self._metadata if self._record is None else dict(self._metadata)
+
+    @property
+    def is_logged(self) -> bool:
+        """Whether this object is a committed version (False for a draft)."""
+        return self._record is not None
+
+    def _committed(self) -> VersionRecord:
+        if self._record is None:
+            raise ArtifactError(
+                f"artifact {self._name!r} is a draft: log it with run.log_artifact() first"
+            )
+        return self._record
+
+    def _bound_store(self) -> Store:
+        self._committed()
+        assert self._store is not None
+        return self._store
+
+    @property
+    def id(self) -> str:
+        """The version's id, unique in the store."""
+        return self._committed().id
+
+    @property
+    def project(self) -> str:
+        """The project the version belongs to."""
+        return self._committed().project
+
+    @property
+    def version(self) -> str:
+        """``v0``, ``v1``, ..."""
+        return f"v{self._committed().version}"
+
+    @property
+    def qualified_name(self) -> str:
+        """``project/name:vN``, accepted by ``Api().artifact`` and ``use_artifact``."""
+        return self._committed().qualified_name
+
+    @property
+    def digest(self) -> str:
+        """sha256 over the sorted manifest: equal digests mean equal content."""
+        if self._record is not None:
+            return self._record.digest
+        return artifact_store.manifest_digest(self._draft_manifest(HashCache(None)))
+
+    @property
+    def aliases(self) -> list[str]:
+        """The version's aliases now (``latest`` moves as new versions are logged)."""
+        record = self._committed()
+        self._record = artifact_store.get_version(self._bound_store().engine, record.id)
+        return list(self._record.aliases)
+
+    @property
+    def size(self) -> int:
+        """Total bytes of every path in the manifest."""
+        if self._record is not None:
+            return self._record.size
+        return sum(e.size for e in self._draft_manifest(HashCache(None)))
+
+    @property
+    def created_at(self) -> float:
+        """When the version was committed (Unix time)."""
+        return self._committed().created_at
+
+    @property
+    def manifest(self) -> dict[str, ManifestEntry]:
+        """Path -> entry (sha256, size; reference URI and ETag; table id), sorted by path."""
+        return {e.path: e for e in self.files()}
+
+    def files(self) -> list[ManifestEntry]:
+        """The manifest entries, sorted by path."""
+        if self._record is None:
+            return self._draft_manifest(HashCache(None))
+        if self._manifest is None:
+            self._manifest = artifact_store.read_manifest(
+                self._bound_store().engine, self._record.id
+            )
+        return list(self._manifest)
+
+    def __repr__(self) -> str:
+        if self._record is None:
+            return f"<heron.Artifact {self._name} type={self._type} draft, {len(self._drafts)} path(s)>"
+        return f"<heron.Artifact {self._record.qualified_name} type={self._type} aliases={list(self._record.aliases)}>"
+
+    # -- building a draft ---------------------------------------------------------------------
+
+    def _require_draft(self) -> None:
+        if self._record is not None:
+            raise ArtifactError(
+                f"{self._record.qualified_name} is committed and cannot change; "
+                f"make a new heron.Artifact({self._name!r}, ...) for the next version"
+            )
+
+    def _put(self, path: str, draft: _Draft) -> None:
+        path = _clean_path(path)
+        existing = self._drafts.get(path)
+        if existing is not None and existing != draft:
+            raise ArtifactError(
+                f"{path!r} is already in artifact {self._name!r} with other content"
+            )
+        self._drafts[path] = draft
+        self._manifest = None
+
+    def add_file(
+        self, local_path: str | os.PathLike[str], name: str | None = None
+    ) -> ManifestEntry | None:
+        """Add one local file at ``name`` (default: its file name). It is hashed when logged."""
+        self._require_draft()
+        path = Path(local_path).expanduser()
+        if not path.is_file():
+            raise NotFoundError(
+                f"{path} is not a file" if path.exists() else f"{path} does not exist"
+            )
+        self._put(name if name is not None else path.name, _Draft(source=str(path.resolve())))
+        return None
+
+    def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None) -> None:
+        """Add every file under a local directory, keeping relative paths (under ``name/``)."""
+        self._require_draft()
+        root = Path(local_path).expanduser()
+        if not root.is_dir():
+            raise NotFoundError(
+                f"{root} is not a directory" if root.exists() else f"{root} does not exist"
+            )
+        root = root.resolve()
+        prefix = "" if not name else _clean_path(name.strip("/")) + "/"
+        for directory, subdirs, names in os.walk(root):
+            subdirs.sort()
+            relative_dir = os.path.relpath(directory, root)
+            base = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
+            for file_name in sorted(names):
+                source = os.path.join(directory, file_name)
+                if os.path.isfile(source):
+                    self._put(prefix + base + file_name, _Draft(source=source))
+
+    @contextmanager
+    def new_file(
+        self, name: str, mode: str = "w", encoding: str | None = "utf-8"
+    ) -> Iterator[IO[Any]]:
+        """Write a new file into the artifact: ``with art.new_file("classes.json") as f: ...``."""
+        self._require_draft()
+        name = _clean_path(name)
+        if self._temp_dir is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="heron-artifact-")
+            weakref.finalize(self, shutil.rmtree, self._temp_dir, True)
+        target = Path(self._temp_dir) / str(len(os.listdir(self._temp_dir))) / Path(name).name
+        target.parent.mkdir(parents=True)
+        with open(target, mode, encoding=None if "b" in mode else encoding) as handle:
+            yield handle
+        self.add_file(target, name=name)
+
+    def add_reference(
+        self,
+        uri: str,
+        name: str | None = None,
+        *,
+        checksum: bool = True,
+        max_objects: int | None = None,
+    ) -> list[ManifestEntry]:
+        """Track a ``file://`` or ``s3://`` object or prefix without copying it.
+
+        Objects are listed now: a prefix adds one path per object (under ``name/`` if given); a
+        single object goes to ``name`` or its base name. Local files are hashed (``checksum``);
+        S3 objects keep their ETag and version id. Settings for S3 come from
+        ``settings={"s3": {"endpoint": ..., "key": ..., "secret": ...}}`` or the environment.
+        """
+        self._require_draft()
+        found = list_reference(
+            uri, checksum=checksum, max_objects=max_objects, s3=self._settings.get("s3")
+        )
+        added = []
+        for item in found:
+            if item.relative:
+                path = f"{name.strip('/')}/{item.relative}" if name else item.relative
+            else:
+                path = name or item.uri.rstrip("/").rsplit("/", 1)[-1]
+            entry = ManifestEntry(
+                path=_clean_path(path),
+                size=item.size,
+                sha256=item.sha256,
+                ref_uri=item.uri,
+                ref_etag=item.etag,
+                ref_version=item.version,
+            )
+            self._put(entry.path, _Draft(entry=entry))
+            added.append(entry)
+        return added
+
+    def add(self, obj: Any, name: str) -> ManifestEntry | None:
+        """Add a :class:`heron.Table` as ``name`` (stored as ``name.table.parquet``); read it
+        back with ``get(name)``."""
+        self._require_draft()
+        if not hasattr(obj, "_heron_artifact_table"):
+            raise ArtifactError(
+                f"artifact.add() takes a heron.Table, got {type(obj).__name__}; add files with "
+                "add_file / add_dir / new_file"
+            )
+        self._put(_table_path(name), _Draft(table=obj))
+        return None
+
+    def remove(self, name: str) -> None:
+        """Remove a path (or, for a table, its name) from the draft."""
+        self._require_draft()
+        for candidate in (name, _table_path(name) if "/" not in name else name):
+            if self._drafts.pop(candidate, None) is not None:
+                self._manifest = None
+                return
+        raise NotFoundError(f"{name!r} is not in artifact {self._name!r}")
+
+    def _draft_manifest(self, cache: HashCache, store: Store | None = None) -> list[ManifestEntry]:
+        """The draft's entries: local files hashed (cache-assisted), tables written to Parquet."""
+        if self._manifest is not None:
+            return self._manifest
+        _check_no_file_dir_clash(self._drafts)
+        sources = sorted({d.source for d in self._drafts.values() if d.source is not None})
+        try:
+            hashed = hash_files(sources, cache)
+        except FileChangedError as error:
+            raise ArtifactError(
+                f"{error.args[0]} changed while it was being hashed; add it once nothing writes to it"
+            ) from None
+        except FileNotFoundError as error:
+            raise NotFoundError(
+                f"{error.filename} was added to artifact {self._name!r} but is gone"
+            ) from None
+        entries = []
+        for path, draft in sorted(self._drafts.items()):
+            if draft.source is not None:
+                digest, fingerprint = hashed[draft.source]
+                entries.append(ManifestEntry(path=path, size=fingerprint.size, sha256=digest))
+            elif draft.entry is not None:
+                entries.append(draft.entry)
+            else:
+                entries.append(_table_entry(path, draft.table, store))
+        self._manifest = entries
+        return entries
+
+    def _sources(self) -> dict[str, str]:
+        return {path: d.source for path, d in self._drafts.items() if d.source is not None}
+
+    # -- reading a logged version -------------------------------------------------------------
+
+    def download(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        overwrite: bool = False,
+        link: bool = True,
+    ) -> Path:
+        """Materialise the version under ``root`` and return it, every byte verified.
+
+        Default root: ``$HERON_ARTIFACT_DIR/<name>-vN``, else ``./artifacts/<name>-vN``. Files
+        already present and correct are skipped; a different file in the way is refused unless
+        ``overwrite``. Large blobs are hard-linked (read-only) when ``link`` and possible.
+        """
+        record = self._committed()
+        target = Path(root).expanduser() if root is not None else default_root(record)
+        target = target.resolve()
+        target.mkdir(parents=True, exist_ok=True)
+        materialise(
+            self._bound_store(),
+            self.files(),
+            target,
+            label=record.qualified_name,
+            overwrite=overwrite,
+            link=link,
+            s3=self._settings.get("s3"),
+        )
+        return target
+
+    def verify(self, root: str | os.PathLike[str] | None = None) -> VerifyReport:
+        """Compare a directory (default: the default download root) with the manifest:
+        report missing, extra and changed files. Hashes every byte."""
+        record = self._committed()
+        target = Path(root).expanduser() if root is not None else default_root(record)
+        return verify_tree(self._bound_store(), self.files(), target.resolve())
+
+    def get_path(self, name: str, root: str | os.PathLike[str] | None = None) -> Path:
+        """Download one path of the version (verified) and return where it is."""
+        entry = self._entry(name)
+        record = self._committed()
+        target = Path(root).expanduser() if root is not None else default_root(record)
+        target = target.resolve()
+        materialise(
+            self._bound_store(),
+            [entry],
+            target,
+            label=record.qualified_name,
+            overwrite=False,
+            link=True,
+            s3=self._settings.get("s3"),
+        )
+        return target / entry.path
+
+    def get(self, name: str) -> Any:
+        """The object added under ``name``: a table added with ``add(table, name)`` reads back
+        as the same object ``ApiRun.table`` returns."""
+        entry = self._entry(_table_path(name) if _table_path(name) in self.manifest else name)
+        if entry.table_id is None:
+            raise ArtifactError(
+                f"{entry.path!r} in {self.qualified_name} is a file, not a table: use get_path({entry.path!r}) "
+                "or download()"
+            )
+        return _read_table(self._bound_store(), entry.table_id)
+
+    def _entry(self, name: str) -> ManifestEntry:
+        manifest = self.manifest
+        if name in manifest:
+            return manifest[name]
+        names = sorted(manifest)
+        shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+        raise NotFoundError(f"{self.qualified_name} has no path {name!r}; it has: {shown}")
+
+    # -- aliases and lineage ------------------------------------------------------------------
+
+    def add_alias(self, alias: str, *, unique: bool = False) -> None:
+        """Point ``alias`` at this version (moved from another version, or refused if ``unique``)."""
+        for message in artifact_store.set_alias(
+            self._bound_store().engine, self._committed(), alias, unique=unique
+        ):
+            print(f"heron: {self._name}: {message}", file=sys.stderr)
+        self._record = artifact_store.get_version(self._bound_store().engine, self._committed().id)
+
+    def remove_alias(self, alias: str) -> None:
+        """Remove ``alias`` from this version."""
+        record = artifact_store.get_version(self._bound_store().engine, self._committed().id)
+        artifact_store.remove_alias(self._bound_store().engine, record, alias)
+        self._record = artifact_store.get_version(self._bound_store().engine, record.id)
+
+    def logged_by(self) -> ApiRun | None:
+        """The run that logged this version first (None if it was logged without a run)."""
+        runs = self._runs("output")
+        return runs[0] if runs else None
+
+    def used_by(self) -> list[ApiRun]:
+        """Runs that used this version, oldest first."""
+        return self._runs("input")
+
+    def _runs(self, direction: str) -> list[ApiRun]:
+        from heron.sdk.api import Api, ApiRun
+        from heron.store import runs as run_store
+
+        store = self._bound_store()
+        api = Api._for_store(store)
+        ids = artifact_store.runs_of_version(store.engine, self._committed().id, direction)
+        return [ApiRun(api, run_store.get_run(store.engine, run_id)) for run_id in ids]
+
+    def lineage(self, depth: int = 2) -> dict[str, Any]:
+        """The lineage graph around this version (see ``heron.Api().lineage``)."""
+        from heron.sdk.lineage import lineage_graph
+
+        return lineage_graph(self._bound_store(), version_ids=[self._committed().id], depth=depth)
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _table_path(name: str) -> str:
+    return name if name.endswith(TABLE_SUFFIX) else name + TABLE_SUFFIX
+
+
+def _table_entry(path: str, table: Any, store: Store | None) -> ManifestEntry:
+    """Commit a table (if needed) and describe it: its Parquet file is the entry's content."""
+    if store is None:
+        raise ArtifactError("a table's content is known once the artifact is logged: log it first")
+    table_id, parquet = table._heron_artifact_table(store)
+    digest = store.blobs.put_file(Path(parquet))
+    return ManifestEntry(
+        path=path, size=Path(parquet).stat().st_size, sha256=digest, table_id=table_id
+    )
+
+
+def _read_table(store: Store, table_id: str) -> Any:
+    from heron.sdk import table as table_module
+
+    reader = getattr(table_module, "read_table", None)
+    if reader is None:  # pragma: no cover - depends on heron.sdk.table's read-back hook
+        raise ArtifactError("this heron cannot read tables back yet")
+    return reader(store, table_id)
+
+
+def _check_no_file_dir_clash(drafts: Mapping[str, _Draft]) -> None:
+    paths = set(drafts)
+    for path in paths:
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            prefix = "/".join(parts[:end])
+            if prefix in paths:
+                raise ArtifactError(
+                    f"{prefix!r} is both a file and the directory of {path!r} in the artifact"
+                )
+
+
+def default_root(record: VersionRecord) -> Path:
+    """Where ``download()`` puts a version when no root is given."""
+    base = os.environ.get("HERON_ARTIFACT_DIR")
+    parent = Path(base).expanduser() if base else Path.cwd() / "artifacts"
+    return parent / f"{record.name}-v{record.version}"
+
+
+# -- logging and using -----------------------------------------------------------------------
+
+
+def log_artifact(
+    run: Run,
+    artifact: Artifact,
+    aliases: Iterable[str] | None = None,
+    *,
+    unique_aliases: bool = False,
+) -> Artifact:
+    """Store and commit a draft for ``run`` (see :meth:`heron.Run.log_artifact`)."""
+    if not isinstance(artifact, Artifact):
+        raise UsageError(f"log_artifact() takes a heron.Artifact, got {type(artifact).__name__}")
+    if artifact.is_logged:
+        raise ArtifactError(
+            f"{artifact.qualified_name} is already logged; use add_alias() to label it, or make a new "
+            "heron.Artifact for a new version"
+        )
+    if isinstance(aliases, str):
+        raise UsageError("aliases must be a list of strings, e.g. aliases=['best']")
+    alias_list = [
+        artifact_store.check_alias(a) if a != artifact_store.LATEST else a for a in (aliases or [])
+    ]
+    store = run.store
+    entries = artifact._draft_manifest(hash_cache(store), store)
+    if not entries:
+        raise ArtifactError(
+            f"artifact {artifact.name!r} is empty: add files, a directory, a reference or a table"
+        )
+    digest = artifact_store.manifest_digest(entries)
+    existing = artifact_store.find_by_digest(store.engine, run.project, artifact.name, digest)
+    if existing is None:
+        sources = artifact._sources()
+        files = [
+            (sources[e.path], e.sha256, e.size) for e in entries if e.path in sources and e.sha256
+        ]
+        store_files(store, files)
+    result = _commit(run, artifact, entries, alias_list, unique_aliases)
+    for message in result.messages:
+        print(f"heron: {artifact.name}: {message}", file=sys.stderr)
+    artifact._bind(store, result.record)
+    return artifact
+
+
+def _commit(
+    run: Run, artifact: Artifact, entries: Sequence[ManifestEntry], aliases: list[str], unique: bool
+) -> artifact_store.CommitResult:
+    store = run.store
+    arguments: dict[str, Any] = {
+        "project": run.project,
+        "name": artifact.name,
+        "type": artifact.type,
+        "description": artifact.description,
+        "metadata": loads(dumps(artifact.metadata)),
+        "entries": entries,
+        "aliases": aliases,
+        "run_id": run.id,
+        "unique_aliases": unique,
+    }
+    try:
+        return artifact_store.commit_version(store.engine, **arguments)
+    except artifact_store.MissingBlobsError as error:
+        # gc removed a blob this process believed stored: write those again, then commit.
+        store.blobs._known.difference_update(error.digests)
+        sources = artifact._sources()
+        files = [
+            (sources[e.path], e.sha256, e.size)
+            for e in entries
+            if e.sha256 in error.digests and e.path in sources
+        ]
+        store_files(store, files)
+        return artifact_store.commit_version(store.engine, **arguments)
+
+
+def use_artifact(run: Run, ref: str | Artifact, *, type: str | None = None) -> Artifact:
+    """Resolve ``ref`` for ``run`` and record the input edge (see :meth:`heron.Run.use_artifact`)."""
+    if isinstance(ref, Artifact):
+        record = ref._committed()
+        if ref._store is not None and ref._store.root != run.store.root:
+            record = artifact_store.resolve(run.store.engine, record.qualified_name)
+    else:
+        record = artifact_store.resolve(run.store.engine, ref, project=run.project)
+    if type is not None and record.type != type:
+        raise ArtifactError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
+    artifact_store.add_lineage(run.store.engine, run.id, record.id, "input")
+    settings = ref._settings if isinstance(ref, Artifact) else None
+    artifact = Artifact._logged(run.store, record)
+    if settings:
+        artifact._settings = dict(settings)
+    return artifact

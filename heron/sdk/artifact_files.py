@@ -1,0 +1,397 @@
+"""Moving an artifact's bytes: storing local files as blobs, materialising and verifying a version.
+
+Storing reads each new file once more after it was hashed and refuses it if the bytes no longer
+hash to the digest in the manifest (the file changed while it was being added). Small files are
+read by a thread pool and stored in batches (one index transaction per batch, packed); large
+files are copied into the store one by one.
+
+Materialising writes every file atomically (temporary name + rename), hard-links large blobs kept
+as files of their own (made read-only first, so an editor cannot write through the link into the
+store) or copies them, verifies every byte against its sha256, skips files already present and
+correct, and refuses to replace a different file unless asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from heron.errors import ArtifactError, IntegrityError, NotFoundError
+from heron.store import schema
+from heron.store.artifacts import ManifestEntry
+from heron.store.blobs import PACK_THRESHOLD, sha256_hex
+from heron.store.filehash import HASH_THREADS, FileChangedError, HashCache, hash_file
+from heron.store.references import fetch_reference
+
+if TYPE_CHECKING:
+    from heron.store.store import Store
+
+_BATCH_BYTES = 64 << 20
+_PROGRESS_BYTES = 64 << 20
+_PROGRESS_FILES = 2_000
+
+
+def hash_cache(store: Store) -> HashCache:
+    """The store's cache of local file digests."""
+    return HashCache(store.cache_dir / "file-hashes.sqlite")
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+
+def _changed(path: str, expected: str, actual: str) -> ArtifactError:
+    return ArtifactError(
+        f"{path} changed while it was being added: it hashed to {expected[:12]}… and now reads as "
+        f"{actual[:12]}…; add it again once nothing writes to it"
+    )
+
+
+def _read_verified(item: tuple[str, str]) -> bytes:
+    path, expected = item
+    with open(path, "rb") as handle:
+        data = handle.read()
+    actual = sha256_hex(data)
+    if actual != expected:
+        raise _changed(path, expected, actual)
+    return data
+
+
+def store_files(store: Store, files: Sequence[tuple[str, str, int]]) -> int:
+    """Store local files given as (path, expected sha256, size); returns bytes written.
+
+    Only files whose digest the blob store lacks are read; each is checked against its digest.
+    """
+    if not files:
+        return 0
+    absent = store.blobs.missing({digest for _, digest, _ in files})
+    todo: dict[str, tuple[str, int]] = {}
+    for path, digest, size in files:
+        if digest in absent and digest not in todo:
+            todo[digest] = (path, size)
+    small = [(p, d, s) for d, (p, s) in todo.items() if s < PACK_THRESHOLD]
+    large = [(p, d, s) for d, (p, s) in todo.items() if s >= PACK_THRESHOLD]
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="heron-store") as pool:
+        for batch in _batches(small):
+            datas = list(pool.map(_read_verified, [(p, d) for p, d, _ in batch]))
+            store.blobs.put_many(datas)
+        for path, digest, _ in large:
+            try:
+                store.blobs.put_file(Path(path), expected_sha256=digest)
+            except IntegrityError:
+                actual, _ = hash_file(path)
+                raise _changed(path, digest, actual) from None
+    return sum(s for _, _, s in small) + sum(s for _, _, s in large)
+
+
+def _batches(items: Sequence[tuple[str, str, int]]) -> Iterator[list[tuple[str, str, int]]]:
+    batch: list[tuple[str, str, int]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += item[2]
+        if size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+# -- materialising ---------------------------------------------------------------------------
+
+
+def _locations(store: Store, digests: set[str]) -> dict[str, tuple[int, str, int]]:
+    """(size, pack name or "", offset) of each digest, in one query per 500."""
+    b = schema.blobs
+    ordered = sorted(digests)
+    found: dict[str, tuple[int, str, int]] = {}
+    with store.engine.connect() as connection:
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            rows = connection.execute(
+                select(b.c.sha256, b.c.size, b.c.location, b.c.offset).where(b.c.sha256.in_(chunk))
+            )
+            for digest, size, location, offset in rows:
+                found[str(digest)] = (int(size), str(location), int(offset))
+    missing = digests - set(found)
+    if missing:
+        raise IntegrityError(
+            f"blob {sorted(missing)[0]} is referenced but not in the store ({len(missing)} missing)"
+        )
+    return found
+
+
+def _atomic_write(destination: Path, data: bytes) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _link_or_copy(store: Store, digest: str, destination: Path, link: bool) -> None:
+    source = store.blobs.file_path(digest)
+    if source is None:  # pragma: no cover - callers only pass blobs kept as files
+        raise IntegrityError(f"blob {digest} is not kept as a file")
+    if not source.exists():
+        raise IntegrityError(f"blob {digest} is indexed but its file {source} is missing")
+    actual, _ = hash_file(str(source))
+    if actual != digest:
+        raise IntegrityError(f"blob {digest} is corrupted in the store (file {source})")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        if link:
+            try:
+                # Read-only, so writing through the link (into the store) fails loudly.
+                mode = source.stat().st_mode
+                if mode & 0o222:
+                    source.chmod(stat.S_IMODE(mode) & ~0o222)
+                os.link(source, temporary)
+            except OSError:
+                shutil.copyfile(source, temporary)
+        else:
+            shutil.copyfile(source, temporary)
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_packed(
+    store: Store, items: list[tuple[str, Path]], locations: Mapping[str, tuple[int, str, int]]
+) -> Iterator[int]:
+    """Write packed blobs, reading each pack in offset order; yields bytes written per file."""
+    packs_dir = store.blobs.root / "packs"
+    by_pack: dict[str, list[tuple[int, int, str, Path]]] = {}
+    for digest, destination in items:
+        size, pack, offset = locations[digest]
+        by_pack.setdefault(pack, []).append((offset, size, digest, destination))
+    for pack, members in sorted(by_pack.items()):
+        with open(packs_dir / pack, "rb") as handle:
+            for offset, size, digest, destination in sorted(
+                members, key=lambda m: (m[0], str(m[3]))
+            ):
+                handle.seek(offset)
+                data = handle.read(size)
+                if len(data) != size or sha256_hex(data) != digest:
+                    raise IntegrityError(
+                        f"blob {digest} is corrupted in the store (pack {pack} at offset {offset})"
+                    )
+                _atomic_write(destination, data)
+                yield size
+
+
+def _md5_matches(path: Path, etag: str | None) -> bool | None:
+    """Whether a local file matches a single-part S3 ETag (its md5); None if not decidable."""
+    if etag is None or len(etag) != 32 or not all(c in "0123456789abcdef" for c in etag):
+        return None
+    md5 = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            md5.update(chunk)
+    return md5.hexdigest() == etag
+
+
+@dataclass
+class VerifyReport:
+    """What :meth:`Artifact.verify` found under a directory: missing, extra and changed files."""
+
+    root: Path
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the directory holds exactly the artifact's files, unchanged."""
+        return not (self.missing or self.extra or self.changed)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"{self.root}: every file present and unchanged"
+        parts = []
+        for label, paths in (
+            ("missing", self.missing),
+            ("changed", self.changed),
+            ("extra", self.extra),
+        ):
+            if paths:
+                shown = ", ".join(paths[:10]) + (
+                    f" and {len(paths) - 10} more" if len(paths) > 10 else ""
+                )
+                parts.append(f"{len(paths)} {label}: {shown}")
+        return f"{self.root}: " + "; ".join(parts)
+
+
+def entry_matches(entry: ManifestEntry, path: Path, digests: Mapping[str, str]) -> bool:
+    """Whether the local file at ``path`` holds ``entry``'s content (``digests``: path -> sha256)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if not path.is_file() or size != entry.size:
+        return False
+    if entry.sha256 is not None:
+        return digests.get(str(path)) == entry.sha256
+    return _md5_matches(path, entry.ref_etag) is not False
+
+
+def local_digests(paths: Sequence[Path], cache: HashCache) -> dict[str, str]:
+    """sha256 of each existing regular file among ``paths`` (cache-assisted)."""
+    from heron.store.filehash import Fingerprint
+
+    todo = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            todo.append((str(path), Fingerprint.of(info)))
+    found = cache.lookup(todo)
+    rest = [p for p, _ in todo if p not in found]
+    if rest:
+        with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+            results = list(pool.map(_try_hash, rest))
+        hashed = [(p, r[1], r[0]) for p, r in zip(rest, results, strict=True) if r is not None]
+        found.update((p, d) for p, _, d in hashed)
+        cache.remember(hashed)
+    return found
+
+
+def _try_hash(path: str) -> tuple[str, Any] | None:
+    try:
+        return hash_file(path)
+    except (OSError, FileChangedError):
+        return None
+
+
+def materialise(
+    store: Store,
+    entries: Sequence[ManifestEntry],
+    root: Path,
+    *,
+    label: str,
+    overwrite: bool,
+    link: bool,
+    s3: Mapping[str, str] | None,
+) -> int:
+    """Write ``entries`` under ``root``; returns how many files were written (not skipped)."""
+    from tqdm import tqdm
+
+    cache = hash_cache(store)
+    targets = [(entry, root / entry.path) for entry in entries]
+    present = local_digests([t for _, t in targets], cache)
+    todo: list[tuple[ManifestEntry, Path]] = []
+    conflicts: list[str] = []
+    for entry, target in targets:
+        if entry_matches(entry, target, present):
+            continue
+        if target.exists() or target.is_symlink() or _blocked_by_file(root, target):
+            conflicts.append(entry.path)
+        todo.append((entry, target))
+    if conflicts and not overwrite:
+        shown = ", ".join(conflicts[:10]) + (
+            f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+        )
+        raise ArtifactError(
+            f"{root} already holds different files at {len(conflicts)} path(s) of {label}: {shown}; "
+            "nothing was written (pass overwrite=True to replace them, or choose another root)"
+        )
+    for _, target in todo:
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.is_symlink():
+            target.unlink()
+        _clear_file_parents(root, target)
+    total = sum(e.size for e, _ in todo)
+    show = total >= _PROGRESS_BYTES or len(todo) >= _PROGRESS_FILES
+    with tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        desc=f"downloading {label}",
+        disable=None if show else True,
+        leave=False,
+    ) as bar:
+        blobs = [(e, t) for e, t in todo if e.is_stored_blob]
+        locations = _locations(store, {e.sha256 for e, _ in blobs if e.sha256})
+        packed = [(e.sha256, t) for e, t in blobs if e.sha256 and locations[e.sha256][1]]
+        for written in _write_packed(store, [(d, t) for d, t in packed if d], locations):
+            bar.update(written)
+        for entry, target in blobs:
+            if entry.sha256 and not locations[entry.sha256][1]:
+                _link_or_copy(store, entry.sha256, target, link)
+                bar.update(entry.size)
+        for entry, target in todo:
+            if entry.ref_uri is not None:
+                fetch_reference(
+                    entry.ref_uri,
+                    target,
+                    size=entry.size,
+                    sha256=entry.sha256,
+                    etag=entry.ref_etag,
+                    version=entry.ref_version,
+                    s3=s3,
+                )
+                bar.update(entry.size)
+    return len(todo)
+
+
+def _blocked_by_file(root: Path, target: Path) -> bool:
+    """Whether a file sits where one of ``target``'s parent directories must go."""
+    parent = target.parent
+    while parent != root and root in parent.parents:
+        if parent.is_file() or parent.is_symlink():
+            return True
+        parent = parent.parent
+    return False
+
+
+def _clear_file_parents(root: Path, target: Path) -> None:
+    parent = target.parent
+    while parent != root and root in parent.parents:
+        if parent.is_file() or parent.is_symlink():
+            parent.unlink()
+        parent = parent.parent
+
+
+def verify_tree(store: Store, entries: Sequence[ManifestEntry], root: Path) -> VerifyReport:
+    """Compare ``root`` with the manifest: every byte is hashed (no cache is trusted here)."""
+    report = VerifyReport(root=root)
+    if not root.is_dir():
+        report.missing = [e.path for e in entries]
+        return report
+    expected = {e.path: e for e in entries}
+    existing: set[str] = set()
+    for directory, _, names in os.walk(root):
+        for name in names:
+            existing.add((Path(directory) / name).relative_to(root).as_posix())
+    report.extra = sorted(existing - set(expected))
+    present = [root / p for p in sorted(existing & set(expected))]
+    digests = local_digests(present, HashCache(None))
+    for path, entry in sorted(expected.items()):
+        if path not in existing:
+            report.missing.append(path)
+        elif not entry_matches(entry, root / path, digests):
+            report.changed.append(path)
+    return report
+
+
+def missing_local(path: Path) -> NotFoundError:
+    """The error for a local file or directory that does not exist."""
+    return NotFoundError(f"{path} does not exist")
