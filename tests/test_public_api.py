@@ -10,6 +10,7 @@ import heron
 EXPECTED_EXPORTS = [
     "Api",
     "ApiRun",
+    "Artifact",
     "HeronError",
     "Run",
     "__version__",
