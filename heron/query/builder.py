@@ -1,0 +1,305 @@
+"""The immutable query builder: filter, sort, derive, select, group, page.
+
+Every method returns a new :class:`Query`; nothing runs until a result is asked for
+(``page``, ``count``, ``groups``, ``to_arrow``, ``to_pandas``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from heron.errors import QueryError
+from heron.query.engine import Engine, default_engine
+from heron.query.jsonify import arrow_rows
+from heron.query.nodes import Expr
+from heron.query.parser import parse
+from heron.query.plan import Derived, Origin, Plan, SortKey, build_plan
+from heron.query.relation import MergeHow
+from heron.query.source import TableSource
+from heron.query.types import ValueType
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """How to group: key columns, and how much to summarise per group."""
+
+    by: tuple[str, ...]
+    top_n: int = 5
+    bins: int = 10
+    images_per_group: int = 4
+    offset: int = 0
+    limit: int = 100
+
+    def to_json(self) -> dict[str, Any]:
+        """The group part of a query document."""
+        return {
+            "by": list(self.by), "top_n": self.top_n, "bins": self.bins,
+            "images_per_group": self.images_per_group, "offset": self.offset,
+            "limit": self.limit,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows (or of groups, for a grouped query) with the total and column types."""
+
+    columns: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    total: int
+    offset: int
+    size: int
+    groups: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The page as JSON-ready data."""
+        out: dict[str, Any] = {
+            "columns": self.columns, "rows": self.rows, "total": self.total,
+            "offset": self.offset, "size": self.size,
+        }  # fmt: skip
+        if self.groups is not None:
+            out["groups"] = self.groups
+        return out
+
+
+def _as_expr(text_or_expr: str | Expr) -> Expr:
+    if isinstance(text_or_expr, Expr):
+        return text_or_expr
+    return parse(text_or_expr)
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise QueryError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}")
+    return value
+
+
+class Query:
+    """A read-only query over a table, a concatenation or a join of several runs' tables.
+
+    Immutable: every builder method returns a new query.
+    """
+
+    __slots__ = ("derived", "engine", "filters", "grouping", "origin", "selected", "sorts")
+
+    origin: Origin
+    filters: tuple[Expr, ...]
+    derived: tuple[Derived, ...]
+    sorts: tuple[SortKey, ...]
+    selected: tuple[str, ...] | None
+    grouping: GroupSpec | None
+    engine: Engine
+
+    def __init__(self, source: TableSource | Origin, *, engine: Engine | None = None) -> None:
+        origin = source if isinstance(source, Origin) else Origin("table", (source,))
+        for name, value in (
+            ("origin", origin), ("filters", ()), ("derived", ()), ("sorts", ()),
+            ("selected", None), ("grouping", None), ("engine", engine or default_engine()),
+        ):  # fmt: skip
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Query is immutable; its methods return new queries")
+
+    def _with(self, **changes: Any) -> Query:
+        new = Query(self.origin, engine=self.engine)
+        for name in self.__slots__:
+            object.__setattr__(new, name, changes.get(name, getattr(self, name)))
+        return new
+
+    def __repr__(self) -> str:
+        return (f"Query({self.origin.mode}, {len(self.origin.sources)} table(s), "
+                f"{len(self.filters)} filter(s), {len(self.sorts)} sort(s))")
+
+    # -- building -----------------------------------------------------------------------------
+
+    def filter(self, expr: str | Expr) -> Query:
+        """Keep rows where ``expr`` is true; several filters combine with and."""
+        return self._with(filters=(*self.filters, _as_expr(expr)))
+
+    def sort(self, column: str, descending: bool = False) -> Query:
+        """Sort by ``column`` (chain for more keys: the first call is the primary key)."""
+        return self._with(sorts=(*self.sorts, SortKey(column, bool(descending))))
+
+    def add_column(self, name: str, expr: str | Expr) -> Query:
+        """Add a derived column computed by ``expr``; it can be filtered, sorted and grouped."""
+        return self._with(derived=(*self.derived, Derived(name, _as_expr(expr))))
+
+    def select(self, columns: Iterable[str]) -> Query:
+        """Return only ``columns`` (stored or derived), in this order."""
+        return self._with(selected=tuple(columns))
+
+    def group_by(
+        self,
+        *columns: str,
+        top_n: int = 5,
+        bins: int = 10,
+        images_per_group: int = 4,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Query:
+        """Group by ``columns`` (several give nested groups, e.g. truth x guess).
+
+        Each group gets a count and, per other column, a summary: a histogram (``bins`` bins
+        with edges shared by all groups) for numbers, the ``top_n`` values for categories, the
+        first ``images_per_group`` images. ``offset``/``limit`` page through the groups.
+        """
+        if not columns:
+            raise QueryError("group_by needs at least one column")
+        spec = GroupSpec(
+            tuple(columns),
+            _check_int("top_n", top_n, 0, 1000),
+            _check_int("bins", bins, 1, 1000),
+            _check_int("images_per_group", images_per_group, 0, 1000),
+            _check_int("offset", offset, 0, 2**62),
+            _check_int("limit", limit, 1, MAX_PAGE),
+        )
+        return self._with(grouping=spec)
+
+    def side_by_side(self, index: int) -> Query:
+        """The same operations on run ``index`` alone (a side-by-side panel of one run)."""
+        sources = self.origin.sources
+        if not isinstance(index, int) or not -len(sources) <= index < len(sources):
+            raise QueryError(f"run index {index!r} is out of range for {len(sources)} runs")
+        return self._with(origin=Origin("table", (sources[index],)))
+
+    # -- running ------------------------------------------------------------------------------
+
+    def plan(self, deadline: float | None = None) -> Plan:
+        """Compile the query against its tables (QueryError on any mistake)."""
+        relation = self.origin.relation(self.engine, deadline)
+        return build_plan(relation, self.filters, self.derived, self.sorts, self.selected)
+
+    def _deadline(self) -> float:
+        return time.monotonic() + self.engine.timeout
+
+    @property
+    def columns(self) -> list[tuple[str, ValueType]]:
+        """(name, type) of each result column."""
+        return [(o.name, o.type) for o in self.plan().outputs]
+
+    def count(self) -> int:
+        """Number of rows passing the filters (cached per table content and filter)."""
+        return self._count(self.plan(), self._deadline())
+
+    def _count(self, plan: Plan, deadline: float) -> int:
+        key = plan.count_key()
+        hit = self.engine.counts.get(key)
+        if hit is not None:
+            return int(hit)
+        sql = f"SELECT count(*) FROM {plan.from_sql} WHERE {plan.where}"
+        n = int(self.engine.scalar(sql, list(plan.params.values), deadline=deadline) or 0)
+        self.engine.counts.put(key, n)
+        return n
+
+    def _select_sql(self, plan: Plan, limit: int | None = None, offset: int = 0) -> str:
+        outputs = ", ".join(f"{o.sql} AS \"o{i}\"" for i, o in enumerate(plan.outputs)) or "1"
+        sql = (f"SELECT {outputs} FROM {plan.from_sql} WHERE {plan.where} "
+               f"ORDER BY {', '.join(plan.order_by)}")
+        if limit is not None:
+            sql += f" LIMIT {plan.params.add(limit, 'BIGINT')} OFFSET {plan.params.add(offset, 'BIGINT')}"
+        return sql
+
+    def page(self, offset: int = 0, size: int = 50) -> Page:
+        """Rows ``offset`` to ``offset + size`` with the total count and column types.
+
+        For a grouped query, the page is of groups (see :meth:`groups`).
+        """
+        offset = _check_int("offset", offset, 0, 2**62)
+        size = _check_int("size", size, 0, MAX_PAGE)
+        deadline = self._deadline()
+        plan = self.plan(deadline)
+        if self.grouping is not None:
+            from heron.query.groups import compute_groups
+
+            spec = replace(self.grouping, offset=offset, limit=max(size, 1))
+            groups = compute_groups(self.engine, plan, spec, deadline)
+            return Page(
+                columns=groups["columns"], rows=groups["rows"], total=groups["total"],
+                offset=offset, size=size, groups=groups,
+            )  # fmt: skip
+        total = self._count(plan, deadline)
+        rows: list[dict[str, Any]] = []
+        if size and offset < total:
+            table = self.engine.run(
+                self._select_sql(plan, size, offset), plan.params.values, deadline=deadline
+            )
+            rows = arrow_rows(table, [o.name for o in plan.outputs])
+        columns = [{"name": o.name, **o.type.to_json()} for o in plan.outputs]
+        return Page(columns=columns, rows=rows, total=total, offset=offset, size=size)
+
+    def groups(self) -> dict[str, Any]:
+        """The group-by result as JSON-ready data (shape in docs/query.md)."""
+        if self.grouping is None:
+            raise QueryError("call group_by(...) before asking for groups")
+        from heron.query.groups import compute_groups
+
+        deadline = self._deadline()
+        return compute_groups(self.engine, self.plan(deadline), self.grouping, deadline)
+
+    def to_arrow(self) -> pa.Table:
+        """All result rows as an Arrow table with the user's column names."""
+        deadline = self._deadline()
+        plan = self.plan(deadline)
+        if self.grouping is not None:
+            from heron.query.groups import group_table
+
+            return group_table(self.engine, plan, self.grouping, deadline)
+        table = self.engine.run(self._select_sql(plan), plan.params.values, deadline=deadline)
+        return table.rename_columns([o.name for o in plan.outputs])
+
+    def to_pandas(self) -> pd.DataFrame:
+        """All result rows as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            raise QueryError("pandas is required for to_pandas(); pip install pandas") from None
+        frame: pd.DataFrame = self.to_arrow().to_pandas()
+        return frame
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def to_document(self) -> dict[str, Any]:
+        """This query as a JSON query document (see docs/query.md); sources are not included."""
+        from heron.query.document import query_to_document
+
+        return query_to_document(self)
+
+    @staticmethod
+    def from_document(doc: dict[str, Any], sources: Sequence[TableSource]) -> Query:
+        """Rebuild a query from a JSON document over ``sources`` (QueryError if malformed)."""
+        from heron.query.document import query_from_document
+
+        return query_from_document(doc, sources)
+
+
+def merge(
+    sources: Sequence[TableSource],
+    on: str | None = None,
+    how: MergeHow = "inner",
+    *,
+    engine: Engine | None = None,
+) -> Query:
+    """Join the runs' tables on ``on`` (``"id"``, ``"image"`` = the image hash, or a column).
+
+    Every non-key column becomes a per-run list (index i = source i); the key is coalesced.
+    ``on=None`` joins on ``id`` if there is one, else on the image.
+    """
+    if how not in ("inner", "outer"):
+        raise QueryError(f'merge how must be "inner" or "outer", not {how!r}')
+    return Query(Origin("merge", tuple(sources), on=on, how=how), engine=engine)
+
+
+def concat(
+    sources: Sequence[TableSource], *, source_column: str = "source", engine: Engine | None = None
+) -> Query:
+    """Append the runs' tables, adding ``source_column`` with each row's run label."""
+    return Query(Origin("concat", tuple(sources), source_column=source_column), engine=engine)

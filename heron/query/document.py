@@ -1,0 +1,194 @@
+"""JSON query documents: what the HTTP API and the UI send, and what reports store.
+
+``execute(document, sources)`` is the whole engine behind one call; the document and result
+shapes are written down in docs/query.md. Documents are untrusted input: every field is checked
+and any mistake is a QueryError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from heron.errors import QueryError
+from heron.query.builder import Query, concat, merge
+from heron.query.engine import Engine
+from heron.query.nodes import Binary, Expr
+from heron.query.parser import parse
+from heron.query.plan import Origin
+from heron.query.source import TableSource
+
+DOCUMENT_KEYS = {"version", "merge", "filter", "columns", "sort", "select", "group", "page"}
+GROUP_KEYS = {"by", "top_n", "bins", "images_per_group", "offset", "limit"}
+
+
+def _expr(value: Any, where: str) -> Expr:
+    if isinstance(value, str):
+        return parse(value)
+    if isinstance(value, dict):
+        return Expr.from_json(value)
+    raise QueryError(f"{where} must be expression text or an AST object")
+
+
+def _obj(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise QueryError(f"{where} must be an object")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise QueryError(f"{where} has unknown field(s): {', '.join(unknown)}")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise QueryError(f"{where} must be a string")
+    return value
+
+
+def _origin_query(
+    spec: Any, sources: Sequence[TableSource], engine: Engine | None
+) -> Query:
+    if not sources:
+        raise QueryError("a query needs at least one table")
+    for s in sources:
+        if not isinstance(s, TableSource):
+            raise QueryError("sources must be TableSource objects")
+    if spec is None:
+        spec = {"mode": "table"} if len(sources) == 1 else {"mode": "join"}
+    spec = _obj(spec, "merge", {"mode", "on", "how", "source_column", "index"})
+    mode = spec.get("mode", "join")
+    if mode == "table":
+        if len(sources) != 1:
+            raise QueryError(f'merge mode "table" needs one table, got {len(sources)}')
+        return Query(sources[0], engine=engine)
+    if mode == "join":
+        on = spec.get("on")
+        if on is not None:
+            on = _str(on, "merge.on")
+        how = spec.get("how", "inner")
+        if how not in ("inner", "outer"):
+            raise QueryError('merge.how must be "inner" or "outer"')
+        return merge(sources, on=on, how=how, engine=engine)
+    if mode == "concat":
+        column = _str(spec.get("source_column", "source"), "merge.source_column")
+        return concat(sources, source_column=column, engine=engine)
+    if mode == "side_by_side":
+        index = spec.get("index")
+        if index is None:
+            raise QueryError("side_by_side needs an index (or use execute's runs result)")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise QueryError("merge.index must be an integer")
+        return Query(Origin("table", tuple(sources)), engine=engine).side_by_side(index)
+    raise QueryError(f'unknown merge mode {mode!r}; use "table", "join", "concat" or "side_by_side"')
+
+
+def query_from_document(
+    doc: Any, sources: Sequence[TableSource], engine: Engine | None = None
+) -> Query:
+    """Build a :class:`Query` from a JSON query document over ``sources``."""
+    doc = _obj(doc, "the query document", DOCUMENT_KEYS)
+    version = doc.get("version", 1)
+    if version != 1:
+        raise QueryError(f"unsupported query document version {version!r}")
+    q = _origin_query(doc.get("merge"), sources, engine)
+    derived = doc.get("columns") or []
+    if not isinstance(derived, list):
+        raise QueryError("columns must be a list of {name, expr}")
+    for i, col in enumerate(derived):
+        col = _obj(col, f"columns[{i}]", {"name", "expr"})
+        q = q.add_column(_str(col.get("name"), f"columns[{i}].name"),
+                         _expr(col.get("expr"), f"columns[{i}].expr"))  # fmt: skip
+    flt = doc.get("filter")
+    filters = flt if isinstance(flt, list) else ([] if flt is None else [flt])
+    for f in filters:
+        if isinstance(f, str) and not f.strip():
+            continue  # an empty filter box means no filter
+        q = q.filter(_expr(f, "filter"))
+    sorts = doc.get("sort") or []
+    if not isinstance(sorts, list):
+        raise QueryError("sort must be a list of {column, descending}")
+    for i, s in enumerate(sorts):
+        s = _obj(s, f"sort[{i}]", {"column", "descending"})
+        desc = s.get("descending", False)
+        if not isinstance(desc, bool):
+            raise QueryError(f"sort[{i}].descending must be true or false")
+        q = q.sort(_str(s.get("column"), f"sort[{i}].column"), descending=desc)
+    select = doc.get("select")
+    if select is not None:
+        if not isinstance(select, list):
+            raise QueryError("select must be a list of column names")
+        q = q.select([_str(c, "select[]") for c in select])
+    group = doc.get("group")
+    if group is not None:
+        group = _obj(group, "group", GROUP_KEYS)
+        by = group.get("by")
+        if isinstance(by, str):
+            by = [by]
+        if not isinstance(by, list) or not by:
+            raise QueryError("group.by must be a column name or a non-empty list of them")
+        options = {k: group[k] for k in GROUP_KEYS - {"by"} if k in group}
+        q = q.group_by(*[_str(b, "group.by[]") for b in by], **options)
+    return q
+
+
+def _page_args(doc: dict[str, Any]) -> tuple[int, int]:
+    page = doc.get("page")
+    if page is None:
+        return 0, 50
+    page = _obj(page, "page", {"offset", "size"})
+    offset, size = page.get("offset", 0), page.get("size", 50)
+    for name, v in (("offset", offset), ("size", size)):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise QueryError(f"page.{name} must be an integer")
+    return offset, size
+
+
+def query_to_document(q: Query) -> dict[str, Any]:
+    """The JSON query document of ``q`` (filters combined with and, as an AST)."""
+    doc: dict[str, Any] = {"version": 1, "merge": q.origin.to_json()}
+    if q.filters:
+        combined = q.filters[0]
+        for f in q.filters[1:]:
+            combined = Binary("and", combined, f)
+        doc["filter"] = combined.to_json()
+    if q.derived:
+        doc["columns"] = [{"name": d.name, "expr": d.expr.to_json()} for d in q.derived]
+    if q.sorts:
+        doc["sort"] = [{"column": s.column, "descending": s.descending} for s in q.sorts]
+    if q.selected is not None:
+        doc["select"] = list(q.selected)
+    if q.grouping is not None:
+        doc["group"] = q.grouping.to_json()
+    return doc
+
+
+def execute(
+    document: dict[str, Any], sources: list[TableSource], *, engine: Engine | None = None
+) -> dict[str, Any]:
+    """Run a JSON query document over ``sources``; return a JSON-ready result.
+
+    With ``merge.mode = "side_by_side"`` and no index, the result holds one result per run in
+    ``runs``. Every failure is a :class:`heron.errors.QueryError`.
+    """
+    if not isinstance(document, dict):
+        raise QueryError("the query document must be an object")
+    spec = document.get("merge")
+    if isinstance(spec, dict) and spec.get("mode") == "side_by_side" and spec.get("index") is None:
+        results = []
+        for i in range(len(sources)):
+            doc = {**document, "merge": {"mode": "side_by_side", "index": i}}
+            results.append(execute(doc, sources, engine=engine))
+        return {"runs": results, "labels": [s.label for s in sources]}
+    try:
+        q = query_from_document(document, sources, engine)
+        offset, size = _page_args(document)
+        page = q.page(offset, size)
+    except QueryError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # A document shape nobody anticipated: still a bad query, not a server crash.
+        raise QueryError(f"invalid query: {exc}") from None
+    result = page.to_json()
+    result["labels"] = [s.label for s in q.origin.sources]
+    result["query"] = q.to_document()
+    return result

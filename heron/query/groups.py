@@ -1,0 +1,301 @@
+"""Group-by with per-group summaries the UI can draw.
+
+Three kinds of statement, each one scan of the filtered rows:
+
+1. the page of group keys with counts, the number of groups, and the finite range of every
+   numeric column (so histogram edges are shared by all groups and all runs);
+2. per group: histogram counts, min/mean/max, first images, date ranges, list lengths;
+3. per categorical column: the top N values per group (the rest is reported as ``other``).
+
+When the page does not hold every group, statements 2 and 3 only aggregate the page's groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from heron.query.engine import Engine
+from heron.query.jsonify import json_value
+from heron.query.plan import OutputColumn, Plan
+from heron.query.types import ValueType
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from heron.query.builder import GroupSpec
+
+
+@dataclass
+class Target:
+    """One scalar series to summarise: a column, or one run of a per-run column."""
+
+    column: str
+    run: int | None
+    sql: str
+    type: ValueType
+    kind: str  # histogram | values | images | range | list | none
+    alias: str  # heron's own SQL alias stem for this target, never user text
+
+
+def _kind(t: ValueType) -> str:
+    if t.kind in ("int", "float"):
+        return "histogram"
+    if t.kind in ("string", "bool", "json", "any"):
+        return "values"
+    if t.kind == "image":
+        return "images"
+    if t.kind == "datetime":
+        return "range"
+    if t.kind == "list":
+        return "list"
+    return "none"
+
+
+def _targets(outputs: list[OutputColumn], by: tuple[str, ...]) -> list[Target]:
+    targets: list[Target] = []
+    for out in outputs:
+        if out.name in by:
+            continue
+        t = out.type
+        if t.runs is not None:
+            scalar = t.scalar()
+            for i in range(t.runs):
+                sql = f"list_extract({out.sql}, {i + 1})"
+                alias = f"x{len(targets)}"
+                targets.append(Target(out.name, i, sql, scalar, _kind(scalar), alias))
+        else:
+            targets.append(Target(out.name, None, out.sql, t, _kind(t), f"x{len(targets)}"))
+    return targets
+
+
+def _alias(t: Target) -> str:
+    return t.alias
+
+
+def compute_groups(
+    engine: Engine, plan: Plan, spec: GroupSpec, deadline: float
+) -> dict[str, Any]:
+    """Run the group-by described by ``spec`` over ``plan``; return JSON-ready groups."""
+    keys = [plan.ref(name) for name in spec.by]
+    targets = _targets(plan.outputs, spec.by)
+    values = plan.params.values
+    key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
+    group_cols = ", ".join(f"g{i}" for i in range(len(keys)))
+    order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
+    numeric = [t for t in targets if t.kind == "histogram"]
+
+    # 1. the page of groups, their count, and each numeric column's finite range
+    finite = [f"{_finite(t)} AS {_alias(t)}" for t in numeric]
+    inner = ", ".join([key_select, *finite])
+    ranges = "".join(
+        f", min(min({_alias(t)})) OVER () AS lo_{_alias(t)}, "
+        f"max(max({_alias(t)})) OVER () AS hi_{_alias(t)}"
+        for t in numeric
+    )
+    limit = plan.params.add(spec.limit, "BIGINT")
+    offset = plan.params.add(spec.offset, "BIGINT")
+    page_sql = (
+        f"SELECT {group_cols}, count(*) AS n, count(*) OVER () AS n_groups, "
+        f"sum(count(*)) OVER () AS n_rows{ranges} "
+        f"FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f "
+        f"GROUP BY {group_cols} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    )
+    page = engine.run(page_sql, values, deadline=deadline).to_pylist()
+    total_groups = int(page[0]["n_groups"]) if page else 0
+    total_rows = int(page[0]["n_rows"]) if page else 0
+    edges: dict[int, list[float]] = {}
+    for t in numeric:
+        lo = page[0][f"lo_{_alias(t)}"] if page else None
+        hi = page[0][f"hi_{_alias(t)}"] if page else None
+        if lo is not None and hi is not None:
+            bins = spec.bins if hi > lo else 1
+            width = (hi - lo) / bins if hi > lo else 0.0
+            edges[id(t)] = [lo + width * b for b in range(bins)] + [hi]
+    restrict = ""
+    if page and (spec.offset > 0 or total_groups > len(page)):
+        # Only aggregate this page's groups; join on the recomputed page of keys.
+        match = " AND ".join(f"f.g{i} IS NOT DISTINCT FROM pk.g{i}" for i in range(len(keys)))
+        restrict = (
+            f"SEMI JOIN (SELECT {key_select} "
+            f"FROM {plan.from_sql} WHERE {plan.where} GROUP BY ALL ORDER BY {order} "
+            f"LIMIT {limit} OFFSET {offset}) AS pk ON {match}"
+        )
+    summaries: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = {}
+    if page and targets:
+        _aggregate(engine, plan, spec, targets, edges, key_select, group_cols, restrict,
+                   summaries, deadline)  # fmt: skip
+        for t in targets:
+            if t.kind == "values" and spec.top_n > 0:
+                _value_counts(engine, plan, spec, t, key_select, group_cols, restrict,
+                              summaries, deadline)  # fmt: skip
+    rows = []
+    for row in page:
+        key = tuple(row[f"g{i}"] for i in range(len(keys)))
+        per_target = summaries.get(_hashable(key), {})
+        count = int(row["n"])
+        columns: dict[str, Any] = {}
+        for t in targets:
+            s = per_target.get(id(t)) or _empty(t, edges)
+            if t.kind == "values":
+                shown = sum(v["count"] for v in s.get("values", []))
+                s["other"] = count - shown
+            if t.run is None:
+                columns[t.column] = s
+            else:
+                columns.setdefault(t.column, {"kind": "runs", "runs": []})["runs"].append(s)
+        rows.append({"key": [json_value(k) for k in key], "count": count, "summaries": columns})
+    column_info: dict[str, Any] = {}
+    for t in targets:
+        info = column_info.setdefault(t.column, {"kind": t.kind, **t.type.to_json()})
+        if id(t) in edges and "edges" not in info:
+            info["edges"] = [json_value(e) for e in edges[id(t)]]
+    for out in plan.outputs:
+        if out.name in column_info and out.type.runs is not None:
+            column_info[out.name]["runs"] = out.type.runs
+    key_columns = [{"name": n, **k.type.to_json()} for n, k in zip(spec.by, keys, strict=True)]
+    return {
+        "by": list(spec.by),
+        "columns": [*key_columns, {"name": "count", "type": "int"}],
+        "summaries": column_info,
+        "rows": rows,
+        "total": total_groups,
+        "total_rows": total_rows,
+        "offset": spec.offset,
+        "limit": spec.limit,
+    }
+
+
+def _finite(t: Target) -> str:
+    if t.type.kind == "float":
+        # NaN and infinities are kept in tables but would wreck ranges and means.
+        return f"CASE WHEN isfinite({t.sql}) THEN {t.sql} END"
+    return f"CAST({t.sql} AS DOUBLE)"
+
+
+def _hashable(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(repr(k) if isinstance(k, dict | list) else k for k in key)
+
+
+def _empty(t: Target, edges: dict[int, list[float]]) -> dict[str, Any]:
+    if t.kind == "histogram":
+        n_bins = len(edges.get(id(t), [])) - 1
+        return {"kind": "histogram", "counts": [0] * max(n_bins, 0), "min": None, "mean": None,
+                "max": None, "nulls": 0, "non_finite": 0}  # fmt: skip
+    if t.kind == "values":
+        return {"kind": "values", "values": [], "other": 0, "distinct": 0}
+    if t.kind == "images":
+        return {"kind": "images", "images": [], "total": 0}
+    return {"kind": t.kind}
+
+
+def _aggregate(
+    engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target],
+    edges: dict[int, list[float]], key_select: str, group_cols: str, restrict: str,
+    out: dict[tuple[Any, ...], dict[int, dict[str, Any]]], deadline: float,
+) -> None:  # fmt: skip
+    params = plan.params
+    inner: list[str] = [key_select, "t.__ord AS o"]
+    aggs: list[str] = []
+    readers: list[tuple[Target, Any]] = []
+    for t in targets:
+        a = _alias(t)
+        if t.kind == "histogram":
+            inner.append(f"{t.sql} AS r_{a}")
+            inner.append(f"{_finite(t)} AS {a}")
+            aggs += [f"min({a}) AS min_{a}", f"avg({a}) AS mean_{a}", f"max({a}) AS max_{a}",
+                     f"count(r_{a}) - count({a}) AS nf_{a}", f"count(*) - count(r_{a}) AS nul_{a}"]  # fmt: skip
+            e = edges.get(id(t))
+            if e is not None:
+                n_bins = len(e) - 1
+                lo = params.add(e[0], "DOUBLE")
+                width = params.add((e[-1] - e[0]) / n_bins if e[-1] > e[0] else 1.0, "DOUBLE")
+                last = params.add(n_bins - 1, "BIGINT")
+                aggs.append(
+                    # least() skips nulls, so nulls must be filtered out, not binned.
+                    f"histogram(least(CAST(floor(({a} - {lo}) / {width}) AS BIGINT), {last})) "
+                    f"FILTER (WHERE {a} IS NOT NULL) AS h_{a}"
+                )
+            readers.append((t, "histogram"))
+        elif t.kind == "images":
+            n = params.add(max(spec.images_per_group, 1), "BIGINT")
+            inner.append(f"{t.sql} AS {a}")
+            aggs += [f"count({a}) AS n_{a}", f"min_by({a}, o, {n}) FILTER (WHERE {a} IS NOT NULL) AS i_{a}"]  # fmt: skip
+            readers.append((t, "images"))
+        elif t.kind == "range":
+            inner.append(f"{t.sql} AS {a}")
+            aggs += [f"min({a}) AS min_{a}", f"max({a}) AS max_{a}", f"count({a}) AS n_{a}"]
+            readers.append((t, "range"))
+        elif t.kind == "list":
+            inner.append(f"{t.sql} AS {a}")
+            aggs += [f"count({a}) AS n_{a}", f"avg(len({a})) AS len_{a}"]
+            readers.append((t, "list"))
+    if not aggs:
+        return
+    sql = (
+        f"SELECT {group_cols}, {', '.join(aggs)} FROM (SELECT {', '.join(inner)} "
+        f"FROM {plan.from_sql} WHERE {plan.where}) AS f {restrict} GROUP BY {group_cols}"
+    )
+    n_keys = len(spec.by)
+    for row in engine.run(sql, params.values, deadline=deadline).to_pylist():
+        key = _hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
+        slot = out.setdefault(key, {})
+        for t, kind in readers:
+            a = _alias(t)
+            if kind == "histogram":
+                n_bins = len(edges.get(id(t), [])) - 1
+                counts = [0] * max(n_bins, 0)
+                hist = row.get(f"h_{a}") or {}
+                # Arrow maps come back as (key, value) pairs.
+                pairs = hist.items() if isinstance(hist, dict) else hist
+                for b, c in pairs:
+                    if b is not None and 0 <= b < n_bins:
+                        counts[b] = int(c)
+                slot[id(t)] = {
+                    "kind": "histogram", "counts": counts, "min": json_value(row[f"min_{a}"]),
+                    "mean": json_value(row[f"mean_{a}"]), "max": json_value(row[f"max_{a}"]),
+                    "nulls": int(row[f"nul_{a}"]), "non_finite": int(row[f"nf_{a}"]),
+                }  # fmt: skip
+            elif kind == "images":
+                images = row[f"i_{a}"] or []
+                slot[id(t)] = {"kind": "images", "total": int(row[f"n_{a}"]),
+                               "images": json_value(images[: spec.images_per_group])}  # fmt: skip
+            elif kind == "range":
+                slot[id(t)] = {"kind": "range", "min": json_value(row[f"min_{a}"]),
+                               "max": json_value(row[f"max_{a}"]), "count": int(row[f"n_{a}"])}  # fmt: skip
+            else:
+                slot[id(t)] = {"kind": "list", "count": int(row[f"n_{a}"]),
+                               "mean_length": json_value(row[f"len_{a}"])}  # fmt: skip
+
+
+def _value_counts(
+    engine: Engine, plan: Plan, spec: GroupSpec, t: Target, key_select: str, group_cols: str,
+    restrict: str, out: dict[tuple[Any, ...], dict[int, dict[str, Any]]], deadline: float,
+) -> None:  # fmt: skip
+    top = plan.params.add(spec.top_n, "BIGINT")
+    sql = (
+        f"SELECT {group_cols}, v, c, d FROM (SELECT {group_cols}, v, count(*) AS c, "
+        f"count(*) OVER (PARTITION BY {group_cols}) AS d, "
+        f"row_number() OVER (PARTITION BY {group_cols} ORDER BY count(*) DESC, v ASC NULLS LAST) AS r "
+        f"FROM (SELECT {key_select}, {t.sql} AS v FROM {plan.from_sql} WHERE {plan.where}) AS f "
+        f"{restrict} GROUP BY {group_cols}, v) WHERE r <= {top} ORDER BY {group_cols}, r"
+    )
+    n_keys = len(spec.by)
+    for row in engine.run(sql, plan.params.values, deadline=deadline).to_pylist():
+        key = _hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
+        slot = out.setdefault(key, {})
+        s = slot.setdefault(id(t), {"kind": "values", "values": [], "other": 0,
+                                    "distinct": int(row["d"])})  # fmt: skip
+        s["values"].append({"value": json_value(row["v"]), "count": int(row["c"])})
+
+
+def group_table(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> pa.Table:
+    """All groups as an Arrow table: the key columns and ``count``, ordered by key."""
+    keys = [plan.ref(name) for name in spec.by]
+    key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
+    cols = ", ".join(f"g{i}" for i in range(len(keys)))
+    order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
+    sql = (f"SELECT {cols}, count(*) AS n FROM (SELECT {key_select} FROM {plan.from_sql} "
+           f"WHERE {plan.where}) AS f GROUP BY {cols} ORDER BY {order}")
+    table = engine.run(sql, plan.params.values, deadline=deadline)
+    return table.rename_columns([*spec.by, "count"])

@@ -1,0 +1,40 @@
+"""Turning Arrow query results into JSON-ready Python values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+
+def json_value(v: Any) -> Any:
+    """Make one cell JSON-safe: datetimes as ISO text, NaN and infinities as strings.
+
+    ``json.dumps(..., allow_nan=False)`` accepts every value this returns.
+    """
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return v
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {str(k): json_value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [json_value(x) for x in v]
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, dt.timedelta):
+        return v.total_seconds()
+    return str(v)
+
+
+def arrow_rows(table: Any, names: list[str]) -> list[dict[str, Any]]:
+    """Rows of an Arrow table as dicts keyed by ``names`` (the user-visible column names)."""
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return [
+        {name: json_value(col[r]) for name, col in zip(names, columns, strict=True)}
+        for r in range(table.num_rows)
+    ]

@@ -1,0 +1,162 @@
+"""What a query reads (one table, a concatenation or a join of runs) and its compiled plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from heron.errors import QueryError
+from heron.query.compiler import ColumnRef, Compiler
+from heron.query.engine import Engine
+from heron.query.nodes import Expr
+from heron.query.relation import (
+    ORD,
+    MergeHow,
+    Relation,
+    RelColumn,
+    concat_relation,
+    merge_relation,
+    single_relation,
+)
+from heron.query.source import TableSource
+from heron.query.sql import Params, ident
+from heron.query.types import ValueType
+
+OriginMode = Literal["table", "concat", "merge"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The rows a query starts from: one table, tables appended, or tables joined by a key."""
+
+    mode: OriginMode
+    sources: tuple[TableSource, ...]
+    on: str | None = None
+    how: MergeHow = "inner"
+    source_column: str = "source"
+
+    def relation(self, engine: Engine, deadline: float | None = None) -> Relation:
+        """Build the relation; a join is computed once and kept as a DuckDB table."""
+        if self.mode == "table":
+            return single_relation(self.sources[0])
+        if self.mode == "concat":
+            return concat_relation(self.sources, self.source_column)
+        rel = merge_relation(self.sources, self.on, self.how)
+        # Every page, count and group of a comparison re-reads the join; compute it once.
+        name = engine.materialise(rel.key, rel.sql, list(rel.values), deadline=deadline)
+        return Relation(
+            sql=f'SELECT * FROM "{name}"',
+            values=(),
+            columns=rel.columns,
+            key=rel.key,
+            labels=rel.labels,
+            num_rows=None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The merge part of a query document."""
+        if self.mode == "table":
+            return {"mode": "table"}
+        if self.mode == "concat":
+            return {"mode": "concat", "source_column": self.source_column}
+        return {"mode": "join", "on": self.on, "how": self.how}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derived column: a name and the expression computing it."""
+
+    name: str
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sort key; nulls always sort last."""
+
+    column: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    """A column of the query's result: name, SQL computing it, type."""
+
+    name: str
+    sql: str
+    type: ValueType
+
+
+@dataclass
+class Plan:
+    """A query compiled against its relation: everything needed to write the final SQL."""
+
+    relation: Relation
+    params: Params
+    schema: dict[str, ColumnRef]
+    where: str
+    outputs: list[OutputColumn]
+    order_by: list[str]
+
+    @property
+    def from_sql(self) -> str:
+        """``FROM`` target: the relation as a subquery."""
+        return f"({self.relation.sql}) AS t"
+
+    def count_key(self) -> tuple[Any, ...]:
+        """Identity of (table content, filter) for the cached row count."""
+        return (self.relation.key, self.where, repr(self.params.values))
+
+    def ref(self, name: str) -> ColumnRef:
+        """The compiled reference of a stored or derived column (QueryError if unknown)."""
+        from heron.query.suggest import did_you_mean
+
+        ref = self.schema.get(name)
+        if ref is None:
+            raise QueryError(f'unknown column "{name}"{did_you_mean(name, self.schema.keys())}')
+        return ref
+
+
+def build_plan(
+    relation: Relation,
+    filters: Sequence[Expr],
+    derived: Sequence[Derived],
+    sorts: Sequence[SortKey],
+    select: Sequence[str] | None,
+) -> Plan:
+    """Compile filters, derived columns and sorts of a query against ``relation``."""
+    params = Params()
+    params.values = list(relation.values)
+    schema: dict[str, ColumnRef] = {
+        c.name: ColumnRef(f"t.{ident(c.ident)}", c.type) for c in relation.columns
+    }
+    compiler = Compiler(schema, params)
+    for d in derived:
+        if not d.name:
+            raise QueryError("a derived column needs a name")
+        if d.name in schema:
+            raise QueryError(f'column "{d.name}" already exists; choose another name')
+        compiled = compiler.compile(d.expr)
+        # Inline the expression wherever it is used: later expressions, filters, sorts, groups.
+        schema[d.name] = ColumnRef(f"({compiled.sql})", compiled.type)
+    wheres = [compiler.compile_filter(f).sql for f in filters]
+    where = " AND ".join(wheres) if wheres else "TRUE"
+    names = list(select) if select is not None else list(schema)
+    outputs: list[OutputColumn] = []
+    plan = Plan(relation, params, schema, where, outputs, [])
+    for name in names:
+        ref = plan.ref(name)
+        outputs.append(OutputColumn(name, ref.sql, ref.type))
+    for key in sorts:
+        ref = plan.ref(key.column)
+        direction = "DESC" if key.descending else "ASC"
+        plan.order_by.append(f"{ref.sql} {direction} NULLS LAST")
+    # Ties (and unsorted pages) fall back to table order, so paging is stable.
+    plan.order_by.append(f"t.{ORD} ASC")
+    return plan
+
+
+def relation_columns(columns: Sequence[RelColumn]) -> list[tuple[str, ValueType]]:
+    """(name, type) pairs of a relation's columns."""
+    return [(c.name, c.type) for c in columns]
