@@ -19,10 +19,23 @@ def is_loopback(host: str) -> bool:
 @click.command("ui")
 @dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free port).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the UI in the default browser.")
-@click.option("--database-url", default=None, envvar="HERON_DATABASE_URL", help="Metadata database (default: the store's SQLite file).")
-def ui(store_dir: str | None, host: str, port: int, open_browser: bool, database_url: str | None) -> None:
+@click.option(
+    "--database-url",
+    default=None,
+    envvar="HERON_DATABASE_URL",
+    help="Metadata database (default: the store's SQLite file).",
+)
+def ui(
+    store_dir: str | None, host: str, port: int, open_browser: bool, database_url: str | None
+) -> None:
     """Serve the web UI of a store; prints its URL and runs until interrupted."""
     import socket
 

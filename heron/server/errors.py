@@ -21,7 +21,9 @@ logger = logging.getLogger("heron.server")
 
 def error_response(status: int, error_type: str, message: str) -> JSONResponse:
     """A JSON response in heron's one error shape."""
-    return JSONResponse(status_code=status, content={"error": {"type": error_type, "message": message}})
+    return JSONResponse(
+        status_code=status, content={"error": {"type": error_type, "message": message}}
+    )
 
 
 def status_for(error: HeronError) -> int:
@@ -47,8 +49,12 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         problems = []
         for item in error.errors():
-            where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("query", "path"))
-            problems.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg")))
+            where = ".".join(
+                str(part) for part in item.get("loc", ()) if part not in ("query", "path")
+            )
+            problems.append(
+                f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg"))
+            )
         return error_response(400, "ValidationError", "; ".join(problems) or "invalid request")
 
     async def http_error(request: Request, error: Exception) -> JSONResponse:

@@ -43,7 +43,9 @@ def install_static(app: FastAPI, root: Path = STATIC_DIR) -> None:
         found = static_file(root, path)
         if found is not None:
             # Vite puts a content hash in every asset's name, so assets never change.
-            cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+            cache = (
+                "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+            )
             return FileResponse(found, headers={"Cache-Control": cache})
         index = root / "index.html"
         if not index.is_file():

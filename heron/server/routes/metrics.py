@@ -22,7 +22,9 @@ router = APIRouter(prefix="/api/projects/{project}", tags=["metrics"])
 RunIds = Annotated[list[str], Query(alias="run", description="run ids (repeat the parameter)")]
 
 
-def _runs_of_project(engine: Engine, project: str, run_ids: list[str]) -> dict[str, tuple[int, float]]:
+def _runs_of_project(
+    engine: Engine, project: str, run_ids: list[str]
+) -> dict[str, tuple[int, float]]:
     """``run id -> (last_step, updated_at)`` for the given runs; 404 naming any that is missing."""
     project_must_exist(engine, project)
     r, p = schema.runs, schema.projects
@@ -99,13 +101,17 @@ def run_history(
     project: str,
     run_id: str,
     store: StoreDep,
-    keys: Annotated[list[str] | None, Query(alias="key", description="metric keys (all if none)")] = None,
+    keys: Annotated[
+        list[str] | None, Query(alias="key", description="metric keys (all if none)")
+    ] = None,
     since_step: Annotated[int | None, Query(description="only steps after this one")] = None,
 ) -> History:
     """Raw history rows of a run after ``since_step``: poll with the returned ``last_step``."""
     record = run_store.get_run(store.engine, run_id, project=project)
     by_key: dict[str, HistoryKey] = {}
-    for step, key, value in run_store.read_history(store.engine, run_id, keys, since_step=since_step):
+    for step, key, value in run_store.read_history(
+        store.engine, run_id, keys, since_step=since_step
+    ):
         entry = by_key.setdefault(key, HistoryKey(steps=[], values=[]))
         entry.steps.append(step)
         entry.values.append(finite_or_none(value))

@@ -16,6 +16,8 @@ def list_run_tables(project: str, run_id: str, store: StoreDep) -> list[TableEnt
     """Tables a run logged, by key then step."""
     run_store.get_run(store.engine, run_id, project=project)
     return [
-        TableEntry(key=key, step=step, table_id=str(payload["table_id"]), n_rows=int(payload["n_rows"]))
+        TableEntry(
+            key=key, step=step, table_id=str(payload["table_id"]), n_rows=int(payload["n_rows"])
+        )
         for step, key, _, payload in run_store.read_objects(store.engine, run_id, kind="table")
     ]

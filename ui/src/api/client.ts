@@ -1,0 +1,47 @@
+// The typed HTTP client: every call goes through the public API described by openapi.json.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+export type Project = Schemas["Project"];
+export type Run = Schemas["Run"];
+export type RunList = Schemas["RunList"];
+export type RunDetail = Schemas["RunDetail"];
+export type MetricSeries = Schemas["MetricSeries"];
+export type Series = Schemas["Series"];
+export type TableEntry = Schemas["TableEntry"];
+
+export const api = createClient<paths>({ baseUrl: "" });
+
+/** An error answered by the API in its one JSON shape, with the HTTP status. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: string;
+
+  constructor(status: number, type: string, message: string) {
+    super(message);
+    this.status = status;
+    this.type = type;
+  }
+}
+
+interface ErrorShape {
+  error?: { type?: string; message?: string };
+}
+
+/** The data of an openapi-fetch result, or an ApiError carrying the server's message. */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.data !== undefined && result.response.ok) {
+    return result.data;
+  }
+  const body = (result.error ?? {}) as ErrorShape;
+  throw new ApiError(
+    result.response.status,
+    body.error?.type ?? "HTTPError",
+    body.error?.message ?? `${result.response.status} ${result.response.statusText}`,
+  );
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
+}

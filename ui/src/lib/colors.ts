@@ -1,0 +1,20 @@
+// A stable color per run: the same run has the same color in every view and every session.
+
+export const PALETTE = [
+  "#2f6fed", "#f0701a", "#1fa463", "#d6336c", "#8b5cf6", "#0ea5b7", "#c99a06", "#e03131",
+  "#5c6f91", "#b54fc4", "#74a31b", "#a0522d",
+] as const;
+
+/** FNV-1a, 32 bits: a cheap, well-spread hash of a short string. */
+export function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+export function runColor(runId: string): string {
+  return PALETTE[hashString(runId) % PALETTE.length] ?? PALETTE[0];
+}
