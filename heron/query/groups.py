@@ -104,14 +104,23 @@ def compute_groups(
     page = engine.run(page_sql, values, deadline=deadline).to_pylist()
     total_groups = int(page[0]["n_groups"]) if page else 0
     total_rows = int(page[0]["n_rows"]) if page else 0
-    edges: dict[int, list[float]] = {}
+    # One range per column: the runs of a merged column share edges so they compare.
+    ranges_by_column: dict[str, tuple[float, float]] = {}
     for t in numeric:
         lo = page[0][f"lo_{_alias(t)}"] if page else None
         hi = page[0][f"hi_{_alias(t)}"] if page else None
-        if lo is not None and hi is not None:
-            bins = spec.bins if hi > lo else 1
-            width = (hi - lo) / bins if hi > lo else 0.0
-            edges[id(t)] = [lo + width * b for b in range(bins)] + [hi]
+        if lo is None or hi is None:
+            continue
+        old = ranges_by_column.get(t.column)
+        ranges_by_column[t.column] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    edges: dict[int, list[float]] = {}
+    for t in numeric:
+        if t.column not in ranges_by_column:
+            continue
+        lo, hi = ranges_by_column[t.column]
+        bins = spec.bins if hi > lo else 1
+        width = (hi - lo) / bins if hi > lo else 0.0
+        edges[id(t)] = [lo + width * b for b in range(bins)] + [hi]
     restrict = ""
     if page and (spec.offset > 0 or total_groups > len(page)):
         # Only aggregate this page's groups; join on the recomputed page of keys.
