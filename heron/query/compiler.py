@@ -303,7 +303,7 @@ class Compiler:
             need(0, is_num(args[0].type), "a number")
             if len(args) == 2:
                 need(1, args[1].type.kind == "int", "a whole number of digits")
-                return Compiled(f"round({args[0].sql}, {args[1].sql})", args[0].type)
+                return Compiled(f"round({args[0].sql}, CAST({args[1].sql} AS INTEGER))", args[0].type)
             return Compiled(f"round({args[0].sql})", args[0].type)
         if name in ("lower", "upper"):
             arity(1, 1)
@@ -381,7 +381,10 @@ class Compiler:
         if name == "avg":
             return Compiled(f"list_avg({values})", FLOAT)
         if name == "sum":
-            return Compiled(f"list_sum({values})", elem if elem.kind != "null" else INT)
+            # DuckDB sums integers into a 128-bit type; heron ints are 64-bit.
+            if elem.kind == "float":
+                return Compiled(f"list_sum({values})", FLOAT)
+            return Compiled(f"CAST(list_sum({values}) AS BIGINT)", INT)
         if name == "stddev":
             # Sample standard deviation, as pandas and SQL's stddev compute it (docs/query.md).
             return Compiled(f"list_stddev_samp({values})", FLOAT)

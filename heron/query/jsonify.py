@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from typing import Any
 
@@ -24,6 +25,8 @@ def json_value(v: Any) -> Any:
         return [json_value(x) for x in v]
     if isinstance(v, dt.datetime | dt.date | dt.time):
         return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
     if isinstance(v, bytes):
         return v.hex()
     if isinstance(v, dt.timedelta):

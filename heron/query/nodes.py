@@ -32,7 +32,7 @@ REDUCTIONS = ("avg", "sum", "min", "max", "stddev", "count", "argmax", "argmin")
 FUNCTIONS = SCALAR_FUNCTIONS + REDUCTIONS
 
 # Deeply nested input would otherwise hit Python's recursion limit in the parser or compiler.
-MAX_DEPTH = 200
+MAX_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -333,3 +333,31 @@ def strip_positions(e: Expr) -> Expr:
     if isinstance(e, Call):
         return Call(e.name, tuple(strip_positions(a) for a in e.args))
     raise TypeError(f"not an expression node: {e!r}")
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``e``."""
+    if isinstance(e, Index):
+        return (e.target, e.index)
+    if isinstance(e, Field):
+        return (e.target,)
+    if isinstance(e, Unary):
+        return (e.operand,)
+    if isinstance(e, Binary):
+        return (e.left, e.right)
+    if isinstance(e, In):
+        return (e.operand, *e.items)
+    if isinstance(e, Call):
+        return e.args
+    return ()
+
+
+def depth(e: Expr) -> int:
+    """Nesting depth of ``e``, computed without recursion (input may be hostile)."""
+    deepest = 0
+    stack = [(e, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in children(node))
+    return deepest

@@ -12,6 +12,7 @@ from heron.errors import QueryError
 from heron.query.nodes import (
     FUNCTIONS,
     MAX_DEPTH,
+    depth,
     Binary,
     BinaryOp,
     Call,
@@ -26,6 +27,7 @@ from heron.query.nodes import (
 from heron.query.suggest import did_you_mean
 
 MAX_TEXT = 100_000
+MAX_NESTING = 50
 _INT64_MAX = 2**63 - 1
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 _TWO_CHAR_OPS = {"==", "!=", "<=", ">=", "<>"}
@@ -184,7 +186,8 @@ class _Parser:
 
     def enter(self) -> None:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        # Each nesting level costs about ten Python frames in this recursive-descent parser.
+        if self.depth > MAX_NESTING:
             raise QueryError(f"expression nested too deeply at {self.tok.pos}", self.tok.pos)
 
     def parse(self) -> Expr:
@@ -337,7 +340,8 @@ class _Parser:
                     raise self.error('a column name in quotes, as in row["truth"]')
                 col = self.advance()
                 self.expect("op", "]", '"]"')
-                return Column(str(col.value), col.pos)
+                # Point at the name itself, just inside its opening quote.
+                return Column(str(col.value), col.pos + 1)
             if self.at("op", "."):
                 self.advance()
                 if not self.at("name"):
@@ -375,4 +379,8 @@ def parse(text: str) -> Expr:
         raise QueryError(f"expression is too long ({len(text)} characters; at most {MAX_TEXT})")
     if not text.strip():
         raise QueryError("empty expression", 0)
-    return _Parser(text).parse()
+    expr = _Parser(text).parse()
+    # Long operator chains (a or b or c ...) build deep trees without deep parser recursion.
+    if depth(expr) > MAX_DEPTH:
+        raise QueryError(f"expression nested too deeply (more than {MAX_DEPTH} levels)", 0)
+    return expr
