@@ -30,8 +30,8 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
         end = int(last) if last else size - 1
     except ValueError:
         return None
-    if start < 0 or end < start:
-        return None
     if start >= size:
         raise RangeNotSatisfiable(f"range {header!r} starts past the end of {size} bytes")
+    if start < 0 or end < start:
+        return None
     return start, min(end, size - 1)
