@@ -12,7 +12,6 @@ from heron.errors import QueryError
 from heron.query.nodes import (
     FUNCTIONS,
     MAX_DEPTH,
-    depth,
     Binary,
     BinaryOp,
     Call,
@@ -23,6 +22,7 @@ from heron.query.nodes import (
     In,
     Index,
     Unary,
+    depth,
 )
 from heron.query.suggest import did_you_mean
 

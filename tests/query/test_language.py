@@ -156,7 +156,7 @@ exprs = st.recursive(
         st.builds(In, sub, st.lists(sub, max_size=3).map(tuple), st.booleans()),
         st.builds(Call, st.sampled_from(["abs", "max", "coalesce", "contains"]),
                   st.lists(sub, max_size=3).map(tuple)),
-    ),  # fmt: skip
+    ),
     max_leaves=12,
 )
 
