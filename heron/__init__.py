@@ -13,7 +13,9 @@ from heron.errors import HeronError
 from heron.sdk.api import Api, ApiRun
 from heron.sdk.artifact import Artifact
 from heron.sdk.init import finish, init, log
+from heron.sdk.media import Histogram, Image
 from heron.sdk.run import Run
+from heron.sdk.table import Table
 
 __version__ = "0.1.0"
 
@@ -25,7 +27,10 @@ __all__ = [
     "ApiRun",
     "Artifact",
     "HeronError",
+    "Histogram",
+    "Image",
     "Run",
+    "Table",
     "__version__",
     "finish",
     "init",

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from heron.errors import UsageError
+from heron.errors import NotFoundError, UsageError
 from heron.store import runs as run_store
 from heron.store.store import Store
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from heron.sdk.artifact import Artifact
     from heron.sdk.lineage import Direction
+    from heron.sdk.logged_table import LoggedTable
 
 
 class Api:
@@ -24,7 +25,9 @@ class Api:
     ``./heron-data``); it never creates one.
     """
 
-    def __init__(self, dir: str | os.PathLike[str] | None = None, *, database_url: str | None = None) -> None:
+    def __init__(
+        self, dir: str | os.PathLike[str] | None = None, *, database_url: str | None = None
+    ) -> None:
         self.store = Store.open(dir, database_url=database_url, create=False)
 
     def projects(self) -> list[dict[str, Any]]:
@@ -217,6 +220,41 @@ class ApiRun:
         rows = list(self.scan_history(keys))
         columns = ["_step", *sorted({k for row in rows for k in row} - {"_step"})]
         return pandas.DataFrame(rows, columns=columns)
+
+    def tables(self) -> dict[str, list[int]]:
+        """Every table key the run logged, with the steps it was logged at (ascending)."""
+        out: dict[str, list[int]] = {}
+        for step, key, _, _ in run_store.read_objects(
+            self._api.store.engine, self.id, kind="table"
+        ):
+            out.setdefault(key, []).append(step)
+        return out
+
+    def table(self, key: str, step: int | None = None) -> LoggedTable:
+        """The table logged under ``key`` at ``step`` (the latest step when omitted)."""
+        from heron.sdk.logged_table import LoggedTable
+        from heron.store.tables import get_table
+
+        engine = self._api.store.engine
+        entries = run_store.read_objects(engine, self.id, key=key, kind="table")
+        if not entries:
+            others = sorted(self.tables())
+            raise NotFoundError(
+                f"run {self.path} has no table {key!r}; its tables: {others or 'none'}"
+            )
+        if step is None:
+            found = entries[-1]
+        else:
+            matching = [entry for entry in entries if entry[0] == step]
+            if not matching:
+                steps = [entry[0] for entry in entries]
+                raise NotFoundError(
+                    f"run {self.path} has no table {key!r} at step {step}; steps: {steps}"
+                )
+            found = matching[0]
+        record = get_table(engine, found[3]["table_id"])
+        label = f"{self.path}/{key}@{found[0]}"
+        return LoggedTable(self._api.store, record, label=label, key=key, step=found[0])
 
     def __repr__(self) -> str:
         return f"<heron.ApiRun {self.path} name={self.name!r} state={self.state}>"

@@ -1,0 +1,179 @@
+"""hrw: heron's lossless, deterministic, fast encoding of image arrays.
+
+PNG costs about 0.6 ms per 64x64 RGB image on one core here, which alone would put a
+100,000-image table over a minute. hrw keeps PNG's idea (a per-row "sub" filter: each pixel
+minus its left neighbour, so smooth images become runs of small numbers) and replaces deflate
+with zstd level 1: about 25 us per image, within a few percent of PNG's size on natural images.
+The filter is vectorised over a whole batch of same-shaped images.
+
+Layout (little-endian), a 20-byte header then the compressed filtered pixels::
+
+    magic    4s   b"\\x89HRW"
+    version  u8   1
+    dtype    u8   1 = uint8, 2 = uint16
+    channels u8   1, 3 or 4
+    flags    u8   bit 0: the array had no channel axis (H, W); bit 1: sub filter applied
+    width    u32
+    height   u32
+    codec    u8   1 = zstd (one frame holding height * width * channels * itemsize bytes)
+    padding  3x
+
+The same array always gives the same bytes (hence the same sha256) with a given zstd version.
+This module imports only numpy and zstandard (lazily), so the store can decode without the SDK.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+MAGIC = b"\x89HRW"
+VERSION = 1
+HEADER = struct.Struct("<4sBBBBIIB3x")
+FORMAT_NAME = "hrw"
+_FLAG_NO_CHANNEL_AXIS = 1
+_FLAG_SUB_FILTER = 2
+_CODEC_ZSTD = 1
+_ZSTD_LEVEL = 1
+_DTYPE_CODES = {"uint8": 1, "uint16": 2}
+_DTYPE_NAMES = {code: name for name, code in _DTYPE_CODES.items()}
+# numpy's dtype.str is much cheaper to read than dtype.name (this runs once per image).
+_DTYPE_BY_STR = {"|u1": "uint8", "<u2": "uint16", ">u2": "uint16"}
+CHANNELS = (1, 3, 4)
+
+_local = threading.local()
+
+
+def _compressor() -> Any:
+    compressor = getattr(_local, "compressor", None)
+    if compressor is None:  # zstd contexts are not thread-safe: one per thread
+        import zstandard
+
+        compressor = zstandard.ZstdCompressor(
+            level=_ZSTD_LEVEL, write_checksum=False, write_content_size=True
+        )
+        _local.compressor = compressor
+    return compressor
+
+
+def _decompressor() -> Any:
+    decompressor = getattr(_local, "decompressor", None)
+    if decompressor is None:
+        import zstandard
+
+        decompressor = zstandard.ZstdDecompressor()
+        _local.decompressor = decompressor
+    return decompressor
+
+
+def is_hrw(data: bytes) -> bool:
+    """Whether ``data`` starts like an hrw image."""
+    return data[:4] == MAGIC
+
+
+def check_array(array: npt.NDArray[Any]) -> None:
+    """Raise ValueError unless ``array`` is something hrw stores: uint8/uint16, HW or HWC."""
+    if array.dtype.str not in _DTYPE_BY_STR:
+        raise ValueError(f"hrw stores uint8 or uint16 pixels, not {array.dtype}")
+    if array.ndim == 3:
+        if array.shape[2] not in CHANNELS:
+            raise ValueError(f"an HWC image needs 1, 3 or 4 channels, got shape {array.shape}")
+    elif array.ndim != 2:
+        raise ValueError(f"an image array must be HW or HWC, got shape {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"an image must have pixels, got shape {array.shape}")
+
+
+def encode(array: npt.NDArray[Any]) -> bytes:
+    """One array as hrw bytes."""
+    return encode_many([array])[0]
+
+
+def encode_many(arrays: Sequence[npt.NDArray[Any]]) -> list[bytes]:
+    """Arrays as hrw bytes, in order; same-shaped arrays are filtered together in one numpy call."""
+    import numpy as np
+
+    out: list[bytes] = [b""] * len(arrays)
+    groups: dict[tuple[tuple[int, ...], str], list[int]] = {}
+    for index, array in enumerate(arrays):
+        key = (array.shape, array.dtype.str)
+        group = groups.get(key)
+        if group is None:
+            check_array(array)
+            groups[key] = group = []
+        group.append(index)
+    compress = _compressor().compress
+    for (shape, dtype_str), indexes in groups.items():
+        dtype_name = _DTYPE_BY_STR[dtype_str]
+        batch = (
+            np.stack([arrays[i] for i in indexes]) if len(indexes) > 1 else arrays[indexes[0]][None]
+        )
+        filtered = _sub_filter(batch.astype(np.dtype(dtype_name).newbyteorder("<"), copy=False))
+        header = _header(shape, dtype_name)
+        for position, index in enumerate(indexes):
+            out[index] = header + compress(filtered[position].tobytes())
+    return out
+
+
+def _header(shape: tuple[int, ...], dtype_name: str) -> bytes:
+    height, width = shape[0], shape[1]
+    channels = shape[2] if len(shape) == 3 else 1
+    flags = _FLAG_SUB_FILTER | (_FLAG_NO_CHANNEL_AXIS if len(shape) == 2 else 0)
+    return HEADER.pack(
+        MAGIC, VERSION, _DTYPE_CODES[dtype_name], channels, flags, width, height, _CODEC_ZSTD
+    )
+
+
+def _sub_filter(batch: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    # Each pixel minus its left neighbour, per channel, wrapping around (uint arithmetic).
+    import numpy as np
+
+    filtered = np.empty_like(batch)
+    filtered[:, :, 0] = batch[:, :, 0]
+    np.subtract(batch[:, :, 1:], batch[:, :, :-1], out=filtered[:, :, 1:])
+    return filtered
+
+
+def read_header(data: bytes) -> dict[str, Any]:
+    """The header fields of hrw bytes: width, height, channels, dtype, has_channel_axis."""
+    if len(data) < HEADER.size or not is_hrw(data):
+        raise ValueError("not hrw data (bad magic)")
+    _, version, dtype_code, channels, flags, width, height, codec = HEADER.unpack_from(data)
+    if version != VERSION:
+        raise ValueError(f"hrw version {version} is newer than this heron reads ({VERSION})")
+    if dtype_code not in _DTYPE_NAMES or channels not in CHANNELS or codec != _CODEC_ZSTD:
+        raise ValueError("corrupt hrw header")
+    return {
+        "width": width,
+        "height": height,
+        "channels": channels,
+        "dtype": _DTYPE_NAMES[dtype_code],
+        "has_channel_axis": not flags & _FLAG_NO_CHANNEL_AXIS,
+        "filtered": bool(flags & _FLAG_SUB_FILTER),
+    }
+
+
+def decode(data: bytes) -> npt.NDArray[Any]:
+    """hrw bytes back to the exact array that was encoded."""
+    import numpy as np
+
+    info = read_header(data)
+    dtype = np.dtype(info["dtype"]).newbyteorder("<")
+    shape = (info["height"], info["width"], info["channels"])
+    expected = shape[0] * shape[1] * shape[2] * dtype.itemsize
+    raw = _decompressor().decompress(data[HEADER.size :], max_output_size=expected)
+    if len(raw) != expected:
+        raise ValueError(f"corrupt hrw data: {len(raw)} pixel bytes, expected {expected}")
+    pixels: np.ndarray[Any, Any] = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    if info["filtered"]:
+        pixels = np.cumsum(pixels, axis=1, dtype=dtype)
+    pixels = pixels.astype(np.dtype(info["dtype"]), copy=False)
+    if not info["has_channel_axis"]:
+        pixels = pixels[:, :, 0]
+    return np.ascontiguousarray(pixels)

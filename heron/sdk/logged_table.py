@@ -1,0 +1,158 @@
+"""A table read back from the store: ``heron.Api().run(path).table("predictions", step=4)``.
+
+Reads Parquet lazily (nothing is read until asked), converts to pandas, polars or Arrow, and
+hands image cells back as :class:`heron.Image` objects backed by the store. ``source()`` gives
+the query engine the part files and column types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from heron.errors import TableError
+from heron.sdk.media import Image
+from heron.store.jsonvalues import loads
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow as pa
+
+    from heron.store.store import Store
+    from heron.store.tables import TableRecord
+
+
+class LoggedTable:
+    """A committed table: ``len()``, ``columns``, ``types``, ``to_pandas()``, ``image(i)``..."""
+
+    def __init__(
+        self,
+        store: Store,
+        record: TableRecord,
+        *,
+        label: str,
+        key: str | None = None,
+        step: int | None = None,
+    ) -> None:
+        self._store = store
+        self._record = record
+        self._arrow: pa.Table | None = None
+        self.label = label
+        self.key = key
+        self.step = step
+
+    @property
+    def id(self) -> str:
+        """The table id (the ``tables`` row)."""
+        return self._record.id
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names, in order."""
+        return [column["name"] for column in self._record.columns]
+
+    @property
+    def types(self) -> dict[str, str]:
+        """Column name to heron type (``string``, ``float``, ``list``, ``image``...)."""
+        return {column["name"]: column["type"] for column in self._record.columns}
+
+    @property
+    def column_types(self) -> list[tuple[str, str]]:
+        """``(name, heron type)`` pairs, in column order (what the query engine takes)."""
+        return [(column["name"], column["type"]) for column in self._record.columns]
+
+    @property
+    def parts(self) -> list[Path]:
+        """Absolute paths of the Parquet part files, in order; the table is their concatenation."""
+        return [self._store.root / relative for relative in self._record.parts]
+
+    def __len__(self) -> int:
+        return self._record.n_rows
+
+    def __repr__(self) -> str:
+        return f"<heron.LoggedTable {self.label} {len(self)} rows x {len(self.columns)} columns>"
+
+    # -- conversions ----------------------------------------------------------------------------
+
+    def to_arrow(self) -> pa.Table:
+        """The whole table as a pyarrow Table (image cells as structs, json as text)."""
+        if self._arrow is None:
+            from heron.store.tables import read_arrow
+
+            self._arrow = read_arrow(self._store.root, self._record)
+        return self._arrow
+
+    def to_polars(self) -> polars.DataFrame:
+        """The table as a polars DataFrame (image cells as structs, json as text)."""
+        try:
+            import polars
+        except ImportError:
+            raise TableError("polars is required for to_polars(); pip install polars") from None
+        frame = polars.from_arrow(self.to_arrow())
+        assert isinstance(frame, polars.DataFrame)
+        return frame
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The table as a pandas DataFrame; image cells become heron.Image, json cells objects."""
+        try:
+            import pandas
+        except ImportError:
+            raise TableError("pandas is required for to_pandas(); pip install pandas") from None
+        arrow = self.to_arrow()
+        data: dict[str, Any] = {}
+        for name, kind in self.column_types:
+            if kind in ("image", "json", "any"):
+                data[name] = pandas.Series(self.get_column(name), dtype=object)
+            else:
+                data[name] = arrow.column(name).to_pandas()
+        return pandas.DataFrame(data, columns=self.columns)
+
+    def get_column(self, name: str) -> list[Any]:
+        """A column's values as Python objects (heron.Image for images, parsed JSON for json)."""
+        if name not in self.types:
+            raise TableError(f"unknown column {name!r}; the table has {self.columns}")
+        kind = self.types[name]
+        values: list[Any] = self.to_arrow().column(name).to_pylist()
+        if kind == "image":
+            return [
+                None if cell is None else Image._from_cell(self._store, cell) for cell in values
+            ]
+        if kind in ("json", "any"):
+            return [None if text is None else loads(text) for text in values]
+        return values
+
+    def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
+        """``(index, [value, ...])`` for each row, like heron.Table.iterrows."""
+        columns = [self.get_column(name) for name in self.columns]
+        for index, row in enumerate(zip(*columns, strict=True)):
+            yield index, list(row)
+
+    def image(self, index: int, column: str | None = None) -> Image | None:
+        """The image at row ``index`` of ``column`` (default: the first image column)."""
+        names = [name for name, kind in self.column_types if kind == "image"]
+        if column is None:
+            if not names:
+                raise TableError(f"table {self.label} has no image column")
+            column = names[0]
+        elif column not in names:
+            raise TableError(f"column {column!r} is not an image column; image columns: {names}")
+        if not -len(self) <= index < len(self):
+            raise TableError(f"row {index} is out of range: the table has {len(self)} rows")
+        cell = self.to_arrow().column(column)[index].as_py()
+        return None if cell is None else Image._from_cell(self._store, cell)
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def source(self) -> Any:
+        """This table as a ``heron.query`` TableSource (its parts, column types and label)."""
+        from heron.query import TableSource  # type: ignore[attr-defined, unused-ignore]
+
+        return TableSource(parts=self.parts, columns=self.column_types, label=self.label)
+
+    def query(self) -> Any:
+        """A ``heron.query.Query`` over this table."""
+        from heron.query import Query  # type: ignore[attr-defined, unused-ignore]
+
+        return Query(self.source())

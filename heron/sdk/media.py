@@ -1,0 +1,710 @@
+"""Media values: ``heron.Image`` (with boxes and masks) and ``heron.Histogram``.
+
+An Image checks its input when it is made, so a bad image fails at the line that made it, but
+encodes nothing then: arrays are copied and encoded (hrw, see :mod:`heron.sdk.codec`) in the
+run's thread pool when logged, many at a time. Files and bytes keep their original bytes, so the
+same JPEG has the same sha256 in every table that holds it. Images read back from the store are
+the same class, backed by the store: their bytes are fetched when first needed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from heron.errors import MediaError, UsageError
+from heron.sdk import codec
+from heron.store.jsonvalues import dumps, loads
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from PIL import Image as PILImage
+
+    from heron.sdk.run import Run
+    from heron.store.store import Store
+
+# Pillow's format names, as stored; MPO is a JPEG with extra frames that browsers show as JPEG.
+_FORMAT_NAMES = {
+    "JPEG": "jpeg",
+    "MPO": "jpeg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "GIF": "gif",
+    "BMP": "bmp",
+    "TIFF": "tiff",
+}
+_MODES_BY_CHANNELS = {
+    1: ("L", "I;16", "P", "1"),
+    3: ("RGB", "YCbCr", "LAB", "HSV"),
+    4: ("RGBA", "CMYK", "RGBX"),
+}
+MAX_HISTOGRAM_BINS = 512
+
+
+class Image:
+    """An image to log in a table cell or on its own: ``heron.Image(data, caption=..., ...)``.
+
+    ``data`` is a numpy array (uint8 or uint16; float in [0, 1] or [-1, 1] is scaled to uint8;
+    shape HW or HWC with 1, 3 or 4 channels), a PIL image, a file path or encoded bytes.
+    ``boxes`` is a list of ``{"x0", "y0", "x1", "y1", "relative"=True, "class_id", "score",
+    "caption"}`` dicts (or wandb's ``{"group": {"box_data": [...], "class_labels": {...}}}``);
+    ``masks`` is a 2-D integer array of class ids with the image's height and width, a list of
+    them, or a dict of named ones (wandb's ``{"name": {"mask_data": ..., "class_labels": ...}}``);
+    ``classes`` maps class ids to names (a list means ids 0, 1, ...). ``mode`` is the PIL mode
+    used by :meth:`to_pil` for arrays (e.g. ``"L"``, ``"RGB"``, ``"RGBA"``).
+    """
+
+    __slots__ = (
+        "_array",
+        "_boxes",
+        "_classes",
+        "_data",
+        "_mask_arrays",
+        "_mask_refs",
+        "_overlays_json",
+        "_sha256",
+        "_store",
+        "caption",
+        "format",
+        "height",
+        "mode",
+        "width",
+    )
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        caption: str | None = None,
+        boxes: Any = None,
+        masks: Any = None,
+        classes: Mapping[Any, str] | Sequence[str] | None = None,
+        mode: str | None = None,
+    ) -> None:
+        if caption is not None and not isinstance(caption, str):
+            raise MediaError(f"an image caption must be a string, got {type(caption).__name__}")
+        self.caption = caption
+        self.mode = mode
+        self._array: npt.NDArray[Any] | None = None
+        self._data: bytes | None = None
+        self._sha256: str | None = None
+        self._store: Store | None = None
+        self._overlays_json: str | None = None
+        self._mask_refs: list[dict[str, Any]] = []
+        if type(data) is _numpy().ndarray:  # the hot path: one image per table row
+            self._array = _array_from_numpy(data)
+        elif isinstance(data, Image):
+            raise MediaError("heron.Image(...) got a heron.Image; use it as it is")
+        elif isinstance(data, str | os.PathLike):
+            self._data = _read_file(Path(data))
+            self.format, self.width, self.height = _identify(
+                self._data, f"image file {os.fspath(data)!r}"
+            )
+        elif isinstance(data, bytes | bytearray | memoryview):
+            self._data = bytes(data)
+            self.format, self.width, self.height = _identify(self._data, "image bytes")
+        elif hasattr(data, "getpixel") and hasattr(data, "mode"):
+            self._array = _array_from_pil(data)
+        elif hasattr(data, "__array__") or hasattr(data, "shape"):
+            self._array = _array_from_numpy(data)
+        else:
+            raise MediaError(
+                f"heron.Image takes a numpy array, a PIL image, a file path or bytes, not {type(data).__name__}"
+            )
+        if self._array is not None:
+            self.format = codec.FORMAT_NAME
+            self.height, self.width = int(self._array.shape[0]), int(self._array.shape[1])
+            channels = self._array.shape[2] if self._array.ndim == 3 else 1
+            if mode is not None and mode not in _MODES_BY_CHANNELS[channels]:
+                raise MediaError(f"mode {mode!r} does not fit an image with {channels} channel(s)")
+        if classes is None and boxes is None and masks is None:
+            self._boxes, self._mask_arrays, self._classes = [], [], {}
+            return
+        label_map = _class_map(classes)
+        self._boxes = _normalize_boxes(boxes, self.width, self.height, label_map)
+        self._mask_arrays = _normalize_masks(masks, self.width, self.height, label_map)
+        self._classes = label_map
+
+    # -- read-back ------------------------------------------------------------------------------
+
+    @classmethod
+    def _from_cell(cls, store: Store, cell: Mapping[str, Any]) -> Image:
+        """An image read back from a table cell, backed by ``store``."""
+        image = cls.__new__(cls)
+        image._array = None
+        image._data = None
+        image._store = store
+        image._sha256 = cell["sha256"]
+        image.format = cell["format"]
+        image.width = int(cell["width"])
+        image.height = int(cell["height"])
+        image.caption = cell.get("caption")
+        image.mode = None
+        image._overlays_json = cell.get("overlays")
+        overlays = loads(image._overlays_json) if image._overlays_json else {}
+        image._boxes = list(overlays.get("boxes", []))
+        image._classes = dict(overlays.get("classes", {}))
+        image._mask_refs = list(overlays.get("masks", []))
+        image._mask_arrays = []
+        return image
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 hex digest of the stored bytes (computed when first asked for)."""
+        if self._sha256 is None:
+            from heron.store.blobs import sha256_hex
+
+            self._sha256 = sha256_hex(self.encoded_bytes())
+        return self._sha256
+
+    def encoded_bytes(self) -> bytes:
+        """The bytes heron stores for this image (original file bytes, or hrw for arrays)."""
+        data = self._data
+        if data is None:
+            array = self._array
+            if array is not None:
+                data = codec.encode(array)
+                self._data = data
+            elif self._store is not None and self._sha256 is not None:
+                data = self._store.blobs.get(self._sha256)
+                self._data = data
+            else:  # pragma: no cover - every constructor sets one of the three
+                raise MediaError("this image has no data")
+        return data
+
+    def to_numpy(self) -> npt.NDArray[Any]:
+        """The pixels as a numpy array (HW or HWC); exactly the logged array for arrays."""
+        import numpy as np
+
+        array = self._array
+        if array is not None:
+            return array.copy()
+        data = self.encoded_bytes()
+        if codec.is_hrw(data):
+            return codec.decode(data)
+        return np.asarray(self.to_pil())
+
+    def to_pil(self) -> PILImage.Image:
+        """The image as a PIL image, whatever format it is stored in."""
+        from PIL import Image as PILImage
+
+        array = self._array
+        data = None if array is not None else self.encoded_bytes()
+        if array is None and data is not None and not codec.is_hrw(data):
+            with PILImage.open(io.BytesIO(data)) as opened:
+                opened.load()
+                return opened.copy()
+        pixels = array if array is not None else codec.decode(data or b"")
+        return pil_from_array(pixels, self.mode)
+
+    @property
+    def boxes(self) -> list[dict[str, Any]]:
+        """The bounding boxes, normalised (``x0, y0, x1, y1, relative`` and optional fields)."""
+        return [dict(box) for box in self._boxes]
+
+    @property
+    def classes(self) -> dict[str, str]:
+        """Class id (as a string) to class name, for boxes and masks."""
+        return dict(self._classes)
+
+    @property
+    def masks(self) -> list[npt.NDArray[Any]]:
+        """The segmentation masks as 2-D integer arrays, in the order they were given."""
+        if self._mask_arrays:
+            return [array.copy() for _, array in self._mask_arrays]
+        if not self._mask_refs or self._store is None:
+            return []
+        import numpy as np
+        from PIL import Image as PILImage
+
+        out = []
+        for ref in self._mask_refs:
+            with PILImage.open(io.BytesIO(self._store.blobs.get(ref["sha256"]))) as mask:
+                out.append(np.asarray(mask))
+        return out
+
+    @property
+    def overlays(self) -> dict[str, Any] | None:
+        """The overlays document stored with the cell (boxes, masks, classes), or None."""
+        if self._mask_arrays:
+            raise UsageError("the overlays of an image are known once it has been logged")
+        text = self._overlays_json if self._store is not None else _overlays_text(self, [])
+        return loads(text) if text else None
+
+    def __repr__(self) -> str:
+        caption = f" caption={self.caption!r}" if self.caption else ""
+        return f"<heron.Image {self.format} {self.width}x{self.height}{caption}>"
+
+    # -- logging --------------------------------------------------------------------------------
+
+    def _heron_log(self, run: Run, key: str, step: int) -> Future[tuple[str, Any]]:
+        return run.executor.submit(lambda: ("image", store_images(run.store, [self])[0]))
+
+
+def store_images(store: Store, images: Sequence[Image]) -> list[dict[str, Any]]:
+    """Encode and store images (and their masks) in batches; returns their cell dicts in order.
+
+    Runs in a worker thread: the images were checked when they were made.
+    """
+    to_encode = [image for image in images if image._data is None and image._array is not None]
+    if to_encode:
+        encoded = codec.encode_many([image._array for image in to_encode])  # type: ignore[misc]
+        for image, data in zip(to_encode, encoded, strict=True):
+            image._data = data
+    # Images read back from this store are already in it; everything else is put (deduplicated).
+    fresh = [image for image in images if image._store is None or image._store.root != store.root]
+    digests = _put_many(store, [image.encoded_bytes() for image in fresh])
+    for image, digest in zip(fresh, digests, strict=True):
+        image._sha256 = digest
+    masked = [image for image in fresh if image._mask_arrays]
+    if masked:
+        mask_images = [
+            (image, name, array) for image in masked for name, array in image._mask_arrays
+        ]
+        mask_digests = _put_many(store, [_mask_png(array) for _, _, array in mask_images])
+        refs: dict[int, list[dict[str, Any]]] = {}
+        for (image, name, array), digest in zip(mask_images, mask_digests, strict=True):
+            ref: dict[str, Any] = {
+                "sha256": digest,
+                "width": int(array.shape[1]),
+                "height": int(array.shape[0]),
+            }
+            if name is not None:
+                ref["name"] = name
+            refs.setdefault(id(image), []).append(ref)
+        for image in masked:
+            image._overlays_json = _overlays_text(image, refs[id(image)])
+    for image in fresh:
+        if image._overlays_json is None and (image._boxes or image._classes):
+            image._overlays_json = _overlays_text(image, [])
+    return [
+        {
+            "sha256": image._sha256,
+            "format": image.format,
+            "width": image.width,
+            "height": image.height,
+            "caption": image.caption,
+            "overlays": image._overlays_json,
+        }
+        for image in images
+    ]
+
+
+_put_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_put_locks_guard = threading.Lock()
+
+
+def _put_many(store: Store, items: list[bytes]) -> list[str]:
+    # One writer per blob store in this process: concurrent SQLite write transactions make
+    # the loser sleep in SQLite's busy handler (tens of ms each), which costs far more than
+    # waiting here. Encoding, the expensive part, still runs in parallel.
+    with _put_locks_guard:
+        lock = _put_locks.setdefault(store.blobs, threading.Lock())
+    with lock:
+        return store.blobs.put_many(items)
+
+
+def _overlays_text(image: Image, mask_refs: list[dict[str, Any]]) -> str | None:
+    document: dict[str, Any] = {}
+    if image._boxes:
+        document["boxes"] = image._boxes
+    if mask_refs:
+        document["masks"] = mask_refs
+    if image._classes:
+        document["classes"] = image._classes
+    return dumps(document) if document else None
+
+
+def _mask_png(array: npt.NDArray[Any]) -> bytes:
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    if int(array.max(initial=0)) < 256:
+        PILImage.fromarray(array.astype("uint8"), mode="L").save(buffer, "PNG", compress_level=1)
+    else:
+        PILImage.fromarray(array.astype("uint16")).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+# -- input checks --------------------------------------------------------------------------------
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise MediaError(
+            f"cannot read image file {os.fspath(path)!r}: {error.strerror or error}"
+        ) from None
+
+
+def _identify(data: bytes, what: str) -> tuple[str, int, int]:
+    if codec.is_hrw(data):
+        try:
+            info = codec.read_header(data)
+        except ValueError as error:
+            raise MediaError(f"{what}: {error}") from None
+        return codec.FORMAT_NAME, int(info["width"]), int(info["height"])
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(io.BytesIO(data)) as opened:
+            name = opened.format or "unknown"
+            width, height = opened.size
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise MediaError(f"{what} is not an image Pillow can read ({error})") from None
+    return _FORMAT_NAMES.get(name, name.lower()), int(width), int(height)
+
+
+_np: Any = None
+
+
+def _numpy() -> Any:
+    global _np
+    if _np is None:
+        import numpy
+
+        _np = numpy
+    return _np
+
+
+def _array_from_numpy(data: Any) -> npt.NDArray[Any]:
+    np = _numpy()
+    shape: tuple[int, ...] = tuple(getattr(data, "shape", ()))
+    if (
+        type(data) is np.ndarray
+        and data.dtype.str == "|u1"
+        and (len(shape) == 2 or (len(shape) == 3 and shape[2] in codec.CHANNELS))
+        and shape[0]
+        and shape[1]
+    ):
+        fast: npt.NDArray[Any] = data.copy()  # the common case; private: callers reuse buffers
+        return fast
+    detach = getattr(data, "detach", None)
+    if callable(detach):  # a torch tensor
+        data = detach().cpu().numpy()
+    try:
+        array = np.asarray(data)
+    except (TypeError, ValueError) as error:
+        raise MediaError(f"cannot read the image as an array: {error}") from None
+    shape = array.shape
+    if array.ndim == 3 and shape[0] in (1, 3, 4) and shape[2] not in (1, 3, 4):
+        raise MediaError(
+            f"image array of shape {shape} looks channels-first (CHW): pass HWC, e.g. array.transpose(1, 2, 0)"
+        )
+    if array.ndim not in (2, 3) or (array.ndim == 3 and shape[2] not in codec.CHANNELS):
+        raise MediaError(
+            f"an image array must be HW or HWC with 1, 3 or 4 channels, got shape {shape}"
+        )
+    if shape[0] == 0 or shape[1] == 0:
+        raise MediaError(f"an image array must have pixels, got shape {shape}")
+    kind = array.dtype.kind
+    if array.dtype == np.uint8 or array.dtype == np.uint16:
+        converted = array
+    elif kind == "f":
+        converted = _float_to_uint8(array)
+    elif kind in "iu":
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > 255:
+            raise MediaError(
+                f"integer pixels must be in 0..255 (or pass uint16), got {array.dtype} in [{low}, {high}]"
+            )
+        converted = array.astype(np.uint8)
+    else:
+        raise MediaError(f"image pixels must be uint8, uint16 or float, got dtype {array.dtype}")
+    # A private copy: the caller may reuse its buffer before the image is encoded.
+    copied: npt.NDArray[Any] = np.array(converted, order="C", copy=True)
+    return copied
+
+
+def _float_to_uint8(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    import numpy as np
+
+    if not np.isfinite(array).all():
+        raise MediaError("float image pixels must be finite (found NaN or infinity)")
+    low, high = float(array.min()), float(array.max())
+    if low >= 0.0 and high <= 1.0:
+        scaled = array * 255.0
+    elif low >= -1.0 and high <= 1.0:
+        scaled = (array + 1.0) * 127.5
+    else:
+        raise MediaError(
+            f"float pixels must be in [0, 1] or [-1, 1], got values in [{low:g}, {high:g}]"
+        )
+    return np.rint(scaled).astype(np.uint8)
+
+
+def _array_from_pil(image: Any) -> npt.NDArray[Any]:
+    import numpy as np
+
+    mode = image.mode
+    if mode in ("L", "RGB", "RGBA", "I;16"):
+        converted = image
+    elif mode == "1":
+        converted = image.convert("L")
+    elif mode in ("LA", "PA") or (mode == "P" and "transparency" in image.info):
+        converted = image.convert("RGBA")
+    elif mode == "I" or mode.startswith("I;16"):
+        array = np.asarray(image)
+        if array.min(initial=0) < 0 or array.max(initial=0) > 65535:
+            raise MediaError(f"PIL image of mode {mode} has pixels outside 0..65535")
+        return np.array(array, dtype=np.uint16)
+    elif mode == "F":
+        return _array_from_numpy(np.asarray(image))
+    else:
+        converted = image.convert("RGB")
+    return np.array(converted, copy=True)
+
+
+def pil_from_array(array: npt.NDArray[Any], mode: str | None = None) -> PILImage.Image:
+    """A PIL image from an HW/HWC uint8 or uint16 array (uint16 colour is reduced to 8 bits)."""
+    from PIL import Image as PILImage
+
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.dtype.name == "uint16":
+        if array.ndim == 2:
+            return PILImage.fromarray(array)
+        array = (array >> 8).astype("uint8")
+    if mode is not None and mode not in ("L", "RGB", "RGBA"):
+        return PILImage.fromarray(array).convert(mode)
+    return PILImage.fromarray(array)
+
+
+def _class_map(classes: Mapping[Any, str] | Sequence[str] | None) -> dict[str, str]:
+    if classes is None:
+        return {}
+    if isinstance(classes, Mapping):
+        items = list(classes.items())
+    elif isinstance(classes, Sequence) and not isinstance(classes, str):
+        items = list(enumerate(classes))
+    else:
+        raise MediaError(
+            f"classes must map class ids to names (a dict or a list), got {type(classes).__name__}"
+        )
+    out = {}
+    for class_id, name in items:
+        try:
+            out[str(int(class_id))] = str(name)
+        except (TypeError, ValueError):
+            raise MediaError(f"class ids must be integers, got {class_id!r}") from None
+    return out
+
+
+def _number(value: Any, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise MediaError(f"box {what} must be a number, got {value!r}") from None
+
+
+def _normalize_boxes(
+    boxes: Any, width: int, height: int, classes: dict[str, str]
+) -> list[dict[str, Any]]:
+    if boxes is None:
+        return []
+    out: list[dict[str, Any]] = []
+    if isinstance(boxes, Mapping):  # wandb: {"group": {"box_data": [...], "class_labels": {...}}}
+        for group, spec in boxes.items():
+            if not isinstance(spec, Mapping) or "box_data" not in spec:
+                raise MediaError(f"boxes[{group!r}] must be a dict with 'box_data'")
+            classes.update(_class_map(spec.get("class_labels")))
+            for index, item in enumerate(spec["box_data"]):
+                out.append(_box_from_wandb(item, f"boxes[{group!r}][{index}]", str(group)))
+    elif isinstance(boxes, Sequence) and not isinstance(boxes, str):
+        for index, item in enumerate(boxes):
+            if not isinstance(item, Mapping):
+                raise MediaError(f"boxes[{index}] must be a dict, got {type(item).__name__}")
+            out.append(_box(item, f"boxes[{index}]"))
+    else:
+        raise MediaError(f"boxes must be a list of dicts, got {type(boxes).__name__}")
+    for index, box in enumerate(out):
+        limit_x, limit_y = (1.0, 1.0) if box["relative"] else (float(width), float(height))
+        if not (0 <= box["x0"] <= box["x1"] <= limit_x and 0 <= box["y0"] <= box["y1"] <= limit_y):
+            domain = "relative (0..1)" if box["relative"] else f"pixel (0..{width} x 0..{height})"
+            hint = "; pass relative=False for pixel coordinates" if box["relative"] else ""
+            raise MediaError(
+                f"box {index} ({box['x0']:g}, {box['y0']:g}, {box['x1']:g}, {box['y1']:g}) "
+                f"is outside the image in {domain} coordinates or has x1 < x0 / y1 < y0{hint}"
+            )
+    return out
+
+
+_BOX_KEYS = {"x0", "y0", "x1", "y1", "relative", "class_id", "score", "scores", "caption", "group"}
+
+
+def _box(item: Mapping[str, Any], where: str) -> dict[str, Any]:
+    unknown = set(item) - _BOX_KEYS
+    if unknown:
+        raise MediaError(f"{where} has unknown keys {sorted(unknown)}; known: {sorted(_BOX_KEYS)}")
+    missing = {"x0", "y0", "x1", "y1"} - set(item)
+    if missing:
+        raise MediaError(f"{where} lacks {sorted(missing)}")
+    box: dict[str, Any] = {k: _number(item[k], f"{where}.{k}") for k in ("x0", "y0", "x1", "y1")}
+    box["relative"] = bool(item.get("relative", True))
+    if item.get("class_id") is not None:
+        box["class_id"] = int(item["class_id"])
+    if item.get("score") is not None:
+        box["score"] = _number(item["score"], f"{where}.score")
+    if item.get("scores") is not None:
+        box["scores"] = {
+            str(k): _number(v, f"{where}.scores") for k, v in dict(item["scores"]).items()
+        }
+    if item.get("caption") is not None:
+        box["caption"] = str(item["caption"])
+    if item.get("group") is not None:
+        box["group"] = str(item["group"])
+    return box
+
+
+def _box_from_wandb(item: Mapping[str, Any], where: str, group: str) -> dict[str, Any]:
+    position = item.get("position")
+    if not isinstance(position, Mapping):
+        raise MediaError(f"{where} lacks a 'position' dict")
+    if "minX" in position:
+        x0, x1, y0, y1 = (position.get(k) for k in ("minX", "maxX", "minY", "maxY"))
+    elif "middle" in position:
+        (mx, my), w, h = position["middle"], position.get("width"), position.get("height")
+        half_w, half_h = _number(w, f"{where}.width") / 2, _number(h, f"{where}.height") / 2
+        x0, x1, y0, y1 = (
+            float(mx) - half_w,
+            float(mx) + half_w,
+            float(my) - half_h,
+            float(my) + half_h,
+        )
+    else:
+        raise MediaError(f"{where}.position needs minX/maxX/minY/maxY or middle/width/height")
+    return _box(
+        {
+            "x0": x0,
+            "y0": y0,
+            "x1": x1,
+            "y1": y1,
+            "relative": item.get("domain") != "pixel",
+            "class_id": item.get("class_id"),
+            "scores": item.get("scores"),
+            "caption": item.get("box_caption"),
+            "group": group,
+        },
+        where,
+    )
+
+
+def _normalize_masks(
+    masks: Any, width: int, height: int, classes: dict[str, str]
+) -> list[tuple[str | None, npt.NDArray[Any]]]:
+    if masks is None:
+        return []
+    named: list[tuple[str | None, Any]]
+    if isinstance(masks, Mapping):
+        named = []
+        for name, spec in masks.items():
+            if isinstance(spec, Mapping):  # wandb: {"mask_data": array, "class_labels": {...}}
+                if "mask_data" not in spec:
+                    raise MediaError(f"masks[{name!r}] must be an array or a dict with 'mask_data'")
+                classes.update(_class_map(spec.get("class_labels")))
+                named.append((str(name), spec["mask_data"]))
+            else:
+                named.append((str(name), spec))
+    elif isinstance(masks, list | tuple):
+        named = [(None, mask) for mask in masks]
+    else:
+        named = [(None, masks)]
+    import numpy as np
+
+    out: list[tuple[str | None, npt.NDArray[Any]]] = []
+    for index, (name, mask) in enumerate(named):
+        label = f"mask {name!r}" if name is not None else f"mask {index}"
+        array = np.asarray(mask)
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        if array.ndim != 2:
+            raise MediaError(f"{label} must be a 2-D array of class ids, got shape {array.shape}")
+        if array.shape != (height, width):
+            raise MediaError(
+                f"{label} has shape {array.shape} but the image is {height}x{width} (height x width)"
+            )
+        if array.dtype.kind not in "iu":
+            raise MediaError(f"{label} must hold integer class ids, got dtype {array.dtype}")
+        if array.size and (int(array.min()) < 0 or int(array.max()) > 65535):
+            raise MediaError(f"{label} class ids must be in 0..65535")
+        out.append((name, np.array(array, copy=True)))
+    return out
+
+
+class Histogram:
+    """A histogram to log per step: ``heron.Histogram(values)`` or ``heron.Histogram(np_histogram=np.histogram(x))``.
+
+    Non-finite values are left out (and counted in ``nan_count`` / ``inf_count``).
+    """
+
+    def __init__(
+        self,
+        sequence: Any = None,
+        *,
+        np_histogram: tuple[Any, Any] | None = None,
+        num_bins: int = 64,
+    ) -> None:
+        import numpy as np
+
+        if (
+            isinstance(num_bins, bool)
+            or not isinstance(num_bins, int)
+            or not 1 <= num_bins <= MAX_HISTOGRAM_BINS
+        ):
+            raise UsageError(
+                f"num_bins must be an int in 1..{MAX_HISTOGRAM_BINS}, got {num_bins!r}"
+            )
+        self.nan_count = 0
+        self.inf_count = 0
+        if (sequence is None) == (np_histogram is None):
+            raise UsageError(
+                "heron.Histogram takes either a sequence of values or np_histogram=(counts, edges)"
+            )
+        if np_histogram is not None:
+            try:
+                counts, edges = (np.asarray(part, dtype=np.float64) for part in np_histogram)
+            except (TypeError, ValueError):
+                raise UsageError(
+                    "np_histogram must be (counts, bin_edges) as numpy.histogram returns"
+                ) from None
+            if counts.ndim != 1 or edges.shape != (counts.size + 1,):
+                raise UsageError(
+                    f"np_histogram needs len(bin_edges) == len(counts) + 1, got {edges.size} and {counts.size}"
+                )
+            if counts.size > MAX_HISTOGRAM_BINS:
+                raise UsageError(
+                    f"a histogram has at most {MAX_HISTOGRAM_BINS} bins, got {counts.size}"
+                )
+        else:
+            try:
+                values = np.asarray(sequence, dtype=np.float64).ravel()
+            except (TypeError, ValueError):
+                raise UsageError("heron.Histogram takes a sequence of numbers") from None
+            finite = np.isfinite(values)
+            self.nan_count = int(np.isnan(values).sum())
+            self.inf_count = int((~finite).sum()) - self.nan_count
+            counts, edges = np.histogram(values[finite], bins=num_bins)
+        self.bins: list[float] = [float(edge) for edge in edges]
+        self.counts: list[float] = [float(count) for count in counts]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored payload: ``bins`` (edges, one more than counts) and ``counts``."""
+        payload: dict[str, Any] = {"bins": self.bins, "counts": self.counts}
+        if self.nan_count or self.inf_count:
+            payload["nan_count"], payload["inf_count"] = self.nan_count, self.inf_count
+        return payload
+
+    def _heron_log(self, run: Run, key: str, step: int) -> tuple[str, Any]:
+        return "histogram", self.to_json()
+
+    def __repr__(self) -> str:
+        return f"<heron.Histogram {len(self.counts)} bins, {int(sum(self.counts))} values>"

@@ -1,0 +1,444 @@
+"""``heron.Table``: a typed table built row by row or from a dataframe, logged with ``run.log``.
+
+Every cell is checked when it is added (see :mod:`heron.sdk.table_types`), so a bad row fails
+at the call that added it and leaves the table as it was. ``run.log({"key": table})`` builds the
+Arrow columns at once (cheap, and it freezes a snapshot the caller may keep mutating), then
+encodes and stores images in chunks on the run's thread pool and commits the Parquet part last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from heron.errors import TableError, UsageError
+from heron.sdk.media import Image
+from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from heron.sdk.run import Run
+    from heron.store.store import Store
+
+TableMode = Literal["immutable", "incremental"]
+TABLE_MODES: tuple[TableMode, ...] = ("immutable", "incremental")
+IMAGE_CHUNK = 2048  # images encoded and stored per thread-pool task
+
+
+class Table:
+    """A table of typed columns: ``heron.Table(columns=[...])`` then ``add_data(*row)``.
+
+    Or from rows (``data=[[...], ...]``) or a pandas/polars DataFrame or pyarrow Table
+    (``dataframe=``). Column types (string, int, float, bool, datetime, list, json, image) are
+    inferred from the first non-null value and enforced after; ``dtypes={"col": "any"}`` opts a
+    column out, ``dtypes={"col": "float"}`` fixes one. ``mode="incremental"``: each
+    ``run.log`` of the table stores only the rows added since the last one.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str] | None = None,
+        data: Any = None,
+        dataframe: Any = None,
+        dtypes: Mapping[str, Any] | Sequence[Any] | None = None,
+        mode: TableMode | None = None,
+    ) -> None:
+        if mode is not None and mode not in TABLE_MODES:
+            raise UsageError(f"mode must be one of {TABLE_MODES}, got {mode!r}")
+        self.mode: TableMode = mode or "immutable"
+        self._specs: list[ColumnSpec] = []
+        self._values: list[list[Any]] = []
+        # Columns taken from a dataframe stay Arrow arrays (typed in one pass); add_data appends
+        # Python values after them.
+        self._heads: list[pa.Array | None] = []
+        self._logged_rows = 0
+        self._log_chain: Future[Any] | None = None
+        self._parts: list[str] = []
+        self._directory_id: str | None = None
+        self._fast_types: list[type | None] = []
+        self._int_columns: list[int] = []
+        if data is not None and dataframe is not None:
+            raise UsageError("pass data= or dataframe=, not both")
+        if data is not None and _is_dataframe(data):
+            data, dataframe = None, data
+        if dataframe is not None:
+            if columns is not None:
+                raise UsageError(
+                    "columns= comes from the dataframe; select columns on the dataframe instead"
+                )
+            from heron.sdk.table_frames import columns_from_frame
+
+            for name, head, values in columns_from_frame(dataframe):
+                self._add_empty_column(name)
+                if head is not None:
+                    self._heads[-1] = head[1]
+                    self._specs[-1].type, self._specs[-1].element = head[0]
+                    self._types_changed()
+                else:
+                    self._fill_column(len(self._specs) - 1, values)
+        else:
+            rows = _rows_of(data)
+            if columns is None:
+                columns = [f"col{i}" for i in range(len(rows[0]))] if rows else []
+            for name in columns:
+                self._add_empty_column(name)
+        if dtypes is not None:
+            self._apply_dtypes(dtypes)
+        self._types_changed()
+        if dataframe is None:
+            for row in rows:
+                self.add_data(*row)
+
+    # -- shape ----------------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names, in order."""
+        return [spec.name for spec in self._specs]
+
+    @property
+    def types(self) -> dict[str, str]:
+        """Column name to type (``string``, ``float``, ``list<float>``, ``image``...)."""
+        return {spec.name: spec.describe() for spec in self._specs}
+
+    def __len__(self) -> int:
+        if not self._specs:
+            return 0
+        head = self._heads[0]
+        return (len(head) if head is not None else 0) + len(self._values[0])
+
+    def __repr__(self) -> str:
+        return f"<heron.Table {len(self)} rows x {len(self._specs)} columns {self.columns}>"
+
+    def _index(self, name: str) -> int:
+        for index, spec in enumerate(self._specs):
+            if spec.name == name:
+                return index
+        raise TableError(f"unknown column {name!r}; the table has {self.columns}")
+
+    def _add_empty_column(self, name: Any) -> None:
+        if not isinstance(name, str) or not name:
+            raise TableError(f"column names must be non-empty strings, got {name!r}")
+        if any(spec.name == name for spec in self._specs):
+            raise TableError(f"column {name!r} appears twice")
+        self._specs.append(ColumnSpec(name))
+        self._values.append([])
+        self._heads.append(None)
+        self._types_changed()
+
+    def _apply_dtypes(self, dtypes: Mapping[str, Any] | Sequence[Any]) -> None:
+        if isinstance(dtypes, Mapping):
+            unknown = [name for name in dtypes if name not in self.columns]
+            if unknown:
+                raise TableError(
+                    f"dtypes names unknown column(s) {unknown}; the table has {self.columns}"
+                )
+            items = list(dtypes.items())
+        else:
+            if len(dtypes) != len(self._specs):
+                raise TableError(f"{len(dtypes)} dtypes for {len(self._specs)} columns")
+            items = list(zip(self.columns, dtypes, strict=True))
+        for name, dtype in items:
+            index = self._index(name)
+            declared = parse_dtype(name, dtype)
+            if self._heads[index] is not None and declared.type != self._specs[index].type:
+                # A dataframe column re-typed by the user: check its values one by one.
+                values = self._heads[index].to_pylist()  # type: ignore[union-attr]
+                self._heads[index] = None
+                self._values[index] = []
+                self._specs[index] = declared
+                self._fill_column(index, values)
+            else:
+                self._specs[index] = replace(
+                    declared, element=declared.element or self._specs[index].element
+                )
+                self._fill_column(index, self._values[index], replace_values=True)
+
+    # -- adding data ----------------------------------------------------------------------------
+
+    def add_data(self, *row: Any) -> None:
+        """Append one row; its values must fit the columns' types (else TableError, table unchanged)."""
+        # The common case in one C-level comparison: every value has exactly its column's
+        # Python type (a str in a string column, an Image in an image column...).
+        if list(map(type, row)) == self._fast_types and all(
+            _INT64_MIN <= row[i] <= _INT64_MAX for i in self._int_columns
+        ):
+            for column, value in zip(self._values, row, strict=True):
+                column.append(value)
+            return
+        specs = self._specs
+        if len(row) != len(specs):
+            raise TableError(
+                f"row {len(self)} has {len(row)} value(s) but the table has {len(specs)} column(s) "
+                f"{self.columns}"
+            )
+        row_index = len(self)
+        stored = list(row)
+        changes: list[tuple[int, Any, Any]] = []
+        for index, (spec, value) in enumerate(zip(specs, row, strict=True)):
+            value, kind, element = check_value(spec, value, row_index)
+            stored[index] = value
+            if kind != spec.type or element != spec.element:
+                changes.append((index, kind, element))
+        for index, kind, element in changes:
+            self._specs[index].type, self._specs[index].element = kind, element
+        if changes:
+            self._types_changed()
+        for column, value in zip(self._values, stored, strict=True):
+            column.append(value)
+
+    def _types_changed(self) -> None:
+        self._fast_types = [_FAST_TYPES.get(spec.type) for spec in self._specs]
+        self._int_columns = [index for index, spec in enumerate(self._specs) if spec.type == "int"]
+
+    def add_column(self, name: str, values: Iterable[Any], dtype: Any = None) -> None:
+        """Add a column; it must have one value per row (else TableError, table unchanged)."""
+        self._check_can_reshape()
+        values = list(values)
+        if self._specs and len(values) != len(self):
+            raise TableError(
+                f"column {name!r} has {len(values)} value(s) but the table has {len(self)} row(s)"
+            )
+        self._add_empty_column(name)
+        index = len(self._specs) - 1
+        try:
+            if dtype is not None:
+                self._specs[index] = parse_dtype(name, dtype)
+            self._fill_column(index, values)
+        except TableError:
+            self._specs.pop()
+            self._values.pop()
+            self._heads.pop()
+            self._types_changed()
+            raise
+
+    def _fill_column(self, index: int, values: list[Any], *, replace_values: bool = False) -> None:
+        spec = replace(self._specs[index])
+        offset = len(self._heads[index] or ())
+        stored = []
+        for row, value in enumerate(values):
+            value, spec.type, spec.element = check_value(spec, value, offset + row)
+            stored.append(value)
+        self._specs[index] = spec
+        self._types_changed()
+        if replace_values:
+            self._values[index] = stored
+        else:
+            self._values[index].extend(stored)
+
+    def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], Mapping[str, Any]]) -> None:
+        """Add columns computed per row: ``fn(index, row_dict) -> {new_column: value, ...}``."""
+        self._check_can_reshape()
+        results = [
+            dict(fn(index, dict(zip(self.columns, row, strict=True))))
+            for index, row in self.iterrows()
+        ]
+        names = list(results[0]) if results else []
+        for index, result in enumerate(results):
+            if list(result) != names:
+                raise TableError(
+                    f"add_computed_columns: row {index} returned {list(result)}, row 0 returned {names}"
+                )
+        added: list[str] = []
+        try:
+            for name in names:
+                self.add_column(name, [result[name] for result in results])
+                added.append(name)
+        except TableError:
+            for name in reversed(added):
+                index = self._index(name)
+                del self._specs[index], self._values[index], self._heads[index]
+            self._types_changed()
+            raise
+
+    def _check_can_reshape(self) -> None:
+        if self.mode == "incremental" and self._log_chain is not None:
+            raise TableError(
+                "an incremental table cannot change its columns after it has been logged"
+            )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get_column(self, name: str, convert_to: Literal["numpy"] | None = None) -> Any:
+        """A column's values as a list (or a numpy array with ``convert_to="numpy"``)."""
+        index = self._index(name)
+        head = self._heads[index]
+        values = (head.to_pylist() if head is not None else []) + self._values[index]
+        if convert_to == "numpy":
+            import numpy as np
+
+            return np.array(values)
+        return values
+
+    def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
+        """``(index, [value, ...])`` for each row, in order."""
+        columns = [self.get_column(name) for name in self.columns]
+        for index, row in enumerate(zip(*columns, strict=True)):
+            yield index, list(row)
+
+    def to_arrow(self, start: int = 0) -> pa.Table:
+        """The non-image columns from row ``start`` on as Arrow (image columns are left out)."""
+        import pyarrow as pa
+
+        from heron.store.tables import arrow_schema
+
+        specs = [spec for spec in self._specs if spec.type != "image"]
+        arrays = [self._arrow_column(self._specs.index(spec), start) for spec in specs]
+        return pa.Table.from_arrays(arrays, schema=arrow_schema([spec.to_json() for spec in specs]))
+
+    def _arrow_column(self, index: int, start: int) -> pa.Array:
+        import pyarrow as pa
+
+        from heron.store.tables import arrow_type
+
+        spec = self._specs[index]
+        target = arrow_type(spec.type, spec.element)
+        head = self._heads[index]
+        head_len = len(head) if head is not None else 0
+        tail = to_arrow_array(spec, self._values[index][max(0, start - head_len) :])
+        if head is None or start >= head_len:
+            return tail.cast(target) if tail.type != target else tail
+        pieces = [head.slice(start).cast(target), tail.cast(target)]
+        return pa.concat_arrays(pieces)
+
+    # -- logging --------------------------------------------------------------------------------
+
+    def _heron_log(self, run: Run, key: str, step: int) -> Future[tuple[str, Any]]:
+        from heron.store import tables as table_store
+
+        incremental = self.mode == "incremental"
+        start = self._logged_rows if incremental else 0
+        total = len(self)
+        # Synchronous part: freeze the rows to store as Arrow (errors surface here, at the call).
+        frozen = self.to_arrow(start)
+        image_columns = {
+            spec.name: self._values[index][start:]
+            for index, spec in enumerate(self._specs)
+            if spec.type == "image"
+        }
+        columns_json = [spec.to_json() for spec in self._specs]
+        names = self.columns
+        table_id = table_store.new_table_id()
+        if incremental:
+            self._directory_id = self._directory_id or table_id
+            part = table_store.part_name(self._directory_id, len(self._parts))
+        else:
+            part = table_store.part_name(table_id, 0)
+        parts = [*self._parts, part] if incremental else [part]
+        previous = self._log_chain if incremental else None
+        executor = run.executor
+        chunk_futures = {
+            name: [
+                executor.submit(
+                    _store_image_chunk, run.store, values[i : i + IMAGE_CHUNK], name, start + i
+                )
+                for i in range(0, len(values), IMAGE_CHUNK)
+            ]
+            for name, values in image_columns.items()
+        }
+
+        def commit() -> tuple[str, Any]:
+            import pyarrow as pa
+
+            # Futures waited on here were all submitted before this task (FIFO pool): no deadlock.
+            images = {name: _join_chunks(futures) for name, futures in chunk_futures.items()}
+            arrays = [
+                images[name] if name in images else frozen.column(name).combine_chunks()
+                for name in names
+            ]
+            schema = table_store.arrow_schema(columns_json)
+            arrow = pa.Table.from_arrays(arrays, schema=schema)
+            table_store.write_part(run.store.root, part, arrow)
+            try:
+                if previous is not None:
+                    try:
+                        previous.result()
+                    except Exception as error:
+                        raise TableError(
+                            f"an earlier increment of this table failed: {error}"
+                        ) from error
+                table_store.commit_table(run.store.engine, table_id, total, columns_json, parts)
+            except BaseException:
+                (run.store.root / part).unlink(missing_ok=True)  # never listed: remove it
+                raise
+            payload: dict[str, Any] = {"table_id": table_id, "n_rows": total}
+            if incremental:
+                payload.update(incremental=True, new_rows=total - start, part=len(parts) - 1)
+            return "table", payload
+
+        future = executor.submit(commit)
+        if incremental:
+            self._parts = parts
+            self._logged_rows = total
+            self._log_chain = future
+            for (
+                spec
+            ) in self._specs:  # column types are fixed once stored (null ones may still be typed)
+                spec.declared = spec.type != "null"
+        return future
+
+
+_FAST_TYPES: dict[str, type] = {
+    "string": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "image": Image,
+}
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _store_image_chunk(
+    store: Store, values: list[Image | None], column: str, first_row: int
+) -> pa.Array:
+    """Store one chunk of an image column; returns the chunk's cells as an Arrow struct array."""
+    import pyarrow as pa
+
+    from heron.sdk.media import store_images
+    from heron.store.tables import IMAGE_STRUCT
+
+    present = [value for value in values if value is not None]
+    try:
+        cells = store_images(store, present)
+    except Exception as error:
+        raise TableError(
+            f"column {column!r}, rows {first_row}..{first_row + len(values) - 1}: {error}"
+        ) from error
+    if len(present) == len(values):
+        columns = {field: [cell[field] for cell in cells] for field in IMAGE_STRUCT.names}
+        return pa.StructArray.from_arrays(
+            [pa.array(columns[f.name], f.type) for f in IMAGE_STRUCT], fields=list(IMAGE_STRUCT)
+        )
+    cell_iter = iter(cells)
+    return pa.array([None if value is None else next(cell_iter) for value in values], IMAGE_STRUCT)
+
+
+def _join_chunks(futures: list[Future[pa.Array]]) -> pa.Array:
+    import pyarrow as pa
+
+    from heron.store.tables import IMAGE_STRUCT
+
+    chunks = [future.result() for future in futures]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], IMAGE_STRUCT)
+
+
+def _is_dataframe(value: Any) -> bool:
+    module = type(value).__module__.split(".")[0]
+    return module in ("pandas", "polars", "pyarrow")
+
+
+def _rows_of(data: Any) -> list[Sequence[Any]]:
+    if data is None:
+        return []
+    if hasattr(data, "tolist") and getattr(data, "ndim", None) == 2:
+        return list(data.tolist())
+    rows = list(data)
+    for index, row in enumerate(rows):
+        if isinstance(row, str | bytes) or not isinstance(row, Sequence):
+            raise TableError(
+                f"data row {index} must be a list or tuple of values, got {type(row).__name__}"
+            )
+    return rows

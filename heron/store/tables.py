@@ -1,0 +1,172 @@
+"""Logged tables on disk: Parquet parts under ``tables/<id>/`` and their ``tables`` rows.
+
+The layout is docs/table-format.md. A part is written to a temporary name and renamed, then the
+``tables`` row that lists it is inserted: a reader that finds a row finds every part it names,
+and a writer that dies leaves at most an unlisted file. Committed tables never change; an
+incremental table commits a new row per increment whose ``parts`` list the earlier increments'
+parts followed by its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, select
+
+from heron.errors import NotFoundError, StoreError
+from heron.store import schema
+from heron.store.database import write
+
+FORMAT_VERSION = "v1"
+ROW_GROUP_SIZE = 128 * 1024  # rows; lets DuckDB scan a big part on several threads
+
+
+def arrow_type(kind: str, element: str | None = None) -> pa.DataType:
+    """The Arrow type a heron column type is stored as."""
+    if kind == "list":
+        return pa.list_(
+            _SCALARS.get(element or "float", pa.float64()) if element != "null" else pa.float64()
+        )
+    if kind == "image":
+        return IMAGE_STRUCT
+    try:
+        return _SCALARS[kind]
+    except KeyError:
+        raise StoreError(f"unknown heron column type {kind!r}") from None
+
+
+_SCALARS: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "datetime": pa.timestamp("us", tz="UTC"),
+    "null": pa.null(),
+    "json": pa.string(),
+    "any": pa.string(),
+}
+
+IMAGE_STRUCT = pa.struct(
+    [
+        ("sha256", pa.string()),
+        ("format", pa.string()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("caption", pa.string()),
+        ("overlays", pa.string()),
+    ]
+)
+
+
+def arrow_schema(columns: list[dict[str, Any]]) -> pa.Schema:
+    """The Arrow schema of a table from its ``columns`` JSON, with heron's type tags."""
+    fields = [
+        pa.field(
+            c["name"], arrow_type(c["type"], c.get("element")), metadata={"heron.type": c["type"]}
+        )
+        for c in columns
+    ]
+    return pa.schema(fields, metadata={"heron.table": FORMAT_VERSION})
+
+
+@dataclass(frozen=True)
+class TableRecord:
+    """A committed table: its id, row count, columns (name, type[, element]) and part paths."""
+
+    id: str
+    n_rows: int
+    columns: list[dict[str, Any]]
+    parts: list[str]
+    created_at: float
+
+
+def new_table_id() -> str:
+    """A fresh table id."""
+    return uuid.uuid4().hex
+
+
+def part_name(table_id: str, index: int) -> str:
+    """The store-relative path of part ``index`` of the table whose directory is ``table_id``."""
+    return f"tables/{table_id}/part-{index:05d}.parquet"
+
+
+def write_part(root: Path, relative: str, table: pa.Table) -> None:
+    """Write one Parquet part (zstd) atomically: temporary name, then rename."""
+    final = root / relative
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        pq.write_table(table, temporary, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+        os.replace(temporary, final)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def commit_table(
+    engine: Engine, table_id: str, n_rows: int, columns: list[dict[str, Any]], parts: list[str]
+) -> None:
+    """Insert the ``tables`` row that makes a table (whose parts are written) visible."""
+    with write(engine) as connection:
+        connection.execute(
+            schema.tables.insert().values(
+                id=table_id,
+                n_rows=n_rows,
+                columns=json.dumps(columns),
+                parts=json.dumps(parts),
+                created_at=time.time(),
+            )
+        )
+
+
+def get_table(engine: Engine, table_id: str) -> TableRecord:
+    """A committed table's record."""
+    t = schema.tables
+    with engine.connect() as connection:
+        row = connection.execute(select(t).where(t.c.id == table_id)).first()
+    if row is None:
+        raise NotFoundError(f"no table {table_id!r} in the store")
+    m = row._mapping
+    return TableRecord(
+        id=m["id"],
+        n_rows=int(m["n_rows"]),
+        columns=json.loads(m["columns"]),
+        parts=json.loads(m["parts"]),
+        created_at=float(m["created_at"]),
+    )
+
+
+def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None) -> pa.Table:
+    """The table as one Arrow table: its parts concatenated, each cast to the table's schema.
+
+    Parts of an incremental table written before a column got its first value hold that column
+    as type ``null``; the cast gives it the table's type.
+    """
+    target = arrow_schema(record.columns)
+    if columns is not None:
+        unknown = [name for name in columns if target.get_field_index(name) < 0]
+        if unknown:
+            raise NotFoundError(
+                f"no column(s) {unknown} in table {record.id}; columns: {target.names}"
+            )
+        target = pa.schema([target.field(name) for name in columns], metadata=target.metadata)
+    pieces = []
+    for relative in record.parts:
+        piece = pq.read_table(root / relative, columns=columns)
+        if piece.schema != target:
+            piece = (
+                piece.cast(target)
+                if piece.schema.names == target.names
+                else piece.select(target.names).cast(target)
+            )
+        pieces.append(piece)
+    if not pieces:
+        return target.empty_table()
+    return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
