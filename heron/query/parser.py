@@ -150,7 +150,8 @@ def _read_number(text: str, start: int) -> tuple[int | float, int]:
             raise QueryError(f"number {raw} at {start} is too large", start)
         return value, i
     as_int = int(raw)
-    if as_int > _INT64_MAX:
+    # 2**63 itself is allowed here: it is valid once negated (the parser checks the sign).
+    if as_int > _INT64_MAX + 1:
         raise QueryError(f"number {raw} at {start} is too large for a 64-bit integer", start)
     return as_int, i
 
@@ -273,6 +274,12 @@ class _Parser:
         return left
 
     def parse_unary(self) -> Expr:
+        if self.at("op", "-") and self.tokens[self.i + 1].kind == "num":
+            # A negative literal: fold it here so -9223372036854775808 fits in 64 bits.
+            tok = self.advance()
+            num = self.advance()
+            assert isinstance(num.value, int | float)
+            return Const(-num.value, tok.pos)
         if self.tok.kind == "op" and self.tok.value in ("-", "+"):
             tok = self.advance()
             self.enter()
@@ -311,6 +318,10 @@ class _Parser:
         tok = self.tok
         if tok.kind == "num":
             self.advance()
+            if isinstance(tok.value, int) and tok.value > _INT64_MAX:
+                raise QueryError(
+                    f"number {tok.value} at {tok.pos} is too large for a 64-bit integer", tok.pos
+                )
             return Const(tok.value, tok.pos)
         if tok.kind == "str":
             self.advance()
