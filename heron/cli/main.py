@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from heron import __version__
+from heron.cli.artifacts import artifacts
 from heron.cli.common import handle_errors
 from heron.cli.runs import runs
 from heron.cli.ui import ui
@@ -19,6 +20,7 @@ def cli() -> None:
     """
 
 
+cli.add_command(artifacts)
 cli.add_command(runs)
 cli.add_command(ui)
 

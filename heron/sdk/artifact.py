@@ -331,17 +331,18 @@ class Artifact:
             added.append(entry)
         return added
 
-    def add(self, obj: Any, name: str) -> ManifestEntry | None:
-        """Add a :class:`heron.Table` as ``name`` (stored as ``name.table.parquet``); read it
-        back with ``get(name)``."""
+    def add(self, obj: Any, name: str) -> None:
+        """Add a :class:`heron.Table` as ``name``: stored as ``name.table.parquet`` (a plain
+        Parquet file when downloaded) and read back with ``get(name)`` as a logged table."""
         self._require_draft()
-        if not hasattr(obj, "_heron_artifact_table"):
+        if not _is_table(obj):
             raise ArtifactError(
                 f"artifact.add() takes a heron.Table, got {type(obj).__name__}; add files with "
                 "add_file / add_dir / new_file"
             )
+        if "/" in name:
+            raise ArtifactError(f"table name {name!r} cannot hold '/'")
         self._put(_table_path(name), _Draft(table=obj))
-        return None
 
     def remove(self, name: str) -> None:
         """Remove a path (or, for a table, its name) from the draft."""
@@ -352,7 +353,7 @@ class Artifact:
                 return
         raise NotFoundError(f"{name!r} is not in artifact {self._name!r}")
 
-    def _draft_manifest(self, cache: HashCache, store: Store | None = None) -> list[ManifestEntry]:
+    def _draft_manifest(self, cache: HashCache, run: Run | None = None) -> list[ManifestEntry]:
         """The draft's entries: local files hashed (cache-assisted), tables written to Parquet."""
         if self._manifest is not None:
             return self._manifest
@@ -376,7 +377,7 @@ class Artifact:
             elif draft.entry is not None:
                 entries.append(draft.entry)
             else:
-                entries.append(_table_entry(path, draft.table, store))
+                entries.append(_table_entry(path, draft.table, run))
         self._manifest = entries
         return entries
 
@@ -446,7 +447,8 @@ class Artifact:
                 f"{entry.path!r} in {self.qualified_name} is a file, not a table: use get_path({entry.path!r}) "
                 "or download()"
             )
-        return _read_table(self._bound_store(), entry.table_id)
+        label = f"{self.qualified_name}/{entry.path.removesuffix(TABLE_SUFFIX)}"
+        return _read_table(self._bound_store(), entry.table_id, label)
 
     def _entry(self, name: str) -> ManifestEntry:
         manifest = self.manifest
@@ -504,24 +506,46 @@ def _table_path(name: str) -> str:
     return name if name.endswith(TABLE_SUFFIX) else name + TABLE_SUFFIX
 
 
-def _table_entry(path: str, table: Any, store: Store | None) -> ManifestEntry:
-    """Commit a table (if needed) and describe it: its Parquet file is the entry's content."""
-    if store is None:
-        raise ArtifactError("a table's content is known once the artifact is logged: log it first")
-    table_id, parquet = table._heron_artifact_table(store)
-    digest = store.blobs.put_file(Path(parquet))
-    return ManifestEntry(
-        path=path, size=Path(parquet).stat().st_size, sha256=digest, table_id=table_id
-    )
+def _is_table(obj: Any) -> bool:
+    try:
+        from heron.sdk.table import Table
+    except ImportError:  # pragma: no cover - tables ship with heron
+        return False
+    return isinstance(obj, Table)
 
 
-def _read_table(store: Store, table_id: str) -> Any:
-    from heron.sdk import table as table_module
+def _table_entry(path: str, table: Any, run: Run | None) -> ManifestEntry:
+    """Commit a table in ``run``'s store and describe it: its Parquet form is the content."""
+    if run is None:
+        raise ArtifactError(
+            f"{path!r} is a table: the artifact's manifest and digest are known once it is logged"
+        )
+    from heron.store import tables as table_store
 
-    reader = getattr(table_module, "read_table", None)
-    if reader is None:  # pragma: no cover - depends on heron.sdk.table's read-back hook
-        raise ArtifactError("this heron cannot read tables back yet")
-    return reader(store, table_id)
+    _, payload = table._heron_log(run, path, 0).result()
+    record = table_store.get_table(run.store.engine, payload["table_id"])
+    if len(record.parts) == 1:
+        parquet = run.store.root / record.parts[0]
+        digest = run.store.blobs.put_file(parquet)
+        size = parquet.stat().st_size
+    else:  # an incremental table: one file of its parts, so the download is one Parquet file
+        import pyarrow.parquet as pq
+
+        with tempfile.TemporaryDirectory(prefix="heron-table-") as directory:
+            parquet = Path(directory) / "table.parquet"
+            pq.write_table(
+                table_store.read_arrow(run.store.root, record), parquet, compression="zstd"
+            )
+            digest = run.store.blobs.put_file(parquet)
+            size = parquet.stat().st_size
+    return ManifestEntry(path=path, size=size, sha256=digest, table_id=record.id)
+
+
+def _read_table(store: Store, table_id: str, label: str) -> Any:
+    from heron.sdk.logged_table import LoggedTable
+    from heron.store.tables import get_table
+
+    return LoggedTable(store, get_table(store.engine, table_id), label=label)
 
 
 def _check_no_file_dir_clash(drafts: Mapping[str, _Draft]) -> None:
@@ -567,7 +591,7 @@ def log_artifact(
         artifact_store.check_alias(a) if a != artifact_store.LATEST else a for a in (aliases or [])
     ]
     store = run.store
-    entries = artifact._draft_manifest(hash_cache(store), store)
+    entries = artifact._draft_manifest(hash_cache(store), run)
     if not entries:
         raise ArtifactError(
             f"artifact {artifact.name!r} is empty: add files, a directory, a reference or a table"
@@ -580,7 +604,7 @@ def log_artifact(
             (sources[e.path], e.sha256, e.size) for e in entries if e.path in sources and e.sha256
         ]
         store_files(store, files)
-    result = _commit(run, artifact, entries, alias_list, unique_aliases)
+    result = _commit(run, artifact, entries, alias_list, unique_aliases, digest)
     for message in result.messages:
         print(f"heron: {artifact.name}: {message}", file=sys.stderr)
     artifact._bind(store, result.record)
@@ -588,7 +612,12 @@ def log_artifact(
 
 
 def _commit(
-    run: Run, artifact: Artifact, entries: Sequence[ManifestEntry], aliases: list[str], unique: bool
+    run: Run,
+    artifact: Artifact,
+    entries: Sequence[ManifestEntry],
+    aliases: list[str],
+    unique: bool,
+    digest: str,
 ) -> artifact_store.CommitResult:
     store = run.store
     arguments: dict[str, Any] = {
@@ -601,6 +630,7 @@ def _commit(
         "aliases": aliases,
         "run_id": run.id,
         "unique_aliases": unique,
+        "digest": digest,
     }
     try:
         return artifact_store.commit_version(store.engine, **arguments)

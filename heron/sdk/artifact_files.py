@@ -19,7 +19,6 @@ import shutil
 import stat
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from heron.errors import ArtifactError, IntegrityError, NotFoundError
 from heron.store import schema
 from heron.store.artifacts import ManifestEntry
 from heron.store.blobs import PACK_THRESHOLD, sha256_hex
-from heron.store.filehash import HASH_THREADS, FileChangedError, HashCache, hash_file
+from heron.store.filehash import FileChangedError, HashCache, hash_file, map_chunked
 from heron.store.references import fetch_reference
 
 if TYPE_CHECKING:
@@ -80,16 +79,14 @@ def store_files(store: Store, files: Sequence[tuple[str, str, int]]) -> int:
             todo[digest] = (path, size)
     small = [(p, d, s) for d, (p, s) in todo.items() if s < PACK_THRESHOLD]
     large = [(p, d, s) for d, (p, s) in todo.items() if s >= PACK_THRESHOLD]
-    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="heron-store") as pool:
-        for batch in _batches(small):
-            datas = list(pool.map(_read_verified, [(p, d) for p, d, _ in batch]))
-            store.blobs.put_many(datas)
-        for path, digest, _ in large:
-            try:
-                store.blobs.put_file(Path(path), expected_sha256=digest)
-            except IntegrityError:
-                actual, _ = hash_file(path)
-                raise _changed(path, digest, actual) from None
+    for batch in _batches(small):
+        store.blobs.put_many(map_chunked(_read_verified, [(p, d) for p, d, _ in batch]))
+    for path, digest, _ in large:
+        try:
+            store.blobs.put_file(Path(path), expected_sha256=digest)
+        except IntegrityError:
+            actual, _ = hash_file(path)
+            raise _changed(path, digest, actual) from None
     return sum(s for _, _, s in small) + sum(s for _, _, s in large)
 
 
@@ -265,8 +262,7 @@ def local_digests(paths: Sequence[Path], cache: HashCache) -> dict[str, str]:
     found = cache.lookup(todo)
     rest = [p for p, _ in todo if p not in found]
     if rest:
-        with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
-            results = list(pool.map(_try_hash, rest))
+        results = map_chunked(_try_hash, rest)
         hashed = [(p, r[1], r[0]) for p, r in zip(rest, results, strict=True) if r is not None]
         found.update((p, d) for p, _, d in hashed)
         cache.remember(hashed)

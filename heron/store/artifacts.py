@@ -88,12 +88,6 @@ class ManifestEntry:
         """Whether the bytes live in the store's blob store under ``sha256``."""
         return self.ref_uri is None
 
-    def digest_line(self) -> bytes:
-        """The canonical line this entry contributes to the artifact digest (table ids excluded:
-        two tables with the same content give the same digest)."""
-        fields = [self.path, self.sha256, self.size, self.ref_uri, self.ref_etag, self.ref_version]
-        return json.dumps(fields, separators=(",", ":")).encode() + b"\n"
-
     def as_dict(self) -> dict[str, Any]:
         """The entry as a JSON-friendly dict, without empty fields."""
         data: dict[str, Any] = {"path": self.path, "size": self.size, "kind": self.kind}
@@ -104,12 +98,21 @@ class ManifestEntry:
         return data
 
 
+_json_line = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def manifest_digest(entries: Iterable[ManifestEntry]) -> str:
-    """The artifact digest: sha256 over the canonical lines of the manifest sorted by path."""
-    hasher = hashlib.sha256(b"heron.artifact-manifest/v1\n")
-    for entry in sorted(entries, key=lambda e: e.path):
-        hasher.update(entry.digest_line())
-    return hasher.hexdigest()
+    """The artifact digest: sha256 over the canonical lines of the manifest sorted by path.
+
+    Each line is the JSON array [path, sha256, size, ref_uri, ref_etag, ref_version] and a
+    newline; the lines follow the header ``heron.artifact-manifest/v1``.
+    """
+    ordered = sorted(entries, key=lambda e: e.path)
+    body = "\n".join(
+        _json_line((e.path, e.sha256, e.size, e.ref_uri, e.ref_etag, e.ref_version))
+        for e in ordered
+    )
+    return hashlib.sha256(f"heron.artifact-manifest/v1\n{body}\n".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -490,6 +493,7 @@ def commit_version(
     aliases: Sequence[str],
     run_id: str | None,
     unique_aliases: bool = False,
+    digest: str | None = None,
 ) -> CommitResult:
     """Commit a version in one transaction, or return the existing one with the same digest.
 
@@ -499,7 +503,7 @@ def commit_version(
     """
     check_name(name)
     wanted = [check_alias(a) for a in dict.fromkeys(a for a in aliases if a != LATEST)]
-    digest = manifest_digest(entries)
+    digest = digest or manifest_digest(entries)
     messages: list[str] = []
     with write(engine) as connection:
         if connection.dialect.name == "postgresql":

@@ -17,15 +17,18 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 # Modifications closer than this to the hash time may share a timestamp tick with it.
 _RACY_NS = 200_000_000
 _CHUNK = 500
-HASH_THREADS = max(4, min(16, 2 * (os.cpu_count() or 2)))
+HASH_THREADS = max(2, min(8, os.cpu_count() or 2))
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,20 @@ class HashCache:
             self._local.connection = None
 
 
+def map_chunked(function: Callable[[A], R], items: Sequence[A], chunk: int = 256) -> list[R]:
+    """``[function(x) for x in items]`` on a thread pool, in chunks: one future per file costs
+    more than hashing a 10 KB file. I/O and sha256 release the GIL, so threads do overlap."""
+    if len(items) <= chunk:
+        return [function(item) for item in items]
+
+    def run(part: Sequence[A]) -> list[R]:
+        return [function(item) for item in part]
+
+    parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="heron-hash") as pool:
+        return [result for part in pool.map(run, parts) for result in part]
+
+
 def hash_files(paths: Sequence[str], cache: HashCache) -> dict[str, tuple[str, Fingerprint]]:
     """sha256 and fingerprint of each path, from the cache where valid, else hashed in threads.
 
@@ -165,8 +182,7 @@ def hash_files(paths: Sequence[str], cache: HashCache) -> dict[str, tuple[str, F
             result[path] = (digest, fingerprint)
     if todo:
         started = time.time_ns()
-        with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="heron-hash") as pool:
-            hashed = list(zip(todo, pool.map(hash_file, todo), strict=True))
+        hashed = list(zip(todo, map_chunked(hash_file, todo), strict=True))
         for path, (digest, fingerprint) in hashed:
             result[path] = (digest, fingerprint)
         cache.remember(((p, f, d) for p, (d, f) in hashed), hashed_at_ns=started)

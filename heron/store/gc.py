@@ -1,0 +1,137 @@
+"""Finding (and freeing) blobs that nothing refers to any more.
+
+A blob is referenced when an artifact file points at it, when a table's image cell (or one of
+its masks) does, or when a run object's payload names it. Everything else is garbage: blobs of
+a ``log_artifact`` killed before its commit, of a version whose table was re-logged, and so on.
+
+Blobs kept as files of their own are deleted (index row first, in a transaction that holds
+PostgreSQL's gc lock so no artifact commit can reference them meanwhile; then the file). Blobs in
+packs are only reported: reclaiming them means rewriting packs that live writers may still be
+appending to, which this module does not do. Only blobs older than ``min_age`` seconds are
+candidates, so a writer that has stored blobs but not yet committed the table or run object
+referring to them is not robbed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, delete, func, select
+
+from heron.store import schema
+from heron.store.artifacts import GC_LOCK_KEY, stored_blob_digests
+from heron.store.database import write
+from heron.store.jsonvalues import loads
+
+if TYPE_CHECKING:
+    from heron.store.store import Store
+
+_DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
+DEFAULT_MIN_AGE = 3600.0
+
+
+@dataclass
+class GcReport:
+    """What gc found: unreferenced blobs by where they live, and what it deleted."""
+
+    total_blobs: int = 0
+    referenced: int = 0
+    loose: list[tuple[str, int]] = field(default_factory=list)  # (digest, size) kept as files
+    packed: list[tuple[str, int]] = field(default_factory=list)  # (digest, size) inside packs
+    deleted: int = 0
+    deleted_bytes: int = 0
+    skipped_young: int = 0
+
+    @property
+    def freeable_bytes(self) -> int:
+        """Bytes that deleting the unreferenced loose blobs frees."""
+        return sum(size for _, size in self.loose)
+
+    @property
+    def packed_bytes(self) -> int:
+        """Unreferenced bytes inside packs (reclaimable only by repacking, not done here)."""
+        return sum(size for _, size in self.packed)
+
+
+def referenced_digests(store: Store, connection: Connection) -> set[str]:
+    """Every blob digest some artifact file, table cell or run object refers to."""
+    found = stored_blob_digests(connection)
+    for (payload,) in connection.execute(select(schema.run_objects.c.payload)):
+        found.update(_DIGEST.findall(payload))
+    rows = connection.execute(
+        select(schema.tables.c.id, schema.tables.c.columns, schema.tables.c.parts)
+    )
+    for table_id, columns_json, parts_json in rows:
+        found.update(_DIGEST.findall(parts_json))
+        image_columns = [c["name"] for c in loads(columns_json) if c.get("type") == "image"]
+        if image_columns:
+            found.update(_table_image_digests(store, table_id, image_columns))
+    return found
+
+
+def _table_image_digests(store: Store, table_id: str, columns: list[str]) -> set[str]:
+    from heron.store.tables import get_table, read_arrow
+
+    record = get_table(store.engine, table_id)
+    arrow = read_arrow(store.root, record, columns=columns)
+    found: set[str] = set()
+    for name in columns:
+        for cell in arrow.column(name).to_pylist():
+            if cell is None:
+                continue
+            if cell.get("sha256"):
+                found.add(cell["sha256"])
+            if cell.get("overlays"):
+                found.update(_DIGEST.findall(cell["overlays"]))
+    return found
+
+
+def collect(
+    store: Store, *, delete_loose: bool = False, min_age: float = DEFAULT_MIN_AGE
+) -> GcReport:
+    """Report unreferenced blobs; with ``delete_loose`` delete those kept as files of their own."""
+    report = GcReport()
+    cutoff = time.time() - min_age
+    b = schema.blobs
+    with store.engine.connect() as connection:
+        referenced = referenced_digests(store, connection)
+        report.total_blobs = int(
+            connection.execute(select(func.count()).select_from(b)).scalar_one()
+        )
+        rows = connection.execute(
+            select(b.c.sha256, b.c.size, b.c.location, b.c.created_at)
+        ).fetchall()
+    for digest, size, location, created_at in rows:
+        if digest in referenced:
+            report.referenced += 1
+        elif created_at > cutoff:
+            report.skipped_young += 1
+        elif location:
+            report.packed.append((str(digest), int(size)))
+        else:
+            report.loose.append((str(digest), int(size)))
+    if delete_loose and report.loose:
+        _delete_loose(store, report)
+    return report
+
+
+def _delete_loose(store: Store, report: GcReport) -> None:
+    candidates = {digest: size for digest, size in report.loose}
+    with write(store.engine) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(GC_LOCK_KEY)))
+        # Re-check under the lock: an artifact may have been committed since the scan.
+        still_free = set(candidates) - stored_blob_digests(connection)
+        doomed = sorted(still_free)
+        for start in range(0, len(doomed), 500):
+            chunk = doomed[start : start + 500]
+            connection.execute(delete(schema.blobs).where(schema.blobs.c.sha256.in_(chunk)))
+    objects = store.blobs.root / "objects"
+    for digest in doomed:
+        (objects / digest[:2] / digest).unlink(missing_ok=True)
+        report.deleted += 1
+        report.deleted_bytes += candidates[digest]
+    store.blobs._known.difference_update(doomed)
