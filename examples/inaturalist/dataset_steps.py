@@ -62,8 +62,10 @@ def upload(settings: Settings, *, data_root: Path | None = None, per_class: int 
             },
         )
         artifact.add_dir(str(root))
-        artifact.add(image_table(records), "raw_data")
+        table = image_table(records)
+        artifact.add(table, "raw_data")
         run.log_artifact(artifact)
+        run.log({"raw_data": table})  # also on the run page, next to the artifact
     return name
 
 
@@ -84,10 +86,13 @@ def split(
     Returns the artifact name (`inat_balanced_<number of images>`).
     """
     with heron.init(
-        job_type="split", config={"source": source, "seed": settings.seed}, **settings.init_kwargs()
+        job_type="split",
+        name=f"split-{source.split(':')[0]}",
+        config={"source": source, "seed": settings.seed},
+        **settings.init_kwargs(),
     ) as run:
         raw = run.use_artifact(source)
-        records = scan_image_folder(Path(raw.download()))
+        records = scan_image_folder(settings.download(raw))
         labels = class_names(records)
         if sizes is None:
             smallest = min(Counter(r.label for r in records).values())

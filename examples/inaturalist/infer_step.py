@@ -60,8 +60,8 @@ def infer_one(
             }
             | {"dataset": source}
         )
-        model_path = Path(model_artifact.download()) / str(meta["model_file"])
-        test = scan_split_tree(Path(run.use_artifact(source).download()))["test"]
+        model_path = settings.download(model_artifact) / str(meta["model_file"])
+        test = scan_split_tree(settings.download(run.use_artifact(source)))["test"]
         names = [str(name) for name in meta["classes"]]
         weights = meta.get("weights")
         spec = BackboneSpec(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import heron
 
 RAW_TYPE = "raw_data"
 SPLIT_TYPE = "balanced_data"
@@ -49,6 +52,11 @@ class Settings:
         if self.store is not None:
             kwargs["dir"] = os.fspath(self.store)
         return kwargs
+
+    def download(self, artifact: heron.Artifact) -> Path:
+        """Download a used artifact version under the workdir (`artifacts/<name>-<version>`)."""
+        root = self.workdir / "artifacts" / f"{artifact.name}-{artifact.version}"
+        return Path(artifact.download(root=root))
 
     def apply_threads(self) -> None:
         """Limit torch to `threads` CPU threads (only when torch is used)."""

@@ -114,7 +114,7 @@ def train_variant(
         tags=[spec.name, variant.optimizer],
         **settings.init_kwargs(),
     ) as run:
-        data_dir = Path(run.use_artifact(dataset).download())
+        data_dir = settings.download(run.use_artifact(dataset))
         splits = scan_split_tree(data_dir)
         names = class_names(splits["train"])
         train_data = split_features(cache, splits["train"], names)
