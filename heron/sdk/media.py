@@ -198,9 +198,9 @@ class Image:
         array = self._array
         data = None if array is not None else self.encoded_bytes()
         if array is None and data is not None and not codec.is_hrw(data):
-            with PILImage.open(io.BytesIO(data)) as opened:
-                opened.load()
-                return opened.copy()
+            opened = PILImage.open(io.BytesIO(data))  # in memory: nothing to close
+            opened.load()
+            return opened
         pixels = array if array is not None else codec.decode(data or b"")
         return pil_from_array(pixels, self.mode)
 
@@ -396,7 +396,7 @@ def _array_from_numpy(data: Any) -> npt.NDArray[Any]:
     except (TypeError, ValueError) as error:
         raise MediaError(f"cannot read the image as an array: {error}") from None
     shape = array.shape
-    if array.ndim == 3 and shape[0] in (1, 3, 4) and shape[2] not in (1, 3, 4):
+    if array.ndim == 3 and shape[0] in codec.CHANNELS and shape[2] > 4:
         raise MediaError(
             f"image array of shape {shape} looks channels-first (CHW): pass HWC, e.g. array.transpose(1, 2, 0)"
         )

@@ -75,7 +75,9 @@ class Run:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._writer_error: BaseException | None = None
-        self._writer = threading.Thread(target=self._write_loop, name=f"heron-writer-{run_id}", daemon=True)
+        self._writer = threading.Thread(
+            target=self._write_loop, name=f"heron-writer-{run_id}", daemon=True
+        )
         self._writer.start()
 
     # -- identity -----------------------------------------------------------------------------
@@ -107,7 +109,9 @@ class Run:
         that step's row; steps may skip but never go back. Nested dicts become ``a/b`` keys.
         """
         if self._state != "running":
-            raise UsageError(f"run {self.path} is {self._state}: log() after finish() is not allowed")
+            raise UsageError(
+                f"run {self.path} is {self._state}: log() after finish() is not allowed"
+            )
         if not isinstance(data, Mapping):
             raise UsageError(f"log() takes a dict of key -> value, got {type(data).__name__}")
         flat = flatten(data)
@@ -122,7 +126,9 @@ class Run:
         with self._lock:
             target = self._resolve_step(step)
             # Validate every non-scalar before storing anything, so a bad value stores nothing.
-            prepared = [(key, self._prepare_object(key, target, value)) for key, value in others.items()]
+            prepared = [
+                (key, self._prepare_object(key, target, value)) for key, value in others.items()
+            ]
             if self._open_step is not None and target != self._open_step:
                 self._close_open_step()
             self._open_step = target
@@ -164,7 +170,9 @@ class Run:
         self._open_row = {}
         self._open_step = None
 
-    def _prepare_object(self, key: str, step: int, value: Any) -> ObjectResult | Future[ObjectResult]:
+    def _prepare_object(
+        self, key: str, step: int, value: Any
+    ) -> ObjectResult | Future[ObjectResult]:
         hook: Callable[[Run, str, int], ObjectResult | Future[ObjectResult]] | None = getattr(
             value, "_heron_log", None
         )
@@ -178,7 +186,9 @@ class Run:
                 "heron.Table, heron.Image or heron.Histogram"
             ) from None
 
-    def _queue_object(self, key: str, step: int, result: ObjectResult | Future[ObjectResult]) -> None:
+    def _queue_object(
+        self, key: str, step: int, result: ObjectResult | Future[ObjectResult]
+    ) -> None:
         if isinstance(result, Future):
             self._futures.append((key, step, result))
         else:
@@ -191,7 +201,9 @@ class Run:
     def executor(self) -> ThreadPoolExecutor:
         """The run's thread pool for encoding media off the training loop."""
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"heron-{self.id}")
+            self._executor = ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix=f"heron-{self.id}"
+            )
         return self._executor
 
     # -- artifacts ----------------------------------------------------------------------------
@@ -271,7 +283,12 @@ class Run:
             last_step = self._last_flushed_step
         try:
             run_store.write_history(
-                self.store.engine, self.id, rows, objects, last_step=last_step, summary_json=summary_json
+                self.store.engine,
+                self.id,
+                rows,
+                objects,
+                last_step=last_step,
+                summary_json=summary_json,
             )
         except BaseException:
             with self._lock:  # keep them for the next attempt
@@ -304,10 +321,16 @@ class Run:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         self._flush()
+        self.store.blobs.close()  # the pack file this run appended images to
         state: RunState = "finished" if exit_code == 0 and not self._failures else "failed"
         now = time.time()
         run_store.update_run(
-            self.store.engine, self.id, state=state, exit_code=exit_code, finished_at=now, heartbeat_at=now
+            self.store.engine,
+            self.id,
+            state=state,
+            exit_code=exit_code,
+            finished_at=now,
+            heartbeat_at=now,
         )
         self._state = state
         from heron.sdk import active

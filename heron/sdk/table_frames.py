@@ -43,14 +43,17 @@ def _pandas_column(name: str, series: Any) -> tuple[Head | None, list[Any]]:
 
     if series.dtype.kind == "f":  # keep NaN as NaN (pandas would turn it into a null)
         array = pa.array(series.to_numpy(), from_pandas=False)
-    elif series.dtype.kind == "O":
-        return None, series.tolist()
     else:
+        # In object and string columns pandas marks a missing value with None or NaN.
         try:
             array = pa.array(series, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            return None, series.tolist()
+            return None, [None if _is_nan(value) else value for value in series.tolist()]
     return _arrow_column(name, array)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
 
 
 def _arrow_column(name: str, array: Any) -> tuple[Head | None, list[Any]]:
@@ -65,7 +68,7 @@ def _arrow_column(name: str, array: Any) -> tuple[Head | None, list[Any]]:
     if heron_type is None:
         return None, array.to_pylist()
     if pa.types.is_uint64(kind) and len(array) and (pc.max(array).as_py() or 0) > 2**63 - 1:
-        row = pc.index(pc.greater(array, 2**63 - 1), True).as_py()
+        row = pc.index(pc.greater(array, pa.scalar(2**63 - 1, pa.uint64())), True).as_py()
         raise TableError(
             f"row {row}, column {name!r}: the int {array[row].as_py()} does not fit in 64 bits"
         )

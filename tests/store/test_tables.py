@@ -1,0 +1,81 @@
+"""Table parts on disk: atomic writes, commit rows, reading parts back as one Arrow table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from heron.errors import NotFoundError, StoreError
+from heron.store import tables as table_store
+from heron.store.store import Store
+
+COLUMNS = [
+    {"name": "id", "type": "int"},
+    {"name": "later", "type": "string"},
+    {"name": "emb", "type": "list", "element": "int"},
+]
+
+
+@pytest.fixture
+def store(store_dir: Path) -> Store:
+    opened = Store.open(store_dir)
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+def test_parts_are_written_atomically_and_read_back_concatenated(store: Store) -> None:
+    table_id = table_store.new_table_id()
+    schema = table_store.arrow_schema(COLUMNS)
+    first = pa.table(
+        {"id": [1, 2], "later": pa.nulls(2), "emb": [[1], [2, 3]]}
+    )  # "later" not typed yet
+    second = pa.Table.from_pydict({"id": [3], "later": ["x"], "emb": [None]}, schema=schema)
+    parts = [table_store.part_name(table_id, 0), table_store.part_name(table_id, 1)]
+    table_store.write_part(store.root, parts[0], first)
+    table_store.write_part(store.root, parts[1], second)
+    assert sorted(p.name for p in (store.tables_dir / table_id).iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    with pytest.raises(NotFoundError):
+        table_store.get_table(store.engine, table_id)  # parts alone are invisible
+    table_store.commit_table(store.engine, table_id, 3, COLUMNS, parts)
+    record = table_store.get_table(store.engine, table_id)
+    assert record.n_rows == 3 and record.parts == parts and record.columns == COLUMNS
+    read = table_store.read_arrow(store.root, record)
+    assert read.schema == schema and read.schema.metadata == {b"heron.table": b"v1"}
+    assert read.to_pydict() == {
+        "id": [1, 2, 3],
+        "later": [None, None, "x"],
+        "emb": [[1], [2, 3], None],
+    }
+    assert table_store.read_arrow(store.root, record, ["later"]).column_names == ["later"]
+    with pytest.raises(NotFoundError, match="no column"):
+        table_store.read_arrow(store.root, record, ["nope"])
+    assert pq.read_metadata(store.root / parts[0]).row_group(0).column(0).compression == "ZSTD"
+
+
+def test_a_failed_write_leaves_no_file(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(table: pa.Table, where: Path, **kwargs: object) -> None:
+        Path(where).write_bytes(b"half a part")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(table_store.pq, "write_table", broken)
+    with pytest.raises(OSError, match="disk full"):
+        table_store.write_part(store.root, "tables/x/part-00000.parquet", pa.table({"a": [1]}))
+    assert list((store.root / "tables" / "x").iterdir()) == []
+
+
+def test_types_map_to_arrow() -> None:
+    assert table_store.arrow_type("list", "string") == pa.list_(pa.string())
+    assert table_store.arrow_type("image") == table_store.IMAGE_STRUCT
+    assert table_store.arrow_type("any") == pa.string()
+    with pytest.raises(StoreError, match="unknown heron column type"):
+        table_store.arrow_type("tensor")
+    empty = table_store.read_arrow(
+        Path("/nonexistent"), table_store.TableRecord("t", 0, COLUMNS, [], 0.0)
+    )
+    assert empty.num_rows == 0 and empty.column_names == ["id", "later", "emb"]
