@@ -19,6 +19,9 @@ import duckdb
 import pyarrow as pa
 
 from heron.errors import QueryError
+from heron.query.cache import CacheMode, TableCache, default_budget
+from heron.query.relation import Relation, single_relation
+from heron.query.source import TableSource
 from heron.query.sql import finalize
 
 T = TypeVar("T")
@@ -63,8 +66,20 @@ class Engine:
     so a cached count, histogram range or merged table can never be stale.
     """
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, cache_entries: int = 512) -> None:
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        cache: CacheMode = "background",
+        cache_bytes: int | None = None,
+        cache_entries: int = 512,
+    ) -> None:
+        """``cache`` says how tables get loaded into memory: in a background thread after
+        their first query, synchronously on first query, or never (always read Parquet)."""
+        if cache not in ("background", "sync", "off"):
+            raise QueryError(f'cache must be "background", "sync" or "off", not {cache!r}')
         self.timeout = timeout
+        self.tables = TableCache(self, cache, default_budget() if cache_bytes is None else cache_bytes)
         self.counts = LRU(cache_entries)
         self.memo = LRU(cache_entries)
         self._db: duckdb.DuckDBPyConnection | None = None
@@ -81,6 +96,18 @@ class Engine:
                 db.execute("SET preserve_insertion_order = true")
                 self._db = db
             return self._db
+
+    def table_relation(self, source: TableSource) -> Relation:
+        """The relation of one table: its in-memory copy when loaded, else its Parquet files."""
+        rel = single_relation(source)
+        return self.tables.lookup(rel, rel.decoded_bytes)
+
+    def execute_statement(
+        self, sql: str, values: list[Any], *, timeout: float | None = None
+    ) -> None:
+        """Run a statement heron wrote itself (cache tables) with its own time limit."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._execute(sql, values, deadline)
 
     def run(
         self, sql: str, values: list[Any], *, deadline: float | None = None
@@ -156,9 +183,14 @@ class Engine:
             cursor.close()
 
     def clear(self) -> None:
-        """Drop every cache (used by benchmarks to measure cold queries)."""
+        """Drop every cache, merged tables included (benchmarks use it to measure cold queries)."""
         self.counts.clear()
         self.memo.clear()
+        with self._lock:
+            names = list(self._tables)
+            self._tables.clear()
+        for name in names:
+            self._execute(f'DROP TABLE IF EXISTS "{name}"', [], None)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -274,7 +274,11 @@ class _Parser:
         return left
 
     def parse_unary(self) -> Expr:
-        if self.at("op", "-") and self.tokens[self.i + 1].kind == "num":
+        after = self.tokens[min(self.i + 2, len(self.tokens) - 1)]
+        if (
+            self.at("op", "-") and self.tokens[self.i + 1].kind == "num"
+            and not (after.kind == "op" and after.value in ("[", "."))
+        ):  # fmt: skip
             # A negative literal: fold it here so -9223372036854775808 fits in 64 bits.
             tok = self.advance()
             num = self.advance()

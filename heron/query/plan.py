@@ -17,7 +17,6 @@ from heron.query.relation import (
     RelColumn,
     concat_relation,
     merge_relation,
-    single_relation,
 )
 from heron.query.source import TableSource
 from heron.query.sql import Params, ident
@@ -39,10 +38,10 @@ class Origin:
     def relation(self, engine: Engine, deadline: float | None = None) -> Relation:
         """Build the relation; a join is computed once and kept as a DuckDB table."""
         if self.mode == "table":
-            return single_relation(self.sources[0])
+            return engine.table_relation(self.sources[0])
         if self.mode == "concat":
-            return concat_relation(self.sources, self.source_column)
-        rel = merge_relation(self.sources, self.on, self.how)
+            return concat_relation(self.sources, self.source_column, engine.table_relation)
+        rel = merge_relation(self.sources, self.on, self.how, engine.table_relation)
         # Every page, count and group of a comparison re-reads the join; compute it once.
         name = engine.materialise(rel.key, rel.sql, list(rel.values), deadline=deadline)
         return Relation(

@@ -6,13 +6,13 @@ row's position in the logical table, which gives unsorted pages and sort ties a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from heron.errors import QueryError
 from heron.query.source import TableSource, column_types, fingerprint, part_info
-from heron.query.sql import Params, ident
+from heron.query.sql import Params, embed, ident
 from heron.query.types import FLOAT, STRING, ValueType, duckdb_type
 
 MergeHow = Literal["inner", "outer"]
@@ -38,6 +38,7 @@ class Relation:
     key: tuple[Any, ...]
     labels: tuple[str, ...]
     num_rows: int | None = None
+    decoded_bytes: int = 0
 
     def column(self, name: str) -> RelColumn | None:
         """The column called ``name``, if any."""
@@ -51,10 +52,9 @@ def _typed_null(t: ValueType) -> str:
     return f"CAST(NULL AS {duckdb_type(t)})"
 
 
-def single_relation(source: TableSource, params: Params | None = None) -> Relation:
+def single_relation(source: TableSource) -> Relation:
     """The relation of one table: its parts concatenated in order."""
-    own = params is None
-    params = params or Params()
+    params = Params()
     parts = [part_info(p) for p in source.parts]
     typed = column_types(source, parts)
     cols = tuple(RelColumn(name, f"c{i}", t) for i, (name, t) in enumerate(typed))
@@ -78,20 +78,26 @@ def single_relation(source: TableSource, params: Params | None = None) -> Relati
     sql = " UNION ALL ".join(selects)
     return Relation(
         sql=sql,
-        values=tuple(params.values) if own else (),
+        values=tuple(params.values),
         columns=cols,
         key=("table", fingerprint(source, parts)),
         labels=(source.label,),
         num_rows=offset,
+        decoded_bytes=sum(p.decoded_bytes for p in parts),
     )
 
 
-def concat_relation(sources: Sequence[TableSource], source_column: str = "source") -> Relation:
+Base = Callable[[TableSource], Relation]
+
+
+def concat_relation(
+    sources: Sequence[TableSource], source_column: str = "source", base: Base = single_relation
+) -> Relation:
     """Rows of every source appended in order, plus ``source_column`` naming each row's run."""
     if not sources:
         raise QueryError("concat needs at least one table")
     params = Params()
-    singles = [single_relation(s, params) for s in sources]
+    singles = [base(s) for s in sources]
     names: list[str] = []
     types: dict[str, ValueType] = {}
     first_seen: dict[str, str] = {}
@@ -130,7 +136,9 @@ def concat_relation(sources: Sequence[TableSource], source_column: str = "source
             exprs.append(f"{value} AS {ident(col.ident)}")
         exprs.append(f"{params.add(src.label, 'VARCHAR')} AS {ident(src_col.ident)}")
         exprs.append(f"({ORD} + {params.add(offset, 'BIGINT')}) AS {ORD}")
-        selects.append(f"SELECT {', '.join(exprs)} FROM ({rel.sql})")
+        selects.append(
+            f"SELECT {', '.join(exprs)} FROM ({embed(rel.sql, rel.values, params)})"
+        )
         offset += rel.num_rows or 0
     return Relation(
         sql=" UNION ALL ".join(selects),
@@ -177,7 +185,10 @@ def resolve_key(rel: Relation, on: str | None, label: str) -> tuple[RelColumn, b
 
 
 def merge_relation(
-    sources: Sequence[TableSource], on: str | None = None, how: MergeHow = "inner"
+    sources: Sequence[TableSource],
+    on: str | None = None,
+    how: MergeHow = "inner",
+    base: Base = single_relation,
 ) -> Relation:
     """Join the sources on a key; every non-key column becomes a per-run list (run i = source i).
 
@@ -189,7 +200,7 @@ def merge_relation(
     if how not in ("inner", "outer"):
         raise QueryError(f'merge how must be "inner" or "outer", not {how!r}')
     params = Params()
-    singles = [single_relation(s, params) for s in sources]
+    singles = [base(s) for s in sources]
     keys = [resolve_key(r, on, s.label) for r, s in zip(singles, sources, strict=True)]
     key_name = keys[0][0].name
     for (col, _), src in zip(keys[1:], sources[1:], strict=True):
@@ -239,7 +250,9 @@ def merge_relation(
             else:
                 per_run.append(f"s{i}.{ident(own.ident)}")
         exprs.append(f"list_value({', '.join(per_run)}) AS {ident(col.ident)}")
-    ctes = ", ".join(f"s{i} AS ({rel.sql})" for i, rel in enumerate(singles))
+    ctes = ", ".join(
+        f"s{i} AS ({embed(rel.sql, rel.values, params)})" for i, rel in enumerate(singles)
+    )
     offsets, total = [], 0
     for rel in singles:
         offsets.append(total)

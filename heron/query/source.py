@@ -55,6 +55,7 @@ class PartInfo:
     positions: dict[str, int]  # column name -> 1-based position in the file
     arrow_types: dict[str, Any]  # column name -> pyarrow DataType
     stamp: tuple[int, int]  # (size, mtime_ns): a changed file is a different table
+    decoded_bytes: int  # uncompressed size, to budget in-memory copies
 
 
 _footer_cache: dict[tuple[str, int, int], PartInfo] = {}
@@ -86,6 +87,7 @@ def part_info(path: Path) -> PartInfo:
         positions={f.name: i + 1 for i, f in enumerate(schema)},
         arrow_types={f.name: f.type for f in schema},
         stamp=(st.st_size, st.st_mtime_ns),
+        decoded_bytes=sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)),
     )
     with _footer_lock:
         if len(_footer_cache) > 4096:

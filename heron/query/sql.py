@@ -54,3 +54,10 @@ def finalize(sql: str, values: list[Any]) -> tuple[str, list[Any]]:
         return f"${mapping[old]}"
 
     return _PLACEHOLDER.sub(renumber, sql), kept
+
+
+def embed(sql: str, values: tuple[Any, ...] | list[Any], params: Params) -> str:
+    """Move a self-contained statement's parameters into ``params``, renumbering ``$n``."""
+    shift = len(params.values)
+    params.values.extend(values)
+    return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + shift}", sql)

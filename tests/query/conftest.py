@@ -13,10 +13,10 @@ from heron.query import Engine, TableSource
 from tests.query.helpers import CLASSES, PREDICTION_COLUMNS, image_ref, predictions, write_table
 
 
-@pytest.fixture
-def engine() -> Engine:
-    """A private engine, so cached counts and merged tables never leak between tests."""
-    return Engine(timeout=20)
+@pytest.fixture(params=["off", "sync"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """A private engine, reading Parquet directly or through in-memory copies of the tables."""
+    return Engine(timeout=20, cache=request.param)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,170 @@
+"""Query engine benchmark: prints p50/p95 milliseconds for the budgets in DESIGN.md section 8.
+
+    python -m bench.query_bench            # 1M and 10M rows (writes ~2 GB of Parquet to a temp dir)
+    python -m bench.query_bench --quick    # 1M rows only
+
+Tables follow docs/table-format.md: id, an image struct, guess, truth and ten float scores,
+zstd Parquet in parts of 1M rows. Every timed call starts with the engine's caches cleared, so
+the figures are cold-cache (the Parquet files are in the OS page cache after generation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from heron.query import Engine, Query, TableSource, merge
+
+CLASSES = [
+    "Amphibia", "Animalia", "Arachnida", "Aves", "Fungi",
+    "Insecta", "Mammalia", "Mollusca", "Plantae", "Reptilia",
+]  # fmt: skip
+COLUMNS = [("id", "int"), ("image", "image"), ("guess", "string"), ("truth", "string")] + [
+    (f"score_{c}", "float") for c in CLASSES
+]
+_HEX = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
+_ARROW = {"int": pa.int64(), "string": pa.string(), "float": pa.float64()}
+IMAGE = pa.struct([("sha256", pa.string()), ("format", pa.string()), ("width", pa.int32()),
+                   ("height", pa.int32()), ("caption", pa.string()), ("overlays", pa.string())])  # fmt: skip
+SCHEMA = pa.schema(
+    [pa.field(n, IMAGE if t == "image" else _ARROW[t], metadata={"heron.type": t}) for n, t in COLUMNS],
+    metadata={"heron.table": "v1"},
+)
+
+
+def _digests(image_ids: np.ndarray) -> pa.Array:
+    """Fake but well-spread sha256 hex digests, one per image id (same id, same digest)."""
+    rng = np.random.default_rng(12345)
+    salt = np.frombuffer(rng.bytes(32), dtype=np.uint8)
+    mixed = (image_ids[:, None].astype(np.uint64) * np.uint64(2654435761) +
+             np.arange(32, dtype=np.uint64)[None, :] * np.uint64(40503)) % np.uint64(251)  # fmt: skip
+    raw = (mixed.astype(np.uint8) ^ salt[None, :]).reshape(-1)
+    # The first 8 bytes carry the id itself so digests never collide.
+    raw = raw.reshape(-1, 32)
+    raw[:, :8] = image_ids.astype(">u8").view(np.uint8).reshape(-1, 8)
+    return pa.array(_HEX[raw.reshape(-1)].view("S64").reshape(-1), type=pa.binary(64)).cast(pa.string())
+
+
+def _chunk(rng: np.random.Generator, ids: np.ndarray, image_ids: np.ndarray) -> pa.Table:
+    n = len(ids)
+    truth = rng.integers(0, len(CLASSES), n)
+    scores = rng.random((n, len(CLASSES)))
+    right = rng.random(n) < 0.7
+    scores[right, truth[right]] += 1.0
+    scores /= scores.sum(axis=1, keepdims=True)
+    names = pa.array(CLASSES)
+    image = pa.StructArray.from_arrays(
+        [_digests(image_ids), pa.array(np.full(n, "png", dtype=object), pa.string()),
+         pa.array(np.full(n, 64, dtype=np.int32)), pa.array(np.full(n, 64, dtype=np.int32)),
+         pa.nulls(n, pa.string()), pa.nulls(n, pa.string())],
+        fields=list(IMAGE),
+    )  # fmt: skip
+    arrays: list[Any] = [
+        pa.array(ids), image,
+        names.take(pa.array(scores.argmax(axis=1))), names.take(pa.array(truth)),
+    ]  # fmt: skip
+    arrays += [pa.array(scores[:, j]) for j in range(len(CLASSES))]
+    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+def write_predictions(directory: Path, n: int, label: str, seed: int = 0,
+                      image_ids: np.ndarray | None = None) -> TableSource:  # fmt: skip
+    """Write an n-row predictions table in 1M-row zstd parts; return its source."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    all_images = image_ids if image_ids is not None else np.arange(n)
+    parts = []
+    for k, start in enumerate(range(0, n, 1_000_000)):
+        stop = min(n, start + 1_000_000)
+        table = _chunk(rng, np.arange(start, stop, dtype=np.int64), all_images[start:stop])
+        path = directory / f"part-{k:05d}.parquet"
+        pq.write_table(table, path, compression="zstd", row_group_size=122_880)
+        parts.append(path)
+    return TableSource(parts, COLUMNS, label)
+
+
+def measure(name: str, engine: Engine, fn: Callable[[], Any], repeat: int) -> None:
+    """Run ``fn`` ``repeat`` times from cold caches; print p50/p95 in ms."""
+    fn()  # warm the OS page cache and DuckDB's code paths; not counted
+    times = []
+    for _ in range(repeat):
+        engine.clear()
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    print(f"{name:<58} p50 {statistics.median(times):8.1f} ms   p95 {p95:8.1f} ms", flush=True)
+
+
+def bench_table(engine: Engine, source: TableSource, rows: str, repeat: int) -> None:
+    """Filter+count, group-by with histograms, and a filtered sorted page on one table."""
+    q = Query(source, engine=engine)
+    mistakes = q.filter('row["truth"] != row["guess"]')
+    measure(f"filter + count, {rows} rows", engine, mistakes.count, repeat)
+    grouped = q.group_by("truth")
+    measure(f"group by truth with histograms, {rows} rows", engine, grouped.groups, repeat)
+    by_guess = mistakes.group_by("guess")
+    measure(f"filter + group by guess with histograms, {rows} rows", engine, by_guess.groups, repeat)
+    page = mistakes.sort("score_Amphibia", descending=True)
+    measure(f"page of 50, filtered + sorted, {rows} rows", engine, lambda: page.page(0, 50), repeat)
+    page.count()  # the UI's next page reuses the cached total
+
+    def next_page() -> None:
+        page.page(50, 50)
+
+    start = time.perf_counter()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        next_page()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    print(f"{'  next page (total count cached), ' + rows + ' rows':<58} p50 "
+          f"{statistics.median(times):8.1f} ms   p95 {times[-1]:8.1f} ms")  # fmt: skip
+    del start
+
+
+def main() -> None:
+    """Generate the tables and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="1M rows only")
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+    engine = Engine(timeout=120)
+    with tempfile.TemporaryDirectory(prefix="heron-query-bench-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        one_m = write_predictions(root / "p1m", 1_000_000, "1m")
+        runs = [
+            write_predictions(root / f"run{i}", 100_000, f"run-{i}", seed=i,
+                              image_ids=np.random.default_rng(99).permutation(100_000))
+            for i in range(5)
+        ]  # fmt: skip
+        print(f"generated 1M + 5x100k rows in {time.perf_counter() - t0:.1f} s", flush=True)
+        bench_table(engine, one_m, "1M", args.repeat)
+        m = merge(runs, on="image", how="inner", engine=engine)
+        measure("merge 5 runs x 100k on image hash (+ count)", engine, m.count, args.repeat)
+        disagree = m.add_column("disagree", 'stddev(row["score_Amphibia"])').sort(
+            "disagree", descending=True
+        )
+        measure("merge 5 x 100k + disagreement sort, page of 50", engine,
+                lambda: disagree.page(0, 50), args.repeat)  # fmt: skip
+        if not args.quick:
+            t0 = time.perf_counter()
+            ten_m = write_predictions(root / "p10m", 10_000_000, "10m")
+            print(f"generated 10M rows in {time.perf_counter() - t0:.1f} s", flush=True)
+            bench_table(engine, ten_m, "10M", max(3, args.repeat // 2))
+
+
+if __name__ == "__main__":
+    main()
