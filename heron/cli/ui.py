@@ -53,6 +53,9 @@ def ui(
     except OSError as error:
         sock.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    # Listening now queues early connections until the server accepts them, so the URL works
+    # the moment it is printed.
+    sock.listen(2048)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{bound_port}/"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,23 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heron.server import create_app
-
-POPULATE = Path(__file__).with_name("populate.py")
-
-
-def log_store(directory: Path) -> dict[str, str]:
-    """Run populate.py in its own process (as a user's script would); returns name -> run id."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
-    result = subprocess.run(
-        [sys.executable, str(POPULATE), str(directory)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    return {
-        name: run_id for run_id, name in (line.split("\t") for line in result.stdout.splitlines())
-    }
+from tests.server.populate import log_store
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ Run as a script (``python populate.py STORE_DIR``) or call :func:`populate`.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -49,8 +50,6 @@ def _train(name: str, *, fc: int, optimizer: str, lr: float, exit_code: int = 0)
 
 def populate(store_dir: Path) -> dict[str, str]:
     """Log the runs into ``store_dir``; returns ``run name -> run id``."""
-    import os
-
     os.environ["HERON_DIR"] = str(store_dir)
     ids = {
         "iv3 fc 256 adam": _train("iv3 fc 256 adam", fc=256, optimizer="adam", lr=1e-3),
@@ -69,6 +68,22 @@ def populate(store_dir: Path) -> dict[str, str]:
             run.log({"loss": 1.0 / (step + 1)}, step=step)
         ids["warbler baseline"] = run.id
     return ids
+
+
+def log_store(directory: Path) -> dict[str, str]:
+    """Run this file in its own process (as a user's script would); returns name -> run id."""
+    import subprocess
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
+    result = subprocess.run(
+        [sys.executable, __file__, str(directory)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    lines = result.stdout.splitlines()
+    return {name: run_id for run_id, name in (line.split("\t") for line in lines)}
 
 
 if __name__ == "__main__":

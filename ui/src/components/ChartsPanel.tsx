@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { useMetricKeys, useSeries } from "../api/hooks";
 import type { Run } from "../api/client";
-import { runColor } from "../lib/colors";
+import type { ColorOf } from "../api/useRunColors";
 import { sectionize } from "../lib/sections";
 import { MetricChart } from "./MetricChart";
 import type { ChartLine } from "./MetricChart";
@@ -15,9 +15,10 @@ interface Props {
   smoothing: number;
   logScale: boolean;
   emptyHint?: string;
+  colorOf: ColorOf;
 }
 
-function SeriesChart({ project, metric, runs, smoothing, logScale }: Omit<Props, "emptyHint"> & { metric: string }) {
+function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf }: Omit<Props, "emptyHint"> & { metric: string }) {
   const ids = useMemo(() => runs.map((run) => run.id), [runs]);
   const live = runs.some((run) => run.state === "running");
   const series = useSeries(project, metric, ids, MAX_POINTS, live);
@@ -28,18 +29,21 @@ function SeriesChart({ project, metric, runs, smoothing, logScale }: Omit<Props,
       .map((line) => ({
         id: line.run_id,
         name: byId.get(line.run_id)?.name ?? line.run_id,
-        color: runColor(line.run_id),
+        color: colorOf(line.run_id),
         steps: line.steps,
         values: line.values,
       }));
-  }, [series.data, runs]);
+  }, [series.data, runs, colorOf]);
   if (series.isError) return <div className="chart chart-error">{metric}: {String(series.error)}</div>;
   if (!series.data) return <div className="chart chart-loading"><div className="chart-title">{metric}</div></div>;
-  return <MetricChart title={metric} lines={lines} smoothing={smoothing} logScale={logScale} />;
+  const sampled = series.data.series.some((line) => line.sampled);
+  const noValues = lines.length > 0 && lines.every((line) => line.values.every((value) => value === null));
+  const note = noValues ? "no finite values (NaN or ±inf)" : sampled ? "downsampled, extremes kept" : undefined;
+  return <MetricChart title={metric} lines={lines} smoothing={smoothing} logScale={logScale} note={note} />;
 }
 
 /** Line charts of every metric the runs logged, sectioned by prefix (train/…, val/…). */
-export function ChartsPanel({ project, runs, smoothing, logScale, emptyHint }: Props) {
+export function ChartsPanel({ project, runs, smoothing, logScale, emptyHint, colorOf }: Props) {
   const ids = useMemo(() => runs.map((run) => run.id), [runs]);
   const live = runs.some((run) => run.state === "running");
   const keys = useMetricKeys(project, ids, live);
@@ -81,6 +85,7 @@ export function ChartsPanel({ project, runs, smoothing, logScale, emptyHint }: P
                     runs={runs}
                     smoothing={smoothing}
                     logScale={logScale}
+                    colorOf={colorOf}
                   />
                 ))}
               </div>

@@ -17,6 +17,7 @@ interface Props {
   smoothing: number;
   logScale: boolean;
   height?: number;
+  note?: string;
 }
 
 interface Hover {
@@ -32,7 +33,7 @@ function withAlpha(hex: string, alpha: number): string {
 }
 
 /** One metric over step for several runs, drawn with uPlot; hover shows every run's value. */
-export function MetricChart({ title, lines, smoothing, logScale, height = 210 }: Props) {
+export function MetricChart({ title, lines, smoothing, logScale, height = 210, note }: Props) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
@@ -77,7 +78,7 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210 }:
           stroke: line.color,
           width: line.name.endsWith(" (raw)") ? 1 : 1.6,
           // Short lines (or single values) need their points, or nothing would be drawn.
-          points: { show: line.steps.length <= 60, size: 5 },
+          points: { show: line.steps.length <= 12, size: 5 },
         })),
       ],
       hooks: {
@@ -118,7 +119,10 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210 }:
 
   return (
     <div className="chart" data-metric={title}>
-      <div className="chart-title" title={title}>{title}</div>
+      <div className="chart-title" title={title}>
+        {title}
+        {note && <span className="chart-note">{note}</span>}
+      </div>
       <div className="chart-plot" ref={holder} onMouseLeave={() => setHover(null)}>
         {hover && hover.rows.length > 0 && (
           <div

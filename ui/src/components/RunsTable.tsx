@@ -3,7 +3,7 @@ import type { Header, Row, Table } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 import type { Run } from "../api/client";
-import { runColor } from "../lib/colors";
+import type { ColorOf } from "../api/useRunColors";
 
 const ROW_HEIGHT = 34;
 const EYE_WIDTH = 40;
@@ -16,6 +16,7 @@ interface Props {
   filterValue: (columnId: string) => string;
   onFilter: (columnId: string, value: string) => void;
   showFilters: boolean;
+  colorOf: ColorOf;
 }
 
 function EyeIcon({ open }: { open: boolean }) {
@@ -48,7 +49,7 @@ function HeaderCell({ header }: { header: Header<Run, unknown> }) {
 }
 
 /** The runs table: virtualised rows, so a thousand runs scroll as smoothly as ten. */
-export function RunsTable({ table, visible, onToggleVisible, onToggleAll, filterValue, onFilter, showFilters }: Props) {
+export function RunsTable({ table, visible, onToggleVisible, onToggleAll, filterValue, onFilter, showFilters, colorOf }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const rows = table.getRowModel().rows;
   const virtualizer = useVirtualizer({
@@ -84,14 +85,14 @@ export function RunsTable({ table, visible, onToggleVisible, onToggleAll, filter
             aria-label={`${isVisible ? "Hide" : "Show"} ${run.name}`}
             aria-pressed={isVisible}
             onClick={() => onToggleVisible(run.id)}
-            style={{ color: isVisible ? runColor(run.id) : undefined }}
+            style={{ color: isVisible ? colorOf(run.id) : undefined }}
           >
             <EyeIcon open={isVisible} />
           </button>
         </div>
         {row.getVisibleCells().map((cell) => (
           <div className="td" key={cell.id} style={{ width: cell.column.getSize() }} data-column={cell.column.id}>
-            {cell.column.id === "name" && <span className="swatch" style={{ background: runColor(run.id) }} />}
+            {cell.column.id === "name" && <span className="swatch" style={{ background: colorOf(run.id) }} />}
             {flexRender(cell.column.columnDef.cell, cell.getContext())}
           </div>
         ))}

@@ -139,7 +139,17 @@ export function useRunsTable(
 ) {
   const columns = useMemo(() => buildColumns(project, configKeys, summaryKeys), [project, configKeys, summaryKeys]);
   const columnIds = useMemo(() => new Set(columns.map((column) => column.id ?? "")), [columns]);
-  const grouping = state.grouping && columnIds.has(state.grouping) ? [state.grouping] : [];
+  // Every state value must keep its identity between renders: the table recomputes its row
+  // models when one changes, and would otherwise do so on every render.
+  const grouping = useMemo(
+    () => (state.grouping && columnIds.has(state.grouping) ? [state.grouping] : []),
+    [state.grouping, columnIds],
+  );
+  const sorting = useMemo(() => state.sorting.filter((key) => columnIds.has(key.id)), [state.sorting, columnIds]);
+  const columnFilters = useMemo(
+    () => state.columnFilters.filter((filter) => columnIds.has(filter.id)),
+    [state.columnFilters, columnIds],
+  );
   const columnVisibility = useMemo(() => {
     if (!state.compact) return {};
     // The compact table beside the charts keeps only who and what state.
@@ -150,8 +160,8 @@ export function useRunsTable(
     columns,
     getRowId: (run) => run.id,
     state: {
-      sorting: state.sorting.filter((key) => columnIds.has(key.id)),
-      columnFilters: state.columnFilters.filter((filter) => columnIds.has(filter.id)),
+      sorting,
+      columnFilters,
       globalFilter: state.search,
       grouping,
       expanded: true,
@@ -162,7 +172,10 @@ export function useRunsTable(
       handlers.onSorting(next);
     },
     globalFilterFn: searchFilter,
+    // Expansion is fixed (all groups open): resetting it on each new row model would loop.
+    autoResetAll: false,
     enableMultiSort: true,
+    sortDescFirst: false,
     isMultiSortEvent: (event) => (event as MouseEvent).shiftKey,
     groupedColumnMode: false,
     getCoreRowModel: getCoreRowModel(),

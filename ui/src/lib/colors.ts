@@ -18,3 +18,12 @@ export function hashString(text: string): number {
 export function runColor(runId: string): string {
   return PALETTE[hashString(runId) % PALETTE.length] ?? PALETTE[0];
 }
+
+/**
+ * Colors for a project's runs: the palette in order of creation, so runs side by side differ and
+ * a run keeps its color as new runs arrive. Runs not in the list fall back to their hash.
+ */
+export function colorsByCreation(runs: readonly { id: string; created_at: number }[]): Map<string, string> {
+  const ordered = [...runs].sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
+  return new Map(ordered.map((run, index) => [run.id, PALETTE[index % PALETTE.length] ?? PALETTE[0]]));
+}

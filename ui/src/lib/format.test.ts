@@ -13,6 +13,8 @@ describe("format", () => {
     expect(formatNumber(0.123456)).toBe("0.1235");
     expect(formatNumber(0.00001234)).toBe("1.234e-5");
     expect(formatNumber(42)).toBe("42");
+    expect(formatNumber(0.0003)).toBe("0.0003");
+    expect(formatNumber(2e-7)).toBe("2e-7");
     expect(formatValue("NaN")).toBe("NaN");
     expect(formatValue(null)).toBe("–");
   });

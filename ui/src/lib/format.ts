@@ -11,9 +11,9 @@ export function formatDuration(seconds: number | null | undefined): string {
 }
 
 export function formatNumber(value: number): string {
-  if (Number.isInteger(value)) return Math.abs(value) >= 1e6 ? value.toExponential(3) : String(value);
+  if (Number.isInteger(value)) return Math.abs(value) >= 1e6 ? Number(value.toPrecision(4)).toExponential() : String(value);
   const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)) return value.toExponential(3);
+  if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e6)) return Number(value.toPrecision(4)).toExponential();
   return String(Number(value.toPrecision(4)));
 }
 

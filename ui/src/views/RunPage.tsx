@@ -6,7 +6,7 @@ import { ChartControls } from "../components/ChartControls";
 import { ChartsPanel } from "../components/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
 import { StateBadge } from "../components/StateBadge";
-import { runColor } from "../lib/colors";
+import { useRunColors } from "../api/useRunColors";
 import { formatDuration, formatTime, formatValue } from "../lib/format";
 import { withParams } from "../lib/urlState";
 
@@ -139,6 +139,7 @@ export function RunPage() {
   const { project = "", runId = "" } = useParams();
   const [params, setParams] = useSearchParams();
   const run = useRun(project, runId);
+  const colorOf = useRunColors(project);
   const live = run.data?.state === "running";
   const tables = useRunTables(project, runId, live);
   const tab = (TABS.find((item) => item.id === params.get("tab"))?.id ?? "overview") as Tab;
@@ -159,7 +160,7 @@ export function RunPage() {
             <Link to="/">Projects</Link> / <Link to={`/projects/${encodeURIComponent(project)}`}>{project}</Link> /
           </div>
           <h1 className="run-title">
-            <span className="swatch large" style={{ background: runColor(data.id) }} />
+            <span className="swatch large" style={{ background: colorOf(data.id) }} />
             {data.name}
             <StateBadge state={data.state} />
           </h1>
@@ -189,7 +190,7 @@ export function RunPage() {
             onSmoothing={(value) => update({ smooth: value > 0 ? value.toFixed(2) : null })}
             onLogScale={(value) => update({ log: value ? "1" : null })}
           />
-          <ChartsPanel project={project} runs={chartRuns} smoothing={smoothing} logScale={logScale} />
+          <ChartsPanel project={project} runs={chartRuns} smoothing={smoothing} logScale={logScale} colorOf={colorOf} />
         </>
       )}
       {tab === "tables" &&

@@ -3,6 +3,7 @@ import { useCallback, useMemo } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import type { Run } from "../api/client";
 import { useRuns } from "../api/hooks";
+import { useRunColors } from "../api/useRunColors";
 import { ChartControls } from "../components/ChartControls";
 import { ChartsPanel } from "../components/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
@@ -46,6 +47,7 @@ interface ViewProps {
 
 function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
   const [params, setParams] = useSearchParams();
+  const colorOf = useRunColors(project);
   const update = useCallback(
     (changes: Record<string, string | null>) => setParams((current) => withParams(current, changes), { replace: true }),
     [setParams],
@@ -152,6 +154,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
             filterValue={(id) => params.get(`${FILTER_PREFIX}${id}`) ?? ""}
             onFilter={(id, value) => update({ [`${FILTER_PREFIX}${id}`]: value || null })}
             showFilters
+            colorOf={colorOf}
           />
         </div>
         {!expanded && (
@@ -165,7 +168,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
             {visible.size > MAX_CHART_RUNS && (
               <div className="notice">Charts draw the first {MAX_CHART_RUNS} of {visible.size} visible runs.</div>
             )}
-            <ChartsPanel project={project} runs={stableChartRuns} smoothing={smoothing} logScale={logScale} />
+            <ChartsPanel project={project} runs={stableChartRuns} smoothing={smoothing} logScale={logScale} colorOf={colorOf} />
           </div>
         )}
       </div>
