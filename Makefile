@@ -27,12 +27,15 @@ $(EXAMPLES_STAMP): requirements-examples.txt $(STAMP)
 
 -include mk/*.mk
 
-## make demo: set up, run the example workflow, then serve the UI on it
-demo: $(STAMP)
-	$(BIN)/python -m examples.quickstart
+DEMO_DIR ?= heron-data
+
+## make demo: set up, run the walkthrough's workflow on offline data, then serve the UI on it
+demo: $(STAMP) $(EXAMPLES_STAMP) ui-build
+	$(BIN)/python -m examples.inaturalist all --dir $(DEMO_DIR)
+	$(BIN)/heron ui --dir $(DEMO_DIR)
 
 ## make test: lint + type check + every test (services are started first)
-test: $(STAMP) lint typecheck services pytest
+test: $(STAMP) lint typecheck ui-test services pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check heron tests bench examples
@@ -44,7 +47,7 @@ typecheck: $(STAMP)
 services: $(STAMP)
 	scripts/services.sh start
 
-pytest: $(STAMP) $(EXAMPLES_STAMP)
+pytest: $(STAMP) $(EXAMPLES_STAMP) ui-build
 	source $(SERVICES_ENV) && $(BIN)/pytest -n 2 --dist loadgroup
 
 ## make bench: print the benchmark figures
