@@ -54,7 +54,7 @@ class Config(MutableMapping[str, Any]):
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         """Validate every new value, then store them all in one write."""
         incoming = dict(*args, **kwargs)
         checked = _checked(incoming)
