@@ -348,6 +348,13 @@ def run_all(args: argparse.Namespace, settings: Settings) -> None:
     )
     timings["train"] = time.perf_counter() - started
     started = time.perf_counter()
-    infer_step.infer(settings, models=aliases)
+    accuracies = infer_step.infer(settings, models=aliases)
     timings["infer"] = time.perf_counter() - started
     print("step times: " + ", ".join(f"{step} {seconds:.1f}s" for step, seconds in timings.items()))
+    print("test accuracy: " + ", ".join(f"{alias} {acc:.3f}" for alias, acc in accuracies.items()))
+    store = f" --dir {settings.store}" if settings.store is not None else ""
+    print(
+        f"artifacts: {raw} -> {dataset} -> inat_model:{{{','.join(aliases)}}}\n"
+        f"explore: heron ui{store}  (project {settings.project}: tables predictions, test_results, "
+        "balanced_data; see examples/inaturalist/README.md for the walkthrough's views)"
+    )

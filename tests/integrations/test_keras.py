@@ -108,3 +108,29 @@ def test_callback_without_a_run_says_how_to_get_one() -> None:
     x, y = _data()
     with pytest.raises(RuntimeError, match=r"heron.init\(\)"):
         _model().fit(x, y, epochs=1, verbose=0, callbacks=[HeronCallback()])
+
+
+def test_images_taken_from_a_dataset_artifact_keep_their_hash(store_dir: Path) -> None:
+    x, y = _data()
+    with heron.init(project="keras", dir=str(store_dir)) as run:
+        dataset = heron.Table(columns=["id", "image"])
+        for i in range(12):
+            dataset.add_data(f"ex{i}", heron.Image((x[i, :, :, 0] * 255).astype(np.uint8)))
+        artifact = heron.Artifact("shapes", type="dataset")
+        artifact.add(dataset, "shapes")
+        run.log_artifact(artifact)
+    with heron.init(project="keras", dir=str(store_dir)) as run:
+        stored = run.use_artifact("shapes:latest").get("shapes")
+        images = stored.get_column("image")
+        callback = HeronCallback(
+            run,
+            validation_data=(x, y),
+            class_names=CLASSES,
+            images=images,
+            ids=stored.get_column("id"),
+        )
+        _model().fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+        path = run.path
+    table = heron.Api(store_dir).run(path).table("predictions", step=0)
+    logged = table.image(5)
+    assert logged is not None and logged.sha256 == images[5].sha256
