@@ -184,7 +184,7 @@ def _train_torch(
             class_names=names,
             ids=val_data.ids,
             step=result.epoch,
-            extra={"epoch": result.epoch, **result.metrics()},
+            extra=result.metrics(),  # the step is the epoch
         )
         tqdm.write(
             f"{variant.name} epoch {result.epoch + 1}/{variant.epochs}: "

@@ -39,6 +39,9 @@ OutputKind = Literal["auto", "logits", "probabilities"]
 class HeronCallbackBehaviour:
     """What HeronCallback does; mixed into `keras.callbacks.Callback` when Keras is loaded.
 
+    Every epoch is one step of the run (a later `fit` continues after the last step logged), with
+    Keras' metrics under their names and validation metrics as `val/<name>`.
+
     Args:
         run: the heron run to log to; default: the active run (`heron.run`) when training starts.
         log_every_n_epochs: log the validation predictions table after every N-th epoch (and
@@ -93,6 +96,7 @@ class HeronCallbackBehaviour:
         self.model_metadata = dict(model_metadata or {})
         self.batch_size = batch_size
         self._epochs: int | None = None
+        self._first_step = 0
 
     @property
     def run(self) -> heron.Run:
@@ -112,16 +116,21 @@ class HeronCallbackBehaviour:
         super().set_params(params)  # type: ignore[misc]
         self._epochs = params.get("epochs")
 
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Start this fit()'s epochs at the run's next step, so a second fit() continues on."""
+        self._first_step = self.run.step
+
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Log this epoch's metrics and, every N epochs, the validation predictions table."""
-        data: dict[str, Any] = {"epoch": epoch}
+        # One step per epoch, so "epoch" itself is not logged as a metric.
+        data: dict[str, Any] = {}
         for key, value in (logs or {}).items():
             # Keras names validation metrics val_<name>; heron groups them as val/<name>.
             name = "val/" + key[4:] if key.startswith("val_") else key
             data[name] = float(to_numpy(value))
         if self._should_log_table(epoch):
             data[self.predictions_key] = self.predictions_table()
-        self.run.log(data, step=epoch)
+        self.run.log(data, step=self._first_step + epoch)
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
         """Save the model as an artifact when `save_model` asked for it."""

@@ -56,8 +56,8 @@ def test_callback_logs_metrics_every_epoch_and_tables_every_n(store_dir: Path) -
         path = run.path
 
     stored = heron.Api(store_dir).run(path)
-    assert {"loss", "acc", "val/loss", "val/acc", "epoch"} <= set(stored.metric_keys())
-    assert [row["epoch"] for row in stored.scan_history() if "epoch" in row] == [0, 1, 2]
+    assert {"loss", "acc", "val/loss", "val/acc"} == set(stored.metric_keys())
+    assert [row["_step"] for row in stored.scan_history() if "val/acc" in row] == [0, 1, 2]
     # every 2nd epoch (step 1) and the last one (step 2)
     assert stored.tables()["predictions"] == [1, 2]
     table = stored.table("predictions", step=2)
@@ -134,3 +134,14 @@ def test_images_taken_from_a_dataset_artifact_keep_their_hash(store_dir: Path) -
     table = heron.Api(store_dir).run(path).table("predictions", step=0)
     logged = table.image(5)
     assert logged is not None and logged.sha256 == images[5].sha256
+
+
+def test_a_second_fit_continues_at_the_next_step(store_dir: Path) -> None:
+    x, y = _data()
+    model = _model()
+    with heron.init(project="keras", dir=str(store_dir)) as run:
+        callback = HeronCallback(run, validation_data=(x, y), class_names=CLASSES)
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[callback])
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+        path = run.path
+    assert heron.Api(store_dir).run(path).tables()["predictions"] == [0, 1, 2]
