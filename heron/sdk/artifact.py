@@ -12,6 +12,7 @@ helpers work on them, fully offline.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.sdk.artifact_files import (
     VerifyReport,
+    hash_and_store,
     hash_cache,
     materialise,
     store_files,
@@ -53,11 +55,27 @@ class _Draft:
     table: Any = None  # a heron.Table
 
 
+_BAD_CHARACTERS = re.compile(r"[\x00-\x1f\\]")
+
+
+def _walk_files(root: str, relative: str = "") -> Iterator[tuple[str, str]]:
+    """(relative path, absolute path) of every file under ``root``, sorted, following links
+    to files but not into linked directories."""
+    with os.scandir(os.path.join(root, relative) if relative else root) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        path = f"{relative}/{entry.name}" if relative else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk_files(root, path)
+        elif entry.is_file():
+            yield path, entry.path
+
+
 def _clean_path(name: str) -> str:
     """A manifest path: relative, '/'-separated, no '.', '..' or empty parts."""
     if not isinstance(name, str) or not name:
         raise ArtifactError(f"a path in an artifact must be a non-empty string, got {name!r}")
-    if any(ord(c) < 32 for c in name) or "\\" in name:
+    if _BAD_CHARACTERS.search(name):
         raise ArtifactError(f"path {name!r} holds a control character or a backslash")
     parts = name.split("/")
     if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
@@ -237,7 +255,9 @@ class Artifact:
             )
 
     def _put(self, path: str, draft: _Draft) -> None:
-        path = _clean_path(path)
+        self._put_checked(_clean_path(path), draft)
+
+    def _put_checked(self, path: str, draft: _Draft) -> None:
         existing = self._drafts.get(path)
         if existing is not None and existing != draft:
             raise ArtifactError(
@@ -269,14 +289,11 @@ class Artifact:
             )
         root = root.resolve()
         prefix = "" if not name else _clean_path(name.strip("/")) + "/"
-        for directory, subdirs, names in os.walk(root):
-            subdirs.sort()
-            relative_dir = os.path.relpath(directory, root)
-            base = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
-            for file_name in sorted(names):
-                source = os.path.join(directory, file_name)
-                if os.path.isfile(source):
-                    self._put(prefix + base + file_name, _Draft(source=source))
+        # Names read from the file system need no '.'/'..'/empty checks: only the cheap one.
+        for relative, source in _walk_files(str(root)):
+            if _BAD_CHARACTERS.search(relative):
+                _clean_path(relative)  # raises, naming the path
+            self._put_checked(prefix + relative, _Draft(source=source))
 
     @contextmanager
     def new_file(
@@ -360,7 +377,9 @@ class Artifact:
         _check_no_file_dir_clash(self._drafts)
         sources = sorted({d.source for d in self._drafts.values() if d.source is not None})
         try:
-            hashed = hash_files(sources, cache)
+            hashed = (
+                hash_and_store(run.store, sources, cache) if run else hash_files(sources, cache)
+            )
         except FileChangedError as error:
             raise ArtifactError(
                 f"{error.args[0]} changed while it was being hashed; add it once nothing writes to it"

@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import stat
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from heron.errors import ArtifactError, IntegrityError, NotFoundError
 from heron.store import schema
 from heron.store.artifacts import ManifestEntry
 from heron.store.blobs import PACK_THRESHOLD, sha256_hex
-from heron.store.filehash import FileChangedError, HashCache, hash_file, map_chunked
+from heron.store.filehash import FileChangedError, Fingerprint, HashCache, hash_file, map_chunked
 from heron.store.references import fetch_reference
 
 if TYPE_CHECKING:
@@ -63,6 +64,47 @@ def _read_verified(item: tuple[str, str]) -> bytes:
     if actual != expected:
         raise _changed(path, expected, actual)
     return data
+
+
+def _read_hashed(path: str) -> tuple[bytes, str, Fingerprint]:
+    with open(path, "rb") as handle:
+        before = os.fstat(handle.fileno())
+        data = handle.read()
+    after = os.stat(path)
+    fingerprint = Fingerprint.of(after)
+    if Fingerprint.of(before) != fingerprint or len(data) != fingerprint.size:
+        raise FileChangedError(path)
+    return data, sha256_hex(data), fingerprint
+
+
+def hash_and_store(
+    store: Store, paths: Sequence[str], cache: HashCache
+) -> dict[str, tuple[str, Fingerprint]]:
+    """Digest and fingerprint of each local file, storing small new files as they are read.
+
+    Digests of unchanged files come from ``cache``. Other small files are read once: hashed and
+    handed to the blob store in batches (which writes only what it lacks). Large files are only
+    hashed here; :func:`store_files` copies them afterwards, checking the digest again.
+    """
+    stats = [(path, Fingerprint.of(os.stat(path))) for path in paths]
+    cached = cache.lookup(stats)
+    result = {path: (cached[path], fingerprint) for path, fingerprint in stats if path in cached}
+    small = [(p, f.size) for p, f in stats if p not in cached and f.size < PACK_THRESHOLD]
+    large = [p for p, f in stats if p not in cached and f.size >= PACK_THRESHOLD]
+    started = time.time_ns()
+    fresh: list[tuple[str, Fingerprint, str]] = []
+    for batch in _batches([(p, "", size) for p, size in small]):
+        batch_paths = [p for p, _, _ in batch]
+        read = map_chunked(_read_hashed, batch_paths)
+        store.blobs.put_many([data for data, _, _ in read])
+        fresh.extend((p, f, d) for p, (_, d, f) in zip(batch_paths, read, strict=True))
+    for path, (digest, fingerprint) in zip(
+        large, map_chunked(hash_file, large, chunk=1), strict=True
+    ):
+        fresh.append((path, fingerprint, digest))
+    cache.remember(fresh, hashed_at_ns=started)
+    result.update((p, (d, f)) for p, f, d in fresh)
+    return result
 
 
 def store_files(store: Store, files: Sequence[tuple[str, str, int]]) -> int:

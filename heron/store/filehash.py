@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 # Modifications closer than this to the hash time may share a timestamp tick with it.
 _RACY_NS = 200_000_000
@@ -31,8 +31,7 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     """What must stay equal for a cached digest to still describe a file."""
 
     size: int
@@ -98,21 +97,16 @@ class HashCache:
             return {}
         wanted = dict(items)
         found: dict[str, str] = {}
-        paths = list(wanted)
         try:
-            for start in range(0, len(paths), _CHUNK):
-                chunk = paths[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = connection.execute(
-                    "SELECT path, size, mtime_ns, ctime_ns, inode, device, hashed_at_ns, sha256 "
-                    f"FROM file_hashes WHERE path IN ({marks})",
-                    chunk,
-                )
-                for path, size, mtime, ctime, inode, device, hashed_at, digest in rows:
-                    cached = Fingerprint(size, mtime, ctime, inode, device)
-                    racy = max(mtime, ctime) > hashed_at - _RACY_NS
-                    if cached == wanted[path] and not racy:
-                        found[path] = digest
+            rows = connection.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, inode, device, hashed_at_ns, sha256 "
+                "FROM file_hashes WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(wanted)),),
+            )
+            for path, size, mtime, ctime, inode, device, hashed_at, digest in rows:
+                racy = max(mtime, ctime) > hashed_at - _RACY_NS
+                if not racy and wanted[path] == (size, mtime, ctime, inode, device):
+                    found[path] = digest
         except sqlite3.Error:
             return found
         return found
