@@ -95,11 +95,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         store_dir = Path(directory) / "store"
         run = heron.init(project="bench", dir=store_dir, name="epoch-0")
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         scores = rng.dirichlet(np.ones(len(CLASSES)), args.rows)
         build, in_log = log_predictions(run, images, scores, truths, step=0)
         run.finish()
         stored = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         image_bytes, image_files = directory_stats(store_dir / "blobs")
         print(
             f"\npredictions table, {args.rows:,} rows (id, 64x64 RGB image, guess, truth, 10 scores)"
@@ -108,6 +109,10 @@ def main() -> None:
         print(f"  run.log returns after:    {in_log:6.2f} s")
         print(
             f"  until finish() returns:   {stored:6.2f} s  = {args.rows / stored:,.0f} rows/s  (wandb offline: ~131 s)"
+        )
+        load = os.getloadavg()[0]
+        print(
+            f"  CPU time, all threads:    {cpu:6.2f} s  (load average {load:.1f} on {os.cpu_count()} cores)"
         )
         print(
             f"  image bytes on disk:      {image_bytes / 1e6:8.1f} MB in {image_files} file(s) under blobs/"

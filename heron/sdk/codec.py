@@ -111,14 +111,33 @@ def encode_many(arrays: Sequence[npt.NDArray[Any]]) -> list[bytes]:
     compress = _compressor().compress
     for (shape, dtype_str), indexes in groups.items():
         dtype_name = _DTYPE_BY_STR[dtype_str]
-        batch = (
-            np.stack([arrays[i] for i in indexes]) if len(indexes) > 1 else arrays[indexes[0]][None]
-        )
-        filtered = _sub_filter(batch.astype(np.dtype(dtype_name).newbyteorder("<"), copy=False))
+        # Into per-thread buffers reused from call to call: fresh memory costs page faults.
+        batch, filtered = _buffers(shape, dtype_name, len(indexes))
+        for position, index in enumerate(indexes):
+            batch[position] = arrays[index]  # also converts big-endian uint16 to little-endian
+        filtered[:, :, 0] = batch[:, :, 0]
+        np.subtract(batch[:, :, 1:], batch[:, :, :-1], out=filtered[:, :, 1:])
         header = _header(shape, dtype_name)
         for position, index in enumerate(indexes):
-            out[index] = header + compress(filtered[position].tobytes())
+            out[index] = header + compress(filtered[position])
     return out
+
+
+def _buffers(shape: tuple[int, ...], dtype_name: str, count: int) -> tuple[Any, Any]:
+    import numpy as np
+
+    buffers: dict[tuple[tuple[int, ...], str], tuple[Any, Any]] = getattr(_local, "buffers", {})
+    _local.buffers = buffers
+    key = (shape, dtype_name)
+    held = buffers.get(key)
+    if held is None or len(held[0]) < count:
+        if len(buffers) > 8:  # many shapes: keep memory bounded
+            buffers.clear()
+        dtype = np.dtype(dtype_name).newbyteorder("<")
+        capacity = max(count, 16)
+        held = (np.empty((capacity, *shape), dtype), np.empty((capacity, *shape), dtype))
+        buffers[key] = held
+    return held[0][:count], held[1][:count]
 
 
 def _header(shape: tuple[int, ...], dtype_name: str) -> bytes:
@@ -128,16 +147,6 @@ def _header(shape: tuple[int, ...], dtype_name: str) -> bytes:
     return HEADER.pack(
         MAGIC, VERSION, _DTYPE_CODES[dtype_name], channels, flags, width, height, _CODEC_ZSTD
     )
-
-
-def _sub_filter(batch: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    # Each pixel minus its left neighbour, per channel, wrapping around (uint arithmetic).
-    import numpy as np
-
-    filtered = np.empty_like(batch)
-    filtered[:, :, 0] = batch[:, :, 0]
-    np.subtract(batch[:, :, 1:], batch[:, :, :-1], out=filtered[:, :, 1:])
-    return filtered
 
 
 def read_header(data: bytes) -> dict[str, Any]:
