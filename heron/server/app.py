@@ -13,11 +13,29 @@ from heron import __version__
 from heron.server.deps import StoreDep
 from heron.server.errors import install_error_handlers
 from heron.server.models import ErrorResponse, ServerInfo
-from heron.server.routes import media, metrics, projects, runs, tables
+from heron.server.routes import (
+    artifacts,
+    evaluation,
+    media,
+    metrics,
+    projects,
+    reports,
+    runs,
+    tables,
+)
 from heron.server.static import STATIC_DIR, install_static
 from heron.store.store import Store
 
-ROUTERS = (projects.router, runs.router, metrics.router, tables.router, media.router)
+ROUTERS = (
+    projects.router,
+    runs.router,
+    metrics.router,
+    tables.router,
+    media.router,
+    artifacts.router,
+    evaluation.router,
+    reports.router,
+)
 
 _ERRORS = {
     400: {"model": ErrorResponse, "description": "bad request"},

@@ -1,0 +1,183 @@
+"""The lineage graph the browser draws: like heron.sdk.lineage, but never fails on a missing node.
+
+An edge may name a run or a version that has since been deleted (or a version whose files were
+removed from the blob store); such nodes come back with a ``status`` saying so, so the graph
+still renders and shows the gap instead of an error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import Engine, and_, func, select
+
+from heron.errors import UsageError
+from heron.server.artifact_models import LineageEdge, LineageGraph, LineageNode
+from heron.store import artifacts as artifact_store
+from heron.store import runs as run_store
+from heron.store import schema
+
+Direction = Literal["both", "upstream", "downstream"]
+MAX_NODES = 2000
+
+
+def lineage(
+    engine: Engine,
+    *,
+    run_ids: list[str],
+    version_ids: list[str],
+    depth: int,
+    direction: Direction = "both",
+) -> LineageGraph:
+    """The graph within ``depth`` edges of the start runs and versions."""
+    if not 0 <= depth <= 50:
+        raise UsageError(f"depth must be in 0..50, got {depth}")
+    distance: dict[str, int] = {f"run:{r}": 0 for r in run_ids}
+    distance.update({f"artifact:{v}": 0 for v in version_ids})
+    frontier_runs, frontier_versions = set(run_ids), set(version_ids)
+    edges: set[tuple[str, str, str]] = set()
+    truncated = False
+    for level in range(1, depth + 1):
+        if not frontier_runs and not frontier_versions:
+            break
+        found = artifact_store.lineage_edges(
+            engine, run_ids=frontier_runs, version_ids=frontier_versions
+        )
+        next_runs: set[str] = set()
+        next_versions: set[str] = set()
+        for run_id, version_id, kind in found:
+            run_node, version_node = f"run:{run_id}", f"artifact:{version_id}"
+            source, target = (
+                (run_node, version_node) if kind == "output" else (version_node, run_node)
+            )
+            ends = []
+            if run_id in frontier_runs:
+                ends.append(run_node == source)
+            if version_id in frontier_versions:
+                ends.append(version_node == source)
+            if direction != "both" and not any(
+                from_source == (direction == "downstream") for from_source in ends
+            ):
+                continue
+            if len(distance) >= MAX_NODES and (
+                run_node not in distance or version_node not in distance
+            ):
+                truncated = True
+                continue
+            edges.add((source, target, kind))
+            if run_node not in distance:
+                distance[run_node] = level
+                next_runs.add(run_id)
+            if version_node not in distance:
+                distance[version_node] = level
+                next_versions.add(version_id)
+        frontier_runs, frontier_versions = next_runs, next_versions
+    start = [f"run:{r}" for r in run_ids] + [f"artifact:{v}" for v in version_ids]
+    return LineageGraph(
+        start=start,
+        nodes=_nodes(engine, distance),
+        edges=[
+            LineageEdge(source=s, target=t, kind=k)  # type: ignore[arg-type]
+            for s, t, k in sorted(edges)
+        ],
+        truncated=truncated,
+    )
+
+
+def _nodes(engine: Engine, distance: dict[str, int]) -> list[LineageNode]:
+    nodes: list[LineageNode] = []
+    run_ids = sorted(n.split(":", 1)[1] for n in distance if n.startswith("run:"))
+    version_ids = sorted(n.split(":", 1)[1] for n in distance if n.startswith("artifact:"))
+    for run_id in run_ids:
+        node_id = f"run:{run_id}"
+        try:
+            run = run_store.get_run(engine, run_id)
+        except Exception:  # a deleted run: show the gap, not an error
+            nodes.append(
+                LineageNode(
+                    id=node_id,
+                    kind="run",
+                    status="missing",
+                    depth=distance[node_id],
+                    label=f"deleted run {run_id[:8]}",
+                    run_id=run_id,
+                )
+            )
+            continue
+        nodes.append(
+            LineageNode(
+                id=node_id,
+                kind="run",
+                status="ok",
+                depth=distance[node_id],
+                label=run.name,
+                project=run.project,
+                run_id=run.id,
+                job_type=run.job_type,
+                state=run.state,
+            )
+        )
+    found = {v.id: v for v in artifact_store.get_versions(engine, version_ids)}
+    absent = _missing_blob_counts(engine, list(found))
+    for version_id in version_ids:
+        node_id = f"artifact:{version_id}"
+        version = found.get(version_id)
+        if version is None:
+            nodes.append(
+                LineageNode(
+                    id=node_id,
+                    kind="artifact",
+                    status="missing",
+                    depth=distance[node_id],
+                    label=f"deleted artifact {version_id[:8]}",
+                    version_id=version_id,
+                )
+            )
+            continue
+        missing_files = absent.get(version_id, 0)
+        nodes.append(
+            LineageNode(
+                id=node_id,
+                kind="artifact",
+                status="incomplete" if missing_files else "ok",
+                depth=distance[node_id],
+                label=f"{version.name}:v{version.version}",
+                project=version.project,
+                version_id=version.id,
+                name=version.name,
+                version=f"v{version.version}",
+                type=version.type,
+                aliases=list(version.aliases),
+                size=version.size,
+                file_count=version.file_count,
+                missing_files=missing_files,
+            )
+        )
+    nodes.sort(key=lambda n: (n.depth, n.kind, n.label))
+    return nodes
+
+
+def _missing_blob_counts(engine: Engine, version_ids: list[str]) -> dict[str, int]:
+    """Per version, how many stored files have no blob in the store's index."""
+    if not version_ids:
+        return {}
+    f, b = schema.artifact_files, schema.blobs
+    counts: dict[str, int] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(version_ids), 500):
+            chunk = version_ids[start : start + 500]
+            query = (
+                select(f.c.version_id, func.count())
+                .select_from(f.outerjoin(b, b.c.sha256 == f.c.sha256))
+                .where(
+                    and_(
+                        f.c.version_id.in_(chunk),
+                        f.c.ref_uri.is_(None),
+                        f.c.sha256.is_not(None),
+                        b.c.sha256.is_(None),
+                    )
+                )
+                .group_by(f.c.version_id)
+            )
+            counts.update({str(v): int(n) for v, n in connection.execute(query)})
+    return counts
