@@ -19,11 +19,14 @@ from heron.errors import HeronError, NotFoundError, QueryError, UsageError
 logger = logging.getLogger("heron.server")
 
 
-def error_response(status: int, error_type: str, message: str) -> JSONResponse:
-    """A JSON response in heron's one error shape."""
-    return JSONResponse(
-        status_code=status, content={"error": {"type": error_type, "message": message}}
-    )
+def error_response(
+    status: int, error_type: str, message: str, position: int | None = None
+) -> JSONResponse:
+    """A JSON response in heron's one error shape (``position``: where a query went wrong)."""
+    body: dict[str, object] = {"type": error_type, "message": message}
+    if position is not None:
+        body["position"] = position
+    return JSONResponse(status_code=status, content={"error": body})
 
 
 def status_for(error: HeronError) -> int:
@@ -43,7 +46,8 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_for(error)
         if status == 500:
             logger.error("%s %s failed: %s", request.method, request.url.path, error.message)
-        return error_response(status, type(error).__name__, error.message)
+        position = error.position if isinstance(error, QueryError) else None
+        return error_response(status, type(error).__name__, error.message, position)
 
     async def validation_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

@@ -12,6 +12,9 @@ class ErrorBody(BaseModel):
 
     type: str
     message: str
+    position: int | None = Field(
+        default=None, description="for a query error: the character offset of the mistake"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -129,3 +132,54 @@ class TableEntry(BaseModel):
     step: int
     table_id: str
     n_rows: int
+
+
+class TableColumn(BaseModel):
+    """A column of a table or query result and its heron type (string, int, image, ...)."""
+
+    name: str
+    type: str
+
+
+class TableInfo(BaseModel):
+    """One logged table (key at a step), its columns and the other steps of its key."""
+
+    run_id: str
+    key: str
+    step: int
+    steps: list[int]
+    table_id: str
+    n_rows: int
+    columns: list[TableColumn]
+
+
+class TableRef(BaseModel):
+    """A run's table by key and step (the latest step when omitted)."""
+
+    run_id: str
+    key: str
+    step: int | None = None
+
+
+class QueryRequest(BaseModel):
+    """A query document (docs/query.md) over one table, or several merged across runs."""
+
+    tables: list[TableRef] = Field(min_length=1, max_length=64)
+    query: dict[str, Any] = Field(default_factory=dict)
+
+
+class QueryResult(BaseModel):
+    """A page of rows (or groups). Image cells carry ``url`` and ``thumbnail_url``, never bytes.
+
+    A side-by-side query without an index returns one result per table in ``runs`` instead.
+    """
+
+    columns: list[TableColumn] = Field(default_factory=list)
+    rows: list[dict[str, Any]] = Field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    size: int = 0
+    groups: dict[str, Any] | None = None
+    labels: list[str] = Field(default_factory=list)
+    query: dict[str, Any] | None = None
+    runs: list[QueryResult] | None = None

@@ -15,6 +15,23 @@ import heron
 STEPS = 40
 
 
+CLASSES = ["Amphibia", "Aves", "Fungi", "Plantae"]
+
+
+def _predictions(epoch: int) -> heron.Table:
+    """A validation predictions table with a small image per row."""
+    import numpy as np
+
+    table = heron.Table(columns=["id", "image", "truth", "guess", "score"])
+    for row in range(12):
+        truth = CLASSES[row % 4]
+        guess = truth if (row + epoch) % 3 else CLASSES[(row + 1) % 4]
+        pixels = np.zeros((16, 16, 3), dtype=np.uint8)
+        pixels[:, :, row % 3] = 40 + row * 15
+        table.add_data(row, heron.Image(pixels), truth, guess, round(0.5 + row / 30, 3))
+    return table
+
+
 def _train(name: str, *, fc: int, optimizer: str, lr: float, exit_code: int = 0) -> str:
     run = heron.init(
         project="nature",
@@ -33,15 +50,15 @@ def _train(name: str, *, fc: int, optimizer: str, lr: float, exit_code: int = 0)
     speed = fc / 1024
     for step in range(STEPS):
         loss = 2.0 * math.exp(-speed * step / 10) + 0.05
-        run.log(
-            {
-                "train/loss": loss,
-                "train/acc": 1 - loss / 2.2,
-                "val/loss": loss * 1.1,
-                "val/acc": 1 - loss / 2,
-            },
-            step=step,
-        )
+        data: dict[str, object] = {
+            "train/loss": loss,
+            "train/acc": 1 - loss / 2.2,
+            "val/loss": loss * 1.1,
+            "val/acc": 1 - loss / 2,
+        }
+        if fc == 256 and step < 2:
+            data["val/predictions"] = _predictions(step)
+        run.log(data, step=step)
     run.summary["best_val_acc"] = 1 - (2.0 * math.exp(-speed * (STEPS - 1) / 10) + 0.05) / 2
     run_id = run.id
     run.finish(exit_code=exit_code)

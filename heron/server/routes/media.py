@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from heron.errors import UsageError
+from heron.errors import MediaError, UsageError
 from heron.server.deps import StoreDep
 from heron.server.ranges import RangeNotSatisfiable, parse_range
 
@@ -97,6 +97,33 @@ def get_media(sha256: Digest, request: Request, store: StoreDep) -> Response:
         body = data[start : end + 1]
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return Response(body, status_code=206, media_type=content_type, headers=headers)
+
+
+@router.get(
+    "/{sha256}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/webp": {}}}},
+)
+def get_thumbnail(
+    sha256: Digest,
+    request: Request,
+    store: StoreDep,
+    size: Annotated[int, Query(ge=16, le=2048, description="fit into this many pixels")] = 256,
+) -> Response:
+    """The image scaled down to fit ``size`` pixels (PNG, or WebP for lossy sources), cached."""
+    from heron.store.thumbnails import thumbnail
+
+    digest = check_digest(sha256)
+    etag = f'"{digest}-{size}"'
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    try:
+        data, content_type = thumbnail(store, digest, size)
+    except (OSError, ValueError) as error:
+        # Pillow could not decode it: the blob exists but is no image.
+        raise MediaError(f"blob {digest} is not an image heron can draw: {error}") from None
+    return Response(data, media_type=content_type, headers=headers)
 
 
 def _unsatisfiable(size: int, headers: dict[str, str], message: str) -> Response:

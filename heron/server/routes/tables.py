@@ -1,14 +1,54 @@
-"""Tables: what a run logged under each key and step."""
+"""Tables: what a run logged under each key and step, a table's columns, and pages of its rows."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Query
+
+from heron.errors import NotFoundError
 from heron.server.deps import StoreDep
-from heron.server.models import TableEntry
+from heron.server.media_urls import with_media_urls
+from heron.server.models import QueryResult, TableColumn, TableEntry, TableInfo
 from heron.store import runs as run_store
+from heron.store.store import Store
+from heron.store.tables import TableRecord, get_table
 
 router = APIRouter(prefix="/api/projects/{project}/runs/{run_id}", tags=["tables"])
+
+TableKey = Annotated[str, Query(min_length=1, description="the key the table was logged under")]
+Step = Annotated[int | None, Query(description="the step (the latest when omitted)")]
+
+
+def find_table(
+    store: Store, project: str, run_id: str, key: str, step: int | None
+) -> tuple[run_store.RunRecord, int, list[int], TableRecord]:
+    """The run, the step, every step of the key, and the table record; 404s name what is missing."""
+    run = run_store.get_run(store.engine, run_id, project=project)
+    entries = run_store.read_objects(store.engine, run.id, key=key, kind="table")
+    if not entries:
+        keys = sorted(
+            {k for _, k, _, _ in run_store.read_objects(store.engine, run.id, kind="table")}
+        )
+        raise NotFoundError(f"run {run.path} has no table {key!r}; its tables: {keys or 'none'}")
+    steps = [entry[0] for entry in entries]
+    chosen = entries[-1] if step is None else next((e for e in entries if e[0] == step), None)
+    if chosen is None:
+        raise NotFoundError(f"run {run.path} has no table {key!r} at step {step}; steps: {steps}")
+    return run, chosen[0], steps, get_table(store.engine, str(chosen[3]["table_id"]))
+
+
+def table_source(
+    store: Store, run: run_store.RunRecord, key: str, step: int, record: TableRecord
+) -> Any:
+    """The query engine's view of a logged table."""
+    from heron.query.source import TableSource
+
+    return TableSource(
+        parts=[store.root / part for part in record.parts],
+        columns=[(column["name"], column["type"]) for column in record.columns],
+        label=f"{run.path}/{key}@{step}",
+    )
 
 
 @router.get("/tables", response_model=list[TableEntry])
@@ -21,3 +61,39 @@ def list_run_tables(project: str, run_id: str, store: StoreDep) -> list[TableEnt
         )
         for step, key, _, payload in run_store.read_objects(store.engine, run_id, kind="table")
     ]
+
+
+@router.get("/table", response_model=TableInfo)
+def get_run_table(
+    project: str, run_id: str, store: StoreDep, key: TableKey, step: Step = None
+) -> TableInfo:
+    """A logged table's columns and size; 404 naming the run's tables or the key's steps."""
+    run, found_step, steps, record = find_table(store, project, run_id, key, step)
+    return TableInfo(
+        run_id=run.id,
+        key=key,
+        step=found_step,
+        steps=steps,
+        table_id=record.id,
+        n_rows=record.n_rows,
+        columns=[TableColumn(name=c["name"], type=c["type"]) for c in record.columns],
+    )
+
+
+@router.get("/table/rows", response_model=QueryResult)
+def get_run_table_rows(
+    project: str,
+    run_id: str,
+    store: StoreDep,
+    key: TableKey,
+    step: Step = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> QueryResult:
+    """A page of a logged table's rows, in logged order; images as URLs."""
+    from heron.query.document import execute
+
+    run, found_step, _, record = find_table(store, project, run_id, key, step)
+    source = table_source(store, run, key, found_step, record)
+    result = execute({"page": {"offset": offset, "size": limit}}, [source])
+    return QueryResult.model_validate(with_media_urls(result))

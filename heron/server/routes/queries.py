@@ -1,0 +1,298 @@
+"""Queries: a JSON query document (docs/query.md) over one or several tables, one page back.
+
+The tables are runs' tables (a key at a step) or tables inside artifact versions; several are
+merged (join or concatenation) or shown side by side as the document's ``merge`` says. Besides
+pages, the table explorer asks for the columns of the merged tables (for completion) and downloads
+the whole view as CSV or Parquet.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from heron.errors import NotFoundError, QueryError, UsageError
+from heron.server.deps import StoreDep
+from heron.server.media_urls import with_media_urls
+from heron.server.models import ErrorResponse, QueryResult, TableRef
+from heron.server.routes.tables import find_table, table_source
+from heron.store import artifacts as artifact_store
+from heron.store.store import Store
+from heron.store.tables import get_table
+
+router = APIRouter(prefix="/api/projects/{project}", tags=["queries"])
+
+TABLE_SUFFIX = ".table.parquet"
+
+
+class ArtifactTableRef(BaseModel):
+    """A table inside an artifact version: ``artifact`` is ``name:v3`` or ``name:alias``."""
+
+    artifact: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="the name the table was added under")
+
+
+SourceRef = TableRef | ArtifactTableRef
+
+
+class ExplorerRequest(BaseModel):
+    """A query document (docs/query.md) over one table, or several merged or side by side."""
+
+    tables: list[SourceRef] = Field(min_length=1, max_length=64)
+    query: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExplorerColumn(BaseModel):
+    """A column of merged tables: its heron type and, for a joined column, its number of runs."""
+
+    name: str
+    type: str
+    runs: int | None = None
+
+
+class ColumnsResult(BaseModel):
+    """Columns of the tables as merged, the expression functions, and each table's label."""
+
+    columns: list[ExplorerColumn]
+    functions: list[str]
+    labels: list[str]
+
+
+class QueryErrorBody(BaseModel):
+    """A query mistake: which part of the document (``filter``, ``columns[0].expr``...) and where."""
+
+    type: str
+    message: str
+    field: str | None = None
+    position: int | None = None
+
+
+class QueryErrorResponse(BaseModel):
+    """The API's error shape, with the place of a query mistake."""
+
+    error: QueryErrorBody
+
+
+_QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": QueryErrorResponse, "description": "a mistake in the query document"},
+    404: {"model": ErrorResponse, "description": "a table is missing"},
+}
+
+
+def resolve_sources(
+    store: Store, project: str, refs: list[TableRef | ArtifactTableRef]
+) -> list[Any]:
+    """The query engine's sources for the requested tables; 404s name what is missing."""
+    sources = []
+    for ref in refs:
+        if isinstance(ref, ArtifactTableRef):
+            sources.append(_artifact_source(store, project, ref))
+        else:
+            run, step, _, record = find_table(store, project, ref.run_id, ref.key, ref.step)
+            sources.append(table_source(store, run, ref.key, step, record))
+    return sources
+
+
+def _artifact_source(store: Store, project: str, ref: ArtifactTableRef) -> Any:
+    from heron.query.source import TableSource
+
+    version = artifact_store.resolve(store.engine, ref.artifact, project=project)
+    path = ref.name if ref.name.endswith(TABLE_SUFFIX) else ref.name + TABLE_SUFFIX
+    entry = next(
+        (e for e in artifact_store.read_manifest(store.engine, version.id) if e.path == path),
+        None,
+    )
+    if entry is None or entry.table_id is None:
+        raise NotFoundError(f"{version.qualified_name} has no table {ref.name!r}")
+    record = get_table(store.engine, entry.table_id)
+    return TableSource(
+        parts=[store.root / part for part in record.parts],
+        columns=[(column["name"], column["type"]) for column in record.columns],
+        label=f"{version.qualified_name}/{ref.name.removesuffix(TABLE_SUFFIX)}",
+    )
+
+
+def _blame(document: Any, sources: list[Any]) -> str | None:
+    """Which expression of the document is wrong: compile one part at a time until one fails."""
+    from heron.query.document import query_from_document
+
+    if not isinstance(document, dict):
+        return None
+    base: dict[str, Any] = {}
+    merge = document.get("merge")
+    if isinstance(merge, dict):
+        base["merge"] = _indexed(merge)
+    elif merge is not None:
+        return "merge"
+    derived = document.get("columns")
+    columns: list[Any] = derived if isinstance(derived, list) else []
+    steps = [
+        (f"columns[{i}].expr", {**base, "columns": columns[: i + 1]}) for i in range(len(columns))
+    ]
+    steps.append(("filter", {**base, "columns": columns, "filter": document.get("filter")}))
+    for field, partial in steps:
+        try:
+            query_from_document(partial, sources).plan()
+        except QueryError:
+            return field
+        except Exception:  # anything else is not this part's fault
+            continue
+    return None
+
+
+def _indexed(merge: dict[str, Any]) -> dict[str, Any]:
+    """A side-by-side merge without an index, as its first run (for one-result operations)."""
+    if merge.get("mode") == "side_by_side" and merge.get("index") is None:
+        return {**merge, "index": 0}
+    return merge
+
+
+def _query_error(error: QueryError, document: Any, sources: list[Any]) -> JSONResponse:
+    body: dict[str, Any] = {"type": "QueryError", "message": error.message}
+    body["field"] = _blame(document, sources) if sources else None
+    body["position"] = error.position
+    return JSONResponse(status_code=400, content={"error": body})
+
+
+@router.post("/query", response_model=QueryResult, responses=_QUERY_ERRORS)
+def run_query(project: str, request: ExplorerRequest, store: StoreDep) -> Any:
+    """Filter, sort, group, derive and merge tables; a mistake in the document is a 400 that
+    names the part of the document (``field``) and the character (``position``) at fault."""
+    from heron.query.document import execute
+
+    sources = resolve_sources(store, project, request.tables)
+    try:
+        result = execute(request.query, sources)
+    except QueryError as error:
+        return _query_error(error, request.query, sources)
+    return QueryResult.model_validate(with_media_urls(result))
+
+
+@router.post("/query/columns", response_model=ColumnsResult, responses=_QUERY_ERRORS)
+def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> Any:
+    """The columns of the tables as the document's ``merge`` combines them, with their types,
+    and the functions expressions may call: what a filter editor completes."""
+    from heron.query.document import query_from_document
+    from heron.query.nodes import FUNCTIONS
+
+    sources = resolve_sources(store, project, request.tables)
+    merge = request.query.get("merge")
+    if isinstance(merge, dict):
+        merge = _indexed(merge)
+    try:
+        query = query_from_document({"merge": merge} if merge else {}, sources)
+        columns = query.columns
+    except QueryError as error:
+        return _query_error(error, request.query, [])
+    return ColumnsResult(
+        columns=[ExplorerColumn(name=name, type=t.kind, runs=t.runs) for name, t in columns],
+        functions=sorted(FUNCTIONS),
+        labels=[s.label for s in sources],
+    )
+
+
+ExportFormat = Literal["csv", "parquet"]
+
+
+@router.get(
+    "/query/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
+        **_QUERY_ERRORS,
+    },
+)
+def export_query(
+    project: str,
+    store: StoreDep,
+    request: Annotated[str, Query(description="an ExplorerRequest as JSON text")],
+    format: Annotated[ExportFormat, Query()] = "csv",
+) -> Response:
+    """Every row of a view (filtered, sorted, with derived columns; groups and their counts for a
+    grouped view) as a CSV or Parquet download. Images are exported as their sha256."""
+    from heron.query.document import query_from_document
+
+    try:
+        parsed = ExplorerRequest.model_validate(json.loads(request))
+    except (ValueError, ValidationError) as exc:
+        raise UsageError(f"request must be an ExplorerRequest as JSON: {exc}") from None
+    sources = resolve_sources(store, project, parsed.tables)
+    document = {k: v for k, v in parsed.query.items() if k != "page"}
+    if isinstance(document.get("merge"), dict):
+        document["merge"] = _indexed(document["merge"])
+    try:
+        table = query_from_document(document, sources).to_arrow()
+    except QueryError as error:
+        return _query_error(error, document, sources)
+    if format == "parquet":
+        data, media_type = to_parquet(table), "application/vnd.apache.parquet"
+    else:
+        data, media_type = to_csv(table), "text/csv; charset=utf-8"
+    name = _file_stem(sources) + "." + format
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _file_stem(sources: list[Any]) -> str:
+    label = sources[0].label.rsplit("/", 1)[-1] if sources else "table"
+    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label.replace("@", "-"))
+    return (stem or "table") + ("-merged" if len(sources) > 1 else "")
+
+
+def _plain(value: Any) -> Any:
+    """An image reference becomes its sha256; other values stay as they are."""
+    if isinstance(value, dict):
+        if isinstance(value.get("sha256"), str) and "format" in value:
+            return value["sha256"]
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _flat_column(column: Any) -> Any:
+    """A column CSV can hold: images as sha256, lists and structs as JSON text."""
+    import pyarrow as pa
+
+    from heron.query.jsonify import json_value
+
+    t = column.type
+    if pa.types.is_struct(t) and any(t.field(i).name == "sha256" for i in range(t.num_fields)):
+        import pyarrow.compute as pc
+
+        return pc.struct_field(column, "sha256")
+    if pa.types.is_nested(t):
+        texts = [
+            None if v is None else json.dumps(json_value(_plain(v)), allow_nan=False)
+            for v in column.to_pylist()
+        ]
+        return pa.array(texts, pa.string())
+    return column
+
+
+def to_csv(table: Any) -> bytes:
+    """CSV bytes of an Arrow table (header row, then one line per row)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    flat = pa.table({name: _flat_column(table.column(name)) for name in table.column_names})
+    buffer = io.BytesIO()
+    pcsv.write_csv(flat, buffer)
+    return buffer.getvalue()
+
+
+def to_parquet(table: Any) -> bytes:
+    """Parquet bytes (zstd) of an Arrow table, with its nested types kept."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
