@@ -13,7 +13,17 @@ from heron import __version__
 from heron.server.deps import StoreDep
 from heron.server.errors import install_error_handlers
 from heron.server.models import ErrorResponse, ServerInfo
-from heron.server.routes import media, metrics, projects, queries, runs, tables
+from heron.server.routes import (
+    artifacts,
+    evaluation,
+    media,
+    metrics,
+    projects,
+    queries,
+    reports,
+    runs,
+    tables,
+)
 from heron.server.static import STATIC_DIR, install_static
 from heron.store.store import Store
 
@@ -24,6 +34,9 @@ ROUTERS = (
     tables.router,
     queries.router,
     media.router,
+    artifacts.router,
+    evaluation.router,
+    reports.router,
 )
 
 _ERRORS = {
