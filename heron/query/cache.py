@@ -144,4 +144,5 @@ def _from_table(name: str, rel: Relation) -> Relation:
         key=rel.key,
         labels=rel.labels,
         num_rows=rel.num_rows,
+        decoded_bytes=rel.decoded_bytes,
     )

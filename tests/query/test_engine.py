@@ -1,0 +1,58 @@
+"""The engine: in-memory table copies, budgets, concurrency."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+
+from heron.query import Engine, Query, TableSource
+from heron.query.relation import single_relation
+
+Pred = tuple[TableSource, pd.DataFrame]
+
+
+def test_background_copy_is_used_once_loaded(pred_table: Pred) -> None:
+    source, df = pred_table
+    engine = Engine(cache="background")
+    q = Query(source, engine=engine).filter('row["truth"] = "Aves"')
+    first = q.to_pandas()  # answered from Parquet while the copy loads
+    engine.tables.wait()
+    assert "heron_t_" in engine.table_relation(source).sql
+    engine.clear()
+    pd.testing.assert_frame_equal(q.to_pandas(), first)
+    assert len(first) == int((df.truth == "Aves").sum())
+    engine.tables.clear()
+    assert "read_parquet" in engine.table_relation(source).sql
+    engine.tables.wait()
+
+
+def test_tables_over_budget_are_never_copied(pred_table: Pred) -> None:
+    source, _ = pred_table
+    engine = Engine(cache="sync", cache_bytes=1000)
+    assert "read_parquet" in engine.table_relation(source).sql
+    assert Query(source, engine=engine).count() == 2000
+
+
+def test_budget_evicts_least_recently_used(runs: list[Pred]) -> None:
+    sources = [s for s, _ in runs]
+    one = Engine(cache="sync").table_relation(sources[0]).decoded_bytes
+    engine = Engine(cache="sync", cache_bytes=int(one * 2.5))
+    for s in sources:
+        engine.table_relation(s)
+    names = [engine.tables.name_for(single_relation(s).key) for s in sources]
+    # The first table was the least recently used, so it was dropped for the third.
+    assert list(engine.tables._ready) == names[1:]
+
+
+def test_concurrent_queries(pred_table: Pred, engine: Engine) -> None:
+    source, df = pred_table
+    texts = [f'row["truth"] = "{c}"' for c in sorted(df.truth.unique())]
+
+    def count(text: str) -> int:
+        return Query(source, engine=engine).filter(text).count()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(count, texts * 3))
+    expected = [int((df.truth == t.split('"')[3]).sum()) for t in texts] * 3
+    assert got == expected
