@@ -3,7 +3,7 @@ import { Layout } from "./components/Layout";
 import { NotFoundPage } from "./views/NotFound";
 import { ProjectsPage } from "./views/ProjectsPage";
 import { RunPage } from "./views/RunPage";
-import { TablePage } from "./views/TablePage";
+import { KeyTablePage, TablePage } from "./views/TablePage";
 import { Workspace } from "./views/Workspace";
 
 export const router = createBrowserRouter([
@@ -15,6 +15,7 @@ export const router = createBrowserRouter([
       { path: "/projects/:project", element: <Workspace /> },
       { path: "/projects/:project/runs/:runId", element: <RunPage /> },
       { path: "/projects/:project/runs/:runId/tables/*", element: <TablePage /> },
+      { path: "/projects/:project/tables/*", element: <KeyTablePage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },
