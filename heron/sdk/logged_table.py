@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import polars
     import pyarrow as pa
 
+    from heron.query import Query, TableSource
     from heron.store.store import Store
     from heron.store.tables import TableRecord
 
@@ -145,14 +146,14 @@ class LoggedTable:
 
     # -- queries --------------------------------------------------------------------------------
 
-    def source(self) -> Any:
+    def source(self) -> TableSource:
         """This table as a ``heron.query`` TableSource (its parts, column types and label)."""
-        from heron.query import TableSource  # type: ignore[attr-defined, unused-ignore]
+        from heron.query import TableSource
 
         return TableSource(parts=self.parts, columns=self.column_types, label=self.label)
 
-    def query(self) -> Any:
+    def query(self) -> Query:
         """A ``heron.query.Query`` over this table."""
-        from heron.query import Query  # type: ignore[attr-defined, unused-ignore]
+        from heron.query import Query
 
         return Query(self.source())

@@ -279,7 +279,7 @@ class Table:
         for index, row in enumerate(zip(*columns, strict=True)):
             yield index, list(row)
 
-    def to_arrow(self, start: int = 0) -> pa.Table:
+    def _frozen_arrow(self, start: int = 0) -> pa.Table:
         """The non-image columns from row ``start`` on as Arrow (image columns are left out)."""
         import pyarrow as pa
 
@@ -313,7 +313,7 @@ class Table:
         start = self._logged_rows if incremental else 0
         total = len(self)
         # Synchronous part: freeze the rows to store as Arrow (errors surface here, at the call).
-        frozen = self.to_arrow(start)
+        frozen = self._frozen_arrow(start)
         image_columns = {
             spec.name: self._values[index][start:]
             for index, spec in enumerate(self._specs)
