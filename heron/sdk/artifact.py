@@ -569,14 +569,18 @@ def _read_table(store: Store, table_id: str, label: str) -> Any:
 
 def _check_no_file_dir_clash(drafts: Mapping[str, _Draft]) -> None:
     paths = set(drafts)
+    directories = set()
     for path in paths:
-        parts = path.split("/")
-        for end in range(1, len(parts)):
-            prefix = "/".join(parts[:end])
-            if prefix in paths:
-                raise ArtifactError(
-                    f"{prefix!r} is both a file and the directory of {path!r} in the artifact"
-                )
+        cut = path.find("/")
+        while cut != -1:
+            directories.add(path[:cut])
+            cut = path.find("/", cut + 1)
+    clashes = sorted(directories & paths)
+    if clashes:
+        inside = next(p for p in sorted(paths) if p.startswith(clashes[0] + "/"))
+        raise ArtifactError(
+            f"{clashes[0]!r} is both a file and the directory of {inside!r} in the artifact"
+        )
 
 
 def default_root(record: VersionRecord) -> Path:

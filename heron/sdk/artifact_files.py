@@ -77,6 +77,10 @@ def _read_hashed(path: str) -> tuple[bytes, str, Fingerprint]:
     return data, sha256_hex(data), fingerprint
 
 
+def _fingerprint(path: str) -> Fingerprint:
+    return Fingerprint.of(os.stat(path))
+
+
 def hash_and_store(
     store: Store, paths: Sequence[str], cache: HashCache
 ) -> dict[str, tuple[str, Fingerprint]]:
@@ -86,7 +90,7 @@ def hash_and_store(
     handed to the blob store in batches (which writes only what it lacks). Large files are only
     hashed here; :func:`store_files` copies them afterwards, checking the digest again.
     """
-    stats = [(path, Fingerprint.of(os.stat(path))) for path in paths]
+    stats = list(zip(paths, map_chunked(_fingerprint, paths, chunk=1024), strict=True))
     cached = cache.lookup(stats)
     result = {path: (cached[path], fingerprint) for path, fingerprint in stats if path in cached}
     small = [(p, f.size) for p, f in stats if p not in cached and f.size < PACK_THRESHOLD]

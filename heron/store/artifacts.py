@@ -9,7 +9,6 @@ either nothing visible or a complete version (plus, at worst, unreferenced blobs
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 import uuid
@@ -98,21 +97,19 @@ class ManifestEntry:
         return data
 
 
-_json_line = json.JSONEncoder(separators=(",", ":")).encode
-
-
 def manifest_digest(entries: Iterable[ManifestEntry]) -> str:
-    """The artifact digest: sha256 over the canonical lines of the manifest sorted by path.
+    """The artifact digest: sha256 over the manifest's canonical lines, sorted by path.
 
-    Each line is the JSON array [path, sha256, size, ref_uri, ref_etag, ref_version] and a
-    newline; the lines follow the header ``heron.artifact-manifest/v1``.
+    The text is ``heron.artifact-manifest/v2\n`` then, per entry, its path, sha256, size,
+    ref_uri, ref_etag and ref_version (missing ones empty) joined by NUL and ended by a newline,
+    all UTF-8. Paths cannot hold control characters, so the text is unambiguous.
     """
     ordered = sorted(entries, key=lambda e: e.path)
-    body = "\n".join(
-        _json_line((e.path, e.sha256, e.size, e.ref_uri, e.ref_etag, e.ref_version))
+    body = "".join(
+        f"{e.path}\0{e.sha256 or ''}\0{e.size}\0{e.ref_uri or ''}\0{e.ref_etag or ''}\0{e.ref_version or ''}\n"
         for e in ordered
     )
-    return hashlib.sha256(f"heron.artifact-manifest/v1\n{body}\n".encode()).hexdigest()
+    return hashlib.sha256(f"heron.artifact-manifest/v2\n{body}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
