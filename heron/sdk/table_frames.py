@@ -47,7 +47,7 @@ def _pandas_column(name: str, series: Any) -> tuple[Head | None, list[Any]]:
         # In object and string columns pandas marks a missing value with None or NaN.
         try:
             array = pa.array(series, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        except pa.ArrowException:  # any type Arrow cannot infer: check value by value
             return None, [None if _is_nan(value) else value for value in series.tolist()]
     return _arrow_column(name, array)
 
