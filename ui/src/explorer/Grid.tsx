@@ -1,0 +1,193 @@
+// The grid: virtualised rows and columns, sticky header and pinned columns, rows or group summaries.
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { memo, useMemo, useRef } from "react";
+import type { CSSProperties } from "react";
+import { formatValue } from "../lib/format";
+import type { ColumnInfo, GroupRow, ImageRef, QueryResult, SummaryInfo } from "./api";
+import { ValueCell } from "./cells";
+import { columnWidth, layoutColumns } from "./columns";
+import { ROW_HEIGHTS } from "./state";
+import type { ExplorerState } from "./state";
+import { SummaryCell } from "./summaries";
+import type { SummaryActions } from "./summaries";
+
+export const GROUP_HEIGHTS = { s: 64, m: 104, l: 150, xl: 224 } as const;
+const KEY_WIDTH = 150;
+const COUNT_WIDTH = 96;
+const INDEX_WIDTH = 56;
+
+interface Props {
+  result: QueryResult;
+  state: ExplorerState;
+  colors: string[];
+  actions: SummaryActions;
+  onSort: (column: string, additive: boolean) => void;
+  onMenu: (column: ColumnInfo, anchor: DOMRect) => void;
+  onKey: (values: unknown[]) => void;
+  label: string;
+}
+
+interface GridColumn {
+  info: ColumnInfo;
+  width: number;
+  role: "index" | "key" | "count" | "value" | "summary";
+  left?: number;
+}
+
+function keyText(value: unknown): string {
+  // A join key of a merged table holds one value per run; equal values read as one.
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === JSON.stringify(value[0]))) return formatValue(value[0]);
+  return formatValue(value);
+}
+
+const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMenu }: { column: GridColumn; state: ExplorerState; style: CSSProperties; onSort: Props["onSort"]; onMenu: Props["onMenu"] }) {
+  const name = column.info.name;
+  const sortAt = state.sort.findIndex((s) => s.column === name);
+  const sort = state.sort[sortAt];
+  const sortable = column.role !== "index";
+  return (
+    <div
+      className={`xth${column.left !== undefined ? " pinned" : ""}${column.role === "key" ? " key" : ""}`}
+      style={style}
+      role="columnheader"
+      data-column={name}
+      aria-sort={sort ? (sort.descending ? "descending" : "ascending") : "none"}
+    >
+      <button type="button" className="xth-label" disabled={!sortable} title={sortable ? `${name} — click to sort, shift-click to add a sort key` : undefined} onClick={(event) => sortable && onSort(name, event.shiftKey)}>
+        <span className="xth-name">{column.role === "index" ? "#" : name}</span>
+        {column.info.runs ? <span className="xth-runs">×{column.info.runs}</span> : null}
+        {sort && (
+          <span className="sort-mark" aria-hidden="true">
+            {sort.descending ? "▼" : "▲"}
+            {state.sort.length > 1 ? <sub>{sortAt + 1}</sub> : null}
+          </span>
+        )}
+      </button>
+      {column.role !== "index" && column.role !== "count" && (
+        <button type="button" className="xth-menu" aria-label={`${name} column menu`} onClick={(event) => onMenu(column.info, event.currentTarget.getBoundingClientRect())}>
+          ⋮
+        </button>
+      )}
+    </div>
+  );
+});
+
+export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, label }: Props) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const groups = result.groups ?? null;
+  const grouped = groups !== null;
+  const height = grouped ? GROUP_HEIGHTS[state.rowHeight] : ROW_HEIGHTS[state.rowHeight];
+  const thumb = Math.max(22, height - 10);
+
+  const { pinned, scrolling, pinnedWidth } = useMemo(() => {
+    const out: GridColumn[] = [];
+    if (groups) {
+      groups.by.forEach((name, i) => out.push({ info: groups.columns[i] ?? { name, type: "string" }, width: KEY_WIDTH, role: "key" }));
+      out.push({ info: { name: "count", type: "int" }, width: COUNT_WIDTH, role: "count" });
+      const infos: ColumnInfo[] = Object.entries(groups.summaries).map(([name, s]) => ({ ...s, name }));
+      const layout = layoutColumns(infos, state.order, state.hidden, state.pinned);
+      const fixed: GridColumn[] = [...out, ...layout.pinned.map((info) => ({ info, width: columnWidth(info, true, thumb), role: "summary" as const }))];
+      let left = 0;
+      for (const c of fixed) {
+        c.left = left;
+        left += c.width;
+      }
+      return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: columnWidth(info, true, thumb), role: "summary" as const })), pinnedWidth: left };
+    }
+    const layout = layoutColumns(result.columns, state.order, state.hidden, state.pinned);
+    const fixed: GridColumn[] = [{ info: { name: "#", type: "int" }, width: INDEX_WIDTH, role: "index" }, ...layout.pinned.map((info) => ({ info, width: columnWidth(info, false, thumb), role: "value" as const }))];
+    let left = 0;
+    for (const c of fixed) {
+      c.left = left;
+      left += c.width;
+    }
+    return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: columnWidth(info, false, thumb), role: "value" as const })), pinnedWidth: left };
+  }, [groups, result.columns, state.order, state.hidden, state.pinned, thumb]);
+
+  const rowCount = grouped ? groups.rows.length : result.rows.length;
+  const rows = useVirtualizer({ count: rowCount, getScrollElement: () => scroller.current, estimateSize: () => height, overscan: 6 });
+  const cols = useVirtualizer({
+    horizontal: true,
+    count: scrolling.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => scrolling[i]?.width ?? 120,
+    overscan: 3,
+    scrollMargin: pinnedWidth,
+  });
+  const totalWidth = pinnedWidth + cols.getTotalSize();
+  const visibleCols = cols.getVirtualItems();
+  const before = visibleCols[0] ? visibleCols[0].start - pinnedWidth : 0;
+  const after = visibleCols.length ? cols.getTotalSize() - ((visibleCols[visibleCols.length - 1]?.end ?? pinnedWidth) - pinnedWidth) : 0;
+  const maxCount = grouped ? Math.max(1, ...groups.rows.map((g) => g.count)) : 1;
+  const summaryInfo = (name: string): SummaryInfo | undefined => groups?.summaries[name];
+
+  const cellStyle = (c: GridColumn): CSSProperties => (c.left !== undefined ? { width: c.width, left: c.left } : { width: c.width });
+
+  const renderCell = (c: GridColumn, rowIndex: number) => {
+    const name = c.info.name;
+    if (grouped) {
+      const group = groups.rows[rowIndex] as GroupRow;
+      if (c.role === "key") {
+        const value = group.key[groups.by.indexOf(name)];
+        return (
+          <button type="button" className="group-key" title={`Filter to ${name} = ${keyText(value)}`} onClick={() => onKey(group.key)}>
+            {keyText(value)}
+          </button>
+        );
+      }
+      if (c.role === "count") {
+        return (
+          <span className="group-count-cell">
+            <span className="count-bar" style={{ width: `${(group.count / maxCount) * 100}%` }} />
+            <span className="num">{group.count.toLocaleString()}</span>
+          </span>
+        );
+      }
+      const summary = group.summaries[name];
+      if (!summary) return <span className="cell-null">–</span>;
+      return <SummaryCell column={name} summary={summary} info={summaryInfo(name)} colors={colors} width={c.width - 16} height={height - 10} mode={state.histogram} actions={actions} />;
+    }
+    const row = result.rows[rowIndex] as Record<string, unknown>;
+    if (c.role === "index") return <span className="row-index num">{(result.offset + rowIndex + 1).toLocaleString()}</span>;
+    return <ValueCell value={row[name]} column={c.info} colors={colors} thumb={thumb} onOpen={actions.onOpen} />;
+  };
+
+  return (
+    <div className="xgrid" ref={scroller} role="table" aria-label={label} aria-rowcount={rowCount} data-grouped={grouped}>
+      <div className="xthead" style={{ width: totalWidth }} role="row">
+        {pinned.map((c) => (
+          <HeaderCell key={`p-${c.info.name}`} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} />
+        ))}
+        <div style={{ width: before, flex: "none" }} />
+        {visibleCols.map((v) => {
+          const c = scrolling[v.index];
+          return c ? <HeaderCell key={c.info.name} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} /> : null;
+        })}
+        <div style={{ width: after, flex: "none" }} />
+      </div>
+      <div className="xtbody" style={{ height: rows.getTotalSize(), width: totalWidth }}>
+        {rows.getVirtualItems().map((v) => (
+          <div key={v.key} className="xrow" role="row" data-row={v.index} style={{ transform: `translateY(${v.start}px)`, height, width: totalWidth }}>
+            {pinned.map((c) => (
+              <div key={`p-${c.info.name}`} className={`xtd pinned${c.role === "key" ? " key" : ""}`} role="cell" data-column={c.role === "index" ? undefined : c.info.name} style={cellStyle(c)}>
+                {renderCell(c, v.index)}
+              </div>
+            ))}
+            <div style={{ width: before, flex: "none" }} />
+            {visibleCols.map((vc) => {
+              const c = scrolling[vc.index];
+              return c ? (
+                <div key={c.info.name} className="xtd" role="cell" data-column={c.info.name} style={cellStyle(c)}>
+                  {renderCell(c, v.index)}
+                </div>
+              ) : null;
+            })}
+            <div style={{ width: after, flex: "none" }} />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export type { ImageRef };

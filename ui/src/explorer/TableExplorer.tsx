@@ -1,0 +1,270 @@
+// The table explorer panel: one component for run pages, workspaces, artifacts and reports.
+// Its whole view is an ExplorerState the host keeps (in the URL, or as JSON in a report).
+import { useCallback, useMemo, useState } from "react";
+import type { ReactNode } from "react";
+import { exportUrl, queryDocument, useColumns, useExplorerQuery } from "./api";
+import type { ColumnInfo, ImageRef, QueryResult, SourceRef } from "./api";
+import { ColumnChooser } from "./ColumnChooser";
+import { ConfusionGrid } from "./ConfusionGrid";
+import { andFilter, equals, inBin } from "./expr";
+import { FilterEditor } from "./FilterEditor";
+import { Grid } from "./Grid";
+import { ImageViewer } from "./ImageViewer";
+import { HeaderMenu, InsertColumnDialog } from "./menus";
+import { resetColumns, update } from "./state";
+import type { ExplorerState } from "./state";
+import type { SummaryActions } from "./summaries";
+import { MergeControls, Pager, RowHeightPicker, RunLegend, StepControls } from "./Toolbar";
+import type { SourceInfo } from "./Toolbar";
+import "./explorer.css";
+
+export interface ExplorerSource extends SourceInfo {
+  ref: SourceRef;
+}
+
+export interface TableExplorerProps {
+  project: string;
+  sources: ExplorerSource[];
+  state: ExplorerState;
+  onChange: (next: ExplorerState) => void;
+  /** Steps the table was logged at (shows the step slider when there are several). */
+  steps?: number[];
+  /** Offer "compare with step" (one run's table at two steps). */
+  canCompare?: boolean;
+  title?: ReactNode;
+}
+
+function perRunKey(value: unknown): { run: number | null; value: unknown } {
+  return Array.isArray(value) ? { run: 0, value: value[0] } : { run: null, value };
+}
+
+function sameSources(a: SourceRef[]): string {
+  return JSON.stringify(a);
+}
+
+export function TableExplorer({ project, sources, state, onChange, steps = [], canCompare = false, title }: TableExplorerProps) {
+  const refs = useMemo(() => sources.map((s) => s.ref), [sameSources(sources.map((s) => s.ref))]);
+  const colors = sources.map((s) => s.color);
+  const change = useCallback((changes: Partial<ExplorerState>) => onChange(update(state, changes)), [state, onChange]);
+  const sideBySide = refs.length > 1 && state.merge === "side_by_side";
+  const document = useMemo(() => queryDocument(state, refs.length), [state, refs.length]);
+  const main = useExplorerQuery(project, refs, document, !sideBySide);
+  const mergeSpec = (document.merge ?? { mode: "table" }) as Record<string, unknown>;
+  const columnsQuery = useColumns(project, refs, sideBySide ? { mode: "side_by_side", index: 0 } : mergeSpec);
+  const [menu, setMenu] = useState<{ column: ColumnInfo; anchor: DOMRect } | null>(null);
+  const [chooser, setChooser] = useState<DOMRect | null>(null);
+  const [insertAfter, setInsertAfter] = useState<string | null>(null);
+  const [viewing, setViewing] = useState<ImageRef | null>(null);
+
+  const baseColumns = columnsQuery.data?.columns ?? [];
+  const resultColumns = main.data?.groups ? Object.entries(main.data.groups.summaries).map(([name, s]) => ({ ...s, name })) : (main.data?.columns ?? []);
+  const completionColumns = useMemo(() => {
+    const names = new Set(baseColumns.map((c) => c.name));
+    return [...baseColumns, ...state.derived.filter((d) => !names.has(d.name)).map((d) => ({ name: d.name, type: "derived" }))];
+  }, [baseColumns, state.derived]);
+  const chooserColumns = resultColumns.length ? resultColumns : baseColumns;
+
+  const actionsFor = useCallback(
+    (result: QueryResult | undefined): SummaryActions => ({
+      onBin: (column, run, bin) => {
+        const edges = result?.groups?.summaries[column]?.edges ?? [];
+        change({ filter: andFilter(state.filter, inBin(column, run, edges, bin)) });
+      },
+      onValue: (column, run, value) => change({ filter: andFilter(state.filter, equals(column, run, value)) }),
+      onOpen: setViewing,
+    }),
+    [change, state.filter],
+  );
+  const filterToKeys = (by: string[], values: unknown[]) => {
+    let filter = state.filter;
+    by.forEach((name, i) => {
+      const { run, value } = perRunKey(values[i]);
+      filter = andFilter(filter, equals(name, run, value));
+    });
+    change({ filter, group: [] });
+  };
+  const onSort = (column: string, additive: boolean) => {
+    const current = state.sort.find((s) => s.column === column);
+    const others = additive ? state.sort.filter((s) => s.column !== column) : [];
+    const next = !current ? [{ column, descending: false }] : !current.descending ? [{ column, descending: true }] : [];
+    change({ sort: additive ? [...others, ...next] : next });
+  };
+
+  const error = main.error;
+  const filterError = error && (error.field === "filter" || error.field === null) ? { message: error.message, position: error.field === "filter" ? error.position : null } : null;
+  const columnError = error && error.field?.startsWith("columns[") ? error : null;
+  const brokenColumn = columnError ? state.derived[Number(/\d+/.exec(columnError.field ?? "")?.[0] ?? -1)] : undefined;
+
+  const renderResult = (result: QueryResult | undefined, pending: boolean, label: string, panelColors: string[]) => {
+    if (!result) return pending ? <div className="explorer-empty"><div className="spinner" /> Loading rows…</div> : null;
+    const groups = result.groups ?? null;
+    if (result.total === 0) {
+      return (
+        <div className="explorer-empty" role="status">
+          <strong>No rows match</strong>
+          {state.filter && <code className="muted">{state.filter}</code>}
+          {state.filter && (
+            <button type="button" className="button" onClick={() => change({ filter: "" })}>
+              Clear filter
+            </button>
+          )}
+        </div>
+      );
+    }
+    if (groups && groups.by.length === 2 && state.groupView === "grid") {
+      return <ConfusionGrid groups={groups} onCell={(a, b) => filterToKeys(groups.by, [a, b])} />;
+    }
+    return (
+      <Grid
+        result={result}
+        state={state}
+        colors={panelColors}
+        actions={actionsFor(result)}
+        onSort={onSort}
+        onMenu={(column, anchor) => setMenu({ column, anchor })}
+        onKey={(values) => groups && filterToKeys(groups.by, values)}
+        label={label}
+      />
+    );
+  };
+
+  const pagerFor = (result: QueryResult | undefined) => {
+    if (!result) return null;
+    const groups = result.groups;
+    if (groups && groups.by.length === 2 && state.groupView === "grid") {
+      return <span className="pager-range" data-testid="pager-range">{groups.total_rows.toLocaleString()} rows in {groups.total.toLocaleString()} cells</span>;
+    }
+    return <Pager offset={result.offset} size={state.pageSize} total={result.total} shown={(groups?.rows ?? result.rows).length} noun={groups ? `groups · ${groups.total_rows.toLocaleString()} rows` : "rows"} onChange={change} />;
+  };
+
+  const exportDoc = sideBySide ? queryDocument(state, refs.length, state.panels[0] ?? 0) : document;
+  const panels = state.panels.length ? state.panels.filter((p) => p < refs.length) : refs.map((_, i) => i);
+
+  return (
+    <section className="explorer" aria-label="Table explorer">
+      <div className={`explorer-progress${main.isFetching ? " on" : ""}`} />
+      <div className="explorer-top">
+        {title}
+        <FilterEditor value={state.filter} onApply={(filter) => change({ filter })} columns={completionColumns} functions={columnsQuery.data?.functions ?? []} error={filterError} />
+      </div>
+      <div className="explorer-bar">
+        {refs.length > 1 && <MergeControls state={state} sources={sources} columns={baseColumns} onChange={change} />}
+        <StepControls steps={steps} step={state.step} compare={state.compare} canCompare={canCompare} onChange={change} />
+        <div className="bar-spacer" />
+        {state.group.length > 0 && (
+          <span className="chip group-chip">
+            grouped by <strong>{state.group.join(" → ")}</strong>
+            <button type="button" aria-label="Ungroup" onClick={() => change({ group: [] })}>
+              ×
+            </button>
+          </span>
+        )}
+        {state.group.length === 2 && (
+          <div className="segmented" role="radiogroup" aria-label="Group view">
+            {(["grid", "list"] as const).map((v) => (
+              <button key={v} type="button" role="radio" aria-checked={state.groupView === v} className={state.groupView === v ? "on" : undefined} onClick={() => change({ groupView: v })}>
+                {v === "grid" ? "Grid" : "List"}
+              </button>
+            ))}
+          </div>
+        )}
+        {refs.length > 1 && state.merge === "join" && state.group.length > 0 && (
+          <div className="segmented" role="radiogroup" aria-label="Histogram bars">
+            {(["stacked", "side"] as const).map((v) => (
+              <button key={v} type="button" role="radio" aria-checked={state.histogram === v} className={state.histogram === v ? "on" : undefined} onClick={() => change({ histogram: v })} title={v === "stacked" ? "Stacked bars" : "One bar per run"}>
+                {v === "stacked" ? "Stacked" : "Per run"}
+              </button>
+            ))}
+          </div>
+        )}
+        <RowHeightPicker value={state.rowHeight} onChange={(rowHeight) => change({ rowHeight })} />
+        <button type="button" className="button small" onClick={(event) => setChooser(event.currentTarget.getBoundingClientRect())}>
+          Columns{state.hidden.length ? ` (${state.hidden.length} hidden)` : ""}
+        </button>
+        <button type="button" className="button small" onClick={() => setInsertAfter(state.sort[0]?.column ?? baseColumns[baseColumns.length - 1]?.name ?? "")}>
+          + Column
+        </button>
+        <span className="export">
+          <a className="button small" href={exportUrl(project, refs, exportDoc, "csv")} download>
+            CSV
+          </a>
+          <a className="button small" href={exportUrl(project, refs, exportDoc, "parquet")} download>
+            Parquet
+          </a>
+        </span>
+      </div>
+      {refs.length > 1 && <RunLegend sources={sources} />}
+      {columnError && (
+        <div className="explorer-alert" role="alert">
+          Column <strong>{brokenColumn?.name ?? "?"}</strong>: {columnError.message}
+          {brokenColumn && (
+            <button type="button" className="button small" onClick={() => change({ derived: state.derived.filter((d) => d !== brokenColumn), sort: state.sort.filter((s) => s.column !== brokenColumn.name) })}>
+              Remove column
+            </button>
+          )}
+        </div>
+      )}
+      {error && !filterError && !columnError && (
+        <div className="explorer-alert" role="alert">
+          {error.message}
+        </div>
+      )}
+      {sideBySide ? (
+        <div className="side-by-side" style={{ gridTemplateColumns: `repeat(${Math.max(1, panels.length)}, minmax(0, 1fr))` }}>
+          {panels.map((index) => (
+            <SidePanel key={index} index={index} project={project} refs={refs} state={state} source={sources[index]} render={renderResult} pager={pagerFor} />
+          ))}
+        </div>
+      ) : (
+        <>
+          <div className="explorer-body">{renderResult(main.data, main.isPending, "Table rows", colors)}</div>
+          <div className="explorer-foot">{pagerFor(main.data)}</div>
+        </>
+      )}
+      {menu && <HeaderMenu column={menu.column} state={state} anchor={menu.anchor} onChange={change} onInsert={(after) => setInsertAfter(after)} onClose={() => setMenu(null)} />}
+      {chooser && <ColumnChooser columns={chooserColumns} state={state} anchor={chooser} onChange={change} onReset={() => onChange(resetColumns(state))} onClose={() => setChooser(null)} />}
+      {insertAfter !== null && (
+        <InsertColumnDialog
+          after={baseColumns.find((c) => c.name === insertAfter) ?? resultColumns.find((c) => c.name === insertAfter)}
+          columns={[...baseColumns, ...state.derived.map((d) => ({ name: d.name, type: "derived" }))]}
+          error={null}
+          onInsert={(column) => {
+            setInsertAfter(null);
+            change({ derived: [...state.derived, column], sort: [{ column: column.name, descending: true }] });
+          }}
+          onClose={() => setInsertAfter(null)}
+        />
+      )}
+      {viewing && <ImageViewer image={viewing} onClose={() => setViewing(null)} />}
+    </section>
+  );
+}
+
+interface SidePanelProps {
+  index: number;
+  project: string;
+  refs: SourceRef[];
+  state: ExplorerState;
+  source: ExplorerSource | undefined;
+  render: (result: QueryResult | undefined, pending: boolean, label: string, colors: string[]) => ReactNode;
+  pager: (result: QueryResult | undefined) => ReactNode;
+}
+
+/** One run of a side-by-side view: the same filter, sort and groups on that run alone. */
+function SidePanel({ index, project, refs, state, source, render, pager }: SidePanelProps) {
+  const document = useMemo(() => queryDocument(state, refs.length, index), [state, refs.length, index]);
+  const query = useExplorerQuery(project, refs, document);
+  const color = source?.color ?? "#888";
+  return (
+    <div className="side-panel" data-panel={index} style={{ borderTopColor: color }}>
+      <div className="side-title">
+        <span className="swatch" style={{ background: color }} />
+        <span className="legend-index">[{index}]</span>
+        <span className="side-label">{source?.label}</span>
+        {query.data && !query.data.groups && <span className="muted">{query.data.total.toLocaleString()} rows</span>}
+      </div>
+      <div className="explorer-body">{render(query.data, query.isPending, `Rows of run ${index}`, [color])}</div>
+      <div className="explorer-foot">{pager(query.data)}</div>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+// Popovers of the explorer: a column's header menu and the "insert column" dialog.
+import { useEffect, useRef, useState } from "react";
+import type { ReactNode } from "react";
+import type { ColumnInfo } from "./api";
+import { columnRef } from "./expr";
+import type { DerivedColumn, ExplorerState } from "./state";
+
+/** A floating panel below `anchor` that closes on Escape or a click elsewhere. */
+export function Popover({ anchor, onClose, children, className = "", align = "left" }: { anchor: DOMRect; onClose: () => void; children: ReactNode; className?: string; align?: "left" | "right" }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const onDown = (event: MouseEvent) => {
+      if (ref.current && !ref.current.contains(event.target as Node)) onClose();
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    document.addEventListener("mousedown", onDown);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("mousedown", onDown);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [onClose]);
+  const style = align === "right" ? { top: anchor.bottom + 4, right: Math.max(8, window.innerWidth - anchor.right) } : { top: anchor.bottom + 4, left: Math.min(anchor.left, window.innerWidth - 260) };
+  return (
+    <div ref={ref} className={`popover ${className}`} style={style} role="dialog">
+      {children}
+    </div>
+  );
+}
+
+interface HeaderMenuProps {
+  column: ColumnInfo;
+  state: ExplorerState;
+  anchor: DOMRect;
+  onChange: (changes: Partial<ExplorerState>) => void;
+  onInsert: (after: string) => void;
+  onClose: () => void;
+}
+
+/** Sort, multi-sort, group, pin, hide and insert a derived column, from a column's header. */
+export function HeaderMenu({ column, state, anchor, onChange, onInsert, onClose }: HeaderMenuProps) {
+  const name = column.name;
+  const sortIndex = state.sort.findIndex((s) => s.column === name);
+  const others = state.sort.filter((s) => s.column !== name);
+  const grouped = state.group.includes(name);
+  const derived = state.derived.some((d) => d.name === name);
+  const pinned = state.pinned.includes(name);
+  const item = (label: string, action: () => void, hint?: string) => (
+    <button
+      type="button"
+      role="menuitem"
+      className="menu-item"
+      onClick={() => {
+        action();
+        onClose();
+      }}
+    >
+      <span>{label}</span>
+      {hint && <span className="menu-hint">{hint}</span>}
+    </button>
+  );
+  return (
+    <Popover anchor={anchor} onClose={onClose} className="menu">
+      <div role="menu" aria-label={`${name} column menu`}>
+        <div className="menu-title">{name}</div>
+        {item("Sort ascending", () => onChange({ sort: [{ column: name, descending: false }] }), "A→Z")}
+        {item("Sort descending", () => onChange({ sort: [{ column: name, descending: true }] }), "Z→A")}
+        {others.length > 0 && item("Add to sort, ascending", () => onChange({ sort: [...others, { column: name, descending: false }] }), `key ${others.length + 1}`)}
+        {others.length > 0 && item("Add to sort, descending", () => onChange({ sort: [...others, { column: name, descending: true }] }), `key ${others.length + 1}`)}
+        {sortIndex >= 0 && item("Remove sort", () => onChange({ sort: others }))}
+        <div className="menu-sep" />
+        {!grouped && item(`Group by ${name}`, () => onChange({ group: [name] }))}
+        {!grouped && state.group.length === 1 && item(`Group by ${state.group[0]} then ${name}`, () => onChange({ group: [...state.group, name] }), "grid")}
+        {grouped && item("Ungroup", () => onChange({ group: state.group.filter((g) => g !== name) }))}
+        <div className="menu-sep" />
+        {item("Insert column…", () => onInsert(name), "expression")}
+        {item(pinned ? "Unpin" : "Pin to the left", () => onChange({ pinned: pinned ? state.pinned.filter((p) => p !== name) : [...state.pinned, name] }))}
+        {item("Hide column", () => onChange({ hidden: [...state.hidden, name] }))}
+        {derived && item("Remove column", () => onChange({ derived: state.derived.filter((d) => d.name !== name), sort: others, group: state.group.filter((g) => g !== name) }))}
+      </div>
+    </Popover>
+  );
+}
+
+/** A good first expression for a new column next to `after`. */
+export function suggestExpression(after: ColumnInfo | undefined): string {
+  if (!after) return "";
+  if (after.runs && (after.type === "float" || after.type === "int")) return `stddev(${columnRef(after.name)})`;
+  if (after.type === "float" || after.type === "int") return `round(${columnRef(after.name)}, 2)`;
+  if (after.type === "string") return `lower(${columnRef(after.name)})`;
+  return columnRef(after.name);
+}
+
+function freeName(base: string, taken: Set<string>): string {
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+interface InsertProps {
+  after: ColumnInfo | undefined;
+  columns: ColumnInfo[];
+  error: string | null;
+  onInsert: (column: DerivedColumn) => void;
+  onClose: () => void;
+}
+
+/** The "insert column" dialog: a name and an expression (e.g. stddev over a joined column). */
+export function InsertColumnDialog({ after, columns, error, onInsert, onClose }: InsertProps) {
+  const taken = new Set(columns.map((c) => c.name));
+  const guess = suggestExpression(after);
+  const [name, setName] = useState(freeName(guess.startsWith("stddev") ? "disagreement" : "derived", taken));
+  const [expr, setExpr] = useState(guess);
+  const clash = taken.has(name);
+  return (
+    <div className="modal-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
+      <form
+        className="modal insert-dialog"
+        aria-label="Insert column"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (name.trim() && expr.trim() && !clash) onInsert({ name: name.trim(), expr: expr.trim() });
+        }}
+      >
+        <h2>Insert column</h2>
+        <label className="field">
+          <span>Name</span>
+          <input aria-label="Column name" value={name} onChange={(event) => setName(event.target.value)} autoFocus />
+        </label>
+        {clash && <div className="field-error">A column called {JSON.stringify(name)} exists already.</div>}
+        <label className="field">
+          <span>Expression</span>
+          <input aria-label="Column expression" className="mono" value={expr} spellCheck={false} onChange={(event) => setExpr(event.target.value)} />
+        </label>
+        <p className="muted small">
+          Any expression of the filter language; on joined runs, reduce the per-run values with avg, stddev, min, max or index one run with [0].
+        </p>
+        {error && <div className="field-error">{error}</div>}
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={!name.trim() || !expr.trim() || clash}>
+            Insert
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
