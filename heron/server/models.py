@@ -139,6 +139,8 @@ class TableColumn(BaseModel):
 
     name: str
     type: str
+    element: str | None = Field(default=None, description="the element type of a list column")
+    runs: int | None = Field(default=None, description="per-run values of a joined column")
 
 
 class TableInfo(BaseModel):
