@@ -265,7 +265,7 @@ def _prec(e: Expr) -> int:
         return _PRECEDENCE["not"] if e.op == "not" else _PRECEDENCE["neg"]
     if isinstance(e, Const) and isinstance(e.value, int | float) and not isinstance(e.value, bool):
         # A negative number prints with a leading minus, so it binds like unary minus.
-        return _PRECEDENCE["neg"] if e.value < 0 else _ATOM
+        return _PRECEDENCE["neg"] if math.copysign(1, e.value) < 0 else _ATOM
     return _ATOM
 
 

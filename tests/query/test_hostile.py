@@ -55,6 +55,7 @@ name_strategy = st.one_of(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text_name=name_strategy, number_name=name_strategy, needle=st.text(max_size=8))
 def test_hostile_names_and_literals(root: Path, text_name: str, number_name: str, needle: str) -> None:
@@ -122,6 +123,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> TableSource:
     return write_table(tmp_path_factory.mktemp("mixed"), columns, data, "mixed")
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(e=random_exprs)
 def test_random_expressions_only_raise_query_errors(mixed: TableSource, e: Expr) -> None:
@@ -134,6 +136,7 @@ def test_random_expressions_only_raise_query_errors(mixed: TableSource, e: Expr)
             assert exc.position is None or isinstance(exc.position, int)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=st.sampled_from(list('row[]"\'.()=!<>+-*/% andotrueflsinx0123,')),
                     max_size=30))
@@ -150,6 +153,7 @@ json_values = st.recursive(
 doc_keys = st.sampled_from(["filter", "sort", "columns", "group", "page", "merge", "select", "version"])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(doc=st.dictionaries(doc_keys, json_values, max_size=4))
 def test_random_documents_only_raise_query_errors(mixed: TableSource, doc: dict[str, Any]) -> None:
@@ -160,6 +164,7 @@ def test_random_documents_only_raise_query_errors(mixed: TableSource, doc: dict[
     json.dumps(result, allow_nan=False)
 
 
+@pytest.mark.slow
 def test_timeout_interrupts_and_reports(tmp_path: Path) -> None:
     # Every row shares one key, so a three-way join explodes into 27 billion rows.
     n = 3000

@@ -161,6 +161,7 @@ exprs = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(exprs)
 def test_json_round_trip(e: Expr) -> None:
@@ -168,6 +169,7 @@ def test_json_round_trip(e: Expr) -> None:
     assert Expr.from_json(data) == e
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(exprs)
 def test_text_round_trip(e: Expr) -> None:
