@@ -1,7 +1,7 @@
 """Media values: ``heron.Image`` (with boxes and masks) and ``heron.Histogram``.
 
 An Image checks its input when it is made, so a bad image fails at the line that made it, but
-encodes nothing then: arrays are copied and encoded (hrw, see :mod:`heron.sdk.codec`) in the
+encodes nothing then: arrays are copied and encoded (hrw, see :mod:`heron.store.codec`) in the
 run's thread pool when logged, many at a time. Files and bytes keep their original bytes, so the
 same JPEG has the same sha256 in every table that holds it. Images read back from the store are
 the same class, backed by the store: their bytes are fetched when first needed.
@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import io
 import os
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import MediaError, UsageError
-from heron.sdk import codec
 from heron.sdk.overlays import class_map, mask_png, normalize_boxes, normalize_masks
+from heron.store import codec
 from heron.store.jsonvalues import dumps, loads
 
 if TYPE_CHECKING:
@@ -261,7 +259,7 @@ def store_images(store: Store, images: Sequence[Image]) -> list[dict[str, Any]]:
             image._data = data
     # Images read back from this store are already in it; everything else is put (deduplicated).
     fresh = [image for image in images if image._store is None or image._store.root != store.root]
-    digests = _put_many(store, [image.encoded_bytes() for image in fresh])
+    digests = store.blobs.put_many([image.encoded_bytes() for image in fresh])
     for image, digest in zip(fresh, digests, strict=True):
         image._sha256 = digest
     masked = [image for image in fresh if image._mask_arrays]
@@ -269,7 +267,7 @@ def store_images(store: Store, images: Sequence[Image]) -> list[dict[str, Any]]:
         mask_images = [
             (image, name, array) for image in masked for name, array in image._mask_arrays
         ]
-        mask_digests = _put_many(store, [mask_png(array) for _, _, array in mask_images])
+        mask_digests = store.blobs.put_many([mask_png(array) for _, _, array in mask_images])
         refs: dict[int, list[dict[str, Any]]] = {}
         for (image, name, array), digest in zip(mask_images, mask_digests, strict=True):
             ref: dict[str, Any] = {
@@ -296,20 +294,6 @@ def store_images(store: Store, images: Sequence[Image]) -> list[dict[str, Any]]:
         }
         for image in images
     ]
-
-
-_put_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
-_put_locks_guard = threading.Lock()
-
-
-def _put_many(store: Store, items: list[bytes]) -> list[str]:
-    # One writer per blob store in this process: concurrent SQLite write transactions make
-    # the loser sleep in SQLite's busy handler (tens of ms each), which costs far more than
-    # waiting here. Encoding, the expensive part, still runs in parallel.
-    with _put_locks_guard:
-        lock = _put_locks.setdefault(store.blobs, threading.Lock())
-    with lock:
-        return store.blobs.put_many(items)
 
 
 def _overlays_text(image: Image, mask_refs: list[dict[str, Any]]) -> str | None:

@@ -8,6 +8,8 @@ and leaves read transactions deferred so readers (the UI) never block writers.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -72,10 +74,32 @@ def make_engine(url_or_path: str) -> Engine:
     return sqlite_engine(url_or_path)
 
 
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(engine, threading.Lock())
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: waits for SQLite's write lock up front; commits on success."""
-    with engine.connect().execution_options(heron_write=True) as connection, connection.begin():
+    """A write transaction: waits for SQLite's write lock up front; commits on success.
+
+    On SQLite, threads of one process also queue on a Python lock first: two of them contending
+    for the database lock would otherwise sleep in SQLite's busy handler (milliseconds each),
+    which costs far more than waiting for each other here.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as connection, connection.begin():
+            yield connection
+        return
+    with (
+        _writer_lock(engine),
+        engine.connect().execution_options(heron_write=True) as connection,
+        connection.begin(),
+    ):
         yield connection
 
 

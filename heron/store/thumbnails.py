@@ -55,7 +55,7 @@ def render_thumbnail(data: bytes, max_size: int) -> tuple[bytes, str]:
     """Encoded image bytes (any stored format) as thumbnail bytes and their file suffix."""
     from PIL import Image as PILImage
 
-    from heron.sdk import codec
+    from heron.store import codec
 
     lossy = False
     if codec.is_hrw(data):

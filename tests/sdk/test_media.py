@@ -13,7 +13,7 @@ from PIL import Image as PILImage
 
 import heron
 from heron.errors import MediaError, UsageError
-from heron.sdk import codec
+from heron.store import codec
 from heron.store import runs as run_store
 
 RNG = np.random.default_rng(7)
