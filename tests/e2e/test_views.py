@@ -120,6 +120,8 @@ def test_run_page_shows_overview_charts_and_tables(page: Page, ui_server: UiServ
     )
     page.get_by_role("tab", name=re.compile("Tables")).click()
     expect(page.get_by_text("This run has logged no tables.")).to_be_visible()
+    page.get_by_role("tab", name="Overview").click()
+    expect(page.get_by_test_id("run-artifacts")).to_contain_text("Logged")
 
 
 @pytest.mark.parametrize(
@@ -138,10 +140,24 @@ def test_unknown_things_get_a_404_page(
     expect(page.get_by_text(message)).to_be_visible()
 
 
-def test_unknown_table_step_gets_a_404_page(
+def test_unknown_table_or_step_gets_a_404_page(
     page: Page, ui_server: UiServer, e2e_store: tuple[Path, dict[str, str]]
 ) -> None:
     run_id = e2e_store[1]["iv3 fc 256 adam"]
     page.goto(f"{ui_server.url}/projects/nature/runs/{run_id}/tables/val/predictions?step=99")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
-    expect(page.get_by_text('has no table "val/predictions"')).to_be_visible()
+    expect(page.locator(".not-found p")).to_contain_text(re.compile(r"step 99"))
+    page.goto(f"{ui_server.url}/projects/nature/runs/{run_id}/tables/test/nothing")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.locator(".not-found p")).to_contain_text(re.compile(r"no table .test/nothing"))
+
+
+def test_logged_table_opens_from_the_run_page(page: Page, ui_server: UiServer) -> None:
+    page.goto(ui_server.url + "/projects/nature")
+    page.get_by_role("link", name="iv3 fc 256 adam", exact=True).click()
+    page.get_by_role("tab", name=re.compile("Tables")).click()
+    tables = page.get_by_test_id("run-tables")
+    expect(tables).to_contain_text("val/predictions")
+    tables.get_by_role("link", name=re.compile(r"step 0 · 12 rows")).click()
+    expect(page).to_have_url(re.compile(r"/tables/val/predictions\?step=0"))
+    expect(page.locator("h1")).to_contain_text("val/predictions")

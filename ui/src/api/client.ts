@@ -10,6 +10,9 @@ export type RunDetail = Schemas["RunDetail"];
 export type MetricSeries = Schemas["MetricSeries"];
 export type Series = Schemas["Series"];
 export type TableEntry = Schemas["TableEntry"];
+export type TableInfo = Schemas["TableInfo"];
+export type QueryResult = Schemas["QueryResult"];
+export type LineageGraph = Schemas["LineageGraph"];
 
 export const api = createClient<paths>({ baseUrl: "" });
 

@@ -1,7 +1,7 @@
 // Server state, cached by TanStack Query. Running runs are polled so views update live.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
-import type { MetricSeries, Project, RunDetail, RunList, TableEntry } from "./client";
+import type { LineageGraph, MetricSeries, Project, RunDetail, RunList, TableEntry } from "./client";
 
 export const LIVE_POLL_MS = 2000;
 
@@ -82,5 +82,18 @@ export function useRunTables(project: string, runId: string, live: boolean) {
         }),
       ),
     refetchInterval: live ? LIVE_POLL_MS * 2 : false,
+  });
+}
+
+/** The artifact versions a run logged and used: its lineage one edge out. */
+export function useRunLineage(project: string, runId: string) {
+  return useQuery({
+    queryKey: ["run-lineage", project, runId],
+    queryFn: async (): Promise<LineageGraph> =>
+      unwrap(
+        await api.GET("/api/projects/{project}/lineage", {
+          params: { path: { project }, query: { run: [runId], depth: 1 } },
+        }),
+      ),
   });
 }

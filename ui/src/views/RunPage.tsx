@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import type { Run, RunDetail, TableEntry } from "../api/client";
-import { useRun, useRunTables } from "../api/hooks";
+import { useRun, useRunLineage, useRunTables } from "../api/hooks";
 import { ChartControls } from "../components/ChartControls";
 import { ChartsPanel } from "../components/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
@@ -53,7 +53,50 @@ function KeyValues({ title, values, testId }: { title: string; values: Record<st
   );
 }
 
-function Overview({ run }: { run: RunDetail }) {
+function Artifacts({ project, run }: { project: string; run: RunDetail }) {
+  const lineage = useRunLineage(project, run.id);
+  if (!lineage.data) return null;
+  const nodes = new Map(lineage.data.nodes.map((node) => [node.id, node]));
+  const runNode = lineage.data.nodes.find((node) => node.kind === "run" && node.run_id === run.id);
+  const pick = (kind: "input" | "output") =>
+    lineage.data.edges
+      .filter((edge) => edge.kind === kind && (kind === "output" ? edge.source === runNode?.id : edge.target === runNode?.id))
+      .map((edge) => nodes.get(kind === "output" ? edge.target : edge.source))
+      .filter((node) => node !== undefined && node.kind === "artifact");
+  const groups: [string, ReturnType<typeof pick>][] = [
+    ["Logged", pick("output")],
+    ["Used", pick("input")],
+  ];
+  return (
+    <section className="card" data-testid="run-artifacts">
+      <h2>Artifacts</h2>
+      {groups.map(([title, list]) => (
+        <div key={title} className="artifact-group">
+          <div className="info-label">{title}</div>
+          {list.length === 0 ? (
+            <p className="muted">None</p>
+          ) : (
+            <ul className="artifact-list">
+              {list.map((node) =>
+                node ? (
+                  <li key={node.id}>
+                    <Link to={`/projects/${encodeURIComponent(node.project ?? project)}/artifacts/${encodeURIComponent(node.name ?? "")}/${encodeURIComponent(node.version ?? "")}`}>
+                      {node.name}:{node.version}
+                    </Link>
+                    {node.type && <span className="artifact-type">{node.type}</span>}
+                    {node.aliases.map((alias) => <span className="tag" key={alias}>{alias}</span>)}
+                  </li>
+                ) : null,
+              )}
+            </ul>
+          )}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function Overview({ project, run }: { project: string; run: RunDetail }) {
   const git = run.git_commit ? (
     <>
       <code title={run.git_remote ?? undefined}>{run.git_commit.slice(0, 12)}</code>
@@ -97,6 +140,7 @@ function Overview({ run }: { run: RunDetail }) {
       </section>
       <KeyValues title="Config" values={run.config_nested} testId="run-config" />
       <KeyValues title="Summary" values={run.summary} testId="run-summary" />
+      <Artifacts project={project} run={run} />
     </div>
   );
 }
@@ -181,7 +225,7 @@ export function RunPage() {
           ))}
         </div>
       </header>
-      {tab === "overview" && <Overview run={data} />}
+      {tab === "overview" && <Overview project={project} run={data} />}
       {tab === "charts" && (
         <>
           <ChartControls
