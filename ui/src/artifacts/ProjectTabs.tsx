@@ -1,0 +1,20 @@
+// Runs / Artifacts / Reports switcher shown in the header of a project's pages.
+import { Link } from "react-router-dom";
+
+export function ProjectTabs({ project, active }: { project: string; active: "runs" | "artifacts" | "reports" }) {
+  const base = `/projects/${encodeURIComponent(project)}`;
+  const items = [
+    { key: "runs", label: "Runs", to: base },
+    { key: "artifacts", label: "Artifacts", to: `${base}/artifacts` },
+    { key: "reports", label: "Reports", to: `${base}/reports` },
+  ] as const;
+  return (
+    <nav className="tabs project-tabs" aria-label="Project sections">
+      {items.map((item) => (
+        <Link key={item.key} to={item.to} className={`tab${item.key === active ? " active" : ""}`} aria-current={item.key === active ? "page" : undefined}>
+          {item.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}

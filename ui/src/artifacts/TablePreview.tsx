@@ -1,0 +1,41 @@
+// A table stored inside an artifact version, shown in the table explorer's query API.
+import { useExplorerQuery } from "../explorer/api";
+import type { ImageRef, SourceRef } from "../explorer/api";
+
+function Cell({ value }: { value: unknown }) {
+  if (value !== null && typeof value === "object" && "sha256" in (value as object)) {
+    const image = value as ImageRef;
+    return <img className="cell-thumb" src={image.thumbnail_url ?? `/api/media/${image.sha256}`} alt={image.caption ?? "image"} loading="lazy" />;
+  }
+  if (typeof value === "number") return <>{Number.isInteger(value) ? value : value.toPrecision(4)}</>;
+  return <>{value === null || value === undefined ? "" : String(value)}</>;
+}
+
+/** A page of rows of `sources` matching `filter`, with the number of matching rows. */
+export function RowsPreview({ project, sources, filter = "", size = 50, label }: { project: string; sources: SourceRef[]; filter?: string; size?: number; label?: string }) {
+  const document: Record<string, unknown> = { version: 1, merge: sources.length > 1 ? { mode: "concat" } : { mode: "table" }, page: { offset: 0, size } };
+  if (filter.trim()) document.filter = filter;
+  const result = useExplorerQuery(project, sources, document);
+  if (result.error) return <p className="problem" role="alert">{result.error.message}</p>;
+  if (!result.data) return <p className="muted">Loading rows…</p>;
+  const columns = result.data.columns.map((c) => c.name);
+  return (
+    <div className="rows-preview">
+      <div className="rows-count" data-testid="rows-count">{result.data.total.toLocaleString()} rows{label ? ` ${label}` : ""}</div>
+      <div className="rows-scroll">
+        <table className="data-table compact">
+          <thead><tr>{columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+          <tbody>
+            {result.data.rows.map((row, i) => (
+              <tr key={i}>{columns.map((c) => <td key={c}><Cell value={row[c]} /></td>)}</tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+export function TablePreview({ project, artifact, table }: { project: string; artifact: string; table: string }) {
+  return <RowsPreview project={project} sources={[{ artifact, name: table }]} />;
+}

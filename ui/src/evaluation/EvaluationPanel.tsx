@@ -1,0 +1,136 @@
+// The model evaluation panel: accuracy, a confusion matrix (counts or normalised) whose cells filter
+// the rows below, per-class precision/recall/F1 and score histograms; several runs side by side.
+import { useState } from "react";
+import { RowsPreview } from "../artifacts/TablePreview";
+import type { SourceRef } from "../explorer/api";
+import { useEvaluation } from "./api";
+import type { EvaluationResult, ScoreHistogram, TableEvaluation } from "./api";
+import { cellColor, cellFilter, combineFilters, formatRate, normaliseRows } from "./matrix";
+import "./evaluation.css";
+
+export interface EvaluationRun { id: string; name: string; color: string }
+
+export interface EvaluationConfig {
+  key: string;
+  step?: number | null;
+  truth: string;
+  guess: string;
+  filter?: string;
+  normalize?: boolean;
+}
+
+interface Cell { run: number; truth: string; guess: string }
+
+export function EvaluationPanel({ project, runs, config, onConfig }: { project: string; runs: EvaluationRun[]; config: EvaluationConfig; onConfig?: (config: EvaluationConfig) => void }) {
+  const sources: SourceRef[] = runs.map((run) => ({ run_id: run.id, key: config.key, step: config.step ?? null }));
+  const evaluation = useEvaluation(project, sources, config.truth, config.guess, config.filter ?? "");
+  const [cell, setCell] = useState<Cell | null>(null);
+  const normalize = Boolean(config.normalize);
+  if (runs.length === 0) return <p className="problem" role="alert">No visible run in this panel's run set.</p>;
+  return (
+    <div className="evaluation">
+      <div className="evaluation-controls">
+        <label>Truth <input className="search narrow" value={config.truth} onChange={(e) => onConfig?.({ ...config, truth: e.target.value })} aria-label="Truth column" readOnly={!onConfig} /></label>
+        <label>Guess <input className="search narrow" value={config.guess} onChange={(e) => onConfig?.({ ...config, guess: e.target.value })} aria-label="Guess column" readOnly={!onConfig} /></label>
+        <label className="grow">Filter <input className="search" value={config.filter ?? ""} placeholder='e.g. row["truth"] != row["guess"]' onChange={(e) => onConfig?.({ ...config, filter: e.target.value })} aria-label="Evaluation filter" readOnly={!onConfig} /></label>
+        <div className="tabs" role="group" aria-label="Matrix values">
+          <button className={`tab${!normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: false })}>Counts</button>
+          <button className={`tab${normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: true })}>Normalised</button>
+        </div>
+      </div>
+      {evaluation.isError && <p className="problem" role="alert">{evaluation.error.message}</p>}
+      {evaluation.isPending && !evaluation.isError && <p className="muted">Evaluating…</p>}
+      {evaluation.data && (
+        <>
+          <div className="evaluation-runs">
+            {evaluation.data.results.map((result, index) => (
+              <RunEvaluation key={result.table_id + index} data={evaluation.data} result={result} run={runs[index]} index={index} normalize={normalize} cell={cell} onCell={setCell} />
+            ))}
+          </div>
+          {cell && sources[cell.run] && (
+            <div className="cell-rows">
+              <div className="cell-rows-head">
+                <span>Rows of <b>{runs[cell.run]?.name}</b> with truth <b>{cell.truth}</b> and guess <b>{cell.guess}</b></span>
+                <button className="button ghost" onClick={() => setCell(null)}>Clear</button>
+              </div>
+              <RowsPreview project={project} sources={[sources[cell.run] as SourceRef]} filter={combineFilters(config.filter ?? "", cellFilter(config.truth, config.guess, cell.truth, cell.guess))} label="match" />
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function RunEvaluation({ data, result, run, index, normalize, cell, onCell }: { data: EvaluationResult; result: TableEvaluation; run?: EvaluationRun; index: number; normalize: boolean; cell: Cell | null; onCell: (cell: Cell) => void }) {
+  const shares = normaliseRows(result.matrix);
+  const max = Math.max(1, ...result.matrix.flat());
+  return (
+    <section className="run-evaluation" data-run={run?.name}>
+      <header className="run-evaluation-head">
+        <span className="run-swatch" style={{ background: run?.color }} />
+        <span className="strong">{run?.name ?? result.label}</span>
+        <span className="metric">accuracy <b data-testid="accuracy">{result.accuracy === null ? "—" : `${(result.accuracy * 100).toFixed(1)}%`}</b></span>
+        <span className="metric">macro F1 <b>{formatRate(result.macro_f1)}</b></span>
+        <span className="muted">{result.evaluated} rows{result.step !== null ? ` · step ${result.step}` : ""}</span>
+      </header>
+      <div className="matrix-wrap">
+        <table className="confusion" aria-label={`Confusion matrix of ${run?.name ?? result.label}`}>
+          <thead>
+            <tr><th className="corner">truth ↓ guess →</th>{data.classes.map((c) => <th key={c} className="col-head" title={c}><span>{c}</span></th>)}</tr>
+          </thead>
+          <tbody>
+            {data.classes.map((truth, i) => (
+              <tr key={truth}>
+                <th className="row-head">{truth}</th>
+                {data.classes.map((guess, j) => {
+                  const count = result.matrix[i]?.[j] ?? 0;
+                  const rowShare = shares[i]?.[j] ?? 0;
+                  const share = normalize ? rowShare : count / max;
+                  const active = cell?.run === index && cell.truth === truth && cell.guess === guess;
+                  return (
+                    <td key={guess} className={`cell${active ? " active" : ""}${count === 0 ? " zero" : ""}`} style={{ background: cellColor(share, i === j) }}>
+                      <button data-truth={truth} data-guess={guess} aria-label={`truth ${truth}, guess ${guess}: ${count}`} onClick={() => onCell({ run: index, truth, guess })} className={share > 0.55 ? "dark" : ""}>
+                        {normalize ? rowShare.toFixed(2) : count}
+                      </button>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <table className="data-table compact per-class">
+        <thead><tr><th>Class</th><th className="num">Precision</th><th className="num">Recall</th><th className="num">F1</th><th className="num">Support</th></tr></thead>
+        <tbody>
+          {result.per_class.map((m) => (
+            <tr key={m.name}><th>{m.name}</th><td className="num">{formatRate(m.precision)}</td><td className="num">{formatRate(m.recall)}</td><td className="num">{formatRate(m.f1)}</td><td className="num">{m.support}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      {result.histograms.length > 0 && (
+        <div className="histograms">
+          {result.histograms.map((h) => <Histogram key={h.column} histogram={h} color={run?.color ?? "#315efb"} />)}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Histogram({ histogram, color }: { histogram: ScoreHistogram; color: string }) {
+  const width = 150;
+  const height = 46;
+  const bins = histogram.positive.length;
+  const peak = Math.max(1, ...histogram.positive, ...histogram.negative);
+  const bar = width / bins;
+  return (
+    <figure className="histogram" title={`${histogram.column}: ${histogram.class_name} rows (colour) vs others (grey)`}>
+      <svg width={width} height={height} role="img" aria-label={`${histogram.column} histogram`}>
+        {histogram.negative.map((n, i) => <rect key={`n${i}`} x={i * bar + 1} y={height - (n / peak) * height} width={bar / 2 - 1} height={(n / peak) * height} fill="#cbd5e1" />)}
+        {histogram.positive.map((n, i) => <rect key={`p${i}`} x={i * bar + bar / 2} y={height - (n / peak) * height} width={bar / 2 - 1} height={(n / peak) * height} fill={color} />)}
+      </svg>
+      <figcaption>{histogram.class_name} <span className="muted">{(histogram.edges[0] ?? 0).toFixed(1)}–{(histogram.edges[histogram.edges.length - 1] ?? 1).toFixed(1)}</span></figcaption>
+    </figure>
+  );
+}
