@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,4 +30,26 @@ def run_ids(logged_store: tuple[Path, dict[str, str]]) -> dict[str, str]:
 def client(logged_store: tuple[Path, dict[str, str]]) -> Iterator[TestClient]:
     """An HTTP client on an app serving the logged store."""
     with TestClient(create_app(logged_store[0])) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def pipeline_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The upload -> split -> train -> infer store of tests/server/pipeline.py, read-only."""
+    from tests.server.pipeline import log_pipeline_store
+
+    root = tmp_path_factory.mktemp("pipeline")
+    return root / "heron-data", log_pipeline_store(root / "heron-data", root / "work")
+
+
+@pytest.fixture
+def pipeline_client(
+    pipeline_store: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> Iterator[TestClient]:
+    """A client on a private copy of the pipeline store (tests may change it)."""
+    import shutil
+
+    copy = tmp_path / "heron-data"
+    shutil.copytree(pipeline_store[0], copy)
+    with TestClient(create_app(copy)) as test_client:
         yield test_client

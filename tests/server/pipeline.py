@@ -174,11 +174,12 @@ def log_pipeline_store(store_dir: Path, workdir: Path) -> dict[str, Any]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
     result = subprocess.run(
         [sys.executable, __file__, str(store_dir), str(workdir)],
-        check=True,
         capture_output=True,
         text=True,
         env=environment,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"logging the pipeline failed:\n{result.stderr[-3000:]}")
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
