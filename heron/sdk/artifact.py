@@ -659,7 +659,7 @@ def _commit(
         return artifact_store.commit_version(store.engine, **arguments)
     except artifact_store.MissingBlobsError as error:
         # gc removed a blob this process believed stored: write those again, then commit.
-        store.blobs._known.difference_update(error.digests)
+        store.blobs.forget(error.digests)
         sources = artifact._sources()
         files = [
             (sources[e.path], e.sha256, e.size)

@@ -24,12 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from heron.errors import ArtifactError, IntegrityError, NotFoundError
-from heron.store import schema
 from heron.store.artifacts import ManifestEntry
-from heron.store.blobs import PACK_THRESHOLD, sha256_hex
+from heron.store.blobs import PACK_THRESHOLD, BlobLocation, sha256_hex
 from heron.store.filehash import FileChangedError, Fingerprint, HashCache, hash_file, map_chunked
 from heron.store.references import fetch_reference
 
@@ -152,27 +149,6 @@ def _batches(items: Sequence[tuple[str, str, int]]) -> Iterator[list[tuple[str, 
 # -- materialising ---------------------------------------------------------------------------
 
 
-def _locations(store: Store, digests: set[str]) -> dict[str, tuple[int, str, int]]:
-    """(size, pack name or "", offset) of each digest, in one query per 500."""
-    b = schema.blobs
-    ordered = sorted(digests)
-    found: dict[str, tuple[int, str, int]] = {}
-    with store.engine.connect() as connection:
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            rows = connection.execute(
-                select(b.c.sha256, b.c.size, b.c.location, b.c.offset).where(b.c.sha256.in_(chunk))
-            )
-            for digest, size, location, offset in rows:
-                found[str(digest)] = (int(size), str(location), int(offset))
-    missing = digests - set(found)
-    if missing:
-        raise IntegrityError(
-            f"blob {sorted(missing)[0]} is referenced but not in the store ({len(missing)} missing)"
-        )
-    return found
-
-
 def _atomic_write(destination: Path, data: bytes) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
@@ -212,27 +188,16 @@ def _link_or_copy(store: Store, digest: str, destination: Path, link: bool) -> N
 
 
 def _write_packed(
-    store: Store, items: list[tuple[str, Path]], locations: Mapping[str, tuple[int, str, int]]
+    store: Store, items: list[tuple[str, Path]], locations: dict[str, BlobLocation]
 ) -> Iterator[int]:
-    """Write packed blobs, reading each pack in offset order; yields bytes written per file."""
-    packs_dir = store.blobs.root / "packs"
-    by_pack: dict[str, list[tuple[int, int, str, Path]]] = {}
+    """Write packed blobs, reading each pack once; yields bytes written per file."""
+    destinations: dict[str, list[Path]] = {}
     for digest, destination in items:
-        size, pack, offset = locations[digest]
-        by_pack.setdefault(pack, []).append((offset, size, digest, destination))
-    for pack, members in sorted(by_pack.items()):
-        with open(packs_dir / pack, "rb") as handle:
-            for offset, size, digest, destination in sorted(
-                members, key=lambda m: (m[0], str(m[3]))
-            ):
-                handle.seek(offset)
-                data = handle.read(size)
-                if len(data) != size or sha256_hex(data) != digest:
-                    raise IntegrityError(
-                        f"blob {digest} is corrupted in the store (pack {pack} at offset {offset})"
-                    )
-                _atomic_write(destination, data)
-                yield size
+        destinations.setdefault(digest, []).append(destination)
+    for digest, data in store.blobs.read_packed(destinations, locations):
+        for destination in sorted(destinations[digest]):
+            _atomic_write(destination, data)
+            yield len(data)
 
 
 def _md5_matches(path: Path, etag: str | None) -> bool | None:
@@ -371,12 +336,12 @@ def materialise(
         leave=False,
     ) as bar:
         blobs = [(e, t) for e, t in todo if e.is_stored_blob]
-        locations = _locations(store, {e.sha256 for e, _ in blobs if e.sha256})
-        packed = [(e.sha256, t) for e, t in blobs if e.sha256 and locations[e.sha256][1]]
+        locations = store.blobs.locate_many({e.sha256 for e, _ in blobs if e.sha256})
+        packed = [(e.sha256, t) for e, t in blobs if e.sha256 and locations[e.sha256].pack]
         for written in _write_packed(store, [(d, t) for d, t in packed if d], locations):
             bar.update(written)
         for entry, target in blobs:
-            if entry.sha256 and not locations[entry.sha256][1]:
+            if entry.sha256 and not locations[entry.sha256].pack:
                 _link_or_copy(store, entry.sha256, target, link)
                 bar.update(entry.size)
         for entry, target in todo:

@@ -16,7 +16,8 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -45,6 +46,15 @@ def sha256_file(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """Where a blob lives: a pack file and offset, or (``pack == ""``) a file of its own."""
+
+    size: int
+    pack: str
+    offset: int
 
 
 class BlobStore(Protocol):
@@ -252,19 +262,60 @@ class LocalBlobStore:
         wanted = set(digests) - self._known
         if not wanted:
             return set()
-        found: set[str] = set()
-        ordered = sorted(wanted)
-        with self._engine.connect() as connection:
-            for start in range(0, len(ordered), 500):
-                chunk = ordered[start : start + 500]
-                found.update(
-                    row[0]
-                    for row in connection.execute(
-                        select(schema.blobs.c.sha256).where(schema.blobs.c.sha256.in_(chunk))
-                    )
-                )
+        found = set(self._located(wanted))
         self._known.update(found)
         return wanted - found
+
+    def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
+        b = schema.blobs
+        ordered = sorted(digests)
+        found: dict[str, BlobLocation] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(ordered), 500):
+                rows = connection.execute(
+                    select(b.c.sha256, b.c.size, b.c.location, b.c.offset).where(
+                        b.c.sha256.in_(ordered[start : start + 500])
+                    )
+                )
+                for digest, size, location, offset in rows:
+                    found[str(digest)] = BlobLocation(int(size), str(location), int(offset))
+        return found
+
+    def locate_many(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
+        """Where each blob lives, in one query per 500; IntegrityError if any is not stored."""
+        wanted = set(digests)
+        found = self._located(wanted)
+        missing = wanted - set(found)
+        if missing:
+            raise IntegrityError(
+                f"blob {sorted(missing)[0]} is referenced but not in the store "
+                f"({len(missing)} missing)"
+            )
+        return found
+
+    def read_packed(
+        self, digests: Iterable[str], locations: dict[str, BlobLocation]
+    ) -> Iterator[tuple[str, bytes]]:
+        """Verified bytes of packed blobs, reading each pack once in offset order."""
+        by_pack: dict[str, list[tuple[int, int, str]]] = {}
+        for digest in set(digests):
+            where = locations[digest]
+            by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
+        for pack, members in sorted(by_pack.items()):
+            with open(self._packs_dir / pack, "rb") as handle:
+                for offset, size, digest in sorted(members):
+                    handle.seek(offset)
+                    data = handle.read(size)
+                    if len(data) != size or sha256_hex(data) != digest:
+                        raise IntegrityError(
+                            f"blob {digest} is corrupted in the store "
+                            f"(pack {pack} at offset {offset})"
+                        )
+                    yield digest, data
+
+    def forget(self, digests: Iterable[str]) -> None:
+        """Drop digests from this writer's memory of what is stored (after blobs are deleted)."""
+        self._known.difference_update(digests)
 
     def size(self, digest: str) -> int:
         return self._locate(digest)[0]

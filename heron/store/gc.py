@@ -134,4 +134,4 @@ def _delete_loose(store: Store, report: GcReport) -> None:
         (objects / digest[:2] / digest).unlink(missing_ok=True)
         report.deleted += 1
         report.deleted_bytes += candidates[digest]
-    store.blobs._known.difference_update(doomed)
+    store.blobs.forget(doomed)
