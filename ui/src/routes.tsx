@@ -1,34 +1,58 @@
 import { createBrowserRouter } from "react-router-dom";
-import { ArtifactsPage } from "./artifacts/ArtifactsPage";
-import { ComparePage } from "./artifacts/ComparePage";
-import { VersionPage } from "./artifacts/VersionPage";
 import { Layout } from "./components/Layout";
-import { EvaluationPage } from "./evaluation/EvaluationPage";
-import { ReportPage } from "./reports/ReportPage";
-import { ReportsList } from "./reports/ReportsList";
+import { Loading } from "./components/PageState";
 import { NotFoundPage } from "./views/NotFound";
 import { ProjectsPage } from "./views/ProjectsPage";
 import { RunPage } from "./views/RunPage";
-import { KeyTablePage, TablePage } from "./views/TablePage";
 import { Workspace } from "./views/Workspace";
 
+// The projects list, the workspace and run pages ship in the main bundle so they open at once;
+// the heavier views (table explorer, artifacts, evaluation, reports) load when first visited.
 export const router = createBrowserRouter([
   {
     element: <Layout />,
+    hydrateFallbackElement: <Loading />,
     children: [
       { path: "/", element: <ProjectsPage /> },
       { path: "/projects", element: <ProjectsPage /> },
       { path: "/projects/:project", element: <Workspace /> },
       { path: "/projects/:project/runs/:runId", element: <RunPage /> },
-      { path: "/projects/:project/runs/:runId/tables/*", element: <TablePage /> },
-      { path: "/projects/:project/tables/*", element: <KeyTablePage /> },
-      { path: "/projects/:project/artifacts", element: <ArtifactsPage /> },
-      { path: "/projects/:project/artifacts/:name", element: <ArtifactsPage /> },
-      { path: "/projects/:project/artifacts/:name/compare/:a/:b", element: <ComparePage /> },
-      { path: "/projects/:project/artifacts/:name/:version", element: <VersionPage /> },
-      { path: "/projects/:project/evaluation", element: <EvaluationPage /> },
-      { path: "/projects/:project/reports", element: <ReportsList /> },
-      { path: "/projects/:project/reports/:reportId", element: <ReportPage /> },
+      {
+        path: "/projects/:project/runs/:runId/tables/*",
+        lazy: async () => ({ Component: (await import("./views/TablePage")).TablePage }),
+      },
+      {
+        path: "/projects/:project/tables/*",
+        lazy: async () => ({ Component: (await import("./views/TablePage")).KeyTablePage }),
+      },
+      {
+        path: "/projects/:project/artifacts",
+        lazy: async () => ({ Component: (await import("./artifacts/ArtifactsPage")).ArtifactsPage }),
+      },
+      {
+        path: "/projects/:project/artifacts/:name",
+        lazy: async () => ({ Component: (await import("./artifacts/ArtifactsPage")).ArtifactsPage }),
+      },
+      {
+        path: "/projects/:project/artifacts/:name/compare/:a/:b",
+        lazy: async () => ({ Component: (await import("./artifacts/ComparePage")).ComparePage }),
+      },
+      {
+        path: "/projects/:project/artifacts/:name/:version",
+        lazy: async () => ({ Component: (await import("./artifacts/VersionPage")).VersionPage }),
+      },
+      {
+        path: "/projects/:project/evaluation",
+        lazy: async () => ({ Component: (await import("./evaluation/EvaluationPage")).EvaluationPage }),
+      },
+      {
+        path: "/projects/:project/reports",
+        lazy: async () => ({ Component: (await import("./reports/ReportsList")).ReportsList }),
+      },
+      {
+        path: "/projects/:project/reports/:reportId",
+        lazy: async () => ({ Component: (await import("./reports/ReportPage")).ReportPage }),
+      },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

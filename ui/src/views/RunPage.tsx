@@ -84,7 +84,7 @@ function Artifacts({ project, run }: { project: string; run: RunDetail }) {
                       {node.name}:{node.version}
                     </Link>
                     {node.type && <span className="artifact-type">{node.type}</span>}
-                    {node.aliases.map((alias) => <span className="tag" key={alias}>{alias}</span>)}
+                    {(node.aliases ?? []).map((alias) => <span className="tag" key={alias}>{alias}</span>)}
                   </li>
                 ) : null,
               )}
