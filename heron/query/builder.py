@@ -116,8 +116,10 @@ class Query:
         return new
 
     def __repr__(self) -> str:
-        return (f"Query({self.origin.mode}, {len(self.origin.sources)} table(s), "
-                f"{len(self.filters)} filter(s), {len(self.sorts)} sort(s))")
+        return (
+            f"Query({self.origin.mode}, {len(self.origin.sources)} table(s), "
+            f"{len(self.filters)} filter(s), {len(self.sorts)} sort(s))"
+        )
 
     # -- building -----------------------------------------------------------------------------
 
@@ -201,9 +203,11 @@ class Query:
         return n
 
     def _select_sql(self, plan: Plan, limit: int | None = None, offset: int = 0) -> str:
-        outputs = ", ".join(f"{o.sql} AS \"o{i}\"" for i, o in enumerate(plan.outputs)) or "1"
-        sql = (f"SELECT {outputs} FROM {plan.from_sql} WHERE {plan.where} "
-               f"ORDER BY {', '.join(plan.order_by)}")
+        outputs = ", ".join(f'{o.sql} AS "o{i}"' for i, o in enumerate(plan.outputs)) or "1"
+        sql = (
+            f"SELECT {outputs} FROM {plan.from_sql} WHERE {plan.where} "
+            f"ORDER BY {', '.join(plan.order_by)}"
+        )
         if limit is not None:
             sql += f" LIMIT {plan.params.add(limit, 'BIGINT')} OFFSET {plan.params.add(offset, 'BIGINT')}"
         return sql

@@ -72,7 +72,7 @@ def _per_run_hint(e: Expr, t: ValueType) -> str:
     name = e.name if isinstance(e, Column) else format_expr(e)
     return (
         f'"{name}" holds one value per run ({t.runs} runs) on a merged table; pick one run '
-        f'with {format_expr(e)}[0] or reduce across runs with e.g. avg(...) or max(...)'
+        f"with {format_expr(e)}[0] or reduce across runs with e.g. avg(...) or max(...)"
     )
 
 
@@ -146,12 +146,16 @@ class Compiler:
         elif t.kind == "list":
             result = ValueType(t.elem or "float")
         else:
-            raise _err(e, f"cannot index a {t.describe()} value{_at(e)}; only per-run values "
-                          "of a merged table and lists can be indexed")
+            raise _err(
+                e,
+                f"cannot index a {t.describe()} value{_at(e)}; only per-run values "
+                "of a merged table and lists can be indexed",
+            )
         index = self.compile(e.index)
         if index.type.kind != "int" or index.type.per_run:
-            raise _err(e.index, f"an index must be an integer, not {index.type.describe()}"
-                                f"{_at(e.index)}")
+            raise _err(
+                e.index, f"an index must be an integer, not {index.type.describe()}{_at(e.index)}"
+            )
         if isinstance(e.index, Const) and isinstance(e.index.value, int):
             # Python-style: 0 is the first run, -1 the last; DuckDB lists count from 1.
             k = e.index.value
@@ -167,10 +171,14 @@ class Compiler:
         t = target.type
         if t.kind != "image" or t.per_run:
             if t.per_run and t.kind == "image":
-                raise _err(e, f"pick one run before taking .{name}{_at(e)}, as in "
-                              f"{format_expr(e)}: write row[...][0].{name}")
-            raise _err(e, f"{t.describe()} values have no field .{name}{_at(e)}; "
-                          "fields exist on images")
+                raise _err(
+                    e,
+                    f"pick one run before taking .{name}{_at(e)}, as in "
+                    f"{format_expr(e)}: write row[...][0].{name}",
+                )
+            raise _err(
+                e, f"{t.describe()} values have no field .{name}{_at(e)}; fields exist on images"
+            )
         if name not in IMAGE_FIELDS:
             hint = did_you_mean(name, IMAGE_FIELDS)
             raise _err(e, f'images have no field "{name}"{_at(e)}{hint}')
@@ -200,8 +208,11 @@ class Compiler:
         if op in ("and", "or"):
             for c, side in ((left, e.left), (right, e.right)):
                 if c.type.kind not in ("bool", "null"):
-                    raise _err(e, f"{op} needs true/false on both sides{_at(e)}, but "
-                                  f"{format_expr(side)} is {c.type.describe()}")
+                    raise _err(
+                        e,
+                        f"{op} needs true/false on both sides{_at(e)}, but "
+                        f"{format_expr(side)} is {c.type.describe()}",
+                    )
             return Compiled(f"({left.sql} {op.upper()} {right.sql})", BOOL)
         if op in ("=", "!=", "<", "<=", ">", ">="):
             return self._comparison(e, left, right)
@@ -214,8 +225,11 @@ class Compiler:
         if op == "+" and lt.text and rt.text:
             return Compiled(f"({left.sql} || {right.sql})", STRING)
         if not (lt.numeric and rt.numeric):
-            raise _err(e, f"cannot apply {op} to {lt.describe()} and {rt.describe()}{_at(e)} "
-                          f"({format_expr(e)})")
+            raise _err(
+                e,
+                f"cannot apply {op} to {lt.describe()} and {rt.describe()}{_at(e)} "
+                f"({format_expr(e)})",
+            )
         if op == "/":
             # Division by zero gives null rather than an error or infinity (docs/query.md).
             return Compiled(f"({left.sql} / NULLIF({right.sql}, 0))", FLOAT)
@@ -239,8 +253,9 @@ class Compiler:
             left = Compiled(left.sql.replace("AS VARCHAR)", "AS TIMESTAMPTZ)"), rt)
             lt = rt
         if not comparable(lt, rt):
-            raise _err(e, f"cannot compare {lt.describe()} with {rt.describe()}{_at(e)} "
-                          f"({format_expr(e)})")
+            raise _err(
+                e, f"cannot compare {lt.describe()} with {rt.describe()}{_at(e)} ({format_expr(e)})"
+            )
         if lt.kind == "image" and op not in ("=", "!="):
             raise _err(e, f"images can only be compared with = and !={_at(e)}")
         if lt.kind == "image":
@@ -259,8 +274,11 @@ class Compiler:
         items = [self.compile(i) for i in e.items]
         for node, item in zip(e.items, items, strict=True):
             if not comparable(operand.type, item.type):
-                raise _err(node, f"cannot compare {operand.type.describe()} with "
-                                 f"{item.type.describe()}{_at(node)} in the list of in")
+                raise _err(
+                    node,
+                    f"cannot compare {operand.type.describe()} with "
+                    f"{item.type.describe()}{_at(node)} in the list of in",
+                )
         op = "NOT IN" if e.negated else "IN"
         return Compiled(f"({operand.sql} {op} ({', '.join(i.sql for i in items)}))", BOOL)
 
@@ -278,13 +296,18 @@ class Compiler:
         def arity(lo: int, hi: int) -> None:
             if not lo <= len(args) <= hi:
                 want = str(lo) if lo == hi else f"{lo} to {hi}"
-                raise _err(e, f"{name}() takes {want} argument{'s' if hi != 1 else ''}"
-                              f"{_at(e)}, got {len(args)}")
+                raise _err(
+                    e,
+                    f"{name}() takes {want} argument{'s' if hi != 1 else ''}"
+                    f"{_at(e)}, got {len(args)}",
+                )
 
         def need(i: int, ok: bool, what: str) -> None:
             if not ok:
-                raise _err(e.args[i], f"{name}() needs {what}{_at(e.args[i])}, "
-                                      f"got {args[i].type.describe()}")
+                raise _err(
+                    e.args[i],
+                    f"{name}() needs {what}{_at(e.args[i])}, got {args[i].type.describe()}",
+                )
 
         def is_num(t: ValueType) -> bool:
             return t.numeric or t.kind == "null"
@@ -303,7 +326,9 @@ class Compiler:
             need(0, is_num(args[0].type), "a number")
             if len(args) == 2:
                 need(1, args[1].type.kind == "int", "a whole number of digits")
-                return Compiled(f"round({args[0].sql}, CAST({args[1].sql} AS INTEGER))", args[0].type)
+                return Compiled(
+                    f"round({args[0].sql}, CAST({args[1].sql} AS INTEGER))", args[0].type
+                )
             return Compiled(f"round({args[0].sql})", args[0].type)
         if name in ("lower", "upper"):
             arity(1, 1)
@@ -358,9 +383,12 @@ class Compiler:
             elif only.kind == "list":
                 elem = ValueType(only.elem or "float")
             else:
-                raise _err(e, f"{name}() reduces the per-run values of a merged table or a list"
-                              f"{_at(e)}, but {format_expr(e.args[0])} is a single "
-                              f"{only.describe()}; pass several values to compare them")
+                raise _err(
+                    e,
+                    f"{name}() reduces the per-run values of a merged table or a list"
+                    f"{_at(e)}, but {format_expr(e.args[0])} is a single "
+                    f"{only.describe()}; pass several values to compare them",
+                )
             values = args[0].sql
         else:
             for node, a in zip(e.args, args, strict=True):
@@ -395,8 +423,9 @@ class Compiler:
         # argmax / argmin: position of the extreme value; a name when several values were given.
         extreme = f"list_{'max' if name == 'argmax' else 'min'}({values})"
         # Guard the all-null case: list_position would otherwise find the first null.
-        position = (f"(CASE WHEN {extreme} IS NULL THEN NULL "
-                    f"ELSE list_position({values}, {extreme}) END)")
+        position = (
+            f"(CASE WHEN {extreme} IS NULL THEN NULL ELSE list_position({values}, {extreme}) END)"
+        )
         if names is None:
             return Compiled(f"({position} - 1)", INT)
         labels = ", ".join(self.params.add(n, "VARCHAR") for n in names)

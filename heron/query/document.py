@@ -45,9 +45,7 @@ def _str(value: Any, where: str) -> str:
     return value
 
 
-def _origin_query(
-    spec: Any, sources: Sequence[TableSource], engine: Engine | None
-) -> Query:
+def _origin_query(spec: Any, sources: Sequence[TableSource], engine: Engine | None) -> Query:
     if not sources:
         raise QueryError("a query needs at least one table")
     for s in sources:
@@ -79,7 +77,9 @@ def _origin_query(
         if not isinstance(index, int) or isinstance(index, bool):
             raise QueryError("merge.index must be an integer")
         return Query(Origin("table", tuple(sources)), engine=engine).side_by_side(index)
-    raise QueryError(f'unknown merge mode {mode!r}; use "table", "join", "concat" or "side_by_side"')
+    raise QueryError(
+        f'unknown merge mode {mode!r}; use "table", "join", "concat" or "side_by_side"'
+    )
 
 
 def query_from_document(

@@ -79,7 +79,9 @@ class Engine:
         if cache not in ("background", "sync", "off"):
             raise QueryError(f'cache must be "background", "sync" or "off", not {cache!r}')
         self.timeout = timeout
-        self.tables = TableCache(self, cache, default_budget() if cache_bytes is None else cache_bytes)
+        self.tables = TableCache(
+            self, cache, default_budget() if cache_bytes is None else cache_bytes
+        )
         self.counts = LRU(cache_entries)
         self.memo = LRU(cache_entries)
         self._db: duckdb.DuckDBPyConnection | None = None
@@ -109,9 +111,7 @@ class Engine:
         deadline = None if timeout is None else time.monotonic() + timeout
         self._execute(sql, values, deadline)
 
-    def run(
-        self, sql: str, values: list[Any], *, deadline: float | None = None
-    ) -> pa.Table:
+    def run(self, sql: str, values: list[Any], *, deadline: float | None = None) -> pa.Table:
         """Run one SELECT and return its rows as Arrow; QueryError on failure or timeout."""
         table = self._execute(sql, values, deadline, select=True)
         assert table is not None

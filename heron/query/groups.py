@@ -73,9 +73,7 @@ def _alias(t: Target) -> str:
     return t.alias
 
 
-def compute_groups(
-    engine: Engine, plan: Plan, spec: GroupSpec, deadline: float
-) -> dict[str, Any]:
+def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> dict[str, Any]:
     """Run the group-by described by ``spec`` over ``plan``; return JSON-ready groups."""
     keys = [plan.ref(name) for name in spec.by]
     targets = _targets(plan.outputs, spec.by)
@@ -221,9 +219,7 @@ def _aggregate(
                 # Multiplying by 1/width and clamping in Python is about twice as fast as
                 # dividing and clamping in SQL; nulls (and non-finite values) are not counted.
                 scale = params.add(n_bins / (e[-1] - e[0]) if e[-1] > e[0] else 0.0, "DOUBLE")
-                aggs.append(
-                    f"histogram(CAST(floor(({a} - {lo}) * {scale}) AS INTEGER)) AS h_{a}"
-                )
+                aggs.append(f"histogram(CAST(floor(({a} - {lo}) * {scale}) AS INTEGER)) AS h_{a}")
             readers.append((t, "histogram"))
         elif t.kind == "images":
             n = params.add(max(spec.images_per_group, 1), "BIGINT")
@@ -304,7 +300,9 @@ def group_table(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) ->
     key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
     cols = ", ".join(f"g{i}" for i in range(len(keys)))
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
-    sql = (f"SELECT {cols}, count(*) AS n FROM (SELECT {key_select} FROM {plan.from_sql} "
-           f"WHERE {plan.where}) AS f GROUP BY {cols} ORDER BY {order}")
+    sql = (
+        f"SELECT {cols}, count(*) AS n FROM (SELECT {key_select} FROM {plan.from_sql} "
+        f"WHERE {plan.where}) AS f GROUP BY {cols} ORDER BY {order}"
+    )
     table = engine.run(sql, plan.params.values, deadline=deadline)
     return table.rename_columns([*spec.by, "count"])

@@ -210,9 +210,7 @@ def _from_json(data: Any, depth: int) -> Expr:
     if node == "column":
         return Column(_get(data, "name", str, "column"), pos)
     if node == "index":
-        return Index(
-            _from_json(data.get("target"), sub), _from_json(data.get("index"), sub), pos
-        )
+        return Index(_from_json(data.get("target"), sub), _from_json(data.get("index"), sub), pos)
     if node == "field":
         return Field(_from_json(data.get("target"), sub), _get(data, "name", str, "field"), pos)
     if node == "unary":

@@ -32,7 +32,18 @@ _INT64_MAX = 2**63 - 1
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 _TWO_CHAR_OPS = {"==", "!=", "<=", ">=", "<>"}
 _ONE_CHAR_OPS = set("=<>+-*/%()[],.")
-_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "/": "/"}
+_ESCAPES = {
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "0": "\0",
+    "b": "\b",
+    "f": "\f",
+    "/": "/",
+}
 _COMPARISONS: dict[str, BinaryOp] = {
     "=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
 }  # fmt: skip
@@ -127,7 +138,11 @@ def _read_number(text: str, start: int) -> tuple[int | float, int]:
     while i < n and text[i].isdigit():
         i += 1
     is_float = False
-    if i < n and text[i] == "." and not (i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_")):
+    if (
+        i < n
+        and text[i] == "."
+        and not (i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_"))
+    ):
         is_float = True
         i += 1
         while i < n and text[i].isdigit():
@@ -230,8 +245,10 @@ class _Parser:
         elif self.at("kw", "in"):
             self.advance()
             result = In(left, self.parse_list(), False, tok.pos)
-        elif self.at("kw", "not") and self.tokens[self.i + 1].kind == "kw" and (
-            self.tokens[self.i + 1].value == "in"
+        elif (
+            self.at("kw", "not")
+            and self.tokens[self.i + 1].kind == "kw"
+            and (self.tokens[self.i + 1].value == "in")
         ):
             self.advance()
             self.advance()
@@ -292,8 +309,10 @@ class _Parser:
             if tok.value == "+":
                 return operand
             # Fold "-3" into a negative constant so printed and parsed ASTs agree.
-            if isinstance(operand, Const) and isinstance(operand.value, int | float) and (
-                not isinstance(operand.value, bool)
+            if (
+                isinstance(operand, Const)
+                and isinstance(operand.value, int | float)
+                and (not isinstance(operand.value, bool))
             ):
                 return Const(-operand.value, tok.pos)
             return Unary("-", operand, tok.pos)

@@ -65,15 +65,13 @@ def single_relation(source: TableSource) -> Relation:
         for col in cols:
             pos = part.positions.get(col.name)
             # Positional references keep user-chosen column names out of the SQL text entirely.
-            src = f"#{pos}" if pos is not None and col.type.kind != "null" else _typed_null(
-                col.type
+            src = (
+                f"#{pos}" if pos is not None and col.type.kind != "null" else _typed_null(col.type)
             )
             exprs.append(f"{src} AS {ident(col.ident)}")
         exprs.append(f"(file_row_number + {params.add(offset, 'BIGINT')}) AS {ORD}")
         path = params.add([part.path], "VARCHAR[]")
-        selects.append(
-            f"SELECT {', '.join(exprs)} FROM read_parquet({path}, file_row_number=true)"
-        )
+        selects.append(f"SELECT {', '.join(exprs)} FROM read_parquet({path}, file_row_number=true)")
         offset += part.num_rows
     sql = " UNION ALL ".join(selects)
     return Relation(
@@ -136,9 +134,7 @@ def concat_relation(
             exprs.append(f"{value} AS {ident(col.ident)}")
         exprs.append(f"{params.add(src.label, 'VARCHAR')} AS {ident(src_col.ident)}")
         exprs.append(f"({ORD} + {params.add(offset, 'BIGINT')}) AS {ORD}")
-        selects.append(
-            f"SELECT {', '.join(exprs)} FROM ({embed(rel.sql, rel.values, params)})"
-        )
+        selects.append(f"SELECT {', '.join(exprs)} FROM ({embed(rel.sql, rel.values, params)})")
         offset += rel.num_rows or 0
     return Relation(
         sql=" UNION ALL ".join(selects),
@@ -176,7 +172,9 @@ def resolve_key(rel: Relation, on: str | None, label: str) -> tuple[RelColumn, b
             col = images[0]
         elif len(images) > 1:
             names = ", ".join(f'"{c.name}"' for c in images)
-            raise QueryError(f'table "{label}" has several image columns ({names}); name one in on=')
+            raise QueryError(
+                f'table "{label}" has several image columns ({names}); name one in on='
+            )
     if col is None:
         raise QueryError(f'table "{label}" has no column "{on}" to join on')
     if col.type.kind in ("list", "null") or col.type.per_run:
@@ -228,8 +226,10 @@ def merge_relation(
             else:
                 merged = _merge_types(types[c.name], c.type)
                 if merged is None:
-                    raise QueryError(f'column "{c.name}" has different types across runs '
-                                     f"({types[c.name].describe()} and {c.type.describe()})")
+                    raise QueryError(
+                        f'column "{c.name}" has different types across runs '
+                        f"({types[c.name].describe()} and {c.type.describe()})"
+                    )
                 types[c.name] = merged
     key_col = RelColumn(key_name, "c0", keys[0][0].type)
     out_cols = [key_col] + [
@@ -257,9 +257,7 @@ def merge_relation(
     for rel in singles:
         offsets.append(total)
         total += rel.num_rows or 0
-    ords = ", ".join(
-        f"s{i}.{ORD} + {params.add(offsets[i], 'BIGINT')}" for i in range(n)
-    )
+    ords = ", ".join(f"s{i}.{ORD} + {params.add(offsets[i], 'BIGINT')}" for i in range(n))
     exprs.append(f"coalesce({ords}) AS {ORD}")
     if how == "inner":
         joins = " ".join(f"JOIN s{i} ON {key_sql(0)} = {key_sql(i)}" for i in range(1, n))
