@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
@@ -119,3 +120,17 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
     assert not errors, f"the page raised: {errors}"
+
+
+@pytest.fixture(scope="session")
+def pipeline_ui(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[UiServer, dict[str, Any]]]:
+    """`heron ui` over the upload -> split -> train -> infer store (tests/server/pipeline.py)."""
+    from tests.server.pipeline import log_pipeline_store
+
+    root = tmp_path_factory.mktemp("e2e-pipeline")
+    ids = log_pipeline_store(root / "heron-data", root / "work")
+    server = UiServer(root / "heron-data")
+    yield server, ids
+    server.stop()

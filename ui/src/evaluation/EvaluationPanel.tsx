@@ -19,12 +19,13 @@ export interface EvaluationConfig {
   normalize?: boolean;
 }
 
-interface Cell { run: number; truth: string; guess: string }
+interface Cell { runId: string; truth: string; guess: string }
 
 export function EvaluationPanel({ project, runs, config, onConfig }: { project: string; runs: EvaluationRun[]; config: EvaluationConfig; onConfig?: (config: EvaluationConfig) => void }) {
   const sources: SourceRef[] = runs.map((run) => ({ run_id: run.id, key: config.key, step: config.step ?? null }));
   const evaluation = useEvaluation(project, sources, config.truth, config.guess, config.filter ?? "");
   const [cell, setCell] = useState<Cell | null>(null);
+  const cellRun = cell ? runs.findIndex((run) => run.id === cell.runId) : -1;
   const normalize = Boolean(config.normalize);
   if (runs.length === 0) return <p className="problem" role="alert">No visible run in this panel's run set.</p>;
   return (
@@ -44,16 +45,16 @@ export function EvaluationPanel({ project, runs, config, onConfig }: { project: 
         <>
           <div className="evaluation-runs">
             {evaluation.data.results.map((result, index) => (
-              <RunEvaluation key={result.table_id + index} data={evaluation.data} result={result} run={runs[index]} index={index} normalize={normalize} cell={cell} onCell={setCell} />
+              <RunEvaluation key={result.table_id + index} data={evaluation.data} result={result} run={runs[index]} normalize={normalize} cell={cell} onCell={setCell} />
             ))}
           </div>
-          {cell && sources[cell.run] && (
+          {cell && cellRun >= 0 && (
             <div className="cell-rows">
               <div className="cell-rows-head">
-                <span>Rows of <b>{runs[cell.run]?.name}</b> with truth <b>{cell.truth}</b> and guess <b>{cell.guess}</b></span>
+                <span>Rows of <b>{runs[cellRun]?.name}</b> with truth <b>{cell.truth}</b> and guess <b>{cell.guess}</b></span>
                 <button className="button ghost" onClick={() => setCell(null)}>Clear</button>
               </div>
-              <RowsPreview project={project} sources={[sources[cell.run] as SourceRef]} filter={combineFilters(config.filter ?? "", cellFilter(config.truth, config.guess, cell.truth, cell.guess))} label="match" />
+              <RowsPreview project={project} sources={[sources[cellRun] as SourceRef]} filter={combineFilters(config.filter ?? "", cellFilter(config.truth, config.guess, cell.truth, cell.guess))} label="match" />
             </div>
           )}
         </>
@@ -62,7 +63,7 @@ export function EvaluationPanel({ project, runs, config, onConfig }: { project: 
   );
 }
 
-function RunEvaluation({ data, result, run, index, normalize, cell, onCell }: { data: EvaluationResult; result: TableEvaluation; run?: EvaluationRun; index: number; normalize: boolean; cell: Cell | null; onCell: (cell: Cell) => void }) {
+function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: EvaluationResult; result: TableEvaluation; run?: EvaluationRun; normalize: boolean; cell: Cell | null; onCell: (cell: Cell) => void }) {
   const shares = normaliseRows(result.matrix);
   const max = Math.max(1, ...result.matrix.flat());
   return (
@@ -87,10 +88,10 @@ function RunEvaluation({ data, result, run, index, normalize, cell, onCell }: { 
                   const count = result.matrix[i]?.[j] ?? 0;
                   const rowShare = shares[i]?.[j] ?? 0;
                   const share = normalize ? rowShare : count / max;
-                  const active = cell?.run === index && cell.truth === truth && cell.guess === guess;
+                  const active = cell !== null && cell.runId === run?.id && cell.truth === truth && cell.guess === guess;
                   return (
                     <td key={guess} className={`cell${active ? " active" : ""}${count === 0 ? " zero" : ""}`} style={{ background: cellColor(share, i === j) }}>
-                      <button data-truth={truth} data-guess={guess} aria-label={`truth ${truth}, guess ${guess}: ${count}`} onClick={() => onCell({ run: index, truth, guess })} className={share > 0.55 ? "dark" : ""}>
+                      <button data-truth={truth} data-guess={guess} aria-label={`truth ${truth}, guess ${guess}: ${count}`} onClick={() => run && onCell({ runId: run.id, truth, guess })} className={share > 0.55 ? "dark" : ""}>
                         {normalize ? rowShare.toFixed(2) : count}
                       </button>
                     </td>

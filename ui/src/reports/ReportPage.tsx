@@ -19,7 +19,7 @@ export function ReportPage() {
   const report = useReport(project, reportId);
   if (report.isPending) return <Loading label="Loading report…" />;
   if (report.isError) return <ErrorState error={report.error} />;
-  return <ReportEditor key={`${report.data.id}:${report.data.updated_at}`} project={project} saved={report.data} />;
+  return <ReportEditor key={report.data.id} project={project} saved={report.data} />;
 }
 
 function ReportEditor({ project, saved }: { project: string; saved: Report }) {
@@ -28,6 +28,8 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
   const [draft, setDraft] = useState<Report>(saved);
   const { save, duplicate } = useReportMutations(project);
   const navigate = useNavigate();
+  // A save (or another tab's) brings a newer copy: it becomes the draft.
+  useEffect(() => setDraft(saved), [saved]);
   const dirty = JSON.stringify([draft.title, draft.description, draft.blocks]) !== JSON.stringify([saved.title, saved.description, saved.blocks]);
   useEffect(() => {
     if (!editing || !dirty) return;
@@ -115,9 +117,9 @@ interface BlockProps {
 function BlockView({ project, block, editing, onChange, onMove, onRemove, first, last }: BlockProps) {
   const tools = editing && (
     <div className="block-tools">
-      <button className="icon-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>↑</button>
-      <button className="icon-button" aria-label="Move down" disabled={last} onClick={() => onMove(1)}>↓</button>
-      <button className="icon-button danger" aria-label="Remove block" onClick={onRemove}>✕</button>
+      <button className="block-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>↑</button>
+      <button className="block-button" aria-label="Move down" disabled={last} onClick={() => onMove(1)}>↓</button>
+      <button className="block-button danger" aria-label="Remove block" onClick={onRemove}>✕</button>
     </div>
   );
   if (block.type === "markdown") {

@@ -60,12 +60,14 @@ function TablePanel({ project, runs, config, onConfig }: { project: string; runs
   if (!artifacts.length && !key) return <p className="muted">Choose the table key in the panel settings.</p>;
   if (sources.length === 0) return <p className="problem" role="alert">No visible run in this panel's run set.</p>;
   return (
+    <div className="report-table-panel">
     <TableExplorer
       project={project}
       sources={sources}
       state={state}
       onChange={(next: ExplorerState) => onConfig?.({ ...config, state: stateToJSON(next) })}
     />
+    </div>
   );
 }
 
