@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.server.populate import log_store
 
 ROOT = Path(__file__).resolve().parents[2]
+# The machine runs other suites at the same time: give what a person waits for a few seconds more.
+expect.set_options(timeout=15_000)
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless",
