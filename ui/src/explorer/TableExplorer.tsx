@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { exportUrl, queryDocument, useColumns, useExplorerQuery } from "./api";
 import type { ColumnInfo, ImageRef, QueryResult, SourceRef } from "./api";
 import { ColumnChooser } from "./ColumnChooser";
+import { orderColumns } from "./columns";
 import { ConfusionGrid } from "./ConfusionGrid";
 import { andFilter, equals, inBin } from "./expr";
 import { FilterEditor } from "./FilterEditor";
@@ -114,10 +115,12 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
     if (groups && groups.by.length === 2 && state.groupView === "grid") {
       return <ConfusionGrid groups={groups} onCell={(a, b) => filterToKeys(groups.by, [a, b])} />;
     }
+    // Concatenated rows say first which run they came from.
+    const shownState = state.merge === "concat" && refs.length > 1 && !state.order.length ? { ...state, order: ["source"] } : state;
     return (
       <Grid
         result={result}
-        state={state}
+        state={shownState}
         colors={panelColors}
         actions={actionsFor(result)}
         onSort={onSort}
@@ -229,8 +232,12 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
           columns={[...baseColumns, ...state.derived.map((d) => ({ name: d.name, type: "derived" }))]}
           error={null}
           onInsert={(column) => {
+            // The new column goes right after the one it was inserted from, where the user looks.
+            const names = orderColumns(chooserColumns, state.order).map((c) => c.name);
+            const at = names.indexOf(insertAfter);
+            const order = at < 0 ? state.order : [...names.slice(0, at + 1), column.name, ...names.slice(at + 1)];
             setInsertAfter(null);
-            change({ derived: [...state.derived, column], sort: [{ column: column.name, descending: true }] });
+            change({ derived: [...state.derived, column], sort: [{ column: column.name, descending: true }], order });
           }}
           onClose={() => setInsertAfter(null)}
         />
