@@ -32,6 +32,7 @@ ROUTERS = (
     runs.router,
     metrics.router,
     tables.router,
+    tables.project_router,
     queries.router,
     media.router,
     artifacts.router,

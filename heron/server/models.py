@@ -185,3 +185,17 @@ class QueryResult(BaseModel):
     labels: list[str] = Field(default_factory=list)
     query: dict[str, Any] | None = None
     runs: list[QueryResult] | None = None
+
+
+class TableKeyRun(BaseModel):
+    """A run that logged a table key, and at which steps."""
+
+    run_id: str
+    steps: list[int]
+
+
+class TableKey(BaseModel):
+    """A table key logged by some of a project's runs (one table panel merges them)."""
+
+    key: str
+    runs: list[TableKeyRun]

@@ -139,3 +139,15 @@ def test_query_error_says_where(client: TestClient, run_ids: dict[str, str]) -> 
         },
     )
     assert response.json()["error"]["position"] == 15  # the second "="
+
+
+def test_project_table_keys_list_the_runs_that_logged_them(
+    client: TestClient, run_ids: dict[str, str]
+) -> None:
+    keys = client.get("/api/projects/nature/tables").json()
+    assert keys == [{"key": KEY, "runs": [{"run_id": run_ids["iv3 fc 256 adam"], "steps": [0, 1]}]}]
+    only_other = client.get(
+        "/api/projects/nature/tables", params={"run": run_ids["iv3 fc 1024 rmsprop"]}
+    )
+    assert only_other.json() == []
+    assert client.get("/api/projects/nope/tables").status_code == 404

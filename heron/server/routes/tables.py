@@ -5,18 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 
 from heron.errors import NotFoundError
 from heron.server.deps import StoreDep
 from heron.server.media_urls import with_media_urls
-from heron.server.models import QueryResult, TableColumn, TableEntry, TableInfo
+from heron.server.models import (
+    QueryResult,
+    TableColumn,
+    TableEntry,
+    TableInfo,
+    TableKey,
+    TableKeyRun,
+)
 from heron.store import runs as run_store
+from heron.store import schema
 from heron.store.store import Store
 from heron.store.tables import TableRecord, get_table
 
 router = APIRouter(prefix="/api/projects/{project}/runs/{run_id}", tags=["tables"])
+project_router = APIRouter(prefix="/api/projects/{project}", tags=["tables"])
 
-TableKey = Annotated[str, Query(min_length=1, description="the key the table was logged under")]
+KeyParam = Annotated[str, Query(min_length=1, description="the key the table was logged under")]
 Step = Annotated[int | None, Query(description="the step (the latest when omitted)")]
 
 
@@ -65,7 +75,7 @@ def list_run_tables(project: str, run_id: str, store: StoreDep) -> list[TableEnt
 
 @router.get("/table", response_model=TableInfo)
 def get_run_table(
-    project: str, run_id: str, store: StoreDep, key: TableKey, step: Step = None
+    project: str, run_id: str, store: StoreDep, key: KeyParam, step: Step = None
 ) -> TableInfo:
     """A logged table's columns and size; 404 naming the run's tables or the key's steps."""
     run, found_step, steps, record = find_table(store, project, run_id, key, step)
@@ -85,7 +95,7 @@ def get_run_table_rows(
     project: str,
     run_id: str,
     store: StoreDep,
-    key: TableKey,
+    key: KeyParam,
     step: Step = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -97,3 +107,36 @@ def get_run_table_rows(
     source = table_source(store, run, key, found_step, record)
     result = execute({"page": {"offset": offset, "size": limit}}, [source])
     return QueryResult.model_validate(with_media_urls(result))
+
+
+@project_router.get("/tables", response_model=list[TableKey])
+def list_project_tables(
+    project: str,
+    store: StoreDep,
+    run_ids: Annotated[
+        list[str], Query(alias="run", description="only these runs (all of the project if none)")
+    ] = [],  # noqa: B006
+) -> list[TableKey]:
+    """Table keys logged by the project's runs, each with the runs and steps that logged it."""
+    o, r, p = schema.run_objects, schema.runs, schema.projects
+    query = (
+        select(o.c.key, o.c.run_id, o.c.step)
+        .join(r, r.c.id == o.c.run_id)
+        .join(p, p.c.id == r.c.project_id)
+        .where(p.c.name == project, o.c.kind == "table")
+        .order_by(o.c.key, r.c.created_at.desc(), o.c.step)
+    )
+    if run_ids:
+        query = query.where(o.c.run_id.in_(run_ids))
+    with store.engine.connect() as connection:
+        run_store.project_id(connection, project, create=False)
+        rows = connection.execute(query).fetchall()
+    keys: dict[str, dict[str, list[int]]] = {}
+    for key, run_id, step in rows:
+        keys.setdefault(key, {}).setdefault(run_id, []).append(int(step))
+    return [
+        TableKey(
+            key=key, runs=[TableKeyRun(run_id=rid, steps=steps) for rid, steps in by_run.items()]
+        )
+        for key, by_run in keys.items()
+    ]
