@@ -4,13 +4,17 @@
     python -m bench.query_bench --quick    # 1M rows only
 
 Tables follow docs/table-format.md: id, an image struct, guess, truth and ten float scores,
-zstd Parquet in parts of 1M rows. Every timed call starts with the engine's caches cleared, so
-the figures are cold-cache (the Parquet files are in the OS page cache after generation).
+zstd Parquet in parts of 1M rows. Every timed call starts with the engine's result caches
+cleared (counts, summaries, merged tables); the warm pass keeps the in-memory table copies, the
+cold pass decodes Parquet every time (the files are in the OS page cache after generation).
+Each line gives wall-clock p50/p95, the process CPU time per call (DuckDB's threads included)
+and the load average, so figures taken on a busy machine can be judged.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -92,18 +96,37 @@ def write_predictions(directory: Path, n: int, label: str, seed: int = 0,
     return TableSource(parts, COLUMNS, label)
 
 
+def _report(name: str, walls: list[float], cpus: list[float], loads: list[float]) -> None:
+    """Print p50/p95 wall ms, p50 process CPU ms (all threads, DuckDB's included), load."""
+    walls = sorted(walls)
+    p95 = walls[min(len(walls) - 1, round(0.95 * (len(walls) - 1)))]
+    print(
+        f"{name:<58} p50 {statistics.median(walls):8.1f} ms   p95 {p95:8.1f} ms   "
+        f"cpu {statistics.median(cpus):8.1f} ms   load {statistics.mean(loads):5.1f}",
+        flush=True,
+    )
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, float, float]:
+    """(wall ms, CPU ms of this process, 1-minute load average) of one call."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    wall, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+    return wall, cpu, os.getloadavg()[0]
+
+
 def measure(name: str, engine: Engine, fn: Callable[[], Any], repeat: int) -> None:
-    """Run ``fn`` ``repeat`` times from cold caches; print p50/p95 in ms."""
+    """Run ``fn`` ``repeat`` times with the engine's result caches cleared; print figures.
+
+    ``engine.clear()`` drops counts, memoised summaries and merged tables, but not the in-memory
+    table copies (those are what the warm pass measures).
+    """
     fn()  # warm the OS page cache and DuckDB's code paths; not counted
-    times = []
+    samples = []
     for _ in range(repeat):
         engine.clear()
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{name:<58} p50 {statistics.median(times):8.1f} ms   p95 {p95:8.1f} ms", flush=True)
+        samples.append(_timed(fn))
+    _report(name, *(list(x) for x in zip(*samples, strict=True)))
 
 
 def bench_table(engine: Engine, source: TableSource, rows: str, repeat: int) -> None:
@@ -122,16 +145,9 @@ def bench_table(engine: Engine, source: TableSource, rows: str, repeat: int) -> 
     def next_page() -> None:
         page.page(50, 50)
 
-    start = time.perf_counter()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        next_page()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    print(f"{'  next page (total count cached), ' + rows + ' rows':<58} p50 "
-          f"{statistics.median(times):8.1f} ms   p95 {times[-1]:8.1f} ms")  # fmt: skip
-    del start
+    samples = [_timed(next_page) for _ in range(repeat)]
+    _report(f"  next page (total count cached), {rows} rows",
+            *(list(x) for x in zip(*samples, strict=True)))  # fmt: skip
 
 
 def bench_all(label: str, engine: Engine, one_m: TableSource, runs: list[TableSource],
@@ -156,24 +172,43 @@ def bench_all(label: str, engine: Engine, one_m: TableSource, runs: list[TableSo
         bench_table(engine, ten_m, "10M", max(3, repeat // 2))
 
 
+def _tables(root: Path, quick: bool) -> tuple[TableSource, list[TableSource], TableSource | None]:
+    """Write the benchmark tables under ``root``, or reuse ones a previous run left there."""
+
+    def table(sub: str, n: int, label: str, **kw: Any) -> TableSource:
+        directory = root / sub
+        parts = sorted(directory.glob("part-*.parquet"))
+        done = directory / "complete"
+        if done.exists():
+            return TableSource(parts, COLUMNS, label)
+        source = write_predictions(directory, n, label, **kw)
+        done.touch()
+        return source
+
+    one_m = table("p1m", 1_000_000, "1m")
+    images = np.random.default_rng(99).permutation(100_000)
+    runs = [table(f"run{i}", 100_000, f"run-{i}", seed=i, image_ids=images) for i in range(5)]
+    ten_m = None if quick else table("p10m", 10_000_000, "10m")
+    return one_m, runs, ten_m
+
+
 def main() -> None:
     """Generate the tables and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="1M rows only")
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--warm-only", action="store_true", help="skip the Parquet-only pass")
+    parser.add_argument("--cold-only", action="store_true", help="skip the in-memory pass")
+    parser.add_argument("--data", type=Path, help="keep the tables in this directory and reuse them")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="heron-query-bench-") as tmp:
-        root = Path(tmp)
         t0 = time.perf_counter()
-        one_m = write_predictions(root / "p1m", 1_000_000, "1m")
-        images = np.random.default_rng(99).permutation(100_000)
-        runs = [write_predictions(root / f"run{i}", 100_000, f"run-{i}", seed=i, image_ids=images)
-                for i in range(5)]  # fmt: skip
-        ten_m = None if args.quick else write_predictions(root / "p10m", 10_000_000, "10m")
-        print(f"generated tables in {time.perf_counter() - t0:.1f} s", flush=True)
-        bench_all("warm: tables loaded in memory (after their first query)",
-                  Engine(timeout=300, cache="sync"), one_m, runs, ten_m, args.repeat)  # fmt: skip
+        one_m, runs, ten_m = _tables(args.data or Path(tmp), args.quick)
+        print(f"tables ready in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs, "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+        if not args.cold_only:
+            bench_all("warm: tables loaded in memory (after their first query)",
+                      Engine(timeout=300, cache="sync"), one_m, runs, ten_m, args.repeat)  # fmt: skip
         if not args.warm_only:
             bench_all("cold: every query decodes Parquet",
                       Engine(timeout=300, cache="off"), one_m, runs, ten_m, args.repeat)  # fmt: skip
