@@ -84,7 +84,7 @@ function CollectionView({ project, name }: { project: string; name: string }) {
           Compare {picked.length === 2 ? `${a} ↔ ${b}` : "versions"}
         </button>
       </div>
-      <table className="data-table versions-table">
+      <table className="ax-table versions-table">
         <thead>
           <tr>
             <th aria-label="pick" />

@@ -12,7 +12,7 @@ const enc = encodeURIComponent;
 
 function FileList({ title, files, tone }: { title: string; files: ArtifactFile[]; tone: string }) {
   return (
-    <section className={`card diff-list ${tone}`} data-testid={`files-${tone}`}>
+    <section className={`ax-card diff-list ${tone}`} data-testid={`files-${tone}`}>
       <h2>{title} <span className="pill">{files.length}</span></h2>
       {files.length === 0 ? <p className="muted">None.</p> : (
         <ul>{files.map((file) => <li key={file.path}><code>{file.path}</code> <span className="muted">{formatBytes(file.size)}</span></li>)}</ul>
@@ -45,16 +45,16 @@ export function ComparePage() {
       <div className="diff-grid">
         <FileList title="Added" files={data.added} tone="added" />
         <FileList title="Removed" files={data.removed} tone="removed" />
-        <section className="card diff-list changed" data-testid="files-changed">
+        <section className="ax-card diff-list changed" data-testid="files-changed">
           <h2>Changed <span className="pill">{data.changed.length}</span></h2>
           {data.changed.length === 0 ? <p className="muted">None.</p> : (
             <ul>{data.changed.map((c) => <li key={c.path}><code>{c.path}</code> <span className="muted">{formatBytes(c.a.size)} → {formatBytes(c.b.size)}</span></li>)}</ul>
           )}
         </section>
       </div>
-      <section className="card">
+      <section className="ax-card">
         <h2>Metadata</h2>
-        <table className="data-table compact metadata-diff">
+        <table className="ax-table compact metadata-diff">
           <thead><tr><th>Key</th><th>{data.a.version}</th><th>{data.b.version}</th></tr></thead>
           <tbody>
             {data.metadata.map((m) => (
@@ -68,7 +68,7 @@ export function ComparePage() {
         </table>
       </section>
       {shared.map((table) => (
-        <section key={table} className="card">
+        <section key={table} className="ax-card">
           <h2>Table {table}: both versions, concatenated</h2>
           <RowsPreview project={project} sources={[{ artifact: `${name}:${data.a.version}`, name: table }, { artifact: `${name}:${data.b.version}`, name: table }]} />
         </section>

@@ -1,5 +1,6 @@
 // Runs / Artifacts / Reports switcher shown in the header of a project's pages.
-import { Link } from "react-router-dom";
+import { Link, NavLink } from "react-router-dom";
+import "./artifacts.css";
 
 export function ProjectTabs({ project, active }: { project: string; active: "runs" | "artifacts" | "reports" }) {
   const base = `/projects/${encodeURIComponent(project)}`;
@@ -16,5 +17,24 @@ export function ProjectTabs({ project, active }: { project: string; active: "run
         </Link>
       ))}
     </nav>
+  );
+}
+
+/** The sections of the open project, listed under it in the sidebar. */
+export function ProjectSections({ project }: { project: string }) {
+  const base = `/projects/${encodeURIComponent(project)}`;
+  const items = [
+    { label: "Artifacts", to: `${base}/artifacts` },
+    { label: "Evaluation", to: `${base}/evaluation` },
+    { label: "Reports", to: `${base}/reports` },
+  ];
+  return (
+    <div className="nav-sections">
+      {items.map((item) => (
+        <NavLink key={item.label} to={item.to} className="nav-item nav-section">
+          {item.label}
+        </NavLink>
+      ))}
+    </div>
   );
 }

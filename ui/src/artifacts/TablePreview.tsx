@@ -23,7 +23,7 @@ export function RowsPreview({ project, sources, filter = "", size = 50, label }:
     <div className="rows-preview">
       <div className="rows-count" data-testid="rows-count">{result.data.total.toLocaleString()} rows{label ? ` ${label}` : ""}</div>
       <div className="rows-scroll">
-        <table className="data-table compact">
+        <table className="ax-table compact">
           <thead><tr>{columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
           <tbody>
             {result.data.rows.map((row, i) => (

@@ -60,7 +60,7 @@ function Overview({ project, version }: { project: string; version: ArtifactVers
   const entries = Object.entries(version.metadata);
   return (
     <div className="overview-grid">
-      <section className="card">
+      <section className="ax-card">
         <h2>About</h2>
         <dl className="facts">
           <dt>Full name</dt><dd><code>{version.qualified_name}</code></dd>
@@ -77,10 +77,10 @@ function Overview({ project, version }: { project: string; version: ArtifactVers
         </dl>
         <AliasEditor project={project} version={version} />
       </section>
-      <section className="card">
+      <section className="ax-card">
         <h2>Metadata</h2>
         {entries.length === 0 ? <p className="muted">No metadata.</p> : (
-          <table className="data-table compact">
+          <table className="ax-table compact">
             <tbody>{entries.map(([key, value]) => <tr key={key}><th>{key}</th><td><code>{JSON.stringify(value)}</code></td></tr>)}</tbody>
           </table>
         )}

@@ -1,5 +1,6 @@
 import { Link, NavLink, Outlet, useMatch } from "react-router-dom";
 import { useProjects } from "../api/hooks";
+import { ProjectSections } from "../artifacts/ProjectTabs";
 
 function Logo() {
   return (
@@ -28,15 +29,17 @@ export function Layout() {
           </NavLink>
           <div className="nav-heading">Projects</div>
           {projects.data?.map((project) => (
-            <NavLink
-              key={project.name}
-              to={`/projects/${encodeURIComponent(project.name)}`}
-              className={() => `nav-item nav-project${project.name === current ? " active" : ""}`}
-            >
-              <span className="nav-dot" />
-              <span className="nav-label">{project.name}</span>
-              <span className="nav-count">{project.runs}</span>
-            </NavLink>
+            <div key={project.name}>
+              <NavLink
+                to={`/projects/${encodeURIComponent(project.name)}`}
+                className={() => `nav-item nav-project${project.name === current ? " active" : ""}`}
+              >
+                <span className="nav-dot" />
+                <span className="nav-label">{project.name}</span>
+                <span className="nav-count">{project.runs}</span>
+              </NavLink>
+              {project.name === current && <ProjectSections project={project.name} />}
+            </div>
           ))}
           {projects.data?.length === 0 && <div className="nav-empty">No projects yet</div>}
         </nav>

@@ -50,7 +50,7 @@ export function EvaluationPage() {
         </div>
         <ProjectTabs project={project} active="runs" />
       </header>
-      <div className="evaluation-setup card">
+      <div className="evaluation-setup ax-card">
         <div className="run-chips" role="group" aria-label="Runs">
           {runs.data.runs.map((run) => (
             <label key={run.id} className={`run-chip${chosen.includes(run.id) ? " on" : ""}`}>

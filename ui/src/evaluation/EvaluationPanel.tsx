@@ -102,7 +102,7 @@ function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: E
           </tbody>
         </table>
       </div>
-      <table className="data-table compact per-class">
+      <table className="ax-table compact per-class">
         <thead><tr><th>Class</th><th className="num">Precision</th><th className="num">Recall</th><th className="num">F1</th><th className="num">Support</th></tr></thead>
         <tbody>
           {result.per_class.map((m) => (

@@ -29,7 +29,7 @@ export function ReportsList() {
         </div>
         <ProjectTabs project={project} active="reports" />
       </header>
-      <form className="new-report card" onSubmit={(event) => {
+      <form className="new-report ax-card" onSubmit={(event) => {
         event.preventDefault();
         if (title.trim()) create.mutate({ title: title.trim(), blocks: [newMarkdown("")] }, { onSuccess: (report) => open(report.id, true) });
       }}>
@@ -40,7 +40,7 @@ export function ReportsList() {
       {reports.data.length === 0 ? (
         <div className="empty">No reports in {project} yet.</div>
       ) : (
-        <table className="data-table reports-table">
+        <table className="ax-table reports-table">
           <thead><tr><th>Title</th><th className="num">Blocks</th><th>Edited</th><th /></tr></thead>
           <tbody>
             {reports.data.map((report) => (
