@@ -161,3 +161,13 @@ def test_logged_table_opens_from_the_run_page(page: Page, ui_server: UiServer) -
     tables.get_by_role("link", name=re.compile(r"step 0 · 12 rows")).click()
     expect(page).to_have_url(re.compile(r"/tables/val/predictions\?step=0"))
     expect(page.locator("h1")).to_contain_text("val/predictions")
+
+
+def test_workspace_links_the_tables_of_visible_runs(page: Page, ui_server: UiServer) -> None:
+    page.goto(ui_server.url + "/projects/nature")
+    tables = page.get_by_test_id("workspace-tables")
+    expect(tables).to_contain_text("val/predictions")
+    expect(tables).to_contain_text("1 run")
+    tables.locator("a", has_text="val/predictions").click()
+    expect(page).to_have_url(re.compile(r"/projects/nature/tables/val/predictions\?runs="))
+    expect(page.locator("h1")).to_contain_text("val/predictions")

@@ -13,6 +13,7 @@ export type TableEntry = Schemas["TableEntry"];
 export type TableInfo = Schemas["TableInfo"];
 export type QueryResult = Schemas["QueryResult"];
 export type LineageGraph = Schemas["LineageGraph"];
+export type TableKey = Schemas["TableKey"];
 
 export const api = createClient<paths>({ baseUrl: "" });
 

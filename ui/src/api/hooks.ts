@@ -1,7 +1,7 @@
 // Server state, cached by TanStack Query. Running runs are polled so views update live.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
-import type { LineageGraph, MetricSeries, Project, RunDetail, RunList, TableEntry } from "./client";
+import type { LineageGraph, MetricSeries, Project, RunDetail, RunList, TableEntry, TableKey } from "./client";
 
 export const LIVE_POLL_MS = 2000;
 
@@ -95,5 +95,21 @@ export function useRunLineage(project: string, runId: string) {
           params: { path: { project }, query: { run: [runId], depth: 1 } },
         }),
       ),
+  });
+}
+
+/** Table keys the given runs logged, each with the runs that logged it. */
+export function useProjectTables(project: string, runIds: string[], live: boolean) {
+  return useQuery({
+    queryKey: ["project-tables", project, runIds],
+    queryFn: async (): Promise<TableKey[]> =>
+      unwrap(
+        await api.GET("/api/projects/{project}/tables", {
+          params: { path: { project }, query: { run: runIds } },
+        }),
+      ),
+    enabled: runIds.length > 0,
+    placeholderData: keepPreviousData,
+    refetchInterval: live ? LIVE_POLL_MS * 2 : false,
   });
 }

@@ -9,6 +9,7 @@ import { ChartsPanel } from "../components/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
 import { useRunsTable } from "../components/runColumns";
 import { RunsTable } from "../components/RunsTable";
+import { TableKeys } from "../components/TableKeys";
 import {
   FILTER_PREFIX,
   formatSort,
@@ -165,6 +166,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
               onSmoothing={(value) => update({ smooth: value > 0 ? value.toFixed(2) : null })}
               onLogScale={(value) => update({ log: value ? "1" : null })}
             />
+            <TableKeys project={project} runs={stableChartRuns} />
             {visible.size > MAX_CHART_RUNS && (
               <div className="notice">Charts draw the first {MAX_CHART_RUNS} of {visible.size} visible runs.</div>
             )}
