@@ -56,7 +56,8 @@ function valueColumn(id: string, header: string, read: (run: Run) => unknown, gr
     sortingFn: mixedSort,
     sortUndefined: "last",
     filterFn: expressionFilter,
-    size: 120,
+    // Wide enough for the key itself, within reason.
+    size: Math.min(220, Math.max(110, 48 + header.length * 8)),
     meta: { group },
     getGroupingValue: (run) => formatValue(read(run)),
   };
