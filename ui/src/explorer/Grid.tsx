@@ -1,7 +1,7 @@
 // The grid: virtualised rows and columns, sticky header and pinned columns, rows or group summaries.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useMemo, useRef } from "react";
-import type { CSSProperties } from "react";
+import type { CSSProperties, ReactNode } from "react";
 import { formatValue } from "../lib/format";
 import type { ColumnInfo, GroupRow, ImageRef, QueryResult, SummaryInfo } from "./api";
 import { ValueCell } from "./cells";
@@ -72,6 +72,27 @@ const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMe
   );
 });
 
+interface RowViewProps {
+  index: number;
+  start: number;
+  height: number;
+  width: number;
+  columnsKey: string;
+  version: object;
+  render: () => ReactNode;
+}
+
+const RowView = memo(
+  function RowView({ index, start, height, width, render }: RowViewProps) {
+    return (
+      <div className="xrow" role="row" data-row={index} style={{ transform: `translateY(${start}px)`, height, width }}>
+        {render()}
+      </div>
+    );
+  },
+  (a, b) => a.index === b.index && a.start === b.start && a.height === b.height && a.width === b.width && a.columnsKey === b.columnsKey && a.version === b.version,
+);
+
 export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, label }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const groups = result.groups ?? null;
@@ -121,6 +142,10 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, la
   const maxCount = grouped ? Math.max(1, ...groups.rows.map((g) => g.count)) : 1;
   const summaryInfo = (name: string): SummaryInfo | undefined => groups?.summaries[name];
 
+  // Rows re-render only when their data, the view or the columns in sight change, not on every
+  // scroll frame: scrolling stays smooth with images and histograms in every row.
+  const version = useMemo(() => ({}), [result, state, colors.join(","), thumb, height, pinned, scrolling]);
+  const columnsKey = `${before}:${after}:${visibleCols.map((c) => c.index).join(",")}`;
   const cellStyle = (c: GridColumn): CSSProperties => (c.left !== undefined ? { width: c.width, left: c.left } : { width: c.width });
 
   const renderCell = (c: GridColumn, rowIndex: number) => {
@@ -167,23 +192,34 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, la
       </div>
       <div className="xtbody" style={{ height: rows.getTotalSize(), width: totalWidth }}>
         {rows.getVirtualItems().map((v) => (
-          <div key={v.key} className="xrow" role="row" data-row={v.index} style={{ transform: `translateY(${v.start}px)`, height, width: totalWidth }}>
-            {pinned.map((c) => (
-              <div key={`p-${c.info.name}`} className={`xtd pinned${c.role === "key" ? " key" : ""}`} role="cell" data-column={c.role === "index" ? undefined : c.info.name} style={cellStyle(c)}>
-                {renderCell(c, v.index)}
-              </div>
-            ))}
-            <div style={{ width: before, flex: "none" }} />
-            {visibleCols.map((vc) => {
-              const c = scrolling[vc.index];
-              return c ? (
-                <div key={c.info.name} className="xtd" role="cell" data-column={c.info.name} style={cellStyle(c)}>
-                  {renderCell(c, v.index)}
-                </div>
-              ) : null;
-            })}
-            <div style={{ width: after, flex: "none" }} />
-          </div>
+          <RowView
+            key={v.key}
+            index={v.index}
+            start={v.start}
+            height={height}
+            width={totalWidth}
+            columnsKey={columnsKey}
+            version={version}
+            render={() => (
+              <>
+                {pinned.map((c) => (
+                  <div key={`p-${c.info.name}`} className={`xtd pinned${c.role === "key" ? " key" : ""}`} role="cell" data-column={c.role === "index" ? undefined : c.info.name} style={cellStyle(c)}>
+                    {renderCell(c, v.index)}
+                  </div>
+                ))}
+                <div style={{ width: before, flex: "none" }} />
+                {visibleCols.map((vc) => {
+                  const c = scrolling[vc.index];
+                  return c ? (
+                    <div key={c.info.name} className="xtd" role="cell" data-column={c.info.name} style={cellStyle(c)}>
+                      {renderCell(c, v.index)}
+                    </div>
+                  ) : null;
+                })}
+                <div style={{ width: after, flex: "none" }} />
+              </>
+            )}
+          />
         ))}
       </div>
     </div>

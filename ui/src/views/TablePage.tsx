@@ -25,31 +25,33 @@ export function TablePage() {
   const sources = useMemo((): ExplorerSource[] => {
     const name = run.data?.name ?? runId;
     const step = state.step ?? steps[steps.length - 1] ?? null;
-    const first: ExplorerSource = { ref: { run_id: runId, key, step }, label: `${name} · step ${step ?? "latest"}`, color: PALETTE[0] };
+    // The reference keeps "latest" (no step) so learning the steps does not start a new query.
+    const first: ExplorerSource = { ref: { run_id: runId, key, step: state.step }, label: `${name} · step ${step ?? "latest"}`, color: PALETTE[0] };
     if (state.compare === null || state.compare === step) return [first];
     return [first, { ref: { run_id: runId, key, step: state.compare }, label: `${name} · step ${state.compare}`, color: PALETTE[1] }];
   }, [run.data?.name, runId, key, state.step, state.compare, steps.join(",")]); // steps as text: a new array each render
 
-  if (run.isPending || tables.isPending) return <Loading label="Loading table…" />;
+  // The explorer starts its query at once; the run's name and steps arrive beside it.
   if (run.isError) return <ErrorState error={run.error} />;
   if (tables.isError) return <ErrorState error={tables.error} />;
-  if (entries.length === 0) return <NotFound message={`Run ${run.data.name} has no table ${JSON.stringify(key)}.`} />;
-  if (state.step !== null && !steps.includes(state.step)) {
-    return <NotFound message={`Table ${JSON.stringify(key)} of run ${run.data.name} has no step ${state.step}; steps: ${steps.join(", ")}.`} />;
+  const name = run.data?.name ?? runId;
+  if (tables.data && entries.length === 0) return <NotFound message={`Run ${name} has no table ${JSON.stringify(key)}.`} />;
+  if (tables.data && state.step !== null && !steps.includes(state.step)) {
+    return <NotFound message={`Table ${JSON.stringify(key)} of run ${name} has no step ${state.step}; steps: ${steps.join(", ")}.`} />;
   }
-  const entry = entries.find((e) => e.step === (state.step ?? steps[steps.length - 1])) ?? entries[entries.length - 1];
+  const entry = entries.find((e) => e.step === (state.step ?? steps[steps.length - 1]));
   return (
     <div className="table-page">
       <header className="page-header">
         <div>
           <div className="breadcrumb">
             <Link to="/">Projects</Link> / <Link to={projectLink(project)}>{project}</Link> /{" "}
-            <Link to={`${projectLink(project)}/runs/${encodeURIComponent(runId)}?tab=tables`}>{run.data.name}</Link> /
+            <Link to={`${projectLink(project)}/runs/${encodeURIComponent(runId)}?tab=tables`}>{name}</Link> /
           </div>
           <h1>
-            {key} <span className="muted">step {entry?.step}</span>
+            {key} <span className="muted">step {entry?.step ?? state.step ?? "…"}</span>
           </h1>
-          <p className="muted">{entry?.n_rows.toLocaleString()} rows logged</p>
+          <p className="muted">{entry ? `${entry.n_rows.toLocaleString()} rows logged` : "\u00a0"}</p>
         </div>
         <Link className="button" to={`${projectLink(project)}/tables/${encodeURIComponent(key)}`}>
           Compare across runs

@@ -1,0 +1,236 @@
+"""How the table explorer feels on a 1,000,000-row predictions table, in a real browser.
+
+Targets (issue 7): first rows visible under 1.5 s after opening the table; a new filter or
+group-by result under 1 s; no frame longer than 100 ms while scrolling (from a Chromium trace).
+Measured with Debian's Chromium (Playwright) against a real `heron ui` on this machine.
+
+    python -m bench.explorer_bench [--rows 1000000] [--store DIR] [--chromium /usr/bin/chromium]
+
+``--store DIR`` keeps the logged store between runs (it is logged once, then reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CLASSES = [
+    "Amphibia", "Animalia", "Arachnida", "Aves", "Fungi",
+    "Insecta", "Mammalia", "Mollusca", "Plantae", "Reptilia",
+]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DISTINCT_IMAGES = 2000
+
+
+def log_store(store_dir: Path, rows: int) -> str:
+    """Log one run with a ``rows``-row predictions table (images, guess, truth, 10 scores)."""
+    import numpy as np
+    import pandas as pd
+
+    import heron
+
+    os.environ["HERON_DIR"] = str(store_dir)
+    rng = np.random.default_rng(7)
+    images = []
+    for i in range(DISTINCT_IMAGES):
+        pixels = rng.integers(0, 255, size=(32, 32, 3), dtype=np.uint8)
+        images.append(heron.Image(pixels, caption=CLASSES[i % 10]))
+    truth = rng.integers(0, 10, rows)
+    logits = rng.normal(size=(rows, 10))
+    logits[np.arange(rows), truth] += 2.0
+    scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    names = np.array(CLASSES)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "image": [images[i % DISTINCT_IMAGES] for i in range(rows)],
+            "guess": names[scores.argmax(axis=1)],
+            "truth": names[truth],
+            **{f"score_{c}": scores[:, k] for k, c in enumerate(CLASSES)},
+        }
+    )
+    with heron.init(project="bench", name="predictions 1m") as run:
+        run.log({"predictions": heron.Table(dataframe=frame)}, step=0)
+        return run.id
+
+
+def start_ui(store_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    """`heron ui` on a free port; returns the process and its URL."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "heron.cli", "ui", "--dir", str(store_dir), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=environment,
+    )
+    assert process.stdout is not None
+    match = re.search(r"(http://\S+/)", process.stdout.readline())
+    if match is None:
+        process.terminate()
+        raise SystemExit("heron ui did not print its URL")
+    return process, match.group(1).rstrip("/")
+
+
+def longest_task_ms(trace: dict[str, Any]) -> tuple[float, float]:
+    """(longest main-thread task, longest frame) in milliseconds, from a Chromium trace."""
+    events = trace.get("traceEvents", [])
+    main_threads = {
+        (e.get("pid"), e.get("tid"))
+        for e in events
+        if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"
+    }
+    tasks = [
+        e.get("dur", 0) / 1000
+        for e in events
+        if e.get("ph") == "X"
+        and (e.get("pid"), e.get("tid")) in main_threads
+        and e.get("name") in ("RunTask", "ThreadControllerImpl::RunTask")
+    ]
+    frames = sorted(
+        e["ts"] / 1000
+        for e in events
+        if e.get("name") in ("BeginFrame", "DrawFrame")
+        and (e.get("pid"), e.get("tid")) in main_threads
+    )
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
+    return max(tasks, default=0.0), max(gaps, default=0.0)
+
+
+def measure(url: str, chromium: str) -> None:
+    """Open the table, filter, group and scroll; print each figure."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        # The UI is already open (app loaded, server up) when someone opens a table.
+        page.goto(url.split("/runs/")[0])
+        page.wait_for_load_state("networkidle")
+        for label in ("first open of the table", "second open"):
+            start = time.perf_counter()
+            page.goto(url)
+            page.locator(".xrow[data-row='0'] [data-column='truth']").wait_for()
+            first_rows = time.perf_counter() - start
+            page.wait_for_function("document.querySelector('.xrow img')?.complete === true")
+            with_thumbs = time.perf_counter() - start
+            print(
+                f"  {label}: first rows visible {first_rows:5.2f} s, with thumbnails {with_thumbs:5.2f} s"
+            )
+        pager = page.locator(".explorer-foot [data-testid=pager-range]")
+        print(f"  pager: {pager.inner_text()}")
+        for text in (
+            'row["truth"] != row["guess"]',
+            'row["truth"] = "Plantae" and row["guess"] != "Plantae"',
+        ):
+            before = pager.inner_text()
+            box = page.get_by_label("Filter expression")
+            box.fill(text)
+            start = time.perf_counter()
+            box.press("Enter")
+            page.wait_for_function(
+                "b => document.querySelector('.explorer-foot [data-testid=pager-range]')?.innerText !== b",
+                arg=before,
+            )
+            print(f"  filter {text}: {time.perf_counter() - start:5.2f} s -> {pager.inner_text()}")
+        for column in ("truth", "guess"):
+            header = page.locator(f".xth[data-column='{column}']")
+            header.hover()
+            header.get_by_role("button", name=f"{column} column menu").click()
+            start = time.perf_counter()
+            page.get_by_role("menuitem", name=f"Group by {column}").click()
+            page.locator(f".xgrid[data-grouped=true] .xth.key[data-column='{column}']").wait_for()
+            page.locator(".xgrid[data-grouped=true] .hist-bar").first.wait_for()
+            print(
+                f"  group by {column} (filtered): {time.perf_counter() - start:5.2f} s -> {pager.inner_text()}"
+            )
+        before = pager.inner_text()
+        start = time.perf_counter()
+        page.get_by_role("button", name="Clear filter").click()
+        page.wait_for_function(
+            "b => document.querySelector('.explorer-foot [data-testid=pager-range]')?.innerText !== b",
+            arg=before,
+        )
+        page.locator(".xgrid[data-grouped=true] .hist-bar").first.wait_for()
+        print(
+            f"  group by guess, all rows: {time.perf_counter() - start:5.2f} s -> {pager.inner_text()}"
+        )
+        page.goto(url + "?size=1000")
+        page.locator(".xrow[data-row='0']").wait_for()
+        page.wait_for_timeout(500)
+        browser.start_tracing(page=page, categories=["devtools.timeline", "toplevel"])
+        gap = page.evaluate(
+            """() => new Promise((resolve) => {
+                const grid = document.querySelector('.xgrid');
+                let frames = 0, last = performance.now(), longest = 0;
+                const step = (now) => {
+                  longest = Math.max(longest, now - last);
+                  last = now;
+                  grid.scrollTop += 240;
+                  if (++frames < 240) requestAnimationFrame(step); else resolve(longest);
+                };
+                requestAnimationFrame(step);
+            })"""
+        )
+        trace = json.loads(browser.stop_tracing())
+        task, frame = longest_task_ms(trace)
+        frame = max(frame, float(gap))
+        print(
+            f"  scrolling 1,000 rows with thumbnails (240 frames): longest frame {frame:5.1f} ms, "
+            f"longest main-thread task {task:5.1f} ms"
+        )
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--store", type=Path, help="keep the logged store here and reuse it")
+    parser.add_argument(
+        "--chromium", default=os.environ.get("HERON_TEST_CHROMIUM", "/usr/bin/chromium")
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        store_dir = args.store or Path(temporary) / "heron-data"
+        marker = store_dir / f"explorer-bench-{args.rows}.txt"
+        if marker.exists():
+            run_id = marker.read_text().strip()
+            print(f"reusing the {args.rows:,}-row table in {store_dir}")
+        else:
+            start = time.perf_counter()
+            run_id = log_store(store_dir, args.rows)
+            marker.write_text(run_id)
+            print(
+                f"logged a {args.rows:,}-row predictions table in {time.perf_counter() - start:.1f} s"
+            )
+        process, base = start_ui(store_dir)
+        try:
+            print(
+                f"explorer on {args.rows:,} rows (targets: first rows < 1.5 s, filter/group < 1 s, frames < 100 ms)"
+            )
+            measure(f"{base}/projects/bench/runs/{run_id}/tables/predictions", args.chromium)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
