@@ -19,5 +19,12 @@ if [ "$force" != "--force" ] && [ -f "$out" ] && \
 fi
 
 echo "ui: building into heron/server/_static" >&2
-npm run --silent build
+npx tsc --noEmit -p .
+# Build beside the served directory and swap it in, so a running `heron ui` never serves a
+# half-written bundle.
+next=.build-next
+rm -rf "$next"
+npx vite build --logLevel warn --outDir "$next" --emptyOutDir
+rm -rf ../heron/server/_static
+mv "$next" ../heron/server/_static
 touch "$out"
