@@ -2,7 +2,8 @@
 
 Ten iNaturalist classes; an "upload" run logs the ``dataset`` table (id, image, label, split); two
 training runs ("fc 256", "fc 1024") log ``predictions`` (id, image, guess, truth, score_<class>)
-on the same validation images at epochs 0, 1, 2; a "wide" run logs 300 columns and long strings.
+on the same validation images at epochs 0, 1, 2 ("fc 256" also as versions v0 and v1 of the
+artifact ``val-predictions``); a "wide" run logs 300 columns and long strings.
 Every value comes from pure functions here, so tests compute what the browser must show.
 
 Run as a script (``python explorer_store.py STORE_DIR``) or call :func:`log_explorer_store`.
@@ -90,6 +91,11 @@ def log_explorer_store(store_dir: Path) -> dict[str, str]:
                     table.add_data(f"img{i:03d}", images[i], guess_of(r, epoch, i), truth_of(i),
                                    *[scores[c] for c in CLASSES])  # fmt: skip
                 run.log({"predictions": table, "val/acc": 0.5 + epoch / 10}, step=epoch)
+                if r == 0 and epoch in (0, 2):
+                    # Model versions after 1 and 3 epochs, each with its predictions table.
+                    artifact = heron.Artifact("val-predictions", type="predictions")
+                    artifact.add(table, "predictions")
+                    run.log_artifact(artifact)
             ids[name] = run.id
     with heron.init(project=PROJECT, name="wide", job_type="debug") as run:
         wide = heron.Table(columns=["id", "note", *[f"c{j:03d}" for j in range(298)]])
