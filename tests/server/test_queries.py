@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -144,7 +144,7 @@ def test_artifact_versions_compare_like_runs(explorer: tuple[TestClient, dict[st
 
 
 def _export(
-    client: TestClient, tables: list[dict[str, object]], query: dict[str, object], fmt: str
+    client: TestClient, tables: list[dict[str, object]], query: Mapping[str, object], fmt: str
 ) -> bytes:
     request = json.dumps({"tables": tables, "query": query})
     response = client.get(f"{URL}/export", params={"format": fmt, "request": request})
