@@ -149,10 +149,10 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
       <div className="explorer-top">
         {title}
         <FilterEditor value={state.filter} onApply={(filter) => change({ filter })} columns={completionColumns} functions={columnsQuery.data?.functions ?? []} error={filterError} />
+        <StepControls steps={steps} step={state.step} compare={state.compare} canCompare={canCompare} onChange={change} />
       </div>
       <div className="explorer-bar">
         {refs.length > 1 && <MergeControls state={state} sources={sources} columns={baseColumns} onChange={change} />}
-        <StepControls steps={steps} step={state.step} compare={state.compare} canCompare={canCompare} onChange={change} />
         <div className="bar-spacer" />
         {state.group.length > 0 && (
           <span className="chip group-chip">
