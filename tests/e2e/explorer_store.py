@@ -73,6 +73,14 @@ def log_explorer_store(store_dir: Path) -> dict[str, str]:
 
     os.environ["HERON_DIR"] = str(store_dir)
     images = [heron.Image(_pixels(i), caption=truth_of(i)) for i in range(N_VAL)]
+    # The first image carries boxes of two classes, drawn by the image viewer.
+    boxes = [
+        {"x0": 0.1, "y0": 0.1, "x1": 0.6, "y1": 0.7, "class_id": 1},
+        {"x0": 0.5, "y0": 0.4, "x1": 0.9, "y1": 0.9, "class_id": 2},
+    ]
+    images[0] = heron.Image(
+        _pixels(0), caption=truth_of(0), boxes=boxes, classes={1: "head", 2: "tail"}
+    )
     ids: dict[str, str] = {}
     with heron.init(project=PROJECT, name="upload", job_type="upload") as run:
         dataset = heron.Table(columns=["id", "image", "label", "split"])

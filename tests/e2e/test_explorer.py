@@ -92,7 +92,26 @@ def test_rows_show_values_and_thumbnails(
     expect(first.locator("[data-column='guess']")).to_have_text(fx.guess_of(0, 0, 0))
     # Clicking a thumbnail opens the full image with its caption.
     first.locator("[data-column='image'] button.thumb").click()
-    expect(page.get_by_role("dialog", name="Image")).to_contain_text(fx.truth_of(0))
+    viewer = page.get_by_role("dialog", name="Image")
+    expect(viewer).to_contain_text(fx.truth_of(0))
+    # Its boxes are drawn, and each class can be switched off.
+    expect(viewer.locator("svg g[data-class]")).to_have_count(2)
+    viewer.get_by_label("head").uncheck()
+    expect(viewer.locator("svg g[data-class]")).to_have_count(1)
+    expect(viewer.locator("svg g[data-class='2']")).to_have_count(1)
+
+
+def test_broken_images_show_a_placeholder(
+    page: Page, explorer: tuple[UiServer, dict[str, str]]
+) -> None:
+    page.route(re.compile(r"/api/media/[0-9a-f]{64}/thumbnail"), lambda route: route.abort())
+    page.goto(_table_url(explorer, "fc 256", "predictions"))
+    first = page.locator(".xrow[data-row='0']")
+    expect(first.locator("[data-column='image'] [data-broken=true]")).to_be_visible()
+    expect(first.locator("[data-column='truth']")).to_have_text(fx.truth_of(0))
+    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
+        _rows_text(fx.N_VAL)
+    )
 
 
 def test_group_by_truth_then_filter_from_a_bar(

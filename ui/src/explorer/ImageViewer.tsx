@@ -122,7 +122,7 @@ export function ImageViewer({ image, onClose }: { image: ImageRef; onClose: () =
               const k = box.relative === false ? [1, 1] : [w, h];
               const color = colorOf(box.class_id ?? i);
               return (
-                <g key={i}>
+                <g key={i} data-class={box.class_id}>
                   <rect x={box.x0 * (k[0] ?? 1)} y={box.y0 * (k[1] ?? 1)} width={(box.x1 - box.x0) * (k[0] ?? 1)} height={(box.y1 - box.y0) * (k[1] ?? 1)} fill="none" stroke={color} strokeWidth={Math.max(w, h) / 200} vectorEffect="non-scaling-stroke" />
                 </g>
               );
