@@ -30,6 +30,9 @@ start_postgres() {
   if [ -z "$(pg_bin)" ]; then need_root_apt postgresql; fi
   local bin; bin=$(pg_bin)
   local dir="$STATE/pg"
+  # A server already answering on the port (another checkout's) serves as well: every test
+  # creates and drops a database of its own.
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then return; fi
   if [ -f "$dir/data/postmaster.pid" ] && runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     return
   fi
