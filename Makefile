@@ -28,10 +28,13 @@ $(EXAMPLES_STAMP): requirements-examples.txt $(STAMP)
 -include mk/*.mk
 
 DEMO_DIR ?= heron-data
+# The walkthrough's sweep over the fine-tuning layer, one Adam variant, and a 1-epoch model to
+# compare with its 5-epoch twin.
+DEMO_VARIANTS ?= 256,512,1024,2048,256:adam,1024:rmsprop:1
 
 ## make demo: set up, run the walkthrough's workflow on offline data, then serve the UI on it
 demo: $(STAMP) $(EXAMPLES_STAMP) ui-build
-	$(BIN)/python -m examples.inaturalist all --dir $(DEMO_DIR)
+	$(BIN)/python -m examples.inaturalist all --dir $(DEMO_DIR) --variants $(DEMO_VARIANTS)
 	$(BIN)/heron ui --dir $(DEMO_DIR)
 
 ## make test: lint + type check + every test (services are started first)
