@@ -39,7 +39,7 @@ export function moveColumn(columns: readonly ColumnInfo[], order: readonly strin
 /** Default width of a column by type and row height (images grow with the row). */
 export function columnWidth(column: ColumnInfo, grouped: boolean, thumb: number): number {
   // Wide enough for the header (name and menu), never so wide one long name takes the screen.
-  const header = Math.min(260, column.name.length * 7.4 + (column.runs ? 62 : 44));
+  const header = Math.min(260, column.name.length * 7.4 + (column.runs ? 66 : 52));
   return Math.max(header, contentWidth(column, grouped, thumb));
 }
 
