@@ -40,7 +40,10 @@ _ARROW = {"int": pa.int64(), "string": pa.string(), "float": pa.float64()}
 IMAGE = pa.struct([("sha256", pa.string()), ("format", pa.string()), ("width", pa.int32()),
                    ("height", pa.int32()), ("caption", pa.string()), ("overlays", pa.string())])  # fmt: skip
 SCHEMA = pa.schema(
-    [pa.field(n, IMAGE if t == "image" else _ARROW[t], metadata={"heron.type": t}) for n, t in COLUMNS],
+    [
+        pa.field(n, IMAGE if t == "image" else _ARROW[t], metadata={"heron.type": t})
+        for n, t in COLUMNS
+    ],
     metadata={"heron.table": "v1"},
 )
 
@@ -55,7 +58,9 @@ def _digests(image_ids: np.ndarray) -> pa.Array:
     # The first 8 bytes carry the id itself so digests never collide.
     raw = raw.reshape(-1, 32)
     raw[:, :8] = image_ids.astype(">u8").view(np.uint8).reshape(-1, 8)
-    return pa.array(_HEX[raw.reshape(-1)].view("S64").reshape(-1), type=pa.binary(64)).cast(pa.string())
+    return pa.array(_HEX[raw.reshape(-1)].view("S64").reshape(-1), type=pa.binary(64)).cast(
+        pa.string()
+    )
 
 
 def _chunk(rng: np.random.Generator, ids: np.ndarray, image_ids: np.ndarray) -> pa.Table:
@@ -137,7 +142,9 @@ def bench_table(engine: Engine, source: TableSource, rows: str, repeat: int) -> 
     grouped = q.group_by("truth")
     measure(f"group by truth with histograms, {rows} rows", engine, grouped.groups, repeat)
     by_guess = mistakes.group_by("guess")
-    measure(f"filter + group by guess with histograms, {rows} rows", engine, by_guess.groups, repeat)
+    measure(
+        f"filter + group by guess with histograms, {rows} rows", engine, by_guess.groups, repeat
+    )
     page = mistakes.sort("score_Amphibia", descending=True)
     measure(f"page of 50, filtered + sorted, {rows} rows", engine, lambda: page.page(0, 50), repeat)
     page.count()  # the UI's next page reuses the cached total
@@ -199,7 +206,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--warm-only", action="store_true", help="skip the Parquet-only pass")
     parser.add_argument("--cold-only", action="store_true", help="skip the in-memory pass")
-    parser.add_argument("--data", type=Path, help="keep the tables in this directory and reuse them")
+    parser.add_argument(
+        "--data", type=Path, help="keep the tables in this directory and reuse them"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="heron-query-bench-") as tmp:
         t0 = time.perf_counter()

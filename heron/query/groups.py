@@ -96,7 +96,7 @@ def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float)
     key = ("groups", count_key, outputs, spec)
     hit = engine.memo.get(key)
     if hit is not None:
-        return copy.deepcopy(hit)  # type: ignore[no-any-return]
+        return copy.deepcopy(hit)
     result = _compute(engine, plan, spec, deadline)
     engine.memo.put(key, copy.deepcopy(result))
     # Every row passing the filter is in exactly one group: the count comes for free.
@@ -260,7 +260,9 @@ def _aggregate(
             # the last bin, which is closed.
             scale = params.add(n_bins / (e[-1] - e[0]) if e[-1] > e[0] else 0.0, "DOUBLE")
             bounds = params.add(list(range(n_bins)), "BIGINT[]")
-            aggs.append(f"histogram(CAST(floor(({a} - {lo}) * {scale}) AS BIGINT), {bounds}) AS h_{a}")
+            aggs.append(
+                f"histogram(CAST(floor(({a} - {lo}) * {scale}) AS BIGINT), {bounds}) AS h_{a}"
+            )
             readers.append((t, "histogram"))
         elif t.kind == "images":
             n = params.add(max(spec.images_per_group, 1), "BIGINT")

@@ -81,7 +81,9 @@ def test_document_round_trip(runs: list[Pred], engine: Engine) -> None:
         ({"version": 2}, "unsupported query document version"),
     ],
 )  # fmt: skip
-def test_bad_documents(pred_table: Pred, engine: Engine, doc: dict[str, object], fragment: str) -> None:
+def test_bad_documents(
+    pred_table: Pred, engine: Engine, doc: dict[str, object], fragment: str
+) -> None:
     source, _ = pred_table
     with pytest.raises(QueryError) as info:
         execute(doc, [source], engine=engine)

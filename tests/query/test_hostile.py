@@ -37,7 +37,10 @@ def _table(root: Path, names: tuple[str, str]) -> TableSource:
     with _lock:
         if names not in _tables:
             directory = root / f"t{len(_tables)}"
-            data = {names[0]: ["x", "y", "it's", 'q"q', None, "$1"], names[1]: [1, 2, 3, 4, 5, None]}
+            data = {
+                names[0]: ["x", "y", "it's", 'q"q', None, "$1"],
+                names[1]: [1, 2, 3, 4, 5, None],
+            }
             columns = [(names[0], "string"), (names[1], "int")]
             _tables[names] = write_table(directory, columns, data, "hostile")
         return _tables[names]
@@ -56,9 +59,13 @@ name_strategy = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text_name=name_strategy, number_name=name_strategy, needle=st.text(max_size=8))
-def test_hostile_names_and_literals(root: Path, text_name: str, number_name: str, needle: str) -> None:
+def test_hostile_names_and_literals(
+    root: Path, text_name: str, number_name: str, needle: str
+) -> None:
     if text_name == number_name:
         number_name += "_n"
     source = _table(root, (text_name, number_name))
@@ -83,7 +90,7 @@ def test_hostile_names_and_literals(root: Path, text_name: str, number_name: str
 def test_injection_attempts_are_just_values(root: Path) -> None:
     source = _table(root, ("label", "n"))
     q = Query(source, engine=_SHARED)
-    for attack in ["x' OR 1=1 --", "x\" OR 1=1 --", "'; DROP TABLE t; --", "$2", "?"]:
+    for attack in ["x' OR 1=1 --", 'x" OR 1=1 --', "'; DROP TABLE t; --", "$2", "?"]:
         text = f"row.label = {json.dumps(attack)}"
         assert q.filter(text).count() == 0
     assert q.filter('row.label = "$1"').count() == 1
@@ -99,14 +106,35 @@ leaf = st.one_of(
 random_exprs = st.recursive(
     leaf,
     lambda sub: st.one_of(
-        st.builds(Binary, st.sampled_from(["=", "!=", "<", ">=", "+", "-", "*", "/", "%",
-                                           "and", "or"]), sub, sub),
+        st.builds(
+            Binary,
+            st.sampled_from(["=", "!=", "<", ">=", "+", "-", "*", "/", "%", "and", "or"]),
+            sub,
+            sub,
+        ),
         st.builds(Unary, st.sampled_from(["not", "-"]), sub),
         st.builds(Index, sub, sub),
         st.builds(In, sub, st.lists(sub, max_size=3).map(tuple), st.booleans()),
-        st.builds(Call, st.sampled_from(["abs", "round", "lower", "contains", "len", "is_null",
-                                         "coalesce", "avg", "max", "argmax", "count", "stddev"]),
-                  st.lists(sub, max_size=3).map(tuple)),
+        st.builds(
+            Call,
+            st.sampled_from(
+                [
+                    "abs",
+                    "round",
+                    "lower",
+                    "contains",
+                    "len",
+                    "is_null",
+                    "coalesce",
+                    "avg",
+                    "max",
+                    "argmax",
+                    "count",
+                    "stddev",
+                ]
+            ),
+            st.lists(sub, max_size=3).map(tuple),
+        ),
     ),
     max_leaves=10,
 )
@@ -124,7 +152,9 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> TableSource:
 
 
 @pytest.mark.slow
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(e=random_exprs)
 def test_random_expressions_only_raise_query_errors(mixed: TableSource, e: Expr) -> None:
     q = Query(mixed, engine=_SHARED)
@@ -137,24 +167,37 @@ def test_random_expressions_only_raise_query_errors(mixed: TableSource, e: Expr)
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(alphabet=st.sampled_from(list('row[]"\'.()=!<>+-*/% andotrueflsinx0123,')),
-                    max_size=30))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("row[]\"'.()=!<>+-*/% andotrueflsinx0123,")), max_size=30
+    )
+)
 def test_random_text_only_raises_query_errors(mixed: TableSource, text: str) -> None:
     with contextlib.suppress(QueryError):
         Query(mixed, engine=_SHARED).filter(text).count()
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5)),
-    lambda sub: st.one_of(st.lists(sub, max_size=3), st.dictionaries(st.text(max_size=6), sub, max_size=3)),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5)
+    ),
+    lambda sub: st.one_of(
+        st.lists(sub, max_size=3), st.dictionaries(st.text(max_size=6), sub, max_size=3)
+    ),
     max_leaves=8,
 )
-doc_keys = st.sampled_from(["filter", "sort", "columns", "group", "page", "merge", "select", "version"])
+doc_keys = st.sampled_from(
+    ["filter", "sort", "columns", "group", "page", "merge", "select", "version"]
+)
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(doc=st.dictionaries(doc_keys, json_values, max_size=4))
 def test_random_documents_only_raise_query_errors(mixed: TableSource, doc: dict[str, Any]) -> None:
     try:

@@ -67,7 +67,13 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
     with pytest.raises(QueryError, match="nested too deeply"):
         parse(" + ".join(["1"] * 5000))
     with pytest.raises(QueryError, match="nested too deeply"):
-        Expr.from_json(json.loads("{\"node\": \"unary\", \"op\": \"not\", \"operand\": " * 500 + "{\"node\": \"literal\", \"value\": 1}" + "}" * 500))
+        Expr.from_json(
+            json.loads(
+                '{"node": "unary", "op": "not", "operand": ' * 500
+                + '{"node": "literal", "value": 1}'
+                + "}" * 500
+            )
+        )
 
 
 def test_unknown_column_suggests(pred_table: Pred, engine: Engine) -> None:
@@ -149,13 +155,20 @@ leaves = st.one_of(
 exprs = st.recursive(
     leaves,
     lambda sub: st.one_of(
-        st.builds(Binary, st.sampled_from(["=", "!=", "<", "+", "-", "*", "/", "%", "and", "or"]),
-                  sub, sub),
+        st.builds(
+            Binary,
+            st.sampled_from(["=", "!=", "<", "+", "-", "*", "/", "%", "and", "or"]),
+            sub,
+            sub,
+        ),
         st.builds(Unary, st.sampled_from(["not", "-"]), sub),
         st.builds(Index, sub, sub),
         st.builds(In, sub, st.lists(sub, max_size=3).map(tuple), st.booleans()),
-        st.builds(Call, st.sampled_from(["abs", "max", "coalesce", "contains"]),
-                  st.lists(sub, max_size=3).map(tuple)),
+        st.builds(
+            Call,
+            st.sampled_from(["abs", "max", "coalesce", "contains"]),
+            st.lists(sub, max_size=3).map(tuple),
+        ),
     ),
     max_leaves=12,
 )

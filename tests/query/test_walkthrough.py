@@ -135,7 +135,9 @@ def test_derived_margin_sort(pred_table: Pred, engine: Engine) -> None:
 
 def test_multi_key_sort_nulls_last(pred_table: Pred, engine: Engine) -> None:
     source, df = pred_table
-    got = Query(source, engine=engine).sort("guess").sort("score_Fungi", descending=True).to_pandas()
+    got = (
+        Query(source, engine=engine).sort("guess").sort("score_Fungi", descending=True).to_pandas()
+    )
     ref = df.sort_values(["guess", "score_Fungi"], ascending=[True, False], na_position="last",
                          kind="stable")  # fmt: skip
     assert got.id.tolist() == ref.id.tolist()
@@ -200,9 +202,11 @@ def test_argmax_over_score_columns(pred_table: Pred, engine: Engine) -> None:
 
 def test_argmax_across_runs_gives_run_index(runs: list[Pred], engine: Engine) -> None:
     sources = [s for s, _ in runs]
-    got = merge(sources, on="id", engine=engine).add_column(
-        "best_run", 'argmax(row["score_Aves"])'
-    ).to_pandas()
+    got = (
+        merge(sources, on="id", engine=engine)
+        .add_column("best_run", 'argmax(row["score_Aves"])')
+        .to_pandas()
+    )
     ref = _merged_frame(runs, "inner")
     expected = ref[[f"score_Aves_{i}" for i in range(3)]].to_numpy().argmax(axis=1)
     assert got.best_run.tolist() == expected.tolist()
@@ -213,9 +217,7 @@ def test_concat_names_the_run(runs: list[Pred], engine: Engine) -> None:
     q = concat(sources, engine=engine)
     assert q.count() == sum(len(df) for _, df in runs)
     groups = q.group_by("source").groups()
-    assert {r["key"][0]: r["count"] for r in groups["rows"]} == {
-        s.label: len(df) for s, df in runs
-    }
+    assert {r["key"][0]: r["count"] for r in groups["rows"]} == {s.label: len(df) for s, df in runs}
     first = q.page(0, 1).rows[0]
     assert first["source"] == "run-0" and first["id"] == 0
 

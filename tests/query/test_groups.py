@@ -1,0 +1,116 @@
+"""Group summaries: histogram binning edge cases, images by row position, memoised results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from heron.query import Engine, Query, TableSource, merge
+from tests.query.helpers import json_roundtrip, write_table
+
+Pred = tuple[TableSource, pd.DataFrame]
+
+
+def by_key(result: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {tuple(r["key"]): r for r in result["rows"]}
+
+
+def test_integer_values_on_bin_edges(tmp_tables: Any, engine: Engine) -> None:
+    # 0..10 in 5 bins puts every even value exactly on an edge: each bin is [a, b), the last
+    # one closed, exactly like numpy.
+    values = [*list(range(11)) * 3, None, 4, 7]
+    data = {"k": ["a", "b"] * 18, "v": values}
+    source = write_table(tmp_tables, [("k", "string"), ("v", "int")], data, "ints")
+    result = json_roundtrip(Query(source, engine=engine).group_by("k", bins=5).groups())
+    edges = np.array(result["summaries"]["v"]["edges"])
+    assert edges.tolist() == [0, 2, 4, 6, 8, 10]
+    df = pd.DataFrame(data)
+    for (k,), row in by_key(result).items():
+        sub = df[df.k == k].v.dropna()
+        expected, _ = np.histogram(sub, bins=edges)
+        hist = row["summaries"]["v"]
+        assert hist["counts"] == expected.tolist()
+        assert hist["nulls"] == int(df[df.k == k].v.isna().sum())
+        assert (hist["min"], hist["max"]) == (sub.min(), sub.max())
+        assert hist["mean"] == pytest.approx(sub.mean())
+
+
+def test_constant_column_has_one_closed_bin(tmp_tables: Any, engine: Engine) -> None:
+    data = {"k": ["a", "a", "b"], "v": [2.5, 2.5, 2.5], "w": [float("nan"), None, float("inf")]}
+    columns = [("k", "string"), ("v", "float"), ("w", "float")]
+    source = write_table(tmp_tables, columns, data, "flat")
+    result = json_roundtrip(Query(source, engine=engine).group_by("k").groups())
+    assert result["summaries"]["v"]["edges"] == [2.5, 2.5]
+    assert "edges" not in result["summaries"]["w"]
+    rows = by_key(result)
+    assert rows[("a",)]["summaries"]["v"]["counts"] == [2]
+    assert rows[("b",)]["summaries"]["v"]["counts"] == [1]
+    w = rows[("a",)]["summaries"]["w"]
+    assert (w["counts"], w["nulls"], w["non_finite"], w["min"]) == ([], 1, 1, None)
+
+
+@pytest.mark.parametrize("offset", [0, 3, 8])
+def test_first_images_on_a_page_of_groups(pred_table: Pred, engine: Engine, offset: int) -> None:
+    source, df = pred_table
+    q = Query(source, engine=engine).filter('row["score_Aves"] > 0.05')
+    result = q.group_by("truth", images_per_group=3, offset=offset, limit=2).groups()
+    sub = df[df.score_Aves > 0.05]
+    keys = sorted(sub.truth.unique())[offset : offset + 2]
+    assert [r["key"][0] for r in result["rows"]] == keys
+    for row in result["rows"]:
+        group = sub[sub.truth == row["key"][0]]
+        images = row["summaries"]["image"]
+        assert [i["sha256"] for i in images["images"]] == [i["sha256"] for i in group.image.head(3)]
+        assert images["total"] == len(group)
+        assert images["images"][0] == group.image.iloc[0]
+
+
+def test_first_images_per_run_on_a_merge(runs: list[Pred], engine: Engine) -> None:
+    sources = [s for s, _ in runs]
+    q = merge(sources[:2], on="id", engine=engine).add_column("t0", 'row["truth"][0]')
+    result = json_roundtrip(q.group_by("t0", images_per_group=2).groups())
+    a, b = runs[0][1], runs[1][1]
+    joined = a.merge(b, on="id", suffixes=("_0", "_1"))
+    for (t0,), row in by_key(result).items():
+        group = joined[joined.truth_0 == t0]
+        per_run = row["summaries"]["image"]["runs"]
+        for i, summary in enumerate(per_run):
+            expected = [img["sha256"] for img in group[f"image_{i}"].head(2)]
+            assert [img["sha256"] for img in summary["images"]] == expected
+            assert summary["total"] == len(group)
+
+
+def test_groups_are_memoised_and_seed_the_count(pred_table: Pred) -> None:
+    source, df = pred_table
+    engine = Engine(cache="off")
+    q = Query(source, engine=engine).filter('row["truth"] != row["guess"]')
+    first = q.group_by("truth").groups()
+    ran: list[str] = []
+    run = engine.run
+
+    def spy(sql: str, values: list[Any], *, deadline: float | None = None) -> Any:
+        ran.append(sql)
+        return run(sql, values, deadline=deadline)
+
+    engine.run = spy  # type: ignore[method-assign]
+    first["rows"][0]["count"] = -1  # a caller editing its result must not corrupt the cache
+    again = q.group_by("truth").groups()
+    assert again["rows"][0]["count"] != -1
+    expected = int(((df.truth != df.guess) & df.guess.notna()).sum())  # null never passes
+    assert q.count() == expected == again["total_rows"]
+    assert ran == []  # both answered from caches
+    other = q.group_by("truth", bins=3).groups()
+    assert ran and len(other["summaries"]["score_Aves"]["edges"]) == 4
+    engine.clear()
+    ran.clear()
+    recomputed = q.group_by("truth").groups()
+    assert ran
+    # Parallel sums may differ in the last bits between runs; counts may not.
+    for old, new in zip(again["rows"], recomputed["rows"], strict=True):
+        assert (old["key"], old["count"]) == (new["key"], new["count"])
+        hist_old, hist_new = old["summaries"]["score_Aves"], new["summaries"]["score_Aves"]
+        assert hist_old["counts"] == hist_new["counts"]
+        assert hist_old["mean"] == pytest.approx(hist_new["mean"])
