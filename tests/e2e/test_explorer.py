@@ -335,6 +335,18 @@ def test_wide_table_columns_stay_usable(
     expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows_text(20))
     note = page.locator(".xrow[data-row='3'] [data-column='note']")
     expect(note).to_contain_text("a very long note")
+    # Drag a header's edge to read a long value; the width is kept in the URL.
+    handle = page.get_by_role("separator", name="Resize note").bounding_box()
+    assert handle is not None
+    before = note.bounding_box()
+    assert before is not None
+    page.mouse.move(handle["x"] + 3, handle["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + 303, handle["y"] + 10, steps=5)
+    page.mouse.up()
+    expect(page).to_have_url(re.compile(r"widths=note"))
+    after = note.bounding_box()
+    assert after is not None and after["width"] > before["width"] + 250
     # Only the columns in view are in the page, however many the table has.
     assert page.locator(".xrow[data-row='0'] .xtd").count() < 40
     page.get_by_role("button", name=re.compile("^Columns")).click()

@@ -1,12 +1,12 @@
 // The grid: virtualised rows and columns, sticky header and pinned columns, rows or group summaries.
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useMemo, useRef } from "react";
-import type { CSSProperties, ReactNode } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { CSSProperties, PointerEvent as ReactPointerEvent, ReactNode } from "react";
 import { formatValue } from "../lib/format";
 import type { ColumnInfo, GroupRow, ImageRef, QueryResult, SummaryInfo } from "./api";
 import { ValueCell } from "./cells";
 import { columnWidth, layoutColumns } from "./columns";
-import { ROW_HEIGHTS } from "./state";
+import { MAX_WIDTH, MIN_WIDTH, ROW_HEIGHTS } from "./state";
 import type { ExplorerState } from "./state";
 import { SummaryCell } from "./summaries";
 import type { SummaryActions } from "./summaries";
@@ -24,6 +24,7 @@ interface Props {
   onSort: (column: string, additive: boolean) => void;
   onMenu: (column: ColumnInfo, anchor: DOMRect) => void;
   onKey: (values: unknown[]) => void;
+  onResize: (column: string, width: number) => void;
   label: string;
 }
 
@@ -40,7 +41,25 @@ function keyText(value: unknown): string {
   return formatValue(value);
 }
 
-const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMenu }: { column: GridColumn; state: ExplorerState; style: CSSProperties; onSort: Props["onSort"]; onMenu: Props["onMenu"] }) {
+function startResize(event: ReactPointerEvent, width: number, onDrag: (width: number) => void, onDone: (width: number) => void) {
+  event.preventDefault();
+  event.stopPropagation();
+  const x0 = event.clientX;
+  let current = width;
+  const move = (e: PointerEvent) => {
+    current = Math.max(MIN_WIDTH, Math.min(MAX_WIDTH, width + e.clientX - x0));
+    onDrag(current);
+  };
+  const up = () => {
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", up);
+    onDone(current);
+  };
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", up);
+}
+
+const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMenu, onDrag, onResize }: { column: GridColumn; state: ExplorerState; style: CSSProperties; onSort: Props["onSort"]; onMenu: Props["onMenu"]; onDrag: (name: string, width: number | null) => void; onResize: Props["onResize"] }) {
   const name = column.info.name;
   const sortAt = state.sort.findIndex((s) => s.column === name);
   const sort = state.sort[sortAt];
@@ -68,6 +87,19 @@ const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMe
           ⋮
         </button>
       )}
+      {column.role !== "index" && (
+        <span
+          className="xth-resize"
+          role="separator"
+          aria-label={`Resize ${name}`}
+          onPointerDown={(event) =>
+            startResize(event, column.width, (w) => onDrag(name, w), (w) => {
+              onDrag(name, null);
+              onResize(name, w);
+            })
+          }
+        />
+      )}
     </div>
   );
 });
@@ -93,8 +125,15 @@ const RowView = memo(
   (a, b) => a.index === b.index && a.start === b.start && a.height === b.height && a.width === b.width && a.columnsKey === b.columnsKey && a.version === b.version,
 );
 
-export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, label }: Props) {
+export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, onResize, label }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
+  // While a header edge is dragged, its width lives here; the URL gets it on release.
+  const [dragging, setDragging] = useState<{ name: string; width: number } | null>(null);
+  const onDrag = useCallback((name: string, width: number | null) => setDragging(width === null ? null : { name, width }), []);
+  const widthOf = useCallback(
+    (info: ColumnInfo, fallback: number) => (dragging?.name === info.name ? dragging.width : (state.widths[info.name] ?? fallback)),
+    [dragging, state.widths],
+  );
   const groups = result.groups ?? null;
   const grouped = groups !== null;
   const height = grouped ? GROUP_HEIGHTS[state.rowHeight] : ROW_HEIGHTS[state.rowHeight];
@@ -103,27 +142,31 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, la
   const { pinned, scrolling, pinnedWidth } = useMemo(() => {
     const out: GridColumn[] = [];
     if (groups) {
-      groups.by.forEach((name, i) => out.push({ info: groups.columns[i] ?? { name, type: "string" }, width: KEY_WIDTH, role: "key" }));
-      out.push({ info: { name: "count", type: "int" }, width: COUNT_WIDTH, role: "count" });
+      groups.by.forEach((name, i) => {
+        const info = groups.columns[i] ?? { name, type: "string" };
+        out.push({ info, width: widthOf(info, KEY_WIDTH), role: "key" });
+      });
+      const countInfo = { name: "count", type: "int" };
+      out.push({ info: countInfo, width: widthOf(countInfo, COUNT_WIDTH), role: "count" });
       const infos: ColumnInfo[] = Object.entries(groups.summaries).map(([name, s]) => ({ ...s, name }));
       const layout = layoutColumns(infos, state.order, state.hidden, state.pinned);
-      const fixed: GridColumn[] = [...out, ...layout.pinned.map((info) => ({ info, width: columnWidth(info, true, thumb), role: "summary" as const }))];
+      const fixed: GridColumn[] = [...out, ...layout.pinned.map((info) => ({ info, width: widthOf(info, columnWidth(info, true, thumb)), role: "summary" as const }))];
       let left = 0;
       for (const c of fixed) {
         c.left = left;
         left += c.width;
       }
-      return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: columnWidth(info, true, thumb), role: "summary" as const })), pinnedWidth: left };
+      return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: widthOf(info, columnWidth(info, true, thumb)), role: "summary" as const })), pinnedWidth: left };
     }
     const layout = layoutColumns(result.columns, state.order, state.hidden, state.pinned);
-    const fixed: GridColumn[] = [{ info: { name: "#", type: "int" }, width: INDEX_WIDTH, role: "index" }, ...layout.pinned.map((info) => ({ info, width: columnWidth(info, false, thumb), role: "value" as const }))];
+    const fixed: GridColumn[] = [{ info: { name: "#", type: "int" }, width: INDEX_WIDTH, role: "index" }, ...layout.pinned.map((info) => ({ info, width: widthOf(info, columnWidth(info, false, thumb)), role: "value" as const }))];
     let left = 0;
     for (const c of fixed) {
       c.left = left;
       left += c.width;
     }
-    return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: columnWidth(info, false, thumb), role: "value" as const })), pinnedWidth: left };
-  }, [groups, result.columns, state.order, state.hidden, state.pinned, thumb]);
+    return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: widthOf(info, columnWidth(info, false, thumb)), role: "value" as const })), pinnedWidth: left };
+  }, [groups, result.columns, state.order, state.hidden, state.pinned, thumb, widthOf]);
 
   const rowCount = grouped ? groups.rows.length : result.rows.length;
   const rows = useVirtualizer({ count: rowCount, getScrollElement: () => scroller.current, estimateSize: () => height, overscan: 6 });
@@ -135,6 +178,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, la
     overscan: 3,
     scrollMargin: pinnedWidth,
   });
+  useEffect(() => cols.measure(), [scrolling, cols]);
   const totalWidth = pinnedWidth + cols.getTotalSize();
   const visibleCols = cols.getVirtualItems();
   const before = visibleCols[0] ? visibleCols[0].start - pinnedWidth : 0;
@@ -181,12 +225,12 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, la
     <div className="xgrid" ref={scroller} role="table" aria-label={label} aria-rowcount={rowCount} data-grouped={grouped}>
       <div className="xthead" style={{ width: totalWidth }} role="row">
         {pinned.map((c) => (
-          <HeaderCell key={`p-${c.info.name}`} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} />
+          <HeaderCell key={`p-${c.info.name}`} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} onDrag={onDrag} onResize={onResize} />
         ))}
         <div style={{ width: before, flex: "none" }} />
         {visibleCols.map((v) => {
           const c = scrolling[v.index];
-          return c ? <HeaderCell key={c.info.name} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} /> : null;
+          return c ? <HeaderCell key={c.info.name} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} onDrag={onDrag} onResize={onResize} /> : null;
         })}
         <div style={{ width: after, flex: "none" }} />
       </div>

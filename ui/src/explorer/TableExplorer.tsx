@@ -126,6 +126,7 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
         onSort={onSort}
         onMenu={(column, anchor) => setMenu({ column, anchor })}
         onKey={(values) => groups && filterToKeys(groups.by, values)}
+        onResize={(column, width) => change({ widths: { ...state.widths, [column]: width } })}
         label={label}
       />
     );

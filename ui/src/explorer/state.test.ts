@@ -24,6 +24,7 @@ const busy: ExplorerState = {
   order: ["image", "guess"],
   hidden: ["score, odd", "100%"],
   pinned: ["image"],
+  widths: { "a=b": 300, note: 48 },
   rowHeight: "xl",
   offset: 200,
   pageSize: 500,
@@ -74,6 +75,10 @@ describe("explorer URL state", () => {
     expect(state.panels).toEqual([1, 2]);
   });
 
+  it("keeps column widths within bounds", () => {
+    expect(stateFromParams(new URLSearchParams("widths=a%3D5,b%3D99999,c%3Dx")).widths).toEqual({ a: 48, b: 1200 });
+  });
+
   it("caps the page size and the group depth", () => {
     const state = stateFromParams(new URLSearchParams("size=100000&group=a,b,c"));
     expect(state.pageSize).toBe(1000);
@@ -107,7 +112,7 @@ describe("explorer state changes", () => {
 
   it("resets columns to the table as logged", () => {
     const state = resetColumns(busy);
-    expect([state.order, state.hidden, state.pinned]).toEqual([[], [], []]);
+    expect([state.order, state.hidden, state.pinned, state.widths]).toEqual([[], [], [], {}]);
     expect(state.filter).toBe(busy.filter);
   });
 });

@@ -25,6 +25,8 @@ export interface ExplorerState {
   order: string[];
   hidden: string[];
   pinned: string[];
+  /** Column widths the user dragged, in pixels. */
+  widths: Record<string, number>;
   rowHeight: RowHeight;
   offset: number;
   pageSize: number;
@@ -54,6 +56,7 @@ export const DEFAULT_STATE: ExplorerState = {
   order: [],
   hidden: [],
   pinned: [],
+  widths: {},
   rowHeight: "m",
   offset: 0,
   pageSize: 100,
@@ -103,6 +106,24 @@ function oneOf<T extends string>(text: string | null, allowed: readonly T[], fal
   return allowed.includes(text as T) ? (text as T) : fallback;
 }
 
+export const MIN_WIDTH = 48;
+export const MAX_WIDTH = 1200;
+
+/** "note=320,score=90": a width per column (the last "=" splits, so names may hold one). */
+export function encodeWidths(widths: Record<string, number>): string {
+  return encodeList(Object.entries(widths).map(([name, width]) => `${name}=${Math.round(width)}`));
+}
+
+export function decodeWidths(text: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of decodeList(text)) {
+    const at = item.lastIndexOf("=");
+    const width = Number(item.slice(at + 1));
+    if (at > 0 && Number.isInteger(width)) out[item.slice(0, at)] = Math.max(MIN_WIDTH, Math.min(MAX_WIDTH, width));
+  }
+  return out;
+}
+
 function parseDerived(text: string | null): DerivedColumn[] {
   if (!text) return [];
   try {
@@ -121,7 +142,7 @@ function parseDerived(text: string | null): DerivedColumn[] {
 // URL parameter names, each prefixed so several panels can share one page's URL.
 const P = {
   filter: "filter", sort: "sort", group: "group", derived: "derive", order: "order", hidden: "hide",
-  pinned: "pin", rowHeight: "rows", offset: "offset", pageSize: "size", merge: "merge", on: "on",
+  pinned: "pin", widths: "widths", rowHeight: "rows", offset: "offset", pageSize: "size", merge: "merge", on: "on",
   how: "how", panels: "panels", step: "step", compare: "compare", histogram: "hist", groupView: "gview",
 } as const;
 
@@ -137,6 +158,7 @@ export function stateFromParams(params: URLSearchParams, prefix = ""): ExplorerS
     order: decodeList(get(P.order)),
     hidden: decodeList(get(P.hidden)),
     pinned: decodeList(get(P.pinned)),
+    widths: decodeWidths(get(P.widths)),
     rowHeight: oneOf(get(P.rowHeight), ["s", "m", "l", "xl"] as const, DEFAULT_STATE.rowHeight),
     offset: intOr(get(P.offset), 0),
     pageSize: Math.min(pageSize, 1000),
@@ -162,6 +184,7 @@ export function stateToParams(state: ExplorerState, params = new URLSearchParams
     order: encodeList(state.order),
     hidden: encodeList(state.hidden),
     pinned: encodeList(state.pinned),
+    widths: encodeWidths(state.widths),
     rowHeight: state.rowHeight === DEFAULT_STATE.rowHeight ? "" : state.rowHeight,
     offset: state.offset ? String(state.offset) : "",
     pageSize: state.pageSize === DEFAULT_STATE.pageSize ? "" : String(state.pageSize),
@@ -204,6 +227,7 @@ export function stateFromJSON(json: unknown): ExplorerState {
     order: Array.isArray(merged.order) ? merged.order.map(String) : [],
     hidden: Array.isArray(merged.hidden) ? merged.hidden.map(String) : [],
     pinned: Array.isArray(merged.pinned) ? merged.pinned.map(String) : [],
+    widths: typeof merged.widths === "object" && merged.widths !== null && !Array.isArray(merged.widths) ? merged.widths : {},
     panels: Array.isArray(merged.panels) ? merged.panels.filter((n) => Number.isInteger(n) && n >= 0) : [],
     filter: typeof merged.filter === "string" ? merged.filter : "",
     on: typeof merged.on === "string" ? merged.on : "",
@@ -223,5 +247,5 @@ export function update(state: ExplorerState, changes: Partial<ExplorerState>): E
 
 /** "Reset columns": back to the columns as logged. */
 export function resetColumns(state: ExplorerState): ExplorerState {
-  return { ...state, order: [], hidden: [], pinned: [] };
+  return { ...state, order: [], hidden: [], pinned: [], widths: {} };
 }
