@@ -38,6 +38,18 @@ export function FilterEditor({ value, onApply, columns, functions, error, placeh
   const [scroll, setScroll] = useState(0);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => setDraft(value), [value]);
+  useEffect(() => {
+    // "/" jumps to the filter, as in most data tools (only when one explorer is on the page).
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== "/" || target?.closest("input, textarea, select, [contenteditable=true]")) return;
+      if (document.querySelectorAll(".filter-input").length !== 1) return;
+      event.preventDefault();
+      input.current?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 
   const suggestions = useMemo((): Suggestion[] => {
     const column = columnPrefixAt(draft, cursor);
@@ -113,7 +125,7 @@ export function FilterEditor({ value, onApply, columns, functions, error, placeh
             aria-label={label}
             spellCheck={false}
             autoComplete="off"
-            placeholder={placeholder ?? 'row["truth"] != row["guess"]'}
+            placeholder={placeholder ?? 'Filter rows, e.g. row["truth"] != row["guess"]   (press / to focus)'}
             value={draft}
             onChange={(event) => {
               setDraft(event.target.value);
