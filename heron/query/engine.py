@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -94,8 +95,11 @@ class Engine:
         with self._lock:
             if self._db is None:
                 db = duckdb.connect(":memory:")
-                # Keep memory bounded on a shared machine; spills go to a temp directory.
                 db.execute("SET preserve_insertion_order = true")
+                # DuckDB's default spill directory is ".tmp" under the process's working
+                # directory; a large sort or join must never write into a user's project.
+                spill = os.path.join(tempfile.gettempdir(), f"heron-query-{os.getpid()}")
+                db.execute("SET temp_directory = $1", [spill])
                 self._db = db
             return self._db
 
