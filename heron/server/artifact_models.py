@@ -135,6 +135,49 @@ class VersionComparison(BaseModel):
     metadata: list[MetadataChange]
 
 
+class VersionDiff(BaseModel):
+    """One compared version against the first: files added (here, not there), removed, changed."""
+
+    version: str = Field(description="vN of the version compared with the base")
+    base: str = Field(description="vN of the first version of the comparison")
+    added: list[ArtifactFile]
+    removed: list[ArtifactFile]
+    changed: list[ChangedFile]
+    unchanged: int
+
+
+class MetadataRow(BaseModel):
+    """One metadata key across the compared versions, and each value's change from the first.
+
+    ``status`` sums the row up: ``same`` when every version holds the same value, ``added`` when
+    only the first lacks it, ``removed`` when only the first has it, ``changed`` otherwise.
+    """
+
+    key: str
+    status: Literal["added", "removed", "changed", "same"]
+    values: list[Any] = Field(description="per version, null where the key is absent")
+    present: list[bool]
+    changes: list[Literal["base", "same", "changed", "added", "removed", "absent"]]
+
+
+class ComparedTable(BaseModel):
+    """A table (by the name it was added under) and its number of rows in each version."""
+
+    name: str
+    path: str
+    rows: list[int | None] = Field(description="per version, null where the version lacks it")
+
+
+class VersionsComparison(BaseModel):
+    """Two or more versions of a collection: each against the first, the metadata side by side,
+    and the tables any of them holds (to open merged or side by side in the table explorer)."""
+
+    versions: list[ArtifactVersion]
+    diffs: list[VersionDiff]
+    metadata: list[MetadataRow]
+    tables: list[ComparedTable]
+
+
 class LineageNode(BaseModel):
     """A run or an artifact version in a lineage graph.
 

@@ -5,6 +5,10 @@ real SDK in its own process, like a user's script; guesses follow fixed rules so
 Finally one artifact version is deleted behind heron's back (its rows removed from the database),
 so its lineage shows a missing node.
 
+A second project, ``epochs``, holds a model trained for 1, 5 and 10 epochs: three versions of one
+model artifact with a predictions table each (compared in the browser), evaluated by six runs that
+all use the 5-epoch version (a fan-out the lineage graph folds into one node).
+
 Run as ``python pipeline.py STORE_DIR WORKDIR``; prints a JSON object of names -> ids.
 """
 
@@ -21,6 +25,9 @@ from typing import Any
 import heron
 
 PROJECT = "pipeline"
+EPOCHS_PROJECT = "epochs"
+EPOCHS = (1, 5, 10)
+EVAL_SHARDS = 6
 CLASSES = ("Aves", "Fungi", "Insecta")
 PER_CLASS = 20  # images per class: 12 train, 4 val, 4 test
 COLORS = {"Aves": (200, 60, 50), "Fungi": (150, 110, 60), "Insecta": (40, 140, 70)}
@@ -153,7 +160,99 @@ def log_pipeline(store_dir: Path, workdir: Path) -> dict[str, Any]:
         ids["export"] = run.id
         ids["deleted_version"] = logged.id
     _delete_version_rows(store_dir / "heron.db", ids["deleted_version"])
+    ids["epochs"] = log_epochs(raw_dir)
     return ids
+
+
+def eval_images(grown: bool) -> list[str]:
+    """The ids (file stems) of the epochs project's eval set: 4 per class, 2 more once grown."""
+    ids = [f"{c.lower()}_{k:02d}" for c in CLASSES for k in range(4)]
+    return ids + (["aves_04", "fungi_04"] if grown else [])
+
+
+def epoch_guess(epochs: int, item_id: str) -> str:
+    """What the model trained for ``epochs`` answers: wrong (the next class) on some images."""
+    label = CLASSES[[c.lower() for c in CLASSES].index(item_id.split("_")[0])]
+    if int(item_id.split("_")[1]) % (epochs + 1) != 1:
+        return label
+    return CLASSES[(CLASSES.index(label) + 1) % len(CLASSES)]
+
+
+def confidence(epochs: int) -> float:
+    """The score a model trained for ``epochs`` gives its guesses: surer with more training."""
+    return round(0.95 - 0.35 / epochs, 2)
+
+
+def _epoch_predictions(raw_dir: Path, epochs: int, items: list[str]) -> heron.Table:
+    table = heron.Table(columns=["id", "image", "truth", "guess", "score"])
+    for item_id in items:
+        label = CLASSES[[c.lower() for c in CLASSES].index(item_id.split("_")[0])]
+        path = raw_dir / label / f"{item_id}.png"
+        table.add_data(
+            item_id, heron.Image(str(path)), label, epoch_guess(epochs, item_id), confidence(epochs)
+        )
+    return table
+
+
+def _log_eval_set(raw_dir: Path, grown: bool) -> str:
+    with heron.init(project=EPOCHS_PROJECT, name="collect eval set", job_type="upload") as run:
+        artifact = heron.Artifact("eval-set", type="dataset")
+        for item_id in eval_images(grown):
+            label = CLASSES[[c.lower() for c in CLASSES].index(item_id.split("_")[0])]
+            artifact.add_file(raw_dir / label / f"{item_id}.png", name=f"{label}/{item_id}.png")
+        run.log_artifact(artifact)
+        return run.id
+
+
+def log_epochs(raw_dir: Path) -> dict[str, Any]:
+    """The epochs project: a classifier trained for 1, 5 and 10 epochs, evaluated six times."""
+    ids: dict[str, Any] = {"collect": _log_eval_set(raw_dir, False)}
+    ids["collect more"] = _log_eval_set(raw_dir, True)
+    for epochs in EPOCHS:
+        name = f"train {epochs} epoch{'s' if epochs > 1 else ''}"
+        with heron.init(
+            project=EPOCHS_PROJECT, name=name, job_type="train", config={"epochs": epochs}
+        ) as run:
+            grown = epochs > 1
+            run.use_artifact(f"eval-set:v{int(grown)}")
+            items = eval_images(grown)
+            for step in range(epochs):
+                run.log(
+                    {"val_predictions": _epoch_predictions(raw_dir, step + 1, items)}, step=step
+                )
+            model = heron.Artifact("classifier", type="model", metadata=_model_metadata(epochs))
+            with model.new_file("weights.bin") as handle:
+                handle.write(f"weights after {epochs} epochs\n" * 8)
+            with model.new_file("config.json") as handle:
+                handle.write(json.dumps({"arch": "resnet18"}))
+            if epochs == 1:
+                with model.new_file("history.csv") as handle:
+                    handle.write("epoch,acc\n0,0.5\n")
+            else:
+                with model.new_file("optimizer.bin") as handle:
+                    handle.write(f"optimizer state {epochs}\n")
+            model.add(_epoch_predictions(raw_dir, epochs, items), "predictions")
+            if epochs == 10:
+                calibration = heron.Table(columns=["bin", "accuracy"])
+                for index in range(3):
+                    calibration.add_data(index, 0.8 + 0.05 * index)
+                model.add(calibration, "calibration")
+            run.log_artifact(model, aliases=["best"] if epochs == 5 else None)
+            ids[name] = run.id
+    for shard in range(EVAL_SHARDS):
+        with heron.init(
+            project=EPOCHS_PROJECT, name=f"evaluate shard {shard}", job_type="evaluate"
+        ) as run:
+            run.use_artifact("classifier:best")
+            run.log({"accuracy": 0.9})
+            ids[f"evaluate shard {shard}"] = run.id
+    return ids
+
+
+def _model_metadata(epochs: int) -> dict[str, Any]:
+    if epochs == 1:
+        return {"epochs": 1, "optimizer": "adam", "lr": 0.01}
+    return {"epochs": epochs, "optimizer": "adam" if epochs == 5 else "sgd", "val_acc": 0.9}
 
 
 def _delete_version_rows(database: Path, version_id: str) -> None:

@@ -1,5 +1,5 @@
 """Artifacts: types → collections → versions, a version's files and previews, downloads,
-aliases, comparisons of two versions, and the lineage graph of a run or a version.
+aliases, comparisons of two or more versions, and the lineage graph of a run or a version.
 
 A version is named in URLs by ``vN`` or by an alias (``latest``, ``best``...), exactly as the SDK
 resolves ``name:alias``.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections import defaultdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from heron.errors import NotFoundError, UsageError
 from heron.server.artifact_archive import stream_archive
+from heron.server.artifact_compare import MAX_VERSIONS, compare, compare_many
 from heron.server.artifact_models import (
     AliasChange,
     AliasRequest,
@@ -24,120 +25,28 @@ from heron.server.artifact_models import (
     ArtifactFile,
     ArtifactType,
     ArtifactVersion,
-    ChangedFile,
     CollectionDetail,
     FilePreview,
     LineageGraph,
-    MetadataChange,
-    PreviewKind,
-    RunRef,
     VersionComparison,
+    VersionsComparison,
+)
+from heron.server.artifact_views import (
+    PREVIEW_BYTES,
+    file_model,
+    preview_kind,
+    resolve_version,
+    version_model,
 )
 from heron.server.deps import StoreDep
-from heron.server.jsonsafe import json_safe
 from heron.server.lineage_view import lineage
 from heron.server.routes.media import get_media
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
-from heron.store import tables as table_store
 from heron.store.artifacts import ManifestEntry, VersionRecord
 from heron.store.store import Store
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["artifacts"])
-
-PREVIEW_BYTES = 64 * 1024
-_IMAGE = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"}
-_TEXT = {
-    ".txt", ".md", ".csv", ".tsv", ".log", ".py", ".yaml", ".yml", ".toml", ".ini", ".cfg",
-    ".xml", ".html", ".sh", ".rst",
-}  # fmt: skip
-
-
-def preview_kind(entry: ManifestEntry) -> PreviewKind:
-    """How the browser shows a file: by what it is (table, reference) and then its extension."""
-    if entry.table_id is not None:
-        return "table"
-    if entry.ref_uri is not None:
-        return "reference"
-    suffix = "." + entry.path.rsplit(".", 1)[-1].lower() if "." in entry.path else ""
-    if suffix in _IMAGE:
-        return "image"
-    if suffix in (".json", ".jsonl"):
-        return "json"
-    if suffix in _TEXT or "." not in entry.path.rsplit("/", 1)[-1]:
-        return "text"
-    return "binary"
-
-
-def _run_refs(store: Store, run_ids: list[str]) -> list[RunRef]:
-    refs = []
-    for run_id in run_ids:
-        try:
-            run = run_store.get_run(store.engine, run_id)
-        except NotFoundError:
-            refs.append(
-                RunRef(id=run_id, name=run_id, project="", job_type=None, state="", exists=False)
-            )
-            continue
-        refs.append(
-            RunRef(
-                id=run.id,
-                name=run.name,
-                project=run.project,
-                job_type=run.job_type,
-                state=run.state,
-            )
-        )
-    return refs
-
-
-def version_model(store: Store, record: VersionRecord) -> ArtifactVersion:
-    """The API form of a version, with the runs that logged and used it."""
-    created = _run_refs(store, [record.created_by_run_id]) if record.created_by_run_id else []
-    used = _run_refs(store, artifact_store.runs_of_version(store.engine, record.id, "input"))
-    return ArtifactVersion(
-        id=record.id,
-        project=record.project,
-        name=record.name,
-        type=record.type,
-        version=f"v{record.version}",
-        number=record.version,
-        qualified_name=record.qualified_name,
-        aliases=list(record.aliases),
-        digest=record.digest,
-        size=record.size,
-        file_count=record.file_count,
-        description=record.description,
-        metadata=json_safe(record.metadata),
-        created_at=record.created_at,
-        created_by=created[0] if created else None,
-        used_by=used,
-    )
-
-
-def resolve_version(store: Store, project: str, name: str, version: str) -> VersionRecord:
-    """The version ``name:version`` of ``project`` (version is vN or an alias)."""
-    return artifact_store.resolve(store.engine, f"{project}/{name}:{version}")
-
-
-def file_model(store: Store, entry: ManifestEntry) -> ArtifactFile:
-    """The API form of a manifest entry."""
-    n_rows = None
-    if entry.table_id is not None:
-        try:
-            n_rows = table_store.get_table(store.engine, entry.table_id).n_rows
-        except NotFoundError:
-            n_rows = None
-    return ArtifactFile(
-        path=entry.path,
-        size=entry.size,
-        kind=entry.kind,
-        preview=preview_kind(entry),
-        sha256=entry.sha256,
-        table_id=entry.table_id,
-        ref_uri=entry.ref_uri,
-        n_rows=n_rows,
-    )
 
 
 @router.get("/artifacts", response_model=list[ArtifactType])
@@ -173,6 +82,25 @@ def get_collection(project: str, name: str, store: StoreDep) -> CollectionDetail
     return CollectionDetail(
         name=first.name, type=first.type, description=first.description, versions=versions
     )
+
+
+# Registered before /artifacts/{name}/{version}, which would otherwise take "compare" as a version.
+@router.get("/artifacts/{name}/compare", response_model=VersionsComparison)
+def compare_many_versions(
+    project: str,
+    name: str,
+    store: StoreDep,
+    versions: Annotated[
+        str, Query(description="two or more versions, comma-separated: v0,v1,best")
+    ],
+) -> VersionsComparison:
+    """Compare versions of a collection, each against the first: files, metadata and tables."""
+    refs = [v.strip() for v in versions.split(",") if v.strip()]
+    if len(refs) < 2:
+        raise UsageError("name at least two versions to compare, as versions=v0,v1")
+    if len(refs) > MAX_VERSIONS:
+        raise UsageError(f"compare at most {MAX_VERSIONS} versions at a time")
+    return compare_many(store, [resolve_version(store, project, name, v) for v in refs])
 
 
 @router.get("/artifacts/{name}/{version}", response_model=ArtifactVersion)
@@ -288,51 +216,9 @@ def delete_alias(project: str, name: str, version: str, alias: str, store: Store
     return AliasChange(version=version_model(store, updated), messages=[f"removed {alias!r}"])
 
 
-def compare(store: Store, a: VersionRecord, b: VersionRecord) -> VersionComparison:
-    """Files added (in b, not a), removed, changed (other digest) and the metadata diff."""
-    files_a = {e.path: e for e in artifact_store.read_manifest(store.engine, a.id)}
-    files_b = {e.path: e for e in artifact_store.read_manifest(store.engine, b.id)}
-    added = [file_model(store, files_b[p]) for p in sorted(files_b.keys() - files_a.keys())]
-    removed = [file_model(store, files_a[p]) for p in sorted(files_a.keys() - files_b.keys())]
-    changed: list[ChangedFile] = []
-    unchanged = 0
-    for path in sorted(files_a.keys() & files_b.keys()):
-        ea, eb = files_a[path], files_b[path]
-        if _identity(ea) == _identity(eb):
-            unchanged += 1
-        else:
-            changed.append(ChangedFile(path=path, a=file_model(store, ea), b=file_model(store, eb)))
-    metadata: list[MetadataChange] = []
-    meta_a, meta_b = json_safe(a.metadata), json_safe(b.metadata)
-    for key in sorted(meta_a.keys() | meta_b.keys()):
-        status: Literal["added", "removed", "changed", "same"]
-        if key not in meta_a:
-            status = "added"
-        elif key not in meta_b:
-            status = "removed"
-        else:
-            status = "same" if meta_a[key] == meta_b[key] else "changed"
-        metadata.append(
-            MetadataChange(key=key, status=status, a=meta_a.get(key), b=meta_b.get(key))
-        )
-    return VersionComparison(
-        a=version_model(store, a),
-        b=version_model(store, b),
-        added=added,
-        removed=removed,
-        changed=changed,
-        unchanged=unchanged,
-        metadata=metadata,
-    )
-
-
-def _identity(entry: ManifestEntry) -> tuple[Any, ...]:
-    return (entry.sha256, entry.size, entry.ref_uri, entry.ref_etag, entry.ref_version)
-
-
 @router.get("/artifacts/{name}/compare/{a}/{b}", response_model=VersionComparison)
 def compare_versions(project: str, name: str, a: str, b: str, store: StoreDep) -> VersionComparison:
-    """Compare version ``a`` with version ``b`` (each vN or an alias)."""
+    """Compare version ``a`` with version ``b`` (each vN or an alias); see also ``?versions=``."""
     return compare(
         store, resolve_version(store, project, name, a), resolve_version(store, project, name, b)
     )
