@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_built_wheel_contains_the_ui(tmp_path: Path) -> None:
     index = ROOT / "heron" / "server" / "_static" / "index.html"
     assert index.is_file(), "the UI is not built: run `make ui-build` (scripts/build_ui.sh) first"
-    subprocess.run(
+    done = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -27,9 +27,11 @@ def test_built_wheel_contains_the_ui(tmp_path: Path) -> None:
             str(tmp_path),
             str(ROOT),
         ],
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
     )
+    assert done.returncode == 0, f"building the wheel failed:\n{done.stderr[-2000:]}"
     (wheel,) = tmp_path.glob("heron-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "heron/server/_static/index.html" in names
