@@ -34,8 +34,12 @@ export const router = createBrowserRouter([
         lazy: async () => ({ Component: (await import("./artifacts/ArtifactsPage")).ArtifactsPage }),
       },
       {
-        path: "/projects/:project/artifacts/:name/compare/:a/:b",
+        path: "/projects/:project/artifacts/:name/compare",
         lazy: async () => ({ Component: (await import("./artifacts/ComparePage")).ComparePage }),
+      },
+      {
+        path: "/projects/:project/artifacts/:name/compare/:a/:b",
+        lazy: async () => ({ Component: (await import("./artifacts/ComparePage")).LegacyCompareRedirect }),
       },
       {
         path: "/projects/:project/artifacts/:name/:version",

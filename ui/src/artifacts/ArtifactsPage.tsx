@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { formatBytes, formatTime, useArtifactTypes, useCollection } from "./api";
+import { compareUrl, formatBytes, formatTime, useArtifactTypes, useCollection } from "./api";
 import type { ArtifactVersion } from "./api";
 import { ProjectTabs } from "./ProjectTabs";
 import "./artifacts.css";
@@ -66,8 +66,9 @@ function CollectionView({ project, name }: { project: string; name: string }) {
   if (collection.isError) return <ErrorState error={collection.error} />;
   const data = collection.data;
   const toggle = (version: string) =>
-    setPicked((current) => (current.includes(version) ? current.filter((v) => v !== version) : [...current, version].slice(-2)));
-  const [a, b] = [...picked].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1)));
+    setPicked((current) => (current.includes(version) ? current.filter((v) => v !== version) : [...current, version]));
+  // Oldest first: the first version is the base the others are compared with.
+  const ordered = [...picked].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1)));
   return (
     <div>
       <div className="collection-head">
@@ -77,11 +78,11 @@ function CollectionView({ project, name }: { project: string; name: string }) {
         </div>
         <button
           className="button primary"
-          disabled={picked.length !== 2}
-          onClick={() => navigate(`/projects/${enc(project)}/artifacts/${enc(name)}/compare/${a}/${b}`)}
-          title="Pick two versions with their checkboxes"
+          disabled={picked.length < 2}
+          onClick={() => navigate(compareUrl(project, name, ordered))}
+          title="Pick two or more versions with their checkboxes"
         >
-          Compare {picked.length === 2 ? `${a} ↔ ${b}` : "versions"}
+          {picked.length < 2 ? "Compare versions" : picked.length === 2 ? `Compare ${ordered.join(" ↔ ")}` : `Compare ${picked.length} versions`}
         </button>
       </div>
       <table className="ax-table versions-table">

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { LineageGraph } from "../lineage/LineageGraph";
-import { archiveUrl, formatBytes, formatTime, useAliasEdit, useVersion } from "./api";
+import { archiveUrl, compareUrl, formatBytes, formatTime, useAliasEdit, useVersion } from "./api";
 import type { ArtifactVersion } from "./api";
 import { FileBrowser } from "./FileBrowser";
 import { ProjectTabs } from "./ProjectTabs";
@@ -36,6 +36,11 @@ export function VersionPage() {
           <p className="muted">{data.file_count} files · {formatBytes(data.size)} · logged {formatTime(data.created_at)}</p>
         </div>
         <div className="header-actions">
+          {data.number > 0 && (
+            <Link className="button" to={compareUrl(project, name, [`v${data.number - 1}`, data.version])} title="Files, metadata and tables against the version before">
+              Compare with v{data.number - 1}
+            </Link>
+          )}
           <a className="button" href={archiveUrl(project, name, data.version, "zip")} download>Download .zip</a>
           <a className="button" href={archiveUrl(project, name, data.version, "tar")} download>.tar</a>
           <ProjectTabs project={project} active="artifacts" />

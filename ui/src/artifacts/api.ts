@@ -16,6 +16,11 @@ export interface ArtifactFile { path: string; size: number; kind: string; previe
 export interface FilePreview { path: string; preview: PreviewKind; text?: string | null; truncated: boolean; size: number }
 export interface MetadataChange { key: string; status: "added" | "removed" | "changed" | "same"; a?: unknown; b?: unknown }
 export interface VersionComparison { a: ArtifactVersion; b: ArtifactVersion; added: ArtifactFile[]; removed: ArtifactFile[]; changed: { path: string; a: ArtifactFile; b: ArtifactFile }[]; unchanged: number; metadata: MetadataChange[] }
+export type CellChange = "base" | "same" | "changed" | "added" | "removed" | "absent";
+export interface VersionDiff { version: string; base: string; added: ArtifactFile[]; removed: ArtifactFile[]; changed: { path: string; a: ArtifactFile; b: ArtifactFile }[]; unchanged: number }
+export interface MetadataRow { key: string; status: MetadataChange["status"]; values: unknown[]; present: boolean[]; changes: CellChange[] }
+export interface ComparedTable { name: string; path: string; rows: (number | null)[] }
+export interface VersionsComparison { versions: ArtifactVersion[]; diffs: VersionDiff[]; metadata: MetadataRow[]; tables: ComparedTable[] }
 export interface LineageNode {
   id: string; kind: "run" | "artifact"; status: "ok" | "missing" | "incomplete"; depth: number; label: string;
   project?: string | null; run_id?: string | null; job_type?: string | null; state?: string | null; version_id?: string | null;
@@ -78,12 +83,20 @@ export function usePreview(project: string, name: string, version: string, path:
   });
 }
 
-export function useComparison(project: string, name: string, a: string, b: string) {
+/** Two or more versions compared, each against the first. */
+export function useVersionsComparison(project: string, name: string, versions: string[]) {
+  const list = versions.join(",");
   return useQuery({
-    queryKey: ["artifact-compare", project, name, a, b],
-    queryFn: () => request<VersionComparison>(`${projectUrl(project)}/artifacts/${enc(name)}/compare/${enc(a)}/${enc(b)}`),
+    queryKey: ["artifact-compare-many", project, name, list],
+    queryFn: () => request<VersionsComparison>(`${projectUrl(project)}/artifacts/${enc(name)}/compare?versions=${enc(list)}`),
+    enabled: versions.length >= 2,
+    placeholderData: keepPreviousData,
   });
 }
+
+/** The page comparing `versions` of a collection. */
+export const compareUrl = (project: string, name: string, versions: string[]) =>
+  `/projects/${enc(project)}/artifacts/${enc(name)}/compare?versions=${versions.map(enc).join(",")}`;
 
 export interface LineageStart { run?: string; artifact?: string }
 

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import type { RunRef } from "./api";
+import { keysOf, parseVersions, versionColor } from "./compare";
+
+const run = (id: string): RunRef => ({ id, name: `run ${id}`, project: "p", job_type: "train", state: "finished", exists: true });
+const entry = (key: string, step: number) => ({ key, step, n_rows: 1, table_id: `${key}-${step}` });
+
+describe("parseVersions", () => {
+  it("keeps the order, drops blanks and repeats", () => {
+    expect(parseVersions("v3, v0,,v3,best")).toEqual(["v3", "v0", "best"]);
+    expect(parseVersions(null)).toEqual([]);
+  });
+});
+
+describe("versionColor", () => {
+  it("gives neighbours different colours", () => {
+    expect(versionColor(0)).not.toEqual(versionColor(1));
+    expect(versionColor(12)).toEqual(versionColor(0));
+  });
+});
+
+describe("keysOf", () => {
+  it("groups the runs by key, with sorted steps, keys logged by more runs first", () => {
+    const keys = keysOf([run("a"), run("b")], [[entry("val", 2), entry("val", 0), entry("solo", 0)], [entry("val", 0)]]);
+    expect(keys.map((k) => k.key)).toEqual(["val", "solo"]);
+    expect(keys[0]?.runs.map((r) => [r.run.id, r.steps])).toEqual([["a", [0, 2]], ["b", [0]]]);
+  });
+  it("leaves out runs whose tables are not known yet", () => {
+    expect(keysOf([run("a")], [undefined])).toEqual([]);
+  });
+});

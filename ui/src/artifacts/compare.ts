@@ -1,0 +1,35 @@
+// Pure helpers of the comparison page: which versions the URL names, their colours, and the table
+// keys the runs behind them logged.
+import type { TableEntry } from "../api/client";
+import { PALETTE } from "../lib/colors";
+import type { RunRef } from "./api";
+
+/** The colour of the i-th compared version: the same in the header, the legend and the tables. */
+export const versionColor = (index: number): string => PALETTE[index % PALETTE.length] ?? PALETTE[0];
+
+/** The versions a `versions=` parameter names, in order, without blanks or repeats. */
+export function parseVersions(text: string | null): string[] {
+  const items = (text ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  return [...new Set(items)];
+}
+
+export interface KeyRuns {
+  key: string;
+  runs: { run: RunRef; steps: number[] }[];
+}
+
+/** Keys logged by the runs, each with the runs that logged it (in the order of `runs`) and their
+ * steps; keys logged by more runs come first. */
+export function keysOf(runs: readonly RunRef[], tables: readonly (readonly TableEntry[] | undefined)[]): KeyRuns[] {
+  const byKey = new Map<string, KeyRuns>();
+  runs.forEach((run, i) => {
+    const steps = new Map<string, number[]>();
+    for (const entry of tables[i] ?? []) steps.set(entry.key, [...(steps.get(entry.key) ?? []), entry.step]);
+    for (const [key, list] of steps) {
+      const item = byKey.get(key) ?? { key, runs: [] };
+      item.runs.push({ run, steps: [...list].sort((a, b) => a - b) });
+      byKey.set(key, item);
+    }
+  });
+  return [...byKey.values()].sort((a, b) => b.runs.length - a.runs.length || a.key.localeCompare(b.key));
+}
