@@ -7,8 +7,6 @@ still renders and shows the gap instead of an error.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from sqlalchemy import Engine, and_, func, select
 
 from heron.errors import UsageError
@@ -16,8 +14,8 @@ from heron.server.artifact_models import LineageEdge, LineageGraph, LineageNode
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store import schema
+from heron.store.lineage import Direction, walk
 
-Direction = Literal["both", "upstream", "downstream"]
 MAX_NODES = 2000
 
 
@@ -32,55 +30,23 @@ def lineage(
     """The graph within ``depth`` edges of the start runs and versions."""
     if not 0 <= depth <= 50:
         raise UsageError(f"depth must be in 0..50, got {depth}")
-    distance: dict[str, int] = {f"run:{r}": 0 for r in run_ids}
-    distance.update({f"artifact:{v}": 0 for v in version_ids})
-    frontier_runs, frontier_versions = set(run_ids), set(version_ids)
-    edges: set[tuple[str, str, str]] = set()
-    truncated = False
-    for level in range(1, depth + 1):
-        if not frontier_runs and not frontier_versions:
-            break
-        found = artifact_store.lineage_edges(
-            engine, run_ids=frontier_runs, version_ids=frontier_versions
-        )
-        next_runs: set[str] = set()
-        next_versions: set[str] = set()
-        for run_id, version_id, kind in found:
-            run_node, version_node = f"run:{run_id}", f"artifact:{version_id}"
-            source, target = (
-                (run_node, version_node) if kind == "output" else (version_node, run_node)
-            )
-            ends = []
-            if run_id in frontier_runs:
-                ends.append(run_node == source)
-            if version_id in frontier_versions:
-                ends.append(version_node == source)
-            if direction != "both" and not any(
-                from_source == (direction == "downstream") for from_source in ends
-            ):
-                continue
-            if len(distance) >= MAX_NODES and (
-                run_node not in distance or version_node not in distance
-            ):
-                truncated = True
-                continue
-            edges.add((source, target, kind))
-            if run_node not in distance:
-                distance[run_node] = level
-                next_runs.add(run_id)
-            if version_node not in distance:
-                distance[version_node] = level
-                next_versions.add(version_id)
-        frontier_runs, frontier_versions = next_runs, next_versions
+    reached = walk(
+        engine,
+        run_ids=run_ids,
+        version_ids=version_ids,
+        depth=depth,
+        direction=direction,
+        max_nodes=MAX_NODES,
+    )
     start = [f"run:{r}" for r in run_ids] + [f"artifact:{v}" for v in version_ids]
     return LineageGraph(
         start=start,
-        nodes=_nodes(engine, distance),
+        nodes=_nodes(engine, reached.distance),
         edges=[
             LineageEdge(source=s, target=t, kind=k)  # type: ignore[arg-type]
-            for s, t, k in sorted(edges)
+            for s, t, k in sorted(reached.edges)
         ],
-        truncated=truncated,
+        truncated=reached.truncated,
     )
 
 
