@@ -23,20 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.chromium import CHROMIUM_ARGS
+
 CLASSES = [
     "Amphibia", "Animalia", "Arachnida", "Aves", "Fungi",
     "Insecta", "Mammalia", "Mollusca", "Plantae", "Reptilia",
 ]  # fmt: skip
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DISTINCT_IMAGES = 2000
 
 

@@ -27,17 +27,7 @@ import heron
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.store.store import Store
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.e2e.chromium import CHROMIUM_ARGS
 
 
 def make_many_runs(directory: Path, count: int) -> None:

@@ -17,22 +17,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from tests.e2e.chromium import CHROMIUM_ARGS
 from tests.server.populate import log_store
 
 ROOT = Path(__file__).resolve().parents[2]
 # The machine runs other suites at the same time: give what a person waits for a few seconds more.
 expect.set_options(timeout=15_000)
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 class UiServer:
