@@ -117,18 +117,9 @@ def log_explorer_store(store_dir: Path) -> dict[str, str]:
 
 def log_in_subprocess(directory: Path) -> dict[str, str]:
     """Run this file in its own process (as a user's script would); returns name -> run id."""
-    import subprocess
+    from tests.scripts import names_to_ids, run_script
 
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
-    result = subprocess.run(
-        [sys.executable, __file__, str(directory)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    lines = result.stdout.splitlines()
-    return {name: run_id for run_id, name in (line.split("\t") for line in lines)}
+    return names_to_ids(run_script(__file__, str(directory)))
 
 
 if __name__ == "__main__":
