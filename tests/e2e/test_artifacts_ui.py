@@ -75,7 +75,7 @@ def test_versions_list_and_comparison(page: Page, pipeline_ui: Pipeline) -> None
     page.get_by_label("Pick v1").check()
     page.get_by_label("Pick v0").check()
     page.get_by_role("button", name="Compare v0 ↔ v1").click()
-    expect(page).to_have_url(re.compile(r"/artifacts/inat-model/compare/v0/v1$"))
+    expect(page).to_have_url(re.compile(r"/artifacts/inat-model/compare\?versions=v0,v1$"))
     expect(page.get_by_test_id("files-added").locator("li")).to_have_text(["optimizer.bin 16 B"])
     expect(page.get_by_test_id("files-removed").locator("li")).to_have_text(["history.csv 22 B"])
     expect(page.get_by_test_id("files-changed").locator("li")).to_have_count(2)

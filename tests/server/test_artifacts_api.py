@@ -120,3 +120,65 @@ def test_lineage_of_the_pipeline_shows_the_deleted_version(
     }
     assert pipeline_client.get(f"{BASE}/lineage").status_code == 400
     assert pipeline_client.get(f"{BASE}/lineage", params={"run": "nope"}).status_code == 404
+
+
+EPOCHS = "/api/projects/epochs/artifacts/classifier"
+
+
+def test_compare_several_versions_each_against_the_first(pipeline_client: TestClient) -> None:
+    found = pipeline_client.get(f"{EPOCHS}/compare", params={"versions": "v0,best,latest"}).json()
+    assert [v["version"] for v in found["versions"]] == ["v0", "v1", "v2"]
+    diffs = {d["version"]: d for d in found["diffs"]}
+    assert list(diffs) == ["v1", "v2"] and {d["base"] for d in diffs.values()} == {"v0"}
+    assert [f["path"] for f in diffs["v1"]["added"]] == ["optimizer.bin"]
+    assert [f["path"] for f in diffs["v2"]["added"]] == [
+        "calibration.table.parquet",
+        "optimizer.bin",
+    ]
+    assert [f["path"] for f in diffs["v2"]["removed"]] == ["history.csv"]
+    changed = diffs["v1"]["changed"]
+    assert [c["path"] for c in changed] == ["predictions.table.parquet", "weights.bin"]
+    assert (changed[0]["a"]["n_rows"], changed[0]["b"]["n_rows"]) == (12, 14)
+    assert diffs["v1"]["unchanged"] == 1  # config.json
+    rows = {m["key"]: m for m in found["metadata"]}
+    assert rows["epochs"]["values"] == [1, 5, 10] and rows["epochs"]["status"] == "changed"
+    assert rows["optimizer"]["changes"] == ["base", "same", "changed"]
+    assert rows["lr"]["status"] == "removed" and rows["lr"]["present"] == [True, False, False]
+    assert rows["val_acc"]["status"] == "added" and rows["val_acc"]["values"] == [None, 0.9, 0.9]
+    assert found["tables"] == [
+        {"name": "calibration", "path": "calibration.table.parquet", "rows": [None, None, 3]},
+        {"name": "predictions", "path": "predictions.table.parquet", "rows": [12, 14, 14]},
+    ]
+
+
+def test_compare_versions_bad_input(pipeline_client: TestClient) -> None:
+    one = pipeline_client.get(f"{EPOCHS}/compare", params={"versions": "v0, "})
+    assert one.status_code == 400 and "at least two" in one.json()["error"]["message"]
+    many = pipeline_client.get(f"{EPOCHS}/compare", params={"versions": ",".join(["v0"] * 9)})
+    assert many.status_code == 400 and "at most 8" in many.json()["error"]["message"]
+    missing = pipeline_client.get(f"{EPOCHS}/compare", params={"versions": "v0,v9"})
+    assert missing.status_code == 404
+    # A two-version comparison agrees with the pairwise endpoint.
+    pair = pipeline_client.get(f"{EPOCHS}/compare/v0/v1").json()
+    assert {m["key"]: m["status"] for m in pair["metadata"]} == {
+        "epochs": "changed",
+        "lr": "removed",
+        "optimizer": "same",
+        "val_acc": "added",
+    }
+    # Comparing a version with itself is allowed: nothing differs.
+    same = pipeline_client.get(f"{EPOCHS}/compare", params={"versions": "v1,best"}).json()
+    assert same["diffs"][0]["changed"] == [] and same["diffs"][0]["unchanged"] == 4
+
+
+def test_the_tables_of_compared_versions_query_merged(pipeline_client: TestClient) -> None:
+    def total(merge: dict[str, Any]) -> int:
+        tables = [{"artifact": f"classifier:{v}", "name": "predictions"} for v in ("v0", "v1")]
+        body = {"tables": tables, "query": {"version": 1, "merge": merge}}
+        response = pipeline_client.post("/api/projects/epochs/query", json=body)
+        assert response.status_code == 200, response.text
+        return int(response.json()["total"])
+
+    assert total({"mode": "join", "on": "id", "how": "inner"}) == 12
+    assert total({"mode": "join", "on": "id", "how": "outer"}) == 14
+    assert total({"mode": "concat"}) == 26

@@ -95,9 +95,12 @@ export function CompareRuns({ project, versions }: { project: string; versions: 
 /** One table explorer per table any compared version holds, its state under `<table>.` in the URL. */
 export function CompareTables({ project, name, versions, tables }: { project: string; name: string; versions: ArtifactVersion[]; tables: ComparedTable[] }) {
   if (tables.length === 0) return <p className="muted compare-no-tables">None of these versions holds a table.</p>;
+  // Tables every version holds come first: those are the ones to compare.
+  const held = (table: ComparedTable) => table.rows.filter((rows) => rows !== null && rows !== undefined).length;
+  const ordered = [...tables].sort((a, b) => held(b) - held(a) || a.name.localeCompare(b.name));
   return (
     <>
-      {tables.map((table) => <TableSection key={table.path} project={project} name={name} versions={versions} table={table} />)}
+      {ordered.map((table) => <TableSection key={table.path} project={project} name={name} versions={versions} table={table} />)}
     </>
   );
 }

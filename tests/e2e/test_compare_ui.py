@@ -1,0 +1,179 @@
+"""Comparing versions of a model artifact in a real browser: files, metadata, the versions' tables
+joined, concatenated and side by side, the runs' tables across runs and steps, and the lineage
+graph folding a fan-out of runs into one node.
+
+The data is the ``epochs`` project of tests/server/pipeline.py: a classifier trained for 1, 5 and
+10 epochs (v0, v1, v2), each version holding a ``predictions`` table, and six evaluation runs that
+use v1.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import UiServer
+from tests.server.pipeline import confidence, epoch_guess, eval_images
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+Pipeline = tuple[UiServer, dict[str, Any]]
+BASE = "/projects/epochs/artifacts/classifier"
+
+
+def _table(page: Page, name: str = "predictions") -> Locator:
+    return page.locator(f'section.compare-table[data-table="{name}"]')
+
+
+def _pager(table: Locator) -> Locator:
+    return table.locator(".explorer-foot [data-testid=pager-range]")
+
+
+def _rows(total: int) -> re.Pattern[str]:
+    return re.compile(rf"^1–{total} of {total} rows$")
+
+
+def test_two_versions_files_metadata_and_merged_table(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + "/projects/epochs/artifacts/classifier")
+    page.get_by_label("Pick v1").check()
+    page.get_by_label("Pick v0").check()
+    page.get_by_role("button", name="Compare v0 ↔ v1").click()
+    expect(page).to_have_url(re.compile(r"/artifacts/classifier/compare\?versions=v0,v1$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare classifier: v0 ↔ v1")
+
+    # Files of v1 against v0.
+    expect(page.get_by_test_id("files-added").locator("li code")).to_have_text(["optimizer.bin"])
+    expect(page.get_by_test_id("files-removed").locator("li code")).to_have_text(["history.csv"])
+    changed = page.get_by_test_id("files-changed").locator("li")
+    expect(changed.locator("code")).to_have_text(["predictions.table.parquet", "weights.bin"])
+    expect(changed.first).to_contain_text("12 rows → 14 rows")
+
+    # Metadata: one row per key, each version's value, the row's status.
+    metadata = page.locator("table.metadata-diff")
+    expect(metadata.locator("thead th")).to_have_text(["Key", "v0", "v1"])
+    for key, status, values in (
+        ("epochs", "changed", ["1", "5"]),
+        ("lr", "removed", ["0.01", "—"]),
+        ("optimizer", "same", ['"adam"', '"adam"']),
+        ("val_acc", "added", ["—", "0.9"]),
+    ):
+        row = metadata.locator("tbody tr", has=page.locator("th", has_text=key))
+        expect(row).to_have_attribute("data-status", status)
+        expect(row.locator("td")).to_have_text(values)
+
+    # The predictions of both versions, joined on id: the 12 images both were evaluated on.
+    table = _table(page)
+    expect(table.locator(".count-chip")).to_have_text(["v0: 12 rows", "v1: 14 rows"])
+    expect(table.locator(".run-legend")).to_contain_text("v0 · train 1 epoch")
+    expect(table.locator(".run-legend")).to_contain_text("v1 · train 5 epochs")
+    expect(_pager(table)).to_have_text(_rows(12))
+    row = table.locator(".xrow", has=page.locator("[data-column='id']", has_text="aves_03"))
+    guesses = row.locator("[data-column='guess'] .run-value")
+    assert epoch_guess(1, "aves_03") == "Fungi" and epoch_guess(5, "aves_03") == "Aves"
+    expect(guesses).to_have_text(["Fungi", "Aves"])
+    expect(row.locator("[data-column='score'] .run-value")).to_have_text(
+        [str(confidence(1)), str(confidence(5))]
+    )
+
+    # Outer join: every image either version saw.
+    table.get_by_role("radio", name="outer").click()
+    expect(_pager(table)).to_have_text(_rows(len(eval_images(True))))
+    expect(page).to_have_url(re.compile(r"predictions\.how=outer"))
+
+    # Side by side: one panel per version, each with its own rows.
+    table.get_by_role("radio", name="Side by side").click()
+    expect(page).to_have_url(re.compile(r"predictions\.merge=side_by_side"))
+    panels = table.locator(".side-panel")
+    expect(panels).to_have_count(2)
+    expect(panels.nth(0).locator(".side-title")).to_contain_text("v0 · train 1 epoch")
+    expect(panels.nth(0).locator(".side-title")).to_contain_text("12 rows")
+    expect(panels.nth(1).locator(".side-title")).to_contain_text("14 rows")
+
+    # Concatenate: both versions' rows, each naming its version.
+    table.get_by_role("radio", name="Concatenate").click()
+    expect(_pager(table)).to_have_text(_rows(12 + 14))
+    sources = table.locator(".xrow [data-column='source']").all_inner_texts()
+    assert {s.rsplit(":", 1)[-1] for s in sources} == {"v0/predictions", "v1/predictions"}
+
+    # The whole view comes back from the link.
+    page.reload()
+    expect(_pager(_table(page))).to_have_text(_rows(26))
+    expect(_table(page).get_by_role("radio", name="Concatenate")).to_have_attribute(
+        "aria-checked", "true"
+    )
+
+
+def test_three_versions_each_against_the_first(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + f"{BASE}/compare?versions=v0,v1")
+    page.get_by_label("Add a version").select_option("v2")
+    expect(page).to_have_url(re.compile(r"versions=v0(%2C|,)v1(%2C|,)v2"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare classifier: v0 · v1 · v2")
+    expect(page.locator(".version-chip")).to_have_count(3)
+    # Files: v1 against v0 first, then v2 against v0.
+    page.get_by_role("radio", name="v2 vs v0").click()
+    expect(page.get_by_test_id("files-added").locator("li code")).to_have_text(
+        ["calibration.table.parquet", "optimizer.bin"]
+    )
+    row = page.locator("table.metadata-diff tbody tr", has=page.locator("th", has_text="optimizer"))
+    expect(row).to_have_attribute("data-status", "changed")
+    expect(row.locator("td").nth(1)).to_have_attribute("data-change", "same")
+    expect(row.locator("td").nth(2)).to_have_attribute("data-change", "changed")
+    # Every table gets an explorer; one only v2 holds opens alone.
+    calibration = _table(page, "calibration")
+    expect(calibration).to_contain_text("not in v0, v1")
+    expect(_pager(calibration)).to_have_text(_rows(3))
+    predictions = _table(page)
+    expect(predictions.locator(".run-legend .legend-item")).to_have_count(3)
+    expect(_pager(predictions)).to_have_text(_rows(12))
+    # Taking a version out of the comparison.
+    page.get_by_role("button", name="Remove v1 from the comparison").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare classifier: v0 ↔ v2")
+
+
+def test_runs_tables_open_across_runs_and_steps(page: Page, pipeline_ui: Pipeline) -> None:
+    server, ids = pipeline_ui
+    epochs = ids["epochs"]
+    page.goto(server.url + f"{BASE}/compare/v0/v1")  # the old address still works
+    expect(page).to_have_url(re.compile(r"compare\?versions=v0,v1$"))
+    runs = page.get_by_role("region", name="Runs")
+    expect(runs.locator('tr[data-version="v1"]')).to_contain_text("train 5 epochs")
+    expect(runs.locator('tr[data-version="v1"]')).to_contain_text("evaluate shard 0")
+    tables = page.get_by_test_id("run-tables")
+    tables.get_by_role("link", name="Across 2 runs").click()
+    expect(page).to_have_url(
+        re.compile(
+            rf"/projects/epochs/tables/val_predictions\?runs="
+            rf"{epochs['train 1 epoch']},{epochs['train 5 epochs']}$"
+        )
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("val_predictions 2 runs")
+    page.go_back()
+    page.get_by_test_id("run-tables").get_by_role("link", name="train 5 epochs: step 0 ↔ 4").click()
+    expect(page).to_have_url(
+        re.compile(rf"/runs/{epochs['train 5 epochs']}/tables/val_predictions\?step=4&compare=0$")
+    )
+    expect(page.locator(".run-legend")).to_contain_text("step 0")
+    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows(14))
+
+
+def test_lineage_folds_a_fan_out_and_expands_it(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + f"{BASE}/v1?tab=lineage")
+    graph = page.get_by_test_id("lineage-graph")
+    cluster = graph.locator(".lineage-node.cluster")
+    expect(cluster).to_have_count(1)
+    expect(cluster).to_contain_text("6 evaluate runs")
+    expect(cluster).to_contain_text("click to expand")
+    expect(graph.locator('[data-node-label="evaluate shard 0"]')).to_have_count(0)
+    expect(graph.locator('[data-node-label="train 5 epochs"]')).to_be_visible()
+    cluster.click()
+    expect(graph.locator(".lineage-node.cluster")).to_have_count(0)
+    for shard in range(6):
+        expect(graph.locator(f'[data-node-label="evaluate shard {shard}"]')).to_have_count(1)
+    page.get_by_role("button", name="Collapse groups").click()
+    expect(graph.locator(".lineage-node.cluster")).to_contain_text("6 evaluate runs")
