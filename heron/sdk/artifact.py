@@ -33,6 +33,7 @@ from heron.sdk.artifact_files import (
     verify_tree,
 )
 from heron.store import artifacts as artifact_store
+from heron.store import lineage as store_lineage
 from heron.store.artifacts import ManifestEntry, VersionRecord
 from heron.store.filehash import FileChangedError, HashCache, hash_files
 from heron.store.jsonvalues import dumps, loads
@@ -508,7 +509,7 @@ class Artifact:
 
         store = self._bound_store()
         api = Api._for_store(store)
-        ids = artifact_store.runs_of_version(store.engine, self._committed().id, direction)
+        ids = store_lineage.runs_of_version(store.engine, self._committed().id, direction)
         return [ApiRun(api, run_store.get_run(store.engine, run_id)) for run_id in ids]
 
     def lineage(self, depth: int = 2) -> dict[str, Any]:
@@ -680,7 +681,7 @@ def use_artifact(run: Run, ref: str | Artifact, *, type: str | None = None) -> A
         record = artifact_store.resolve(run.store.engine, ref, project=run.project)
     if type is not None and record.type != type:
         raise ArtifactError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
-    artifact_store.add_lineage(run.store.engine, run.id, record.id, "input")
+    store_lineage.add_lineage(run.store.engine, run.id, record.id, "input")
     settings = ref._settings if isinstance(ref, Artifact) else None
     artifact = Artifact._logged(run.store, record)
     if settings:

@@ -6,6 +6,7 @@ from heron.errors import NotFoundError
 from heron.server.artifact_models import ArtifactFile, ArtifactVersion, PreviewKind, RunRef
 from heron.server.jsonsafe import json_safe
 from heron.store import artifacts as artifact_store
+from heron.store import lineage as store_lineage
 from heron.store import runs as run_store
 from heron.store import tables as table_store
 from heron.store.artifacts import ManifestEntry, VersionRecord
@@ -61,7 +62,7 @@ def run_refs(store: Store, run_ids: list[str]) -> list[RunRef]:
 def version_model(store: Store, record: VersionRecord) -> ArtifactVersion:
     """The API form of a version, with the runs that logged and used it."""
     created = run_refs(store, [record.created_by_run_id]) if record.created_by_run_id else []
-    used = run_refs(store, artifact_store.runs_of_version(store.engine, record.id, "input"))
+    used = run_refs(store, store_lineage.runs_of_version(store.engine, record.id, "input"))
     return ArtifactVersion(
         id=record.id,
         project=record.project,

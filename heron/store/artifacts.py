@@ -22,6 +22,7 @@ from heron.errors import ArtifactError, NotFoundError
 from heron.store import schema
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
+from heron.store.lineage import add_edge
 from heron.store.runs import project_id
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
@@ -551,7 +552,7 @@ def commit_version(
             for alias in wanted:
                 _set_alias(connection, collection_id, alias, version_id, unique_aliases, messages)
             if run_id is not None:
-                _add_edge(connection, run_id, version_id, "output")
+                add_edge(connection, run_id, version_id, "output")
             created = True
         rows = connection.execute(_versions_query().where(v.c.id == version_id)).fetchall()
         record = _records(connection, rows)[0]
@@ -668,62 +669,6 @@ def remove_alias(engine: Engine, version: VersionRecord, alias: str) -> None:
         raise NotFoundError(
             f"{version.qualified_name} has no alias {alias!r}; it has {', '.join(version.aliases) or 'none'}"
         )
-
-
-# -- lineage ---------------------------------------------------------------------------------
-
-
-def _add_edge(connection: Connection, run_id: str, version_id: str, direction: str) -> None:
-    insert_ignoring_duplicates(
-        connection,
-        schema.lineage,
-        [
-            {
-                "run_id": run_id,
-                "version_id": version_id,
-                "direction": direction,
-                "created_at": time.time(),
-            }
-        ],
-    )
-
-
-def add_lineage(engine: Engine, run_id: str, version_id: str, direction: str) -> None:
-    """Record that ``run_id`` used (``input``) or logged (``output``) a version."""
-    if direction not in ("input", "output"):
-        raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
-    with write(engine) as connection:
-        _add_edge(connection, run_id, version_id, direction)
-
-
-def lineage_edges(
-    engine: Engine, *, run_ids: Iterable[str] = (), version_ids: Iterable[str] = ()
-) -> list[tuple[str, str, str]]:
-    """Edges (run_id, version_id, direction) touching any of these runs or versions."""
-    runs, versions = sorted(set(run_ids)), sorted(set(version_ids))
-    lin = schema.lineage
-    edges: set[tuple[str, str, str]] = set()
-    with engine.connect() as connection:
-        for column, values in ((lin.c.run_id, runs), (lin.c.version_id, versions)):
-            for start in range(0, len(values), _CHUNK):
-                chunk = values[start : start + _CHUNK]
-                query = select(lin.c.run_id, lin.c.version_id, lin.c.direction).where(
-                    column.in_(chunk)
-                )
-                edges.update((str(r), str(v), str(d)) for r, v, d in connection.execute(query))
-    return sorted(edges)
-
-
-def runs_of_version(engine: Engine, version_id: str, direction: str) -> list[str]:
-    """Ids of runs that logged (``output``) or used (``input``) a version, oldest edge first."""
-    lin = schema.lineage
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(lin.c.run_id)
-            .where(and_(lin.c.version_id == version_id, lin.c.direction == direction))
-            .order_by(lin.c.created_at)
-        )
-        return [str(r[0]) for r in rows]
 
 
 def stored_blob_digests(connection: Connection) -> set[str]:

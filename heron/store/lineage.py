@@ -7,16 +7,20 @@ Edges point the way data flows: a run that *logged* a version is the ``source`` 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, and_, select
 
 from heron.errors import UsageError
-from heron.store import artifacts as artifact_store
+from heron.store import schema
+from heron.store.database import insert_ignoring_duplicates, write
 
 Direction = Literal["both", "upstream", "downstream"]
+
+_IN_CHUNK = 500  # values per IN (...) list
 
 
 def run_node_id(run_id: str) -> str:
@@ -72,9 +76,7 @@ def walk(
     for level in range(1, depth + 1):
         if not frontier_runs and not frontier_versions:
             break
-        found = artifact_store.lineage_edges(
-            engine, run_ids=frontier_runs, version_ids=frontier_versions
-        )
+        found = lineage_edges(engine, run_ids=frontier_runs, version_ids=frontier_versions)
         next_runs: set[str] = set()
         next_versions: set[str] = set()
         for run_id, version_id, kind in found:
@@ -104,6 +106,60 @@ def walk(
                 next_versions.add(version_id)
         frontier_runs, frontier_versions = next_runs, next_versions
     return result
+
+
+def add_edge(connection: Connection, run_id: str, version_id: str, direction: str) -> None:
+    """Record an edge inside an open write transaction (ignored if it exists)."""
+    insert_ignoring_duplicates(
+        connection,
+        schema.lineage,
+        [
+            {
+                "run_id": run_id,
+                "version_id": version_id,
+                "direction": direction,
+                "created_at": time.time(),
+            }
+        ],
+    )
+
+
+def add_lineage(engine: Engine, run_id: str, version_id: str, direction: str) -> None:
+    """Record that ``run_id`` used (``input``) or logged (``output``) a version."""
+    if direction not in ("input", "output"):
+        raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
+    with write(engine) as connection:
+        add_edge(connection, run_id, version_id, direction)
+
+
+def lineage_edges(
+    engine: Engine, *, run_ids: Iterable[str] = (), version_ids: Iterable[str] = ()
+) -> list[tuple[str, str, str]]:
+    """Edges (run_id, version_id, direction) touching any of these runs or versions."""
+    runs, versions = sorted(set(run_ids)), sorted(set(version_ids))
+    lin = schema.lineage
+    edges: set[tuple[str, str, str]] = set()
+    with engine.connect() as connection:
+        for column, values in ((lin.c.run_id, runs), (lin.c.version_id, versions)):
+            for start in range(0, len(values), _IN_CHUNK):
+                chunk = values[start : start + _IN_CHUNK]
+                query = select(lin.c.run_id, lin.c.version_id, lin.c.direction).where(
+                    column.in_(chunk)
+                )
+                edges.update((str(r), str(v), str(d)) for r, v, d in connection.execute(query))
+    return sorted(edges)
+
+
+def runs_of_version(engine: Engine, version_id: str, direction: str) -> list[str]:
+    """Ids of runs that logged (``output``) or used (``input``) a version, oldest edge first."""
+    lin = schema.lineage
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(lin.c.run_id)
+            .where(and_(lin.c.version_id == version_id, lin.c.direction == direction))
+            .order_by(lin.c.created_at)
+        )
+        return [str(r[0]) for r in rows]
 
 
 def _follows(from_source: bool, direction: Direction) -> bool:

@@ -9,6 +9,7 @@ import pytest
 
 from heron.errors import ArtifactError, NotFoundError
 from heron.store import artifacts as artifact_store
+from heron.store import lineage as store_lineage
 from heron.store.artifacts import ManifestEntry
 from heron.store.store import Store
 
@@ -210,10 +211,10 @@ def test_lineage_edges_are_recorded_once(store: Store) -> None:
         },
     )
     record = _commit(store, _entries(store, {"f": b"f"}), run_id="r1").record
-    artifact_store.add_lineage(store.engine, "r1", record.id, "input")
-    artifact_store.add_lineage(store.engine, "r1", record.id, "input")
-    assert artifact_store.lineage_edges(store.engine, version_ids=[record.id]) == [
+    store_lineage.add_lineage(store.engine, "r1", record.id, "input")
+    store_lineage.add_lineage(store.engine, "r1", record.id, "input")
+    assert store_lineage.lineage_edges(store.engine, version_ids=[record.id]) == [
         ("r1", record.id, "input"),
         ("r1", record.id, "output"),
     ]
-    assert artifact_store.runs_of_version(store.engine, record.id, "output") == ["r1"]
+    assert store_lineage.runs_of_version(store.engine, record.id, "output") == ["r1"]
