@@ -34,9 +34,10 @@ from heron.sdk.artifact_files import (
 )
 from heron.store import artifacts as artifact_store
 from heron.store import lineage as store_lineage
-from heron.store.artifacts import ManifestEntry, VersionRecord
+from heron.store.artifacts import VersionRecord
 from heron.store.filehash import FileChangedError, HashCache, hash_files
 from heron.store.jsonvalues import dumps, loads
+from heron.store.manifest import ManifestEntry, check_alias, check_name, manifest_digest
 from heron.store.references import list_reference
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class Artifact:
         *,
         settings: Mapping[str, Any] | None = None,
     ) -> None:
-        artifact_store.check_name(name)
+        check_name(name)
         if not isinstance(type, str) or not type.strip() or len(type) > 128:
             raise ArtifactError(
                 f"artifact type must be a non-empty string of at most 128 characters, got {type!r}"
@@ -205,7 +206,7 @@ class Artifact:
         """sha256 over the sorted manifest: equal digests mean equal content."""
         if self._record is not None:
             return self._record.digest
-        return artifact_store.manifest_digest(self._draft_manifest(HashCache(None)))
+        return manifest_digest(self._draft_manifest(HashCache(None)))
 
     @property
     def aliases(self) -> list[str]:
@@ -611,16 +612,14 @@ def log_artifact(
         )
     if isinstance(aliases, str):
         raise UsageError("aliases must be a list of strings, e.g. aliases=['best']")
-    alias_list = [
-        artifact_store.check_alias(a) if a != artifact_store.LATEST else a for a in (aliases or [])
-    ]
+    alias_list = [check_alias(a) if a != artifact_store.LATEST else a for a in (aliases or [])]
     store = run.store
     entries = artifact._draft_manifest(hash_cache(store), run)
     if not entries:
         raise ArtifactError(
             f"artifact {artifact.name!r} is empty: add files, a directory, a reference or a table"
         )
-    digest = artifact_store.manifest_digest(entries)
+    digest = manifest_digest(entries)
     existing = artifact_store.find_by_digest(store.engine, run.project, artifact.name, digest)
     if existing is None:
         sources = artifact._sources()

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import ArtifactError, IntegrityError, NotFoundError
-from heron.store.artifacts import ManifestEntry
 from heron.store.blobs import PACK_THRESHOLD, BlobLocation, sha256_hex
 from heron.store.filehash import FileChangedError, Fingerprint, HashCache, hash_file, map_chunked
+from heron.store.manifest import ManifestEntry
 from heron.store.references import fetch_reference
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Literal
 
-from heron.store.artifacts import ManifestEntry
+from heron.store.manifest import ManifestEntry
 from heron.store.store import Store
 
 ArchiveFormat = Literal["zip", "tar"]

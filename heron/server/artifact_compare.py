@@ -19,7 +19,8 @@ from heron.server.artifact_views import file_model, version_model
 from heron.server.jsonsafe import json_safe
 from heron.store import artifacts as artifact_store
 from heron.store import tables as table_store
-from heron.store.artifacts import ManifestEntry, VersionRecord
+from heron.store.artifacts import VersionRecord
+from heron.store.manifest import ManifestEntry
 from heron.store.store import Store
 
 TABLE_SUFFIX = ".table.parquet"

@@ -9,7 +9,8 @@ from heron.store import artifacts as artifact_store
 from heron.store import lineage as store_lineage
 from heron.store import runs as run_store
 from heron.store import tables as table_store
-from heron.store.artifacts import ManifestEntry, VersionRecord
+from heron.store.artifacts import VersionRecord
+from heron.store.manifest import ManifestEntry
 from heron.store.store import Store
 
 PREVIEW_BYTES = 64 * 1024

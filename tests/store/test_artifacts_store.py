@@ -10,7 +10,7 @@ import pytest
 from heron.errors import ArtifactError, NotFoundError
 from heron.store import artifacts as artifact_store
 from heron.store import lineage as store_lineage
-from heron.store.artifacts import ManifestEntry
+from heron.store.manifest import ManifestEntry, manifest_digest
 from heron.store.store import Store
 
 
@@ -72,11 +72,11 @@ def test_versions_count_up_and_identical_content_creates_nothing(store: Store) -
 
 def test_digest_depends_on_content_not_order(store: Store) -> None:
     one = [ManifestEntry("a", 1, "0" * 64), ManifestEntry("b", 2, "1" * 64)]
-    assert artifact_store.manifest_digest(one) == artifact_store.manifest_digest(one[::-1])
+    assert manifest_digest(one) == manifest_digest(one[::-1])
     other = [ManifestEntry("a", 1, "0" * 64), ManifestEntry("b", 2, "2" * 64)]
-    assert artifact_store.manifest_digest(one) != artifact_store.manifest_digest(other)
+    assert manifest_digest(one) != manifest_digest(other)
     renamed = [ManifestEntry("a2", 1, "0" * 64), ManifestEntry("b", 2, "1" * 64)]
-    assert artifact_store.manifest_digest(one) != artifact_store.manifest_digest(renamed)
+    assert manifest_digest(one) != manifest_digest(renamed)
 
 
 def test_aliases_move_with_a_message_or_are_refused_when_unique(store: Store) -> None:

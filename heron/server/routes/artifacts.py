@@ -43,7 +43,8 @@ from heron.server.lineage_view import lineage
 from heron.server.routes.media import get_media
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
-from heron.store.artifacts import ManifestEntry, VersionRecord
+from heron.store.artifacts import VersionRecord
+from heron.store.manifest import ManifestEntry
 from heron.store.store import Store
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["artifacts"])
