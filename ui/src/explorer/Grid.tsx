@@ -16,6 +16,8 @@ const KEY_WIDTH = 150;
 const COUNT_WIDTH = 96;
 const INDEX_WIDTH = 56;
 
+const PER_RUN_LINE = 18; // px: one run's value (12.5px text at 1.25 line height, plus the gap)
+
 interface Props {
   result: QueryResult;
   state: ExplorerState;
@@ -136,8 +138,11 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   );
   const groups = result.groups ?? null;
   const grouped = groups !== null;
-  const height = grouped ? GROUP_HEIGHTS[state.rowHeight] : ROW_HEIGHTS[state.rowHeight];
-  const thumb = Math.max(22, height - 10);
+  const chosen = grouped ? GROUP_HEIGHTS[state.rowHeight] : ROW_HEIGHTS[state.rowHeight];
+  const thumb = Math.max(22, chosen - 10);
+  // A joined table stacks one line per run in a cell: rows grow to fit them rather than spill.
+  const runs = grouped ? 1 : Math.max(1, ...result.columns.map((c) => c.runs ?? 1));
+  const height = Math.max(chosen, runs > 1 ? runs * PER_RUN_LINE + 10 : 0);
 
   const { pinned, scrolling, pinnedWidth } = useMemo(() => {
     const out: GridColumn[] = [];

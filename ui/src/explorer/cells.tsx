@@ -69,7 +69,9 @@ export function Scalar({ value, column, thumb, onOpen }: { value: unknown; colum
 
 /** A joined cell: each run's value in that run's color; identical values are shown once. */
 export function PerRun({ values, column, colors, thumb, onOpen }: { values: unknown[]; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageRef) => void }) {
-  const same = values.length > 1 && column.type !== "image" && values.every((v) => JSON.stringify(v) === JSON.stringify(values[0]));
+  // Images compare by content hash: the same picture in every run is drawn once.
+  const identity = (v: unknown) => (column.type === "image" && isImage(v) ? v.sha256 : JSON.stringify(v));
+  const same = values.length > 1 && values.every((v) => identity(v) === identity(values[0]));
   if (same) {
     return (
       <span className="per-run same" data-runs={values.length}>
