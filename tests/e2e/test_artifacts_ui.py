@@ -122,3 +122,64 @@ def test_confusion_matrix_click_filters_the_rows(page: Page, pipeline_ui: Pipeli
     expect(page.locator(".run-evaluation")).to_have_count(2)
     # The chosen cell stays with its run when another run joins.
     expect(page.get_by_test_id("rows-count")).to_have_text("3 rows match")
+
+
+def test_file_browser_opens_a_table_in_the_explorer(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + "/projects/pipeline/artifacts/inat-split/v0?tab=files")
+    page.locator('[data-path="split_table.table.parquet"]').click()
+    explorer = page.locator(".file-preview section.explorer")
+    pager = explorer.locator(".explorer-foot [data-testid=pager-range]")
+    expect(pager).to_have_text("1–60 of 60 rows")
+    # The row number first, then the table's columns in their logged order.
+    expect(explorer.locator(".xth .xth-name")).to_have_text(["#", "id", "image", "label", "split"])
+
+    # Grouped by split: 12 of the 20 images per class are for training.
+    header = explorer.locator(".xth[data-column='split']")
+    header.hover()
+    header.get_by_role("button", name="split column menu").click()
+    page.get_by_role("menuitem", name="Group by split").click()
+    # The explorer's params are scoped, away from the page's own tab and file.
+    expect(page).to_have_url(re.compile(r"[?&]t\.group=split(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]file=split_table\.table\.parquet(&|$)"))
+    expect(pager).to_have_text("1–3 of 3 groups · 60 rows")
+    train = explorer.locator(".xrow", has=page.locator("[data-column='split']", has_text="train"))
+    expect(train.locator("[data-column='count']")).to_have_text("36")
+
+    # Full page keeps the view; back to the files keeps it too.
+    page.get_by_role("button", name="Full page").click()
+    expect(page).to_have_url(re.compile(r"[?&]full=1(&|$)"))
+    expect(page.locator(".file-tree")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("split_table")
+    full = page.locator("section.explorer")
+    expect(full.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
+        "1–3 of 3 groups · 60 rows"
+    )
+    page.reload()
+    expect(
+        full.locator(".xrow", has=page.locator("[data-column='split']", has_text="val")).locator(
+            "[data-column='count']"
+        )
+    ).to_have_text("12")
+    page.get_by_role("button", name="Back to files").click()
+    expect(page.locator('[data-path="split_table.table.parquet"]')).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(pager).to_have_text("1–3 of 3 groups · 60 rows")
+
+    # Another file starts from a fresh view.
+    page.get_by_role("treeitem", name=re.compile("^▸ test")).click()
+    page.get_by_role("treeitem", name=re.compile("^▸ Aves")).click()
+    page.locator('[data-path="test/Aves/aves_16.png"]').click()
+    expect(page.locator(".preview-image")).to_be_visible()
+    assert "t.group" not in page.url
+
+
+def test_compare_button_names_the_version_before(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + "/projects/pipeline/artifacts/inat-model/v1")
+    page.get_by_role("link", name="Compare with v0").click()
+    expect(page).to_have_url(re.compile(r"/artifacts/inat-model/compare\?versions=v0,v1$"))
+    page.goto(server.url + "/projects/pipeline/artifacts/inat-model/v0")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("inat-model:v0")
+    expect(page.get_by_role("link", name=re.compile("^Compare with"))).to_have_count(0)

@@ -1,4 +1,5 @@
-// A version's files as a folder tree, with a preview of the selected file (?file= in the URL).
+// A version's files as a folder tree, with a preview of the selected file (?file= in the URL);
+// tables open in the table explorer.
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
@@ -6,7 +7,7 @@ import { fileUrl, formatBytes, useFiles, usePreview } from "./api";
 import type { ArtifactFile } from "./api";
 import { baseName, buildTree } from "./fileTree";
 import type { TreeFolder } from "./fileTree";
-import { TablePreview } from "./TablePreview";
+import { FullPageButton, TablePane, withoutTableView } from "./VersionTable";
 
 const ICONS: Record<string, string> = { image: "🖼", text: "📄", json: "{}", table: "▦", reference: "↗", binary: "▪" };
 
@@ -18,7 +19,8 @@ export function FileBrowser({ project, name, version }: { project: string; name:
   if (files.isPending) return <Loading label="Loading files…" />;
   if (files.isError) return <ErrorState error={files.error} />;
   const file = files.data.find((item) => item.path === selected) ?? null;
-  const select = (path: string) => setParams((p) => { const next = new URLSearchParams(p); next.set("file", path); return next; }, { replace: true });
+  // Another file starts from a fresh explorer view: one table's filter rarely fits another's columns.
+  const select = (path: string) => path !== selected && setParams((p) => { const next = withoutTableView(p); next.set("file", path); return next; }, { replace: true });
   return (
     <div className="file-browser">
       <div className="file-tree" role="tree" aria-label="Files">
@@ -78,12 +80,15 @@ function Preview({ project, name, version, file }: { project: string; name: stri
           <div className="strong">{file.path}</div>
           <div className="muted">{formatBytes(file.size)} · {file.kind}{file.n_rows != null ? ` · ${file.n_rows} rows` : ""}{file.sha256 ? ` · sha256 ${file.sha256.slice(0, 12)}` : ""}</div>
         </div>
-        {file.kind !== "reference" && <a className="button" href={fileUrl(project, name, version, file.path, true)} download>Download</a>}
+        <div className="header-actions">
+          {file.preview === "table" && <FullPageButton />}
+          {file.kind !== "reference" && <a className="button" href={fileUrl(project, name, version, file.path, true)} download>Download</a>}
+        </div>
       </div>
-      <div className="preview-body">
+      <div className={`preview-body${file.preview === "table" ? " table" : ""}`}>
         {file.preview === "image" && <img className="preview-image" src={fileUrl(project, name, version, file.path)} alt={file.path} />}
         {(file.preview === "text" || file.preview === "json") && (preview.isPending ? <Loading /> : <pre className="preview-text">{text}{preview.data?.truncated ? "\n… (first 64 KiB shown)" : ""}</pre>)}
-        {file.preview === "table" && <TablePreview project={project} artifact={`${name}:${version}`} table={file.path.replace(/\.table\.parquet$/, "")} />}
+        {file.preview === "table" && <TablePane project={project} name={name} version={version} file={file} />}
         {file.preview === "reference" && <p>A reference to <code>{file.ref_uri}</code>; heron keeps its checksum, not a copy.</p>}
         {file.preview === "binary" && <p className="muted">No preview for this kind of file.</p>}
       </div>

@@ -1,4 +1,5 @@
-// A table stored inside an artifact version, shown in the table explorer's query API.
+// A plain page of rows from the table explorer's query API, for panels that list the rows behind a
+// selection without the explorer's controls.
 import { useExplorerQuery } from "../explorer/api";
 import type { ImageRef, SourceRef } from "../explorer/api";
 
@@ -34,8 +35,4 @@ export function RowsPreview({ project, sources, filter = "", size = 50, label }:
       </div>
     </div>
   );
-}
-
-export function TablePreview({ project, artifact, table }: { project: string; artifact: string; table: string }) {
-  return <RowsPreview project={project} sources={[{ artifact, name: table }]} />;
 }

@@ -3,10 +3,12 @@ import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { LineageGraph } from "../lineage/LineageGraph";
-import { archiveUrl, compareUrl, formatBytes, formatTime, useAliasEdit, useVersion } from "./api";
+import { archiveUrl, compareUrl, formatBytes, formatTime, useAliasEdit, useCollection, useVersion } from "./api";
 import type { ArtifactVersion } from "./api";
+import { previousVersion } from "./compare";
 import { FileBrowser } from "./FileBrowser";
 import { ProjectTabs } from "./ProjectTabs";
+import { FULL_PARAM, FullPageTable, withoutTableView } from "./VersionTable";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;
@@ -18,9 +20,16 @@ export function VersionPage() {
   const [params, setParams] = useSearchParams();
   const tab: Tab = (TABS as readonly string[]).includes(params.get("tab") ?? "") ? (params.get("tab") as Tab) : "overview";
   const record = useVersion(project, name, version);
+  const collection = useCollection(project, name);
   if (record.isPending) return <Loading label="Loading version…" />;
   if (record.isError) return <ErrorState error={record.error} />;
   const data = record.data;
+  const file = params.get("file");
+  if (tab === "files" && file && params.get(FULL_PARAM) === "1") {
+    return <FullPageTable project={project} name={name} version={data.version} path={file} />;
+  }
+  // Versions can be deleted, so "the one before" is the nearest earlier version that still exists.
+  const previous = collection.data ? previousVersion(collection.data.versions, data.number) : null;
   return (
     <div className="page wide">
       <header className="page-header">
@@ -36,9 +45,9 @@ export function VersionPage() {
           <p className="muted">{data.file_count} files · {formatBytes(data.size)} · logged {formatTime(data.created_at)}</p>
         </div>
         <div className="header-actions">
-          {data.number > 0 && (
-            <Link className="button" to={compareUrl(project, name, [`v${data.number - 1}`, data.version])} title="Files, metadata and tables against the version before">
-              Compare with v{data.number - 1}
+          {previous && (
+            <Link className="button" to={compareUrl(project, name, [previous, data.version])} title="Files, metadata and tables against the version before">
+              Compare with {previous}
             </Link>
           )}
           <a className="button" href={archiveUrl(project, name, data.version, "zip")} download>Download .zip</a>
@@ -49,7 +58,7 @@ export function VersionPage() {
       <div className="tabs section-tabs" role="tablist">
         {TABS.map((item) => (
           <button key={item} role="tab" aria-selected={item === tab} className={`tab${item === tab ? " active" : ""}`}
-            onClick={() => setParams((p) => { const next = new URLSearchParams(p); next.set("tab", item); next.delete("file"); return next; })}>
+            onClick={() => setParams((p) => { const next = withoutTableView(p); next.set("tab", item); next.delete("file"); return next; })}>
             {item.charAt(0).toUpperCase() + item.slice(1)}
           </button>
         ))}

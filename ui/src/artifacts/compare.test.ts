@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunRef } from "./api";
-import { keysOf, parseVersions, versionColor } from "./compare";
+import { keysOf, parseVersions, previousVersion, versionColor } from "./compare";
 
 const run = (id: string): RunRef => ({ id, name: `run ${id}`, project: "p", job_type: "train", state: "finished", exists: true });
 const entry = (key: string, step: number) => ({ key, step, n_rows: 1, table_id: `${key}-${step}` });
@@ -9,6 +9,19 @@ describe("parseVersions", () => {
   it("keeps the order, drops blanks and repeats", () => {
     expect(parseVersions("v3, v0,,v3,best")).toEqual(["v3", "v0", "best"]);
     expect(parseVersions(null)).toEqual([]);
+  });
+});
+
+describe("previousVersion", () => {
+  const versions = [0, 1, 3, 5].map((number) => ({ number, version: `v${number}` }));
+  it("picks the nearest earlier version that still exists", () => {
+    expect(previousVersion(versions, 5)).toBe("v3");
+    expect(previousVersion(versions, 3)).toBe("v1");
+    expect(previousVersion(versions, 4)).toBe("v3");
+  });
+  it("is null for the first version", () => {
+    expect(previousVersion(versions, 0)).toBeNull();
+    expect(previousVersion([], 2)).toBeNull();
   });
 });
 

@@ -1,11 +1,18 @@
-// Pure helpers of the comparison page: which versions the URL names, their colours, and the table
-// keys the runs behind them logged.
+// Pure helpers of the comparison page: which versions the URL names, their colours, the table keys
+// the runs behind them logged, and which version a version is compared with by default.
 import type { TableEntry } from "../api/client";
 import { PALETTE } from "../lib/colors";
 import type { RunRef } from "./api";
 
 /** The colour of the i-th compared version: the same in the header, the legend and the tables. */
 export const versionColor = (index: number): string => PALETTE[index % PALETTE.length] ?? PALETTE[0];
+
+/** The nearest version before `number` among `versions` (which may skip deleted ones), or null. */
+export function previousVersion(versions: readonly { number: number; version: string }[], number: number): string | null {
+  let best: { number: number; version: string } | null = null;
+  for (const v of versions) if (v.number < number && (best === null || v.number > best.number)) best = v;
+  return best?.version ?? null;
+}
 
 /** The versions a `versions=` parameter names, in order, without blanks or repeats. */
 export function parseVersions(text: string | null): string[] {
