@@ -32,8 +32,9 @@ DEFAULT_DIR_NAME = "heron-data"
 
 _announced: set[Path] = set()
 
-# What another process creating the same store at the same moment may already have written.
-_OWN_ENTRIES = {"heron.db", "heron.db-wal", "heron.db-shm", "blobs", "tables", "cache"}
+# What another process creating the same store at the same moment may already have written
+# (SQLite adds heron.db-journal, -wal and -shm beside heron.db while it sets the database up).
+_OWN_ENTRIES = {"blobs", "tables", "cache"}
 
 
 def resolve_store_dir(directory: str | os.PathLike[str] | None = None) -> Path:
@@ -110,7 +111,11 @@ class Store:
 
 
 def _is_own_entry(name: str) -> bool:
-    return name in _OWN_ENTRIES or name.startswith(f".{MARKER_NAME}.tmp-")
+    return (
+        name in _OWN_ENTRIES
+        or name.startswith("heron.db")
+        or name.startswith(f".{MARKER_NAME}.tmp-")
+    )
 
 
 def _check_marker(marker: Path) -> None:
