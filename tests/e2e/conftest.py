@@ -21,7 +21,7 @@ from tests.e2e.chromium import CHROMIUM_ARGS
 from tests.server.populate import log_store
 
 ROOT = Path(__file__).resolve().parents[2]
-# The machine runs other suites at the same time: give what a person waits for a few seconds more.
+# Test machines are small and busy (two cores, two test workers): allow a few seconds more.
 expect.set_options(timeout=15_000)
 ARTIFACTS = ROOT / "test-artifacts"
 
