@@ -14,12 +14,15 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
 from heron.query.relation import Relation
+from heron.query.sql import ident
+from heron.query.types import ValueType
 
 if TYPE_CHECKING:
     from heron.query.engine import Engine
@@ -47,6 +50,8 @@ class TableCache:
         self.mode = mode
         self.budget = budget
         self._ready: OrderedDict[str, int] = OrderedDict()  # table name -> estimated bytes
+        # table name -> column name -> finite (min, max), or None when it has no finite value
+        self._ranges: dict[str, dict[str, tuple[float, float] | None]] = {}
         self._loading: dict[str, Future[None]] = {}
         self._failed: set[str] = set()
         self._lock = threading.Lock()
@@ -109,14 +114,59 @@ class TableCache:
                 self._failed.add(name)
                 self._loading.pop(name, None)
             return
+        ranges = self._column_ranges(name, rel)
         evicted = []
         with self._lock:
             self._loading.pop(name, None)
             self._ready[name] = size
+            if ranges is not None:
+                self._ranges[name] = ranges
             while sum(self._ready.values()) > self.budget and len(self._ready) > 1:
                 evicted.append(self._ready.popitem(last=False)[0])
+            for old in evicted:
+                self._ranges.pop(old, None)
         for old in evicted:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{old}"', [])
+
+    def _column_ranges(
+        self, name: str, rel: Relation
+    ) -> dict[str, tuple[float, float] | None] | None:
+        """Each numeric column's finite range over the whole table, or None if that failed.
+
+        A group-by without a filter needs exactly these to fix its histogram edges; knowing them
+        up front lets it count bins in the same scan that finds the groups. One scan of the
+        in-memory copy, made here because loading is already off the request path.
+        """
+        numeric = [
+            c for c in rel.columns if c.type.runs is None and c.type.kind in ("int", "float")
+        ]
+        if not numeric:
+            return {}
+        parts = []
+        for i, c in enumerate(numeric):
+            x = finite_sql(ident(c.ident), c.type)
+            parts.append(f"min({x}) AS lo{i}, max({x}) AS hi{i}")
+        try:
+            table = self.engine.run(
+                f'SELECT {", ".join(parts)} FROM "{name}"', [], deadline=time.monotonic() + 3600
+            )
+        except QueryError:
+            return None
+        row = table.to_pylist()[0]
+        ranges: dict[str, tuple[float, float] | None] = {}
+        for i, c in enumerate(numeric):
+            lo, hi = row[f"lo{i}"], row[f"hi{i}"]
+            ranges[c.name] = None if lo is None or hi is None else (lo, hi)
+        return ranges
+
+    def ranges(self, rel: Relation) -> dict[str, tuple[float, float] | None] | None:
+        """Finite ranges of ``rel``'s numeric columns if its in-memory copy is loaded, else None.
+
+        Keyed by content like the copy itself, so they hold whether or not a given query happens
+        to read the copy or the Parquet files.
+        """
+        with self._lock:
+            return self._ranges.get(self.name_for(rel.key))
 
     def wait(self) -> None:
         """Block until background loads finish (tests and benchmarks)."""
@@ -131,6 +181,7 @@ class TableCache:
         with self._lock:
             names = list(self._ready)
             self._ready.clear()
+            self._ranges.clear()
             self._failed.clear()
         for name in names:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{name}"', [])
@@ -146,3 +197,14 @@ def _from_table(name: str, rel: Relation) -> Relation:
         num_rows=rel.num_rows,
         decoded_bytes=rel.decoded_bytes,
     )
+
+
+def finite_sql(sql: str, t: ValueType) -> str:
+    """``sql`` as a DOUBLE-comparable value, with NaN and infinities turned into nulls.
+
+    NaN and infinities are kept in tables but would wreck ranges and means. Group summaries and
+    the cached column ranges both use this, so a cached range equals a computed one exactly.
+    """
+    if t.kind == "float":
+        return f"CASE WHEN isfinite({sql}) THEN {sql} END"
+    return f"CAST({sql} AS DOUBLE)"

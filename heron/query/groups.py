@@ -10,6 +10,9 @@ Three kinds of statement, each one scan of the filtered rows:
 3. per categorical column: the top N values per group (the rest is reported as ``other``).
 
 When the page does not hold every group, statements 2 and 3 only aggregate the page's groups.
+Without a filter the ranges (and so the edges) are known before any scan for tables whose
+in-memory copy is loaded (computed as it loads); statement 1 then also does statement 2's work,
+one scan fewer.
 Results are memoised per (table content, filter, columns, group spec), and the filtered row
 count they yield seeds the count cache.
 
@@ -25,10 +28,12 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from heron.query.cache import finite_sql
 from heron.query.engine import Engine
 from heron.query.jsonify import json_value
 from heron.query.plan import OutputColumn, Plan
 from heron.query.relation import ORD
+from heron.query.sql import ident
 from heron.query.types import ValueType
 
 if TYPE_CHECKING:
@@ -113,44 +118,53 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
     numeric = [t for t in targets if t.kind == "histogram"]
 
+    # Without a filter each column's finite range is a property of the table, known once its
+    # in-memory copy is loaded: the edges are fixed before any scan, so the page statement can
+    # count the bins (and find image positions) itself, saving a second scan of every row.
+    known = _known_ranges(engine, plan, numeric)
+    edges = {} if known is None else _edges(numeric, known, spec.bins)
     # 1. the page of groups, their count, each numeric column's per-group statistics (which do
     # not depend on the bin edges) and its finite range over all groups (which fixes the edges)
     finite = [f"{t.sql} AS r_{_alias(t)}, {_finite(t)} AS {_alias(t)}" for t in numeric]
-    inner = ", ".join([key_select, *finite])
-    ranges = "".join(
+    stats = "".join(
         f", min({a}) AS min_{a}, avg({a}) AS mean_{a}, max({a}) AS max_{a}, "
-        f"count(r_{a}) - count({a}) AS nf_{a}, count(*) - count(r_{a}) AS nul_{a}, "
-        f"min(min({a})) OVER () AS lo_{a}, max(max({a})) OVER () AS hi_{a}"
+        f"count(r_{a}) - count({a}) AS nf_{a}, count(*) - count(r_{a}) AS nul_{a}"
+        + ("" if known is not None else
+           f", min(min({a})) OVER () AS lo_{a}, max(max({a})) OVER () AS hi_{a}")
         for a in map(_alias, numeric)
-    )
+    )  # fmt: skip
+    readers: list[tuple[Target, str]] = []
+    if known is not None:
+        more_inner, aggs, readers = _aggregate_parts(plan, spec, targets, edges, finite=False)
+        finite += more_inner
+        stats += "".join(f", {agg}" for agg in aggs)
+    inner = ", ".join([key_select, *finite])
     limit = plan.params.add(spec.limit, "BIGINT")
     offset = plan.params.add(spec.offset, "BIGINT")
     page_sql = (
         f"SELECT {group_cols}, count(*) AS n, count(*) OVER () AS n_groups, "
-        f"sum(count(*)) OVER () AS n_rows{ranges} "
+        f"sum(count(*)) OVER () AS n_rows{stats} "
         f"FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f "
         f"GROUP BY {group_cols} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
     )
     page = engine.run(page_sql, values, deadline=deadline).to_pylist()
     total_groups = int(page[0]["n_groups"]) if page else 0
     total_rows = int(page[0]["n_rows"]) if page else 0
-    # One range per column: the runs of a merged column share edges so they compare.
-    ranges_by_column: dict[str, tuple[float, float]] = {}
-    for t in numeric:
-        lo = page[0][f"lo_{_alias(t)}"] if page else None
-        hi = page[0][f"hi_{_alias(t)}"] if page else None
-        if lo is None or hi is None:
-            continue
-        old = ranges_by_column.get(t.column)
-        ranges_by_column[t.column] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-    edges: dict[int, list[float]] = {}
-    for t in numeric:
-        if t.column not in ranges_by_column:
-            continue
-        lo, hi = ranges_by_column[t.column]
-        bins = spec.bins if hi > lo else 1
-        width = (hi - lo) / bins if hi > lo else 0.0
-        edges[id(t)] = [lo + width * b for b in range(bins)] + [hi]
+    if not page:
+        # An empty page reports no edges, whether or not the ranges were known.
+        edges = {}
+    elif known is None:
+        # One range per column: the runs of a merged column share edges so they compare.
+        ranges_by_column: dict[str, tuple[float, float] | None] = {}
+        for t in numeric:
+            lo, hi = page[0][f"lo_{_alias(t)}"], page[0][f"hi_{_alias(t)}"]
+            if lo is None or hi is None:
+                continue
+            old = ranges_by_column.get(t.column)
+            ranges_by_column[t.column] = (
+                (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+            )
+        edges = _edges(numeric, ranges_by_column, spec.bins)
     restrict = ""
     if page and (spec.offset > 0 or total_groups > len(page)):
         # Only aggregate this page's groups; join on the recomputed page of keys.
@@ -161,8 +175,10 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
             f"LIMIT {limit} OFFSET {offset}) AS pk ON {match}"
         )
     summaries: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = {}
+    wanted: dict[tuple[tuple[Any, ...], int], list[int]] = {}
     for row in page:
-        slot = summaries.setdefault(_hashable(tuple(row[f"g{i}"] for i in range(len(keys)))), {})
+        key = _hashable(tuple(row[f"g{i}"] for i in range(len(keys))))
+        slot = summaries.setdefault(key, {})
         for t in numeric:
             a = _alias(t)
             slot[id(t)] = {
@@ -171,9 +187,15 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
                 "max": json_value(row[f"max_{a}"]), "nulls": int(row[f"nul_{a}"]),
                 "non_finite": int(row[f"nf_{a}"]),
             }  # fmt: skip
+        _read_aggregates(row, key, slot, readers, edges, spec, wanted)
     if page and targets:
-        _aggregate(engine, plan, spec, targets, edges, key_select, group_cols, restrict,
-                   summaries, deadline)  # fmt: skip
+        if known is None:
+            _aggregate(engine, plan, spec, targets, edges, key_select, group_cols, restrict,
+                       summaries, deadline)  # fmt: skip
+        elif any(wanted.values()):
+            images = [t for t, kind in readers if kind == "images"]
+            _fetch_images(engine, plan, images, key_select, len(keys), wanted, summaries,
+                          deadline)  # fmt: skip
         for t in targets:
             if t.kind == "values" and spec.top_n > 0:
                 _value_counts(engine, plan, spec, t, key_select, group_cols, restrict,
@@ -215,11 +237,47 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
     }
 
 
+def _known_ranges(
+    engine: Engine, plan: Plan, numeric: list[Target]
+) -> dict[str, tuple[float, float] | None] | None:
+    """Each numeric target's finite range when it is known before scanning, else None.
+
+    That is when every row is kept and every numeric target is a stored column of a table whose
+    ranges were computed as its in-memory copy loaded; derived columns and runs never are.
+    """
+    if plan.where != "TRUE" or not numeric:
+        return None
+    table = engine.tables.ranges(plan.relation)
+    if table is None:
+        return None
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    known: dict[str, tuple[float, float] | None] = {}
+    for t in numeric:
+        name = stored.get(t.sql)
+        if t.run is not None or name is None or name not in table:
+            return None
+        known[t.column] = table[name]
+    return known
+
+
+def _edges(
+    numeric: list[Target], ranges: dict[str, tuple[float, float] | None], bins: int
+) -> dict[int, list[float]]:
+    """Histogram edges per numeric target from its column's finite range."""
+    edges: dict[int, list[float]] = {}
+    for t in numeric:
+        r = ranges.get(t.column)
+        if r is None:
+            continue
+        lo, hi = r
+        n = bins if hi > lo else 1
+        width = (hi - lo) / n if hi > lo else 0.0
+        edges[id(t)] = [lo + width * b for b in range(n)] + [hi]
+    return edges
+
+
 def _finite(t: Target) -> str:
-    if t.type.kind == "float":
-        # NaN and infinities are kept in tables but would wreck ranges and means.
-        return f"CASE WHEN isfinite({t.sql}) THEN {t.sql} END"
-    return f"CAST({t.sql} AS DOUBLE)"
+    return finite_sql(t.sql, t.type)
 
 
 def _hashable(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -238,20 +296,28 @@ def _empty(t: Target, edges: dict[int, list[float]]) -> dict[str, Any]:
     return {"kind": t.kind}
 
 
-def _aggregate(
-    engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target],
-    edges: dict[int, list[float]], key_select: str, group_cols: str, restrict: str,
-    out: dict[tuple[Any, ...], dict[int, dict[str, Any]]], deadline: float,
-) -> None:  # fmt: skip
+def _aggregate_parts(
+    plan: Plan,
+    spec: GroupSpec,
+    targets: list[Target],
+    edges: dict[int, list[float]],
+    *,
+    finite: bool = True,
+) -> tuple[list[str], list[str], list[tuple[Target, str]]]:
+    """Inner select items, aggregates and readers for histograms, images, ranges and lists.
+
+    ``finite=False`` leaves out the histogram inputs for a statement that already selects them.
+    """  # fmt: skip
     params = plan.params
-    inner: list[str] = [key_select, f"t.{ORD} AS o"]
+    inner: list[str] = [f"t.{ORD} AS o"]
     aggs: list[str] = []
     readers: list[tuple[Target, str]] = []
     for t in targets:
         a = _alias(t)
         e = edges.get(id(t))
         if t.kind == "histogram" and e is not None:
-            inner.append(f"{_finite(t)} AS {a}")
+            if finite:
+                inner.append(f"{_finite(t)} AS {a}")
             n_bins = len(e) - 1
             lo = params.add(e[0], "DOUBLE")
             # Bin numbers are computed by multiplying with 1/width; fixed integer boundaries
@@ -278,39 +344,56 @@ def _aggregate(
             inner.append(f"{t.sql} AS {a}")
             aggs += [f"count({a}) AS n_{a}", f"avg(len({a})) AS len_{a}"]
             readers.append((t, "list"))
+    return inner, aggs, readers
+
+
+def _read_aggregates(
+    row: dict[str, Any], key: tuple[Any, ...], slot: dict[int, dict[str, Any]],
+    readers: list[tuple[Target, str]], edges: dict[int, list[float]], spec: GroupSpec,
+    wanted: dict[tuple[tuple[Any, ...], int], list[int]],
+) -> None:  # fmt: skip
+    """Fill one group's summaries from the aggregates ``_aggregate_parts`` asked for."""
+    for t, kind in readers:
+        a = _alias(t)
+        if kind == "histogram":
+            n_bins = len(edges[id(t)]) - 1
+            counts = slot[id(t)]["counts"]
+            hist = row.get(f"h_{a}") or {}
+            # Arrow maps come back as (key, value) pairs.
+            pairs = hist.items() if isinstance(hist, dict) else hist
+            for b, c in pairs:
+                if b is not None and c:
+                    # Values past the last boundary come back under the largest BIGINT.
+                    counts[min(max(int(b), 0), n_bins - 1)] += int(c)
+        elif kind == "images":
+            ords = row[f"i_{a}"] or []
+            wanted[(key, id(t))] = ords[: spec.images_per_group]
+            slot[id(t)] = {"kind": "images", "total": int(row[f"n_{a}"]), "images": []}
+        elif kind == "range":
+            slot[id(t)] = {"kind": "range", "min": json_value(row[f"min_{a}"]),
+                           "max": json_value(row[f"max_{a}"]), "count": int(row[f"n_{a}"])}  # fmt: skip
+        else:
+            slot[id(t)] = {"kind": "list", "count": int(row[f"n_{a}"]),
+                           "mean_length": json_value(row[f"len_{a}"])}  # fmt: skip
+
+
+def _aggregate(
+    engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target],
+    edges: dict[int, list[float]], key_select: str, group_cols: str, restrict: str,
+    out: dict[tuple[Any, ...], dict[int, dict[str, Any]]], deadline: float,
+) -> None:  # fmt: skip
+    inner, aggs, readers = _aggregate_parts(plan, spec, targets, edges)
     if not aggs:
         return
     sql = (
-        f"SELECT {group_cols}, {', '.join(aggs)} FROM (SELECT {', '.join(inner)} "
+        f"SELECT {group_cols}, {', '.join(aggs)} FROM (SELECT {key_select}, {', '.join(inner)} "
         f"FROM {plan.from_sql} WHERE {plan.where}) AS f {restrict} GROUP BY {group_cols}"
     )
     n_keys = len(spec.by)
     wanted: dict[tuple[tuple[Any, ...], int], list[int]] = {}
-    for row in engine.run(sql, params.values, deadline=deadline).to_pylist():
+    for row in engine.run(sql, plan.params.values, deadline=deadline).to_pylist():
         key = _hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
-        slot = out.setdefault(key, {})
-        for t, kind in readers:
-            a = _alias(t)
-            if kind == "histogram":
-                n_bins = len(edges[id(t)]) - 1
-                counts = slot[id(t)]["counts"]
-                hist = row.get(f"h_{a}") or {}
-                # Arrow maps come back as (key, value) pairs.
-                pairs = hist.items() if isinstance(hist, dict) else hist
-                for b, c in pairs:
-                    if b is not None and c:
-                        # Values past the last boundary come back under the largest BIGINT.
-                        counts[min(max(int(b), 0), n_bins - 1)] += int(c)
-            elif kind == "images":
-                ords = row[f"i_{a}"] or []
-                wanted[(key, id(t))] = ords[: spec.images_per_group]
-                slot[id(t)] = {"kind": "images", "total": int(row[f"n_{a}"]), "images": []}
-            elif kind == "range":
-                slot[id(t)] = {"kind": "range", "min": json_value(row[f"min_{a}"]),
-                               "max": json_value(row[f"max_{a}"]), "count": int(row[f"n_{a}"])}  # fmt: skip
-            else:
-                slot[id(t)] = {"kind": "list", "count": int(row[f"n_{a}"]),
-                               "mean_length": json_value(row[f"len_{a}"])}  # fmt: skip
+        _read_aggregates(row, key, out.setdefault(key, {}), readers, edges, spec, wanted)
     if any(wanted.values()):
         images = [t for t, kind in readers if kind == "images"]
         _fetch_images(engine, plan, images, key_select, n_keys, wanted, out, deadline)
