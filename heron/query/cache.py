@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
@@ -28,6 +29,22 @@ if TYPE_CHECKING:
     from heron.query.engine import Engine
 
 CacheMode = Literal["background", "sync", "off"]
+
+# A string or bool column with at most this many distinct values gets them listed as its copy
+# loads; a group-by then counts them per group with a binary search over this many entries.
+MAX_DICTIONARY = 256
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    """Properties of a loaded table that unfiltered group-bys would otherwise scan for."""
+
+    # numeric column -> finite (min, max), or None when it has no finite value
+    ranges: dict[str, tuple[float, float] | None]
+    # image column -> number of null cells
+    nulls: dict[str, int] = field(default_factory=dict)
+    # string or bool column -> its distinct non-null values in DuckDB's order, when few
+    values: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def default_budget() -> int:
@@ -50,8 +67,7 @@ class TableCache:
         self.mode = mode
         self.budget = budget
         self._ready: OrderedDict[str, int] = OrderedDict()  # table name -> estimated bytes
-        # table name -> column name -> finite (min, max), or None when it has no finite value
-        self._ranges: dict[str, dict[str, tuple[float, float] | None]] = {}
+        self._facts: dict[str, TableFacts] = {}
         self._loading: dict[str, Future[None]] = {}
         self._failed: set[str] = set()
         self._lock = threading.Lock()
@@ -114,59 +130,86 @@ class TableCache:
                 self._failed.add(name)
                 self._loading.pop(name, None)
             return
-        ranges = self._column_ranges(name, rel)
+        facts = self._column_facts(name, rel)
         evicted = []
         with self._lock:
             self._loading.pop(name, None)
             self._ready[name] = size
-            if ranges is not None:
-                self._ranges[name] = ranges
+            if facts is not None:
+                self._facts[name] = facts
             while sum(self._ready.values()) > self.budget and len(self._ready) > 1:
                 evicted.append(self._ready.popitem(last=False)[0])
             for old in evicted:
-                self._ranges.pop(old, None)
+                self._facts.pop(old, None)
         for old in evicted:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{old}"', [])
 
-    def _column_ranges(
-        self, name: str, rel: Relation
-    ) -> dict[str, tuple[float, float] | None] | None:
-        """Each numeric column's finite range over the whole table, or None if that failed.
+    def _column_facts(self, name: str, rel: Relation) -> TableFacts | None:
+        """The table's ``TableFacts``, or None if computing them failed.
 
-        A group-by without a filter needs exactly these to fix its histogram edges; knowing them
-        up front lets it count bins in the same scan that finds the groups. One scan of the
-        in-memory copy, made here because loading is already off the request path.
+        A group-by without a filter needs exactly these: numeric ranges fix its histogram edges,
+        null counts say whether image positions need the image column read at all, and short
+        lists of values let it count categorical values per group. Knowing them up front lets it
+        do all of that in the scan that finds the groups. One scan of the in-memory copy (plus
+        one for the short value lists), made here because loading is already off the request
+        path.
         """
-        numeric = [
-            c for c in rel.columns if c.type.runs is None and c.type.kind in ("int", "float")
-        ]
-        if not numeric:
-            return {}
+        scalar = [c for c in rel.columns if c.type.runs is None]
+        numeric = [c for c in scalar if c.type.kind in ("int", "float")]
+        images = [c for c in scalar if c.type.kind == "image"]
+        categorical = [c for c in scalar if c.type.kind in ("string", "bool")]
+        if not (numeric or images or categorical):
+            return TableFacts({})
         parts = []
         for i, c in enumerate(numeric):
             x = finite_sql(ident(c.ident), c.type)
             parts.append(f"min({x}) AS lo{i}, max({x}) AS hi{i}")
+        parts += [f"count(*) - count({ident(c.ident)}) AS nul{i}" for i, c in enumerate(images)]
+        parts += [
+            f"approx_count_distinct({ident(c.ident)}) AS nd{i}" for i, c in enumerate(categorical)
+        ]
+        deadline = time.monotonic() + 3600
         try:
-            table = self.engine.run(
-                f'SELECT {", ".join(parts)} FROM "{name}"', [], deadline=time.monotonic() + 3600
-            )
+            row = self.engine.run(f'SELECT {", ".join(parts)} FROM "{name}"', [],
+                                  deadline=deadline).to_pylist()[0]  # fmt: skip
+            # The estimate may be a little low; the exact lists are checked again below.
+            few = [c for i, c in enumerate(categorical) if row[f"nd{i}"] <= MAX_DICTIONARY]
+            lists = {}
+            if few:
+                sql = ", ".join(
+                    f"list_sort(list(DISTINCT {ident(c.ident)}) "
+                    f"FILTER (WHERE {ident(c.ident)} IS NOT NULL)) AS v{i}"
+                    for i, c in enumerate(few)
+                )
+                found = self.engine.run(f'SELECT {sql} FROM "{name}"', [], deadline=deadline)
+                lists = found.to_pylist()[0]
         except QueryError:
             return None
-        row = table.to_pylist()[0]
         ranges: dict[str, tuple[float, float] | None] = {}
         for i, c in enumerate(numeric):
             lo, hi = row[f"lo{i}"], row[f"hi{i}"]
             ranges[c.name] = None if lo is None or hi is None else (lo, hi)
-        return ranges
+        nulls = {c.name: int(row[f"nul{i}"]) for i, c in enumerate(images)}
+        values = {}
+        for i, c in enumerate(few):
+            found_values = lists[f"v{i}"] or []
+            if 0 < len(found_values) <= MAX_DICTIONARY:
+                values[c.name] = found_values
+        return TableFacts(ranges, nulls, values)
 
-    def ranges(self, rel: Relation) -> dict[str, tuple[float, float] | None] | None:
-        """Finite ranges of ``rel``'s numeric columns if its in-memory copy is loaded, else None.
+    def facts(self, rel: Relation) -> TableFacts | None:
+        """What is known of ``rel`` without scanning, if its in-memory copy is loaded, else None.
 
-        Keyed by content like the copy itself, so they hold whether or not a given query happens
-        to read the copy or the Parquet files.
+        Keyed by content like the copy itself, so the facts hold whether or not a given query
+        happens to read the copy or the Parquet files.
         """
         with self._lock:
-            return self._ranges.get(self.name_for(rel.key))
+            return self._facts.get(self.name_for(rel.key))
+
+    def ranges(self, rel: Relation) -> dict[str, tuple[float, float] | None] | None:
+        """Finite ranges of ``rel``'s numeric columns if its in-memory copy is loaded, else None."""
+        facts = self.facts(rel)
+        return None if facts is None else facts.ranges
 
     def wait(self) -> None:
         """Block until background loads finish (tests and benchmarks)."""
@@ -181,7 +224,7 @@ class TableCache:
         with self._lock:
             names = list(self._ready)
             self._ready.clear()
-            self._ranges.clear()
+            self._facts.clear()
             self._failed.clear()
         for name in names:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{name}"', [])

@@ -12,7 +12,9 @@ Three kinds of statement, each one scan of the filtered rows:
 When the page does not hold every group, statements 2 and 3 only aggregate the page's groups.
 Without a filter the ranges (and so the edges) are known before any scan for tables whose
 in-memory copy is loaded (computed as it loads); statement 1 then also does statement 2's work,
-one scan fewer.
+one scan fewer. The same load lists the values of categorical columns with few of them and
+counts image columns' nulls: statement 1 then also does statement 3's work for those columns,
+and finds image positions without reading images that are never missing.
 Results are memoised per (table content, filter, columns, group spec), and the filtered row
 count they yield seeds the count cache.
 
@@ -135,7 +137,10 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
     )  # fmt: skip
     readers: list[tuple[Target, str]] = []
     if known is not None:
-        more_inner, aggs, readers = _aggregate_parts(plan, spec, targets, edges, finite=False)
+        dense, dictionaries = _known_columns(engine, plan, spec, targets)
+        more_inner, aggs, readers = _aggregate_parts(
+            plan, spec, targets, edges, finite=False, dense=dense, dictionaries=dictionaries
+        )
         finite += more_inner
         stats += "".join(f", {agg}" for agg in aggs)
     inner = ", ".join([key_select, *finite])
@@ -196,8 +201,9 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
             images = [t for t, kind in readers if kind == "images"]
             _fetch_images(engine, plan, images, key_select, len(keys), wanted, summaries,
                           deadline)  # fmt: skip
+        counted = {id(t) for t, kind in readers if kind == "values"}
         for t in targets:
-            if t.kind == "values" and spec.top_n > 0:
+            if t.kind == "values" and spec.top_n > 0 and id(t) not in counted:
                 _value_counts(engine, plan, spec, t, key_select, group_cols, restrict,
                               summaries, deadline)  # fmt: skip
     rows = []
@@ -260,6 +266,33 @@ def _known_ranges(
     return known
 
 
+def _known_columns(
+    engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target]
+) -> tuple[set[int], dict[int, tuple[list[Any], str]]]:
+    """Targets whose table facts save work in an unfiltered page statement.
+
+    Returns the image targets without nulls (their positions need no read of the images) and,
+    per categorical target with a short list of values, that list and its SQL type (its values
+    are counted per group in the page statement instead of a scan of their own).
+    """
+    facts = engine.tables.facts(plan.relation)
+    if facts is None:
+        return set(), {}
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    dense: set[int] = set()
+    dictionaries: dict[int, tuple[list[Any], str]] = {}
+    for t in targets:
+        name = stored.get(t.sql)
+        if t.run is not None or name is None:
+            continue
+        if t.kind == "images" and facts.nulls.get(name) == 0:
+            dense.add(id(t))
+        elif t.kind == "values" and spec.top_n > 0 and name in facts.values:
+            sql_type = "BOOLEAN[]" if t.type.kind == "bool" else "VARCHAR[]"
+            dictionaries[id(t)] = (facts.values[name], sql_type)
+    return dense, dictionaries
+
+
 def _edges(
     numeric: list[Target], ranges: dict[str, tuple[float, float] | None], bins: int
 ) -> dict[int, list[float]]:
@@ -303,11 +336,17 @@ def _aggregate_parts(
     edges: dict[int, list[float]],
     *,
     finite: bool = True,
+    dense: set[int] | None = None,
+    dictionaries: dict[int, tuple[list[Any], str]] | None = None,
 ) -> tuple[list[str], list[str], list[tuple[Target, str]]]:
     """Inner select items, aggregates and readers for histograms, images, ranges and lists.
 
     ``finite=False`` leaves out the histogram inputs for a statement that already selects them.
+    ``dense`` holds image targets known to have no nulls, ``dictionaries`` categorical targets
+    whose values are all known (see ``_known_columns``).
     """  # fmt: skip
+    dense = dense or set()
+    dictionaries = dictionaries or {}
     params = plan.params
     inner: list[str] = [f"t.{ORD} AS o"]
     aggs: list[str] = []
@@ -330,6 +369,12 @@ def _aggregate_parts(
                 f"histogram(CAST(floor(({a} - {lo}) * {scale}) AS BIGINT), {bounds}) AS h_{a}"
             )
             readers.append((t, "histogram"))
+        elif t.kind == "images" and id(t) in dense:
+            n = params.add(max(spec.images_per_group, 1), "BIGINT")
+            # Every row has an image: counting rows gives the same answers without reading
+            # the image structs, a sizeable share of the scan.
+            aggs += [f"count(*) AS n_{a}", f"min(o, {n}) AS i_{a}"]
+            readers.append((t, "images"))
         elif t.kind == "images":
             n = params.add(max(spec.images_per_group, 1), "BIGINT")
             inner.append(f"{t.sql} AS {a}")
@@ -344,6 +389,15 @@ def _aggregate_parts(
             inner.append(f"{t.sql} AS {a}")
             aggs += [f"count({a}) AS n_{a}", f"avg(len({a})) AS len_{a}"]
             readers.append((t, "list"))
+        elif t.kind == "values" and id(t) in dictionaries:
+            known_values, sql_type = dictionaries[id(t)]
+            inner.append(f"{t.sql} AS {a}")
+            # With every value as a boundary each bin holds exactly one value, counted into an
+            # array by binary search: far cheaper than grouping the rows by (group, value).
+            # Nulls are not binned; they are a value of their own.
+            bounds = params.add(known_values, sql_type)
+            aggs += [f"histogram({a}, {bounds}) AS vh_{a}", f"count(*) - count({a}) AS vn_{a}"]
+            readers.append((t, "values"))
     return inner, aggs, readers
 
 
@@ -372,9 +426,21 @@ def _read_aggregates(
         elif kind == "range":
             slot[id(t)] = {"kind": "range", "min": json_value(row[f"min_{a}"]),
                            "max": json_value(row[f"max_{a}"]), "count": int(row[f"n_{a}"])}  # fmt: skip
-        else:
+        elif kind == "list":
             slot[id(t)] = {"kind": "list", "count": int(row[f"n_{a}"]),
                            "mean_length": json_value(row[f"len_{a}"])}  # fmt: skip
+        else:
+            hist = row.get(f"vh_{a}") or {}
+            pairs = hist.items() if isinstance(hist, dict) else hist
+            counted = [(v, int(c)) for v, c in pairs if c]
+            if row[f"vn_{a}"]:
+                counted.append((None, int(row[f"vn_{a}"])))
+            # The order _value_counts asks DuckDB for: count descending, then value ascending
+            # with null last. Python orders str by code point and bool False first, exactly as
+            # DuckDB orders UTF-8 bytes and booleans.
+            counted.sort(key=lambda vc: (-vc[1], vc[0] is None, vc[0]))
+            top = [{"value": json_value(v), "count": c} for v, c in counted[: spec.top_n]]
+            slot[id(t)] = {"kind": "values", "values": top, "other": 0, "distinct": len(counted)}
 
 
 def _aggregate(

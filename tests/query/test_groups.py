@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from heron.query import Engine, Query, TableSource, merge
-from tests.query.helpers import json_roundtrip, write_table
+from heron.query.sql import ident
+from tests.query.helpers import image_ref, json_roundtrip, write_table
 
 Pred = tuple[TableSource, pd.DataFrame]
 
@@ -176,3 +177,54 @@ def test_known_ranges_give_the_same_groups(
         warm.tables.clear()
         warm.clear()
         assert json_roundtrip(Query(src, engine=warm).group_by(by, **spec).groups()) == plain
+
+
+@pytest.mark.parametrize(("top_n", "offset", "limit"), [(5, 0, 100), (2, 0, 100), (1, 1, 2)])
+def test_known_values_give_the_same_value_counts(
+    tmp_tables: Any, top_n: int, offset: int, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Unfiltered groups of a loaded table count the values of categorical columns with few
+    # distinct values in the page statement, and skip reading images when none is missing;
+    # every summary must match the path that groups rows by (group, value) in a scan of its own.
+    rng = np.random.default_rng(3)
+    n = 600
+    words = ["b", "B", "", "é", "z", "ä", "a b", None]
+    data: dict[str, list[Any]] = {
+        "k": [["x", "y", "z", None][i % 4] for i in range(n)],
+        "v": rng.random(n).tolist(),
+        # Ties between counts, nulls, an empty string and non-ASCII values test the ranking.
+        "word": [words[i % len(words)] if i % 5 else words[i % 3] for i in range(n)],
+        "flag": [None if i % 7 == 0 else bool(i % 3) for i in range(n)],
+        "none": [None] * n,
+        # Too many distinct values for a list: counted by the separate scan.
+        "many": [f"id-{i % 300}" for i in range(n)],
+        "image": [image_ref(i) for i in range(n)],
+        "sparse": [image_ref(i) if i % 3 else None for i in range(n)],
+    }
+    columns = [
+        ("k", "string"), ("v", "float"), ("word", "string"), ("flag", "bool"),
+        ("none", "string"), ("many", "string"), ("image", "image"), ("sparse", "image"),
+    ]  # fmt: skip
+    source = write_table(tmp_tables, columns, data, "words", parts=2)
+    warm = Engine(timeout=20, cache="sync")
+    cold = Engine(timeout=20, cache="sync")
+    monkeypatch.setattr(cold.tables, "ranges", lambda rel: None)
+    Query(source, engine=warm).count()
+    facts = warm.tables.facts(warm.table_relation(source))
+    assert facts is not None
+    assert facts.values["word"] == ["", "B", "a b", "b", "z", "ä", "é"]
+    assert facts.values["flag"] == [False, True]
+    assert "none" not in facts.values and "many" not in facts.values
+    assert facts.nulls == {"image": 0, "sparse": n // 3}
+    spec: dict[str, Any] = {"top_n": top_n, "images_per_group": 2, "offset": offset, "limit": limit}
+    seen = _statements(warm)
+    got = Query(source, engine=warm).group_by("k", **spec).groups()
+    expected = Query(source, engine=cold).group_by("k", **spec).groups()
+    assert json_roundtrip(got) == json_roundtrip(expected)
+    assert got["rows"] and all(r["summaries"]["word"]["values"] for r in got["rows"])
+    # Only the columns without a list of values ("none", "many") took a scan of their own.
+    assert sum("row_number()" in sql for sql in seen) == 2
+    # The page statement never reads the image column that has no nulls.
+    rel = warm.table_relation(source)
+    image = next(f"t.{ident(c.ident)}" for c in rel.columns if c.name == "image")
+    assert seen[0].startswith("SELECT g0, count(*)") and image not in seen[0]
