@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -48,11 +49,11 @@ if TYPE_CHECKING:
 TABLE_SUFFIX = ".table.parquet"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
-    """What a draft artifact holds at one path before it is logged."""
+    """What a draft artifact holds at one path before it is logged, other than a local file
+    (held as its absolute path, a plain str: a directory can add a great many)."""
 
-    source: str | None = None  # a local file to hash and store
     entry: ManifestEntry | None = None  # a reference, already identified
     table: Any = None  # a heron.Table
 
@@ -60,17 +61,29 @@ class _Draft:
 _BAD_CHARACTERS = re.compile(r"[\x00-\x1f\\]")
 
 
-def _walk_files(root: str, relative: str = "") -> Iterator[tuple[str, str]]:
-    """(relative path, absolute path) of every file under ``root``, sorted, following links
-    to files but not into linked directories."""
-    with os.scandir(os.path.join(root, relative) if relative else root) as scan:
-        entries = sorted(scan, key=lambda e: e.name)
+def _walk_files(root: str) -> tuple[list[str], list[str]]:
+    """The relative and the absolute paths of every file under ``root``, each directory in
+    name order, following links to files but not into linked directories."""
+    relatives: list[str] = []
+    paths: list[str] = []
+    _walk_into(root, "", relatives, paths)
+    return relatives, paths
+
+
+_by_name = attrgetter("name")
+
+
+def _walk_into(directory: str, relative: str, relatives: list[str], paths: list[str]) -> None:
+    # Appending to lists: nested generators cost a resume per level per file, and a tuple per
+    # file would add to the allocations that trigger garbage collections.
+    with os.scandir(directory) as scan:
+        entries = sorted(scan, key=_by_name)
     for entry in entries:
-        path = f"{relative}/{entry.name}" if relative else entry.name
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk_files(root, path)
+            _walk_into(entry.path, f"{relative}{entry.name}/", relatives, paths)
         elif entry.is_file():
-            yield path, entry.path
+            relatives.append(relative + entry.name)
+            paths.append(entry.path)
 
 
 def _clean_path(name: str) -> str:
@@ -112,7 +125,7 @@ class Artifact:
         self._metadata: dict[str, Any] = dict(metadata or {})
         self._check_metadata()
         self._settings = dict(settings or {})
-        self._drafts: dict[str, _Draft] = {}
+        self._drafts: dict[str, _Draft | str] = {}
         self._temp_dir: str | None = None
         self._store: Store | None = None
         self._record: VersionRecord | None = None
@@ -256,10 +269,10 @@ class Artifact:
                 f"make a new heron.Artifact({self._name!r}, ...) for the next version"
             )
 
-    def _put(self, path: str, draft: _Draft) -> None:
+    def _put(self, path: str, draft: _Draft | str) -> None:
         self._put_checked(_clean_path(path), draft)
 
-    def _put_checked(self, path: str, draft: _Draft) -> None:
+    def _put_checked(self, path: str, draft: _Draft | str) -> None:
         existing = self._drafts.get(path)
         if existing is not None and existing != draft:
             raise ArtifactError(
@@ -278,7 +291,7 @@ class Artifact:
             raise NotFoundError(
                 f"{path} is not a file" if path.exists() else f"{path} does not exist"
             )
-        self._put(name if name is not None else path.name, _Draft(source=str(path.resolve())))
+        self._put(name if name is not None else path.name, str(path.resolve()))
         return None
 
     def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None) -> None:
@@ -291,11 +304,21 @@ class Artifact:
             )
         root = root.resolve()
         prefix = "" if not name else _clean_path(name.strip("/")) + "/"
-        # Names read from the file system need no '.'/'..'/empty checks: only the cheap one.
-        for relative, source in _walk_files(str(root)):
-            if _BAD_CHARACTERS.search(relative):
+        relatives, sources = _walk_files(str(root))
+        # Names read from the file system need no '.'/'..'/empty checks: only the cheap one,
+        # run once over all names ('/' is no bad character) and per name only if it matches.
+        if _BAD_CHARACTERS.search("/".join(relatives)):
+            for relative in relatives:
                 _clean_path(relative)  # raises, naming the path
-            self._put_checked(prefix + relative, _Draft(source=source))
+        added: dict[str, _Draft | str] = dict(
+            zip([prefix + r for r in relatives] if prefix else relatives, sources, strict=True)
+        )
+        # Nothing is added if any path already holds other content.
+        for path in self._drafts.keys() & added.keys():
+            if self._drafts[path] != added[path]:
+                self._put_checked(path, added[path])  # raises, naming the path
+        self._drafts.update(added)
+        self._manifest = None
 
     @contextmanager
     def new_file(
@@ -377,11 +400,15 @@ class Artifact:
         if self._manifest is not None:
             return self._manifest
         _check_no_file_dir_clash(self._drafts)
-        sources = sorted({d.source for d in self._drafts.values() if d.source is not None})
+        # In the order added (deterministic, as a directory is walked in name order).
+        sources = list(dict.fromkeys(d for d in self._drafts.values() if isinstance(d, str)))
         try:
-            hashed = (
-                hash_and_store(run.store, sources, cache) if run else hash_files(sources, cache)
-            )
+            if run is not None:
+                digests, fingerprints = hash_and_store(run.store, sources, cache)
+            else:
+                hashed = hash_files(sources, cache)
+                digests = {path: digest for path, (digest, _) in hashed.items()}
+                fingerprints = {path: fingerprint for path, (_, fingerprint) in hashed.items()}
         except FileChangedError as error:
             raise ArtifactError(
                 f"{error.args[0]} changed while it was being hashed; add it once nothing writes to it"
@@ -391,10 +418,12 @@ class Artifact:
                 f"{error.filename} was added to artifact {self._name!r} but is gone"
             ) from None
         entries = []
-        for path, draft in sorted(self._drafts.items()):
-            if draft.source is not None:
-                digest, fingerprint = hashed[draft.source]
-                entries.append(ManifestEntry(path=path, size=fingerprint.size, sha256=digest))
+        drafts = self._drafts
+        for path in sorted(drafts):
+            draft = drafts[path]
+            if isinstance(draft, str):
+                size = fingerprints[draft].size
+                entries.append(ManifestEntry(path=path, size=size, sha256=digests[draft]))
             elif draft.entry is not None:
                 entries.append(draft.entry)
             else:
@@ -403,7 +432,7 @@ class Artifact:
         return entries
 
     def _sources(self) -> dict[str, str]:
-        return {path: d.source for path, d in self._drafts.items() if d.source is not None}
+        return {path: d for path, d in self._drafts.items() if isinstance(d, str)}
 
     # -- reading a logged version -------------------------------------------------------------
 
@@ -569,14 +598,18 @@ def _read_table(store: Store, table_id: str, label: str) -> Any:
     return LoggedTable(store, get_table(store.engine, table_id), label=label)
 
 
-def _check_no_file_dir_clash(drafts: Mapping[str, _Draft]) -> None:
+def _check_no_file_dir_clash(drafts: Mapping[str, object]) -> None:
     paths = set(drafts)
+    # Many files share a parent: collect parents first, then their ancestors once each.
+    parents = {path.rpartition("/")[0] for path in paths}
+    parents.discard("")
     directories = set()
-    for path in paths:
-        cut = path.find("/")
+    for parent in parents:
+        directories.add(parent)
+        cut = parent.find("/")
         while cut != -1:
-            directories.add(path[:cut])
-            cut = path.find("/", cut + 1)
+            directories.add(parent[:cut])
+            cut = parent.find("/", cut + 1)
     clashes = sorted(directories & paths)
     if clashes:
         inside = next(p for p in sorted(paths) if p.startswith(clashes[0] + "/"))

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from heron.errors import ArtifactError, IntegrityError, NotFoundError
 from heron.store.blobs import PACK_THRESHOLD, BlobLocation, sha256_hex
-from heron.store.filehash import FileChangedError, Fingerprint, HashCache, hash_file, map_chunked
+from heron.store.filehash import (
+    FileChangedError,
+    Fingerprint,
+    HashCache,
+    fingerprint_files,
+    hash_file,
+    map_chunked,
+)
 from heron.store.manifest import ManifestEntry
 from heron.store.references import fetch_reference
 
@@ -74,24 +81,21 @@ def _read_hashed(path: str) -> tuple[bytes, str, Fingerprint]:
     return data, sha256_hex(data), fingerprint
 
 
-def _fingerprint(path: str) -> Fingerprint:
-    return Fingerprint.of(os.stat(path))
-
-
 def hash_and_store(
     store: Store, paths: Sequence[str], cache: HashCache
-) -> dict[str, tuple[str, Fingerprint]]:
-    """Digest and fingerprint of each local file, storing small new files as they are read.
+) -> tuple[dict[str, str], dict[str, Fingerprint]]:
+    """Digest and fingerprint of each local file (path -> each), storing small new files as
+    they are read.
 
     Digests of unchanged files come from ``cache``. Other small files are read once: hashed and
     handed to the blob store in batches (which writes only what it lacks). Large files are only
     hashed here; :func:`store_files` copies them afterwards, checking the digest again.
     """
-    stats = list(zip(paths, map_chunked(_fingerprint, paths, chunk=1024), strict=True))
-    cached = cache.lookup(stats)
-    result = {path: (cached[path], fingerprint) for path, fingerprint in stats if path in cached}
-    small = [(p, f.size) for p, f in stats if p not in cached and f.size < PACK_THRESHOLD]
-    large = [p for p, f in stats if p not in cached and f.size >= PACK_THRESHOLD]
+    stats = fingerprint_files(paths)
+    digests = cache.lookup(stats)
+    uncached = [(p, f.size) for p, f in stats.items() if p not in digests]
+    small = [(p, size) for p, size in uncached if size < PACK_THRESHOLD]
+    large = [p for p, size in uncached if size >= PACK_THRESHOLD]
     started = time.time_ns()
     fresh: list[tuple[str, Fingerprint, str]] = []
     for batch in _batches([(p, "", size) for p, size in small]):
@@ -104,8 +108,10 @@ def hash_and_store(
     ):
         fresh.append((path, fingerprint, digest))
     cache.remember(fresh, hashed_at_ns=started)
-    result.update((p, (d, f)) for p, f, d in fresh)
-    return result
+    for path, fingerprint, digest in fresh:
+        digests[path] = digest
+        stats[path] = fingerprint  # as it was when read
+    return digests, stats
 
 
 def store_files(store: Store, files: Sequence[tuple[str, str, int]]) -> int:
@@ -260,18 +266,16 @@ def entry_matches(entry: ManifestEntry, path: Path, digests: Mapping[str, str]) 
 
 def local_digests(paths: Sequence[Path], cache: HashCache) -> dict[str, str]:
     """sha256 of each existing regular file among ``paths`` (cache-assisted)."""
-    from heron.store.filehash import Fingerprint
-
-    todo = []
+    todo: dict[str, Fingerprint] = {}
     for path in paths:
         try:
             info = path.stat()
         except OSError:
             continue
         if stat.S_ISREG(info.st_mode):
-            todo.append((str(path), Fingerprint.of(info)))
+            todo[str(path)] = Fingerprint.of(info)
     found = cache.lookup(todo)
-    rest = [p for p, _ in todo if p not in found]
+    rest = [p for p in todo if p not in found]
     if rest:
         results = map_chunked(_try_hash, rest)
         hashed = [(p, r[1], r[0]) for p, r in zip(rest, results, strict=True) if r is not None]
