@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
-from heron.store.lineage import Direction, artifact_node_id, run_node_id, walk
+from heron.store.lineage import Direction, Walk, artifact_node_id, run_node_id, walk
 
 if TYPE_CHECKING:
     from heron.store.store import Store
@@ -40,16 +40,15 @@ def lineage_graph(
         store.engine, run_ids=run_ids, version_ids=version_ids, depth=depth, direction=direction
     )
     return {
-        "nodes": _nodes(store, reached.distance),
+        "nodes": _nodes(store, reached),
         "edges": [{"source": s, "target": t, "kind": k} for s, t, k in sorted(reached.edges)],
     }
 
 
-def _nodes(store: Store, distance: dict[str, int]) -> list[dict[str, Any]]:
+def _nodes(store: Store, reached: Walk) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
-    run_ids = [n.split(":", 1)[1] for n in distance if n.startswith("run:")]
-    version_ids = [n.split(":", 1)[1] for n in distance if n.startswith("artifact:")]
-    for run_id in sorted(run_ids):
+    distance = reached.distance
+    for run_id in reached.run_ids():
         record = run_store.get_run(store.engine, run_id)
         nodes.append(
             {
@@ -65,7 +64,7 @@ def _nodes(store: Store, distance: dict[str, int]) -> list[dict[str, Any]]:
                 "created_at": record.created_at,
             }
         )
-    for version in artifact_store.get_versions(store.engine, sorted(version_ids)):
+    for version in artifact_store.get_versions(store.engine, reached.version_ids()):
         node = artifact_node_id(version.id)
         nodes.append(
             {

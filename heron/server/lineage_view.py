@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, and_, func, select
 
-from heron.errors import UsageError
+from heron.errors import NotFoundError, UsageError
 from heron.server.artifact_models import LineageEdge, LineageGraph, LineageNode
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store import schema
-from heron.store.lineage import Direction, walk
+from heron.store.lineage import Direction, Walk, artifact_node_id, run_node_id, walk
 
 MAX_NODES = 2000
 
@@ -38,10 +38,10 @@ def lineage(
         direction=direction,
         max_nodes=MAX_NODES,
     )
-    start = [f"run:{r}" for r in run_ids] + [f"artifact:{v}" for v in version_ids]
+    start = [run_node_id(r) for r in run_ids] + [artifact_node_id(v) for v in version_ids]
     return LineageGraph(
         start=start,
-        nodes=_nodes(engine, reached.distance),
+        nodes=_nodes(engine, reached),
         edges=[
             LineageEdge(source=s, target=t, kind=k)  # type: ignore[arg-type]
             for s, t, k in sorted(reached.edges)
@@ -50,15 +50,14 @@ def lineage(
     )
 
 
-def _nodes(engine: Engine, distance: dict[str, int]) -> list[LineageNode]:
+def _nodes(engine: Engine, reached: Walk) -> list[LineageNode]:
     nodes: list[LineageNode] = []
-    run_ids = sorted(n.split(":", 1)[1] for n in distance if n.startswith("run:"))
-    version_ids = sorted(n.split(":", 1)[1] for n in distance if n.startswith("artifact:"))
-    for run_id in run_ids:
-        node_id = f"run:{run_id}"
+    distance = reached.distance
+    for run_id in reached.run_ids():
+        node_id = run_node_id(run_id)
         try:
             run = run_store.get_run(engine, run_id)
-        except Exception:  # a deleted run: show the gap, not an error
+        except NotFoundError:  # a deleted run: show the gap, not an error
             nodes.append(
                 LineageNode(
                     id=node_id,
@@ -83,10 +82,11 @@ def _nodes(engine: Engine, distance: dict[str, int]) -> list[LineageNode]:
                 state=run.state,
             )
         )
+    version_ids = reached.version_ids()
     found = {v.id: v for v in artifact_store.get_versions(engine, version_ids)}
     absent = _missing_blob_counts(engine, list(found))
     for version_id in version_ids:
-        node_id = f"artifact:{version_id}"
+        node_id = artifact_node_id(version_id)
         version = found.get(version_id)
         if version is None:
             nodes.append(
