@@ -18,8 +18,6 @@ from heron.store import schema
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 
-RunState = str  # one of heron._types.RUN_STATES
-
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
@@ -283,36 +281,50 @@ def write_history(
         )
 
 
+def _read_chunks(
+    engine: Engine, run_id: str, keys: Iterable[str] | None, since_step: int | None
+) -> dict[str, tuple[list[int], list[float]]]:
+    """Steps and values per key, ascending by step, in one query over the run's chunks."""
+    m = schema.metrics
+    query = select(m.c.key, m.c.step_data, m.c.value_data).where(m.c.run_id == run_id)
+    if keys is not None:
+        query = query.where(m.c.key.in_(list(keys)))
+    if since_step is not None:
+        query = query.where(m.c.last_step > since_step)
+    series: dict[str, tuple[array[Any], array[Any]]] = {}
+    with engine.connect() as connection:
+        for key, packed_steps, packed_values in connection.execute(
+            query.order_by(m.c.key, m.c.first_step)
+        ):
+            steps, values = series.setdefault(key, (array("q"), array("d")))
+            steps.extend(_unpack(packed_steps, "q"))
+            values.extend(_unpack(packed_values, "d"))
+    result: dict[str, tuple[list[int], list[float]]] = {}
+    for key, (steps, values) in series.items():
+        step_list, value_list = steps.tolist(), values.tolist()
+        if since_step is not None:  # a chunk may straddle since_step
+            first = next((i for i, s in enumerate(step_list) if s > since_step), len(step_list))
+            step_list, value_list = step_list[first:], value_list[first:]
+        result[key] = (step_list, value_list)
+    return result
+
+
 def read_series(
     engine: Engine, run_id: str, key: str, *, since_step: int | None = None
 ) -> tuple[list[int], list[float]]:
     """One metric's steps and values, ascending by step (only steps after ``since_step``)."""
-    m = schema.metrics
-    query = select(m.c.step_data, m.c.value_data).where(m.c.run_id == run_id, m.c.key == key)
-    if since_step is not None:
-        query = query.where(m.c.last_step > since_step)
-    steps: array[Any] = array("q")
-    values: array[Any] = array("d")
-    with engine.connect() as connection:
-        for packed_steps, packed_values in connection.execute(query.order_by(m.c.first_step)):
-            steps.extend(_unpack(packed_steps, "q"))
-            values.extend(_unpack(packed_values, "d"))
-    step_list, value_list = steps.tolist(), values.tolist()
-    if since_step is not None:
-        first = next((i for i, s in enumerate(step_list) if s > since_step), len(step_list))
-        step_list, value_list = step_list[first:], value_list[first:]
-    return step_list, value_list
+    return _read_chunks(engine, run_id, [key], since_step).get(key, ([], []))
 
 
 def read_history(
     engine: Engine, run_id: str, keys: Iterable[str] | None = None, *, since_step: int | None = None
 ) -> list[tuple[int, str, float]]:
     """Metric rows (step, key, value) of a run, ordered by step then key."""
-    wanted = sorted(keys) if keys is not None else metric_keys(engine, run_id)
-    rows: list[tuple[int, str, float]] = []
-    for key in wanted:
-        steps, values = read_series(engine, run_id, key, since_step=since_step)
-        rows.extend((step, key, value) for step, value in zip(steps, values, strict=True))
+    rows = [
+        (step, key, value)
+        for key, (steps, values) in _read_chunks(engine, run_id, keys, since_step).items()
+        for step, value in zip(steps, values, strict=True)
+    ]
     rows.sort(key=lambda row: (row[0], row[1]))
     return rows
 
