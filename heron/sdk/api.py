@@ -254,7 +254,20 @@ class ApiRun:
             found = matching[0]
         record = get_table(engine, found[3]["table_id"])
         label = f"{self.path}/{key}@{found[0]}"
-        return LoggedTable(self._api.store, record, label=label, key=key, step=found[0])
+        chart = found[3].get("chart")
+        return LoggedTable(
+            self._api.store, record, label=label, key=key, step=found[0], chart=chart
+        )
+
+    def charts(self) -> dict[str, list[int]]:
+        """Every key the run logged a chart under (a table with a chart description), with its steps."""
+        out: dict[str, list[int]] = {}
+        for step, key, _, payload in run_store.read_objects(
+            self._api.store.engine, self.id, kind="table"
+        ):
+            if payload.get("chart") is not None:
+                out.setdefault(key, []).append(step)
+        return out
 
     def __repr__(self) -> str:
         return f"<heron.ApiRun {self.path} name={self.name!r} state={self.state}>"

@@ -36,6 +36,7 @@ class LoggedTable:
         label: str,
         key: str | None = None,
         step: int | None = None,
+        chart: dict[str, Any] | None = None,
     ) -> None:
         self._store = store
         self._record = record
@@ -43,6 +44,8 @@ class LoggedTable:
         self.label = label
         self.key = key
         self.step = step
+        self.chart = chart
+        """How the table is drawn when it was logged as a chart (see heron.store.charts), else None."""
 
     @property
     def id(self) -> str:
