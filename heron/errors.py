@@ -17,7 +17,8 @@ heron's failures without catching bugs. The server maps each class to one JSON e
     ├── StoreError            the store cannot be used as asked
     │   ├── NotAStoreError    the directory holds something that is not a heron store
     │   └── SchemaTooNewError the store was written by a newer heron
-    └── IntegrityError        stored bytes do not match their hash
+    ├── IntegrityError        stored bytes do not match their hash
+    └── ImportSourceError     a run directory to import is missing, truncated or corrupt (names the file)
 """
 
 from __future__ import annotations
@@ -79,10 +80,15 @@ class IntegrityError(HeronError):
     """Stored bytes do not match the hash they are stored under."""
 
 
+class ImportSourceError(HeronError):
+    """A run directory given to ``heron import`` cannot be read; the message names the file."""
+
+
 __all__ = [
     "ArtifactError",
     "ConfigError",
     "HeronError",
+    "ImportSourceError",
     "IntegrityError",
     "MediaError",
     "NotAStoreError",

@@ -7,6 +7,7 @@ import click
 from heron import __version__
 from heron.cli.artifacts import artifacts
 from heron.cli.common import handle_errors
+from heron.cli.import_cmd import import_group
 from heron.cli.runs import runs
 from heron.cli.ui import ui
 
@@ -21,6 +22,7 @@ def cli() -> None:
 
 
 cli.add_command(artifacts)
+cli.add_command(import_group)
 cli.add_command(runs)
 cli.add_command(ui)
 

@@ -1,0 +1,38 @@
+"""``heron import``: bring runs recorded by other tools into the store (``heron import wandb``)."""
+
+from __future__ import annotations
+
+import click
+
+from heron.cli.common import dir_option
+
+
+@click.group("import")
+def import_group() -> None:
+    """Bring runs recorded by other tools into the store."""
+
+
+@import_group.command("wandb")
+@dir_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: when the terminal is interactive).",
+)
+def import_wandb_command(
+    store_dir: str | None, paths: tuple[str, ...], progress: bool | None
+) -> None:
+    """Import W&B run directories: PATH is a run directory (offline-run-*, run-*) or a
+    directory holding them, like ./wandb. Config, summary, full history, tables with their
+    images, media, local artifacts and lineage come along; importing again adds nothing.
+
+    Needs the wandb package to decode the logs: pip install 'heron[wandb]'.
+    """
+    from heron.importers.wandb_import import import_wandb
+
+    report = import_wandb(paths, store_dir=store_dir, progress=progress)
+    for line in report.lines():
+        click.echo(line)
+    if report.runs and report.count("skipped") == len(report.runs):
+        raise SystemExit(1)

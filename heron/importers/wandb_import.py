@@ -1,0 +1,524 @@
+"""``heron import wandb``: W&B run directories (offline or synced) into a heron store.
+
+Each run directory is read whole first (:mod:`heron.importers.wandb_offline`); a log that does
+not decode is reported and skipped before anything is written. A run then becomes a heron run
+with W&B's identity (its id when heron accepts it, name, project, group, job type, tags,
+notes, config, start and end times, host, program, git), its full history (``_step`` is the
+step; ``_runtime`` and ``_timestamp`` stay metrics, as in W&B), its summary, its tables and
+images (through heron's own ``Table``/``Image``), the artifacts whose files are on this machine
+and the lineage it recorded. Values heron cannot take are skipped with a reason in the report.
+
+Importing is idempotent: the run's config keeps ``_wandb`` (the original id and the sha256 of
+the log it came from, written last), so a second import of the same log adds nothing. A run id
+already in the store is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from heron.errors import HeronError, ImportSourceError, NotFoundError
+from heron.importers import wandb_mapping as mapping
+from heron.importers.wandb_offline import LoggedArtifact, WandbRun, find_run_dirs, read_run
+from heron.sdk.artifact import Artifact
+from heron.sdk.run import Run
+from heron.store import artifacts as artifact_store
+from heron.store import runs as run_store
+from heron.store.jsonvalues import dumps
+from heron.store.store import Store
+
+Status = Literal["imported", "unchanged", "skipped"]
+MARKER = "_wandb"  # the config key that records where an imported run came from
+_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_PROJECT = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+# Artifacts W&B makes for its own bookkeeping: run tables are imported as the run's tables.
+_INTERNAL_ARTIFACT_TYPES = {"run_table": "W&B's copy of a logged table", "job": "W&B launch job"}
+_CLIENT_REF = "wandb-client-artifact://"
+
+
+@dataclass
+class RunOutcome:
+    """What happened to one run directory."""
+
+    source: Path
+    status: Status
+    run_path: str | None = None  # project/id in heron
+    wandb_id: str | None = None
+    reason: str = ""  # why it was skipped or left unchanged
+    steps: int = 0
+    metrics: int = 0
+    tables: int = 0
+    images: int = 0
+    artifacts: list[str] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # values left out, and why
+
+
+@dataclass
+class ImportReport:
+    """The outcome of every run directory found, in import order."""
+
+    store_root: Path
+    runs: list[RunOutcome] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        """How many run directories ended with ``status``."""
+        return sum(1 for outcome in self.runs if outcome.status == status)
+
+    def lines(self) -> Iterator[str]:
+        """The report as text lines: a total, then one line per run and per skipped value."""
+        imported = [o for o in self.runs if o.status == "imported"]
+        artifacts = sum(len(o.artifacts) for o in imported)
+        yield (
+            f"imported {len(imported)} run(s) ({sum(o.steps for o in imported)} steps, "
+            f"{sum(o.tables for o in imported)} table(s), {sum(o.images for o in imported)} "
+            f"image(s), {artifacts} artifact version(s)); {self.count('unchanged')} already "
+            f"imported; {self.count('skipped')} skipped; into {self.store_root}"
+        )
+        for outcome in self.runs:
+            if outcome.status == "imported":
+                parts = [f"{outcome.steps} steps", f"{outcome.metrics} metrics"]
+                if outcome.tables:
+                    parts.append(f"{outcome.tables} table(s)")
+                if outcome.images:
+                    parts.append(f"{outcome.images} image(s)")
+                if outcome.artifacts:
+                    parts.append("logged " + ", ".join(outcome.artifacts))
+                if outcome.used:
+                    parts.append("used " + ", ".join(outcome.used))
+                yield f"  imported  {outcome.run_path}  ({'; '.join(parts)})"
+            else:
+                label = outcome.run_path or str(outcome.source)
+                yield f"  {outcome.status:<9} {label}: {outcome.reason}"
+            for note in outcome.notes:
+                yield f"      skipped {note}"
+
+
+def import_wandb(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    store_dir: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
+    progress: bool | None = None,
+) -> ImportReport:
+    """Import every W&B run directory found at ``paths`` into the store at ``store_dir``.
+
+    A path is a run directory (``offline-run-*`` / ``run-*``, holding ``run-<id>.wandb``), its
+    log file, or a directory holding run directories (like ``./wandb``). ``progress``: show a
+    progress bar (None: when stderr is a terminal). Returns the :class:`ImportReport`.
+    """
+    from tqdm import tqdm
+
+    directories: list[Path] = []
+    missing: list[RunOutcome] = []
+    for path in paths:
+        try:
+            directories.extend(find_run_dirs(Path(path).expanduser()))
+        except ImportSourceError as error:
+            missing.append(RunOutcome(Path(path), "skipped", reason=error.message))
+    store = Store.open(store_dir, database_url=database_url)
+    report = ImportReport(store.root, list(missing))
+    bar = tqdm(
+        total=len(directories),
+        unit="run",
+        desc="importing W&B runs",
+        disable=None if progress is None else not progress,
+        file=sys.stderr,
+    )
+    try:
+        for directory in dict.fromkeys(directories):
+            bar.set_postfix_str(directory.name[-8:], refresh=False)
+            report.runs.append(_import_directory(store, directory))
+            bar.update()
+    finally:
+        bar.close()
+        store.close()
+    return report
+
+
+def _import_directory(store: Store, directory: Path) -> RunOutcome:
+    try:
+        wandb_run = read_run(directory)
+    except ImportSourceError as error:
+        return RunOutcome(directory, "skipped", reason=error.message)
+    run_id = heron_run_id(wandb_run.run_id)
+    project = heron_project(wandb_run.project)
+    outcome = RunOutcome(
+        directory, "imported", run_path=f"{project}/{run_id}", wandb_id=wandb_run.run_id
+    )
+    try:
+        existing = run_store.get_run(store.engine, run_id)
+    except NotFoundError:
+        existing = None
+    if existing is not None:
+        outcome.run_path = existing.path
+        marker = existing.config.get(MARKER)
+        outcome.status = "unchanged" if _same_log(marker, wandb_run) else "skipped"
+        outcome.reason = _existing_reason(marker, wandb_run, existing.state)
+        return outcome
+    _write_run(store, wandb_run, run_id, project, outcome)
+    return outcome
+
+
+def _same_log(marker: Any, wandb_run: WandbRun) -> bool:
+    return isinstance(marker, Mapping) and marker.get("log_sha256") == wandb_run.log_sha256
+
+
+def _existing_reason(marker: Any, wandb_run: WandbRun, state: str) -> str:
+    if not isinstance(marker, Mapping):
+        return "a heron run with this id already exists and did not come from W&B; left as it is"
+    if marker.get("log_sha256") == wandb_run.log_sha256:
+        return "already imported from this log"
+    if "log_sha256" not in marker:
+        return (
+            f"an earlier import of this run did not finish (the heron run is {state}); "
+            "left as it is"
+        )
+    return "already imported from another copy of its log (the run changed since); left as it is"
+
+
+def heron_run_id(wandb_id: str) -> str:
+    """W&B's run id when heron accepts it, else a readable, stable stand-in."""
+    if _RUN_ID.match(wandb_id):
+        return wandb_id
+    cleaned = re.sub(r"[^A-Za-z0-9_\-]+", "-", wandb_id).strip("-")[:48] or "wandb"
+    return f"{cleaned}-{hashlib.sha256(wandb_id.encode()).hexdigest()[:8]}"
+
+
+def heron_project(wandb_project: str) -> str:
+    """W&B's project name, with characters heron does not allow in a project name replaced."""
+    if _PROJECT.match(wandb_project):
+        return wandb_project
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "-", wandb_project).strip("-")[:128] or "uncategorized"
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _write_run(
+    store: Store, wandb_run: WandbRun, run_id: str, project: str, outcome: RunOutcome
+) -> None:
+    config = {key: value for key, value in wandb_run.config.items() if key != MARKER}
+    marker: dict[str, Any] = {"run_id": wandb_run.run_id, "log": wandb_run.log_path.name}
+    if wandb_run.entity:
+        marker["entity"] = wandb_run.entity
+    if wandb_run.project != project:
+        marker["project"] = wandb_run.project
+    config[MARKER] = marker
+    started = wandb_run.start_time or wandb_run.log_path.stat().st_mtime
+    run_store.create_run(
+        store.engine,
+        project,
+        {
+            "id": run_id,
+            "name": wandb_run.name or run_id,
+            "group_name": wandb_run.group or None,
+            "job_type": wandb_run.job_type or None,
+            "tags": dumps(wandb_run.tags),
+            "notes": wandb_run.notes,
+            "config": dumps(config),
+            "summary": "{}",
+            "state": "running",
+            "created_at": started,
+            "updated_at": time.time(),
+            "heartbeat_at": time.time(),
+            # This process writes the run; if it dies, heron marks the import crashed.
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "python_version": wandb_run.python_version,
+            "program": wandb_run.program,
+            "git_commit": wandb_run.git_commit or None,
+            "git_dirty": None,
+            "git_remote": wandb_run.git_remote or None,
+            "last_step": -1,
+        },
+    )
+    run = Run(
+        store=store,
+        run_id=run_id,
+        name=wandb_run.name or run_id,
+        project=project,
+        config=config,
+        summary=None,
+        start_step=0,
+    )
+    failed = True
+    try:
+        _write_contents(run, wandb_run, outcome)
+        failed = False
+    finally:
+        exit_code = wandb_run.exit_code if wandb_run.exit_code is not None else 0
+        try:
+            run.finish(exit_code=1 if failed else exit_code)
+        except HeronError as error:
+            outcome.notes.append(f"storing values: {error.message}")
+    if wandb_run.exit_code is None:
+        state = "crashed"  # W&B never wrote an exit record
+    else:
+        state = "finished" if wandb_run.exit_code == 0 else "failed"
+    finished_at = started + wandb_run.runtime if wandb_run.runtime is not None else None
+    marker["log_sha256"] = wandb_run.log_sha256
+    run_store.update_run(
+        store.engine,
+        run_id,
+        state=state,
+        finished_at=finished_at if state != "crashed" else None,
+        host=wandb_run.host,
+        config=dumps(config),
+        heartbeat_at=finished_at or started,
+    )
+
+
+def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
+    files = mapping.FileSource(f"the run's files ({wandb_run.files_dir})", root=wandb_run.files_dir)
+    staged = _ArtifactFiles(wandb_run.artifacts)
+    classes = _logged_class_labels(wandb_run.config.get(MARKER))
+    metric_keys: set[str] = set()
+    last_step = -1
+    for step, row in wandb_run.history:
+        if step < last_step:
+            outcome.notes.append(f"step {step}: goes back from step {last_step}; row left out")
+            continue
+        values = _row_values(row, step, run, files, staged, classes, outcome)
+        metric_keys.update(k for k, v in values.items() if isinstance(v, int | float))
+        if values:
+            run.log(values, step=step)
+        last_step = step
+        outcome.steps += 1
+    outcome.metrics = len(metric_keys)
+    for key, value in _flat(wandb_run.summary).items():
+        if key.split("/", 1)[0] == MARKER or value is None or mapping.kind_of(value):
+            continue
+        try:
+            run.summary[key] = value
+        except HeronError as error:
+            outcome.notes.append(f"summary {key!r}: {error.message}")
+    for logged in wandb_run.artifacts:
+        _import_artifact(run, logged, staged, outcome)
+    for used in wandb_run.uses:
+        try:
+            artifact = run.use_artifact(used.name, type=used.type or None)
+            outcome.used.append(artifact.qualified_name)
+        except HeronError as error:
+            outcome.notes.append(
+                f"use of artifact {used.name!r}: not in the store ({error.message}); import the "
+                "run that logged it first"
+            )
+
+
+def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested plain dicts as ``a/b`` keys, heron's form; media dicts stay whole."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and not mapping.kind_of(value) and value:
+            flat.update(_flat(value, name + "/"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _row_values(
+    row: Mapping[str, Any],
+    step: int,
+    run: Run,
+    files: mapping.FileSource,
+    staged: _ArtifactFiles,
+    classes: Mapping[str, dict[str, str]],
+    outcome: RunOutcome,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in _flat(row).items():
+        if key == "_step" or value is None:
+            continue
+        kind = mapping.kind_of(value)
+        if kind is None:
+            values[key] = value
+            continue
+        where = f"{key!r} at step {step}"
+        try:
+            if kind == "image-file":
+                notes: list[str] = []
+                values[key] = mapping.image(
+                    value, files, classes=classes.get(key), notes=notes, where=where
+                )
+                outcome.notes.extend(notes)
+                outcome.images += 1
+            elif kind == "images/separated":
+                values[key] = mapping.image_list(value, files)
+                outcome.images += int(value.get("count", 0) or 0)
+                outcome.tables += 1
+            elif kind == "table-file":
+                values[key] = _table(value, files, staged, outcome, where)
+                outcome.tables += 1
+            elif kind == "histogram":
+                values[key] = mapping.histogram(value)
+            else:
+                raise mapping.Unimportable(mapping.unsupported_reason(kind))
+        except mapping.Unimportable as error:
+            outcome.notes.append(f"{where}: {error}")
+    return values
+
+
+def _logged_class_labels(marker: Any) -> dict[str, dict[str, str]]:
+    """Class labels of logged images' masks and boxes, kept by W&B in ``config._wandb``."""
+    labels: dict[str, dict[str, str]] = {}
+    if not isinstance(marker, Mapping):
+        return labels
+    for group in ("mask/class_labels", "bounding_box/class_labels"):
+        entries = marker.get(group)
+        if not isinstance(entries, Mapping):
+            continue
+        for name, entry in entries.items():
+            value = entry.get("value") if isinstance(entry, Mapping) else None
+            if isinstance(value, Mapping):
+                key = str(name).split("_wandb_delimeter_", 1)[0]
+                labels.setdefault(key, {}).update({str(k): str(v) for k, v in value.items()})
+    return labels
+
+
+def _table(
+    value: Mapping[str, Any],
+    files: mapping.FileSource,
+    staged: _ArtifactFiles,
+    outcome: RunOutcome,
+    where: str,
+) -> Any:
+    """A logged table: its full copy in W&B's run-table artifact, else the run's own file."""
+    reference = value.get("artifact_path")
+    source: mapping.FileSource | None = None
+    entry: str | None = None
+    if isinstance(reference, str):
+        found = staged.source_for(reference)
+        if found is not None:
+            source, entry = found
+    if source is None or entry is None:
+        path = value.get("path")
+        if not isinstance(path, str):
+            raise mapping.Unimportable("table without a file")
+        source, entry = files, path
+    document = source.read_json(entry)
+    return mapping.table(document, source, notes=outcome.notes, where=where)
+
+
+class _ArtifactFiles:
+    """The files of the artifacts a run logged, by W&B's client id, as they are staged here."""
+
+    def __init__(self, artifacts: Iterable[LoggedArtifact]) -> None:
+        self.by_client_id = {a.client_id: a for a in artifacts if a.client_id}
+
+    def local_files(self, artifact: LoggedArtifact) -> tuple[dict[str, Path], list[str]]:
+        """Artifact path -> local file for every entry found; and the paths not found."""
+        found: dict[str, Path] = {}
+        missing: list[str] = []
+        for entry in artifact.entries:
+            local = self._local(entry.local_path, entry.ref, entry.size)
+            if local is None:
+                missing.append(entry.path)
+            else:
+                found[entry.path] = local
+        return found, missing
+
+    def _local(self, local_path: str | None, ref: str | None, size: int) -> Path | None:
+        if local_path:
+            path = Path(local_path)
+            if path.is_file() and path.stat().st_size == size:
+                return path
+            return None
+        if ref and ref.startswith(_CLIENT_REF):
+            target = self._resolve(ref)
+            if target is not None:
+                return target
+        if ref and ref.startswith("file://"):
+            path = Path(ref[len("file://") :])
+            if path.is_file():
+                return path
+        return None
+
+    def _resolve(self, ref: str) -> Path | None:
+        client_id, _, entry_path = ref[len(_CLIENT_REF) :].partition("/")
+        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
+        if artifact is None:
+            return None
+        for entry in artifact.entries:
+            if entry.path == entry_path:
+                return self._local(entry.local_path, entry.ref, entry.size)
+        return None
+
+    def source_for(self, reference: str) -> tuple[mapping.FileSource, str] | None:
+        """The file source and entry path a ``wandb-client-artifact://`` reference names."""
+        if not reference.startswith(_CLIENT_REF):
+            return None
+        client_id, _, entry_path = reference[len(_CLIENT_REF) :].partition("/")
+        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
+        if artifact is None:
+            return None
+        files, _ = self.local_files(artifact)
+        if entry_path not in files:
+            return None
+        return mapping.FileSource(f"artifact {artifact.name}", files=files), entry_path
+
+
+def _import_artifact(
+    run: Run, logged: LoggedArtifact, staged: _ArtifactFiles, outcome: RunOutcome
+) -> None:
+    if logged.type in _INTERNAL_ARTIFACT_TYPES:
+        return  # its tables came in with the history
+    label = f"artifact {logged.name}"
+    files, missing = staged.local_files(logged)
+    if missing:
+        outcome.notes.append(
+            f"{label}: files not local ({len(missing)} of {len(logged.entries)}, e.g. "
+            f"{missing[0]!r}; W&B's staging copies are gone)"
+        )
+        return
+    try:
+        artifact = Artifact(
+            logged.name, logged.type, description=logged.description, metadata=logged.metadata
+        )
+        own = mapping.FileSource(label, files=files)
+        for entry in logged.entries:
+            path = entry.path
+            if not path.endswith(".table.json"):
+                artifact.add_file(files[path], name=path)
+                continue
+            # A table added from a logged one is a reference to it: its media paths are
+            # relative to the artifact that holds it.
+            found = staged.source_for(entry.ref) if entry.ref else None
+            source, document_path = found if found is not None else (own, path)
+            table = mapping.table(
+                source.read_json(document_path),
+                source,
+                notes=outcome.notes,
+                where=f"{label} {path}",
+            )
+            artifact.add(table, path[: -len(".table.json")].replace("/", "_"))
+        taken = {
+            alias
+            for version in artifact_store.list_versions(
+                run.store.engine, project=run.project, name=logged.name
+            )
+            for alias in version.aliases
+        }
+        aliases = [a for a in logged.aliases if a != "latest" and a not in taken]
+        kept = [a for a in logged.aliases if a != "latest" and a in taken]
+        run.log_artifact(artifact, aliases=aliases)
+    except (HeronError, mapping.Unimportable) as error:
+        message = error.message if isinstance(error, HeronError) else str(error)
+        outcome.notes.append(f"{label}: {message}")
+        return
+    if kept:
+        outcome.notes.append(
+            f"{label}: alias(es) {', '.join(kept)} already name another version in the "
+            "store; left there"
+        )
+    outcome.artifacts.append(artifact.qualified_name)

@@ -1,0 +1,359 @@
+"""Reading a W&B run directory: its ``run-<id>.wandb`` transaction log, decoded into plain data.
+
+The log is a sequence of protobuf ``Record`` messages (wandb's own ``wandb.proto``) framed the
+way LevelDB frames its log: a 7-byte file header (``:W&B``, a 2-byte magic, a version byte),
+then 32 KiB blocks of chunks, each with a 7-byte header (CRC-32 of the chunk type byte and the
+data, little-endian length, type: full / first / middle / last). A record never starts in the
+last 6 bytes of a block; those are padding. Every chunk's checksum is verified, so a truncated
+or damaged log is refused with the byte offset where it breaks, never half-read.
+
+Decoding the protobuf needs the ``wandb`` package (``pip install 'heron[wandb]'``); it is
+imported only here and only when a log is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from heron.errors import ImportSourceError, UsageError
+
+_FILE_HEADER = struct.Struct("<4sHB")
+_FILE_IDENT = b":W&B"
+_FILE_MAGIC = 0xBEE1
+_CHUNK_HEADER = struct.Struct("<IHB")
+_BLOCK = 32 * 1024
+_FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
+# The CRC of each chunk starts from the CRC of its type byte.
+_TYPE_CRC = {kind: zlib.crc32(bytes([kind])) for kind in (_FULL, _FIRST, _MIDDLE, _LAST)}
+
+
+@dataclass
+class ArtifactEntry:
+    """One path of a logged W&B artifact: where its bytes are on this machine, if anywhere."""
+
+    path: str
+    size: int
+    md5_b64: str
+    local_path: str | None  # a copy W&B staged when the artifact was logged
+    ref: str | None  # another artifact's entry, or an external URI
+
+
+@dataclass
+class LoggedArtifact:
+    """An artifact the run logged (``log_artifact``), as its record describes it."""
+
+    name: str
+    type: str
+    description: str
+    metadata: dict[str, Any]
+    aliases: list[str]
+    digest: str
+    client_id: str
+    entries: list[ArtifactEntry]
+
+
+@dataclass
+class UsedArtifact:
+    """An artifact the run declared as an input (``use_artifact``)."""
+
+    name: str
+    type: str
+    artifact_id: str
+
+
+@dataclass
+class WandbRun:
+    """Everything a run's transaction log says, as plain Python values.
+
+    ``history`` holds one ``(step, row)`` per logged step, ``row`` nested as W&B logged it
+    (media values are dicts with ``_type``). ``exit_code`` is None when the log has no exit
+    record (the process died, or is still running).
+    """
+
+    run_dir: Path
+    log_path: Path
+    log_sha256: str
+    run_id: str = ""
+    project: str = ""
+    entity: str = ""
+    name: str = ""
+    group: str = ""
+    job_type: str = ""
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    host: str = ""
+    program: str = ""
+    python_version: str = ""
+    git_commit: str = ""
+    git_remote: str = ""
+    start_time: float | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    artifacts: list[LoggedArtifact] = field(default_factory=list)
+    uses: list[UsedArtifact] = field(default_factory=list)
+    exit_code: int | None = None
+    runtime: float | None = None
+    producer: str = ""
+
+    @property
+    def files_dir(self) -> Path:
+        """The run's ``files/`` directory (media, tables, saved files)."""
+        return self.run_dir / "files"
+
+
+def proto_module() -> ModuleType:
+    """wandb's protobuf messages; a clear message when the ``wandb`` package is missing."""
+    try:
+        return importlib.import_module("wandb.proto.wandb_internal_pb2")
+    except ImportError as error:
+        raise UsageError(
+            "importing W&B runs needs the wandb package to decode their logs: "
+            f"pip install 'heron[wandb]' ({error})"
+        ) from None
+
+
+def find_log(run_dir: Path) -> Path:
+    """The ``run-<id>.wandb`` file of a run directory."""
+    logs = sorted(run_dir.glob("run-*.wandb"))
+    if not logs:
+        raise ImportSourceError(f"{run_dir}: no run-*.wandb transaction log in this directory")
+    if len(logs) > 1:
+        names = ", ".join(log.name for log in logs)
+        raise ImportSourceError(f"{run_dir}: more than one transaction log ({names})")
+    return logs[0]
+
+
+def read_records(path: Path, data: bytes) -> list[bytes]:
+    """The raw records of a transaction log (``data``, read from ``path``), every chunk's
+    checksum verified."""
+    if len(data) < _FILE_HEADER.size:
+        raise ImportSourceError(f"{path}: too short to be a W&B transaction log")
+    ident, magic, _version = _FILE_HEADER.unpack_from(data)
+    if ident != _FILE_IDENT or magic != _FILE_MAGIC:
+        raise ImportSourceError(f"{path}: not a W&B transaction log (bad header)")
+    records: list[bytes] = []
+    pending: list[bytes] | None = None
+    position = _FILE_HEADER.size
+    end = len(data)
+    while position < end:
+        room = _BLOCK - position % _BLOCK
+        if room < _CHUNK_HEADER.size:
+            position += room  # block trailer
+            continue
+        if end - position < _CHUNK_HEADER.size:
+            raise ImportSourceError(f"{path}: truncated at byte {position} (incomplete record)")
+        checksum, length, kind = _CHUNK_HEADER.unpack_from(data, position)
+        if kind == 0 and length == 0 and checksum == 0:
+            position += room  # zero padding to the end of the block
+            continue
+        start = position + _CHUNK_HEADER.size
+        if start + length > end:
+            raise ImportSourceError(f"{path}: truncated at byte {position} (incomplete record)")
+        chunk = data[start : start + length]
+        if kind not in _TYPE_CRC or zlib.crc32(chunk, _TYPE_CRC[kind]) != checksum:
+            raise ImportSourceError(f"{path}: corrupt record at byte {position} (bad checksum)")
+        position = start + length
+        if kind == _FULL:
+            records.append(chunk)
+        elif kind == _FIRST:
+            pending = [chunk]
+        elif pending is None:
+            raise ImportSourceError(f"{path}: corrupt record at byte {position} (stray fragment)")
+        else:
+            pending.append(chunk)
+            if kind == _LAST:
+                records.append(b"".join(pending))
+                pending = None
+    if pending is not None:
+        raise ImportSourceError(f"{path}: truncated at byte {end} (record cut short)")
+    return records
+
+
+def read_run(run_dir: Path) -> WandbRun:
+    """Read and decode one W&B run directory's log into a :class:`WandbRun`."""
+    log_path = find_log(run_dir)
+    pb = proto_module()
+    try:
+        data = log_path.read_bytes()
+    except OSError as error:
+        raise ImportSourceError(f"{log_path}: cannot read it: {error.strerror}") from None
+    raw_records = read_records(log_path, data)
+    run = WandbRun(run_dir=run_dir, log_path=log_path, log_sha256=hashlib.sha256(data).hexdigest())
+    for index, raw in enumerate(raw_records):
+        record = pb.Record()
+        try:
+            record.ParseFromString(raw)
+        except Exception as error:  # protobuf's DecodeError has no stable import path
+            raise ImportSourceError(
+                f"{log_path}: record {index} does not decode ({error})"
+            ) from None
+        try:
+            _apply(run, record)
+        except (ValueError, TypeError) as error:
+            raise ImportSourceError(
+                f"{log_path}: record {index} ({record.WhichOneof('record_type')}) is malformed: "
+                f"{error}"
+            ) from None
+    if not run.run_id:
+        raise ImportSourceError(f"{log_path}: the log has no run record (not a complete run)")
+    return run
+
+
+def _apply(run: WandbRun, record: Any) -> None:
+    kind = record.WhichOneof("record_type")
+    if kind == "run":
+        _apply_run(run, record.run)
+    elif kind == "config":
+        _update(run.config, record.config.update, record.config.remove)
+    elif kind == "summary":
+        _update(run.summary, record.summary.update, record.summary.remove)
+    elif kind == "history":
+        _apply_history(run, record.history)
+    elif kind == "artifact":
+        run.artifacts.append(_artifact(record.artifact))
+    elif kind == "use_artifact":
+        use = record.use_artifact
+        run.uses.append(UsedArtifact(name=use.name, type=use.type, artifact_id=use.id))
+    elif kind == "environment":
+        environment = record.environment
+        run.program = run.program or environment.program or environment.code_path
+        run.python_version = run.python_version or environment.python
+        run.host = run.host or environment.host
+        if environment.HasField("git"):
+            run.git_commit = run.git_commit or environment.git.commit
+            run.git_remote = run.git_remote or environment.git.remote_url
+    elif kind == "exit":
+        run.exit_code = int(record.exit.exit_code)
+        run.runtime = float(record.exit.runtime)
+    elif kind == "header":
+        run.producer = record.header.version_info.producer
+
+
+def _apply_run(run: WandbRun, record: Any) -> None:
+    run.run_id = record.run_id
+    run.project = record.project
+    run.entity = record.entity
+    run.name = record.display_name
+    run.group = record.run_group
+    run.job_type = record.job_type
+    run.notes = record.notes
+    run.tags = list(record.tags)
+    run.host = record.host or run.host
+    if record.HasField("git"):
+        run.git_commit = record.git.commit or run.git_commit
+        run.git_remote = record.git.remote_url or run.git_remote
+    if record.HasField("start_time"):
+        start = record.start_time
+        run.start_time = start.seconds + start.nanos / 1e9
+    # A resumed run's record repeats the config: the record's items apply like an update.
+    _update(run.config, record.config.update, [])
+    _update(run.summary, record.summary.update, [])
+
+
+def _path_of(item: Any) -> list[str]:
+    return list(item.nested_key) if item.nested_key else [item.key]
+
+
+def _value_of(item: Any) -> Any:
+    return json.loads(item.value_json) if item.value_json else None
+
+
+def _update(target: dict[str, Any], updates: Any, removes: Any) -> None:
+    for item in updates:
+        _set_nested(target, _path_of(item), _value_of(item))
+    for item in removes:
+        path = _path_of(item)
+        parent: Any = target
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+
+
+def _set_nested(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for part in path[:-1]:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = target[part] = {}
+        target = child
+    target[path[-1]] = value
+
+
+def _history_value(item: Any) -> Any:
+    which = item.WhichOneof("value")
+    if which in (None, "value_json") or not which:
+        return _value_of(item)
+    if which == "none":
+        return None
+    if which == "json":
+        return json.loads(item.json)
+    return getattr(item, which)
+
+
+def _apply_history(run: WandbRun, record: Any) -> None:
+    row: dict[str, Any] = {}
+    for item in record.item:
+        _set_nested(row, _path_of(item), _history_value(item))
+    step = row.get("_step")
+    if not isinstance(step, int) or isinstance(step, bool):
+        step = int(record.step.num)
+    run.history.append((step, row))
+
+
+def _artifact(record: Any) -> LoggedArtifact:
+    metadata = json.loads(record.metadata) if record.metadata else {}
+    entries = [
+        ArtifactEntry(
+            path=entry.path,
+            size=int(entry.size),
+            md5_b64=entry.digest,
+            local_path=entry.local_path or None,
+            ref=entry.ref or None,
+        )
+        for entry in record.manifest.contents
+    ]
+    return LoggedArtifact(
+        name=record.name,
+        type=record.type,
+        description=record.description,
+        metadata=metadata if isinstance(metadata, dict) else {"metadata": metadata},
+        aliases=list(record.aliases),
+        digest=record.digest,
+        client_id=record.client_id,
+        entries=entries,
+    )
+
+
+def find_run_dirs(path: Path) -> list[Path]:
+    """The W&B run directories at ``path``: itself if it holds a ``run-*.wandb`` log, else its
+    ``offline-run-*`` and ``run-*`` subdirectories (also under a ``wandb/`` child), oldest first.
+    """
+    if not path.exists():
+        raise ImportSourceError(f"{path}: no such file or directory")
+    if path.is_file():
+        if path.suffix == ".wandb":
+            return [path.parent]
+        raise ImportSourceError(f"{path}: not a W&B run directory or transaction log")
+    if any(path.glob("run-*.wandb")):
+        return [path]
+    found: list[Path] = []
+    for base in (path, path / "wandb"):
+        if base.is_dir():
+            found.extend(
+                child
+                for child in base.iterdir()
+                if child.is_dir()
+                and (child.name.startswith("offline-run-") or child.name.startswith("run-"))
+            )
+    # Directory names carry the start time (offline-run-YYYYMMDD_HHMMSS-id): runs that logged
+    # an artifact come before runs that used it.
+    return sorted(set(found), key=lambda child: (child.name.split("run-", 1)[-1], child.name))

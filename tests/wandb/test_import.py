@@ -1,0 +1,342 @@
+"""``heron import wandb``: real offline runs made by the real wandb package, imported and read
+back through heron's API, value by value."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+import heron
+from heron.importers.wandb_import import import_wandb
+from heron.store import runs as run_store
+
+SCRIPT = Path(__file__).with_name("wandb_offline_script.py")
+STEPS = 60
+
+
+def wandb_environment(work: Path) -> dict[str, str]:
+    """Offline W&B with every directory it writes (and HOME) inside ``work``; no HERON_*."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
+    }
+    for name in ("wd", "cache", "config", "data", "tmp", "home"):
+        (work / name).mkdir(parents=True, exist_ok=True)
+    environment.update(
+        WANDB_MODE="offline",
+        WANDB_SILENT="true",
+        WANDB_DIR=str(work / "wd"),
+        WANDB_CACHE_DIR=str(work / "cache"),
+        WANDB_CONFIG_DIR=str(work / "config"),
+        WANDB_DATA_DIR=str(work / "data"),
+        WANDB_ARTIFACT_DIR=str(work / "data" / "artifacts"),
+        TMPDIR=str(work / "tmp"),
+        HOME=str(work / "home"),
+    )
+    return environment
+
+
+def make_wandb_runs(work: Path, *arguments: str) -> Path:
+    """Run the W&B script in its own process; returns the ``wandb/`` directory it wrote."""
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(work), *arguments],
+        env=wandb_environment(work),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=work,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return work / "wd" / "wandb"
+
+
+@pytest.fixture(scope="module")
+def wandb_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, float]:
+    """The W&B directory holding the two runs, and the times before and after making them."""
+    work = tmp_path_factory.mktemp("wandb-work")
+    before = time.time()
+    directory = make_wandb_runs(work)
+    return directory, before, time.time()
+
+
+def run_dir(wandb_dir: Path, run_id: str) -> Path:
+    (found,) = [p for p in wandb_dir.iterdir() if p.name.endswith(f"-{run_id}")]
+    return found
+
+
+def test_import_brings_every_logged_value(
+    wandb_runs: tuple[Path, float, float], store_dir: Path
+) -> None:
+    wandb_dir, before, after = wandb_runs
+    report = import_wandb([wandb_dir], store_dir=store_dir, progress=False)
+    assert [(o.run_path, o.status) for o in report.runs] == [
+        ("nature/wbtrain01", "imported"),
+        ("nature/wbeval01", "imported"),
+    ]
+    api = heron.Api(store_dir)
+    train = api.run("nature/wbtrain01")
+
+    # identity, config, state and times
+    assert (train.name, train.group, train.job_type, train.notes, train.tags) == (
+        "first-train",
+        "exp-1",
+        "train",
+        "trained offline",
+        ["baseline", "small"],
+    )
+    config = dict(train.config)
+    assert config.pop("_wandb")["run_id"] == "wbtrain01"
+    assert config == {
+        "lr": 0.001,
+        "layers": [64, 32],
+        "optimizer": {"name": "adam", "beta": 0.9},
+        "epochs": 3,
+        "batch_size": 16,
+    }
+    record = train.record
+    assert train.state == "finished"
+    assert before <= record.created_at <= record.finished_at <= after  # type: ignore[operator]
+    assert record.program.endswith("wandb_offline_script.py")
+
+    # full history: every step of every key; _step is the step, _runtime a metric
+    rows = {row["_step"]: row for row in train.scan_history()}
+    plain = STEPS - 10
+    for i in range(STEPS):
+        assert rows[i]["train/loss"] == pytest.approx(1.0 / (i + 1))
+        if i < plain:
+            assert rows[i]["acc"] == pytest.approx(i / STEPS)
+            assert "val/loss" not in rows[i]
+        else:  # logged with commit=False, then joined by the next log call
+            assert rows[i]["val/loss"] == pytest.approx(0.5 - i / 1000)
+            assert "acc" not in rows[i]
+    assert rows[STEPS + 10]["lr_now"] == 0.5
+    assert set(rows) == set(range(STEPS)) | {STEPS + 10 + k for k in range(5)}
+    runtimes = [rows[step]["_runtime"] for step in sorted(rows)]
+    assert runtimes == sorted(runtimes) and runtimes[0] >= 0
+    assert all(before <= row["_timestamp"] <= after for row in rows.values())
+    assert set(train.metric_keys()) == {
+        "train/loss", "acc", "val/loss", "lr_now", "_runtime", "_timestamp"
+    }  # fmt: skip
+
+    # summary: last values and the explicitly set one
+    summary = train.summary
+    assert summary["best_acc"] == 0.97
+    assert summary["train/loss"] == pytest.approx(1.0 / STEPS)
+    assert summary["acc"] == pytest.approx((plain - 1) / STEPS)
+    assert summary["note"] == "halfway"
+    assert summary["lr_now"] == 0.5
+
+    # the logged image, the table with images, the image list, the histogram, the string
+    objects = {
+        key: (step, kind, payload)
+        for step, key, kind, payload in run_store.read_objects(api.store.engine, train.id)
+    }
+    step, kind, payload = objects["sample"]
+    assert (step, kind, payload["caption"], payload["width"]) == (
+        STEPS + 12,
+        "image",
+        "a sample",
+        16,
+    )
+    sample = np.asarray(PILImage.open(io.BytesIO(api.store.blobs.get(payload["sha256"]))))
+    assert np.array_equal(sample, np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3))
+    assert objects["note"] == (STEPS + 11, "value", "halfway")
+    assert objects["weights"] == (
+        STEPS + 14,
+        "histogram",
+        {"bins": [0.0, 1.0, 2.0, 3.0], "counts": [1.0, 2.0, 3.0]},
+    )
+    assert "page" not in objects  # HTML: no heron counterpart, reported below
+    (train_outcome,) = [o for o in report.runs if o.wandb_id == "wbtrain01"]
+    assert any("'page' at step" in note and "HTML" in note for note in train_outcome.notes)
+
+    assert train.tables() == {"predictions": [STEPS + 13], "examples": [STEPS + 14]}
+    table = train.table("predictions")
+    assert table.columns == ["id", "image", "guess", "truth", "score"]
+    assert table.get_column("id") == [f"img{k}" for k in range(6)]
+    assert table.get_column("guess") == ["cat", "dog"] * 3
+    assert table.get_column("score") == pytest.approx([k / 10 for k in range(6)])
+    for k in range(6):
+        image = table.image(k, "image")
+        assert image is not None and image.caption == f"c{k}"
+        assert image.to_numpy()[0, 0].tolist() == [k, 0, 7]
+    examples = train.table("examples")
+    assert [examples.image(i).to_numpy()[1, 1, 0] for i in range(2)] == [10, 200]  # type: ignore[union-attr]
+
+    # the artifact, its files and table, its aliases, and lineage both ways
+    dataset = api.artifact("nature/nature-data:v0")
+    assert dataset.type == "dataset" and dataset.description == "a split"
+    assert dataset.metadata == {"n": 3}
+    assert set(dataset.aliases) == {"latest", "best"}
+    assert sorted(f.path for f in dataset.files()) == [
+        "README.txt", "labels.table.parquet", "train/a.csv", "train/b.csv"
+    ]  # fmt: skip
+    root = Path(dataset.download(root=store_dir.parent / "download"))
+    assert (root / "train" / "b.csv").read_text() == "x\n2\n"
+    labels = dataset.get("labels")
+    assert labels.get_column("id") == [f"img{k}" for k in range(6)]
+    assert labels.image(2, "image").sha256 == table.image(2, "image").sha256  # type: ignore[union-attr]
+    assert dataset.logged_by().id == "wbtrain01"  # type: ignore[union-attr]
+    assert [run.id for run in dataset.used_by()] == ["wbeval01"]
+
+    evaluation = api.run("nature/wbeval01")
+    assert evaluation.job_type == "eval" and evaluation.state == "finished"
+    assert [row["test_acc"] for row in evaluation.scan_history(["test_acc"])] == [0.9]
+
+
+def test_importing_twice_adds_nothing(
+    wandb_runs: tuple[Path, float, float], store_dir: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    import_wandb([wandb_dir], store_dir=store_dir, progress=False)
+    api = heron.Api(store_dir)
+    before = _store_contents(api)
+    again = import_wandb([wandb_dir, run_dir(wandb_dir, "wbeval01")], store_dir=store_dir)
+    assert [o.status for o in again.runs] == ["unchanged", "unchanged"]
+    assert all(o.reason == "already imported from this log" for o in again.runs)
+    assert _store_contents(heron.Api(store_dir)) == before
+
+
+def _store_contents(api: heron.Api) -> Any:
+    runs = [(r.path, r.config, r.summary, r.state, list(r.scan_history())) for r in api.runs()]
+    artifacts = [(a.qualified_name, a.digest, a.aliases) for a in api.artifacts()]
+    return runs, artifacts, sorted(p.name for p in (api.store.root / "tables").iterdir())
+
+
+def test_bad_run_directories_are_reported_and_skipped(
+    wandb_runs: tuple[Path, float, float], store_dir: Path, tmp_path: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    good = run_dir(wandb_dir, "wbeval01")
+    truncated = tmp_path / "truncated" / "offline-run-20260101_000000-wbtrain01"
+    shutil.copytree(run_dir(wandb_dir, "wbtrain01"), truncated)
+    log = truncated / "run-wbtrain01.wandb"
+    data = log.read_bytes()
+    log.write_bytes(data[: len(data) // 2])
+    garbage = tmp_path / "garbage" / "offline-run-20260101_000000-garbage1"
+    garbage.mkdir(parents=True)
+    (garbage / "run-garbage1.wandb").write_bytes(b"not a log at all")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    report = import_wandb(
+        [truncated, garbage, good, empty, tmp_path / "missing"], store_dir=store_dir
+    )
+    outcomes = {o.source: o for o in report.runs}
+    assert outcomes[truncated].status == "skipped"
+    assert (
+        str(log) in outcomes[truncated].reason and "truncated at byte" in outcomes[truncated].reason
+    )
+    assert outcomes[garbage].status == "skipped"
+    assert "not a W&B transaction log" in outcomes[garbage].reason
+    assert outcomes[tmp_path / "missing"].status == "skipped"
+    assert outcomes[good].status == "imported"
+    # the truncated run left nothing behind: importing the intact copy later still works
+    assert [r.id for r in heron.Api(store_dir).runs()] == ["wbeval01"]
+    later = import_wandb([run_dir(wandb_dir, "wbtrain01")], store_dir=store_dir)
+    assert [o.status for o in later.runs] == ["imported"]
+
+
+def test_a_run_already_in_the_store_is_left_as_it_is(
+    wandb_runs: tuple[Path, float, float], store_dir: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    with heron.init(project="nature", id="wbtrain01", dir=store_dir, config={"mine": 1}) as run:
+        run.log({"loss": 3.0})
+    report = import_wandb([run_dir(wandb_dir, "wbtrain01")], store_dir=store_dir)
+    (outcome,) = report.runs
+    assert outcome.status == "skipped" and "did not come from W&B" in outcome.reason
+    kept = heron.Api(store_dir).run("nature/wbtrain01")
+    assert kept.config == {"mine": 1}
+    assert list(kept.scan_history()) == [{"_step": 0, "loss": 3.0}]
+
+
+def test_missing_artifact_files_are_reported(
+    wandb_runs: tuple[Path, float, float], store_dir: Path, tmp_path: Path
+) -> None:
+    """W&B's staging copies of an artifact's files may be gone (synced, or another machine)."""
+    wandb_dir, _, _ = wandb_runs
+    copy = tmp_path / "moved"
+    shutil.copytree(run_dir(wandb_dir, "wbtrain01"), copy / "offline-run-1-wbtrain01")
+    staging = wandb_dir.parent.parent / "data" / "artifacts" / "staging"
+    hidden = tmp_path / "staging-elsewhere"
+    staging.rename(hidden)
+    try:
+        report = import_wandb([copy], store_dir=store_dir)
+    finally:
+        hidden.rename(staging)
+    (outcome,) = report.runs
+    assert outcome.status == "imported"
+    assert any(n.startswith("artifact nature-data: files not local") for n in outcome.notes)
+    assert any("'predictions' at step" in n and "staging" in n for n in outcome.notes)
+    run = heron.Api(store_dir).run("nature/wbtrain01")
+    assert run.tables() == {"examples": [STEPS + 14]}  # its files are in the run directory
+    assert heron.Api(store_dir).artifacts() == []
+
+
+def test_cli_imports_and_prints_the_summary(
+    wandb_runs: tuple[Path, float, float], tmp_path: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    store = tmp_path / "cli-store"
+    command = [
+        sys.executable,
+        "-m",
+        "heron.cli",
+        "import",
+        "wandb",
+        "--dir",
+        str(store),
+        str(wandb_dir),
+    ]
+    first = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("imported 2 run(s)")
+    assert "1 artifact version(s)" in lines[0]
+    assert any(line.strip().startswith("imported  nature/wbtrain01") for line in lines)
+    assert any("logged nature/nature-data:v0" in line for line in lines)
+    assert any("used nature/nature-data:v0" in line for line in lines)
+    assert any("skipped 'page' at step" in line for line in lines)
+    second = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert second.returncode == 0
+    assert second.stdout.startswith("imported 0 run(s)")
+    assert "2 already imported" in second.stdout
+
+
+def test_cli_without_wandb_says_how_to_install_it(
+    wandb_runs: tuple[Path, float, float], tmp_path: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    # None in sys.modules makes the import fail as if the package were not installed.
+    code = (
+        "import sys; sys.modules['wandb'] = None; sys.argv = ['heron'] + sys.argv[1:]; "
+        "from heron.cli.main import main; main()"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "import",
+            "wandb",
+            "--dir",
+            str(tmp_path / "s"),
+            str(wandb_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "pip install 'heron[wandb]'" in result.stderr
+    assert "Traceback" not in result.stderr
