@@ -35,6 +35,7 @@ from heron.sdk.artifact_files import (
 )
 from heron.store import artifacts as artifact_store
 from heron.store import lineage as store_lineage
+from heron.store.artifact_edits import delete_version, update_version
 from heron.store.artifacts import VersionRecord
 from heron.store.filehash import FileChangedError, HashCache, hash_files
 from heron.store.jsonvalues import dumps, loads
@@ -169,13 +170,37 @@ class Artifact:
 
     @property
     def description(self) -> str:
-        """Free-text description."""
+        """Free-text description; editable (on a logged version, kept by :meth:`save`)."""
         return self._description
+
+    @description.setter
+    def description(self, description: str | None) -> None:
+        if description is not None and not isinstance(description, str):
+            raise ArtifactError(
+                f"the description of artifact {self._name!r} must be a string, got "
+                f"{type(description).__name__}"
+            )
+        self._description = description or ""
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """Metadata (a dict; editable on a draft, a copy once logged)."""
-        return self._metadata if self._record is None else dict(self._metadata)
+        """Metadata, a dict; editable (on a logged version, kept by :meth:`save`)."""
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, metadata: Mapping[str, Any] | None) -> None:
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ArtifactError(
+                f"the metadata of artifact {self._name!r} must be a dict, got "
+                f"{type(metadata).__name__}"
+            )
+        previous = self._metadata
+        self._metadata = dict(metadata or {})
+        try:
+            self._check_metadata()
+        except ArtifactError:
+            self._metadata = previous
+            raise
 
     @property
     def is_logged(self) -> bool:
@@ -373,6 +398,27 @@ class Artifact:
             added.append(entry)
         return added
 
+    def add_entry(self, entry: ManifestEntry, name: str | None = None) -> ManifestEntry:
+        """Add a path of a logged version (``other.manifest[path]``) at ``name`` (default: its
+        path). Its content is already stored, so nothing is read or copied."""
+        self._require_draft()
+        if not isinstance(entry, ManifestEntry):
+            raise ArtifactError(
+                f"add_entry() takes an entry of a logged artifact's manifest, got {type(entry).__name__}"
+            )
+        path = _clean_path(name) if name is not None else entry.path
+        added = ManifestEntry(
+            path=path,
+            size=entry.size,
+            sha256=entry.sha256,
+            ref_uri=entry.ref_uri,
+            ref_etag=entry.ref_etag,
+            ref_version=entry.ref_version,
+            table_id=entry.table_id,
+        )
+        self._put_checked(path, _Draft(entry=added))
+        return added
+
     def add(self, obj: Any, name: str) -> None:
         """Add a :class:`heron.Table` as ``name``: stored as ``name.table.parquet`` (a plain
         Parquet file when downloaded) and read back with ``get(name)`` as a logged table."""
@@ -387,13 +433,32 @@ class Artifact:
         self._put(_table_path(name), _Draft(table=obj))
 
     def remove(self, name: str) -> None:
-        """Remove a path (or, for a table, its name) from the draft."""
+        """Remove a path (or, for a table, its name, or every path under a directory) from the
+        draft."""
         self._require_draft()
         for candidate in (name, _table_path(name) if "/" not in name else name):
             if self._drafts.pop(candidate, None) is not None:
                 self._manifest = None
                 return
+        prefix = name.strip("/") + "/"
+        inside = [path for path in self._drafts if path.startswith(prefix)]
+        if inside:
+            for path in inside:
+                del self._drafts[path]
+            self._manifest = None
+            return
         raise NotFoundError(f"{name!r} is not in artifact {self._name!r}")
+
+    def new_draft(self) -> Artifact:
+        """A draft holding this logged version's files, metadata and description: add or
+        remove paths and log it as the next version (only what changed is stored again)."""
+        self._committed()
+        draft = Artifact(
+            self._name, self._type, self._description, self._metadata, settings=self._settings
+        )
+        for entry in self.files():
+            draft._drafts[entry.path] = _Draft(entry=entry)
+        return draft
 
     def _draft_manifest(self, cache: HashCache, run: Run | None = None) -> list[ManifestEntry]:
         """The draft's entries: local files hashed (cache-assisted), tables written to Parquet."""
@@ -442,20 +507,25 @@ class Artifact:
         *,
         overwrite: bool = False,
         link: bool = True,
+        path_prefix: str | None = None,
     ) -> Path:
         """Materialise the version under ``root`` and return it, every byte verified.
 
         Default root: ``$HERON_ARTIFACT_DIR/<name>-vN``, else ``./artifacts/<name>-vN``. Files
         already present and correct are skipped; a different file in the way is refused unless
         ``overwrite``. Large blobs are hard-linked (read-only) when ``link`` and possible.
+        With ``path_prefix``, only paths starting with it are written.
         """
         record = self._committed()
         target = Path(root).expanduser() if root is not None else default_root(record)
         target = target.resolve()
         target.mkdir(parents=True, exist_ok=True)
+        entries = self.files()
+        if path_prefix:
+            entries = [entry for entry in entries if entry.path.startswith(path_prefix)]
         materialise(
             self._bound_store(),
-            self.files(),
+            entries,
             target,
             label=record.qualified_name,
             overwrite=overwrite,
@@ -507,6 +577,32 @@ class Artifact:
         names = sorted(manifest)
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
         raise NotFoundError(f"{self.qualified_name} has no path {name!r}; it has: {shown}")
+
+    # -- editing a logged version -------------------------------------------------------------
+
+    def save(self) -> Artifact:
+        """Store edits of a logged version's ``description`` and ``metadata``; returns self.
+
+        The files of a version never change: for new content log a new version (see
+        :meth:`new_draft`). A draft is saved by ``run.log_artifact``.
+        """
+        record = self._committed()
+        self._check_metadata()
+        update_version(
+            self._bound_store().engine,
+            record,
+            description=self._description,
+            metadata=loads(dumps(self._metadata)),
+        )
+        self._record = artifact_store.get_version(self._bound_store().engine, record.id)
+        return self
+
+    def delete(self, *, delete_aliases: bool = False) -> None:
+        """Delete this version (manifest, aliases, lineage edges); its bytes stay in the store
+        until ``heron gc``. Refused while it has aliases (``latest`` too) unless
+        ``delete_aliases``; ``latest`` then moves to the newest version left."""
+        record = self._committed()
+        delete_version(self._bound_store().engine, record, delete_aliases=delete_aliases)
 
     # -- aliases and lineage ------------------------------------------------------------------
 
