@@ -221,6 +221,15 @@ class ApiRun:
         columns = ["_step", *sorted({k for row in rows for k in row} - {"_step"})]
         return pandas.DataFrame(rows, columns=columns)
 
+    def metric_definitions(self) -> dict[str, dict[str, Any]]:
+        """What ``define_metric`` said per metric name: ``step_metric``, ``summary``, ``hidden``."""
+        return {
+            key: payload
+            for _, key, _, payload in run_store.read_objects(
+                self._api.store.engine, self.id, kind="metric"
+            )
+        }
+
     def tables(self) -> dict[str, list[int]]:
         """Every table key the run logged, with the steps it was logged at (ascending)."""
         out: dict[str, list[int]] = {}

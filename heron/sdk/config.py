@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from heron.errors import ConfigError
+from heron.sdk.metric_rules import MetricRules
 from heron.sdk.values import to_storable
 
 
@@ -18,13 +19,11 @@ class Config(MutableMapping[str, Any]):
     attributes (``run.config.lr``), as W&B users expect.
     """
 
-    def __init__(
-        self, initial: Mapping[str, Any] | None, persist: Callable[[dict[str, Any]], None]
-    ) -> None:
+    def __init__(self, initial: Any, persist: Callable[[dict[str, Any]], None]) -> None:
         object.__setattr__(self, "_data", {})
         object.__setattr__(self, "_persist", persist)
         if initial:
-            self._data.update(_checked(initial))
+            self._data.update(_checked(config_mapping(initial)))
 
     _data: dict[str, Any]
     _persist: Callable[[dict[str, Any]], None]
@@ -55,11 +54,21 @@ class Config(MutableMapping[str, Any]):
         self[name] = value
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Validate every new value, then store them all in one write."""
+        """Validate every new value, then store them all in one write.
+
+        Takes what ``dict()`` takes, an ``argparse.Namespace`` or absl ``FLAGS``."""
+        if len(args) == 1 and not kwargs and not isinstance(args[0], Mapping | list | tuple):
+            args = (config_mapping(args[0]),)
         incoming = dict(*args, **kwargs)
         checked = _checked(incoming)
         self._data.update(checked)
         self._persist(dict(self._data))
+
+    def setdefaults(self, defaults: Any) -> None:
+        """Set the keys of ``defaults`` that are not set yet (one write); set keys keep their value."""
+        missing = {k: v for k, v in config_mapping(defaults).items() if k not in self._data}
+        if missing:
+            self.update(missing)
 
     def as_dict(self) -> dict[str, Any]:
         """A plain-dict copy."""
@@ -67,6 +76,23 @@ class Config(MutableMapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"Config({self._data!r})"
+
+
+def config_mapping(values: Any) -> Mapping[str, Any]:
+    """``values`` as a mapping: a dict, an ``argparse.Namespace`` or absl ``FLAGS``.
+
+    Anything else fails with a :class:`~heron.errors.ConfigError` saying what was given.
+    """
+    if isinstance(values, Mapping):
+        return values
+    flag_values = getattr(values, "flag_values_dict", None)
+    if callable(flag_values):  # absl.flags.FLAGS
+        return dict(flag_values())
+    if type(values).__name__ == "Namespace" and hasattr(values, "__dict__"):
+        return dict(vars(values))
+    raise ConfigError(
+        f"config takes a dict, an argparse Namespace or absl flags, not {type(values).__name__}"
+    )
 
 
 def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,7 +106,10 @@ def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
 
 class Summary(MutableMapping[str, Any]):
     """The one value per key a run is remembered by: the last logged value of each metric,
-    unless the user set the key explicitly (``run.summary["best_acc"] = 0.8``), which wins."""
+    unless the user set the key explicitly (``run.summary["best_acc"] = 0.8``), which wins.
+    ``rules`` (set by ``run.define_metric``) may keep aggregates such as ``{"max": ...}`` instead."""
+
+    rules: MetricRules | None = None
 
     def __init__(self, initial: Mapping[str, Any] | None = None) -> None:
         self._data: dict[str, Any] = dict(initial or {})
@@ -113,9 +142,12 @@ class Summary(MutableMapping[str, Any]):
     def observe(self, values: Mapping[str, Any]) -> None:
         """Record logged values; explicitly set keys keep their explicit value."""
         with self._lock:
-            for key, value in values.items():
-                if key not in self._explicit:
-                    self._data[key] = value
+            if self.rules is not None:
+                self.rules.observe(self._data, self._explicit, values)
+            else:
+                for key, value in values.items():
+                    if key not in self._explicit:
+                        self._data[key] = value
             self.dirty = True
 
     def snapshot(self) -> dict[str, Any]:

@@ -113,9 +113,13 @@ class Image:
             self._array = _array_from_pil(data)
         elif hasattr(data, "__array__") or hasattr(data, "shape"):
             self._array = _array_from_numpy(data)
+        elif _is_matplotlib(data):
+            self._data = _figure_png(data)
+            self.format, self.width, self.height = _identify(self._data, "matplotlib figure")
         else:
             raise MediaError(
-                f"heron.Image takes a numpy array, a PIL image, a file path or bytes, not {type(data).__name__}"
+                "heron.Image takes a numpy array, a torch tensor, a PIL image, a matplotlib "
+                f"figure, a file path or bytes, not {type(data).__name__}"
             )
         if self._array is not None:
             self.format = codec.FORMAT_NAME
@@ -338,6 +342,22 @@ def _identify(data: bytes, what: str) -> tuple[str, int, int]:
     return _FORMAT_NAMES.get(name, name.lower()), int(width), int(height)
 
 
+def _is_matplotlib(data: Any) -> bool:
+    return type(data).__module__.split(".")[0] == "matplotlib" or (
+        getattr(data, "__name__", "") == "matplotlib.pyplot"
+    )
+
+
+def _figure_png(data: Any) -> bytes:
+    """A matplotlib figure (or the pyplot module: its current figure) rendered as PNG."""
+    figure = data.gcf() if hasattr(data, "gcf") else getattr(data, "figure", data)
+    if not hasattr(figure, "savefig"):
+        raise MediaError(f"cannot render a {type(data).__name__}: pass a matplotlib Figure")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
 _np: Any = None
 
 
@@ -370,10 +390,10 @@ def _array_from_numpy(data: Any) -> npt.NDArray[Any]:
     except (TypeError, ValueError) as error:
         raise MediaError(f"cannot read the image as an array: {error}") from None
     shape = array.shape
-    if array.ndim == 3 and shape[0] in codec.CHANNELS and shape[2] > 4:
-        raise MediaError(
-            f"image array of shape {shape} looks channels-first (CHW): pass HWC, e.g. array.transpose(1, 2, 0)"
-        )
+    if array.ndim == 3 and shape[0] in codec.CHANNELS and shape[2] not in codec.CHANNELS:
+        # Channels first (CHW, as torch and many loaders give it): there is no other reading.
+        array = array.transpose(1, 2, 0)
+        shape = array.shape
     if array.ndim not in (2, 3) or (array.ndim == 3 and shape[2] not in codec.CHANNELS):
         raise MediaError(
             f"an image array must be HW or HWC with 1, 3 or 4 channels, got shape {shape}"

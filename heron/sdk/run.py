@@ -10,6 +10,7 @@ run's thread pool; ``finish`` waits for all of them and reports failures.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -20,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 from heron._types import RunState
 from heron.errors import HeronError, UsageError
 from heron.sdk.config import Config, Summary
+from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
+from heron.sdk.run_files import RunFiles, SavePolicy
+from heron.sdk.table import as_table
 from heron.sdk.values import as_scalar, flatten, to_storable
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
@@ -178,6 +182,9 @@ class Run:
         )
         if hook is not None:
             return hook(self, key, step)
+        table = as_table(value)  # a DataFrame or a list of images is stored as a table
+        if table is not None:
+            return table._heron_log(self, key, step)
         try:
             return "value", to_storable(value, f"log key {key!r}")
         except HeronError:
@@ -233,6 +240,61 @@ class Run:
 
         self._require_running("use_artifact")
         return use_artifact(self, ref, type=type)
+
+    # -- metric definitions and saved files ---------------------------------------------------
+
+    _rules: MetricRules | None = None
+    _files: RunFiles | None = None
+
+    def define_metric(
+        self,
+        name: str,
+        *,
+        step_metric: str | None = None,
+        summary: str | None = None,
+        hidden: bool = False,
+    ) -> MetricDefinition:
+        """Say how ``name`` (or a glob like ``"val/*"``) is summarised and charted.
+
+        ``summary`` lists the aggregates the run's summary keeps for it, e.g. ``"max"`` or
+        ``"min,last"`` (the summary then holds ``{"max": ...}``), ``"none"`` keeps nothing;
+        ``step_metric`` is the metric its charts use as x-axis. Stored with the run
+        (``heron.Api().run(path).metric_definitions()``).
+        """
+        self._require_running("define_metric")
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"define_metric() needs a metric name, got {name!r}")
+        if step_metric is not None and (not isinstance(step_metric, str) or not step_metric):
+            raise UsageError(f"step_metric must be a metric name, got {step_metric!r}")
+        definition = MetricDefinition(name, step_metric, parse_summary(summary), bool(hidden))
+        with self._lock:
+            if self._rules is None:
+                self._rules = MetricRules()
+                self.summary.rules = self._rules
+            self._rules.define(definition)
+        run_store.put_run_object(
+            self.store.engine,
+            self.id,
+            name,
+            run_store.RUN_LEVEL_STEP,
+            "metric",
+            definition.to_json(),
+        )
+        return definition
+
+    def save(
+        self,
+        glob_str: str | os.PathLike[str],
+        base_path: str | os.PathLike[str] | None = None,
+        policy: SavePolicy = "live",
+    ) -> list[str]:
+        """Keep files with the run: those ``glob_str`` matches now, named relative to
+        ``base_path``. They are logged as the artifact ``run-<id>-files`` when the run
+        finishes (``policy="now"`` copies them at once). Returns their names."""
+        self._require_running("save")
+        if self._files is None:
+            self._files = RunFiles()
+        return self._files.save(glob_str, base_path, policy)
 
     def _require_running(self, what: str) -> None:
         if self._state != "running":
@@ -310,6 +372,8 @@ class Run:
         """
         if self._state != "running":
             return
+        if self._files:
+            self._files.log(self)
         with self._lock:
             self._close_open_step()
             futures = [future for _, _, future in self._futures]

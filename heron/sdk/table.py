@@ -273,6 +273,16 @@ class Table:
             return np.array(values)
         return values
 
+    @property
+    def data(self) -> list[list[Any]]:
+        """The rows, as lists of values in column order (a copy: edit with add_data)."""
+        columns = [self.get_column(name) for name in self.columns]
+        return [list(row) for row in zip(*columns, strict=True)]
+
+    def get_index(self) -> list[int]:
+        """The row indexes ``0 .. len(table) - 1``, e.g. to add as a column of another table."""
+        return list(range(len(self)))
+
     def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
         """``(index, [value, ...])`` for each row, in order."""
         columns = [self.get_column(name) for name in self.columns]
@@ -423,6 +433,19 @@ def _join_chunks(futures: list[Future[pa.Array]]) -> pa.Array:
 
     chunks = [future.result() for future in futures]
     return pa.concat_arrays(chunks) if chunks else pa.array([], IMAGE_STRUCT)
+
+
+def as_table(value: Any) -> Table | None:
+    """``value`` as a Table when ``run.log`` stores it as one: a pandas/polars DataFrame, or a
+    non-empty list of images (a one-column ``image`` table); else None."""
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(item, Image) for item in value):
+            return Table(columns=["image"], data=[[item] for item in value])
+        return None
+    module = type(value).__module__.split(".")[0]
+    if module in ("pandas", "polars") and hasattr(value, "columns"):
+        return Table(dataframe=value)
+    return None
 
 
 def _is_dataframe(value: Any) -> bool:

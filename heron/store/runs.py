@@ -339,6 +339,29 @@ def metric_keys(engine: Engine, run_id: str) -> list[str]:
         )
 
 
+RUN_LEVEL_STEP = -1
+"""The step of run objects that belong to the whole run (metric definitions), not to a step."""
+
+
+def put_run_object(
+    engine: Engine, run_id: str, key: str, step: int, kind: str, payload: Any
+) -> None:
+    """Store one run object, replacing what the run had under the same key and step."""
+    o = schema.run_objects
+    with write(engine) as connection:
+        connection.execute(o.delete().where(o.c.run_id == run_id, o.c.key == key, o.c.step == step))
+        connection.execute(
+            o.insert().values(
+                run_id=run_id,
+                key=key,
+                step=step,
+                kind=kind,
+                payload=dumps(payload),
+                logged_at=time.time(),
+            )
+        )
+
+
 def read_objects(
     engine: Engine, run_id: str, *, key: str | None = None, kind: str | None = None
 ) -> list[tuple[int, str, str, Any]]:

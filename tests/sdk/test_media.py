@@ -94,8 +94,7 @@ def test_arrays_floats_pil_files_and_bytes(tmp_path: Path) -> None:
     [
         (np.zeros(5, np.uint8), "must be HW or HWC"),
         (np.zeros((2, 2, 2, 2), np.uint8), "must be HW or HWC"),
-        (np.zeros((4, 4, 2), np.uint8), "1, 3 or 4 channels"),
-        (np.zeros((3, 32, 32), np.uint8), "channels-first"),
+        (np.zeros((5, 4, 2), np.uint8), "1, 3 or 4 channels"),
         (np.zeros((0, 4), np.uint8), "must have pixels"),
         (np.zeros((2, 2), np.bool_), "dtype bool"),
         (np.zeros((2, 2), np.complex64), "dtype complex64"),
@@ -373,3 +372,10 @@ def test_bad_histograms_are_refused(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         heron.Histogram(*args, **kwargs)
+
+
+def test_channels_first_arrays_are_read_as_hwc() -> None:
+    chw = np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)
+    image = heron.Image(chw)
+    assert (image.width, image.height) == (5, 4)
+    assert np.array_equal(image.to_numpy(), chw.transpose(1, 2, 0))

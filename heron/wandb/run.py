@@ -1,0 +1,543 @@
+"""``wandb.Run``: W&B's run surface over a :class:`heron.Run`.
+
+Logging follows W&B's step rules: without ``step`` each ``log`` is its own step unless
+``commit=False`` keeps the step open for more values; with ``step`` the values join that step
+until a later one is logged (or ``commit=True``); a step lower than the current one is dropped
+with a warning, as W&B does. In ``mode="disabled"`` there is no heron run: config and summary
+live in memory and everything else does nothing, as W&B's disabled runs behave.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+import warnings
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from heron.errors import UsageError
+from heron.sdk.config import Config as _HeronConfig
+from heron.sdk.config import Summary as _HeronSummary
+from heron.sdk.config import config_mapping
+from heron.sdk.values import as_scalar, flatten
+from heron.store import runs as run_store
+from heron.store.jsonvalues import dumps
+from heron.wandb.errors import (
+    UnsupportedError,
+    UnsupportedWarning,
+    ignored_arguments,
+    unsupported,
+)
+
+if TYPE_CHECKING:
+    from heron.sdk.run import Run as HeronRun
+
+
+class Config:
+    """``wandb.config`` / ``run.config``: attribute and item access, ``update``,
+    ``setdefaults``, ``as_dict``. Every change is stored with the run at once."""
+
+    def __init__(self, config: _HeronConfig) -> None:
+        object.__setattr__(self, "_config", config)
+
+    _config: _HeronConfig
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self._config[name]
+        except KeyError:
+            raise AttributeError(f"config has no key {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._config[name] = value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._config[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._config[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._config[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._config
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._config)
+
+    def __len__(self) -> int:
+        return len(self._config)
+
+    def keys(self) -> Any:
+        """The keys, as ``dict.keys``."""
+        return self._config.as_dict().keys()
+
+    def values(self) -> Any:
+        """The values, as ``dict.values``."""
+        return self._config.as_dict().values()
+
+    def items(self) -> Any:
+        """The items, as ``dict.items``."""
+        return self._config.as_dict().items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        return self._config.get(key, default)
+
+    def update(self, d: Any = None, allow_val_change: bool | None = None, **kwargs: Any) -> None:
+        """Set several keys: a dict, an argparse Namespace or absl flags (and keywords).
+
+        heron lets every value change, so ``allow_val_change`` needs no effect."""
+        del allow_val_change
+        values = dict(config_mapping(d)) if d is not None else {}
+        values.update(kwargs)
+        if values:
+            self._config.update(values)
+
+    def setdefaults(self, d: Any) -> None:
+        """Set the keys of ``d`` that are not set yet."""
+        self._config.setdefaults(d)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain-dict copy."""
+        return self._config.as_dict()
+
+    def persist(self) -> None:
+        """Nothing to do: heron stores every change at once."""
+
+    def __repr__(self) -> str:
+        return repr(self._config.as_dict())
+
+
+class Summary:
+    """``wandb.summary`` / ``run.summary``: the last value of each metric unless set here."""
+
+    def __init__(self, summary: _HeronSummary) -> None:
+        object.__setattr__(self, "_summary", summary)
+
+    _summary: _HeronSummary
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self._summary[name]
+        except KeyError:
+            raise AttributeError(f"summary has no key {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._summary[name] = value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._summary[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._summary[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._summary[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._summary
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._summary)
+
+    def __len__(self) -> int:
+        return len(self._summary)
+
+    def keys(self) -> Any:
+        """The keys, as ``dict.keys``."""
+        return dict(self._summary).keys()
+
+    def items(self) -> Any:
+        """The items, as ``dict.items``."""
+        return dict(self._summary).items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        return self._summary.get(key, default)
+
+    def update(self, d: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        """Set several keys at once (they then win over logged values)."""
+        for key, value in {**(d or {}), **kwargs}.items():
+            self._summary[key] = value
+
+    def __repr__(self) -> str:
+        return repr(dict(self._summary))
+
+
+def _noop_persist(_: dict[str, Any]) -> None:
+    """Disabled runs keep their config in memory only."""
+
+
+class Run:
+    """A W&B-style run. Made by ``wandb.init``; also a context manager."""
+
+    def __init__(
+        self,
+        heron_run: HeronRun | None,
+        *,
+        project: str,
+        name: str,
+        run_id: str,
+        entity: str | None,
+        notes: str | None,
+        tags: Sequence[str],
+        group: str | None,
+        job_type: str | None,
+        mode: str,
+        config: Mapping[str, Any] | None = None,
+        settings: Any = None,
+        resumed: bool = False,
+    ) -> None:
+        self._run = heron_run
+        self._resumed = resumed
+        self._project = project
+        self._name = name
+        self._id = run_id
+        self._entity = entity
+        self._notes = notes or ""
+        self._tags = tuple(tags)
+        self._group = group
+        self._job_type = job_type
+        self._mode = mode
+        self._settings = settings
+        self._open_step: int | None = None  # a W&B step kept open by commit=False or step=
+        self._disabled_step = 0
+        self._dir: str | None = None
+        self._finished = False
+        if heron_run is not None:
+            self.config = Config(heron_run.config)
+            self.summary = Summary(heron_run.summary)
+        else:
+            self.config = Config(_HeronConfig(config, _noop_persist))
+            self.summary = Summary(_HeronSummary())
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The run id."""
+        return self._id
+
+    @property
+    def name(self) -> str:
+        """The run's display name (settable, as in W&B)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise UsageError(f"a run name must be a non-empty string, got {value!r}")
+        self._name = value
+        if self._run is not None:
+            self._run.name = value
+            run_store.update_run(self._run.store.engine, self._run.id, name=value)
+
+    @property
+    def project(self) -> str:
+        """The project the run logs to."""
+        return self._project
+
+    def project_name(self) -> str:
+        """The project the run logs to."""
+        return self._project
+
+    @property
+    def entity(self) -> str:
+        """The entity given to ``init`` (heron has none; it is not stored)."""
+        return self._entity or ""
+
+    @property
+    def path(self) -> str:
+        """``project/id``, which ``heron.Api().run()`` and ``wandb.Api().run()`` accept."""
+        return f"{self._project}/{self._id}"
+
+    @property
+    def url(self) -> str | None:
+        """None: a local run has no URL (``heron ui`` shows it)."""
+        return None
+
+    def get_url(self) -> str | None:
+        """None: a local run has no URL (``heron ui`` shows it)."""
+        return None
+
+    def get_project_url(self) -> str | None:
+        """None: a local project has no URL (``heron ui`` shows it)."""
+        return None
+
+    @property
+    def notes(self) -> str:
+        """The run's notes (settable)."""
+        return self._notes
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        self._notes = str(value)
+        self._update(notes=self._notes)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The run's tags (settable, e.g. ``run.tags = run.tags + ("best",)``)."""
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: Sequence[str]) -> None:
+        if isinstance(value, str):
+            raise UsageError("tags must be a list or tuple of strings, not a single string")
+        self._tags = tuple(value)
+        self._update(tags=dumps(list(self._tags)))
+
+    @property
+    def group(self) -> str:
+        """The run's group ("" if none)."""
+        return self._group or ""
+
+    @property
+    def job_type(self) -> str:
+        """The run's job type ("" if none)."""
+        return self._job_type or ""
+
+    @property
+    def dir(self) -> str:
+        """A directory for the run's files: whatever is in it when the run finishes is saved
+        with the run (as ``wandb.save`` would)."""
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix=f"heron-run-{self._id}-")
+            weakref.finalize(self, shutil.rmtree, self._dir, True)
+        return self._dir
+
+    @property
+    def offline(self) -> bool:
+        """True: heron runs are always local."""
+        return True
+
+    @property
+    def disabled(self) -> bool:
+        """True for ``mode="disabled"`` (nothing is stored)."""
+        return self._run is None
+
+    @property
+    def settings(self) -> Any:
+        """The settings given to ``init``."""
+        return self._settings
+
+    @property
+    def resumed(self) -> bool:
+        """Whether the run continues an earlier one (``resume=`` found it)."""
+        return self._resumed
+
+    @property
+    def sweep_id(self) -> None:
+        """None: heron has no sweeps."""
+        return None
+
+    @property
+    def start_time(self) -> float:
+        """When the run started (seconds since the epoch)."""
+        if self._run is None:
+            return 0.0
+        return run_store.get_run(self._run.store.engine, self._run.id).created_at
+
+    @property
+    def step(self) -> int:
+        """The step the next ``log`` writes to."""
+        if self._open_step is not None:
+            return self._open_step
+        return self._run.step if self._run is not None else self._disabled_step
+
+    @property
+    def heron_run(self) -> HeronRun | None:
+        """The underlying :class:`heron.Run` (None when disabled)."""
+        return self._run
+
+    def _update(self, **values: Any) -> None:
+        if self._run is not None:
+            run_store.update_run(self._run.store.engine, self._run.id, **values)
+
+    def __repr__(self) -> str:
+        return f"<heron.wandb.Run {self.path} name={self._name!r}>"
+
+    # -- logging --------------------------------------------------------------------------------
+
+    def log(
+        self,
+        data: dict[str, Any],
+        step: int | None = None,
+        commit: bool | None = None,
+        sync: bool | None = None,
+    ) -> None:
+        """Log values (W&B's rules for ``step`` and ``commit``; see the module docstring)."""
+        run = self._run
+        if step is None and commit is None and self._open_step is None and run is not None:
+            run.log(data)  # the common case: one step per call, exactly heron's own
+            return
+        if sync is not None:
+            ignored_arguments("log", ["sync"])
+        if run is None:
+            self._log_disabled(data, step, commit)
+            return
+        current = self.step
+        if step is not None:
+            if isinstance(step, bool) or not isinstance(step, int):
+                raise UsageError(f"step must be an int, got {step!r}")
+            if step < current:
+                warnings.warn(
+                    f"heron.wandb: tried to log to step {step}, which is below the current step "
+                    f"{current}; steps only increase, so these values are dropped (as W&B does)",
+                    UnsupportedWarning,
+                    stacklevel=2,
+                )
+                return
+            current = step
+        run.log(data, step=current)
+        # heron keeps a step given explicitly open until a later one is logged, and its next
+        # step is then current + 1: committing only means no longer merging into ``current``.
+        if commit is True or (step is None and commit is None):
+            self._open_step = None
+        else:
+            self._open_step = current
+
+    def _log_disabled(self, data: Mapping[str, Any], step: int | None, commit: bool | None) -> None:
+        scalars = {}
+        for key, value in flatten(data).items():
+            number = as_scalar(value)
+            if number is not None:
+                scalars[key] = number
+        self.summary._summary.observe(scalars)
+        if commit is not False and step is None:
+            self._disabled_step += 1
+        elif step is not None:
+            self._disabled_step = max(self._disabled_step, step)
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | Any = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        overwrite: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Say how a metric is summarised (``summary="max"``...) and charted (``step_metric``).
+
+        ``step_sync`` and ``overwrite`` have no effect in heron (a warning says so)."""
+        ignored = [n for n, v in (("step_sync", step_sync), ("overwrite", overwrite)) if v]
+        ignored_arguments("define_metric", ignored + sorted(kwargs))
+        step_name = getattr(step_metric, "name", step_metric)
+        if self._run is None:
+            return None
+        return self._run.define_metric(
+            name, step_metric=step_name, summary=summary, hidden=bool(hidden)
+        )
+
+    def save(
+        self,
+        glob_str: str | os.PathLike[str] | None = None,
+        base_path: str | os.PathLike[str] | None = None,
+        policy: str = "live",
+    ) -> bool | list[str]:
+        """Keep files with the run (logged as the artifact ``run-<id>-files`` at finish)."""
+        if glob_str is None:
+            return False
+        if self._run is None:
+            return True
+        return self._run.save(glob_str, base_path, policy)  # type: ignore[arg-type]
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        """Finish the run (a non-zero ``exit_code`` marks it failed). Calling it twice is harmless."""
+        del quiet
+        if self._finished:
+            return
+        self._finished = True
+        if self._run is not None:
+            if self._dir is not None and any(os.scandir(self._dir)):
+                self._run.save(os.path.join(self._dir, "**", "*"), base_path=self._dir)
+            self._run.finish(exit_code=exit_code or 0)
+        from heron.wandb import _forget
+
+        _forget(self)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finish(exit_code=0 if exc_type is None else 1)
+
+    # -- artifacts ------------------------------------------------------------------------------
+
+    def use_artifact(
+        self,
+        artifact_or_name: Any,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        use_as: str | None = None,
+    ) -> Any:
+        """The artifact version named (``name:alias``), recorded as an input of this run."""
+        if self._run is None:
+            raise UnsupportedError("heron.wandb does not support use_artifact in disabled mode")
+        artifacts = importlib.import_module("heron.wandb.artifacts")
+        return artifacts.use_artifact(
+            self._run, artifact_or_name, type=type, aliases=aliases, use_as=use_as
+        )
+
+    def log_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        tags: list[str] | None = None,
+    ) -> Any:
+        """Log an artifact (or a path, made into one) as an output of this run."""
+        if self._run is None:
+            return artifact_or_path
+        artifacts = importlib.import_module("heron.wandb.artifacts")
+        return artifacts.log_artifact(
+            self._run, artifact_or_path, name=name, type=type, aliases=aliases, tags=tags
+        )
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: Any = None) -> None:
+        """Registry links are not supported: warns once and does nothing."""
+        unsupported("link_artifact (registry links)", result_needed=False)
+
+    def watch(self, models: Any, *args: Any, **kwargs: Any) -> Any:
+        """Log gradient/parameter histograms of a PyTorch model (see ``wandb.watch``)."""
+        import heron.wandb
+
+        return heron.wandb.watch(models, *args, **kwargs)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Stop watching models."""
+        import heron.wandb
+
+        heron.wandb.unwatch(models)
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Alerts to external services are not supported: warns once and does nothing."""
+        unsupported("alerts (run.alert)", result_needed=False)
+
+    def log_code(self, root: str | None = ".", *args: Any, **kwargs: Any) -> None:
+        """Code saving is not supported: warns once and does nothing."""
+        unsupported("log_code (code saving)", result_needed=False)
+
+    def mark_preempting(self) -> None:
+        """Nothing to do: a local run that stops is marked crashed when the store is next opened."""
+
+    def display(self, *args: Any, **kwargs: Any) -> bool:
+        """Nothing to display in a notebook: ``heron ui`` shows the run."""
+        return False
