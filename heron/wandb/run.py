@@ -460,7 +460,7 @@ class Run:
             return
         self._finished = True
         if self._run is not None:
-            if self._dir is not None and any(os.scandir(self._dir)):
+            if self._dir is not None and os.listdir(self._dir):
                 self._run.save(os.path.join(self._dir, "**", "*"), base_path=self._dir)
             self._run.finish(exit_code=exit_code or 0)
         from heron.wandb import _forget

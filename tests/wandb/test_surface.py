@@ -1,0 +1,110 @@
+"""The public surface of ``import heron.wandb as wandb``: pinned, documented, and light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import heron.wandb as wandb
+
+EXPECTED = [
+    "Api",
+    "Artifact",
+    "Audio",
+    "Classes",
+    "Config",
+    "Error",
+    "Graph",
+    "Histogram",
+    "Html",
+    "Image",
+    "JoinedTable",
+    "Molecule",
+    "Object3D",
+    "Run",
+    "Settings",
+    "Summary",
+    "Table",
+    "UnsupportedError",
+    "UnsupportedWarning",
+    "Video",
+    "__version__",
+    "agent",
+    "alert",
+    "apis",
+    "config",
+    "controller",
+    "define_metric",
+    "finish",
+    "init",
+    "integration",
+    "keras",
+    "launch",
+    "log",
+    "log_artifact",
+    "login",
+    "mark_preempting",
+    "plot",
+    "run",
+    "save",
+    "setup",
+    "summary",
+    "sweep",
+    "teardown",
+    "termerror",
+    "termlog",
+    "termwarn",
+    "unwatch",
+    "use_artifact",
+    "watch",
+]
+
+# Loaded on first use; each is checked by its own tests once it exists.
+LAZY = {"Api", "Artifact", "apis", "integration", "keras", "plot"}
+
+
+def test_exports_are_pinned() -> None:
+    assert sorted(wandb.__all__) == sorted(EXPECTED)
+    for name in set(wandb.__all__) - LAZY:
+        assert hasattr(wandb, name), name
+
+
+def test_every_public_callable_is_documented() -> None:
+    for name in set(wandb.__all__) - LAZY:
+        value = getattr(wandb, name)
+        if callable(value):
+            assert value.__doc__, f"heron.wandb.{name} has no docstring"
+
+
+def test_wandb_signatures_keep_wandbs_argument_names() -> None:
+    import inspect
+
+    def names(function: object) -> list[str]:
+        return list(inspect.signature(function).parameters)  # type: ignore[arg-type]
+
+    assert names(wandb.log)[:3] == ["data", "step", "commit"]
+    assert names(wandb.init)[:8] == [
+        "entity",
+        "project",
+        "dir",
+        "id",
+        "name",
+        "notes",
+        "tags",
+        "config",
+    ]
+    assert names(wandb.Run.use_artifact)[1:3] == ["artifact_or_name", "type"]
+    assert names(wandb.Run.log_artifact)[1:3] == ["artifact_or_path", "name"]
+    assert names(wandb.Table.__init__)[1:5] == ["columns", "data", "rows", "dataframe"]
+    assert names(type(wandb.Image).__call__)[1:3] == ["data_or_path", "mode"]
+
+
+def test_import_heron_wandb_stays_light() -> None:
+    heavy = ["numpy", "pandas", "pyarrow", "duckdb", "PIL", "torch", "fastapi", "polars", "keras"]
+    code = (
+        "import sys, heron.wandb\n"
+        f"heavy = {heavy!r}\n"
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "", f"import heron.wandb loaded: {done.stdout.strip()}"
