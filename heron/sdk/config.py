@@ -8,7 +8,7 @@ from typing import Any
 
 from heron.errors import ConfigError
 from heron.sdk.metric_rules import MetricRules
-from heron.sdk.values import to_storable
+from heron.sdk.values import short_repr, text_problem, to_storable
 
 
 class Config(MutableMapping[str, Any]):
@@ -59,8 +59,9 @@ class Config(MutableMapping[str, Any]):
         Takes what ``dict()`` takes, an ``argparse.Namespace`` or absl ``FLAGS``."""
         if len(args) == 1 and not kwargs and not isinstance(args[0], Mapping | list | tuple):
             args = (config_mapping(args[0]),)
-        incoming = dict(*args, **kwargs)
-        checked = _checked(incoming)
+        # A mapping passed as it is (not copied), so one that holds itself is named at its key.
+        single = len(args) == 1 and not kwargs and isinstance(args[0], Mapping)
+        checked = _checked(args[0] if single else dict(*args, **kwargs))
         self._data.update(checked)
         self._persist(dict(self._data))
 
@@ -98,10 +99,17 @@ def config_mapping(values: Any) -> Mapping[str, Any]:
 def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for key, value in values.items():
-        if not isinstance(key, str):
-            raise ConfigError(f"config keys must be strings, got {key!r}")
-        checked[key] = to_storable(value, f"config[{key!r}]")
+        checked[_checked_key(key, "config")] = to_storable(value, f"config[{key!r}]", inside=values)
     return checked
+
+
+def _checked_key(key: Any, what: str) -> str:
+    if not isinstance(key, str):
+        raise ConfigError(f"{what} keys must be strings, got {short_repr(key)}")
+    problem = text_problem(key)
+    if problem is not None:
+        raise ConfigError(f"{what} key {short_repr(key)} {problem}")
+    return key
 
 
 class Summary(MutableMapping[str, Any]):
@@ -121,7 +129,7 @@ class Summary(MutableMapping[str, Any]):
         return self._data[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        stored = to_storable(value, f"summary[{key!r}]")
+        stored = to_storable(value, f"summary[{_checked_key(key, 'summary')!r}]")
         with self._lock:
             self._data[key] = stored
             self._explicit.add(key)

@@ -5,18 +5,28 @@ the store about once a second (and heartbeats), so logging a dict of scalars cos
 microseconds. A step stays open until a later step is logged, so several ``log`` calls with the
 same ``step=`` merge into one row. Values that are not scalars (tables, histograms, images)
 implement ``_heron_log(run, key, step)`` and may return a Future when their encoding runs in the
-run's thread pool; ``finish`` waits for all of them and reports failures.
+run's thread pool; ``finish`` waits for all of them.
+
+Every key, step and value is checked by ``log`` on the caller's thread (see
+:mod:`heron.sdk.values`), so what reaches the writer is storable. Should the store still refuse an
+item, the writer drops that item only, says so on the ``heron.run`` logger (stderr by default),
+lists it in :attr:`Run.failures`, and goes on writing and heartbeating; a store that is briefly
+unreachable (locked, disconnected) keeps everything queued for the next attempt.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import exc as sql_errors
 
 from heron._types import RunState
 from heron.errors import HeronError, UsageError
@@ -24,7 +34,7 @@ from heron.sdk.config import Config, Summary
 from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
 from heron.sdk.run_files import RunFiles, SavePolicy
 from heron.sdk.table import as_table
-from heron.sdk.values import as_scalar, flatten, to_storable
+from heron.sdk.values import MAX_STEP, as_scalar, check_step, flatten, short_repr, to_storable
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 
@@ -39,13 +49,41 @@ _FLUSH_INTERVAL_SECONDS = 1.0
 _FLUSH_ROWS = 20_000
 
 ObjectResult = tuple[str, Any]
+MetricRow = tuple[int, str, float]
+ObjectRow = tuple[int, str, str, Any]
+
+logger = logging.getLogger("heron.run")
+
+
+@dataclass(frozen=True)
+class DroppedValue:
+    """A logged value that could not be stored; the run went on without it.
+
+    ``key`` is the log key (``summary`` for the run's summary), ``first_step`` and
+    ``last_step`` the steps it covered (equal for a table, image or other single value), and
+    ``reason`` what went wrong.
+    """
+
+    key: str
+    first_step: int
+    last_step: int
+    reason: str
+
+    def __str__(self) -> str:
+        steps = (
+            f"step {self.first_step}"
+            if self.first_step == self.last_step
+            else f"steps {self.first_step}..{self.last_step}"
+        )
+        return f"{self.key!r} at {steps}: {self.reason}"
 
 
 class Run:
     """A live run. Create it with :func:`heron.init`; use it as a context manager.
 
     Attributes: ``id``, ``name``, ``project``, ``path`` (``project/id``), ``config``,
-    ``summary``, ``state``, ``store`` (the open :class:`~heron.store.store.Store`).
+    ``summary``, ``state``, ``store`` (the open :class:`~heron.store.store.Store`), and
+    ``failures``: what could not be stored, as :class:`DroppedValue` items.
     """
 
     def __init__(
@@ -70,10 +108,12 @@ class Run:
         self._next_step = start_step
         self._open_step: int | None = None
         self._open_row: dict[str, float] = {}
-        self._pending_rows: list[tuple[int, str, float]] = []
-        self._pending_objects: list[tuple[int, str, str, Any]] = []
+        self._open_objects: set[str] = set()  # keys of non-scalars logged at the open step
+        self._pending_rows: list[MetricRow] = []
+        self._pending_objects: list[ObjectRow] = []
         self._futures: list[tuple[str, int, Future[ObjectResult]]] = []
-        self._failures: list[str] = []
+        self._failures: list[DroppedValue] = []
+        self._store_trouble: str | None = None  # the last "store unavailable" error reported
         self._last_flushed_step = start_step - 1
         self._executor: ThreadPoolExecutor | None = None
         self._wake = threading.Event()
@@ -97,6 +137,12 @@ class Run:
         return self._state
 
     @property
+    def failures(self) -> list[DroppedValue]:
+        """Values the store refused, each dropped alone while the run went on (empty if none)."""
+        with self._lock:
+            return list(self._failures)
+
+    @property
     def step(self) -> int:
         """The step the next ``log`` without ``step=`` will write."""
         return self._next_step
@@ -111,6 +157,8 @@ class Run:
 
         Without ``step`` each call is its own step (0, 1, 2, ...). With ``step`` the values join
         that step's row; steps may skip but never go back. Nested dicts become ``a/b`` keys.
+        Keys, steps and values are checked here: a bad one raises
+        :class:`~heron.errors.UsageError` naming it, and nothing of the call is logged.
         """
         if self._state != "running":
             raise UsageError(
@@ -122,13 +170,26 @@ class Run:
         scalars: dict[str, float] = {}
         others: dict[str, Any] = {}
         for key, value in flat.items():
-            number = as_scalar(value)
+            try:
+                number = as_scalar(value)
+            except OverflowError:
+                raise UsageError(
+                    f"log key {key!r}: {short_repr(value)} is too large to log as a number "
+                    "(metrics are float64)"
+                ) from None
             if number is not None:
                 scalars[key] = number
             else:
                 others[key] = value
         with self._lock:
             target = self._resolve_step(step)
+            if target == self._open_step:
+                again = [key for key in others if key in self._open_objects]
+                if again:
+                    raise UsageError(
+                        f"{again[0]!r} was already logged at step {target}: a table, image or "
+                        "other non-number value is logged once per key and step"
+                    )
             # Validate every non-scalar before storing anything, so a bad value stores nothing.
             prepared = [
                 (key, self._prepare_object(key, target, value)) for key, value in others.items()
@@ -139,6 +200,7 @@ class Run:
             self._open_row.update(scalars)
             for key, result in prepared:
                 self._queue_object(key, target, result)
+                self._open_objects.add(key)
             if step is None:
                 self._close_open_step()
                 self._next_step = target + 1
@@ -150,11 +212,13 @@ class Run:
 
     def _resolve_step(self, step: int | None) -> int:
         if step is None:
+            if self._next_step > MAX_STEP:
+                raise UsageError(
+                    f"run {self.path} has logged step {MAX_STEP}, the largest there is: "
+                    "no later step can be logged"
+                )
             return self._next_step
-        if isinstance(step, bool) or not isinstance(step, int):
-            raise UsageError(f"step must be an int, got {step!r}")
-        if step < 0:
-            raise UsageError(f"step must be >= 0, got {step}")
+        step = check_step(step)
         floor = self._open_step if self._open_step is not None else self._last_flushed_step + 1
         if step < floor:
             raise UsageError(
@@ -172,6 +236,7 @@ class Run:
             self.summary.observe(self._open_row)
         self._last_flushed_step = max(self._last_flushed_step, step)
         self._open_row = {}
+        self._open_objects = set()
         self._open_step = None
 
     def _prepare_object(
@@ -187,7 +252,9 @@ class Run:
             return table._heron_log(self, key, step)
         try:
             return "value", to_storable(value, f"log key {key!r}")
-        except HeronError:
+        except HeronError as error:
+            if value is None or isinstance(value, str | list | tuple | Mapping):
+                raise UsageError(error.message) from None  # a storable kind, with a bad part
             raise UsageError(
                 f"cannot log {type(value).__name__} under {key!r}: log numbers, strings, "
                 "heron.Table, heron.Image or heron.Histogram"
@@ -316,33 +383,66 @@ class Run:
                     wrote = True
                 if wrote:
                     last_heartbeat = time.monotonic()
-            except BaseException as error:  # surfaced by finish()
+                self._store_trouble = None
+            except Exception as error:  # the store is unavailable: everything stays queued
+                self._report_trouble(error)
+            except BaseException as error:  # not an error of the store: surfaced by finish()
                 self._writer_error = error
                 return
 
-    def _collect_done_futures(self) -> None:
+    def _report_trouble(self, error: BaseException) -> None:
+        reason = _reason(error)
+        if reason != self._store_trouble:  # once per kind of trouble, not once a second
+            self._store_trouble = reason
+            logger.warning(
+                "heron: run %s cannot write to the store now (%s); its values stay queued and "
+                "are written when the store answers",
+                self.path,
+                reason,
+            )
+
+    def _drop(self, key: str, first_step: int, last_step: int, error: BaseException) -> None:
+        """Record (and report) a value the store refused; called with ``_lock`` not held."""
+        dropped = DroppedValue(key, first_step, last_step, _reason(error))
+        with self._lock:
+            self._failures.append(dropped)
+        logger.warning(
+            "heron: run %s could not store %s; dropped it, the run goes on", self.path, dropped
+        )
+
+    def _collect_done_futures(self) -> list[tuple[str, int, BaseException]]:
+        """Move finished background results to the queue; returns the ones that failed."""
         still_running = []
+        failed = []
         for key, step, future in self._futures:
             if not future.done():
                 still_running.append((key, step, future))
                 continue
             error = future.exception()
             if error is not None:
-                self._failures.append(f"{key} at step {step}: {error}")
+                failed.append((key, step, error))
                 continue
             kind, payload = future.result()
             self._pending_objects.append((step, key, kind, payload))
         self._futures = still_running
+        return failed
 
-    def _flush(self) -> bool:
+    def _flush(self, *, final: bool = False) -> bool:
+        """Write what is queued; True if anything was written (or tried and dropped).
+
+        A store that is unavailable raises (after re-queueing everything) unless ``final``;
+        an item the store refuses is dropped alone (see :meth:`_write_separately`).
+        """
         with self._lock:
-            self._collect_done_futures()
+            failed = self._collect_done_futures()
             rows, self._pending_rows = self._pending_rows, []
             objects, self._pending_objects = self._pending_objects, []
-            if not rows and not objects and not self.summary.dirty:
+            if not rows and not objects and not self.summary.dirty and not failed:
                 return False
             summary_json = dumps(self.summary.snapshot())
             last_step = self._last_flushed_step
+        for key, step, error in failed:
+            self._drop(key, step, step, error)
         try:
             run_store.write_history(
                 self.store.engine,
@@ -352,12 +452,70 @@ class Run:
                 last_step=last_step,
                 summary_json=summary_json,
             )
-        except BaseException:
-            with self._lock:  # keep them for the next attempt
-                self._pending_rows[:0] = rows
-                self._pending_objects[:0] = objects
-            raise
+        except Exception as error:
+            if _is_transient(error) and not final:
+                self._requeue(rows, objects)
+                raise
+            # One item the store refuses must not cost the others: write them one by one.
+            self._write_separately(rows, objects, last_step, summary_json, final=final)
         return True
+
+    def _requeue(self, rows: list[MetricRow], objects: list[ObjectRow]) -> None:
+        with self._lock:  # in front of what was logged since: steps stay in order
+            self._pending_rows[:0] = rows
+            self._pending_objects[:0] = objects
+            self.summary.dirty = True
+
+    def _write_separately(
+        self,
+        rows: list[MetricRow],
+        objects: list[ObjectRow],
+        last_step: int,
+        summary_json: str,
+        *,
+        final: bool,
+    ) -> None:
+        """Write each metric's rows and each object in a transaction of its own, dropping
+        (and reporting) only those the store refuses; the summary and step go last."""
+        by_key: dict[str, list[MetricRow]] = {}
+        for row in rows:
+            by_key.setdefault(row[1], []).append(row)
+        retry_rows: list[MetricRow] = []
+        retry_objects: list[ObjectRow] = []
+        engine = self.store.engine
+        for key, key_rows in by_key.items():
+            try:
+                run_store.write_history(
+                    engine, self.id, key_rows, [], last_step=None, summary_json=None
+                )
+            except Exception as error:
+                if _is_transient(error) and not final:
+                    retry_rows.extend(key_rows)
+                else:
+                    self._drop(key, key_rows[0][0], key_rows[-1][0], error)
+        for item in objects:
+            try:
+                run_store.write_history(
+                    engine, self.id, [], [item], last_step=None, summary_json=None
+                )
+            except Exception as error:
+                if _is_transient(error) and not final:
+                    retry_objects.append(item)
+                else:
+                    self._drop(item[1], item[0], item[0], error)
+        try:
+            run_store.write_history(
+                engine, self.id, [], [], last_step=last_step, summary_json=summary_json
+            )
+        except Exception as error:
+            if _is_transient(error) and not final:
+                with self._lock:
+                    self.summary.dirty = True
+            else:
+                self._drop("summary", last_step, last_step, error)
+        if retry_rows or retry_objects:
+            retry_rows.sort(key=lambda row: row[0])  # keys were split: restore step order
+            self._requeue(retry_rows, retry_objects)
 
     def _persist_config(self, config: dict[str, Any]) -> None:
         run_store.update_run(self.store.engine, self.id, config=dumps(config))
@@ -367,8 +525,9 @@ class Run:
     def finish(self, exit_code: int = 0) -> None:
         """Flush everything, wait for pending media, and mark the run finished (or failed).
 
-        A non-zero ``exit_code`` marks the run failed. Raises :class:`~heron.errors.HeronError`
-        listing any value that failed to store in the background. Calling it twice is harmless.
+        A non-zero ``exit_code`` marks the run failed. Values the store refused do not: they
+        were dropped one by one while the run went on, and are listed in a warning here and in
+        :attr:`failures`. Calling it twice is harmless.
         """
         if self._state != "running":
             return
@@ -384,9 +543,9 @@ class Run:
         self._writer.join()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        self._flush()
+        self._flush(final=True)
         self.store.blobs.close()  # the pack file this run appended images to
-        state: RunState = "finished" if exit_code == 0 and not self._failures else "failed"
+        state: RunState = "finished" if exit_code == 0 else "failed"
         now = time.time()
         run_store.update_run(
             self.store.engine,
@@ -400,11 +559,20 @@ class Run:
         from heron.sdk import active
 
         active.forget(self)
-        problems = list(self._failures)
+        if self._failures:
+            listed = "; ".join(str(dropped) for dropped in self._failures[:20])
+            more = len(self._failures) - 20
+            logger.warning(
+                "heron: run %s finished without %d value(s) the store refused (run.failures "
+                "lists them): %s%s",
+                self.path,
+                len(self._failures),
+                listed,
+                f"; and {more} more" if more > 0 else "",
+            )
         if self._writer_error is not None:
-            problems.append("".join(traceback.format_exception_only(self._writer_error)).strip())
-        if problems:
-            raise HeronError(f"run {self.path} finished with errors: " + "; ".join(problems))
+            error = "".join(traceback.format_exception_only(self._writer_error)).strip()
+            raise HeronError(f"run {self.path}: its background writer stopped: {error}")
 
     def __enter__(self) -> Run:
         return self
@@ -416,3 +584,25 @@ class Run:
         tb: TracebackType | None,
     ) -> None:
         self.finish(exit_code=0 if exc_type is None else 1)
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Whether ``error`` says the store is unavailable for now (locked, disconnected, full),
+    rather than that it refuses what was written."""
+    if isinstance(error, sql_errors.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error,
+        sql_errors.OperationalError
+        | sql_errors.DisconnectionError
+        | sql_errors.TimeoutError
+        | OSError,
+    )
+
+
+def _reason(error: BaseException) -> str:
+    """A one-line account of ``error`` without the SQL statement and parameters."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    text = f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

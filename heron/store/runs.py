@@ -234,11 +234,14 @@ def write_history(
     rows: Sequence[tuple[int, str, float]],
     objects: Sequence[tuple[int, str, str, Any]],
     *,
-    last_step: int,
-    summary_json: str,
+    last_step: int | None,
+    summary_json: str | None,
 ) -> None:
     """Write a batch of metric rows (step, key, value) with steps ascending, per-step objects,
-    and the run's summary, in one transaction: one chunk row per metric key."""
+    and the run's summary, in one transaction: one chunk row per metric key.
+
+    ``last_step`` and ``summary_json`` are left as stored when None; the heartbeat always moves.
+    """
     now = time.time()
     series: dict[str, tuple[list[int], list[float]]] = {}
     for step, key, value in rows:
@@ -274,11 +277,12 @@ def write_history(
             connection.execute(schema.metrics.insert(), chunk_rows)
         if object_rows:
             connection.execute(schema.run_objects.insert(), object_rows)
-        connection.execute(
-            schema.runs.update()
-            .where(schema.runs.c.id == run_id)
-            .values(last_step=last_step, summary=summary_json, updated_at=now, heartbeat_at=now)
-        )
+        changes: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
+        if last_step is not None:
+            changes["last_step"] = last_step
+        if summary_json is not None:
+            changes["summary"] = summary_json
+        connection.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(changes))
 
 
 def _read_chunks(
