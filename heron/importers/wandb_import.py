@@ -28,7 +28,13 @@ from typing import Any, Literal
 
 from heron.errors import HeronError, ImportSourceError, NotFoundError
 from heron.importers import wandb_mapping as mapping
-from heron.importers.wandb_offline import LoggedArtifact, WandbRun, find_run_dirs, read_run
+from heron.importers.wandb_offline import (
+    LoggedArtifact,
+    WandbRun,
+    find_run_dirs,
+    read_identity,
+    read_run,
+)
 from heron.sdk.artifact import Artifact
 from heron.sdk.run import Run
 from heron.store import artifacts as artifact_store
@@ -147,6 +153,20 @@ def import_wandb(
 
 def _import_directory(store: Store, directory: Path) -> RunOutcome:
     try:
+        # Whether the run is in the store already is known from the log's first records;
+        # the whole log is decoded (and checked) only for a run to write.
+        wandb_id, log_sha256 = read_identity(directory)
+        existing = _existing(store, heron_run_id(wandb_id)) if wandb_id else None
+        if existing is not None:
+            marker = existing.config.get(MARKER)
+            same = isinstance(marker, Mapping) and marker.get("log_sha256") == log_sha256
+            return RunOutcome(
+                directory,
+                "unchanged" if same else "skipped",
+                run_path=existing.path,
+                wandb_id=wandb_id,
+                reason=_existing_reason(marker, log_sha256, existing.state),
+            )
         wandb_run = read_run(directory)
     except ImportSourceError as error:
         return RunOutcome(directory, "skipped", reason=error.message)
@@ -155,28 +175,21 @@ def _import_directory(store: Store, directory: Path) -> RunOutcome:
     outcome = RunOutcome(
         directory, "imported", run_path=f"{project}/{run_id}", wandb_id=wandb_run.run_id
     )
-    try:
-        existing = run_store.get_run(store.engine, run_id)
-    except NotFoundError:
-        existing = None
-    if existing is not None:
-        outcome.run_path = existing.path
-        marker = existing.config.get(MARKER)
-        outcome.status = "unchanged" if _same_log(marker, wandb_run) else "skipped"
-        outcome.reason = _existing_reason(marker, wandb_run, existing.state)
-        return outcome
     _write_run(store, wandb_run, run_id, project, outcome)
     return outcome
 
 
-def _same_log(marker: Any, wandb_run: WandbRun) -> bool:
-    return isinstance(marker, Mapping) and marker.get("log_sha256") == wandb_run.log_sha256
+def _existing(store: Store, run_id: str) -> run_store.RunRecord | None:
+    try:
+        return run_store.get_run(store.engine, run_id)
+    except NotFoundError:
+        return None
 
 
-def _existing_reason(marker: Any, wandb_run: WandbRun, state: str) -> str:
+def _existing_reason(marker: Any, log_sha256: str, state: str) -> str:
     if not isinstance(marker, Mapping):
         return "a heron run with this id already exists and did not come from W&B; left as it is"
-    if marker.get("log_sha256") == wandb_run.log_sha256:
+    if marker.get("log_sha256") == log_sha256:
         return "already imported from this log"
     if "log_sha256" not in marker:
         return (

@@ -178,14 +178,34 @@ def read_records(path: Path, data: bytes) -> list[bytes]:
     return records
 
 
-def read_run(run_dir: Path) -> WandbRun:
-    """Read and decode one W&B run directory's log into a :class:`WandbRun`."""
+def _read_log(run_dir: Path) -> tuple[Path, bytes]:
     log_path = find_log(run_dir)
-    pb = proto_module()
     try:
-        data = log_path.read_bytes()
+        return log_path, log_path.read_bytes()
     except OSError as error:
         raise ImportSourceError(f"{log_path}: cannot read it: {error.strerror}") from None
+
+
+def read_identity(run_dir: Path) -> tuple[str, str]:
+    """The W&B run id and the log's sha256, decoding only up to the run record: enough to
+    tell whether a run was imported already, without decoding its whole history."""
+    log_path, data = _read_log(run_dir)
+    pb = proto_module()
+    for raw in read_records(log_path, data):
+        record = pb.Record()
+        try:
+            record.ParseFromString(raw)
+        except Exception:  # read_run reports it, with the record's position
+            break
+        if record.WhichOneof("record_type") == "run":
+            return str(record.run.run_id), hashlib.sha256(data).hexdigest()
+    return "", hashlib.sha256(data).hexdigest()
+
+
+def read_run(run_dir: Path) -> WandbRun:
+    """Read and decode one W&B run directory's log into a :class:`WandbRun`."""
+    log_path, data = _read_log(run_dir)
+    pb = proto_module()
     raw_records = read_records(log_path, data)
     run = WandbRun(run_dir=run_dir, log_path=log_path, log_sha256=hashlib.sha256(data).hexdigest())
     for index, raw in enumerate(raw_records):

@@ -1,0 +1,92 @@
+"""Importing W&B offline runs with ``heron import wandb``: seconds per run set, steps/s, rows/s.
+
+Makes real offline runs with the real ``wandb`` package (the test suite's script: a training run
+with metrics, a table with one image per row, an image, an image list, a histogram and a dataset
+artifact; and an evaluation run that uses the dataset), then times importing them into a fresh
+store: the tests' size (60 steps, 6 rows) and a larger one (10,000 steps, a 1,000-row image
+table). W&B's own time to log the same runs is printed beside it for scale.
+
+    python -m bench.wandb_import_bench [--steps N] [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "tests" / "wandb" / "wandb_offline_script.py"
+
+
+def _make_runs(work: Path, steps: int, rows: int) -> tuple[Path, float]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "WANDB_"))}
+    for name in ("wd", "cache", "config", "data", "tmp", "home"):
+        (work / name).mkdir(parents=True, exist_ok=True)
+    environment.update(
+        WANDB_MODE="offline",
+        WANDB_SILENT="true",
+        WANDB_DIR=str(work / "wd"),
+        WANDB_CACHE_DIR=str(work / "cache"),
+        WANDB_CONFIG_DIR=str(work / "config"),
+        WANDB_DATA_DIR=str(work / "data"),
+        TMPDIR=str(work / "tmp"),
+        HOME=str(work / "home"),
+    )
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(SCRIPT), str(work), str(steps), str(rows)],
+        env=environment,
+        check=True,
+        cwd=work,
+    )
+    return work / "wd" / "wandb", time.perf_counter() - start
+
+
+def _measure(label: str, steps: int, rows: int) -> None:
+    from heron.importers.wandb_import import import_wandb
+
+    with tempfile.TemporaryDirectory(prefix="heron-wandb-bench-") as scratch:
+        root = Path(scratch)
+        wandb_dir, wandb_seconds = _make_runs(root / "work", steps, rows)
+        log_bytes = sum(p.stat().st_size for p in wandb_dir.rglob("*.wandb"))
+        start = time.perf_counter()
+        report = import_wandb([wandb_dir], store_dir=root / "store", progress=False)
+        seconds = time.perf_counter() - start
+        again_start = time.perf_counter()
+        again = import_wandb([wandb_dir], store_dir=root / "store", progress=False)
+        again_seconds = time.perf_counter() - again_start
+        imported = [o for o in report.runs if o.status == "imported"]
+        total_steps = sum(o.steps for o in imported)
+        assert len(imported) == 2 and again.count("unchanged") == 2, list(report.lines())
+        print(
+            f"{label:<34} import {seconds:6.2f} s  ({total_steps / seconds:8.0f} steps/s, "
+            f"{rows / seconds:7.0f} table rows/s, log {log_bytes / 1e6:.1f} MB)  "
+            f"again {again_seconds:5.2f} s  |  wandb logged it in {wandb_seconds:6.2f} s"
+        )
+
+
+def main() -> None:
+    """Print import times for the tests' runs and for a larger pair of runs."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=1_000)
+    arguments = parser.parse_args()
+    # Load heron's and wandb's modules once, so the figures are the import's own work.
+    import heron.importers.wandb_import  # noqa: F401
+    import heron.importers.wandb_offline as offline
+
+    offline.proto_module()
+    _measure("tests' runs (60 steps, 6 rows)", 60, 6)
+    _measure(
+        f"large ({arguments.steps:,} steps, {arguments.rows:,} rows)",
+        arguments.steps,
+        arguments.rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
