@@ -5,21 +5,27 @@ hash to the digest in the manifest (the file changed while it was being added). 
 read by a thread pool and stored in batches (one index transaction per batch, packed); large
 files are copied into the store one by one.
 
-Materialising writes every file atomically (temporary name + rename), hard-links large blobs kept
-as files of their own (made read-only first, so an editor cannot write through the link into the
-store) or copies them, verifies every byte against its sha256, skips files already present and
-correct, and refuses to replace a different file unless asked.
+Materialising writes every file atomically (a short random temporary name in the same directory,
+then a rename, so a name of up to NAME_MAX bytes works), verifies every byte against its sha256,
+skips files already present and correct, and refuses to replace a different file unless asked.
+A downloaded file never shares an inode with the store unless nobody downloading could write it:
+large blobs are reflinked or copied, and hard-linked only where
+:func:`heron.store.safefiles.hard_link_is_safe` proves the downloading process can neither write
+the store's file nor make it writable (never as root, never as the store's owner). Names that the
+file system cannot hold (a component over NAME_MAX bytes, a string that is not a file name) are
+refused before anything is written, with an ArtifactError naming them.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
 import stat
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +42,12 @@ from heron.store.filehash import (
 )
 from heron.store.manifest import ManifestEntry
 from heron.store.references import fetch_reference
+from heron.store.safefiles import (
+    copy_verified,
+    hard_link_is_safe,
+    hash_fd,
+    temporary_sibling,
+)
 
 if TYPE_CHECKING:
     from heron.store.store import Store
@@ -156,8 +168,8 @@ def _batches(items: Sequence[tuple[str, str, int]]) -> Iterator[list[tuple[str, 
 
 
 def _atomic_write(destination: Path, data: bytes) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    """Write ``data`` to ``destination`` via a temporary sibling (its directory exists)."""
+    temporary = temporary_sibling(destination)
     try:
         temporary.write_bytes(data)
         os.replace(temporary, destination)
@@ -165,30 +177,38 @@ def _atomic_write(destination: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _link_or_copy(store: Store, digest: str, destination: Path, link: bool) -> None:
-    source = store.blobs.file_path(digest)
-    if source is None:  # pragma: no cover - callers only pass blobs kept as files
-        raise IntegrityError(f"blob {digest} is not kept as a file")
-    if not source.exists():
-        raise IntegrityError(f"blob {digest} is indexed but its file {source} is missing")
-    actual, _ = hash_file(str(source))
-    if actual != digest:
-        raise IntegrityError(f"blob {digest} is corrupted in the store (file {source})")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+def _write_large(store: Store, entry: ManifestEntry, destination: Path, link: bool) -> None:
+    """Write a blob kept as a file of its own: a safe hard link, else a reflink or a copy."""
+    digest = entry.sha256 or ""
+    fd, info = store.blobs.open_object(digest)
     try:
-        if link:
-            try:
-                # Read-only, so writing through the link (into the store) fails loudly.
-                mode = source.stat().st_mode
-                if mode & 0o222:
-                    source.chmod(stat.S_IMODE(mode) & ~0o222)
-                os.link(source, temporary)
-            except OSError:
-                shutil.copyfile(source, temporary)
-        else:
-            shutil.copyfile(source, temporary)
+        source = store.blobs.object_path(digest)
+        if link and hard_link_is_safe(info, source):
+            actual, length = hash_fd(fd, info.st_size)
+            if actual != digest or length != entry.size:
+                raise store.blobs.quarantine(digest, entry.size, "", 0, "hash mismatch")
+            if _hard_link(source, info, destination):
+                return
+        try:
+            copy_verified(fd, destination, digest, entry.size)
+        except IntegrityError as error:
+            raise store.blobs.quarantine(digest, entry.size, "", 0, "hash mismatch") from error
+    finally:
+        os.close(fd)
+
+
+def _hard_link(source: Path, info: os.stat_result, destination: Path) -> bool:
+    """Link ``source`` at ``destination`` if it is still the inode that was checked."""
+    temporary = temporary_sibling(destination)
+    try:
+        os.link(source, temporary)
+        linked = os.lstat(temporary)
+        if (linked.st_dev, linked.st_ino) != (info.st_dev, info.st_ino):
+            return False  # the store's file was replaced after it was opened: copy instead
         os.replace(temporary, destination)
+        return True
+    except OSError:  # another file system, a file system without links...: copy instead
+        return False
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -202,7 +222,8 @@ def _write_packed(
         destinations.setdefault(digest, []).append(destination)
     for digest, data in store.blobs.read_packed(destinations, locations):
         for destination in sorted(destinations[digest]):
-            _atomic_write(destination, data)
+            with _writing(destination):
+                _atomic_write(destination, data)
             yield len(data)
 
 
@@ -304,6 +325,7 @@ def materialise(
     """Write ``entries`` under ``root``; returns how many files were written (not skipped)."""
     from tqdm import tqdm
 
+    check_names(entries, root)
     cache = hash_cache(store)
     targets = [(entry, root / entry.path) for entry in entries]
     present = local_digests([t for _, t in targets], cache)
@@ -329,6 +351,9 @@ def materialise(
         elif target.is_symlink():
             target.unlink()
         _clear_file_parents(root, target)
+    for directory in sorted({target.parent for _, target in todo}):
+        with _writing(directory):
+            directory.mkdir(parents=True, exist_ok=True)
     total = sum(e.size for e, _ in todo)
     show = total >= _PROGRESS_BYTES or len(todo) >= _PROGRESS_FILES
     with tqdm(
@@ -346,7 +371,8 @@ def materialise(
             bar.update(written)
         for entry, target in blobs:
             if entry.sha256 and not locations[entry.sha256].pack:
-                _link_or_copy(store, entry.sha256, target, link)
+                with _writing(target):
+                    _write_large(store, entry, target, link)
                 bar.update(entry.size)
         for entry, target in todo:
             if entry.ref_uri is not None:
@@ -361,6 +387,43 @@ def materialise(
                 )
                 bar.update(entry.size)
     return len(todo)
+
+
+def check_names(entries: Sequence[ManifestEntry], root: Path) -> None:
+    """ArtifactError naming every path the file system under ``root`` cannot hold as a name.
+
+    Checked before anything is written: a component longer than NAME_MAX bytes, or a string
+    that cannot be a file name (a lone surrogate that no bytes decode to).
+    """
+    try:
+        name_max = os.pathconf(root, "PC_NAME_MAX") if root.is_dir() else 255
+    except (OSError, ValueError):
+        name_max = 255
+    bad: list[str] = []
+    for entry in entries:
+        try:
+            components = [os.fsencode(part) for part in entry.path.split("/")]
+        except UnicodeError:
+            bad.append(f"{entry.path!r} (not a file name this system can encode)")
+            continue
+        longest = max(len(c) for c in components)
+        if longest > name_max:
+            bad.append(f"{entry.path!r} (a name of {longest} bytes; the limit is {name_max})")
+    if bad:
+        shown = "; ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise ArtifactError(f"cannot write {len(bad)} path(s) under {root}: {shown}")
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a file-system failure while writing ``path`` into an ArtifactError naming it."""
+    try:
+        yield
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        if error.errno == errno.ENAMETOOLONG:
+            reason = "the name is too long for this file system"
+        raise ArtifactError(f"could not write {str(path)!r}: {reason}") from error
 
 
 def _blocked_by_file(root: Path, target: Path) -> bool:

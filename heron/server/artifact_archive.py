@@ -3,6 +3,11 @@
 Nothing is staged on disk: the archive writer appends to a buffer that the response drains as
 it goes (after every 1 MiB chunk for zip, after every file for tar). References (s3://, file://) are not
 copied; their URIs are listed in ``heron-references.txt`` inside the archive.
+
+Every blob is checked before the response starts (:func:`verify_entries`), so a corrupt file
+gets an error response instead of a 200. Each is checked again as it is sent; a file changed in
+between ends the stream with an error (the client sees a broken download, never a complete
+archive holding wrong bytes).
 """
 
 from __future__ import annotations
@@ -46,14 +51,32 @@ class _Buffer(io.RawIOBase):
         return data
 
 
+def verify_entries(store: Store, entries: list[ManifestEntry]) -> None:
+    """Check every stored blob of ``entries``; IntegrityError (quarantining it) on the first bad one.
+
+    Packed blobs are read pack by pack in offset order; a file of its own that this server has
+    hashed before and that has not changed since is not hashed again.
+    """
+    digests = {e.sha256 for e in entries if e.is_stored_blob and e.sha256}
+    locations = store.blobs.locate_many(digests)
+    packed = {d for d in digests if locations[d].pack}
+    for _ in store.blobs.read_packed(packed, locations):
+        pass
+    for digest in sorted(digests - packed):
+        store.blobs.open_verified(digest).close()
+
+
 def _blob_chunks(store: Store, sha256: str) -> Iterator[bytes]:
-    path = store.blobs.file_path(sha256)
-    if path is None:
-        yield store.blobs.get(sha256)
-        return
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
+    yield from store.blobs.open_verified(sha256).chunks()
+
+
+def _zip_name(path: str) -> str:
+    """``path`` as a zip member name: zip names are UTF-8, so undecodable bytes become U+FFFD."""
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
 
 
 def _references(entries: list[ManifestEntry]) -> bytes:
@@ -71,7 +94,7 @@ def stream_archive(
     if archive_format == "zip":
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             for entry in stored:
-                zinfo = zipfile.ZipInfo(entry.path, date_time=time.localtime()[:6])
+                zinfo = zipfile.ZipInfo(_zip_name(entry.path), date_time=time.localtime()[:6])
                 zinfo.compress_type = zipfile.ZIP_DEFLATED
                 with zf.open(zinfo, "w", force_zip64=entry.size > 0x7FFFFFFF) as member:
                     for chunk in _blob_chunks(store, entry.sha256 or ""):

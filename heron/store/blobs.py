@@ -5,47 +5,56 @@ process, so a million images is a handful of files rather than a million. Large 
 each, written to a temporary name and renamed into place. Where each blob lives is recorded in
 the ``blobs`` table of the metadata database, and a blob becomes visible only once that row is
 committed: a writer that dies mid-write leaves unreferenced bytes at the end of a pack, never a
-half-visible blob.
+half-visible blob. Files of their own are made read-only before they are renamed into place.
+
+Every read checks the bytes against their sha256 and opens files without following symlinks
+(heron.store.safefiles). A blob that fails is quarantined (heron.store.quarantine) and the read
+raises IntegrityError; error messages name the blob, never a path in the store. Serving reads go
+through :meth:`LocalBlobStore.open_verified`, which remembers the identity of each file it has
+hashed (device, inode, size, mtime and ctime: any write changes one of them), so a file already
+verified and unchanged since is not hashed again for every range request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import shutil
+import stat
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from sqlalchemy import Engine, select
 
 from heron.errors import IntegrityError, NotFoundError
-from heron.store import schema
+from heron.store import quarantine, schema
+from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.database import insert_ignoring_duplicates, write
+from heron.store.safefiles import (
+    NotARegularFile,
+    copy_verified,
+    hash_fd,
+    open_inside,
+    temporary_sibling,
+)
 
 PACK_THRESHOLD = 1 << 20  # blobs under 1 MiB go into packs
 PACK_MAX_SIZE = 1 << 30  # start a new pack after 1 GiB
 _READ_CHUNK = 1 << 20
+_READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_MAX_REMEMBERED = 100_000  # verified file identities kept by a serving process
+
+logger = logging.getLogger("heron.store")
 
 
 def sha256_hex(data: bytes) -> str:
     """The lowercase hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    """The sha256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_READ_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 @dataclass(frozen=True)
@@ -55,42 +64,6 @@ class BlobLocation:
     size: int
     pack: str
     offset: int
-
-
-class BlobStore(Protocol):
-    """What heron needs from a blob store; local directory now, S3-compatible for a server."""
-
-    def put(self, data: bytes) -> str:
-        """Store bytes (once) and return their sha256 hex digest."""
-        ...
-
-    def put_many(self, items: Sequence[bytes]) -> list[str]:
-        """Store several blobs in one index transaction; returns their digests in order."""
-        ...
-
-    def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
-        """Store a file's content; fails if it does not hash to ``expected_sha256``."""
-        ...
-
-    def get(self, digest: str) -> bytes:
-        """The bytes stored under ``digest``, verified; IntegrityError if corrupted."""
-        ...
-
-    def has(self, digest: str) -> bool:
-        """Whether a blob with this digest is stored."""
-        ...
-
-    def missing(self, digests: Iterable[str]) -> set[str]:
-        """Which of these digests are not stored."""
-        ...
-
-    def size(self, digest: str) -> int:
-        """The size in bytes of a stored blob."""
-        ...
-
-    def copy_to(self, digest: str, destination: Path) -> None:
-        """Write the verified blob to ``destination`` atomically (temp file + rename)."""
-        ...
 
 
 class LocalBlobStore:
@@ -109,13 +82,17 @@ class LocalBlobStore:
         self._pack_pid = 0
         # Digests known to be stored: saves an index lookup when the same image is logged again.
         self._known: set[str] = set()
+        # digest -> identity of its file when it last hashed correctly (see open_verified).
+        self._verified: dict[str, tuple[int, int, int, int, int]] = {}
 
     # -- writing ---------------------------------------------------------------------------
 
     def put(self, data: bytes) -> str:
+        """Store bytes (once) and return their sha256 hex digest."""
         return self.put_many([data])[0]
 
     def put_many(self, items: Sequence[bytes]) -> list[str]:
+        """Store several blobs in one index transaction; returns their digests in order."""
         digests = [sha256_hex(item) for item in items]
         fresh: dict[str, bytes] = {}
         for digest, item in zip(digests, items, strict=True):
@@ -131,6 +108,7 @@ class LocalBlobStore:
         return digests
 
     def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
+        """Store a file's content; IntegrityError if it does not hash to ``expected_sha256``."""
         size = path.stat().st_size
         if size < PACK_THRESHOLD:
             data = path.read_bytes()
@@ -155,6 +133,7 @@ class LocalBlobStore:
                 return digest
             final = self._object_path(digest)
             final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(temporary, _READ_ONLY)
             os.replace(temporary, final)
         finally:
             temporary.unlink(missing_ok=True)
@@ -178,6 +157,7 @@ class LocalBlobStore:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 temporary = final.with_name(f".tmp-{uuid.uuid4().hex}")
                 temporary.write_bytes(data)
+                os.chmod(temporary, _READ_ONLY)
                 os.replace(temporary, final)
                 entries.append((digest, len(data), "", 0))
         if small:
@@ -227,6 +207,10 @@ class LocalBlobStore:
     def _object_path(self, digest: str) -> Path:
         return self._objects_dir / digest[:2] / digest
 
+    @staticmethod
+    def _object_relative(digest: str) -> str:
+        return f"{digest[:2]}/{digest}"
+
     def _locate(self, digest: str) -> tuple[int, str, int]:
         with self._engine.connect() as connection:
             row = connection.execute(
@@ -235,30 +219,134 @@ class LocalBlobStore:
                 )
             ).first()
         if row is None:
-            raise NotFoundError(f"no blob {digest} in the store")
+            raise self._absent(digest)
         return int(row[0]), str(row[1]), int(row[2])
 
+    def _absent(self, digest: str) -> NotFoundError | IntegrityError:
+        """The error for a digest with no index row: quarantined earlier, or never stored."""
+        record = quarantine.find(self.root, digest)
+        if record is None:
+            return NotFoundError(f"no blob {digest} in the store")
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.found_at))
+        return IntegrityError(
+            f"blob {digest} failed its check in the store on {when} ({record.problem}); it is "
+            "quarantined and not served. Log the same content again, or run "
+            "`heron verify --repair-from DIR`, to restore it"
+        )
+
     def get(self, digest: str) -> bytes:
+        """The bytes stored under ``digest``, verified; IntegrityError (quarantined) if bad."""
         size, location, offset = self._locate(digest)
-        if location:
-            path = self._packs_dir / location
-            with open(path, "rb") as handle:
-                handle.seek(offset)
-                data = handle.read(size)
-        else:
-            path = self._object_path(digest)
-            if not path.exists():
-                raise IntegrityError(f"blob {digest} is indexed but its file {path} is missing")
-            data = path.read_bytes()
+        try:
+            if location:
+                data = self._read_pack_range(location, offset, size)
+            else:
+                fd = open_inside(self._objects_dir, self._object_relative(digest))
+                with open(fd, "rb", closefd=True) as handle:
+                    data = handle.read()
+        except FileNotFoundError:
+            raise self.quarantine(digest, size, location, offset, "missing") from None
+        except NotARegularFile:
+            raise self.quarantine(digest, size, location, offset, _NOT_REGULAR) from None
         if len(data) != size or sha256_hex(data) != digest:
-            where = f"pack {location} at offset {offset}" if location else f"file {path}"
-            raise IntegrityError(f"blob {digest} is corrupted in the store ({where})")
+            raise self.quarantine(digest, size, location, offset, _mismatch(data, size))
         return data
 
+    def _read_pack_range(self, pack: str, offset: int, size: int) -> bytes:
+        fd = open_inside(self._packs_dir, pack)
+        try:
+            return os.pread(fd, size, offset)
+        finally:
+            os.close(fd)
+
+    def open_verified(self, digest: str) -> BlobReader:
+        """The blob open for reading, its bytes checked against ``digest`` first.
+
+        Packed and small blobs are read into memory and hashed (the bytes served are the bytes
+        hashed). A larger file of its own is hashed unless this store has hashed the very same
+        unchanged file before; it is then read from an open descriptor, and a whole-blob stream
+        hashes again as it goes (:meth:`BlobReader.chunks`). IntegrityError (after quarantining
+        the blob) when it does not match. The caller closes the reader.
+        """
+        size, location, offset = self._locate(digest)
+        if location:
+            return BlobReader(digest, size, data=self.get(digest))
+        try:
+            fd = open_inside(self._objects_dir, self._object_relative(digest))
+        except FileNotFoundError:
+            raise self.quarantine(digest, size, location, offset, "missing") from None
+        except NotARegularFile:
+            raise self.quarantine(digest, size, location, offset, _NOT_REGULAR) from None
+        try:
+            identity = _identity(os.fstat(fd))
+            if identity[2] != size:
+                raise self.quarantine(
+                    digest, size, location, offset, f"{identity[2]} bytes, not {size}"
+                )
+            if self._verified.get(digest) == identity:
+                reader = BlobReader(digest, size, fd=fd, on_mismatch=self._stream_mismatch)
+                fd = -1
+                return reader
+            if size <= IN_MEMORY_LIMIT:
+                data = os.pread(fd, size + 1, 0)
+                if len(data) != size or sha256_hex(data) != digest:
+                    raise self.quarantine(digest, size, location, offset, _mismatch(data, size))
+                self._remember(digest, identity, os.fstat(fd))
+                return BlobReader(digest, size, data=data)
+            actual, length = hash_fd(fd, size)
+            if actual != digest or length != size:
+                problem = f"hash mismatch ({length} bytes hashing to {actual[:12]}…)"
+                raise self.quarantine(digest, size, location, offset, problem)
+            self._remember(digest, identity, os.fstat(fd))
+            reader = BlobReader(digest, size, fd=fd, on_mismatch=self._stream_mismatch)
+            fd = -1
+            return reader
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def _remember(self, digest: str, before: tuple[int, ...], after: os.stat_result) -> None:
+        identity = _identity(after)
+        if identity != before:  # written to while it was hashed: check it again next time
+            return
+        if len(self._verified) >= _MAX_REMEMBERED:
+            self._verified.clear()
+        self._verified[digest] = identity
+
+    def _stream_mismatch(self, digest: str, problem: str) -> IntegrityError:
+        size, location, offset = self._locate(digest)
+        return self.quarantine(digest, size, location, offset, problem)
+
+    def quarantine(
+        self, digest: str, size: int, location: str, offset: int, problem: str
+    ) -> IntegrityError:
+        """Set a bad blob aside, drop its index row, record why; the error to raise for it.
+
+        The blob is quarantined only if its index row still says ``location``/``offset`` (a
+        blob deleted by gc or already healed elsewhere meanwhile is left alone). Failing to
+        quarantine (a read-only store) is logged; the read fails all the same.
+        """
+        self._verified.pop(digest, None)
+        self._known.discard(digest)
+        message = (
+            f"blob {digest} failed its check in the store ({problem}); it is quarantined and "
+            "will not be served. Log the same content again, or run "
+            "`heron verify --repair-from DIR`, to restore it"
+        )
+        if not quarantine.quarantine_blob(
+            self._engine, self.root, digest, size, location, offset, problem
+        ):
+            return IntegrityError(
+                f"blob {digest} was removed or replaced in the store while it was read; try again"
+            )
+        return IntegrityError(message)
+
     def has(self, digest: str) -> bool:
+        """Whether a blob with this digest is stored."""
         return digest in self._known or not self.missing([digest])
 
     def missing(self, digests: Iterable[str]) -> set[str]:
+        """Which of these digests are not stored."""
         wanted = set(digests) - self._known
         if not wanted:
             return set()
@@ -281,15 +369,22 @@ class LocalBlobStore:
                     found[str(digest)] = BlobLocation(int(size), str(location), int(offset))
         return found
 
+    def located(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
+        """Where each of these blobs lives, for those in the index (one query per 500)."""
+        return self._located(set(digests))
+
     def locate_many(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
         """Where each blob lives, in one query per 500; IntegrityError if any is not stored."""
         wanted = set(digests)
         found = self._located(wanted)
         missing = wanted - set(found)
         if missing:
+            first = sorted(missing)[0]
+            absent = self._absent(first)
+            if isinstance(absent, IntegrityError):
+                raise IntegrityError(f"{absent.message} ({len(missing)} blob(s) unavailable)")
             raise IntegrityError(
-                f"blob {sorted(missing)[0]} is referenced but not in the store "
-                f"({len(missing)} missing)"
+                f"blob {first} is referenced but not in the store ({len(missing)} missing)"
             )
         return found
 
@@ -302,42 +397,92 @@ class LocalBlobStore:
             where = locations[digest]
             by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
         for pack, members in sorted(by_pack.items()):
-            with open(self._packs_dir / pack, "rb") as handle:
+            try:
+                fd = open_inside(self._packs_dir, pack)
+            except FileNotFoundError:
+                offset, size, digest = min(members)
+                raise self.quarantine(digest, size, pack, offset, "missing pack") from None
+            except NotARegularFile:
+                offset, size, digest = min(members)
+                raise self.quarantine(digest, size, pack, offset, _NOT_REGULAR) from None
+            with open(fd, "rb", closefd=True) as handle:
                 for offset, size, digest in sorted(members):
                     handle.seek(offset)
                     data = handle.read(size)
                     if len(data) != size or sha256_hex(data) != digest:
-                        raise IntegrityError(
-                            f"blob {digest} is corrupted in the store "
-                            f"(pack {pack} at offset {offset})"
-                        )
+                        raise self.quarantine(digest, size, pack, offset, _mismatch(data, size))
                     yield digest, data
+
+    def open_object(self, digest: str) -> tuple[int, os.stat_result]:
+        """A read-only descriptor and stat of a blob kept as a file of its own (not verified).
+
+        The file is opened without following symlinks; a missing or irregular file quarantines
+        the blob (IntegrityError). The caller closes the descriptor.
+        """
+        size, location, offset = self._locate(digest)
+        if location:
+            raise IntegrityError(f"blob {digest} is packed, not kept as a file of its own")
+        try:
+            fd = open_inside(self._objects_dir, self._object_relative(digest))
+        except FileNotFoundError:
+            raise self.quarantine(digest, size, location, offset, "missing") from None
+        except NotARegularFile:
+            raise self.quarantine(digest, size, location, offset, _NOT_REGULAR) from None
+        return fd, os.fstat(fd)
+
+    def file_path(self, digest: str) -> Path | None:
+        """Where a blob kept as a file of its own lives, or None if it is packed.
+
+        For telling where a blob is; read through :meth:`get`, :meth:`open_verified` or
+        :meth:`open_object`, which check what they open.
+        """
+        _, location, _ = self._locate(digest)
+        return None if location else self._object_path(digest)
+
+    def object_path(self, digest: str) -> Path:
+        """Where a blob kept as a file of its own lives (for hard links made after open_object)."""
+        return self._object_path(digest)
 
     def forget(self, digests: Iterable[str]) -> None:
         """Drop digests from this writer's memory of what is stored (after blobs are deleted)."""
+        digests = list(digests)
         self._known.difference_update(digests)
+        for digest in digests:
+            self._verified.pop(digest, None)
 
     def size(self, digest: str) -> int:
+        """The size in bytes of a stored blob."""
         return self._locate(digest)[0]
 
     def copy_to(self, digest: str, destination: Path) -> None:
-        size, location, _ = self._locate(digest)
+        """Write the verified blob to ``destination`` atomically (a new inode, never a link)."""
+        size, location, offset = self._locate(digest)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
-        try:
-            if location:
+        if location:
+            temporary = temporary_sibling(destination)
+            try:
                 temporary.write_bytes(self.get(digest))
-            else:
-                source = self._object_path(digest)
-                shutil.copyfile(source, temporary)
-                actual, actual_size = sha256_file(temporary)
-                if actual != digest or actual_size != size:
-                    raise IntegrityError(f"blob {digest} is corrupted in the store (file {source})")
-            os.replace(temporary, destination)
+                os.replace(temporary, destination)
+            finally:
+                temporary.unlink(missing_ok=True)
+            return
+        fd, _ = self.open_object(digest)
+        try:
+            copy_verified(fd, destination, digest, size)
+        except IntegrityError:
+            raise self.quarantine(digest, size, location, offset, "hash mismatch") from None
         finally:
-            temporary.unlink(missing_ok=True)
+            os.close(fd)
 
-    def file_path(self, digest: str) -> Path | None:
-        """The path of a blob kept as its own file (for hard-links), or None if it is packed."""
-        _, location, _ = self._locate(digest)
-        return None if location else self._object_path(digest)
+
+_NOT_REGULAR = "not a regular file (a symlink or a special file)"
+
+
+def _mismatch(data: bytes, size: int) -> str:
+    if len(data) != size:
+        return f"{len(data)} bytes where {size} were stored"
+    return f"hash mismatch (the bytes hash to {sha256_hex(data)[:12]}…)"
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)

@@ -20,6 +20,10 @@ Layout (little-endian), a 20-byte header then the compressed filtered pixels::
 
 The same array always gives the same bytes (hence the same sha256) with a given zstd version.
 This module imports only numpy and zstandard (lazily), so the store can decode without the SDK.
+
+An image holds at most MAX_PIXEL_BYTES of pixels (both ways: encoding refuses a bigger array,
+decoding refuses a header that declares one), and decoding allocates only after the zstd frame's
+own content size agreed with the header: a few bytes that declare gigabytes are refused cheaply.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ _DTYPE_NAMES = {code: name for name, code in _DTYPE_CODES.items()}
 # numpy's dtype.str is much cheaper to read than dtype.name (this runs once per image).
 _DTYPE_BY_STR = {"|u1": "uint8", "<u2": "uint16", ">u2": "uint16"}
 CHANNELS = (1, 3, 4)
+MAX_PIXEL_BYTES = 1 << 31  # 2 GiB: e.g. 23,000 x 23,000 RGB8; hrw is for images, not volumes
 
 _local = threading.local()
 
@@ -88,6 +93,11 @@ def check_array(array: npt.NDArray[Any]) -> None:
         raise ValueError(f"an image array must be HW or HWC, got shape {array.shape}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f"an image must have pixels, got shape {array.shape}")
+    if array.nbytes > MAX_PIXEL_BYTES:
+        raise ValueError(
+            f"an image holds at most {MAX_PIXEL_BYTES >> 30} GiB of pixels, got shape "
+            f"{array.shape} ({array.nbytes / (1 << 30):.1f} GiB)"
+        )
 
 
 def encode(array: npt.NDArray[Any]) -> bytes:
@@ -158,6 +168,13 @@ def read_header(data: bytes) -> dict[str, Any]:
         raise ValueError(f"hrw version {version} is newer than this heron reads ({VERSION})")
     if dtype_code not in _DTYPE_NAMES or channels not in CHANNELS or codec != _CODEC_ZSTD:
         raise ValueError("corrupt hrw header")
+    if width == 0 or height == 0:
+        raise ValueError("corrupt hrw header: an image without pixels")
+    if pixel_bytes(width, height, channels, _DTYPE_NAMES[dtype_code]) > MAX_PIXEL_BYTES:
+        raise ValueError(
+            f"hrw header declares {width} x {height} x {channels} pixels, more than "
+            f"{MAX_PIXEL_BYTES >> 30} GiB: refused"
+        )
     return {
         "width": width,
         "height": height,
@@ -168,15 +185,31 @@ def read_header(data: bytes) -> dict[str, Any]:
     }
 
 
+def pixel_bytes(width: int, height: int, channels: int, dtype: str) -> int:
+    """How many bytes of pixels an image of this shape and dtype holds once decoded."""
+    return width * height * channels * (2 if dtype == "uint16" else 1)
+
+
 def decode(data: bytes) -> npt.NDArray[Any]:
     """hrw bytes back to the exact array that was encoded."""
     import numpy as np
+    import zstandard
 
     info = read_header(data)
     dtype = np.dtype(info["dtype"]).newbyteorder("<")
     shape = (info["height"], info["width"], info["channels"])
     expected = shape[0] * shape[1] * shape[2] * dtype.itemsize
-    raw = _decompressor().decompress(data[HEADER.size :], max_output_size=expected)
+    frame = data[HEADER.size :]
+    try:
+        declared = zstandard.frame_content_size(frame)
+    except zstandard.ZstdError as error:
+        raise ValueError(f"corrupt hrw data: {error}") from None
+    if declared != expected:
+        # heron always writes the frame's content size; anything else is not heron's.
+        raise ValueError(
+            f"corrupt hrw data: the pixel stream declares {declared} bytes, the header {expected}"
+        )
+    raw = _decompressor().decompress(frame, max_output_size=expected)
     if len(raw) != expected:
         raise ValueError(f"corrupt hrw data: {len(raw)} pixel bytes, expected {expected}")
     pixels: np.ndarray[Any, Any] = np.frombuffer(raw, dtype=dtype).reshape(shape)

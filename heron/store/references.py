@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from heron.errors import ArtifactError, IntegrityError, NotFoundError, UsageError
 from heron.store.filehash import FileChangedError, HashCache, hash_file, hash_files
+from heron.store.safefiles import temporary_sibling
 
 DEFAULT_MAX_OBJECTS = 100_000
 _COPY_CHUNK = 1 << 20
@@ -256,7 +256,7 @@ def fetch_reference(
 ) -> None:
     """Copy a referenced object to ``destination`` (atomically), checking it is unchanged."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    temporary = temporary_sibling(destination)  # short: the destination's name may be NAME_MAX
     try:
         scheme = urlparse(uri).scheme
         if scheme == "file":

@@ -5,22 +5,31 @@ asks for ``thumbnail(store, sha256, max_size)``: the image scaled down to fit ``
 up), as PNG when the source is lossless (hrw, PNG, GIF, BMP, TIFF) and WebP when it was lossy
 already (JPEG, WebP). The result is cached under ``<store>/cache/thumbs/<max_size>/ab/<sha256>``
 (written to a temporary name and renamed), so each is computed once; the cache may be deleted.
+
+A thumbnail is drawn only from a verified blob, and only when the image's declared size is at
+most MAX_SOURCE_PIXEL_BYTES once decoded (checked from the header, before any pixel is
+decoded): a small file that declares a huge image gets a MediaError, not gigabytes of memory.
+JPEGs are decoded at a reduced scale where that still covers the thumbnail. Cached files are
+read without following symlinks, so a link planted in the cache is never served.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import uuid
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from heron.errors import UsageError
+from heron.errors import MediaError, UsageError
+from heron.store.safefiles import NotARegularFile, read_inside, temporary_sibling
 
 if TYPE_CHECKING:
     from heron.store.store import Store
 
 MAX_THUMBNAIL_SIZE = 2048
+# Decoded size of the largest image a thumbnail is drawn from: 16k x 16k grey, 8k x 8k RGBA.
+MAX_SOURCE_PIXEL_BYTES = 256 << 20
 _LOSSY = {"JPEG", "MPO", "WEBP"}
 _CONTENT_TYPES = {".png": "image/png", ".webp": "image/webp"}
 
@@ -35,14 +44,16 @@ def thumbnail(store: Store, sha256: str, max_size: int = 256) -> tuple[bytes, st
     if not 1 <= max_size <= MAX_THUMBNAIL_SIZE:
         raise UsageError(f"thumbnail size must be in 1..{MAX_THUMBNAIL_SIZE}, got {max_size}")
     base = thumbnail_path(store, sha256, max_size)
+    relative = base.relative_to(store.cache_dir).as_posix()
     for suffix, content_type in _CONTENT_TYPES.items():
-        cached = base.with_suffix(suffix)
-        if cached.exists():
-            return cached.read_bytes(), content_type
+        try:
+            return read_inside(store.cache_dir, relative + suffix), content_type
+        except (FileNotFoundError, NotADirectoryError, NotARegularFile):
+            continue  # not cached (a symlink or special file in its place is not a thumbnail)
     data, suffix = render_thumbnail(store.blobs.get(sha256), max_size)
     base.parent.mkdir(parents=True, exist_ok=True)
     final = base.with_suffix(suffix)
-    temporary = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex}")
+    temporary = temporary_sibling(final)
     try:
         temporary.write_bytes(data)
         os.replace(temporary, final)
@@ -59,11 +70,37 @@ def render_thumbnail(data: bytes, max_size: int) -> tuple[bytes, str]:
 
     lossy = False
     if codec.is_hrw(data):
+        info = codec.read_header(data)
+        _check_source_size(
+            info["width"],
+            info["height"],
+            codec.pixel_bytes(info["width"], info["height"], info["channels"], info["dtype"]),
+        )
         image = _to_8bit(codec.decode(data))
     else:
-        with PILImage.open(io.BytesIO(data)) as opened:
+        with warnings.catch_warnings():
+            # Pillow warns of a "decompression bomb" first and refuses only at twice its limit;
+            # heron's own limit below decides, before anything is decoded.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            try:
+                opened = PILImage.open(io.BytesIO(data))
+            except PILImage.DecompressionBombError as error:
+                raise MediaError(
+                    f"the image is too large to draw a thumbnail of: {error}"
+                ) from None
+        with opened:
             lossy = opened.format in _LOSSY
-            opened.load()
+            if opened.format == "JPEG":
+                # Decode at 1/2, 1/4 or 1/8 scale when that still covers the thumbnail.
+                opened.draft("RGB" if opened.mode != "L" else "L", (max_size, max_size))
+            width, height = opened.size
+            bands = len(opened.getbands())
+            _check_source_size(
+                width, height, width * height * max(bands, 1) * _sample_bytes(opened)
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+                opened.load()
             image = opened.copy()
         if image.mode not in ("L", "RGB", "RGBA"):
             has_alpha = image.mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
@@ -76,6 +113,25 @@ def render_thumbnail(data: bytes, max_size: int) -> tuple[bytes, str]:
         return buffer.getvalue(), ".webp"
     image.save(buffer, "PNG", compress_level=6)
     return buffer.getvalue(), ".png"
+
+
+def _check_source_size(width: int, height: int, decoded_bytes: int) -> None:
+    if decoded_bytes > MAX_SOURCE_PIXEL_BYTES:
+        raise MediaError(
+            f"the image declares {width} x {height} pixels ({decoded_bytes / (1 << 20):,.0f} MiB "
+            f"decoded), more than the {MAX_SOURCE_PIXEL_BYTES >> 20} MiB heron draws thumbnails "
+            "from; download the file to view it"
+        )
+
+
+def _sample_bytes(image: Any) -> int:
+    """Bytes per sample of a Pillow image mode (16- and 32-bit modes take more than one)."""
+    mode = str(image.mode)
+    if mode in ("I", "F") or mode.startswith("I;32"):
+        return 4
+    if mode.startswith("I;16"):
+        return 2
+    return 1
 
 
 def _to_8bit(array: Any) -> Any:

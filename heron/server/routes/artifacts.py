@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from heron.errors import NotFoundError, UsageError
-from heron.server.artifact_archive import stream_archive
+from heron.server.artifact_archive import stream_archive, verify_entries
 from heron.server.artifact_compare import MAX_VERSIONS, compare, compare_many
 from heron.server.artifact_models import (
     AliasChange,
@@ -132,13 +132,14 @@ def preview_file(project: str, name: str, version: str, path: str, store: StoreD
     kind = preview_kind(entry)
     if kind not in ("text", "json") or not entry.sha256:
         return FilePreview(path=path, preview=kind, size=entry.size)
-    data = store.blobs.get(entry.sha256)
-    head = data[:PREVIEW_BYTES]
+    with store.blobs.open_verified(entry.sha256) as blob:
+        head = blob.head(PREVIEW_BYTES)
+        truncated = blob.size > PREVIEW_BYTES
     return FilePreview(
         path=path,
         preview=kind,
         text=head.decode("utf-8", errors="replace"),
-        truncated=len(data) > PREVIEW_BYTES,
+        truncated=truncated,
         size=entry.size,
     )
 
@@ -187,6 +188,7 @@ def download_version(
     """Every stored file of the version as one zip or tar, streamed as it is written."""
     record = resolve_version(store, project, name, version)
     entries = artifact_store.read_manifest(store.engine, record.id)
+    verify_entries(store, entries)  # a bad blob is an error response, not a broken 200
     filename = f"{record.name}-v{record.version}.{format}"
     return StreamingResponse(
         stream_archive(store, entries, format),

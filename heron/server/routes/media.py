@@ -1,8 +1,11 @@
 """Media: stored images (and any blob) by content hash, cached forever, with range requests.
 
 A blob's URL is its sha256, so its bytes can never change: the hash is the ETag and browsers may
-keep it for a year without asking again. Only a 64-hex-digit name is accepted, so a media URL can
-never name a file outside the store.
+keep it for a year without asking again. That promise holds only for bytes that hash to the name,
+so every blob is checked before it is sent (LocalBlobStore.open_verified): a blob that fails is
+quarantined and answered with an IntegrityError (500, no store path in it), never with 200 and
+never with caching headers. Only a 64-hex-digit name is accepted, and the store opens no symlink,
+so a media URL can never name a file outside the store.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from heron.errors import MediaError, UsageError
 from heron.server.deps import StoreDep
 from heron.server.ranges import RangeNotSatisfiable, parse_range
+from heron.store.blob_reader import IN_MEMORY_LIMIT
 
 router = APIRouter(prefix="/api/media", tags=["media"])
 
@@ -66,37 +71,39 @@ def get_media(sha256: Digest, request: Request, store: StoreDep) -> Response:
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    size = store.blobs.size(digest)
-    path = store.blobs.file_path(digest)
-    range_header = request.headers.get("range")
-    if path is not None:
-        # A large blob in a file of its own: read only what was asked for.
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-            content_type = content_type_of(head)
-            try:
-                span = parse_range(range_header, size) if range_header else None
-            except RangeNotSatisfiable as error:
-                return _unsatisfiable(size, headers, str(error))
-            if span is None:
-                handle.seek(0)
-                return Response(handle.read(), media_type=content_type, headers=headers)
-            start, end = span
-            handle.seek(start)
-            body = handle.read(end - start + 1)
-    else:
-        data = store.blobs.get(digest)
-        content_type = content_type_of(data[:16])
+    blob = store.blobs.open_verified(digest)
+    streaming = False
+    try:
+        size = blob.size
+        content_type = content_type_of(blob.head(16))
+        range_header = request.headers.get("range")
         try:
             span = parse_range(range_header, size) if range_header else None
         except RangeNotSatisfiable as error:
-            return _unsatisfiable(size, headers, str(error))
-        if span is None:
-            return Response(data, media_type=content_type, headers=headers)
-        start, end = span
-        body = data[start : end + 1]
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return Response(body, status_code=206, media_type=content_type, headers=headers)
+            return _unsatisfiable(size, str(error))
+        start, end = span if span is not None else (0, size - 1)
+        status = 200 if span is None else 206
+        if span is not None:
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        if end - start + 1 <= IN_MEMORY_LIMIT:
+            return Response(
+                blob.read(start, end + 1),
+                status_code=status,
+                media_type=content_type,
+                headers=headers,
+            )
+        # A large blob goes out in chunks; the reader closes itself when the stream ends.
+        headers["Content-Length"] = str(end - start + 1)
+        streaming = True
+        return StreamingResponse(
+            blob.chunks(start, end + 1),
+            status_code=status,
+            media_type=content_type,
+            headers=headers,
+        )
+    finally:
+        if not streaming:
+            blob.close()
 
 
 @router.get(
@@ -126,9 +133,9 @@ def get_thumbnail(
     return Response(data, media_type=content_type, headers=headers)
 
 
-def _unsatisfiable(size: int, headers: dict[str, str], message: str) -> Response:
+def _unsatisfiable(size: int, message: str) -> Response:
     from heron.server.errors import error_response
 
     response = error_response(416, "RangeNotSatisfiable", message)
-    response.headers.update({**headers, "Content-Range": f"bytes */{size}"})
+    response.headers.update({"Accept-Ranges": "bytes", "Content-Range": f"bytes */{size}"})
     return response
