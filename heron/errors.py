@@ -14,6 +14,7 @@ heron's failures without catching bugs. The server maps each class to one JSON e
     │   └── ArtifactError     bad artifact name, conflicting download, changed file, ...
     ├── NotFoundError         unknown project, run, table, step, artifact, alias or version
     ├── QueryError            a filter/expression that does not parse or type-check (has .position)
+    │   └── QueryLimitError   a query stopped or refused at a resource limit (has .limit)
     ├── StoreError            the store cannot be used as asked
     │   ├── NotAStoreError    the directory holds something that is not a heron store
     │   └── SchemaTooNewError the store was written by a newer heron
@@ -64,6 +65,18 @@ class QueryError(HeronError):
         self.position = position
 
 
+class QueryLimitError(QueryError):
+    """A query was stopped or refused at a resource limit: ``limit`` names which one.
+
+    ``limit`` is ``"time"``, ``"memory"``, ``"join"``, ``"size"`` or ``"busy"``; the message says
+    what was hit and which setting raises it.
+    """
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class StoreError(HeronError):
     """The store cannot be opened or used as asked."""
 
@@ -94,6 +107,7 @@ __all__ = [
     "NotAStoreError",
     "NotFoundError",
     "QueryError",
+    "QueryLimitError",
     "SchemaTooNewError",
     "StoreError",
     "TableError",

@@ -175,10 +175,17 @@ class Query:
 
     # -- running ------------------------------------------------------------------------------
 
-    def plan(self, deadline: float | None = None) -> Plan:
-        """Compile the query against its tables (QueryError on any mistake)."""
-        relation = self.origin.relation(self.engine, deadline)
-        return build_plan(relation, self.filters, self.derived, self.sorts, self.selected)
+    def plan(self, deadline: float | None = None, *, materialise: bool = True) -> Plan:
+        """Compile the query against its tables (QueryError on any mistake).
+
+        ``materialise=False`` runs nothing: a join stays SQL, enough to type-check the query
+        and know its columns.
+        """
+        relation = self.origin.relation(self.engine, deadline, materialise=materialise)
+        self.engine.check_deadline(deadline)
+        plan = build_plan(relation, self.filters, self.derived, self.sorts, self.selected)
+        self.engine.check_deadline(deadline)
+        return plan
 
     def _deadline(self) -> float:
         return time.monotonic() + self.engine.timeout
@@ -186,7 +193,7 @@ class Query:
     @property
     def columns(self) -> list[tuple[str, ValueType]]:
         """(name, type) of each result column."""
-        return [(o.name, o.type) for o in self.plan().outputs]
+        return [(o.name, o.type) for o in self.plan(materialise=False).outputs]
 
     def count(self) -> int:
         """Number of rows passing the filters (cached per table content and filter)."""
@@ -212,14 +219,16 @@ class Query:
             sql += f" LIMIT {plan.params.add(limit, 'BIGINT')} OFFSET {plan.params.add(offset, 'BIGINT')}"
         return sql
 
-    def page(self, offset: int = 0, size: int = 50) -> Page:
+    def page(self, offset: int = 0, size: int = 50, *, deadline: float | None = None) -> Page:
         """Rows ``offset`` to ``offset + size`` with the total count and column types.
 
-        For a grouped query, the page is of groups (see :meth:`groups`).
+        For a grouped query, the page is of groups (see :meth:`groups`). ``deadline`` (a
+        ``time.monotonic()`` value) replaces the engine's time limit counted from now, so a
+        caller that spent time reading the query can count that time too.
         """
         offset = _check_int("offset", offset, 0, 2**62)
         size = _check_int("size", size, 0, MAX_PAGE)
-        deadline = self._deadline()
+        deadline = self._deadline() if deadline is None else deadline
         plan = self.plan(deadline)
         if self.grouping is not None:
             from heron.query.groups import compute_groups
@@ -249,9 +258,10 @@ class Query:
         deadline = self._deadline()
         return compute_groups(self.engine, self.plan(deadline), self.grouping, deadline)
 
-    def to_arrow(self) -> pa.Table:
-        """All result rows as an Arrow table with the user's column names."""
-        deadline = self._deadline()
+    def to_arrow(self, *, deadline: float | None = None) -> pa.Table:
+        """All result rows as an Arrow table with the user's column names (``deadline`` as in
+        :meth:`page`)."""
+        deadline = self._deadline() if deadline is None else deadline
         plan = self.plan(deadline)
         if self.grouping is not None:
             from heron.query.groups import group_table

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from heron.errors import QueryError
+from heron.errors import QueryError, QueryLimitError
+from heron.query.limits import IN_LIST_PARAMETER, MAX_IN_ITEMS, MAX_NODES
 from heron.query.nodes import (
     REDUCTIONS,
     Binary,
@@ -21,6 +22,7 @@ from heron.query.nodes import (
     Field,
     In,
     Index,
+    LiteralValue,
     Unary,
     format_expr,
 )
@@ -82,9 +84,18 @@ class Compiler:
     def __init__(self, schema: Schema, params: Params) -> None:
         self.schema = schema
         self.params = params
+        self.nodes = 0
 
     def compile(self, e: Expr) -> Compiled:
         """Compile ``e``; raises QueryError for unknown names or mismatched types."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            # Each node may become a parameter, and DuckDB binds thousands of them slowly.
+            raise QueryLimitError(
+                f"the query has more than {MAX_NODES:,} terms; put long lists of values in "
+                "one in [...] list",
+                "size",
+            )
         if isinstance(e, Const):
             return self._const(e)
         if isinstance(e, Column):
@@ -271,6 +282,15 @@ class Compiler:
             raise _err(e.operand, _per_run_hint(e.operand, operand.type))
         if not e.items:
             return Compiled("TRUE" if e.negated else "FALSE", BOOL)
+        if len(e.items) > MAX_IN_ITEMS:
+            raise QueryLimitError(
+                f"the list of in{_at(e)} has {len(e.items):,} values; at most "
+                f"{MAX_IN_ITEMS:,} are allowed",
+                "size",
+            )
+        bulk = self._in_list(e, operand)
+        if bulk is not None:
+            return bulk
         items = [self.compile(i) for i in e.items]
         for node, item in zip(e.items, items, strict=True):
             if not comparable(operand.type, item.type):
@@ -281,6 +301,37 @@ class Compiler:
                 )
         op = "NOT IN" if e.negated else "IN"
         return Compiled(f"({operand.sql} {op} ({', '.join(i.sql for i in items)}))", BOOL)
+
+    def _in_list(self, e: In, operand: Compiled) -> Compiled | None:
+        """A long list of constants as one list parameter, or None to compile item by item.
+
+        Thousands of separate parameters take DuckDB seconds to bind, and binding cannot be
+        interrupted; one list is bound at once. ``IN (SELECT unnest(list))`` keeps SQL's
+        semantics (no match in a list holding null is null) and runs as a hash join; a
+        ``list_contains`` inside a CASE would copy the list for every row.
+        """
+        if len(e.items) <= IN_LIST_PARAMETER or operand.type.kind not in ("int", "float", "string"):
+            return None
+        values: list[LiteralValue] = []
+        for item in e.items:
+            if not isinstance(item, Const):
+                return None
+            v = item.value
+            if v is not None and (
+                isinstance(v, bool) or isinstance(v, str) != (operand.type.kind == "string")
+            ):
+                return None  # mixed types: compile item by item for the exact type error
+            values.append(v)
+        if operand.type.kind == "string":
+            sql_type = "VARCHAR[]"
+        elif operand.type.kind == "int" and all(isinstance(v, int | None) for v in values):
+            sql_type = "BIGINT[]"
+        else:
+            sql_type = "DOUBLE[]"
+        self.nodes += len(e.items) // IN_LIST_PARAMETER  # a list still costs something
+        listed = self.params.add(values, sql_type)
+        found = f"({operand.sql} IN (SELECT unnest({listed})))"
+        return Compiled(f"(NOT {found})" if e.negated else found, BOOL)
 
     # -- functions --------------------------------------------------------------------------
 

@@ -7,12 +7,13 @@ and any mistake is a QueryError.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from heron.errors import QueryError
 from heron.query.builder import Query, concat, merge
-from heron.query.engine import Engine
+from heron.query.engine import Engine, default_engine
 from heron.query.nodes import Binary, Expr
 from heron.query.parser import parse
 from heron.query.plan import Origin
@@ -172,6 +173,9 @@ def execute(
     """
     if not isinstance(document, dict):
         raise QueryError("the query document must be an object")
+    engine = engine or default_engine()
+    # The time limit covers reading and checking the document too, not only running it.
+    deadline = time.monotonic() + engine.timeout
     spec = document.get("merge")
     if isinstance(spec, dict) and spec.get("mode") == "side_by_side" and spec.get("index") is None:
         results = []
@@ -181,8 +185,9 @@ def execute(
         return {"runs": results, "labels": [s.label for s in sources]}
     try:
         q = query_from_document(document, sources, engine)
+        engine.check_deadline(deadline)
         offset, size = _page_args(document)
-        page = q.page(offset, size)
+        page = q.page(offset, size, deadline=deadline)
     except QueryError:
         raise
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:

@@ -1,8 +1,10 @@
-"""Running SQL in DuckDB: one embedded database, a cursor per query, timeouts and caches.
+"""Running SQL in DuckDB: one embedded database, a cursor per query, limits and caches.
 
 Queries only ever read: heron generates every statement itself (SELECTs, plus CREATE TABLE for
 its own caches), and user input reaches DuckDB only as parameter values. Each statement runs on
-its own cursor, and a timer interrupts it when the time limit passes.
+its own cursor, under the engine's limits (heron.query.limits): a timer interrupts it when its
+query's time runs out, DuckDB's memory limits make it spill to disk rather than grow, and a
+semaphore bounds how many run at once.
 """
 
 from __future__ import annotations
@@ -12,22 +14,25 @@ import os
 import tempfile
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 import duckdb
 import pyarrow as pa
 
-from heron.errors import QueryError
+from heron.errors import QueryError, QueryLimitError
 from heron.query.cache import CacheMode, TableCache, default_budget
+from heron.query.limits import Limits, format_size
 from heron.query.relation import Relation, single_relation
 from heron.query.source import TableSource
 from heron.query.sql import finalize
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = float(os.environ.get("HERON_QUERY_TIMEOUT", "30"))
+# What a statement is for; the engine counts each kind it runs (see Engine.statements).
+StatementKind = Literal["select", "join", "load", "drop"]
 
 
 class LRU:
@@ -69,20 +74,36 @@ class Engine:
 
     def __init__(
         self,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         *,
         cache: CacheMode = "background",
         cache_bytes: int | None = None,
         cache_entries: int = 512,
+        memory: int | None = None,
+        query_memory: int | None = None,
+        spill: int | None = None,
+        spill_dir: str | os.PathLike[str] | None = None,
+        concurrency: int | None = None,
+        join_max_rows: int | None = None,
     ) -> None:
         """``cache`` says how tables get loaded into memory: in a background thread after
-        their first query, synchronously on first query, or never (always read Parquet)."""
+        their first query, synchronously on first query, or never (always read Parquet).
+
+        The limits (seconds, bytes, statements, rows) default to the environment's
+        ``HERON_QUERY_*`` / ``HERON_JOIN_MAX_ROWS`` values, else to heron.query.limits' defaults.
+        ``spill_dir`` is where statements spill beyond the memory limit (default: a private
+        directory under the system's temporary directory).
+        """
         if cache not in ("background", "sync", "off"):
             raise QueryError(f'cache must be "background", "sync" or "off", not {cache!r}')
-        self.timeout = timeout
-        self.tables = TableCache(
-            self, cache, default_budget() if cache_bytes is None else cache_bytes
-        )
+        self.limits = Limits.from_environment(
+            timeout=timeout, memory=memory, query_memory=query_memory, spill=spill,
+            concurrency=concurrency, join_max_rows=join_max_rows,
+        )  # fmt: skip
+        self.timeout = self.limits.timeout
+        # Loaded copies live inside DuckDB's memory limit; keep at least half of it for queries.
+        budget = min(default_budget(), self.limits.memory // 2)
+        self.tables = TableCache(self, cache, budget if cache_bytes is None else cache_bytes)
         self.counts = LRU(cache_entries)
         self.memo = LRU(cache_entries)
         self._db: duckdb.DuckDBPyConnection | None = None
@@ -90,18 +111,46 @@ class Engine:
         self._tables: OrderedDict[str, bool] = OrderedDict()
         self._table_locks: dict[str, threading.Lock] = {}
         self.max_tables = 8
+        self._slots = threading.BoundedSemaphore(self.limits.concurrency)
+        self._spill_dir = None if spill_dir is None else os.fspath(spill_dir)
+        self._spill_fixed = spill_dir is not None
+        self._counts: Counter[str] = Counter()
 
     def _database(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             if self._db is None:
                 db = duckdb.connect(":memory:")
                 db.execute("SET preserve_insertion_order = true")
+                db.execute("SET memory_limit = $1", [f"{self.limits.memory}B"])
+                db.execute("SET max_temp_directory_size = $1", [f"{self.limits.spill}B"])
                 # DuckDB's default spill directory is ".tmp" under the process's working
                 # directory; a large sort or join must never write into a user's project.
-                spill = os.path.join(tempfile.gettempdir(), f"heron-query-{os.getpid()}")
+                spill = self._spill_dir or os.path.join(
+                    tempfile.gettempdir(), f"heron-query-{os.getpid()}"
+                )
                 db.execute("SET temp_directory = $1", [spill])
                 self._db = db
             return self._db
+
+    def spill_into(self, directory: str | os.PathLike[str]) -> None:
+        """Spill to ``directory`` (a server passes one inside its store) unless already set.
+
+        Only the first call counts, and only before the database starts: DuckDB cannot move
+        its temporary files once it has written some.
+        """
+        with self._lock:
+            if self._spill_fixed or self._db is not None:
+                return
+            self._spill_fixed = True
+            self._spill_dir = os.fspath(directory)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+
+    def statements(self) -> dict[str, int]:
+        """How many statements of each kind (select, join, load, drop) this engine has run,
+        plus ``stopped`` (hit the time limit), ``memory`` (hit the memory limit) and ``busy``
+        (found no free slot in time)."""
+        with self._lock:
+            return dict(self._counts)
 
     def table_relation(self, source: TableSource) -> Relation:
         """The relation of one table: its in-memory copy when loaded, else its Parquet files."""
@@ -113,11 +162,12 @@ class Engine:
     ) -> None:
         """Run a statement heron wrote itself (cache tables) with its own time limit."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        self._execute(sql, values, deadline)
+        kind: StatementKind = "drop" if sql.startswith("DROP") else "load"
+        self._execute(sql, values, deadline, kind=kind, queued=False)
 
     def run(self, sql: str, values: list[Any], *, deadline: float | None = None) -> pa.Table:
         """Run one SELECT and return its rows as Arrow; QueryError on failure or timeout."""
-        table = self._execute(sql, values, deadline, select=True)
+        table = self._execute(sql, values, deadline, kind="select")
         assert table is not None
         return table
 
@@ -136,12 +186,19 @@ class Engine:
         return value
 
     def materialise(
-        self, key: Hashable, sql: str, values: list[Any], *, deadline: float | None = None
+        self,
+        key: Hashable,
+        sql: str,
+        values: list[Any],
+        *,
+        deadline: float | None = None,
+        check: Callable[[], None] | None = None,
     ) -> str:
         """Store the result of ``sql`` as a DuckDB table once per ``key``; return its name.
 
         Used for merged tables, which every page, count and group of a comparison re-reads.
-        Only the most recent few are kept; older ones are dropped to bound memory.
+        Only the most recent few are kept; older ones are dropped to bound memory. ``check``
+        runs first, only when the table is not stored yet (the join-size guard).
         """
         name = "heron_m_" + hashlib.sha256(repr(key).encode()).hexdigest()[:24]
         with self._lock:
@@ -153,38 +210,101 @@ class Engine:
             with self._lock:
                 if name in self._tables:
                     return name
-            self._execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}', values, deadline)
+            if check is not None:
+                check()
+            self._execute(
+                f'CREATE OR REPLACE TABLE "{name}" AS {sql}', values, deadline, kind="join"
+            )
             with self._lock:
                 self._tables[name] = True
                 evicted = []
                 while len(self._tables) > self.max_tables:
                     evicted.append(self._tables.popitem(last=False)[0])
             for old in evicted:
-                self._execute(f'DROP TABLE IF EXISTS "{old}"', [], None)
+                self._execute(f'DROP TABLE IF EXISTS "{old}"', [], None, kind="drop", queued=False)
         return name
 
     def _execute(
-        self, sql: str, values: list[Any], deadline: float | None, select: bool = False
+        self,
+        sql: str,
+        values: list[Any],
+        deadline: float | None,
+        *,
+        kind: StatementKind,
+        queued: bool = True,
     ) -> pa.Table | None:
         sql, values = finalize(sql, values)
-        limit = self.timeout if deadline is None else max(0.001, deadline - time.monotonic())
+        if deadline is None:
+            deadline = time.monotonic() + self.timeout
+        if queued and not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            self._count("busy")
+            raise QueryLimitError(
+                f"the server is busy: {self.limits.concurrency} queries were already running "
+                "and none finished within this query's time limit; try again in a moment "
+                "(HERON_QUERY_CONCURRENCY sets how many run at once)",
+                "busy",
+            )
+        try:
+            limit = deadline - time.monotonic()
+            if limit <= 0:
+                self._count("stopped")
+                raise self._time_error()
+            self._count(kind)
+            return self._run_statement(sql, values, limit, select=kind == "select")
+        finally:
+            if queued:
+                self._slots.release()
+
+    def _run_statement(
+        self, sql: str, values: list[Any], limit: float, *, select: bool
+    ) -> pa.Table | None:
         cursor = self._database().cursor()
         # DuckDB has no statement timeout; a timer interrupts the cursor instead.
         timer = threading.Timer(limit, cursor.interrupt)
         timer.daemon = True
-        timer.start()
         try:
+            # Per connection, so per statement: sorts and hash tables beyond it spill to disk.
+            cursor.execute("SET operator_memory_limit = $1", [f"{self.limits.query_memory}B"])
+            timer.start()
             if select:
                 return cursor.sql(sql, params=values).to_arrow_table()
             cursor.execute(sql, values)
             return None
         except duckdb.InterruptException:
-            raise QueryError(f"query took longer than {limit:.1f} s and was stopped") from None
+            self._count("stopped")
+            raise self._time_error() from None
+        except duckdb.OutOfMemoryException as exc:
+            self._count("memory")
+            raise QueryLimitError(
+                f"the query needed more memory than the engine may use "
+                f"({format_size(self.limits.memory)}, HERON_QUERY_MEMORY) plus its spill space "
+                f"on disk ({format_size(self.limits.spill)}, HERON_QUERY_SPILL); narrow it with a "
+                f"filter, or raise those limits ({_first_line(exc)})",
+                "memory",
+            ) from None
         except duckdb.Error as exc:
             raise QueryError(f"query failed: {_first_line(exc)}") from None
         finally:
             timer.cancel()
             cursor.close()
+
+    def _time_error(self) -> QueryLimitError:
+        return QueryLimitError(
+            f"the query took longer than its time limit of {self.timeout:g} s and was stopped "
+            "(HERON_QUERY_TIMEOUT sets the limit)",
+            "time",
+        )
+
+    def check_deadline(self, deadline: float | None) -> None:
+        """Raise the time-limit error if ``deadline`` has passed (for heron's Python phases:
+        reading, checking and compiling a large query document take time too)."""
+        if deadline is not None and time.monotonic() > deadline:
+            self._count("stopped")
+            raise self._time_error()
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self._counts[what] += 1
 
     def clear(self) -> None:
         """Drop every cache, merged tables included (benchmarks use it to measure cold queries)."""
@@ -194,7 +314,7 @@ class Engine:
             names = list(self._tables)
             self._tables.clear()
         for name in names:
-            self._execute(f'DROP TABLE IF EXISTS "{name}"', [], None)
+            self._execute(f'DROP TABLE IF EXISTS "{name}"', [], None, kind="drop", queued=False)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -207,9 +327,22 @@ _default_lock = threading.Lock()
 
 
 def default_engine() -> Engine:
-    """The process-wide engine used when a query is not given one."""
+    """The process-wide engine used when a query is not given one (the server's engine).
+
+    Its limits come from the environment (``HERON_QUERY_*``, ``HERON_JOIN_MAX_ROWS``) when it
+    is first used; :func:`set_default_engine` replaces it.
+    """
     global _default
     with _default_lock:
         if _default is None:
             _default = Engine()
         return _default
+
+
+def set_default_engine(engine: Engine | None) -> Engine | None:
+    """Make ``engine`` the process-wide engine (None: a fresh one from the environment on next
+    use); returns the one it replaces. For programs that set limits in code, and tests."""
+    global _default
+    with _default_lock:
+        previous, _default = _default, engine
+        return previous

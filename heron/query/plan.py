@@ -9,6 +9,7 @@ from typing import Any, Literal
 from heron.errors import QueryError
 from heron.query.compiler import ColumnRef, Compiler
 from heron.query.engine import Engine
+from heron.query.joins import check_join_size
 from heron.query.nodes import Expr
 from heron.query.relation import (
     ORD,
@@ -35,15 +36,31 @@ class Origin:
     how: MergeHow = "inner"
     source_column: str = "source"
 
-    def relation(self, engine: Engine, deadline: float | None = None) -> Relation:
-        """Build the relation; a join is computed once and kept as a DuckDB table."""
+    def relation(
+        self, engine: Engine, deadline: float | None = None, *, materialise: bool = True
+    ) -> Relation:
+        """Build the relation; a join is computed once and kept as a DuckDB table.
+
+        ``materialise=False`` leaves a join as SQL, never run: enough to know its columns or to
+        check an expression against them.
+        """
         if self.mode == "table":
             return engine.table_relation(self.sources[0])
         if self.mode == "concat":
             return concat_relation(self.sources, self.source_column, engine.table_relation)
-        rel = merge_relation(self.sources, self.on, self.how, engine.table_relation)
+        singles = {s: engine.table_relation(s) for s in self.sources}
+        rel = merge_relation(self.sources, self.on, self.how, singles.__getitem__)
+        if not materialise:
+            return rel
+
+        def guard() -> None:
+            sides = [singles[s] for s in self.sources]
+            check_join_size(engine, sides, self.sources, self.on, self.how, deadline)
+
         # Every page, count and group of a comparison re-reads the join; compute it once.
-        name = engine.materialise(rel.key, rel.sql, list(rel.values), deadline=deadline)
+        name = engine.materialise(
+            rel.key, rel.sql, list(rel.values), deadline=deadline, check=guard
+        )
         return Relation(
             sql=f'SELECT * FROM "{name}"',
             values=(),
