@@ -75,7 +75,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=1_000)
     arguments = parser.parse_args()
-    # Load heron's and wandb's modules once, so the figures are the import's own work.
+    # Load the modules an import uses once (a first import in a process pays for loading
+    # pyarrow, Pillow and wandb's protobuf classes), so the figures are the import's own work.
+    import PIL.Image  # noqa: F401
+    import pyarrow  # noqa: F401
+
     import heron.importers.wandb_import  # noqa: F401
     import heron.importers.wandb_offline as offline
 

@@ -4,6 +4,7 @@ back through heron's API, value by value."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -149,6 +150,15 @@ def test_import_brings_every_logged_value(
     )
     sample = np.asarray(PILImage.open(io.BytesIO(api.store.blobs.get(payload["sha256"]))))
     assert np.array_equal(sample, np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3))
+    overlays = json.loads(payload["overlays"])
+    assert overlays["classes"] == {"0": "background", "1": "cat"}
+    (sample_box,) = overlays["boxes"]
+    assert (sample_box["x0"], sample_box["x1"], sample_box["caption"]) == (0.25, 0.75, "a cat")
+    (mask_ref,) = overlays["masks"]
+    truth = np.asarray(PILImage.open(io.BytesIO(api.store.blobs.get(mask_ref["sha256"]))))
+    expected_mask = np.zeros((16, 16), dtype=np.uint8)
+    expected_mask[4:8, 2:6] = 1
+    assert np.array_equal(truth, expected_mask)
     assert objects["note"] == (STEPS + 11, "value", "halfway")
     assert objects["weights"] == (
         STEPS + 14,
@@ -169,6 +179,11 @@ def test_import_brings_every_logged_value(
         image = table.image(k, "image")
         assert image is not None and image.caption == f"c{k}"
         assert image.to_numpy()[0, 0].tolist() == [k, 0, 7]
+        assert len(image.boxes) == (1 if k == 0 else 0)
+    (row_box,) = table.image(0, "image").boxes  # type: ignore[union-attr]
+    assert (row_box["y0"], row_box["y1"], row_box["class_id"]) == (0.1, 0.5, 1)
+    assert row_box["scores"] == {"conf": 0.8}
+    assert table.image(0, "image").classes == {"0": "background", "1": "cat"}  # type: ignore[union-attr]
     examples = train.table("examples")
     assert [examples.image(i).to_numpy()[1, 1, 0] for i in range(2)] == [10, 200]  # type: ignore[union-attr]
 

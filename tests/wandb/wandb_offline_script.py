@@ -51,13 +51,37 @@ for i in range(plain, steps):
     run.log({"train/loss": 1.0 / (i + 1)})
 run.log({"lr_now": 0.5}, step=steps + 10)
 run.log({"note": "halfway"}, step=steps + 11)
+labels = {0: "background", 1: "cat"}
+box = {
+    "position": {"minX": 0.25, "maxX": 0.75, "minY": 0.1, "maxY": 0.5},
+    "class_id": 1,
+    "box_caption": "a cat",
+    "scores": {"conf": 0.8},
+}
+mask = np.zeros((16, 16), dtype=np.uint8)
+mask[4:8, 2:6] = 1
 sample = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
-run.log({"sample": wandb.Image(sample, caption="a sample")}, step=steps + 12)
+run.log(
+    {
+        "sample": wandb.Image(
+            sample,
+            caption="a sample",
+            boxes={"predictions": {"box_data": [box], "class_labels": labels}},
+            masks={"truth": {"mask_data": mask, "class_labels": labels}},
+        )
+    },
+    step=steps + 12,
+)
 
 predictions = wandb.Table(columns=["id", "image", "guess", "truth", "score"])
 for k in range(table_rows):
+    boxes = {"predictions": {"box_data": [box], "class_labels": labels}} if k == 0 else None
     predictions.add_data(
-        f"img{k}", wandb.Image(tile(k), caption=f"c{k}"), ["cat", "dog"][k % 2], "cat", k / 10
+        f"img{k}",
+        wandb.Image(tile(k), caption=f"c{k}", boxes=boxes),
+        ["cat", "dog"][k % 2],
+        "cat",
+        k / 10,
     )
 run.log({"predictions": predictions}, step=steps + 13)
 run.log(
