@@ -278,5 +278,17 @@ class ApiRun:
                 out.setdefault(key, []).append(step)
         return out
 
+    def logged_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run logged, oldest first."""
+        from heron.sdk.lineage import run_artifacts
+
+        return run_artifacts(self._api.store, self.id, "output")
+
+    def used_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run used, oldest first."""
+        from heron.sdk.lineage import run_artifacts
+
+        return run_artifacts(self._api.store, self.id, "input")
+
     def __repr__(self) -> str:
         return f"<heron.ApiRun {self.path} name={self.name!r} state={self.state}>"

@@ -56,6 +56,7 @@ def test_delete_keeps_aliases_working_or_refuses(store: Path) -> None:
         second = log_text(run, "two", aliases=["best"])
     with heron.init(project="edits") as reader:
         reader.use_artifact("notes:best")
+    assert [a.version for a in heron.Api().run(reader.path).used_artifacts()] == ["v1"]
     with pytest.raises(
         ArtifactError, match=r"still has aliases \(best, latest\): nothing was deleted"
     ):
@@ -68,6 +69,8 @@ def test_delete_keeps_aliases_working_or_refuses(store: Path) -> None:
     assert heron.Api().artifact_collections("edits")[0]["versions"] == 1
     assert run_artifacts(heron.Api().store, reader.id, "input") == []
     assert [a.version for a in run_artifacts(heron.Api().store, run.id, "output")] == ["v0"]
+    assert [a.version for a in heron.Api().run(run.path).logged_artifacts()] == ["v0"]
+    assert heron.Api().run(reader.path).used_artifacts() == []
     assert (first.download() / "notes.txt").read_text() == "one"
     first.delete(delete_aliases=True)
     assert heron.Api().artifact_collections("edits") == []
