@@ -355,3 +355,22 @@ def test_cli_without_wandb_says_how_to_install_it(
     assert result.returncode == 1
     assert "pip install 'heron[wandb]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_import_into_a_postgresql_store(
+    wandb_runs: tuple[Path, float, float], store_dir: Path, pg_url: str
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    report = import_wandb([wandb_dir], store_dir=store_dir, database_url=pg_url)
+    assert [o.status for o in report.runs] == ["imported", "imported"]
+    api = heron.Api(store_dir, database_url=pg_url)
+    train = api.run("nature/wbtrain01")
+    assert train.config["batch_size"] == 16 and train.summary["best_acc"] == 0.97
+    assert len(list(train.scan_history(["train/loss"]))) == STEPS
+    assert train.table("predictions").get_column("id") == [f"img{k}" for k in range(6)]
+    dataset = api.artifact("nature/nature-data:latest")
+    assert [run.id for run in dataset.used_by()] == ["wbeval01"]
+    again = import_wandb([wandb_dir], store_dir=store_dir, database_url=pg_url)
+    assert [o.status for o in again.runs] == ["unchanged", "unchanged"]
+    assert len(heron.Api(store_dir, database_url=pg_url).artifacts()) == 1
