@@ -730,8 +730,12 @@ def log_artifact(
     aliases: Iterable[str] | None = None,
     *,
     unique_aliases: bool = False,
+    as_output: bool = True,
 ) -> Artifact:
-    """Store and commit a draft for ``run`` (see :meth:`heron.Run.log_artifact`)."""
+    """Store and commit a draft for ``run`` (see :meth:`heron.Run.log_artifact`).
+
+    With ``as_output=False`` the version is committed without recording ``run`` as its
+    producer (for a draft a run only uses, as ``wandb``'s ``use_artifact(draft)`` does)."""
     if not isinstance(artifact, Artifact):
         raise UsageError(f"log_artifact() takes a heron.Artifact, got {type(artifact).__name__}")
     if artifact.is_logged:
@@ -756,7 +760,7 @@ def log_artifact(
             (sources[e.path], e.sha256, e.size) for e in entries if e.path in sources and e.sha256
         ]
         store_files(store, files)
-    result = _commit(run, artifact, entries, alias_list, unique_aliases, digest)
+    result = _commit(run, artifact, entries, alias_list, unique_aliases, digest, as_output)
     for message in result.messages:
         print(f"heron: {artifact.name}: {message}", file=sys.stderr)
     artifact._bind(store, result.record)
@@ -770,6 +774,7 @@ def _commit(
     aliases: list[str],
     unique: bool,
     digest: str,
+    as_output: bool = True,
 ) -> artifact_store.CommitResult:
     store = run.store
     arguments: dict[str, Any] = {
@@ -780,7 +785,7 @@ def _commit(
         "metadata": loads(dumps(artifact.metadata)),
         "entries": entries,
         "aliases": aliases,
-        "run_id": run.id,
+        "run_id": run.id if as_output else None,
         "unique_aliases": unique,
         "digest": digest,
     }

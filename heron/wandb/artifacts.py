@@ -411,6 +411,14 @@ class Artifact:
             raise ArtifactError(
                 f"references must be URIs, got {uri!r}: to reference a local file use file://"
             )
+        scheme = uri.split("://", 1)[0].lower()
+        if scheme not in ("file", "s3"):
+            unsupported(
+                f"{scheme}:// references",
+                result_needed=False,
+                hint=f"heron tracks file:// and s3:// references; {uri} was not added",
+            )
+            return []
         added = self._core.add_reference(uri, name, checksum=checksum, max_objects=max_objects)
         return [ArtifactManifestEntry(self, entry.path, entry=entry) for entry in added]
 
@@ -694,7 +702,8 @@ def use_artifact(
         ignored_arguments("use_artifact", ["use_as"])
     if isinstance(artifact_or_name, Artifact):
         if artifact_or_name.is_draft():
-            log_artifact(run, artifact_or_name, aliases=aliases)
+            # W&B commits a used draft with no producing run: the run is only its user.
+            core.log_artifact(run, artifact_or_name._core, _alias_list(aliases), as_output=False)
         elif type is not None and artifact_or_name.type != type:
             raise ArtifactError(
                 f"{artifact_or_name.name} has type {artifact_or_name.type!r}, not {type!r}"

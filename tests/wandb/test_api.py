@@ -180,3 +180,17 @@ def test_projects_and_what_heron_lacks(runs: list[str]) -> None:
     with pytest.raises(UnsupportedError, match=r"Api\.sweep"):
         api.sweep("team/zoo/abc123")
     assert isinstance(Artifact, type)
+
+
+def test_files_saved_with_a_run_are_listed_by_the_api(store_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "model.pth").write_bytes(b"weights")
+    (tmp_path / "notes.txt").write_text("done")
+    with heron.init(project="zoo") as run:
+        run.save(str(tmp_path / "*.pth"), base_path=str(tmp_path))
+        run.save(str(tmp_path / "notes.txt"), base_path=str(tmp_path))
+    read = Api().run(f"zoo/{run.id}")
+    assert sorted(f.name for f in read.files()) == ["model.pth", "notes.txt"]
+    with read.file("notes.txt").download(root=str(tmp_path / "back")) as handle:
+        assert handle.read() == "done"
+    with pytest.raises(NotFoundError, match=r"has no file 'absent\.txt'"):
+        read.file("absent.txt")

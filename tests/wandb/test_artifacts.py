@@ -244,6 +244,9 @@ def test_an_artifact_logged_in_the_same_script_can_be_used(workdir: Path) -> Non
         assert used is draft and draft.name == "config:v0" and "base" in draft.aliases
     api_run = Api().run(f"pets/{run.id}")
     assert [a.name for a in api_run.used_artifacts()] == ["model:v0", "config:v0"]
+    # A used draft has no producing run, as in W&B: the run is only its user.
+    assert [a.name for a in api_run.logged_artifacts()] == ["model:v0"]
+    assert draft.logged_by() is None
     assert isinstance(logged.logged_by(), ApiRun)
     assert [r.id for r in logged.used_by()] == [run.id]
 
@@ -337,6 +340,10 @@ def test_features_heron_lacks_warn_and_carry_on(workdir: Path) -> None:
     with pytest.warns(UnsupportedWarning, match="registry"):
         artifact.link("model-registry/pets")
     assert artifact.name == "inc:v0"
+    web = Artifact("web", type="dataset")
+    with pytest.warns(UnsupportedWarning, match=r"https:// references"):
+        assert web.add_reference("https://example.com/data.csv") == []
+    assert web.manifest.entries == {}
 
 
 # -- the public W&B Artifacts notebooks, as scenario scripts run in their own process -----------
