@@ -10,13 +10,15 @@ W&B's names and return types. Where W&B and heron differ:
   the entity ``local``: a heron store has no entities, so entity parts of names are ignored.
 - ``description``, ``metadata`` and ``aliases`` of a logged version are edited in place and
   kept by ``save()``; files of a logged version never change (``new_draft()`` makes the next).
-- ``add(obj, name)`` takes tables and images; ``get(name)`` reads them back.
+- ``add(obj, name)`` takes tables (and joined tables), images and classes; ``get(name)``
+  reads them back.
 - Digests are sha256 (hex), not MD5; files are read when the artifact is logged, not copied at
   ``add_file`` (a file that changes while it is read is refused).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -40,6 +42,7 @@ from heron.wandb.artifact_entries import (
     ArtifactManifestEntry,
     EntryNotFoundError,
 )
+from heron.wandb.data_types import Classes
 from heron.wandb.data_types import Table as WandbTable
 from heron.wandb.errors import ignored_arguments, say_once, unsupported
 
@@ -53,6 +56,7 @@ LOCAL_ENTITY = "local"
 """The entity heron.wandb reports: one heron store is one namespace of projects."""
 
 _IMAGE_INFIX = ".image."
+_CLASSES_SUFFIX = ".classes.json"
 
 
 def strip_entity(path: str, what: str) -> str:
@@ -433,7 +437,8 @@ class Artifact:
         return ArtifactManifestEntry(self, added.path, entry=added)
 
     def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
-        """Add a Table (read back with ``get(name)``) or an Image; returns its entry."""
+        """Add a Table (a JoinedTable too), an Image or Classes, read back with ``get(name)``;
+        returns its entry. Other objects warn and are not added."""
         self._core._require_draft()
         if name in self._added and not overwrite:
             return ArtifactManifestEntry(self, self._added_path(name, self._added[name]))
@@ -445,6 +450,9 @@ class Artifact:
             extension = "png" if obj.format == "hrw" else obj.format
             with self._core.new_file(f"{name}{_IMAGE_INFIX}{extension}", mode="wb") as handle:
                 handle.write(_image_file_bytes(obj))
+        elif isinstance(obj, Classes):
+            with self._core.new_file(f"{name}{_CLASSES_SUFFIX}") as handle:
+                json.dump({"class_set": obj._class_set}, handle, sort_keys=True)
         else:
             unsupported(
                 f"adding {type(obj).__name__} objects to an artifact",
@@ -459,6 +467,8 @@ class Artifact:
     def _added_path(name: str, obj: Any) -> str:
         if isinstance(obj, Image):
             return f"{name}{_IMAGE_INFIX}{'png' if obj.format == 'hrw' else obj.format}"
+        if isinstance(obj, Classes):
+            return f"{name}{_CLASSES_SUFFIX}"
         return core._table_path(name)
 
     def remove(self, item: str | ArtifactManifestEntry) -> None:
@@ -488,7 +498,8 @@ class Artifact:
         """The entry at ``name`` (a path, or the name a table or image was added under)."""
         logged = self._logged("get_entry")
         manifest = logged.manifest
-        for candidate in (name, core._table_path(name), *self._image_paths(name, manifest)):
+        candidates = (name, core._table_path(name), f"{name}{_CLASSES_SUFFIX}")
+        for candidate in (*candidates, *self._image_paths(name, manifest)):
             if candidate in manifest:
                 return ArtifactManifestEntry(self, candidate, entry=manifest[candidate])
         raise EntryNotFoundError(f"path not contained in artifact {self.name}: {name}")
@@ -513,6 +524,9 @@ class Artifact:
         images = self._image_paths(name, manifest)
         if images:
             return Image(self._download_path(images[0], None))
+        if f"{name}{_CLASSES_SUFFIX}" in manifest:
+            with open(self._download_path(f"{name}{_CLASSES_SUFFIX}", None)) as handle:
+                return Classes(json.load(handle)["class_set"])
         return None
 
     def _default_root(self, include_version: bool = True) -> str:

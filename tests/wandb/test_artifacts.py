@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -141,14 +142,22 @@ def test_add_file_new_file_and_remove_follow_wandb(workdir: Path) -> None:
 
 
 def test_tables_and_images_added_to_an_artifact_read_back_with_get(workdir: Path) -> None:
-    from heron.wandb.data_types import Table
+    from heron.wandb.data_types import Classes, JoinedTable, Table, Video
 
     table = Table(columns=["id", "label", "score"], data=[["a", "cat", 0.5], ["b", "dog", 0.25]])
     pixels = np.zeros((4, 6, 3), dtype=np.uint8)
     pixels[:, :3] = 255
+    labels = Table(columns=["label", "legs"], data=[["cat", 4], ["dog", 4], ["bird", 2]])
     artifact = Artifact("preview", type="dataset")
     artifact.add(table, "data_split")
     artifact.add(heron.Image(pixels), "example")
+    artifact.add(JoinedTable(table, labels, "label"), "with_legs")
+    artifact.add(Classes([{"id": 0, "name": "cat"}, {"id": 1, "name": "dog"}]), "classes")
+    with warnings.catch_warnings():  # making one warns once per process: not this test's point
+        warnings.simplefilter("ignore", UnsupportedWarning)
+        clip = Video()
+    with pytest.warns(UnsupportedWarning, match="adding Video objects"):
+        artifact.add(clip, "clip")
     assert artifact.get("data_split") is table  # a draft hands back what was added
     with start("split") as run:
         log_artifact(run, artifact)
@@ -163,6 +172,11 @@ def test_tables_and_images_added_to_an_artifact_read_back_with_get(workdir: Path
         assert isinstance(image, heron.Image)
         assert image.to_numpy().tolist() == pixels.tolist()
         assert used.get("absent") is None
+        joined = used.get("with_legs")
+        assert joined.columns == ["id", "label", "score", "legs"]
+        assert joined.data == [["a", "cat", 0.5, 4], ["b", "dog", 0.25, 4]]
+        assert used.get("classes").as_map() == {0: "cat", 1: "dog"}
+        assert used.get("clip") is None
         assert used.get_entry("data_split").path == "data_split.table.parquet"
         with pytest.raises(KeyError):
             used.get_entry("absent.txt")
