@@ -9,7 +9,6 @@ audio, 3-D objects, HTML, molecules) warn once and are logged as a marker naming
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import MediaError, TableError, UsageError
@@ -285,13 +284,14 @@ def _module(value: Any) -> str:
     return type(value).__module__.split(".")[0]
 
 
-class JoinedTable:
+class JoinedTable(_HeronTable):
     """``wandb.JoinedTable(table1, table2, join_key)``: two tables joined on a column.
 
-    Logged, it is stored as one table holding the inner join (rows whose key appears in both),
-    so the table explorer shows it as any table: the key column once (named after
-    ``table1``'s), then ``table1``'s other columns, then ``table2``'s, a name both use getting
-    ``table2``'s prefix ``2.``. ``join_key`` is one column name or ``[name1, name2]``.
+    Made at once as a table holding the inner join (rows whose key appears in both, in
+    ``table1``'s order), so logging it or adding it to an artifact stores an ordinary table the
+    explorer shows: ``table1``'s columns, then ``table2``'s except its key, a name both use
+    getting the prefix ``2.``. ``join_key`` is one column name or ``[name1, name2]``. Rows added
+    to the two tables afterwards are not in it (W&B would join them when logging).
     """
 
     def __init__(self, table1: Any, table2: Any, join_key: str | Sequence[str]) -> None:
@@ -304,39 +304,33 @@ class JoinedTable:
         for index, table in enumerate((table1, table2), start=1):
             if not isinstance(table, _HeronTable):
                 unsupported(
-                    f"JoinedTable of table{index} {table!r} (only Table objects)",
+                    f"JoinedTable of table{index} given as {type(table).__name__}",
                     result_needed=True,
-                    hint="pass the wandb.Table itself (artifact.get(name) reads one back)",
+                    hint="pass the Table itself (artifact.get(name) reads one back)",
                 )
-        self._table1: _HeronTable = table1
-        self._table2: _HeronTable = table2
-        self._join_key = keys
         for table, key in zip((table1, table2), keys, strict=True):
             if key not in table.columns:
                 raise TableError(f"join key {key!r} is not a column; columns: {table.columns}")
-
-    def joined(self) -> _HeronTable:
-        """The inner join as a heron.Table (rows in ``table1``'s order)."""
-        key1, key2 = self._join_key
-        right_index = self._table2.columns.index(key2)
+        self._table1: _HeronTable = table1
+        self._table2: _HeronTable = table2
+        self._join_key = keys
+        key1, key2 = keys
+        right_key = table2.columns.index(key2)
         right: dict[Any, list[list[Any]]] = {}
-        for _, row in self._table2.iterrows():
-            right.setdefault(_hashable(row[right_index]), []).append(row)
-        left_index = self._table1.columns.index(key1)
-        left_names = self._table1.columns
-        right_names = [name for name in self._table2.columns if name != key2]
-        right_keep = [i for i, name in enumerate(self._table2.columns) if name != key2]
-        names = list(left_names) + [
-            f"2.{name}" if name in left_names else name for name in right_names
+        for _, row in table2.iterrows():
+            right.setdefault(_hashable(row[right_key]), []).append(row)
+        left_key = table1.columns.index(key1)
+        keep = [i for i, name in enumerate(table2.columns) if name != key2]
+        names = list(table1.columns) + [
+            f"2.{table2.columns[i]}" if table2.columns[i] in table1.columns else table2.columns[i]
+            for i in keep
         ]
-        rows = []
-        for _, row in self._table1.iterrows():
-            for match in right.get(_hashable(row[left_index]), []):
-                rows.append(row + [match[i] for i in right_keep])
-        return _HeronTable(columns=names, data=rows)
-
-    def _heron_log(self, run: HeronRun, key: str, step: int) -> Future[tuple[str, Any]]:
-        return self.joined()._heron_log(run, key, step)
+        rows = [
+            row + [match[i] for i in keep]
+            for _, row in table1.iterrows()
+            for match in right.get(_hashable(row[left_key]), [])
+        ]
+        super().__init__(columns=names, data=rows)
 
 
 def _hashable(value: Any) -> Any:

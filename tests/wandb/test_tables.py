@@ -7,6 +7,9 @@ says what is expected.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -222,3 +225,124 @@ def test_incremental_tables_store_only_new_rows(store_dir: Path) -> None:
     stored = heron.Api(store_dir).run(run.path)
     assert stored.tables() == {"progress": [0, 1, 2]}
     assert len(stored.table("progress", step=2)) == 3
+
+
+# -- the public W&B Tables notebooks, as scenario scripts run in their own process -------------
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def _run_scenario(name: str, workdir: Path) -> heron.Api:
+    """Run ``scenarios/<name>.py`` in ``workdir`` as a user would; returns an Api on its store."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
+    }
+    environment.update(WANDB_SILENT="true", KERAS_BACKEND="torch")
+    done = subprocess.run(
+        [sys.executable, str(SCENARIOS / f"{name}.py")],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"{name} failed:\n{done.stderr[-4000:]}"
+    return heron.Api(workdir / "heron-data")
+
+
+def test_scenario_tables_quickstart(tmp_path: Path) -> None:
+    api = _run_scenario("tables_quickstart", tmp_path)
+    (run,) = api.runs("table-quickstart")
+    assert run.state == "finished"
+    assert run.config == {
+        "epochs": 2,
+        "batch_size": 8,
+        "lr": 0.001,
+        "l1_size": 4,
+        "l2_size": 8,
+        "conv_kernel": 5,
+        "img_count": 16,
+    }
+    history = run.history()
+    assert history["loss"].notna().sum() == 2 * 4  # 32 training images in batches of 8
+    assert history["epoch"].dropna().tolist() == [0.0, 1.0]
+    assert history["acc"].dropna().between(0, 100).all()
+    steps = run.tables()["test_predictions"]
+    assert len(steps) == 2
+    table = run.table("test_predictions", step=steps[-1])
+    assert table.columns == ["id", "image", "guess", "truth"] + [f"score_{d}" for d in range(10)]
+    assert len(table) == 2 * 8
+    frame = table.to_pandas()
+    assert frame["id"].tolist()[:3] == ["0_0", "1_0", "2_0"]
+    assert set(frame["guess"]) <= set(range(10)) and set(frame["truth"]) <= set(range(10))
+    scores = frame[[f"score_{d}" for d in range(10)]].sum(axis=1)
+    assert np.allclose(scores, 1.0, atol=1e-4)
+    image = table.image(0)
+    assert image is not None and (image.width, image.height) == (28, 28)
+    # the notebook hands wandb.Image a (1, 28, 28) array in [0, 1]: one grey channel, scaled
+    assert image.to_numpy().ndim == 2 and image.to_numpy().max() > 200
+
+
+def test_scenario_image_classification_tables(tmp_path: Path) -> None:
+    api = _run_scenario("image_classification_tables", tmp_path)
+    runs = {run.job_type: run for run in api.runs("nature_photos")}
+    assert set(runs) == {"upload", "data_split", "train", "inference"}
+    train = runs["train"]
+    assert train.config["fc_size"] == 16 and train.config["num_log_batches"] == 3
+    assert train.tables() == {"predictions": [0, 1]}  # one table per epoch
+    predictions = train.table("predictions", step=1)
+    classes = ["Amphibia", "Aves", "Fungi", "Insecta", "Plantae"]
+    assert predictions.columns == ["id", "image", "guess", "truth"] + [
+        f"score_{name}" for name in classes
+    ]
+    frame = predictions.to_pandas()
+    assert len(frame) == 10  # the two validation images of each class
+    assert sorted(frame["truth"]) == sorted(classes * 2)
+    assert set(frame["guess"]) <= set(classes)
+    assert all(round(value, 4) == value for value in frame["score_Aves"])
+    assert predictions.image(0) is not None and predictions.image(0).width == 12
+    inference = runs["inference"]
+    test_results = inference.table("test_results")
+    assert len(test_results) == 10
+    assert sorted(test_results.get_column("truth")) == sorted(classes * 2)
+    model = api.artifact("nature_photos/iv3_finetuned:latest")
+    assert model.metadata["epochs"] == 2
+    assert [r.id for r in model.used_by()] == [inference.id]
+
+
+def test_scenario_dataset_visualization(tmp_path: Path) -> None:
+    api = _run_scenario("dataset_visualization", tmp_path)
+    project = "dsviz-demo-colab"
+    raw = api.artifact(f"{project}/raw_data:latest").get("raw_examples")
+    assert raw.columns == ["id", "train_image", "colored_image", "label_mask", "dominant_class"]
+    assert len(raw) == 20
+    example = raw.image(0, "train_image")
+    assert example is not None
+    assert example.classes == {"0": "road", "1": "car", "2": "sky"}
+    assert {box["class_id"] for box in example.boxes} == {0, 1, 2}
+    assert example.masks[0].shape == (16, 16) and set(np.unique(example.masks[0])) == {0, 1, 2}
+    assert set(raw.get_column("dominant_class")) <= {"road", "car", "sky"}
+
+    train = api.artifact(f"{project}/train_data:latest").get("train_table")
+    test = api.artifact(f"{project}/test_data:latest").get("test_table")
+    assert (len(train), len(test)) == (14, 6)
+    # images taken from the dataset keep their identity in every later table
+    assert train.image(0, "train_image").sha256 == example.sha256
+
+    summary = api.artifact(f"{project}/summary_results:latest")
+    joined = summary.get("test_results")
+    assert joined.columns[:6] == [
+        "id",
+        "pred_mask_test",
+        "dominant_pred_test",
+        "road",
+        "car",
+        "sky",
+    ]
+    assert "train_image" in joined.columns
+    assert sorted(joined.get_column("id")) == sorted(test.get_column("id"))
+    row = joined.to_pandas().set_index("id").loc["scene_019"]
+    assert row["pred_mask_test"].sha256 == row["train_image"].sha256
+    assert 0.0 <= row["car"] <= 1.0
+    model = api.artifact(f"{project}/trained_model:latest")
+    assert [run.job_type for run in model.used_by()] == ["model_eval"]
