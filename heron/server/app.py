@@ -15,6 +15,7 @@ from heron.server.errors import install_error_handlers
 from heron.server.models import ErrorResponse, ServerInfo
 from heron.server.routes import (
     artifacts,
+    charts,
     evaluation,
     media,
     metrics,
@@ -33,6 +34,7 @@ ROUTERS = (
     metrics.router,
     tables.router,
     tables.project_router,
+    charts.router,
     queries.router,
     media.router,
     artifacts.router,

@@ -230,3 +230,40 @@ def test_plot_table_maps_wandb_presets_and_warns_on_custom_specs() -> None:
     with pytest.warns(UnsupportedWarning, match="custom Vega chart 'me/my-spec'"):
         fallback = plot.plot_table("me/my-spec", table, {"x": "x"})
     assert fallback is table
+
+
+def test_server_lists_chart_keys_and_serves_the_columns_each_role_draws(store_dir: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from heron.server import create_app
+
+    table = heron.Table(columns=["epoch", "acc"], data=[[0, 0.5], [1, float("nan")], [2, 0.75]])
+    ids = []
+    for title in ("first", "second"):
+        with heron.init(project="plots", dir=str(store_dir)) as run:
+            run.log({"loss": 1.0})
+            run.log({"acc": plot.line(table, "epoch", "acc", title=title), "plain": table})
+            run.log({"conf": plot.confusion_matrix(preds=[0, 1], y_true=[0, 0])})
+            ids.append(run.id)
+
+    with TestClient(create_app(store_dir), base_url="http://127.0.0.1") as client:
+        listed = client.get("/api/projects/plots/charts", params={"run": ids}).json()
+        assert [entry["key"] for entry in listed] == ["acc", "conf"]  # "plain" is no chart
+        acc = listed[0]
+        assert [(r["run_id"], r["step"], r["spec"]["title"]) for r in acc["runs"]] == [
+            (ids[0], 1, "first"),
+            (ids[1], 1, "second"),
+        ]
+        data = client.get(f"/api/projects/plots/runs/{ids[1]}/chart", params={"key": "acc"}).json()
+        assert data["spec"]["fields"] == {"x": "epoch", "y": "acc"}
+        # NaN cannot travel in JSON: it arrives as a gap.
+        assert data["columns"] == {"x": [0, 1, 2], "y": [0.5, None, 0.75]}
+        assert (data["n_rows"], data["truncated"], data["steps"]) == (3, False, [1])
+        missing = client.get(f"/api/projects/plots/runs/{ids[1]}/chart", params={"key": "plain"})
+        assert missing.status_code == 404
+        assert "has no chart 'plain'" in missing.json()["error"]["message"]
+        wrong_step = client.get(
+            f"/api/projects/plots/runs/{ids[1]}/chart", params={"key": "acc", "step": 0}
+        )
+        assert wrong_step.status_code == 404
+        assert "steps: [1]" in wrong_step.json()["error"]["message"]

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import type { Run, RunDetail, TableEntry } from "../api/client";
 import { useRun, useRunLineage, useRunTables } from "../api/hooks";
+import { LoggedCharts } from "../charts/LoggedCharts";
 import { ChartControls } from "../components/ChartControls";
 import { ChartsPanel } from "../components/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
@@ -234,6 +235,7 @@ export function RunPage() {
             onSmoothing={(value) => update({ smooth: value > 0 ? value.toFixed(2) : null })}
             onLogScale={(value) => update({ log: value ? "1" : null })}
           />
+          <LoggedCharts project={project} runs={chartRuns} colorOf={colorOf} />
           <ChartsPanel project={project} runs={chartRuns} smoothing={smoothing} logScale={logScale} colorOf={colorOf} />
         </>
       )}

@@ -4,6 +4,7 @@ import { useParams, useSearchParams } from "react-router-dom";
 import type { Run } from "../api/client";
 import { useRuns } from "../api/hooks";
 import { useRunColors } from "../api/useRunColors";
+import { LoggedCharts } from "../charts/LoggedCharts";
 import { ChartControls } from "../components/ChartControls";
 import { ChartsPanel } from "../components/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
@@ -170,6 +171,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
             {visible.size > MAX_CHART_RUNS && (
               <div className="notice">Charts draw the first {MAX_CHART_RUNS} of {visible.size} visible runs.</div>
             )}
+            <LoggedCharts project={project} runs={stableChartRuns} colorOf={colorOf} />
             <ChartsPanel project={project} runs={stableChartRuns} smoothing={smoothing} logScale={logScale} colorOf={colorOf} />
           </div>
         )}
