@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ from heron.importers.wandb_offline import (
     read_run,
 )
 from heron.sdk.artifact import Artifact
+from heron.sdk.metric_rules import AGGREGATES
 from heron.sdk.run import Run
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
@@ -64,6 +66,7 @@ class RunOutcome:
     metrics: int = 0
     tables: int = 0
     images: int = 0
+    saved: int = 0
     artifacts: list[str] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # values left out, and why
@@ -97,6 +100,8 @@ class ImportReport:
                     parts.append(f"{outcome.tables} table(s)")
                 if outcome.images:
                     parts.append(f"{outcome.images} image(s)")
+                if outcome.saved:
+                    parts.append(f"{outcome.saved} saved file(s)")
                 if outcome.artifacts:
                     parts.append("logged " + ", ".join(outcome.artifacts))
                 if outcome.used:
@@ -274,6 +279,7 @@ def _write_run(
             run.finish(exit_code=1 if failed else exit_code)
         except HeronError as error:
             outcome.notes.append(f"storing values: {error.message}")
+        outcome.notes.extend(f"{dropped} (the store refused it)" for dropped in run.failures)
     if wandb_run.exit_code is None:
         state = "crashed"  # W&B never wrote an exit record
     else:
@@ -295,26 +301,32 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
     files = mapping.FileSource(f"the run's files ({wandb_run.files_dir})", root=wandb_run.files_dir)
     staged = _ArtifactFiles(wandb_run.artifacts)
     classes = _logged_class_labels(wandb_run.config.get(MARKER))
+    aggregated = _define_metrics(run, wandb_run, outcome)
     metric_keys: set[str] = set()
     last_step = -1
     for step, row in wandb_run.history:
         if step < last_step:
             outcome.notes.append(f"step {step}: goes back from step {last_step}; row left out")
             continue
-        values = _row_values(row, step, run, files, staged, classes, outcome)
+        values = _row_values(row, step, files, staged, classes, outcome)
         metric_keys.update(k for k, v in values.items() if isinstance(v, int | float))
-        if values:
-            run.log(values, step=step)
+        _log(run, values, step, outcome)
         last_step = step
         outcome.steps += 1
     outcome.metrics = len(metric_keys)
-    for key, value in _flat(wandb_run.summary).items():
+    for key, value in _flat(wandb_run.summary, keep_whole=aggregated).items():
         if key.split("/", 1)[0] == MARKER or value is None or mapping.kind_of(value):
             continue
         try:
             run.summary[key] = value
         except HeronError as error:
             outcome.notes.append(f"summary {key!r}: {error.message}")
+    for name in wandb_run.saved_files:
+        try:
+            run.save(wandb_run.files_dir / name, base_path=wandb_run.files_dir, policy="end")
+            outcome.saved += 1
+        except HeronError as error:
+            outcome.notes.append(f"saved file {name!r}: {error.message}")
     for logged in wandb_run.artifacts:
         _import_artifact(run, logged, staged, outcome)
     for used in wandb_run.uses:
@@ -328,13 +340,56 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
             )
 
 
-def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested plain dicts as ``a/b`` keys, heron's form; media dicts stay whole."""
+def _log(run: Run, values: dict[str, Any], step: int, outcome: RunOutcome) -> None:
+    """Log a row; if heron refuses part of it, log the rest key by key and say what was not."""
+    if not values:
+        return
+    try:
+        run.log(values, step=step)
+    except HeronError:
+        for key, value in values.items():
+            try:
+                run.log({key: value}, step=step)
+            except HeronError as error:
+                outcome.notes.append(f"{key!r} at step {step}: {error.message}")
+
+
+def _define_metrics(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> set[str]:
+    """Carry ``define_metric`` over; returns the metric names whose summary is aggregates."""
+    aggregated: set[str] = set()
+    for definition in wandb_run.metrics:
+        kept = [a for a in definition.aggregates if a in AGGREGATES]
+        if len(kept) < len(definition.aggregates):
+            outcome.notes.append(
+                f"define_metric({definition.name!r}): summary 'best' (by goal) is not in heron; "
+                "the summary keeps W&B's values"
+            )
+        try:
+            run.define_metric(
+                definition.name,
+                step_metric=definition.step_metric or None,
+                summary=",".join(kept) or None,
+                hidden=definition.hidden,
+            )
+        except HeronError as error:
+            outcome.notes.append(f"define_metric({definition.name!r}): {error.message}")
+            continue
+        if definition.aggregates:
+            aggregated.add(definition.name)
+    return aggregated
+
+
+def _flat(
+    values: Mapping[str, Any], prefix: str = "", keep_whole: set[str] | None = None
+) -> dict[str, Any]:
+    """Nested plain dicts as ``a/b`` keys, heron's form; media dicts stay whole, and so do the
+    ``{"min": ..., "max": ...}`` summaries of metrics ``keep_whole`` names (names or globs)."""
     flat: dict[str, Any] = {}
     for key, value in values.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and not mapping.kind_of(value) and value:
-            flat.update(_flat(value, name + "/"))
+        whole = keep_whole is not None and any(fnmatch(name, p) for p in keep_whole)
+        if isinstance(value, dict) and not mapping.kind_of(value) and value and not whole:
+            flat.update(_flat(value, name + "/", keep_whole))
         else:
             flat[name] = value
     return flat
@@ -343,7 +398,6 @@ def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _row_values(
     row: Mapping[str, Any],
     step: int,
-    run: Run,
     files: mapping.FileSource,
     staged: _ArtifactFiles,
     classes: Mapping[str, dict[str, str]],
@@ -367,8 +421,9 @@ def _row_values(
                 outcome.notes.extend(notes)
                 outcome.images += 1
             elif kind == "images/separated":
+                # run.log stores a list of images as a one-column table, as heron does
                 values[key] = mapping.image_list(value, files)
-                outcome.images += int(value.get("count", 0) or 0)
+                outcome.images += len(values[key])
                 outcome.tables += 1
             elif kind == "table-file":
                 values[key] = _table(value, files, staged, outcome, where)

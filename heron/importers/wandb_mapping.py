@@ -211,26 +211,23 @@ def _mask_array(path: Path) -> npt.NDArray[Any]:
     return array[..., 0] if array.ndim == 3 else array
 
 
-def image_list(value: Mapping[str, Any], source: FileSource) -> Table:
-    """A list of images (``images/separated``) as a table with ``image`` (and ``caption``)."""
+def image_list(value: Mapping[str, Any], source: FileSource) -> list[Image]:
+    """A list of images (``images/separated``) as heron Images, with their captions."""
     names = value.get("filenames")
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise Unimportable("image list without filenames")
     captions = value.get("captions")
-    caption_list = captions if isinstance(captions, list) else [None] * len(names)
-    rows: list[tuple[Image, str | None]] = []
+    caption_list = captions if isinstance(captions, list) else []
+    images = []
     for index, name in enumerate(names):
         caption = caption_list[index] if index < len(caption_list) else None
-        text = caption if isinstance(caption, str) else None
         try:
-            rows.append((Image(source.locate(name), caption=text), text))
+            images.append(
+                Image(source.locate(name), caption=caption if isinstance(caption, str) else None)
+            )
         except HeronError as error:
             raise Unimportable(f"image {index}: {error.message}") from None
-    if all(text is None for _, text in rows):
-        return Table(columns=["image"], data=[[img] for img, _ in rows], dtypes={"image": Image})
-    return Table(
-        columns=["image", "caption"], data=[list(row) for row in rows], dtypes={"image": Image}
-    )
+    return images
 
 
 def table(document: Any, source: FileSource, *, notes: list[str], where: str) -> Table:

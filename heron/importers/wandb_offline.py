@@ -31,6 +31,7 @@ _FILE_MAGIC = 0xBEE1
 _CHUNK_HEADER = struct.Struct("<IHB")
 _BLOCK = 32 * 1024
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
+_FILE_OTHER = 0  # FilesItem.type of a file the user saved (W&B's own are WANDB, MEDIA...)
 # The CRC of each chunk starts from the CRC of its type byte.
 _TYPE_CRC = {kind: zlib.crc32(bytes([kind])) for kind in (_FULL, _FIRST, _MIDDLE, _LAST)}
 
@@ -70,6 +71,16 @@ class UsedArtifact:
 
 
 @dataclass
+class MetricDefinition:
+    """A ``define_metric`` call: a metric name or glob, its x-axis, kept aggregates, hidden."""
+
+    name: str
+    step_metric: str
+    aggregates: list[str]
+    hidden: bool
+
+
+@dataclass
 class WandbRun:
     """Everything a run's transaction log says, as plain Python values.
 
@@ -100,6 +111,8 @@ class WandbRun:
     history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     artifacts: list[LoggedArtifact] = field(default_factory=list)
     uses: list[UsedArtifact] = field(default_factory=list)
+    metrics: list[MetricDefinition] = field(default_factory=list)
+    saved_files: list[str] = field(default_factory=list)  # wandb.save, relative to files/
     exit_code: int | None = None
     runtime: float | None = None
     producer: str = ""
@@ -243,6 +256,17 @@ def _apply(run: WandbRun, record: Any) -> None:
     elif kind == "use_artifact":
         use = record.use_artifact
         run.uses.append(UsedArtifact(name=use.name, type=use.type, artifact_id=use.id))
+    elif kind == "metric":
+        _apply_metric(run, record.metric)
+    elif kind == "files":
+        for item in record.files.files:
+            # W&B's own files and logged media are not files the user saved.
+            if (
+                item.type == _FILE_OTHER
+                and not item.path.startswith("media/")
+                and item.path not in run.saved_files
+            ):
+                run.saved_files.append(item.path)
     elif kind == "environment":
         environment = record.environment
         run.program = run.program or environment.program or environment.code_path
@@ -256,6 +280,25 @@ def _apply(run: WandbRun, record: Any) -> None:
         run.runtime = float(record.exit.runtime)
     elif kind == "header":
         run.producer = record.header.version_info.producer
+
+
+def _apply_metric(run: WandbRun, record: Any) -> None:
+    name = record.name or record.glob_name
+    if not name or record.expanded_from_glob:
+        return  # W&B repeats a glob's definition per matching key; the glob itself is enough
+    summary = record.summary
+    aggregates = [
+        aggregate
+        for aggregate in ("min", "max", "mean", "best", "last", "none", "copy", "first")
+        if getattr(summary, aggregate)
+    ]
+    definition = MetricDefinition(
+        name=name,
+        step_metric=record.step_metric,
+        aggregates=aggregates,
+        hidden=bool(record.options.hidden),
+    )
+    run.metrics = [m for m in run.metrics if m.name != name] + [definition]
 
 
 def _apply_run(run: WandbRun, record: Any) -> None:

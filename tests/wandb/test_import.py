@@ -135,6 +135,14 @@ def test_import_brings_every_logged_value(
     assert summary["acc"] == pytest.approx((plain - 1) / STEPS)
     assert summary["note"] == "halfway"
     assert summary["lr_now"] == 0.5
+    assert summary["val/loss"] == {"min": pytest.approx(0.5 - (STEPS - 1) / 1000)}
+    assert train.metric_definitions()["val/loss"]["summary"] == ["min"]
+
+    # the file saved with wandb.save
+    saved = api.artifact("nature/run-wbtrain01-files:latest")
+    assert Path(saved.download(root=store_dir.parent / "saved"), "model.txt").read_text() == (
+        "weights"
+    )
 
     # the logged image, the table with images, the image list, the histogram, the string
     objects = {
@@ -295,7 +303,7 @@ def test_missing_artifact_files_are_reported(
     assert any("'predictions' at step" in n and "staging" in n for n in outcome.notes)
     run = heron.Api(store_dir).run("nature/wbtrain01")
     assert run.tables() == {"examples": [STEPS + 14]}  # its files are in the run directory
-    assert heron.Api(store_dir).artifacts() == []
+    assert [a.name for a in heron.Api(store_dir).artifacts()] == ["run-wbtrain01-files"]
 
 
 def test_cli_imports_and_prints_the_summary(
@@ -373,4 +381,4 @@ def test_import_into_a_postgresql_store(
     assert [run.id for run in dataset.used_by()] == ["wbeval01"]
     again = import_wandb([wandb_dir], store_dir=store_dir, database_url=pg_url)
     assert [o.status for o in again.runs] == ["unchanged", "unchanged"]
-    assert len(heron.Api(store_dir, database_url=pg_url).artifacts()) == 1
+    assert len(heron.Api(store_dir, database_url=pg_url).artifacts()) == 2  # and saved files

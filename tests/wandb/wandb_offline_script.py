@@ -3,8 +3,8 @@
 Run as ``python wandb_offline_script.py WORK_DIR [STEPS] [TABLE_ROWS]`` with WANDB_MODE=offline
 and WANDB_DIR etc. pointing into WORK_DIR. Every value is computed from its step or row, so
 the tests know what was logged. The first run trains (metrics, a table with images, an image, a
-list of images, a histogram, an HTML page heron lacks, a dataset artifact); the second uses the
-dataset.
+list of images, a histogram, an HTML page heron lacks, a metric definition, a saved file, a
+dataset artifact); the second uses the dataset.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ run = wandb.init(
 )
 wandb.config.epochs = 3
 wandb.config.update({"batch_size": 16})
+run.define_metric("val/loss", summary="min")
+with open(os.path.join(work, "model.txt"), "w") as handle:
+    handle.write("weights")
+wandb.save(os.path.join(work, "model.txt"), base_path=work)
 
 plain = steps - 10
 for i in range(plain):
