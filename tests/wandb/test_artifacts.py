@@ -534,3 +534,20 @@ def test_scenario_artifacts_pipeline(tmp_path: Path) -> None:
     assert "train/loss" in train_run.metric_keys()
     report = next(r for r in api.runs("artifacts-example") if r.job_type == "report")
     assert set(report.summary) >= {"loss", "accuracy"}
+
+
+def test_saving_a_draft_logs_it_with_the_active_run_or_an_auto_run(workdir: Path) -> None:
+    with start("build") as run:
+        inside = Artifact("saved-inside", type="dataset")
+        inside.add_file("data/cat/cat0.txt")
+        inside.save()
+        assert inside.wait() is inside and inside.name == "saved-inside:v0"
+    outside = Artifact("saved-outside", type="dataset")
+    outside.add_file("data/dog/dog0.txt")
+    with pytest.raises(ArtifactError, match="before artifact 'saved-outside' was logged"):
+        outside.wait()
+    outside.save(project="pets")
+    assert outside.name == "saved-outside:v0" and outside.project == "pets"
+    producer = outside.logged_by()
+    assert producer is not None and producer.job_type == "auto" and producer.state == "finished"
+    assert [a.name for a in Api().run(f"pets/{run.id}").logged_artifacts()] == ["saved-inside:v0"]
