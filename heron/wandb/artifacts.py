@@ -352,12 +352,8 @@ class Artifact:
         del skip_cache  # no cache to skip: bytes go straight into the store when logged
         _note_policy(policy)
         path = os.fspath(local_path)
-        if not os.path.isfile(path):
-            raise NotFoundError(
-                f"{path} is not a file" if os.path.exists(path) else f"{path} does not exist"
-            )
         target = name if name is not None else os.path.basename(path)
-        if is_tmp:
+        if is_tmp and os.path.isfile(path):
             from heron.store.filehash import hash_file
 
             folder, _, base = target.rpartition("/")
@@ -366,8 +362,11 @@ class Artifact:
             target = f"{folder}/{'.'.join(parts)}" if folder else ".".join(parts)
         if overwrite and target in self._core._drafts:
             self._core.remove(target)
-        self._core.add_file(path, name=target)
-        return ArtifactManifestEntry(self, target, local_path=os.path.abspath(path))
+        self._core.add_file(path, name=target)  # checks that the file exists
+        added = self._core._drafts[target]
+        return ArtifactManifestEntry(
+            self, target, local_path=added if isinstance(added, str) else None
+        )
 
     def add_dir(
         self,
