@@ -29,17 +29,17 @@ from typing import Any, Literal
 
 from heron.errors import HeronError, ImportSourceError, NotFoundError
 from heron.importers import wandb_mapping as mapping
+from heron.importers.wandb_artifacts import ArtifactFiles, import_artifact
+from heron.importers.wandb_config import ChartSpec, logged_charts, logged_class_labels
+from heron.importers.wandb_config import chart as chart_of
 from heron.importers.wandb_offline import (
-    LoggedArtifact,
     WandbRun,
     find_run_dirs,
     read_identity,
     read_run,
 )
-from heron.sdk.artifact import Artifact
 from heron.sdk.metric_rules import AGGREGATES
 from heron.sdk.run import Run
-from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.store.store import Store
@@ -48,9 +48,6 @@ Status = Literal["imported", "unchanged", "skipped"]
 MARKER = "_wandb"  # the config key that records where an imported run came from
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _PROJECT = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
-# Artifacts W&B makes for its own bookkeeping: run tables are imported as the run's tables.
-_INTERNAL_ARTIFACT_TYPES = {"run_table": "W&B's copy of a logged table", "job": "W&B launch job"}
-_CLIENT_REF = "wandb-client-artifact://"
 
 
 @dataclass
@@ -299,8 +296,9 @@ def _write_run(
 
 def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
     files = mapping.FileSource(f"the run's files ({wandb_run.files_dir})", root=wandb_run.files_dir)
-    staged = _ArtifactFiles(wandb_run.artifacts)
-    classes = _logged_class_labels(wandb_run.config.get(MARKER))
+    staged = ArtifactFiles(wandb_run.artifacts)
+    classes = logged_class_labels(wandb_run.config.get(MARKER))
+    charts = logged_charts(wandb_run.config.get(MARKER))
     aggregated = _define_metrics(run, wandb_run, outcome)
     metric_keys: set[str] = set()
     last_step = -1
@@ -308,7 +306,7 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
         if step < last_step:
             outcome.notes.append(f"step {step}: goes back from step {last_step}; row left out")
             continue
-        values = _row_values(row, step, files, staged, classes, outcome)
+        values = _row_values(row, step, files, staged, classes, charts, outcome)
         metric_keys.update(k for k, v in values.items() if isinstance(v, int | float))
         _log(run, values, step, outcome)
         last_step = step
@@ -328,7 +326,9 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
         except HeronError as error:
             outcome.notes.append(f"saved file {name!r}: {error.message}")
     for logged in wandb_run.artifacts:
-        _import_artifact(run, logged, staged, outcome)
+        version = import_artifact(run, logged, staged, outcome.notes)
+        if version is not None:
+            outcome.artifacts.append(version)
     for used in wandb_run.uses:
         try:
             artifact = run.use_artifact(used.name, type=used.type or None)
@@ -399,8 +399,9 @@ def _row_values(
     row: Mapping[str, Any],
     step: int,
     files: mapping.FileSource,
-    staged: _ArtifactFiles,
+    staged: ArtifactFiles,
     classes: Mapping[str, dict[str, str]],
+    charts: Mapping[str, ChartSpec],
     outcome: RunOutcome,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
@@ -426,8 +427,14 @@ def _row_values(
                 outcome.images += len(values[key])
                 outcome.tables += 1
             elif kind == "table-file":
-                values[key] = _table(value, files, staged, outcome, where)
+                table = _table(value, files, staged, outcome, where)
                 outcome.tables += 1
+                chart = charts.get(key)
+                if chart is None:
+                    values[key] = table
+                else:  # a wandb.plot chart: W&B logged its table as "<key>_table"
+                    chart_key, drawn = chart_of(chart, table, outcome.notes, where)
+                    values[chart_key] = drawn
             elif kind == "histogram":
                 values[key] = mapping.histogram(value)
             else:
@@ -437,27 +444,10 @@ def _row_values(
     return values
 
 
-def _logged_class_labels(marker: Any) -> dict[str, dict[str, str]]:
-    """Class labels of logged images' masks and boxes, kept by W&B in ``config._wandb``."""
-    labels: dict[str, dict[str, str]] = {}
-    if not isinstance(marker, Mapping):
-        return labels
-    for group in ("mask/class_labels", "bounding_box/class_labels"):
-        entries = marker.get(group)
-        if not isinstance(entries, Mapping):
-            continue
-        for name, entry in entries.items():
-            value = entry.get("value") if isinstance(entry, Mapping) else None
-            if isinstance(value, Mapping):
-                key = str(name).split("_wandb_delimeter_", 1)[0]
-                labels.setdefault(key, {}).update({str(k): str(v) for k, v in value.items()})
-    return labels
-
-
 def _table(
     value: Mapping[str, Any],
     files: mapping.FileSource,
-    staged: _ArtifactFiles,
+    staged: ArtifactFiles,
     outcome: RunOutcome,
     where: str,
 ) -> Any:
@@ -476,117 +466,3 @@ def _table(
         source, entry = files, path
     document = source.read_json(entry)
     return mapping.table(document, source, notes=outcome.notes, where=where)
-
-
-class _ArtifactFiles:
-    """The files of the artifacts a run logged, by W&B's client id, as they are staged here."""
-
-    def __init__(self, artifacts: Iterable[LoggedArtifact]) -> None:
-        self.by_client_id = {a.client_id: a for a in artifacts if a.client_id}
-
-    def local_files(self, artifact: LoggedArtifact) -> tuple[dict[str, Path], list[str]]:
-        """Artifact path -> local file for every entry found; and the paths not found."""
-        found: dict[str, Path] = {}
-        missing: list[str] = []
-        for entry in artifact.entries:
-            local = self._local(entry.local_path, entry.ref, entry.size)
-            if local is None:
-                missing.append(entry.path)
-            else:
-                found[entry.path] = local
-        return found, missing
-
-    def _local(self, local_path: str | None, ref: str | None, size: int) -> Path | None:
-        if local_path:
-            path = Path(local_path)
-            if path.is_file() and path.stat().st_size == size:
-                return path
-            return None
-        if ref and ref.startswith(_CLIENT_REF):
-            target = self._resolve(ref)
-            if target is not None:
-                return target
-        if ref and ref.startswith("file://"):
-            path = Path(ref[len("file://") :])
-            if path.is_file():
-                return path
-        return None
-
-    def _resolve(self, ref: str) -> Path | None:
-        client_id, _, entry_path = ref[len(_CLIENT_REF) :].partition("/")
-        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
-        if artifact is None:
-            return None
-        for entry in artifact.entries:
-            if entry.path == entry_path:
-                return self._local(entry.local_path, entry.ref, entry.size)
-        return None
-
-    def source_for(self, reference: str) -> tuple[mapping.FileSource, str] | None:
-        """The file source and entry path a ``wandb-client-artifact://`` reference names."""
-        if not reference.startswith(_CLIENT_REF):
-            return None
-        client_id, _, entry_path = reference[len(_CLIENT_REF) :].partition("/")
-        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
-        if artifact is None:
-            return None
-        files, _ = self.local_files(artifact)
-        if entry_path not in files:
-            return None
-        return mapping.FileSource(f"artifact {artifact.name}", files=files), entry_path
-
-
-def _import_artifact(
-    run: Run, logged: LoggedArtifact, staged: _ArtifactFiles, outcome: RunOutcome
-) -> None:
-    if logged.type in _INTERNAL_ARTIFACT_TYPES:
-        return  # its tables came in with the history
-    label = f"artifact {logged.name}"
-    files, missing = staged.local_files(logged)
-    if missing:
-        outcome.notes.append(
-            f"{label}: files not local ({len(missing)} of {len(logged.entries)}, e.g. "
-            f"{missing[0]!r}; W&B's staging copies are gone)"
-        )
-        return
-    try:
-        artifact = Artifact(
-            logged.name, logged.type, description=logged.description, metadata=logged.metadata
-        )
-        own = mapping.FileSource(label, files=files)
-        for entry in logged.entries:
-            path = entry.path
-            if not path.endswith(".table.json"):
-                artifact.add_file(files[path], name=path)
-                continue
-            # A table added from a logged one is a reference to it: its media paths are
-            # relative to the artifact that holds it.
-            found = staged.source_for(entry.ref) if entry.ref else None
-            source, document_path = found if found is not None else (own, path)
-            table = mapping.table(
-                source.read_json(document_path),
-                source,
-                notes=outcome.notes,
-                where=f"{label} {path}",
-            )
-            artifact.add(table, path[: -len(".table.json")].replace("/", "_"))
-        taken = {
-            alias
-            for version in artifact_store.list_versions(
-                run.store.engine, project=run.project, name=logged.name
-            )
-            for alias in version.aliases
-        }
-        aliases = [a for a in logged.aliases if a != "latest" and a not in taken]
-        kept = [a for a in logged.aliases if a != "latest" and a in taken]
-        run.log_artifact(artifact, aliases=aliases)
-    except (HeronError, mapping.Unimportable) as error:
-        message = error.message if isinstance(error, HeronError) else str(error)
-        outcome.notes.append(f"{label}: {message}")
-        return
-    if kept:
-        outcome.notes.append(
-            f"{label}: alias(es) {', '.join(kept)} already name another version in the "
-            "store; left there"
-        )
-    outcome.artifacts.append(artifact.qualified_name)

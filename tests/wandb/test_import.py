@@ -120,7 +120,7 @@ def test_import_brings_every_logged_value(
             assert rows[i]["val/loss"] == pytest.approx(0.5 - i / 1000)
             assert "acc" not in rows[i]
     assert rows[STEPS + 10]["lr_now"] == 0.5
-    assert set(rows) == set(range(STEPS)) | {STEPS + 10 + k for k in range(5)}
+    assert set(rows) == set(range(STEPS)) | {STEPS + 10 + k for k in range(6)}
     runtimes = [rows[step]["_runtime"] for step in sorted(rows)]
     assert runtimes == sorted(runtimes) and runtimes[0] >= 0
     assert all(before <= row["_timestamp"] <= after for row in rows.values())
@@ -177,7 +177,32 @@ def test_import_brings_every_logged_value(
     (train_outcome,) = [o for o in report.runs if o.wandb_id == "wbtrain01"]
     assert any("'page' at step" in note and "HTML" in note for note in train_outcome.notes)
 
-    assert train.tables() == {"predictions": [STEPS + 13], "examples": [STEPS + 14]}
+    assert train.tables() == {
+        "predictions": [STEPS + 13],
+        "examples": [STEPS + 14],
+        "err_curve": [STEPS + 15],
+        "confusion": [STEPS + 15],
+    }
+    # wandb.plot charts: their tables under the logged key, drawn as heron charts
+    chart = objects["err_curve"][2]["chart"]
+    assert (chart["kind"], chart["title"], chart["fields"]) == (
+        "line",
+        "Error",
+        {"x": "epoch", "y": "err"},
+    )
+    assert train.table("err_curve").get_column("err") == pytest.approx([1, 1 / 2, 1 / 3, 1 / 4])
+    assert objects["confusion"][2]["chart"]["kind"] == "confusion_matrix"
+    confusion = train.table("confusion")
+    counts = {
+        (a, p): n
+        for a, p, n in zip(
+            confusion.get_column("Actual"),
+            confusion.get_column("Predicted"),
+            confusion.get_column("nPredictions"),
+            strict=True,
+        )
+    }
+    assert counts == {("cat", "cat"): 2, ("cat", "dog"): 0, ("dog", "cat"): 1, ("dog", "dog"): 1}
     table = train.table("predictions")
     assert table.columns == ["id", "image", "guess", "truth", "score"]
     assert table.get_column("id") == [f"img{k}" for k in range(6)]
@@ -302,7 +327,14 @@ def test_missing_artifact_files_are_reported(
     assert any(n.startswith("artifact nature-data: files not local") for n in outcome.notes)
     assert any("'predictions' at step" in n and "staging" in n for n in outcome.notes)
     run = heron.Api(store_dir).run("nature/wbtrain01")
-    assert run.tables() == {"examples": [STEPS + 14]}  # its files are in the run directory
+    # The image list's files are in the run directory, and so is the whole of a table without
+    # media; a table with images is complete only in W&B's staging copy.
+    assert run.tables() == {
+        "examples": [STEPS + 14],
+        "err_curve": [STEPS + 15],
+        "confusion": [STEPS + 15],
+    }
+    assert run.table("err_curve").get_column("epoch") == [0, 1, 2, 3]
     assert [a.name for a in heron.Api(store_dir).artifacts()] == ["run-wbtrain01-files"]
 
 

@@ -3,7 +3,7 @@
 Run as ``python wandb_offline_script.py WORK_DIR [STEPS] [TABLE_ROWS]`` with WANDB_MODE=offline
 and WANDB_DIR etc. pointing into WORK_DIR. Every value is computed from its step or row, so
 the tests know what was logged. The first run trains (metrics, a table with images, an image, a
-list of images, a histogram, an HTML page heron lacks, a metric definition, a saved file, a
+list of images, a histogram, an HTML page heron lacks, two wandb.plot charts, a metric definition, a saved file, a
 dataset artifact); the second uses the dataset.
 """
 
@@ -95,6 +95,16 @@ run.log(
         "page": wandb.Html("<b>not in heron</b>"),
     },
     step=steps + 14,
+)
+curve = wandb.Table(columns=["epoch", "err"], data=[[e, 1 / (e + 1)] for e in range(4)])
+run.log(
+    {
+        "err_curve": wandb.plot.line(curve, "epoch", "err", title="Error"),
+        "confusion": wandb.plot.confusion_matrix(
+            y_true=[0, 1, 1, 0], preds=[0, 1, 0, 0], class_names=["cat", "dog"]
+        ),
+    },
+    step=steps + 15,
 )
 
 data = os.path.join(work, "dataset")

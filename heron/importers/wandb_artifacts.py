@@ -1,0 +1,140 @@
+"""The artifacts a W&B run logged, from the copies W&B staged on this machine, as heron versions.
+
+W&B copies every file of a logged artifact into its staging folder (``$WANDB_DATA_DIR`` or
+``~/.local/share/wandb``, ``artifacts/staging``) until the run is synced; a manifest entry
+records where (``local_path``), or refers to an entry of another artifact logged in the same
+process (``wandb-client-artifact://<client id>/<path>``): a table added to an artifact after it
+was logged to the run is such a reference into W&B's ``run_table`` artifact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from heron.errors import HeronError
+from heron.importers import wandb_mapping as mapping
+from heron.importers.wandb_offline import LoggedArtifact
+from heron.sdk.artifact import Artifact
+from heron.sdk.run import Run
+from heron.store import artifacts as artifact_store
+
+# Artifacts W&B makes for its own bookkeeping: run tables are imported as the run's tables.
+INTERNAL_ARTIFACT_TYPES = {"run_table": "W&B's copy of a logged table", "job": "W&B launch job"}
+_CLIENT_REF = "wandb-client-artifact://"
+
+
+class ArtifactFiles:
+    """The files of the artifacts a run logged, by W&B's client id, as they are staged here."""
+
+    def __init__(self, artifacts: Iterable[LoggedArtifact]) -> None:
+        self.by_client_id = {a.client_id: a for a in artifacts if a.client_id}
+
+    def local_files(self, artifact: LoggedArtifact) -> tuple[dict[str, Path], list[str]]:
+        """Artifact path -> local file for every entry found; and the paths not found."""
+        found: dict[str, Path] = {}
+        missing: list[str] = []
+        for entry in artifact.entries:
+            local = self._local(entry.local_path, entry.ref, entry.size)
+            if local is None:
+                missing.append(entry.path)
+            else:
+                found[entry.path] = local
+        return found, missing
+
+    def _local(self, local_path: str | None, ref: str | None, size: int) -> Path | None:
+        if local_path:
+            path = Path(local_path)
+            if path.is_file() and path.stat().st_size == size:
+                return path
+            return None
+        if ref and ref.startswith(_CLIENT_REF):
+            target = self._resolve(ref)
+            if target is not None:
+                return target
+        if ref and ref.startswith("file://"):
+            path = Path(ref[len("file://") :])
+            if path.is_file():
+                return path
+        return None
+
+    def _resolve(self, ref: str) -> Path | None:
+        client_id, _, entry_path = ref[len(_CLIENT_REF) :].partition("/")
+        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
+        if artifact is None:
+            return None
+        for entry in artifact.entries:
+            if entry.path == entry_path:
+                return self._local(entry.local_path, entry.ref, entry.size)
+        return None
+
+    def source_for(self, reference: str) -> tuple[mapping.FileSource, str] | None:
+        """The file source and entry path a ``wandb-client-artifact://`` reference names."""
+        if not reference.startswith(_CLIENT_REF):
+            return None
+        client_id, _, entry_path = reference[len(_CLIENT_REF) :].partition("/")
+        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
+        if artifact is None:
+            return None
+        files, _ = self.local_files(artifact)
+        if entry_path not in files:
+            return None
+        return mapping.FileSource(f"artifact {artifact.name}", files=files), entry_path
+
+
+def import_artifact(
+    run: Run, logged: LoggedArtifact, staged: ArtifactFiles, notes: list[str]
+) -> str | None:
+    """Log a W&B artifact whose files are all on this machine as a heron version of ``run``;
+    returns its qualified name, or None with the reason in ``notes``."""
+    if logged.type in INTERNAL_ARTIFACT_TYPES:
+        return None  # its tables came in with the history
+    label = f"artifact {logged.name}"
+    files, missing = staged.local_files(logged)
+    if missing:
+        notes.append(
+            f"{label}: files not local ({len(missing)} of {len(logged.entries)}, e.g. "
+            f"{missing[0]!r}; W&B's staging copies are gone)"
+        )
+        return None
+    try:
+        artifact = Artifact(
+            logged.name, logged.type, description=logged.description, metadata=logged.metadata
+        )
+        own = mapping.FileSource(label, files=files)
+        for entry in logged.entries:
+            path = entry.path
+            if not path.endswith(".table.json"):
+                artifact.add_file(files[path], name=path)
+                continue
+            # A table added from a logged one is a reference to it: its media paths are
+            # relative to the artifact that holds it.
+            found = staged.source_for(entry.ref) if entry.ref else None
+            source, document_path = found if found is not None else (own, path)
+            table = mapping.table(
+                source.read_json(document_path),
+                source,
+                notes=notes,
+                where=f"{label} {path}",
+            )
+            artifact.add(table, path[: -len(".table.json")].replace("/", "_"))
+        taken = {
+            alias
+            for version in artifact_store.list_versions(
+                run.store.engine, project=run.project, name=logged.name
+            )
+            for alias in version.aliases
+        }
+        aliases = [a for a in logged.aliases if a != "latest" and a not in taken]
+        kept = [a for a in logged.aliases if a != "latest" and a in taken]
+        run.log_artifact(artifact, aliases=aliases)
+    except (HeronError, mapping.Unimportable) as error:
+        message = error.message if isinstance(error, HeronError) else str(error)
+        notes.append(f"{label}: {message}")
+        return None
+    if kept:
+        notes.append(
+            f"{label}: alias(es) {', '.join(kept)} already name another version in the "
+            "store; left there"
+        )
+    return artifact.qualified_name
