@@ -33,17 +33,55 @@ def is_loopback(host: str) -> bool:
     envvar="HERON_DATABASE_URL",
     help="Metadata database (default: the store's SQLite file).",
 )
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    envvar="HERON_ALLOWED_HOSTS",
+    help="Another name the server may be reached by, e.g. a proxy's (repeatable; '*': any).",
+)
+@click.option(
+    "--token",
+    default=None,
+    envvar="HERON_UI_TOKEN",
+    help="The token scripts send in X-Heron-Token to write (default: a new random one).",
+)
+@click.option(
+    "--max-body-mb",
+    default=None,
+    type=click.IntRange(0, 4096),
+    help="Largest request body accepted, in MiB (default: 16).",
+)
 def ui(
-    store_dir: str | None, host: str, port: int, open_browser: bool, database_url: str | None
+    store_dir: str | None,
+    host: str,
+    port: int,
+    open_browser: bool,
+    database_url: str | None,
+    allowed_hosts: tuple[str, ...],
+    token: str | None,
+    max_body_mb: int | None,
 ) -> None:
-    """Serve the web UI of a store; prints its URL and runs until interrupted."""
+    """Serve the web UI of a store; prints its URL and runs until interrupted.
+
+    Only requests naming this server (localhost, 127.0.0.1, [::1], the --host, or an
+    --allow-host name) are answered; writes must come from its own pages or carry its token.
+    """
     import socket
 
     import uvicorn
 
     from heron.server import create_app
+    from heron.server.origin import DEFAULT_MAX_BODY_BYTES
 
-    app = create_app(store_dir, database_url)
+    app = create_app(
+        store_dir,
+        database_url,
+        host=host,
+        allowed_hosts=allowed_hosts,
+        write_token=token,
+        max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_mb is None else max_body_mb * 2**20,
+    )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # Bind first, so the printed URL carries the real port even with --port 0.
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -62,10 +100,14 @@ def ui(
     if not is_loopback(host):
         click.echo(
             f"warning: listening on {host}: anyone who can reach this address can read the whole "
-            "store; there is no authentication yet",
+            "store; there is no authentication yet (names other than this machine's own need "
+            "--allow-host)",
             err=True,
         )
     click.echo(f"heron ui: serving {app.state.store.root} at {url}", err=False)
+    click.echo(
+        f"heron ui: scripts that write send the header X-Heron-Token: {app.state.write_token}"
+    )
     if open_browser:
         webbrowser.open(url.replace("0.0.0.0", "127.0.0.1"))
     config = uvicorn.Config(app, log_level="warning", access_log=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from heron import __version__
 from heron.server.deps import StoreDep
 from heron.server.errors import install_error_handlers
 from heron.server.models import ErrorResponse, ServerInfo
+from heron.server.origin import DEFAULT_MAX_BODY_BYTES, OriginGuard, OriginPolicy
 from heron.server.routes import (
     artifacts,
     charts,
@@ -44,7 +45,10 @@ ROUTERS = (
 
 _ERRORS = {
     400: {"model": ErrorResponse, "description": "bad request"},
+    403: {"model": ErrorResponse, "description": "a write without this server's same-origin proof"},
     404: {"model": ErrorResponse, "description": "not found"},
+    413: {"model": ErrorResponse, "description": "request body over the server's limit"},
+    422: {"model": ErrorResponse, "description": "a parameter or body field is invalid"},
     500: {"model": ErrorResponse, "description": "server error"},
 }
 
@@ -54,11 +58,23 @@ def create_app(
     database_url: str | None = None,
     *,
     static_dir: Path | None = None,
+    host: str | None = None,
+    allowed_hosts: Sequence[str] = (),
+    write_token: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """The FastAPI app serving the store at ``store_dir`` (default: $HERON_DIR, ./heron-data).
 
     The store must exist (NotAStoreError otherwise); it is closed when the app shuts down.
+    The app answers only requests whose Host is ``localhost``, ``127.0.0.1`` or ``[::1]``, the
+    address ``host`` it is served on, or a name in ``allowed_hosts`` (``"*"``: any); a write must
+    come from its own pages or carry ``write_token`` (random when not given; the app keeps it
+    in ``app.state.write_token``) in the ``X-Heron-Token`` header. Bodies over
+    ``max_body_bytes`` are refused with a 413. See heron/server/origin.py.
     """
+    policy = OriginPolicy.build(
+        host=host, allowed_hosts=allowed_hosts, token=write_token, max_body_bytes=max_body_bytes
+    )
     store = Store.open(store_dir, database_url=database_url, create=False)
 
     @asynccontextmanager
@@ -76,6 +92,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.write_token = policy.token
+    app.add_middleware(OriginGuard, policy=policy)
     install_error_handlers(app)
 
     @app.get("/api/info", response_model=ServerInfo, tags=["server"])
@@ -85,5 +103,5 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
-    install_static(app, static_dir or STATIC_DIR)
+    install_static(app, static_dir or STATIC_DIR, write_token=policy.token)
     return app

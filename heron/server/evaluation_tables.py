@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from heron.errors import NotFoundError, UsageError
+from heron.server.models import MAX_STEP
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.store import Store
@@ -25,7 +26,7 @@ class PanelTableRef(BaseModel):
 
     run_id: str | None = None
     key: str | None = None
-    step: int | None = None
+    step: int | None = Field(default=None, ge=0, le=MAX_STEP)
     artifact: str | None = None
     name: str | None = None
 

@@ -6,6 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+MAX_STEP = 2**63 - 1
+"""Steps are stored as signed 64-bit integers: a larger step names nothing and is refused (422)."""
+MAX_OFFSET = 2**53 - 1
+"""Row offsets past what a browser's numbers hold exactly are refused (422)."""
+
 
 class ErrorBody(BaseModel):
     """What went wrong: heron's error class name and a message naming what and where."""
@@ -160,7 +165,7 @@ class TableRef(BaseModel):
 
     run_id: str
     key: str
-    step: int | None = None
+    step: int | None = Field(default=None, ge=0, le=MAX_STEP)
 
 
 class QueryRequest(BaseModel):

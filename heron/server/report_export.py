@@ -11,6 +11,8 @@ import base64
 import html
 from typing import Any
 
+from pydantic import ValidationError
+
 from heron.errors import HeronError
 from heron.server.evaluation_tables import PanelTableRef, resolve_table
 from heron.server.lineage_view import lineage
@@ -326,6 +328,10 @@ def export_html(store: Store, report: Report) -> str:
             body = _PANELS[block.panel](store, report.project, block)
         except HeronError as error:
             body = _problems([error.message])
+        except (ValidationError, ValueError, TypeError) as error:
+            # A saved panel's settings are free-form: a bad one spoils that panel, not the export.
+            detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+            body = _problems([f"this panel's settings are not valid: {detail}"])
         title = block.title or block.panel
         parts.append(f'<section class="panel"><h3>{_e(title)}</h3>{body}</section>')
     parts.append("</body></html>")

@@ -2,11 +2,13 @@
 
 Any path that is not an API route and not a built file gets ``index.html``, so a deep link such as
 ``/projects/nature/runs/abc`` opens the right view. A path that would resolve outside ``_static``
-(``..``, encoded slashes, absolute paths) is never served from disk.
+(``..``, encoded slashes, absolute paths) is never served from disk. ``index.html`` carries the
+server's write token in a ``<meta name="heron-token">`` tag, which the UI sends with every write.
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -33,7 +35,16 @@ def static_file(root: Path, relative: str) -> Path | None:
     return candidate
 
 
-def install_static(app: FastAPI, root: Path = STATIC_DIR) -> None:
+def with_token(page: str, token: str) -> str:
+    """``page`` (an HTML document) with ``token`` in a meta tag at the end of its head."""
+    tag = f'<meta name="heron-token" content="{html.escape(token)}">'
+    end = page.find("</head>")
+    if end < 0:
+        return tag + page
+    return page[:end] + tag + page[end:]
+
+
+def install_static(app: FastAPI, root: Path = STATIC_DIR, *, write_token: str = "") -> None:
     """Serve the UI: built files as they are, every other non-API path as ``index.html``."""
 
     @app.get("/{path:path}", include_in_schema=False)
@@ -46,8 +57,11 @@ def install_static(app: FastAPI, root: Path = STATIC_DIR) -> None:
             cache = (
                 "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
             )
-            return FileResponse(found, headers={"Cache-Control": cache})
+            if found.name != "index.html":
+                return FileResponse(found, headers={"Cache-Control": cache})
         index = root / "index.html"
         if not index.is_file():
             return HTMLResponse(_NOT_BUILT, status_code=503)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        # No validator goes with the page, so "no-cache" fetches it anew: the token differs per server.
+        page = with_token(index.read_text(encoding="utf-8"), write_token)
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

@@ -564,6 +564,16 @@ def _set_alias(
     )
 
 
+def _lock_collection(connection: Connection, collection_id: int) -> None:
+    """Hold the collection's row until the transaction ends, so its alias edits run one at a time.
+
+    SQLite's one writer already serialises them; on PostgreSQL two moves of one alias would
+    otherwise both see it absent and both insert it (a unique violation for the second).
+    """
+    c = schema.artifact_collections
+    connection.execute(select(c.c.id).where(c.c.id == collection_id).with_for_update())
+
+
 def set_alias(
     engine: Engine, version: VersionRecord, alias: str, *, unique: bool = False
 ) -> list[str]:
@@ -572,6 +582,7 @@ def set_alias(
     if alias != LATEST:
         check_alias(alias)
     with write(engine) as connection:
+        _lock_collection(connection, version.collection_id)
         _set_alias(connection, version.collection_id, alias, version.id, unique, messages)
     return messages
 
@@ -582,6 +593,7 @@ def remove_alias(engine: Engine, version: VersionRecord, alias: str) -> None:
         raise ArtifactError("'latest' is managed by heron and always names the newest version")
     a = schema.artifact_aliases
     with write(engine) as connection:
+        _lock_collection(connection, version.collection_id)
         removed = connection.execute(
             a.delete().where(
                 and_(

@@ -1,4 +1,8 @@
-"""Fixtures for the API tests: a store logged by populate.py, and a client on a fresh app."""
+"""Fixtures for the API tests: a store logged by populate.py, and a client on a fresh app.
+
+Clients address the app as 127.0.0.1 and send its write token, as heron's own pages do
+(tests/server/local.py); tests/server/test_origin.py checks what other requests get.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heron.server import create_app
+from tests.server.local import local_client
 from tests.server.populate import log_store
 
 
@@ -29,7 +34,7 @@ def run_ids(logged_store: tuple[Path, dict[str, str]]) -> dict[str, str]:
 @pytest.fixture
 def client(logged_store: tuple[Path, dict[str, str]]) -> Iterator[TestClient]:
     """An HTTP client on an app serving the logged store."""
-    with TestClient(create_app(logged_store[0])) as test_client:
+    with local_client(create_app(logged_store[0])) as test_client:
         yield test_client
 
 
@@ -51,5 +56,5 @@ def pipeline_client(
 
     copy = tmp_path / "heron-data"
     shutil.copytree(pipeline_store[0], copy)
-    with TestClient(create_app(copy)) as test_client:
+    with local_client(create_app(copy)) as test_client:
         yield test_client

@@ -6,11 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from heron.server import create_app
 from heron.store.store import Store
+from tests.server.local import local_client
 
 
 def _png() -> bytes:
@@ -32,7 +32,7 @@ def media(store_dir: Path) -> tuple[Path, str, str, bytes]:
 
 def test_image_has_type_etag_and_immutable_cache(media: tuple[Path, str, str, bytes]) -> None:
     store_dir, png, _, _ = media
-    with TestClient(create_app(store_dir)) as client:
+    with local_client(create_app(store_dir)) as client:
         response = client.get(f"/api/media/{png}")
         assert response.status_code == 200
         assert response.headers["content-type"] == "image/png"
@@ -45,7 +45,7 @@ def test_image_has_type_etag_and_immutable_cache(media: tuple[Path, str, str, by
 
 def test_range_requests_on_large_and_packed_blobs(media: tuple[Path, str, str, bytes]) -> None:
     store_dir, png, large_digest, large = media
-    with TestClient(create_app(store_dir)) as client:
+    with local_client(create_app(store_dir)) as client:
         part = client.get(f"/api/media/{large_digest}", headers={"Range": "bytes=1000-1999"})
         assert part.status_code == 206
         assert part.content == large[1000:2000]
@@ -64,7 +64,7 @@ def test_range_requests_on_large_and_packed_blobs(media: tuple[Path, str, str, b
 
 def test_unknown_and_malformed_digests(media: tuple[Path, str, str, bytes]) -> None:
     store_dir = media[0]
-    with TestClient(create_app(store_dir)) as client:
+    with local_client(create_app(store_dir)) as client:
         missing = client.get("/api/media/" + "0" * 64)
         assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
         bad = client.get("/api/media/not-a-hash")
@@ -87,7 +87,7 @@ def test_urls_cannot_escape_the_store_or_the_ui(
     media: tuple[Path, str, str, bytes], path: str
 ) -> None:
     store_dir = media[0]
-    with TestClient(create_app(store_dir)) as client:
+    with local_client(create_app(store_dir)) as client:
         response = client.get(path)
     assert response.status_code in (200, 400, 404, 503)
     body = response.content

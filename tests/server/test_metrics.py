@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 import heron
 from heron.server import create_app
 from heron.server.downsample import minmax_downsample
+from tests.server.local import local_client
 
 
 def test_metric_keys_of_some_runs_or_the_project(
@@ -51,12 +52,12 @@ def test_series_of_unknown_run_names_it(client: TestClient) -> None:
     assert response.json()["error"]["message"] == "no run 'ghost' in project 'nature'"
 
 
-def test_bad_parameters_are_a_json_400(client: TestClient, run_ids: dict[str, str]) -> None:
+def test_bad_parameters_are_a_json_422(client: TestClient, run_ids: dict[str, str]) -> None:
     response = client.get(
         "/api/projects/nature/series",
         params={"key": "val/loss", "run": run_ids["iv3 fc 256 adam"], "max_points": 1},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["type"] == "ValidationError"
     assert "max_points" in response.json()["error"]["message"]
 
@@ -67,7 +68,7 @@ def test_long_series_is_downsampled_keeping_spikes(store_dir: Path) -> None:
             spike = 50.0 if step == 61_234 else (-7.0 if step == 3_001 else 0.0)
             run.log({"loss": 1.0 + spike}, step=step)
         run_id = run.id
-    with TestClient(create_app(store_dir)) as client:
+    with local_client(create_app(store_dir)) as client:
         body = client.get(
             "/api/projects/long/series", params={"key": "loss", "run": run_id, "max_points": 1000}
         ).json()
@@ -98,7 +99,7 @@ def test_history_since_step_returns_only_new_rows(store_dir: Path) -> None:
     run.log({"loss": 9.0}, step=5)  # closes step 4 so it is flushed
     run_id = run.id
     try:
-        with TestClient(create_app(store_dir)) as client:
+        with local_client(create_app(store_dir)) as client:
             url = f"/api/projects/live/runs/{run_id}/history"
             # The run's writer flushes in the background about once a second.
             deadline = time.monotonic() + 30

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 import heron
 from heron.server import create_app
+from tests.server.local import local_client
 
 
 def test_projects_list_counts_runs_and_activity(client: TestClient) -> None:
@@ -91,7 +92,7 @@ def test_serves_a_store_on_either_metadata_backend(
             run.log({"loss": 1.0 / (step + 1)}, step=step)
         run_id = run.id
     monkeypatch.delenv("HERON_DATABASE_URL", raising=False)
-    with TestClient(create_app(directory, database_url)) as client:
+    with local_client(create_app(directory, database_url)) as client:
         runs = client.get("/api/projects/pg/runs").json()["runs"]
         assert [(r["name"], r["config"]["lr"]) for r in runs] == [("on-backend", "Infinity")]
         series = client.get("/api/projects/pg/series", params={"key": "loss", "run": run_id}).json()

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from heron.server import create_app
 from tests.e2e import explorer_store as fx
+from tests.server.local import local_client
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def explorer(
     """A client on the walkthrough-shaped store, and run name -> id."""
     directory = tmp_path_factory.mktemp("queries") / "heron-data"
     ids = fx.log_in_subprocess(directory)
-    with TestClient(create_app(directory)) as client:
+    with local_client(create_app(directory)) as client:
         yield client, ids
 
 

@@ -78,9 +78,9 @@ def test_create_list_edit_duplicate_delete(
 
 
 def test_bad_reports_are_refused(pipeline_client: TestClient) -> None:
-    assert pipeline_client.post(BASE, json={"title": ""}).status_code == 400
+    assert pipeline_client.post(BASE, json={"title": ""}).status_code == 422
     bad_block = {"title": "x", "blocks": [{"id": "a", "type": "video"}]}
-    assert pipeline_client.post(BASE, json=bad_block).status_code == 400
+    assert pipeline_client.post(BASE, json=bad_block).status_code == 422
     bad_color = {
         "title": "x",
         "blocks": [
@@ -92,7 +92,7 @@ def test_bad_reports_are_refused(pipeline_client: TestClient) -> None:
             }
         ],
     }
-    assert pipeline_client.post(BASE, json=bad_color).status_code == 400
+    assert pipeline_client.post(BASE, json=bad_color).status_code == 422
     assert (
         pipeline_client.post("/api/projects/nope/reports", json={"title": "x"}).status_code == 404
     )

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 import heron
 from heron.server import create_app
+from tests.server.local import local_client
 
 
 def _app(tmp_path: Path, store_dir: Path) -> TestClient:
@@ -16,7 +17,7 @@ def _app(tmp_path: Path, store_dir: Path) -> TestClient:
     (static / "assets").mkdir(parents=True)
     (static / "index.html").write_text('<!doctype html><div id="root"></div>')
     (static / "assets" / "app-1234.js").write_text("console.log('heron')")
-    return TestClient(create_app(store_dir, static_dir=static))
+    return local_client(create_app(store_dir, static_dir=static))
 
 
 def test_deep_links_get_the_app(tmp_path: Path, store_dir: Path) -> None:
@@ -44,7 +45,7 @@ def test_unknown_api_path_is_json_not_the_app(tmp_path: Path, store_dir: Path) -
 
 def test_missing_build_says_how_to_build(tmp_path: Path, store_dir: Path) -> None:
     heron.init(project="p", dir=store_dir).finish()
-    with TestClient(create_app(store_dir, static_dir=tmp_path / "nothing")) as client:
+    with local_client(create_app(store_dir, static_dir=tmp_path / "nothing")) as client:
         response = client.get("/projects/p")
         assert response.status_code == 503
         assert "scripts/build_ui.sh" in response.text

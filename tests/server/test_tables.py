@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from heron.server import create_app
 from heron.store.store import Store
+from tests.server.local import local_client
 
 KEY = "val/predictions"
 
@@ -115,14 +116,14 @@ def test_bad_query_is_a_400_with_the_position(client: TestClient, run_ids: dict[
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "QueryError"
     no_tables = client.post("/api/projects/nature/query", json={"tables": []})
-    assert no_tables.status_code == 400
+    assert no_tables.status_code == 422
 
 
 def test_thumbnail_of_something_that_is_no_image_is_a_400(store_dir: Path) -> None:
     store = Store.open(store_dir)
     digest = store.blobs.put(b"plain text, not pixels")
     store.close()
-    with TestClient(create_app(store_dir)) as client:
+    with local_client(create_app(store_dir)) as client:
         response = client.get(f"/api/media/{digest}/thumbnail")
         assert response.status_code == 400
         assert response.json()["error"]["type"] == "MediaError"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import Engine, select
 
 from heron.errors import NotFoundError
-from heron.server.deps import StoreDep
+from heron.server.deps import SinceStepQuery, StoreDep
 from heron.server.downsample import minmax_downsample
 from heron.server.jsonsafe import finite_or_none
 from heron.server.models import History, HistoryKey, MetricKeys, MetricSeries, Series
@@ -104,7 +104,7 @@ def run_history(
     keys: Annotated[
         list[str] | None, Query(alias="key", description="metric keys (all if none)")
     ] = None,
-    since_step: Annotated[int | None, Query(description="only steps after this one")] = None,
+    since_step: SinceStepQuery = None,
 ) -> History:
     """Raw history rows of a run after ``since_step``: poll with the returned ``last_step``."""
     record = run_store.get_run(store.engine, run_id, project=project)

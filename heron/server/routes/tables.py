@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from heron.errors import NotFoundError
-from heron.server.deps import StoreDep
+from heron.server.deps import OffsetQuery, StepQuery, StoreDep
 from heron.server.media_urls import with_media_urls
 from heron.server.models import (
     QueryResult,
@@ -27,7 +27,6 @@ router = APIRouter(prefix="/api/projects/{project}/runs/{run_id}", tags=["tables
 project_router = APIRouter(prefix="/api/projects/{project}", tags=["tables"])
 
 KeyParam = Annotated[str, Query(min_length=1, description="the key the table was logged under")]
-Step = Annotated[int | None, Query(description="the step (the latest when omitted)")]
 
 
 def find_table(
@@ -75,7 +74,7 @@ def list_run_tables(project: str, run_id: str, store: StoreDep) -> list[TableEnt
 
 @router.get("/table", response_model=TableInfo)
 def get_run_table(
-    project: str, run_id: str, store: StoreDep, key: KeyParam, step: Step = None
+    project: str, run_id: str, store: StoreDep, key: KeyParam, step: StepQuery = None
 ) -> TableInfo:
     """A logged table's columns and size; 404 naming the run's tables or the key's steps."""
     run, found_step, steps, record = find_table(store, project, run_id, key, step)
@@ -96,8 +95,8 @@ def get_run_table_rows(
     run_id: str,
     store: StoreDep,
     key: KeyParam,
-    step: Step = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    step: StepQuery = None,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> QueryResult:
     """A page of a logged table's rows, in logged order; images as URLs."""

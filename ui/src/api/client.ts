@@ -15,7 +15,31 @@ export type QueryResult = Schemas["QueryResult"];
 export type LineageGraph = Schemas["LineageGraph"];
 export type TableKey = Schemas["TableKey"];
 
+/** The header that proves a write comes from heron's own pages (see docs/security.md). */
+export const TOKEN_HEADER = "X-Heron-Token";
+
+/**
+ * `headers` plus this server's write token, which the server puts in index.html. A page on another
+ * origin cannot read it; without it (the Vite dev server) the browser's Origin header still counts.
+ */
+export function writeHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  const token = typeof document === "undefined" ? undefined : document.querySelector<HTMLMetaElement>('meta[name="heron-token"]')?.content;
+  return token ? { ...headers, [TOKEN_HEADER]: token } : headers;
+}
+
+/** Whether a request of this method changes state, so it must carry the token. */
+export function isWrite(method: string | undefined): boolean {
+  return !["GET", "HEAD", "OPTIONS"].includes((method ?? "GET").toUpperCase());
+}
+
 export const api = createClient<paths>({ baseUrl: "" });
+api.use({
+  onRequest({ request }) {
+    if (!isWrite(request.method)) return undefined;
+    for (const [name, value] of Object.entries(writeHeaders())) request.headers.set(name, value);
+    return request;
+  },
+});
 
 /** An error answered by the API in its one JSON shape, with the HTTP status. */
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 // Artifact browser calls: collections, versions, files, previews, aliases, comparisons, lineage.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError } from "../api/client";
+import { ApiError, isWrite, writeHeaders } from "../api/client";
 
 export interface RunRef { id: string; name: string; project: string; job_type: string | null; state: string; exists: boolean }
 export interface ArtifactCollection { name: string; type: string; description: string; versions: number; latest_version: number; created_at: number; updated_at: number }
@@ -32,9 +32,11 @@ export interface LineageGraph { start: string[]; nodes: LineageNode[]; edges: Li
 /** A JSON request to the API; failures become ApiError with the server's message. */
 export async function request<T>(url: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};
+  const headers: Record<string, string> = json === undefined ? {} : { "content-type": "application/json" };
+  new Headers(rest.headers).forEach((value, name) => { headers[name] = value; });
   const response = await fetch(url, {
     ...rest,
-    headers: json === undefined ? rest.headers : { "content-type": "application/json", ...rest.headers },
+    headers: isWrite(rest.method) ? writeHeaders(headers) : headers,
     body: json === undefined ? rest.body : JSON.stringify(json),
   });
   if (response.status === 204) return undefined as T;
