@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 import warnings
 from pathlib import Path
 
@@ -365,11 +366,12 @@ def test_features_heron_lacks_warn_and_carry_on(workdir: Path) -> None:
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
-def run_scenario(name: str, workdir: Path) -> heron.Api:
+def run_scenario(name: str, workdir: Path, extra: dict[str, str] | None = None) -> heron.Api:
     """Run ``scenarios/<name>.py`` in ``workdir`` as a user would; returns an Api on its store."""
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
     }
+    environment.update(extra or {})
     result = subprocess.run(
         [sys.executable, str(SCENARIOS / f"{name}.py")],
         cwd=workdir,
@@ -379,6 +381,7 @@ def run_scenario(name: str, workdir: Path) -> heron.Api:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    (workdir / "stdout.txt").write_text(result.stdout)
     return heron.Api(workdir / "heron-data")
 
 
@@ -551,3 +554,52 @@ def test_saving_a_draft_logs_it_with_the_active_run_or_an_auto_run(workdir: Path
     producer = outside.logged_by()
     assert producer is not None and producer.job_type == "auto" and producer.state == "finished"
     assert [a.name for a in Api().run(f"pets/{run.id}").logged_artifacts()] == ["saved-inside:v0"]
+
+
+def test_scenario_artifact_auditing(tmp_path: Path, s3_settings: dict[str, str]) -> None:
+    import boto3
+
+    prefix = f"audit-{uuid.uuid4().hex}"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_settings["endpoint"],
+        aws_access_key_id=s3_settings["key"],
+        aws_secret_access_key=s3_settings["secret"],
+        region_name="us-east-1",
+    )
+    try:
+        api = run_scenario(
+            "artifact_auditing",
+            tmp_path,
+            {
+                "AUDIT_S3_PREFIX": prefix,
+                "AUDIT_S3_BUCKET": s3_settings["bucket"],
+                "AUDIT_S3_ENDPOINT": s3_settings["endpoint"],
+                "AUDIT_S3_KEY": s3_settings["key"],
+                "AUDIT_S3_SECRET": s3_settings["secret"],
+            },
+        )
+        # Only the two best checkpoints are kept: older ones were deleted with their aliases.
+        names = [c["name"] for c in api.artifact_collections("audit-artifacts")]
+        assert names == ["checkpoint-2.pth.tar", "checkpoint-3.pth.tar"]
+        (run,) = api.runs("audit-artifacts")
+        assert [a.name for a in run.logged_artifacts()] == names
+        assert run.config["NUM_CHECKPOINTS"] == 2
+        assert [row["evaluation loss"] for row in run.scan_history(["evaluation loss"])] == [
+            pytest.approx(1 / n) for n in (1, 2, 3, 4)
+        ]
+        best = api.artifact("audit-artifacts/checkpoint-3.pth.tar:latest")
+        uploaded = s3.get_object(Bucket=s3_settings["bucket"], Key=f"{prefix}/checkpoint-3.pth.tar")
+        assert uploaded["Metadata"] == {"digest": best.digest}
+        stored = best.download(tmp_path / "best") / "checkpoint-3.pth.tar"
+        assert uploaded["Body"].read() == stored.read_bytes()
+        assert (tmp_path / "stdout.txt").read_text().split() == [
+            "uploaded",
+            f"{prefix}/checkpoint-3.pth.tar",
+            "unchanged",
+            f"{prefix}/checkpoint-3.pth.tar",
+        ]
+    finally:
+        listed = s3.list_objects_v2(Bucket=s3_settings["bucket"], Prefix=prefix + "/")
+        for item in listed.get("Contents", []):
+            s3.delete_object(Bucket=s3_settings["bucket"], Key=item["Key"])
