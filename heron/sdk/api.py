@@ -278,6 +278,18 @@ class ApiRun:
                 out.setdefault(key, []).append(step)
         return out
 
+    def histograms(self, key: str | None = None) -> dict[str, dict[int, dict[str, Any]]]:
+        """Logged histograms (of ``key``, or all): key -> step -> ``{"bins", "counts"}``.
+
+        ``bins`` are the edges, one more than ``counts``.
+        """
+        out: dict[str, dict[int, dict[str, Any]]] = {}
+        for step, name, _, payload in run_store.read_objects(
+            self._api.store.engine, self.id, key=key, kind="histogram"
+        ):
+            out.setdefault(name, {})[step] = payload
+        return out
+
     def logged_artifacts(self) -> list[Artifact]:
         """The artifact versions this run logged, oldest first."""
         from heron.sdk.lineage import run_artifacts
