@@ -347,6 +347,8 @@ def _remember(new: Run) -> None:
     global run, config, summary
     _runs.append(new)
     run, config, summary = new, new.config, new.summary
+    # As in W&B, wandb.log is the active run's own log: no extra call per logged step.
+    globals()["log"] = new.log
 
 
 def _forget(finished: Run) -> None:
@@ -356,8 +358,10 @@ def _forget(finished: Run) -> None:
         _runs.remove(finished)
     if _runs:
         run, config, summary = _runs[-1], _runs[-1].config, _runs[-1].summary
+        globals()["log"] = _runs[-1].log
     else:
         run, config, summary = None, _PreInit("wandb.config"), _PreInit("wandb.summary")
+        globals()["log"] = _log_before_init
 
 
 def _active(what: str) -> Run:
@@ -372,10 +376,14 @@ def log(
     commit: bool | None = None,
     sync: bool | None = None,
 ) -> None:
-    """Log to the active run (``wandb.log``); see :meth:`Run.log`."""
+    """Log to the active run (``wandb.log``); see :meth:`Run.log`. While a run is active this
+    name is that run's own ``log`` method, as in W&B."""
     if run is None:
         raise UsageError("call wandb.init() before wandb.log()")
     run.log(data, step, commit, sync)
+
+
+_log_before_init = log
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:

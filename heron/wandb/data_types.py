@@ -8,6 +8,7 @@ audio, 3-D objects, HTML, molecules) warn once and are logged as a marker naming
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,11 @@ class _ImageType(type):
         masks: Any = None,
         file_type: str | None = None,
     ) -> _HeronImage:
+        if _plain_pixels(data_or_path) and mode is None and grouping is None and file_type is None:
+            # The hot path (one image per table row): W&B reads these pixels as heron does.
+            return _HeronImage(
+                data_or_path, caption=caption, boxes=boxes, masks=masks, classes=_class_map(classes)
+            )
         ignored = [
             name
             for name, value in (("grouping", grouping), ("file_type", file_type))
@@ -121,6 +127,17 @@ def make_image(
             assert isinstance(data, PILImage.Image)
     return _HeronImage(
         data, caption=caption, boxes=boxes, masks=masks, classes=_class_map(classes), mode=mode
+    )
+
+
+def _plain_pixels(data: Any) -> bool:
+    """Whether ``data`` is a uint8 HW or HWC (3 or 4 channels) numpy array."""
+    numpy = sys.modules.get("numpy")  # not imported: no array can be one
+    return (
+        numpy is not None
+        and type(data) is numpy.ndarray
+        and data.dtype == numpy.uint8
+        and (data.ndim == 2 or (data.ndim == 3 and data.shape[2] in (3, 4)))
     )
 
 

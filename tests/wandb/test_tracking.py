@@ -105,6 +105,8 @@ def test_init_stores_what_wandb_scripts_pass(store_dir: Path) -> None:
     run.tags = (*run.tags, "best")
     wandb.finish()
     assert wandb.run is None
+    with pytest.raises(UsageError, match=r"wandb.init\(\) before wandb.log"):
+        wandb.log({"after": 1})
 
     stored = _stored(store_dir, run.path)
     assert stored.name == "renamed"
