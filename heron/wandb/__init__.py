@@ -47,6 +47,7 @@ from heron.wandb.errors import (
     ignored_arguments,
     say_once,
     unsupported,
+    warn_once,
 )
 from heron.wandb.run import Config, Run, Summary
 
@@ -298,9 +299,13 @@ def _start(
 
     heron_resume: Any = None
     if resume is not None and resume is not False:
-        if resume == "auto" or id is None:
-            ignored_arguments("init", ["resume (without id= heron starts a new run)"])
-        if id is not None:
+        if id is None:
+            warn_once(
+                "init:resume-without-id",
+                "heron.wandb: init(resume=...) needs id= to find the run to continue; "
+                "a new run starts",
+            )
+        else:
             heron_resume = "allow" if resume in (True, "auto") else resume
     resumed = False
     if heron_resume is not None:

@@ -390,3 +390,11 @@ def test_the_run_lives_in_the_store_the_environment_names(
     wandb.finish()
     assert os.path.isdir(tmp_path / "out" / "heron-data")
     assert heron.Api(tmp_path / "out" / "heron-data").run(run.path).state == "finished"
+
+
+def test_resume_without_an_id_starts_a_new_run_and_says_so(store_dir: Path) -> None:
+    with pytest.warns(UnsupportedWarning, match=r"needs id= to find the run"):
+        run = wandb.init(project="p", resume="allow")
+    assert not run.resumed
+    wandb.finish()
+    assert _stored(store_dir, run.path).state == "finished"
