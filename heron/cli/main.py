@@ -10,6 +10,7 @@ from heron.cli.common import handle_errors
 from heron.cli.import_cmd import import_group
 from heron.cli.runs import runs
 from heron.cli.ui import ui
+from heron.cli.verify import verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,6 +26,8 @@ cli.add_command(artifacts)
 cli.add_command(import_group)
 cli.add_command(runs)
 cli.add_command(ui)
+cli.add_command(verify)
+cli.add_command(verify, name="doctor")
 
 
 def main() -> None:

@@ -123,7 +123,32 @@ def hash_and_store(
     for path, fingerprint, digest in fresh:
         digests[path] = digest
         stats[path] = fingerprint  # as it was when read
+    _heal_quarantined(store, digests)
     return digests, stats
+
+
+def _heal_quarantined(store: Store, digests: Mapping[str, str]) -> None:
+    """Store again the files whose content was quarantined as bad: adding them heals the store.
+
+    Only a listing of the quarantine directory when nothing was ever quarantined; the files are
+    read (and checked against their digest) only if their blob is still absent.
+    """
+    quarantined = store.blobs.quarantined_digests()
+    if not quarantined:
+        return
+    wanted = {path: digest for path, digest in digests.items() if digest in quarantined}
+    if not wanted:
+        return
+    store.blobs.forget(wanted.values())
+    absent = store.blobs.missing(wanted.values())
+    for path, digest in sorted(wanted.items()):
+        if digest in absent:
+            try:
+                store.blobs.put_file(Path(path), expected_sha256=digest)
+            except IntegrityError:
+                actual, _ = hash_file(path)
+                raise _changed(path, digest, actual) from None
+            absent.discard(digest)
 
 
 def store_files(store: Store, files: Sequence[tuple[str, str, int]]) -> int:

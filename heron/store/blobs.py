@@ -329,7 +329,7 @@ class LocalBlobStore:
         self._verified.pop(digest, None)
         self._known.discard(digest)
         message = (
-            f"blob {digest} failed its check in the store ({problem}); it is quarantined and "
+            f"blob {digest} failed its check in the store: {problem}; it is quarantined and "
             "will not be served. Log the same content again, or run "
             "`heron verify --repair-from DIR`, to restore it"
         )
@@ -442,6 +442,14 @@ class LocalBlobStore:
     def object_path(self, digest: str) -> Path:
         """Where a blob kept as a file of its own lives (for hard links made after open_object)."""
         return self._object_path(digest)
+
+    def quarantined_digests(self) -> set[str]:
+        """Digests that were ever quarantined in this store (restored since or not)."""
+        try:
+            names = os.listdir(quarantine.directory(self.root))
+        except OSError:
+            return set()
+        return {name.removesuffix(".json") for name in names if name.endswith(".json")}
 
     def forget(self, digests: Iterable[str]) -> None:
         """Drop digests from this writer's memory of what is stored (after blobs are deleted)."""

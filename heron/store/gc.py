@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, func, select
 
+from heron.errors import HeronError
 from heron.store import schema
 from heron.store.artifacts import GC_LOCK_KEY, stored_blob_digests
 from heron.store.database import write
@@ -56,8 +58,17 @@ class GcReport:
         return sum(size for _, size in self.packed)
 
 
-def referenced_digests(store: Store, connection: Connection) -> set[str]:
-    """Every blob digest some artifact file, table cell or run object refers to."""
+def referenced_digests(
+    store: Store,
+    connection: Connection,
+    on_unreadable: Callable[[str, Exception], None] | None = None,
+) -> set[str]:
+    """Every blob digest some artifact file, table cell or run object refers to.
+
+    A table whose files cannot be read raises (gc must not free what it might refer to),
+    unless ``on_unreadable`` is given: it is then told the table id and error, and the table
+    is skipped (what ``heron verify`` does, reporting the table separately).
+    """
     found = stored_blob_digests(connection)
     for (payload,) in connection.execute(select(schema.run_objects.c.payload)):
         found.update(_DIGEST.findall(payload))
@@ -68,7 +79,12 @@ def referenced_digests(store: Store, connection: Connection) -> set[str]:
         found.update(_DIGEST.findall(parts_json))
         image_columns = [c["name"] for c in loads(columns_json) if c.get("type") == "image"]
         if image_columns:
-            found.update(_table_image_digests(store, table_id, image_columns))
+            try:
+                found.update(_table_image_digests(store, table_id, image_columns))
+            except (OSError, ValueError, HeronError) as error:
+                if on_unreadable is None:
+                    raise
+                on_unreadable(str(table_id), error)
     return found
 
 

@@ -223,9 +223,9 @@ def _has_capabilities() -> bool:
     if not sys.platform.startswith("linux"):
         return False  # no capabilities outside Linux: root is the only override
     try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        with open("/proc/self/status", "rb") as status:
             for line in status:
-                if line.startswith("CapEff:"):
+                if line.startswith(b"CapEff:"):
                     return int(line.split()[1], 16) != 0
     except (OSError, ValueError):
         pass
