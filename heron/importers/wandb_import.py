@@ -4,9 +4,10 @@ Each run directory is read whole first (:mod:`heron.importers.wandb_offline`); a
 not decode is reported and skipped before anything is written. A run then becomes a heron run
 with W&B's identity (its id when heron accepts it, name, project, group, job type, tags,
 notes, config, start and end times, host, program, git), its full history (``_step`` is the
-step; ``_runtime`` and ``_timestamp`` stay metrics, as in W&B), its summary, its tables and
-images (through heron's own ``Table``/``Image``), the artifacts whose files are on this machine
-and the lineage it recorded. Values heron cannot take are skipped with a reason in the report.
+step; ``_runtime`` and ``_timestamp`` stay metrics, as in W&B), its summary, metric definitions,
+tables, charts and images (through heron's own ``Table``/``Image``/``Chart``), saved files, the
+artifacts whose files are on this machine (:mod:`heron.importers.wandb_artifacts`) and the
+lineage it recorded. Values heron cannot take are skipped with a reason in the report.
 
 Importing is idempotent: the run's config keeps ``_wandb`` (the original id and the sha256 of
 the log it came from, written last), so a second import of the same log adds nothing. A run id
@@ -302,7 +303,7 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
     aggregated = _define_metrics(run, wandb_run, outcome)
     metric_keys: set[str] = set()
     last_step = -1
-    for step, row in wandb_run.history:
+    for step, row in wandb_run.history():
         if step < last_step:
             outcome.notes.append(f"step {step}: goes back from step {last_step}; row left out")
             continue

@@ -18,6 +18,7 @@ import importlib
 import json
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -84,9 +85,10 @@ class MetricDefinition:
 class WandbRun:
     """Everything a run's transaction log says, as plain Python values.
 
-    ``history`` holds one ``(step, row)`` per logged step, ``row`` nested as W&B logged it
-    (media values are dicts with ``_type``). ``exit_code`` is None when the log has no exit
-    record (the process died, or is still running).
+    :meth:`history` yields one ``(step, row)`` per logged step, ``row`` nested as W&B logged
+    it (media values are dicts with ``_type``); the rows are decoded as they are read, so a long
+    run's history is held as its compact log records, never all at once as dicts.
+    ``exit_code`` is None when the log has no exit record (the process died, or is running).
     """
 
     run_dir: Path
@@ -108,7 +110,7 @@ class WandbRun:
     start_time: float | None = None
     config: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
-    history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    history_records: list[bytes] = field(default_factory=list)  # checked, decoded on reading
     artifacts: list[LoggedArtifact] = field(default_factory=list)
     uses: list[UsedArtifact] = field(default_factory=list)
     metrics: list[MetricDefinition] = field(default_factory=list)
@@ -116,6 +118,14 @@ class WandbRun:
     exit_code: int | None = None
     runtime: float | None = None
     producer: str = ""
+
+    def history(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(step, row)`` per logged step, in the order W&B logged them."""
+        pb = proto_module()
+        for raw in self.history_records:
+            record = pb.Record()
+            record.ParseFromString(raw)
+            yield _history_row(record.history)
 
     @property
     def files_dir(self) -> Path:
@@ -230,7 +240,11 @@ def read_run(run_dir: Path) -> WandbRun:
                 f"{log_path}: record {index} does not decode ({error})"
             ) from None
         try:
-            _apply(run, record)
+            if record.WhichOneof("record_type") == "history":
+                _history_row(record.history)  # checks it; kept as bytes until it is read
+                run.history_records.append(raw)
+            else:
+                _apply(run, record)
         except (ValueError, TypeError) as error:
             raise ImportSourceError(
                 f"{log_path}: record {index} ({record.WhichOneof('record_type')}) is malformed: "
@@ -249,8 +263,6 @@ def _apply(run: WandbRun, record: Any) -> None:
         _update(run.config, record.config.update, record.config.remove)
     elif kind == "summary":
         _update(run.summary, record.summary.update, record.summary.remove)
-    elif kind == "history":
-        _apply_history(run, record.history)
     elif kind == "artifact":
         run.artifacts.append(_artifact(record.artifact))
     elif kind == "use_artifact":
@@ -362,14 +374,14 @@ def _history_value(item: Any) -> Any:
     return getattr(item, which)
 
 
-def _apply_history(run: WandbRun, record: Any) -> None:
+def _history_row(record: Any) -> tuple[int, dict[str, Any]]:
     row: dict[str, Any] = {}
     for item in record.item:
         _set_nested(row, _path_of(item), _history_value(item))
     step = row.get("_step")
     if not isinstance(step, int) or isinstance(step, bool):
         step = int(record.step.num)
-    run.history.append((step, row))
+    return step, row
 
 
 def _artifact(record: Any) -> LoggedArtifact:

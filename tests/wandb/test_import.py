@@ -18,7 +18,7 @@ import pytest
 from PIL import Image as PILImage
 
 import heron
-from heron.importers.wandb_import import import_wandb
+from heron.importers.wandb_import import heron_project, heron_run_id, import_wandb
 from heron.store import runs as run_store
 
 SCRIPT = Path(__file__).with_name("wandb_offline_script.py")
@@ -362,8 +362,9 @@ def test_cli_imports_and_prints_the_summary(
     assert any("logged nature/nature-data:v0" in line for line in lines)
     assert any("used nature/nature-data:v0" in line for line in lines)
     assert any("skipped 'page' at step" in line for line in lines)
-    second = subprocess.run(command, capture_output=True, text=True, check=False)
+    second = subprocess.run([*command, "--progress"], capture_output=True, text=True, check=False)
     assert second.returncode == 0
+    assert "importing W&B runs" in second.stderr and "2/2" in second.stderr  # the progress bar
     assert second.stdout.startswith("imported 0 run(s)")
     assert "2 already imported" in second.stdout
 
@@ -414,3 +415,12 @@ def test_import_into_a_postgresql_store(
     again = import_wandb([wandb_dir], store_dir=store_dir, database_url=pg_url)
     assert [o.status for o in again.runs] == ["unchanged", "unchanged"]
     assert len(heron.Api(store_dir, database_url=pg_url).artifacts()) == 2  # and saved files
+
+
+def test_ids_and_project_names_heron_does_not_accept_get_stable_stand_ins() -> None:
+    assert heron_run_id("k3x9p2aq") == "k3x9p2aq"
+    mapped = heron_run_id("my run:1/b")
+    assert mapped.startswith("my-run-1-b-") and mapped == heron_run_id("my run:1/b")
+    assert heron_run_id("my run:1/c") != mapped
+    assert heron_project("nature") == "nature"
+    assert heron_project("my project!") == "my-project"
