@@ -60,8 +60,11 @@ def delete_version(engine: Engine, version: VersionRecord, *, delete_aliases: bo
     When the newest version goes, ``latest`` moves to the newest one left; a collection left
     with no versions is removed too.
     """
-    v, a = schema.artifact_versions, schema.artifact_aliases
+    v, a, c = schema.artifact_versions, schema.artifact_aliases, schema.artifact_collections
     with write(engine) as connection:
+        # Lock the collection row (PostgreSQL), as commits do, so a version committed meanwhile
+        # cannot race this one's ``latest``.
+        connection.execute(select(c.c.id).where(c.c.id == version.collection_id).with_for_update())
         aliases = [
             str(row[0])
             for row in connection.execute(select(a.c.alias).where(a.c.version_id == version.id))
@@ -87,11 +90,7 @@ def delete_version(engine: Engine, version: VersionRecord, *, delete_aliases: bo
             .limit(1)
         ).first()
         if newest is None:
-            connection.execute(
-                schema.artifact_collections.delete().where(
-                    schema.artifact_collections.c.id == version.collection_id
-                )
-            )
+            connection.execute(c.delete().where(c.c.id == version.collection_id))
             return
         has_latest = connection.execute(
             select(func.count()).where(
