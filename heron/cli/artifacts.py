@@ -143,7 +143,9 @@ def show_artifact(store_dir: str | None, ref: str, files: bool, as_json: bool) -
 @click.option(
     "--overwrite", is_flag=True, help="Replace files in ROOT that differ from the artifact's."
 )
-@click.option("--copy", "copy", is_flag=True, help="Copy large files instead of hard-linking them.")
+@click.option(
+    "--copy", "copy", is_flag=True, help="Never hard-link large files (see docs/store.md)."
+)
 def get_artifact(
     store_dir: str | None, ref: str, root: str | None, overwrite: bool, copy: bool
 ) -> None:
