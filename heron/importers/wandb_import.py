@@ -105,6 +105,8 @@ class ImportReport:
                 if outcome.used:
                     parts.append("used " + ", ".join(outcome.used))
                 yield f"  imported  {outcome.run_path}  ({'; '.join(parts)})"
+            elif outcome.run_path is None and outcome.reason.startswith(str(outcome.source)):
+                yield f"  {outcome.status:<9} {outcome.reason}"  # it names the file already
             else:
                 label = outcome.run_path or str(outcome.source)
                 yield f"  {outcome.status:<9} {label}: {outcome.reason}"

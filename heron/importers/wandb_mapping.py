@@ -88,7 +88,7 @@ def kind_of(value: Any) -> str | None:
 def unsupported_reason(kind: str) -> str:
     """Why a W&B media kind is not imported."""
     what = _UNSUPPORTED_KINDS.get(kind, kind)
-    return f"W&B {what} ({kind}) have no heron counterpart"
+    return f"W&B {what} ({kind}): heron has no counterpart"
 
 
 def histogram(value: Mapping[str, Any]) -> Histogram:
