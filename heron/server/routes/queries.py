@@ -3,19 +3,24 @@
 The tables are runs' tables (a key at a step) or tables inside artifact versions; several are
 merged (join or concatenation) or shown side by side as the document's ``merge`` says. Besides
 pages, the table explorer asks for the columns of the merged tables (for completion) and downloads
-the whole view as CSV or Parquet.
+the whole view as CSV or Parquet (POST with the request in the body; GET with it in the URL
+still works for short ones).
+
+A query stopped at one of the engine's limits (docs/query.md, "Limits") is a 400 naming the limit,
+except a full server, which is a 503 with Retry-After: the same query may succeed a moment later.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heron.errors import NotFoundError, QueryError, UsageError
+from heron.errors import NotFoundError, QueryError, QueryLimitError, UsageError
 from heron.server.deps import StoreDep
 from heron.server.media_urls import with_media_urls
 from heron.server.models import ErrorResponse, QueryResult, TableRef
@@ -78,8 +83,12 @@ class QueryErrorResponse(BaseModel):
 
 
 _QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": QueryErrorResponse, "description": "a mistake in the query document"},
+    400: {
+        "model": QueryErrorResponse,
+        "description": "a mistake in the query document, or a query over a limit",
+    },
     404: {"model": ErrorResponse, "description": "a table is missing"},
+    503: {"model": QueryErrorResponse, "description": "too many queries are running; retry"},
 }
 
 
@@ -87,6 +96,11 @@ def resolve_sources(
     store: Store, project: str, refs: list[TableRef | ArtifactTableRef]
 ) -> list[Any]:
     """The query engine's sources for the requested tables; 404s name what is missing."""
+    from heron.query.engine import default_engine
+
+    # Queries spilling beyond their memory limit write inside the store they read, never into
+    # the directory the server happened to start in.
+    default_engine().spill_into(store.cache_dir / "query-spill")
     sources = []
     for ref in refs:
         if isinstance(ref, ArtifactTableRef):
@@ -136,7 +150,8 @@ def _blame(document: Any, sources: list[Any]) -> str | None:
     steps.append(("filter", {**base, "columns": columns, "filter": document.get("filter")}))
     for field, partial in steps:
         try:
-            query_from_document(partial, sources).plan()
+            # Compile only: a join is not run again to find the part at fault.
+            query_from_document(partial, sources).plan(materialise=False)
         except QueryError:
             return field
         except Exception:  # anything else is not this part's fault
@@ -152,9 +167,14 @@ def _indexed(merge: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_error(error: QueryError, document: Any, sources: list[Any]) -> JSONResponse:
-    body: dict[str, Any] = {"type": "QueryError", "message": error.message}
-    body["field"] = _blame(document, sources) if sources else None
+    body: dict[str, Any] = {"type": type(error).__name__, "message": error.message}
+    limit = error.limit if isinstance(error, QueryLimitError) else None
+    # A query stopped for time, memory, a join's size or a busy server has no part at fault.
+    blame = sources and limit in (None, "size")
+    body["field"] = _blame(document, sources) if blame else None
     body["position"] = error.position
+    if limit == "busy":
+        return JSONResponse(status_code=503, content={"error": body}, headers={"Retry-After": "1"})
     return JSONResponse(status_code=400, content={"error": body})
 
 
@@ -197,35 +217,53 @@ def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> An
 
 ExportFormat = Literal["csv", "parquet"]
 
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
+    **_QUERY_ERRORS,
+}
 
-@router.get(
-    "/query/export",
-    response_class=Response,
-    responses={
-        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
-        **_QUERY_ERRORS,
-    },
-)
-def export_query(
+
+class ExportRequest(ExplorerRequest):
+    """A view to download: the tables, the query document and the file format."""
+
+    format: ExportFormat = "csv"
+
+
+@router.post("/query/export", response_class=Response, responses=_EXPORT_RESPONSES)
+def export_query(project: str, request: ExportRequest, store: StoreDep) -> Response:
+    """Every row of a view (filtered, sorted, with derived columns; groups and their counts for a
+    grouped view) as a CSV or Parquet download. Images are exported as their sha256. The query
+    travels in the body, so a view with a long filter exports like any other."""
+    return _export(store, project, request, request.format)
+
+
+@router.get("/query/export", response_class=Response, responses=_EXPORT_RESPONSES)
+def export_query_link(
     project: str,
     store: StoreDep,
     request: Annotated[str, Query(description="an ExplorerRequest as JSON text")],
     format: Annotated[ExportFormat, Query()] = "csv",
 ) -> Response:
-    """Every row of a view (filtered, sorted, with derived columns; groups and their counts for a
-    grouped view) as a CSV or Parquet download. Images are exported as their sha256."""
-    from heron.query.document import query_from_document
-
+    """The same download as a link, the request in the URL (URLs limit its length: prefer POST)."""
     try:
         parsed = ExplorerRequest.model_validate(json.loads(request))
     except (ValueError, ValidationError) as exc:
         raise UsageError(f"request must be an ExplorerRequest as JSON: {exc}") from None
+    return _export(store, project, parsed, format)
+
+
+def _export(store: Store, project: str, parsed: ExplorerRequest, format: ExportFormat) -> Response:
+    from heron.query.document import query_from_document
+    from heron.query.engine import default_engine
+
+    # The time limit covers reading and checking the document as well as running it.
+    deadline = time.monotonic() + default_engine().timeout
     sources = resolve_sources(store, project, parsed.tables)
     document = {k: v for k, v in parsed.query.items() if k != "page"}
     if isinstance(document.get("merge"), dict):
         document["merge"] = _indexed(document["merge"])
     try:
-        table = query_from_document(document, sources).to_arrow()
+        table = query_from_document(document, sources).to_arrow(deadline=deadline)
     except QueryError as error:
         return _query_error(error, document, sources)
     if format == "parquet":

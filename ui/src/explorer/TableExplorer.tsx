@@ -2,7 +2,7 @@
 // Its whole view is an ExplorerState the host keeps (in the URL, or as JSON in a report).
 import { useCallback, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import { exportUrl, queryDocument, useColumns, useExplorerQuery } from "./api";
+import { downloadExport, ExplorerError, queryDocument, useColumns, useExplorerQuery } from "./api";
 import type { ColumnInfo, ImageRef, QueryResult, SourceRef } from "./api";
 import { ColumnChooser } from "./ColumnChooser";
 import { orderColumns } from "./columns";
@@ -56,6 +56,8 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
   const [chooser, setChooser] = useState<DOMRect | null>(null);
   const [insertAfter, setInsertAfter] = useState<string | null>(null);
   const [viewing, setViewing] = useState<ImageRef | null>(null);
+  const [exporting, setExporting] = useState<"csv" | "parquet" | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
 
   const baseColumns = columnsQuery.data?.columns ?? [];
   const resultColumns = main.data?.groups ? Object.entries(main.data.groups.summaries).map(([name, s]) => ({ ...s, name })) : (main.data?.columns ?? []);
@@ -142,6 +144,13 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
   };
 
   const exportDoc = sideBySide ? queryDocument(state, refs.length, state.panels[0] ?? 0) : document;
+  const exportAs = (format: "csv" | "parquet") => {
+    setExporting(format);
+    setExportError(null);
+    downloadExport(project, refs, exportDoc, format)
+      .catch((failure: unknown) => setExportError(failure instanceof ExplorerError ? failure.message : String(failure)))
+      .finally(() => setExporting(null));
+  };
   const panels = state.panels.length ? state.panels.filter((p) => p < refs.length) : refs.map((_, i) => i);
 
   return (
@@ -189,12 +198,11 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
           + Column
         </button>
         <span className="export">
-          <a className="button small" href={exportUrl(project, refs, exportDoc, "csv")} download>
-            CSV
-          </a>
-          <a className="button small" href={exportUrl(project, refs, exportDoc, "parquet")} download>
-            Parquet
-          </a>
+          {(["csv", "parquet"] as const).map((format) => (
+            <button key={format} type="button" className="button small" disabled={exporting !== null} aria-busy={exporting === format} onClick={() => exportAs(format)}>
+              {format === "csv" ? "CSV" : "Parquet"}
+            </button>
+          ))}
         </span>
       </div>
       {refs.length > 1 && <RunLegend sources={sources} />}
@@ -206,6 +214,14 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
               Remove column
             </button>
           )}
+        </div>
+      )}
+      {exportError && (
+        <div className="explorer-alert" role="alert">
+          Export failed: {exportError}
+          <button type="button" className="button small" onClick={() => setExportError(null)}>
+            Dismiss
+          </button>
         </div>
       )}
       {error && !filterError && !columnError && (

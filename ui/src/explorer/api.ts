@@ -1,6 +1,7 @@
 // The explorer's server calls: a query document over table sources, one page back.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
+import { writeHeaders } from "../api/client";
 import type { ExplorerState } from "./state";
 
 /** A table to explore: a run's table under a key (at a step), or a table inside an artifact. */
@@ -112,15 +113,16 @@ export class ExplorerError extends Error {
   }
 }
 
-async function post<T>(url: string, body: unknown, signal?: AbortSignal): Promise<T> {
+/** POST a JSON body; a failure becomes an ExplorerError carrying the server's message. */
+async function send(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: writeHeaders({ "content-type": "application/json" }),
     body: JSON.stringify(body),
     signal,
   });
-  const data: unknown = await response.json().catch(() => null);
   if (!response.ok) {
+    const data: unknown = await response.json().catch(() => null);
     const error = (data as { error?: Record<string, unknown> } | null)?.error ?? {};
     throw new ExplorerError(
       response.status,
@@ -130,7 +132,12 @@ async function post<T>(url: string, body: unknown, signal?: AbortSignal): Promis
       typeof error.position === "number" ? error.position : null,
     );
   }
-  return data as T;
+  return response;
+}
+
+async function post<T>(url: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const response = await send(url, body, signal);
+  return (await response.json()) as T;
 }
 
 export const IMAGES_PER_GROUP = 24;
@@ -157,12 +164,25 @@ export function queryUrl(project: string): string {
   return `/api/projects/${encodeURIComponent(project)}/query`;
 }
 
-/** The URL that downloads the whole view (every page) as CSV or Parquet. */
-export function exportUrl(project: string, sources: SourceRef[], document: Record<string, unknown>, format: "csv" | "parquet"): string {
-  const rest = { ...document };
+/**
+ * Download the whole view (every page) as CSV or Parquet. The query travels in a POST body, so a
+ * view with a very long filter exports like any other (a URL would break at a few kilobytes).
+ */
+export async function downloadExport(project: string, sources: SourceRef[], queryDoc: Record<string, unknown>, format: "csv" | "parquet"): Promise<void> {
+  const rest = { ...queryDoc };
   delete rest.page;
-  const request = JSON.stringify({ tables: sources, query: rest });
-  return `${queryUrl(project)}/export?format=${format}&request=${encodeURIComponent(request)}`;
+  const response = await send(`${queryUrl(project)}/export`, { tables: sources, query: rest, format });
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `table.${format}`;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // The browser reads the blob after click() returns; free it once the download has surely begun.
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**
