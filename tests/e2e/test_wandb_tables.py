@@ -1,0 +1,71 @@
+"""A W&B Tables notebook's predictions, logged through ``heron.wandb``, in the table explorer.
+
+The store is logged by the scenario following W&B's Tables quickstart
+(tests/wandb/scenarios/tables_quickstart.py), run in its own process as the notebook would be.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+import heron
+from tests.e2e.conftest import UiServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+SCENARIO = Path(__file__).parents[1] / "wandb" / "scenarios" / "tables_quickstart.py"
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, heron.ApiRun]]:
+    """`heron ui` over the store the quickstart scenario logged, and its run."""
+    workdir = tmp_path_factory.mktemp("wandb-quickstart")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "WANDB_"))}
+    environment["WANDB_SILENT"] = "true"
+    done = subprocess.run(
+        [sys.executable, str(SCENARIO)],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run,) = heron.Api(workdir / "heron-data").runs("table-quickstart")
+    server = UiServer(workdir / "heron-data")
+    yield server, run
+    server.stop()
+
+
+def test_quickstart_predictions_show_in_the_explorer(
+    page: Page, quickstart: tuple[UiServer, heron.ApiRun]
+) -> None:
+    server, run = quickstart
+    step = run.tables()["test_predictions"][-1]
+    frame = run.table("test_predictions", step=step).to_pandas()
+    page.goto(
+        f"{server.url}/projects/table-quickstart/runs/{run.id}/tables/test_predictions?step={step}"
+    )
+    pager = page.locator(".explorer-foot [data-testid=pager-range]")
+    expect(pager).to_have_text(re.compile(rf"^1–{len(frame)} of {len(frame)} rows$"))
+    first = page.locator(".xrow").first
+    expect(first.locator("[data-column='id']")).to_have_text(frame["id"][0])
+    expect(first.locator("[data-column='truth']")).to_have_text(str(frame["truth"][0]))
+    image = first.locator("[data-column='image'] img")
+    expect(image).to_have_attribute("src", re.compile(r"^/api/media/[0-9a-f]{64}/thumbnail"))
+
+    # The quickstart's recipe: only the wrong guesses.
+    wrong = int((frame["guess"] != frame["truth"]).sum())
+    assert wrong > 0, "the stand-in model must get some images wrong"
+    box = page.get_by_label("Filter expression")
+    box.fill('row["guess"] != row["truth"]')
+    box.press("Enter")
+    expect(pager).to_have_text(re.compile(rf"^1–{wrong} of {wrong} rows$"))
