@@ -12,7 +12,6 @@ helpers work on them, fully offline.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -39,7 +38,14 @@ from heron.store.artifact_edits import delete_version, update_version
 from heron.store.artifacts import VersionRecord
 from heron.store.filehash import FileChangedError, HashCache, hash_files
 from heron.store.jsonvalues import dumps, loads
-from heron.store.manifest import ManifestEntry, check_alias, check_name, manifest_digest
+from heron.store.manifest import (
+    ManifestEntry,
+    check_alias,
+    check_name,
+    check_path,
+    check_paths,
+    manifest_digest,
+)
 from heron.store.references import list_reference
 
 if TYPE_CHECKING:
@@ -57,9 +63,6 @@ class _Draft:
 
     entry: ManifestEntry | None = None  # a reference, already identified
     table: Any = None  # a heron.Table
-
-
-_BAD_CHARACTERS = re.compile(r"[\x00-\x1f\\]")
 
 
 def _walk_files(root: str) -> tuple[list[str], list[str]]:
@@ -88,15 +91,8 @@ def _walk_into(directory: str, relative: str, relatives: list[str], paths: list[
 
 
 def _clean_path(name: str) -> str:
-    """A manifest path: relative, '/'-separated, no '.', '..' or empty parts."""
-    if not isinstance(name, str) or not name:
-        raise ArtifactError(f"a path in an artifact must be a non-empty string, got {name!r}")
-    if _BAD_CHARACTERS.search(name):
-        raise ArtifactError(f"path {name!r} holds a control character or a backslash")
-    parts = name.split("/")
-    if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        raise ArtifactError(f"path {name!r} must be relative, with no empty, '.' or '..' parts")
-    return name
+    """A manifest path (see :func:`heron.store.manifest.check_path`), or ArtifactError."""
+    return check_path(name)
 
 
 class Artifact:
@@ -330,11 +326,10 @@ class Artifact:
         root = root.resolve()
         prefix = "" if not name else _clean_path(name.strip("/")) + "/"
         relatives, sources = _walk_files(str(root))
-        # Names read from the file system need no '.'/'..'/empty checks: only the cheap one,
-        # run once over all names ('/' is no bad character) and per name only if it matches.
-        if _BAD_CHARACTERS.search("/".join(relatives)):
-            for relative in relatives:
-                _clean_path(relative)  # raises, naming the path
+        try:
+            check_paths(relatives, prefix)  # one pass over all names; per name only if one fails
+        except ArtifactError as error:
+            raise ArtifactError(f"cannot add directory {str(root)!r}: {error.message}") from None
         added: dict[str, _Draft | str] = dict(
             zip([prefix + r for r in relatives] if prefix else relatives, sources, strict=True)
         )

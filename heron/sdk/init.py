@@ -13,11 +13,12 @@ from heron.errors import NotFoundError, UsageError
 from heron.sdk import active, names, sysinfo
 from heron.sdk.config import Config
 from heron.sdk.run import Run
+from heron.sdk.values import short_repr, text_problem
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
+from heron.store.manifest import check_project_name
 from heron.store.store import Store
 
-_PROJECT_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
@@ -41,8 +42,7 @@ def init(
     exist) or ``True`` (same as "allow"); ``"never"`` fails if the id exists.
     """
     project = project or os.environ.get("HERON_PROJECT") or "uncategorized"
-    if not _PROJECT_NAME.match(project):
-        raise UsageError(f"project name {project!r} may only use letters, digits, '_', '.', '-'")
+    check_project_name(project)
     if id is not None and not _RUN_ID.match(id):
         raise UsageError(f"run id {id!r} may only use letters, digits, '_' and '-' (at most 64)")
     if resume is True:
@@ -50,6 +50,14 @@ def init(
     if resume not in (None, False, "allow", "must", "never"):
         raise UsageError(f"resume must be 'allow', 'must', 'never' or True, got {resume!r}")
     tag_list = _tags(tags)
+    # The runs table's column sizes; PostgreSQL refuses longer text, and neither takes non-UTF-8.
+    for value, what, limit in (
+        (name, "run name", 256),
+        (group, "group", 256),
+        (job_type, "job_type", 128),
+        (notes, "notes", None),
+    ):
+        _check_text(value, what, limit)
     # Validate config before anything is written, so a bad value leaves no run behind.
     checked_config = Config(config, lambda _: None).as_dict() if config else {}
     store = Store.open(dir, announce=True)
@@ -151,8 +159,21 @@ def _tags(tags: Iterable[str] | None) -> list[str]:
     for tag in tags:
         if not isinstance(tag, str) or not tag:
             raise UsageError(f"each tag must be a non-empty string, got {tag!r}")
+        _check_text(tag, "tag", None)
         result.append(tag)
     return result
+
+
+def _check_text(value: str | None, what: str, limit: int | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a string, got {type(value).__name__}")
+    problem = text_problem(value)
+    if problem is not None:
+        raise UsageError(f"{what} {short_repr(value)} {problem}")
+    if limit is not None and len(value) > limit:
+        raise UsageError(f"{what} {short_repr(value)} is longer than {limit} characters")
 
 
 def log(data: Mapping[str, Any], *, step: int | None = None) -> None:

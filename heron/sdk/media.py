@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from heron.errors import MediaError, UsageError
 from heron.sdk.overlays import class_map, mask_png, normalize_boxes, normalize_masks
+from heron.sdk.values import text_problem
 from heron.store import codec
 from heron.store.jsonvalues import dumps, loads
 
@@ -89,6 +90,9 @@ class Image:
     ) -> None:
         if caption is not None and not isinstance(caption, str):
             raise MediaError(f"an image caption must be a string, got {type(caption).__name__}")
+        problem = None if caption is None else text_problem(caption)
+        if problem is not None:
+            raise MediaError(f"the image caption {caption!r} {problem}")
         self.caption = caption
         self.mode = mode
         self._array: npt.NDArray[Any] | None = None
@@ -339,7 +343,49 @@ def _identify(data: bytes, what: str) -> tuple[str, int, int]:
             width, height = opened.size
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise MediaError(f"{what} is not an image Pillow can read ({error})") from None
+    _check_complete(data, name, what)
     return _FORMAT_NAMES.get(name, name.lower()), int(width), int(height)
+
+
+def _check_complete(data: bytes, name: str, what: str) -> None:
+    """Refuse an encoded image that is cut short or damaged, so it fails here and not when
+    read back. PNG: every chunk's CRC up to IEND (no pixel is decoded); JPEG: the segments
+    up to the scan and an end-of-image marker after it; other formats are decoded."""
+    from PIL import Image as PILImage
+
+    try:
+        if name in ("JPEG", "MPO"):
+            _check_jpeg_structure(data)
+        else:
+            with PILImage.open(io.BytesIO(data)) as opened:
+                if name == "PNG":
+                    opened.verify()
+                else:
+                    opened.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise MediaError(
+            f"{what} is a damaged or truncated {name} image ({error}); it cannot be stored"
+        ) from None
+
+
+def _check_jpeg_structure(data: bytes) -> None:
+    """Walk a JPEG's marker segments to its first scan, then look for the end-of-image marker
+    (the entropy-coded data cannot hold one: 0xFF is always followed by 0x00 or a restart)."""
+    position = 2  # after the start-of-image marker
+    while True:
+        while position < len(data) and data[position] == 0xFF:
+            position += 1  # markers may be padded with 0xFF fill bytes
+        if position + 3 > len(data):
+            raise OSError("it ends inside its header segments")
+        marker = data[position]
+        if marker == 0xDA:  # start of scan
+            break
+        if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
+            position += 1
+            continue
+        position += 1 + int.from_bytes(data[position + 1 : position + 3], "big")
+    if data.rfind(b"\xff\xd9") <= position:
+        raise OSError("it has no end-of-image marker after its image data")
 
 
 def _is_matplotlib(data: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from heron.errors import TableError, UsageError
 from heron.sdk.media import Image
 from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
+from heron.sdk.values import text_problem
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -58,7 +59,10 @@ class Table:
         self._log_chain: Future[Any] | None = None
         self._parts: list[str] = []
         self._directory_id: str | None = None
-        self._fast_types: list[type | None] = []
+        self._names: set[str] = set()
+        # add_data's fast path: each column's Python type, recomputed (O(columns)) at the first
+        # row after a type changed, never once per change: a 10,000-column table changes 10,000.
+        self._fast_types: list[type | None] | None = []
         self._int_columns: list[int] = []
         if data is not None and dataframe is not None:
             raise UsageError("pass data= or dataframe=, not both")
@@ -122,16 +126,25 @@ class Table:
     def _add_empty_column(self, name: Any) -> None:
         if not isinstance(name, str) or not name:
             raise TableError(f"column names must be non-empty strings, got {name!r}")
-        if any(spec.name == name for spec in self._specs):
+        problem = text_problem(name)
+        if problem is not None:
+            raise TableError(f"column name {name!r} {problem}")
+        if name in self._names:
             raise TableError(f"column {name!r} appears twice")
+        self._names.add(name)
         self._specs.append(ColumnSpec(name))
         self._values.append([])
         self._heads.append(None)
         self._types_changed()
 
+    def _remove_column(self, index: int) -> None:
+        self._names.discard(self._specs[index].name)
+        del self._specs[index], self._values[index], self._heads[index]
+        self._types_changed()
+
     def _apply_dtypes(self, dtypes: Mapping[str, Any] | Sequence[Any]) -> None:
         if isinstance(dtypes, Mapping):
-            unknown = [name for name in dtypes if name not in self.columns]
+            unknown = [name for name in dtypes if name not in self._names]
             if unknown:
                 raise TableError(
                     f"dtypes names unknown column(s) {unknown}; the table has {self.columns}"
@@ -141,8 +154,9 @@ class Table:
             if len(dtypes) != len(self._specs):
                 raise TableError(f"{len(dtypes)} dtypes for {len(self._specs)} columns")
             items = list(zip(self.columns, dtypes, strict=True))
+        positions = {spec.name: index for index, spec in enumerate(self._specs)}
         for name, dtype in items:
-            index = self._index(name)
+            index = positions[name]
             declared = parse_dtype(name, dtype)
             if self._heads[index] is not None and declared.type != self._specs[index].type:
                 # A dataframe column re-typed by the user: check its values one by one.
@@ -163,7 +177,10 @@ class Table:
         """Append one row; its values must fit the columns' types (else TableError, table unchanged)."""
         # The common case in one C-level comparison: every value has exactly its column's
         # Python type (a str in a string column, an Image in an image column...).
-        if list(map(type, row)) == self._fast_types and all(
+        fast_types = self._fast_types
+        if fast_types is None:
+            fast_types = self._refresh_fast_types()
+        if list(map(type, row)) == fast_types and all(
             _INT64_MIN <= row[i] <= _INT64_MAX for i in self._int_columns
         ):
             for column, value in zip(self._values, row, strict=True):
@@ -191,8 +208,13 @@ class Table:
             column.append(value)
 
     def _types_changed(self) -> None:
-        self._fast_types = [_FAST_TYPES.get(spec.type) for spec in self._specs]
+        self._fast_types = None
+
+    def _refresh_fast_types(self) -> list[type | None]:
+        fast_types = [_FAST_TYPES.get(spec.type) for spec in self._specs]
+        self._fast_types = fast_types
         self._int_columns = [index for index, spec in enumerate(self._specs) if spec.type == "int"]
+        return fast_types
 
     def add_column(self, name: str, values: Iterable[Any], dtype: Any = None) -> None:
         """Add a column; it must have one value per row (else TableError, table unchanged)."""
@@ -209,10 +231,7 @@ class Table:
                 self._specs[index] = parse_dtype(name, dtype)
             self._fill_column(index, values)
         except TableError:
-            self._specs.pop()
-            self._values.pop()
-            self._heads.pop()
-            self._types_changed()
+            self._remove_column(index)
             raise
 
     def _fill_column(self, index: int, values: list[Any], *, replace_values: bool = False) -> None:
@@ -249,9 +268,7 @@ class Table:
                 added.append(name)
         except TableError:
             for name in reversed(added):
-                index = self._index(name)
-                del self._specs[index], self._values[index], self._heads[index]
-            self._types_changed()
+                self._remove_column(self._index(name))
             raise
 
     def _check_can_reshape(self) -> None:
@@ -296,7 +313,11 @@ class Table:
         from heron.store.tables import arrow_schema
 
         specs = [spec for spec in self._specs if spec.type != "image"]
-        arrays = [self._arrow_column(self._specs.index(spec), start) for spec in specs]
+        arrays = [
+            self._arrow_column(index, start)
+            for index, spec in enumerate(self._specs)
+            if spec.type != "image"
+        ]
         return pa.Table.from_arrays(arrays, schema=arrow_schema([spec.to_json() for spec in specs]))
 
     def _arrow_column(self, index: int, start: int) -> pa.Array:
@@ -308,7 +329,9 @@ class Table:
         target = arrow_type(spec.type, spec.element)
         head = self._heads[index]
         head_len = len(head) if head is not None else 0
-        tail = to_arrow_array(spec, self._values[index][max(0, start - head_len) :])
+        tail = to_arrow_array(
+            spec, self._values[index][max(0, start - head_len) :], first_row=max(start, head_len)
+        )
         if head is None or start >= head_len:
             return tail.cast(target) if tail.type != target else tail
         pieces = [head.slice(start).cast(target), tail.cast(target)]

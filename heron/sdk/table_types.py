@@ -264,10 +264,11 @@ def _short(value: Any) -> str:
 # -- Arrow --------------------------------------------------------------------------------------
 
 
-def to_arrow_array(spec: ColumnSpec, values: list[Any]) -> pa.Array:
+def to_arrow_array(spec: ColumnSpec, values: list[Any], first_row: int = 0) -> pa.Array:
     """A column's normalised Python values as an Arrow array of its stored type.
 
-    Image columns are built by the store (they need the images' digests).
+    Image columns are built by the store (they need the images' digests). ``first_row`` is the
+    table row of ``values[0]``, for error messages.
     """
     import pyarrow as pa
 
@@ -279,7 +280,24 @@ def to_arrow_array(spec: ColumnSpec, values: list[Any]) -> pa.Array:
         return pa.nulls(len(values))
     try:
         return pa.array(values, arrow_type(spec.type, spec.element), from_pandas=False)
+    except UnicodeEncodeError:
+        raise TableError(_bad_text(spec, values, first_row)) from None
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
         raise TableError(
             f"column {spec.name!r}: cannot store as {spec.describe()}: {error}"
         ) from None
+
+
+def _bad_text(spec: ColumnSpec, values: list[Any], first_row: int) -> str:
+    """Which row of a string (or list of strings) column holds text that is not valid UTF-8.
+
+    Found only when Arrow refuses the column, so the rows that log fine pay nothing for it.
+    """
+    from heron.sdk.values import text_problem
+
+    for row, value in enumerate(values):
+        for text in value if isinstance(value, list) else [value]:
+            problem = text_problem(text) if isinstance(text, str) else None
+            if problem is not None:
+                return f"row {first_row + row}, column {spec.name!r}: the string {_short(text)} {problem}"
+    return f"column {spec.name!r} holds text that is not valid UTF-8"

@@ -1,21 +1,99 @@
 """Artifact manifests: what a version holds, path by path, and the digest that names its content.
 
-Also the rules for artifact names and aliases, shared by the SDK, the store and the server.
+Also the naming rules, shared by the SDK, the store and the server: artifact names, aliases,
+project names and the paths inside an artifact.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from heron.errors import ArtifactError
+from heron.errors import ArtifactError, UsageError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
 ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 VERSION_PATTERN = re.compile(r"^v(\d+)$")
+PROJECT_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+
+# Paths inside an artifact become file names when downloaded: each part must fit the usual
+# file-name limit (255 bytes on ext4, XFS, APFS, NTFS...), and the whole path must leave room
+# under PATH_MAX (4096 bytes) for the directory it is downloaded into.
+MAX_PATH_PART_BYTES = 255
+MAX_PATH_BYTES = 1024
+_BAD_PATH_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\\]")
+_LONG_PART = re.compile(f"[^/]{{{MAX_PATH_PART_BYTES + 1}}}")
+
+
+def check_project_name(name: str) -> str:
+    """``name`` if it is a valid project name, else UsageError saying what is allowed."""
+    if not isinstance(name, str) or not PROJECT_PATTERN.match(name) or set(name) == {"."}:
+        raise UsageError(
+            f"project name {name!r} is invalid: use 1-128 letters, digits, '_', '.' or '-' "
+            "(not only dots)"
+        )
+    return name
+
+
+def check_path(path: str) -> str:
+    """``path`` if it can name a file in an artifact, else ArtifactError naming it and why.
+
+    A path is UTF-8 text, relative, '/'-separated, without empty, '.' or '..' parts, control
+    characters or backslashes, each part at most 255 bytes and the whole at most 1024 bytes.
+    """
+    if not isinstance(path, str) or not path:
+        raise ArtifactError(f"a path in an artifact must be a non-empty string, got {path!r}")
+    try:
+        size = len(path.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ArtifactError(
+            f"path {os.fsencode(path)!r} is not valid UTF-8 (a file name in another encoding?): "
+            "rename it, or add it under a UTF-8 name"
+        ) from None
+    if _BAD_PATH_CHARACTERS.search(path):
+        raise ArtifactError(f"path {path!r} holds a control character or a backslash")
+    parts = path.split("/")
+    if path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ArtifactError(f"path {path!r} must be relative, with no empty, '.' or '..' parts")
+    if size > MAX_PATH_BYTES:
+        raise ArtifactError(
+            f"path {_cut(path)!r} is {size} bytes long; paths in an artifact are at most "
+            f"{MAX_PATH_BYTES} bytes"
+        )
+    for part in parts:
+        part_size = len(part.encode("utf-8"))
+        if part_size > MAX_PATH_PART_BYTES:
+            raise ArtifactError(
+                f"path {_cut(path)!r} has a part of {part_size} bytes ({_cut(part, 40)!r}); "
+                f"each part is at most {MAX_PATH_PART_BYTES} bytes, as file systems allow"
+            )
+    return path
+
+
+def check_paths(paths: list[str], prefix: str = "") -> None:
+    """Check ``prefix + path`` for every path (see :func:`check_path`), in one pass over all of
+    them when they are plain ASCII (a directory of 10,000 files costs milliseconds)."""
+    joined = "/".join(paths)
+    if (
+        joined.isascii()
+        and not _BAD_PATH_CHARACTERS.search(joined)
+        and not _LONG_PART.search(joined)
+        and max(map(len, paths), default=0) + len(prefix) <= MAX_PATH_BYTES
+        and not any(part in ("", ".", "..") for part in joined.split("/"))
+    ):
+        return
+    for path in paths:
+        check_path(prefix + path)
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """Its start and its end (where a long path's file name is)."""
+    half = (limit - 3) // 2
+    return text if len(text) <= limit else f"{text[:half]}...{text[-half:]}"
 
 
 def check_name(name: str, what: str = "artifact name") -> str:

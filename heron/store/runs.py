@@ -17,6 +17,7 @@ from heron.errors import NotFoundError
 from heron.store import schema
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
+from heron.store.manifest import check_project_name
 
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
@@ -66,6 +67,7 @@ def project_id(connection: Connection, name: str, *, create: bool) -> int:
         return int(row[0])
     if not create:
         raise NotFoundError(f"no project named {name!r}")
+    check_project_name(name)  # every way a project is made (runs, artifacts, imports) is checked
     insert_ignoring_duplicates(
         connection, schema.projects, [{"name": name, "description": "", "created_at": time.time()}]
     )
