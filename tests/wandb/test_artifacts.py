@@ -10,6 +10,7 @@ version with aliases unless ``delete_aliases=True``.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -603,3 +604,54 @@ def test_scenario_artifact_auditing(tmp_path: Path, s3_settings: dict[str, str])
         listed = s3.list_objects_v2(Bucket=s3_settings["bucket"], Prefix=prefix + "/")
         for item in listed.get("Contents", []):
             s3.delete_object(Bucket=s3_settings["bucket"], Key=item["Key"])
+
+
+def test_s3_references_use_the_aws_settings_wandb_users_have(
+    workdir: Path, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_settings["endpoint"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_settings["key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_settings["secret"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    s3 = boto3.client("s3")
+    bucket, prefix = s3_settings["bucket"], f"wandb-refs-{uuid.uuid4().hex}"
+    for name, body in (("a.csv", b"x,y\n1,2\n"), ("sub/b.csv", b"x,y\n3,4\n")):
+        s3.put_object(Bucket=bucket, Key=f"{prefix}/{name}", Body=body)
+    try:
+        artifact = Artifact("s3-data", type="dataset")
+        entries = artifact.add_reference(f"s3://{bucket}/{prefix}", name="csv")
+        assert sorted(e.path for e in entries) == ["csv/a.csv", "csv/sub/b.csv"]
+        assert entries[0].ref == f"s3://{bucket}/{prefix}/a.csv"
+        with pytest.raises(ArtifactError):
+            artifact.add_reference(f"s3://{bucket}/{prefix}", name="more", max_objects=1)
+        with start("refs") as run:
+            log_artifact(run, artifact)
+        folder = artifact.download()
+        assert Path(folder, "csv", "sub", "b.csv").read_bytes() == b"x,y\n3,4\n"
+        assert artifact.get_entry("csv/a.csv").ref_target() == f"s3://{bucket}/{prefix}/a.csv"
+    finally:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix + "/")
+        for item in listed.get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+def test_entry_and_identity_details(workdir: Path) -> None:
+    first = logged_dataset()
+    assert first.source_name == first.name == "pets-raw:v0"
+    assert first.source_qualified_name == "local/pets/pets-raw:v0"
+    assert first.file_count == 5 and first.size == sum(len(f"cat {i}") for i in range(3)) + 10
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first.created_at)
+    entry = first.get_path("cat/cat1.txt")  # W&B's deprecated name for get_entry
+    assert entry.path == "cat/cat1.txt" and entry.size == 5 and entry.ref is None
+    assert entry.ref_url() == f"heron-artifact://{first.id}/cat/cat1.txt"
+    assert entry.parent_artifact() is first
+    again = Api().artifact("pets-raw:v0")
+    assert again.digest == first.digest and again.id == first.id
+    draft = Artifact("draft", type="dataset")
+    added = draft.add_file("data/cat/cat0.txt")
+    draft.add_file("data/cat/cat1.txt")
+    draft.remove(added)  # an entry object works as well as a path
+    assert list(draft.manifest.entries) == ["cat1.txt"]
+    assert draft.manifest.entries["cat1.txt"].size == 5
