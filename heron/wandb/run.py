@@ -27,7 +27,6 @@ from heron.sdk.values import as_scalar, flatten
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.wandb.errors import (
-    UnsupportedError,
     UnsupportedWarning,
     ignored_arguments,
     unsupported,
@@ -178,6 +177,16 @@ def _noop_persist(_: dict[str, Any]) -> None:
     """Disabled runs keep their config in memory only."""
 
 
+class _Noop:
+    """What a disabled run's ``log_artifact`` returns: every attribute and call is itself."""
+
+    def __getattr__(self, _: str) -> _Noop:
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Noop:
+        return self
+
+
 class Run:
     """A W&B-style run. Made by ``wandb.init``; also a context manager."""
 
@@ -211,7 +220,6 @@ class Run:
         self._mode = mode
         self._settings = settings
         self._open_step: int | None = None  # a W&B step kept open by commit=False or step=
-        self._disabled_step = 0
         self._dir: str | None = None
         self._finished = False
         if heron_run is not None:
@@ -350,9 +358,11 @@ class Run:
     @property
     def step(self) -> int:
         """The step the next ``log`` writes to."""
+        if self._run is None:
+            return 0  # W&B's disabled runs stay at step 0
         if self._open_step is not None:
             return self._open_step
-        return self._run.step if self._run is not None else self._disabled_step
+        return self._run.step
 
     @property
     def heron_run(self) -> HeronRun | None:
@@ -413,10 +423,6 @@ class Run:
             if number is not None:
                 scalars[key] = number
         self.summary._summary.observe(scalars)
-        if commit is not False and step is None:
-            self._disabled_step += 1
-        elif step is not None:
-            self._disabled_step = max(self._disabled_step, step)
 
     def define_metric(
         self,
@@ -447,10 +453,8 @@ class Run:
         policy: str = "live",
     ) -> bool | list[str]:
         """Keep files with the run (logged as the artifact ``run-<id>-files`` at finish)."""
-        if glob_str is None:
+        if glob_str is None or self._run is None:
             return False
-        if self._run is None:
-            return True
         return self._run.save(glob_str, base_path, policy)  # type: ignore[arg-type]
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -489,7 +493,7 @@ class Run:
     ) -> Any:
         """The artifact version named (``name:alias``), recorded as an input of this run."""
         if self._run is None:
-            raise UnsupportedError("heron.wandb does not support use_artifact in disabled mode")
+            return None  # as W&B's disabled runs do
         artifacts = importlib.import_module("heron.wandb.artifacts")
         return artifacts.use_artifact(
             self._run, artifact_or_name, type=type, aliases=aliases, use_as=use_as
@@ -505,7 +509,7 @@ class Run:
     ) -> Any:
         """Log an artifact (or a path, made into one) as an output of this run."""
         if self._run is None:
-            return artifact_or_path
+            return _Noop()  # as W&B's disabled runs do: any use of it does nothing
         artifacts = importlib.import_module("heron.wandb.artifacts")
         return artifacts.log_artifact(
             self._run, artifact_or_path, name=name, type=type, aliases=aliases, tags=tags

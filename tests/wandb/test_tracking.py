@@ -187,7 +187,11 @@ def test_disabled_mode_stores_nothing_and_every_call_behaves(
     wandb.summary["best"] = 3
     assert wandb.summary["loss"] == 0.25
     assert wandb.summary.best == 3
-    assert run.save("nothing-here.txt") is True
+    # As W&B's disabled runs: nothing saved, no artifacts, the step stays 0.
+    assert run.save("nothing-here.txt") is False
+    assert run.use_artifact("data:latest") is None
+    assert run.log_artifact("some/path").wait().version is not None
+    assert run.step == 0
     wandb.finish()
     assert not store_dir.exists()
 
