@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from heron.errors import NotFoundError, UsageError
+from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.sdk.api import Api as HeronApi
 from heron.sdk.api import ApiRun
 from heron.sdk.lineage import run_artifacts
@@ -258,6 +258,15 @@ class Api:
         raise UnsupportedError(f"heron.wandb does not support Api.{name} (W&B server feature)")
 
 
+class RunSummary(dict[str, Any]):
+    """A read-back run's summary: a dict (edit it, then ``run.update()`` to store it), with
+    ``_json_dict`` as W&B's summary has, which run-export scripts read."""
+
+    @property
+    def _json_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
 class Run:
     """A stored run as ``wandb.Api().run(...)`` returns it."""
 
@@ -271,7 +280,7 @@ class Run:
         self.id: str = record.id
         self.name: str = record.name
         self.config: dict[str, Any] = dict(record.config)
-        self.summary: dict[str, Any] = dict(record.summary)
+        self.summary: RunSummary = RunSummary(record.summary)
         self.tags: list[str] = list(record.tags)
         self.notes: str = record.notes
         self.group: str | None = record.group
@@ -442,9 +451,11 @@ class Run:
         """Record that this run used ``artifact`` (a logged version)."""
         if use_as is not None:
             ignored_arguments("Run.use_artifact", ["use_as"])
-        store_lineage.add_lineage(
-            self._api._heron.store.engine, self.id, artifact.id or "", "input"
-        )
+        if artifact.id is None:
+            raise ArtifactError(
+                f"artifact {artifact.name!r} is a draft: log it before recording its use"
+            )
+        store_lineage.add_lineage(self._api._heron.store.engine, self.id, artifact.id, "input")
         return artifact
 
     def log_artifact(self, artifact: Artifact, aliases: Iterable[str] | None = None) -> Artifact:
@@ -589,4 +600,4 @@ class Project:
         return f"<Project {LOCAL_ENTITY}/{self.name}>"
 
 
-__all__ = ["Api", "ArtifactCollection", "ArtifactType", "Project", "Run"]
+__all__ = ["Api", "ArtifactCollection", "ArtifactType", "Project", "Run", "RunSummary"]

@@ -14,7 +14,7 @@ import pandas
 import pytest
 
 import heron
-from heron.errors import NotFoundError, UsageError
+from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.wandb.apis import Api, ArtifactCollection, Project, Run
 from heron.wandb.artifacts import Artifact, log_artifact, use_artifact
 from heron.wandb.errors import UnsupportedError
@@ -194,3 +194,30 @@ def test_files_saved_with_a_run_are_listed_by_the_api(store_dir: Path, tmp_path:
         assert handle.read() == "done"
     with pytest.raises(NotFoundError, match=r"has no file 'absent\.txt'"):
         read.file("absent.txt")
+
+
+def test_exporting_runs_the_way_wandb_docs_show(runs: list[str], tmp_path: Path) -> None:
+    # W&B's "export a project's runs" recipe reads summary._json_dict, config and name.
+    summaries, configs, names = [], [], []
+    for run in Api().runs("team" + "/" + "zoo"):
+        summaries.append(run.summary._json_dict)
+        configs.append({k: v for k, v in run.config.items() if not k.startswith("_")})
+        names.append(run.name)
+    frame = pandas.DataFrame({"summary": summaries, "config": configs, "name": names})
+    frame.to_csv(tmp_path / "project.csv")
+    assert names == ["run-0", "run-1", "run-2"]
+    assert [c["lr"] for c in configs] == [0.1, 0.01, 0.5]
+    assert summaries[2]["loss"] == pytest.approx(2.1)
+    assert pandas.read_csv(tmp_path / "project.csv")["name"].tolist() == names
+
+
+def test_a_read_back_run_can_record_an_artifact_it_used(runs: list[str], tmp_path: Path) -> None:
+    (tmp_path / "labels.txt").write_text("cat\ndog\n")
+    with heron.init(project="zoo") as producer:
+        labels = log_artifact(producer, str(tmp_path / "labels.txt"), name="labels")
+    api = Api()
+    run = api.run(f"zoo/{runs[0]}")
+    assert run.use_artifact(api.artifact("labels:latest")).id == labels.id
+    assert [a.name for a in api.run(f"zoo/{runs[0]}").used_artifacts()] == ["labels:v0"]
+    with pytest.raises(ArtifactError, match="is a draft"):
+        run.use_artifact(Artifact("draft", type="t"))
