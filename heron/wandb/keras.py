@@ -1,4 +1,7 @@
-"""``wandb.keras.WandbCallback``: W&B's legacy all-in-one Keras callback, on Keras 3.
+"""``wandb.keras``: W&B's legacy all-in-one ``WandbCallback`` on Keras 3, and the newer callbacks.
+
+``WandbMetricsLogger``, ``WandbModelCheckpoint`` and ``WandbEvalCallback`` are importable from
+here too, as from ``wandb.keras`` (they live in :mod:`heron.wandb.integration.keras`).
 
 ::
 
@@ -34,10 +37,13 @@ from heron.errors import UsageError
 from heron.integrations._predictions import predictions_table, softmax, to_numpy
 from heron.wandb.errors import ignored_arguments, unsupported
 
-# WandbCallback is created on first access (module __getattr__ below).
+# The callbacks are created on first access (module __getattr__ below).
 WandbCallback: type[Any]
+WandbMetricsLogger: type[Any]
+WandbModelCheckpoint: type[Any]
+WandbEvalCallback: type[Any]
 
-__all__ = ["WandbCallback"]
+__all__ = ["WandbCallback", "WandbEvalCallback", "WandbMetricsLogger", "WandbModelCheckpoint"]
 
 _IMAGE_TYPES = ("image", "images", "segmentation_mask")
 
@@ -299,4 +305,9 @@ def __getattr__(name: str) -> Any:
     # WandbCallback subclasses Keras' Callback, so it is defined when first asked for.
     if name == "WandbCallback":
         return _callback_class()
+    if name in __all__:
+        # W&B's notebooks also import the newer callbacks from wandb.keras.
+        from heron.wandb.integration import keras as integration
+
+        return getattr(integration, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

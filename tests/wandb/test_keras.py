@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -286,3 +288,54 @@ def test_legacy_callback_names_what_it_cannot_do() -> None:
         WandbCallback(log_gradients=True, save_model=False)
     with pytest.warns(UnsupportedWarning, match="compute_flops="):
         WandbCallback(compute_flops=True, save_model=False)
+
+
+# -- the public notebook, as a scenario script run in its own process ---------------------------
+
+
+def test_scenario_keras_eval_callback_notebook(tmp_path: Path) -> None:
+    script = Path(__file__).parent / "scenarios" / "keras_eval_callback.py"
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
+    }
+    environment.update(WANDB_SILENT="true", KERAS_BACKEND="torch")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+
+    api = heron.Api(tmp_path / "heron-data")
+    (run,) = api.runs("intro-keras")
+    assert run.state == "finished"
+    assert run.config["num_classes"] == 10 and run.config["epochs"] == 2
+    history = list(run.scan_history())
+    # 4 batches per epoch, logged every 10: the first batch of each epoch.
+    assert [row["batch/batch_step"] for row in history if "batch/batch_step" in row] == [0, 10]
+    epochs = [row for row in history if "epoch/epoch" in row]
+    assert [row["epoch/epoch"] for row in epochs] == [0, 1]
+    assert {"epoch/loss", "epoch/accuracy", "epoch/top@5_accuracy", "epoch/val_loss"} <= set(
+        epochs[0]
+    )
+
+    (data_artifact,) = run.used_artifacts()
+    assert (data_artifact.name, data_artifact.type) == ("val", "dataset")
+    data = data_artifact.get("val_data")
+    assert data.columns == ["idx", "image", "ground_truth"] and len(data) == 24
+    assert data.get_column("idx") == list(range(24))
+    versions = api.artifact_versions(f"run_{run.id}_pred", project="intro-keras")
+    assert [version.version for version in versions] == ["v0", "v1"]
+    for epoch, version in enumerate(versions):
+        predictions = version.get("eval_data")
+        assert predictions.columns == ["epoch", "idx", "image", "ground_truth", "prediction"]
+        assert set(predictions.get_column("epoch")) == {epoch}
+        assert predictions.get_column("ground_truth") == data.get_column("ground_truth")
+        assert all(0 <= guess < 10 for guess in predictions.get_column("prediction"))
+        # Each prediction row holds the data table's image: the explorer joins them on it.
+        assert [i.sha256 for i in predictions.get_column("image")] == [
+            i.sha256 for i in data.get_column("image")
+        ]

@@ -72,7 +72,10 @@ def learning_rate(model: Any) -> float | None:
     if optimizer is None:
         return None
     try:
-        value = to_numpy(optimizer.learning_rate)
+        rate = optimizer.learning_rate
+        # A Keras variable's backend tensor: np.asarray on the variable itself warns on torch
+        # under numpy 2, the tensor converts cleanly on every backend.
+        value = to_numpy(getattr(rate, "value", rate))
     except (AttributeError, TypeError, ValueError):
         return None
     return float(value) if value.ndim == 0 else None
