@@ -109,6 +109,7 @@ class Run:
         self._open_step: int | None = None
         self._open_row: dict[str, float] = {}
         self._open_objects: set[str] = set()  # keys of non-scalars logged at the open step
+        self._known_keys: set[str] = set()  # log keys already checked (the same every step)
         self._pending_rows: list[MetricRow] = []
         self._pending_objects: list[ObjectRow] = []
         self._futures: list[tuple[str, int, Future[ObjectResult]]] = []
@@ -166,7 +167,7 @@ class Run:
             )
         if not isinstance(data, Mapping):
             raise UsageError(f"log() takes a dict of key -> value, got {type(data).__name__}")
-        flat = flatten(data)
+        flat = flatten(data, known=self._known_keys)
         scalars: dict[str, float] = {}
         others: dict[str, Any] = {}
         for key, value in flat.items():
@@ -236,7 +237,8 @@ class Run:
             self.summary.observe(self._open_row)
         self._last_flushed_step = max(self._last_flushed_step, step)
         self._open_row = {}
-        self._open_objects = set()
+        if self._open_objects:
+            self._open_objects = set()
         self._open_step = None
 
     def _prepare_object(

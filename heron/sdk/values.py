@@ -186,15 +186,28 @@ def _cut(where: str, limit: int = 120) -> str:
     return where if len(where) <= limit else where[:limit] + "..."
 
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts flattened to ``a/b`` keys, every key checked with :func:`check_key`."""
+def flatten(
+    data: Mapping[str, Any], prefix: str = "", *, known: set[str] | None = None
+) -> dict[str, Any]:
+    """Nested dicts flattened to ``a/b`` keys, every key checked with :func:`check_key`.
+
+    ``known`` holds keys already found good (a run logs the same keys every step): they are
+    not checked again, and keys found good are added to it.
+    """
     flat: dict[str, Any] = {}
-    _flatten_into(flat, data, prefix, [])
+    _flatten_into(flat, data, prefix, [], known if known is not None else set())
     return flat
 
 
+_KNOWN_KEYS_LIMIT = 100_000  # a run logging ever new keys does not grow the cache forever
+
+
 def _flatten_into(
-    flat: dict[str, Any], data: Mapping[str, Any], prefix: str, parents: list[int]
+    flat: dict[str, Any],
+    data: Mapping[str, Any],
+    prefix: str,
+    parents: list[int],
+    known: set[str],
 ) -> None:
     if id(data) in parents:
         raise UsageError(f"log key {_cut(prefix.rstrip('/'))!r} holds a dict that contains itself")
@@ -206,11 +219,15 @@ def _flatten_into(
             raise UsageError(f"log keys must be strings, got {key!r} ({type(key).__name__})")
         if not key:
             raise UsageError("log keys must not be empty")
-        full = f"{prefix}{key}"
+        full = prefix + key if prefix else key
         if isinstance(value, Mapping):
-            _flatten_into(flat, value, f"{full}/", parents)
-        else:
-            flat[check_key(full)] = value
+            _flatten_into(flat, value, f"{full}/", parents, known)
+            continue
+        if full not in known:
+            check_key(full)
+            if len(known) < _KNOWN_KEYS_LIMIT:
+                known.add(full)
+        flat[full] = value
     parents.pop()
 
 
