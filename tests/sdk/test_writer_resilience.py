@@ -247,3 +247,77 @@ def test_formerly_fatal_inputs_are_refused_at_log_and_the_run_finishes(
     run = heron.Api(store_dir, database_url=database_url).run(lines[0])
     assert run.state == "finished"
     assert run.history()["loss"].tolist() == [float(step) for step in range(200)]
+
+
+# Logs steps 0..99, waits while the test takes the database away, logs 100..199 (queued while the
+# store cannot be reached), waits for the database to come back, and finishes.
+OUTAGE_RUN = textwrap.dedent(
+    """
+    import sys
+    import heron
+
+    run = heron.init(project="p")
+    print(run.path, flush=True)
+    for step in range(100):
+        run.log({"loss": float(step)}, step=step)
+    sys.stdin.readline()
+    for step in range(100, 200):
+        run.log({"loss": float(step)}, step=step)
+    sys.stdin.readline()
+    run.finish()
+    print("failures:", len(run.failures), flush=True)
+    """
+)
+
+
+def test_a_store_that_cannot_be_reached_for_a_while_loses_nothing(
+    store_dir: Path, pg_url: str, tmp_path: Path
+) -> None:
+    import sqlalchemy
+
+    name = pg_url.rsplit("/", 1)[1]
+    admin_url = os.environ["HERON_TEST_PG_URL"].replace("postgresql://", "postgresql+psycopg://")
+    admin = sqlalchemy.create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool
+    )
+    environment = dict(os.environ, HERON_DIR=str(store_dir), HERON_DATABASE_URL=pg_url)
+    script = tmp_path / "train.py"
+    script.write_text(OUTAGE_RUN)
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    assert process.stderr is not None
+    stdout, stderr = _Lines(process.stdout), _Lines(process.stderr)
+    try:
+        path = stdout.wait_for("p/").strip()
+        with admin.connect() as connection:  # the database refuses every new connection
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        stderr.wait_for("cannot write to the store now", "stay queued")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        assert process.wait(timeout=120) == 0, "".join(stderr.seen)
+        assert stdout.wait_for("failures:").strip() == "failures: 0"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.dispose()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for reader in (stdout, stderr):
+            reader.thread.join(timeout=30)
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            pipe.close()
+    run = heron.Api(store_dir, database_url=pg_url).run(path)
+    assert run.state == "finished"
+    assert run.history()["loss"].tolist() == [float(step) for step in range(200)]
