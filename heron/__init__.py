@@ -12,6 +12,7 @@ from __future__ import annotations
 from heron.errors import HeronError
 from heron.sdk.api import Api, ApiRun
 from heron.sdk.artifact import Artifact
+from heron.sdk.charts import Chart
 from heron.sdk.init import finish, init, log
 from heron.sdk.media import Histogram, Image
 from heron.sdk.run import Run
@@ -26,6 +27,7 @@ __all__ = [
     "Api",
     "ApiRun",
     "Artifact",
+    "Chart",
     "HeronError",
     "Histogram",
     "Image",

@@ -11,6 +11,7 @@ EXPECTED_EXPORTS = [
     "Api",
     "ApiRun",
     "Artifact",
+    "Chart",
     "HeronError",
     "Histogram",
     "Image",

@@ -218,8 +218,23 @@ def test_charts_logged_at_every_step_keep_each_step(store_dir: Path) -> None:
     assert heron.Api(store_dir).run(path).charts() == {"conf": [0, 1, 2]}
 
 
-def test_native_chart_is_the_same_value() -> None:
-    assert plot.CustomChart is Chart
+def test_native_chart_is_the_same_value(store_dir: Path) -> None:
+    assert plot.CustomChart is Chart is heron.Chart
+    table = heron.Table(columns=["size", "score"], data=[[1, 0.5], [2, 0.25]])
+    stored = _log_and_read(
+        store_dir, {"fit": heron.Chart(table, "scatter", x="size", y="score", title="Fit")}
+    )
+    assert stored.table("fit").chart == {
+        "kind": "scatter",
+        "fields": {"x": "size", "y": "score"},
+        "title": "Fit",
+        "x_label": None,
+        "y_label": None,
+    }
+    with pytest.raises(UsageError, match="chart kind must be one of"):
+        heron.Chart(table, "pie", value="score")
+    with pytest.raises(UsageError, match="a bar chart has no role 'x'"):
+        heron.Chart(table, "bar", x="size", label="size", value="score")
 
 
 def test_plot_table_maps_wandb_presets_and_warns_on_custom_specs() -> None:
