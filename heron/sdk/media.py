@@ -138,6 +138,7 @@ class Image:
         self._boxes = normalize_boxes(boxes, self.width, self.height, label_map)
         self._mask_arrays = normalize_masks(masks, self.width, self.height, label_map)
         self._classes = label_map
+        _check_overlay_text(self)
 
     # -- read-back ------------------------------------------------------------------------------
 
@@ -345,6 +346,22 @@ def _identify(data: bytes, what: str) -> tuple[str, int, int]:
         raise MediaError(f"{what} is not an image Pillow can read ({error})") from None
     _check_complete(data, name, what)
     return _FORMAT_NAMES.get(name, name.lower()), int(width), int(height)
+
+
+def _check_overlay_text(image: Image) -> None:
+    """Refuse class names, box captions and mask names that are not valid UTF-8 (they are
+    served as JSON text, which cannot carry them)."""
+    texts = [("class name", name) for name in image._classes.values()]
+    texts += [("mask name", name) for name, _ in image._mask_arrays if name is not None]
+    for index, box in enumerate(image._boxes):
+        texts += [
+            (f"box {index} {key}", value) for key, value in box.items() if isinstance(value, str)
+        ]
+        texts += [(f"box {index} score name", key) for key in box.get("scores", {})]
+    for what, text in texts:
+        problem = text_problem(text)
+        if problem is not None:
+            raise MediaError(f"image {what} {text!r} {problem}")
 
 
 def _check_complete(data: bytes, name: str, what: str) -> None:

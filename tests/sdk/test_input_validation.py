@@ -188,9 +188,19 @@ def test_text_that_is_not_utf8_is_refused_in_tables_naming_row_and_column(store_
     assert len(heron.Api().run(run.path).table("t")) == 1
 
 
-def test_a_caption_that_is_not_utf8_is_refused(store_dir: Path) -> None:
+def test_captions_and_overlay_names_that_are_not_utf8_are_refused(store_dir: Path) -> None:
+    pixels = np.zeros((8, 8), np.uint8)
+    box = {"x0": 0, "y0": 0, "x1": 1, "y1": 1}
     with pytest.raises(MediaError, match=r"caption 'c\\udcff' holds"):
-        heron.Image(np.zeros((2, 2), np.uint8), caption="c\udcff")
+        heron.Image(pixels, caption="c\udcff")
+    with pytest.raises(MediaError, match=r"image class name 'cat\\udcff' holds"):
+        heron.Image(pixels, boxes=[{**box, "class_id": 1}], classes={1: "cat\udcff"})
+    with pytest.raises(MediaError, match=r"image box 0 caption 'b\\udcff' holds"):
+        heron.Image(pixels, boxes=[{**box, "caption": "b\udcff"}])
+    with pytest.raises(MediaError, match=r"image mask name 'm\\udcff' holds"):
+        heron.Image(pixels, masks={"m\udcff": np.zeros((8, 8), np.uint8)})
+    fine = heron.Image(pixels, boxes=[{**box, "caption": "chat noir"}], classes={0: "café"})
+    assert fine.classes == {"0": "café"}
 
 
 def _encoded(fmt: str) -> bytes:
