@@ -48,6 +48,8 @@ class UiServer:
             self.stop()
             pytest.fail(f"heron ui did not print its URL: {line!r}")
         self.url = match.group(1).rstrip("/")
+        # The next line gives the token that a write without an Origin (a script's) must carry.
+        self.token = self.process.stdout.readline().rsplit(" ", 1)[-1].strip()
 
     def stop(self) -> None:
         """End the server process."""

@@ -18,7 +18,11 @@ Pipeline = tuple[UiServer, dict[str, Any]]
 
 
 def _create(page: Page, server: UiServer, body: dict[str, Any]) -> str:
-    response = page.request.post(f"{server.url}/api/projects/pipeline/reports", data=body)
+    response = page.request.post(
+        f"{server.url}/api/projects/pipeline/reports",
+        data=body,
+        headers={"X-Heron-Token": server.token},
+    )
     assert response.status == 201, response.text()
     return str(response.json()["id"])
 
