@@ -101,7 +101,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
         logger.error("%s %s: database error: %s", request.method, request.url.path, error)
-        message = "the metadata database did not answer (busy or unreachable); try again"
+        message = (
+            "the metadata database could not serve the request (busy, unreachable or damaged); "
+            "the server's log has the details"
+        )
         return error_response(503, "DatabaseError", message)
 
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

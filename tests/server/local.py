@@ -14,6 +14,14 @@ from heron.server.origin import TOKEN_HEADER
 LOCAL_URL = "http://127.0.0.1:8080"
 
 
-def local_client(app: FastAPI) -> TestClient:
-    """A TestClient on ``app`` addressed to 127.0.0.1 and sending the app's write token."""
-    return TestClient(app, base_url=LOCAL_URL, headers={TOKEN_HEADER: app.state.write_token})
+def local_client(app: FastAPI, *, raise_server_exceptions: bool = True) -> TestClient:
+    """A TestClient on ``app`` addressed to 127.0.0.1 and sending the app's write token.
+
+    ``raise_server_exceptions=False`` shows a 500 as the client would see it, instead of raising.
+    """
+    return TestClient(
+        app,
+        base_url=LOCAL_URL,
+        headers={TOKEN_HEADER: app.state.write_token},
+        raise_server_exceptions=raise_server_exceptions,
+    )
