@@ -23,7 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from heron.errors import ArtifactError, NotFoundError, UsageError
+from heron.errors import ArtifactError, ConfigError, NotFoundError, UsageError
 from heron.sdk.artifact_files import (
     VerifyReport,
     hash_and_store,
@@ -32,6 +32,7 @@ from heron.sdk.artifact_files import (
     store_files,
     verify_tree,
 )
+from heron.sdk.values import text_problem, to_storable
 from heron.store import artifacts as artifact_store
 from heron.store import lineage as store_lineage
 from heron.store.artifact_edits import delete_version, update_version
@@ -116,6 +117,9 @@ class Artifact:
             raise ArtifactError(
                 f"artifact type must be a non-empty string of at most 128 characters, got {type!r}"
             )
+        problem = text_problem(type)
+        if problem is not None:
+            raise ArtifactError(f"artifact type {type!r} {problem}")
         self._name = name
         self._type = type
         self._description = description or ""
@@ -129,8 +133,18 @@ class Artifact:
         self._manifest: list[ManifestEntry] | None = None
 
     def _check_metadata(self) -> None:
+        """Refuse metadata (and a description) the store cannot hold: not JSON-like, text that
+        is not valid UTF-8, nested too deep or holding itself."""
+        problem = text_problem(self._description)
+        if problem is not None:
+            raise ArtifactError(f"the description of artifact {self._name!r} {problem}")
         try:
+            to_storable(self._metadata, "artifact metadata")
             dumps(self._metadata)
+        except ConfigError as error:
+            raise ArtifactError(
+                f"artifact metadata must be JSON-compatible: {error.message}"
+            ) from None
         except (TypeError, ValueError) as error:
             raise ArtifactError(f"artifact metadata must be JSON-compatible: {error}") from None
 
@@ -176,6 +190,9 @@ class Artifact:
                 f"the description of artifact {self._name!r} must be a string, got "
                 f"{type(description).__name__}"
             )
+        problem = text_problem(description) if description else None
+        if problem is not None:
+            raise ArtifactError(f"the description of artifact {self._name!r} {problem}")
         self._description = description or ""
 
     @property
@@ -741,6 +758,7 @@ def log_artifact(
     if isinstance(aliases, str):
         raise UsageError("aliases must be a list of strings, e.g. aliases=['best']")
     alias_list = [check_alias(a) if a != artifact_store.LATEST else a for a in (aliases or [])]
+    artifact._check_metadata()  # the user may have changed it since it was made
     store = run.store
     entries = artifact._draft_manifest(hash_cache(store), run)
     if not entries:

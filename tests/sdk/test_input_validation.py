@@ -13,7 +13,7 @@ import pytest
 from PIL import Image as PILImage
 
 import heron
-from heron.errors import ConfigError, MediaError, TableError, UsageError
+from heron.errors import ArtifactError, ConfigError, MediaError, TableError, UsageError
 
 # -- run.log ---------------------------------------------------------------------------------
 
@@ -250,3 +250,32 @@ def test_a_table_of_ten_thousand_columns_logs_and_reads_back(store_dir: Path) ->
     frame = logged.to_pandas()
     assert frame["feature_9999"].tolist() == [9999.0, 19999.0, 29999.0]
     assert frame["label"].tolist() == ["a", "b", "c"]
+
+
+# -- artifacts ---------------------------------------------------------------------------------
+
+
+def test_artifact_text_and_metadata_the_store_cannot_hold_are_refused(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ArtifactError, match=r"description of artifact 'data' holds '\\udcff'"):
+        heron.Artifact("data", type="dataset", description="d\udcff")
+    with pytest.raises(ArtifactError, match=r"artifact type 't\\udcff' holds"):
+        heron.Artifact("data", type="t\udcff")
+    with pytest.raises(ArtifactError, match=r"metadata\['k'\]: the string 'v\\udcff'"):
+        heron.Artifact("data", type="dataset", metadata={"k": "v\udcff"})
+    artifact = heron.Artifact("data", type="dataset", metadata={"rows": 3})
+    (tmp_path / "f.txt").write_text("f")
+    artifact.add_file(tmp_path / "f.txt")
+    deep: dict[str, Any] = {}
+    inner = deep
+    for _ in range(3000):
+        inner["a"] = {}
+        inner = inner["a"]
+    artifact.metadata["deep"] = deep  # changed after it was made: checked when logged
+    with heron.init(project="p") as run:
+        with pytest.raises(ArtifactError, match=r"metadata\['deep'\]\['a'\].*deeper than 64"):
+            run.log_artifact(artifact)
+        del artifact.metadata["deep"]
+        run.log_artifact(artifact)
+    assert heron.Api().artifact("p/data:v0").metadata == {"rows": 3}
