@@ -76,15 +76,24 @@ def check_path(path: str) -> str:
 
 def check_paths(paths: list[str], prefix: str = "") -> None:
     """Check ``prefix + path`` for every path (see :func:`check_path`), in one pass over all of
-    them when they are plain ASCII (a directory of 10,000 files costs milliseconds)."""
+    them when they are plain ASCII (a directory of 10,000 files costs a millisecond)."""
     joined = "/".join(paths)
+    longest = max(map(len, paths), default=0)
+    # Only str methods here: each is one C loop, where a regex over the same text is ten times
+    # slower. Printable ASCII excludes exactly the control characters check_path refuses.
     if (
         joined.isascii()
-        and not _BAD_PATH_CHARACTERS.search(joined)
-        and not _LONG_PART.search(joined)
-        and max(map(len, paths), default=0) + len(prefix) <= MAX_PATH_BYTES
-        and not any(part in ("", ".", "..") for part in joined.split("/"))
-    ):
+        and joined.isprintable()
+        and "\\" not in joined
+        and longest + len(prefix) <= MAX_PATH_BYTES
+        and (longest <= MAX_PATH_PART_BYTES or not _LONG_PART.search(joined))
+        and "//" not in joined
+        and "/./" not in joined
+        and "/../" not in joined
+        and not joined.startswith(("/", "./", "../"))
+        and not joined.endswith(("/", "/.", "/.."))
+        and joined not in ("", ".", "..")
+    ) or not paths:
         return
     for path in paths:
         check_path(prefix + path)
