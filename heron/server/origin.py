@@ -214,11 +214,12 @@ class OriginGuard:
         if parsed is None:
             return 400, "HostError", f"the request's Host header {host_header!r} is not a host name"
         if not policy.allows_host(parsed[0]):
+            # The page asking may be the rebinding one, so the answer names no other host.
             return (
                 421,
                 "HostError",
-                f"this heron server does not answer to host {parsed[0]!r}; it answers to "
-                f"{', '.join(sorted(policy.hosts))} (add a name with heron ui --allow-host)",
+                f"this heron server does not answer to host {parsed[0]!r}; to serve it under "
+                "that name, start it with heron ui --allow-host NAME",
             )
         if scope["method"] not in _SAFE_METHODS:
             origin = headers.get("origin")
