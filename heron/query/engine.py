@@ -123,6 +123,9 @@ class Engine:
                 db.execute("SET preserve_insertion_order = true")
                 db.execute("SET memory_limit = $1", [f"{self.limits.memory}B"])
                 db.execute("SET max_temp_directory_size = $1", [f"{self.limits.spill}B"])
+                # Without it, memory a large statement freed (also one stopped at a limit)
+                # stays with the process: measured 1.5 GB held after a stopped join, 0.1 GB with.
+                db.execute("SET allocator_background_threads = true")
                 # DuckDB's default spill directory is ".tmp" under the process's working
                 # directory; a large sort or join must never write into a user's project.
                 spill = self._spill_dir or os.path.join(

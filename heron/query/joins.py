@@ -35,10 +35,11 @@ def join_size(
     how: MergeHow,
     deadline: float | None,
 ) -> JoinSize:
-    """The exact number of rows ``merge_relation`` would produce (as a float: it may be huge).
+    """The number of rows ``merge_relation`` would produce (as a float: it may be huge).
 
     Inner: the sum over key values of the product of each side's count. Outer: the same with
-    a side that lacks the value counting as one row of nulls.
+    a side that lacks the value counting as one row of nulls. Exact unless two key values share
+    a 64-bit hash, which can only raise the figure.
     """
     params = Params()
     ctes = []
@@ -46,8 +47,11 @@ def join_size(
         col, by_hash = resolve_key(rel, on, src.label)
         key = f"struct_extract({ident(col.ident)}, 'sha256')" if by_hash else ident(col.ident)
         body = embed(rel.sql, rel.values, params)
+        # Grouping 64-bit hashes costs about half of grouping the values; a collision could
+        # only merge two values' counts, which overestimates and so never lets a big join pass.
+        # MATERIALIZED: each side's counts are read three times below but computed once.
         ctes.append(
-            f"k{i} AS (SELECT {key} AS k, count(*) AS c FROM ({body}) "
+            f"k{i} AS MATERIALIZED (SELECT hash({key}) AS k, count(*) AS c FROM ({body}) "
             f"WHERE {key} IS NOT NULL GROUP BY ALL)"
         )
     n = len(singles)
