@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exc as sql_errors
 
 from heron._types import RunState
-from heron.errors import HeronError, UsageError
+from heron.errors import HeronError, StoreError, UsageError
 from heron.sdk.config import Config, Summary
 from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
 from heron.sdk.run_files import RunFiles, SavePolicy
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 _FLUSH_INTERVAL_SECONDS = 1.0
 _FLUSH_ROWS = 20_000
+# How long finish() waits for a store that cannot be reached before it gives up on what is queued.
+_DRAIN_PAUSES_SECONDS = (0.5, 1.0, 2.0, 4.0)
 
 ObjectResult = tuple[str, Any]
 MetricRow = tuple[int, str, float]
@@ -462,6 +464,20 @@ class Run:
             self._write_separately(rows, objects, last_step, summary_json, final=final)
         return True
 
+    def _drain(self) -> None:
+        """Write everything still queued, waiting a few seconds for a store that is briefly
+        unavailable; what it still cannot take after that is dropped (and reported)."""
+        for pause in _DRAIN_PAUSES_SECONDS:
+            try:
+                self._flush()
+            except Exception as error:  # unavailable: everything is still queued
+                self._report_trouble(error)
+            with self._lock:
+                if not (self._pending_rows or self._pending_objects or self.summary.dirty):
+                    return
+            time.sleep(pause)
+        self._flush(final=True)
+
     def _requeue(self, rows: list[MetricRow], objects: list[ObjectRow]) -> None:
         with self._lock:  # in front of what was logged since: steps stay in order
             self._pending_rows[:0] = rows
@@ -545,18 +561,27 @@ class Run:
         self._writer.join()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        self._flush(final=True)
+        self._drain()
         self.store.blobs.close()  # the pack file this run appended images to
         state: RunState = "finished" if exit_code == 0 else "failed"
         now = time.time()
-        run_store.update_run(
-            self.store.engine,
-            self.id,
-            state=state,
-            exit_code=exit_code,
-            finished_at=now,
-            heartbeat_at=now,
-        )
+        try:
+            run_store.update_run(
+                self.store.engine,
+                self.id,
+                state=state,
+                exit_code=exit_code,
+                finished_at=now,
+                heartbeat_at=now,
+            )
+        except Exception as error:
+            if not _is_transient(error):
+                raise
+            # Left "running" here, so finish() (or the exit hook) may try again.
+            raise StoreError(
+                f"run {self.path} could not be marked {state}: the store cannot be reached "
+                f"({_reason(error)})"
+            ) from error
         self._state = state
         from heron.sdk import active
 
@@ -573,8 +598,8 @@ class Run:
                 f"; and {more} more" if more > 0 else "",
             )
         if self._writer_error is not None:
-            error = "".join(traceback.format_exception_only(self._writer_error)).strip()
-            raise HeronError(f"run {self.path}: its background writer stopped: {error}")
+            stopped = "".join(traceback.format_exception_only(self._writer_error)).strip()
+            raise HeronError(f"run {self.path}: its background writer stopped: {stopped}")
 
     def __enter__(self) -> Run:
         return self

@@ -249,8 +249,8 @@ def test_formerly_fatal_inputs_are_refused_at_log_and_the_run_finishes(
     assert run.history()["loss"].tolist() == [float(step) for step in range(200)]
 
 
-# Logs steps 0..99, waits while the test takes the database away, logs 100..199 (queued while the
-# store cannot be reached), waits for the database to come back, and finishes.
+# Logs steps 0..99, waits for a line, logs steps 100..199, waits for a line, and finishes: the
+# test takes the database away while the second half is logged, or just before finish().
 OUTAGE_RUN = textwrap.dedent(
     """
     import sys
@@ -263,6 +263,7 @@ OUTAGE_RUN = textwrap.dedent(
     sys.stdin.readline()
     for step in range(100, 200):
         run.log({"loss": float(step)}, step=step)
+    print("logged", flush=True)
     sys.stdin.readline()
     run.finish()
     print("failures:", len(run.failures), flush=True)
@@ -270,8 +271,9 @@ OUTAGE_RUN = textwrap.dedent(
 )
 
 
+@pytest.mark.parametrize("when", ["while logging", "at finish"])
 def test_a_store_that_cannot_be_reached_for_a_while_loses_nothing(
-    store_dir: Path, pg_url: str, tmp_path: Path
+    store_dir: Path, pg_url: str, tmp_path: Path, when: str
 ) -> None:
     import sqlalchemy
 
@@ -280,6 +282,12 @@ def test_a_store_that_cannot_be_reached_for_a_while_loses_nothing(
     admin = sqlalchemy.create_engine(
         admin_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool
     )
+
+    def allow_connections(allow: bool) -> None:
+        # Connections already open stay; every new one is refused (heron opens one per write).
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {allow}')
+
     environment = dict(os.environ, HERON_DIR=str(store_dir), HERON_DATABASE_URL=pg_url)
     script = tmp_path / "train.py"
     script.write_text(OUTAGE_RUN)
@@ -294,22 +302,31 @@ def test_a_store_that_cannot_be_reached_for_a_while_loses_nothing(
     assert process.stdin is not None and process.stdout is not None
     assert process.stderr is not None
     stdout, stderr = _Lines(process.stdout), _Lines(process.stderr)
+
+    def go() -> None:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+
     try:
         path = stdout.wait_for("p/").strip()
-        with admin.connect() as connection:  # the database refuses every new connection
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        process.stdin.write("go\n")
-        process.stdin.flush()
-        stderr.wait_for("cannot write to the store now", "stay queued")
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        process.stdin.write("go\n")
-        process.stdin.flush()
+        if when == "while logging":
+            allow_connections(False)
+            go()  # the second half is logged while the database refuses connections
+            stderr.wait_for("cannot write to the store now", "stay queued")
+            allow_connections(True)
+            go()  # finish
+        else:
+            go()
+            stdout.wait_for("logged")
+            allow_connections(False)
+            go()  # finish() meets the outage, and waits for the database to come back
+            stderr.wait_for("cannot write to the store now", "stay queued")
+            allow_connections(True)
         assert process.wait(timeout=120) == 0, "".join(stderr.seen)
         assert stdout.wait_for("failures:").strip() == "failures: 0"
     finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        allow_connections(True)
         admin.dispose()
         if process.poll() is None:
             process.kill()
