@@ -14,13 +14,13 @@ import os
 from collections.abc import Callable, Iterator
 from types import TracebackType
 
-from heron.errors import IntegrityError
+from heron.errors import HeronError, IntegrityError
 
 # Blobs up to this size are read into memory whole when they are checked and sent from there.
 IN_MEMORY_LIMIT = 64 << 20
 CHUNK = 1 << 20
 
-MismatchHandler = Callable[[str, str], IntegrityError]
+MismatchHandler = Callable[[str, str], HeronError]
 
 
 class BlobReader:

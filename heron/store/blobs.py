@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 from sqlalchemy import Engine, select
 
-from heron.errors import IntegrityError, NotFoundError
+from heron.errors import HeronError, IntegrityError, NotFoundError
 from heron.store import quarantine, schema
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.database import insert_ignoring_duplicates, write
@@ -236,7 +236,9 @@ class LocalBlobStore:
 
     def get(self, digest: str) -> bytes:
         """The bytes stored under ``digest``, verified; IntegrityError (quarantined) if bad."""
-        size, location, offset = self._locate(digest)
+        return self._read_checked(digest, *self._locate(digest))
+
+    def _read_checked(self, digest: str, size: int, location: str, offset: int) -> bytes:
         try:
             if location:
                 data = self._read_pack_range(location, offset, size)
@@ -270,7 +272,7 @@ class LocalBlobStore:
         """
         size, location, offset = self._locate(digest)
         if location:
-            return BlobReader(digest, size, data=self.get(digest))
+            return BlobReader(digest, size, data=self._read_checked(digest, size, location, offset))
         try:
             fd = open_inside(self._objects_dir, self._object_relative(digest))
         except FileNotFoundError:
@@ -313,13 +315,13 @@ class LocalBlobStore:
             self._verified.clear()
         self._verified[digest] = identity
 
-    def _stream_mismatch(self, digest: str, problem: str) -> IntegrityError:
+    def _stream_mismatch(self, digest: str, problem: str) -> HeronError:
         size, location, offset = self._locate(digest)
         return self.quarantine(digest, size, location, offset, problem)
 
     def quarantine(
         self, digest: str, size: int, location: str, offset: int, problem: str
-    ) -> IntegrityError:
+    ) -> HeronError:
         """Set a bad blob aside, drop its index row, record why; the error to raise for it.
 
         The blob is quarantined only if its index row still says ``location``/``offset`` (a
@@ -336,9 +338,8 @@ class LocalBlobStore:
         if not quarantine.quarantine_blob(
             self._engine, self.root, digest, size, location, offset, problem
         ):
-            return IntegrityError(
-                f"blob {digest} was removed or replaced in the store while it was read; try again"
-            )
+            # Another reader quarantined it first, or gc removed it: say which.
+            return self._absent(digest)
         return IntegrityError(message)
 
     def has(self, digest: str) -> bool:
