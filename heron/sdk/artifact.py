@@ -139,7 +139,8 @@ class Artifact:
         if problem is not None:
             raise ArtifactError(f"the description of artifact {self._name!r} {problem}")
         try:
-            to_storable(self._metadata, "artifact metadata")
+            # numpy and torch scalars and arrays become plain numbers and lists, as in a config.
+            self._metadata = to_storable(self._metadata, "artifact metadata")
             dumps(self._metadata)
         except ConfigError as error:
             raise ArtifactError(

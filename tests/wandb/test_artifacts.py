@@ -655,3 +655,21 @@ def test_entry_and_identity_details(workdir: Path) -> None:
     draft.remove(added)  # an entry object works as well as a path
     assert list(draft.manifest.entries) == ["cat1.txt"]
     assert draft.manifest.entries["cat1.txt"].size == 5
+
+
+def test_numpy_values_in_metadata_are_stored_as_numbers_and_lists(workdir: Path) -> None:
+    artifact = Artifact(
+        "stats",
+        type="dataset",
+        metadata={"count": np.int64(5), "mean": np.float32(0.5), "classes": np.array([0, 1])},
+    )
+    artifact.add_file("data/cat/cat0.txt")
+    artifact.metadata["std"] = np.float64(0.25)  # changed after it was made, as scripts do
+    with start("stats") as run:
+        log_artifact(run, artifact)
+    assert Api().artifact("stats:v0").metadata == {
+        "count": 5,
+        "mean": 0.5,
+        "classes": [0, 1],
+        "std": 0.25,
+    }
