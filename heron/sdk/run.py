@@ -8,25 +8,19 @@ implement ``_heron_log(run, key, step)`` and may return a Future when their enco
 run's thread pool; ``finish`` waits for all of them.
 
 Every key, step and value is checked by ``log`` on the caller's thread (see
-:mod:`heron.sdk.values`), so what reaches the writer is storable. Should the store still refuse an
-item, the writer drops that item only, says so on the ``heron.run`` logger (stderr by default),
-lists it in :attr:`Run.failures`, and goes on writing and heartbeating; a store that is briefly
-unreachable (locked, disconnected) keeps everything queued for the next attempt.
+:mod:`heron.sdk.values`), so what reaches the writer (:mod:`heron.sdk.writer`) is storable; an
+item the store still refuses is dropped alone and listed in :attr:`Run.failures`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import exc as sql_errors
 
 from heron._types import RunState
 from heron.errors import HeronError, StoreError, UsageError
@@ -35,6 +29,15 @@ from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
 from heron.sdk.run_files import RunFiles, SavePolicy
 from heron.sdk.table import as_table
 from heron.sdk.values import MAX_STEP, as_scalar, check_step, flatten, short_repr, to_storable
+from heron.sdk.writer import (
+    FLUSH_ROWS,
+    DroppedValue,
+    ObjectResult,
+    RunWriter,
+    describe_error,
+    is_transient,
+    logger,
+)
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 
@@ -44,40 +47,6 @@ if TYPE_CHECKING:
 
     from heron.sdk.artifact import Artifact
     from heron.store.store import Store
-
-_FLUSH_INTERVAL_SECONDS = 1.0
-_FLUSH_ROWS = 20_000
-# How long finish() waits for a store that cannot be reached before it gives up on what is queued.
-_DRAIN_PAUSES_SECONDS = (0.5, 1.0, 2.0, 4.0)
-
-ObjectResult = tuple[str, Any]
-MetricRow = tuple[int, str, float]
-ObjectRow = tuple[int, str, str, Any]
-
-logger = logging.getLogger("heron.run")
-
-
-@dataclass(frozen=True)
-class DroppedValue:
-    """A logged value that could not be stored; the run went on without it.
-
-    ``key`` is the log key (``summary`` for the run's summary), ``first_step`` and
-    ``last_step`` the steps it covered (equal for a table, image or other single value), and
-    ``reason`` what went wrong.
-    """
-
-    key: str
-    first_step: int
-    last_step: int
-    reason: str
-
-    def __str__(self) -> str:
-        steps = (
-            f"step {self.first_step}"
-            if self.first_step == self.last_step
-            else f"steps {self.first_step}..{self.last_step}"
-        )
-        return f"{self.key!r} at {steps}: {self.reason}"
 
 
 class Run:
@@ -112,20 +81,10 @@ class Run:
         self._open_row: dict[str, float] = {}
         self._open_objects: set[str] = set()  # keys of non-scalars logged at the open step
         self._known_keys: set[str] = set()  # log keys already checked (the same every step)
-        self._pending_rows: list[MetricRow] = []
-        self._pending_objects: list[ObjectRow] = []
-        self._futures: list[tuple[str, int, Future[ObjectResult]]] = []
-        self._failures: list[DroppedValue] = []
-        self._store_trouble: str | None = None  # the last "store unavailable" error reported
-        self._last_flushed_step = start_step - 1
         self._executor: ThreadPoolExecutor | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._writer_error: BaseException | None = None
-        self._writer = threading.Thread(
-            target=self._write_loop, name=f"heron-writer-{run_id}", daemon=True
+        self._writer = RunWriter(
+            store, run_id, self.path, self.summary, self._lock, closed_step=start_step - 1
         )
-        self._writer.start()
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -143,7 +102,7 @@ class Run:
     def failures(self) -> list[DroppedValue]:
         """Values the store refused, each dropped alone while the run went on (empty if none)."""
         with self._lock:
-            return list(self._failures)
+            return list(self._writer.failures)
 
     @property
     def step(self) -> int:
@@ -209,9 +168,9 @@ class Run:
                 self._next_step = target + 1
             else:
                 self._next_step = max(self._next_step, target + 1)
-            backlog = len(self._pending_rows)
-        if backlog >= _FLUSH_ROWS:
-            self._wake.set()
+            backlog = len(self._writer.rows)
+        if backlog >= FLUSH_ROWS:
+            self._writer.wake()
 
     def _resolve_step(self, step: int | None) -> int:
         if step is None:
@@ -222,7 +181,7 @@ class Run:
                 )
             return self._next_step
         step = check_step(step)
-        floor = self._open_step if self._open_step is not None else self._last_flushed_step + 1
+        floor = self._open_step if self._open_step is not None else self._writer.closed_step + 1
         if step < floor:
             raise UsageError(
                 f"step {step} goes backwards: run {self.path} is already at step {floor}; "
@@ -235,9 +194,9 @@ class Run:
             return
         step = self._open_step
         if self._open_row:
-            self._pending_rows.extend((step, key, value) for key, value in self._open_row.items())
+            self._writer.rows.extend((step, key, value) for key, value in self._open_row.items())
             self.summary.observe(self._open_row)
-        self._last_flushed_step = max(self._last_flushed_step, step)
+        self._writer.closed_step = max(self._writer.closed_step, step)
         self._open_row = {}
         if self._open_objects:
             self._open_objects = set()
@@ -268,10 +227,10 @@ class Run:
         self, key: str, step: int, result: ObjectResult | Future[ObjectResult]
     ) -> None:
         if isinstance(result, Future):
-            self._futures.append((key, step, result))
+            self._writer.futures.append((key, step, result))
         else:
             kind, payload = result
-            self._pending_objects.append((step, key, kind, payload))
+            self._writer.objects.append((step, key, kind, payload))
             if kind == "value":
                 self.summary.observe({key: payload})
 
@@ -375,166 +334,6 @@ class Run:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _write_loop(self) -> None:
-        last_heartbeat = time.monotonic()
-        while not self._stop.is_set():
-            self._wake.wait(_FLUSH_INTERVAL_SECONDS)
-            self._wake.clear()
-            try:
-                wrote = self._flush()
-                if not wrote and time.monotonic() - last_heartbeat > run_store.HEARTBEAT_SECONDS:
-                    run_store.update_run(self.store.engine, self.id, heartbeat_at=time.time())
-                    wrote = True
-                if wrote:
-                    last_heartbeat = time.monotonic()
-                self._store_trouble = None
-            except Exception as error:  # the store is unavailable: everything stays queued
-                self._report_trouble(error)
-            except BaseException as error:  # not an error of the store: surfaced by finish()
-                self._writer_error = error
-                return
-
-    def _report_trouble(self, error: BaseException) -> None:
-        reason = _reason(error)
-        if reason != self._store_trouble:  # once per kind of trouble, not once a second
-            self._store_trouble = reason
-            logger.warning(
-                "heron: run %s cannot write to the store now (%s); its values stay queued and "
-                "are written when the store answers",
-                self.path,
-                reason,
-            )
-
-    def _drop(self, key: str, first_step: int, last_step: int, error: BaseException) -> None:
-        """Record (and report) a value the store refused; called with ``_lock`` not held."""
-        dropped = DroppedValue(key, first_step, last_step, _reason(error))
-        with self._lock:
-            self._failures.append(dropped)
-        logger.warning(
-            "heron: run %s could not store %s; dropped it, the run goes on", self.path, dropped
-        )
-
-    def _collect_done_futures(self) -> list[tuple[str, int, BaseException]]:
-        """Move finished background results to the queue; returns the ones that failed."""
-        still_running = []
-        failed = []
-        for key, step, future in self._futures:
-            if not future.done():
-                still_running.append((key, step, future))
-                continue
-            error = future.exception()
-            if error is not None:
-                failed.append((key, step, error))
-                continue
-            kind, payload = future.result()
-            self._pending_objects.append((step, key, kind, payload))
-        self._futures = still_running
-        return failed
-
-    def _flush(self, *, final: bool = False) -> bool:
-        """Write what is queued; True if anything was written (or tried and dropped).
-
-        A store that is unavailable raises (after re-queueing everything) unless ``final``;
-        an item the store refuses is dropped alone (see :meth:`_write_separately`).
-        """
-        with self._lock:
-            failed = self._collect_done_futures()
-            rows, self._pending_rows = self._pending_rows, []
-            objects, self._pending_objects = self._pending_objects, []
-            if not rows and not objects and not self.summary.dirty and not failed:
-                return False
-            summary_json = dumps(self.summary.snapshot())
-            last_step = self._last_flushed_step
-        for key, step, error in failed:
-            self._drop(key, step, step, error)
-        try:
-            run_store.write_history(
-                self.store.engine,
-                self.id,
-                rows,
-                objects,
-                last_step=last_step,
-                summary_json=summary_json,
-            )
-        except Exception as error:
-            if _is_transient(error) and not final:
-                self._requeue(rows, objects)
-                raise
-            # One item the store refuses must not cost the others: write them one by one.
-            self._write_separately(rows, objects, last_step, summary_json, final=final)
-        return True
-
-    def _drain(self) -> None:
-        """Write everything still queued, waiting a few seconds for a store that is briefly
-        unavailable; what it still cannot take after that is dropped (and reported)."""
-        for pause in _DRAIN_PAUSES_SECONDS:
-            try:
-                self._flush()
-            except Exception as error:  # unavailable: everything is still queued
-                self._report_trouble(error)
-            with self._lock:
-                if not (self._pending_rows or self._pending_objects or self.summary.dirty):
-                    return
-            time.sleep(pause)
-        self._flush(final=True)
-
-    def _requeue(self, rows: list[MetricRow], objects: list[ObjectRow]) -> None:
-        with self._lock:  # in front of what was logged since: steps stay in order
-            self._pending_rows[:0] = rows
-            self._pending_objects[:0] = objects
-            self.summary.dirty = True
-
-    def _write_separately(
-        self,
-        rows: list[MetricRow],
-        objects: list[ObjectRow],
-        last_step: int,
-        summary_json: str,
-        *,
-        final: bool,
-    ) -> None:
-        """Write each metric's rows and each object in a transaction of its own, dropping
-        (and reporting) only those the store refuses; the summary and step go last."""
-        by_key: dict[str, list[MetricRow]] = {}
-        for row in rows:
-            by_key.setdefault(row[1], []).append(row)
-        retry_rows: list[MetricRow] = []
-        retry_objects: list[ObjectRow] = []
-        engine = self.store.engine
-        for key, key_rows in by_key.items():
-            try:
-                run_store.write_history(
-                    engine, self.id, key_rows, [], last_step=None, summary_json=None
-                )
-            except Exception as error:
-                if _is_transient(error) and not final:
-                    retry_rows.extend(key_rows)
-                else:
-                    self._drop(key, key_rows[0][0], key_rows[-1][0], error)
-        for item in objects:
-            try:
-                run_store.write_history(
-                    engine, self.id, [], [item], last_step=None, summary_json=None
-                )
-            except Exception as error:
-                if _is_transient(error) and not final:
-                    retry_objects.append(item)
-                else:
-                    self._drop(item[1], item[0], item[0], error)
-        try:
-            run_store.write_history(
-                engine, self.id, [], [], last_step=last_step, summary_json=summary_json
-            )
-        except Exception as error:
-            if _is_transient(error) and not final:
-                with self._lock:
-                    self.summary.dirty = True
-            else:
-                self._drop("summary", last_step, last_step, error)
-        if retry_rows or retry_objects:
-            retry_rows.sort(key=lambda row: row[0])  # keys were split: restore step order
-            self._requeue(retry_rows, retry_objects)
-
     def _persist_config(self, config: dict[str, Any]) -> None:
         run_store.update_run(self.store.engine, self.id, config=dumps(config))
 
@@ -553,15 +352,13 @@ class Run:
             self._files.log(self)
         with self._lock:
             self._close_open_step()
-            futures = [future for _, _, future in self._futures]
+            futures = [future for _, _, future in self._writer.futures]
         # Failures are collected with their key by the final flush below.
         wait(futures)
-        self._stop.set()
-        self._wake.set()
-        self._writer.join()
+        self._writer.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        self._drain()
+        self._writer.drain()
         self.store.blobs.close()  # the pack file this run appended images to
         state: RunState = "finished" if exit_code == 0 else "failed"
         now = time.time()
@@ -575,30 +372,31 @@ class Run:
                 heartbeat_at=now,
             )
         except Exception as error:
-            if not _is_transient(error):
+            if not is_transient(error):
                 raise
             # Left "running" here, so finish() (or the exit hook) may try again.
             raise StoreError(
                 f"run {self.path} could not be marked {state}: the store cannot be reached "
-                f"({_reason(error)})"
+                f"({describe_error(error)})"
             ) from error
         self._state = state
         from heron.sdk import active
 
         active.forget(self)
-        if self._failures:
-            listed = "; ".join(str(dropped) for dropped in self._failures[:20])
-            more = len(self._failures) - 20
+        failures = self._writer.failures
+        if failures:
+            listed = "; ".join(str(dropped) for dropped in failures[:20])
+            more = len(failures) - 20
             logger.warning(
                 "heron: run %s finished without %d value(s) the store refused (run.failures "
                 "lists them): %s%s",
                 self.path,
-                len(self._failures),
+                len(failures),
                 listed,
                 f"; and {more} more" if more > 0 else "",
             )
-        if self._writer_error is not None:
-            stopped = "".join(traceback.format_exception_only(self._writer_error)).strip()
+        if self._writer.error is not None:
+            stopped = "".join(traceback.format_exception_only(self._writer.error)).strip()
             raise HeronError(f"run {self.path}: its background writer stopped: {stopped}")
 
     def __enter__(self) -> Run:
@@ -611,25 +409,3 @@ class Run:
         tb: TracebackType | None,
     ) -> None:
         self.finish(exit_code=0 if exc_type is None else 1)
-
-
-def _is_transient(error: BaseException) -> bool:
-    """Whether ``error`` says the store is unavailable for now (locked, disconnected, full),
-    rather than that it refuses what was written."""
-    if isinstance(error, sql_errors.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(
-        error,
-        sql_errors.OperationalError
-        | sql_errors.DisconnectionError
-        | sql_errors.TimeoutError
-        | OSError,
-    )
-
-
-def _reason(error: BaseException) -> str:
-    """A one-line account of ``error`` without the SQL statement and parameters."""
-    cause = getattr(error, "orig", None) or error
-    text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-    text = f"{type(cause).__name__}: {text}" if text else type(cause).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
