@@ -13,7 +13,7 @@ from playwright.sync_api import Page, Playwright, Request, expect
 
 from tests.e2e.chromium import CHROMIUM_ARGS
 from tests.e2e.conftest import UiServer
-from tests.server.test_origin import make_store
+from tests.server.local import make_store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

@@ -19,35 +19,11 @@ from fastapi.testclient import TestClient
 
 from heron.server import create_app
 from heron.server.origin import TOKEN_HEADER
-from heron.store import artifacts as artifact_store
-from heron.store.manifest import ManifestEntry
-from heron.store.store import Store
+from tests.server.local import make_store
 
 REPORTS = "/api/projects/p/reports"
 ALIASES = "/api/projects/p/artifacts/model/v0/aliases"
 OWN = "http://127.0.0.1:8080"
-
-
-def make_store(store_dir: Path, database_url: str | None = None, versions: int = 2) -> None:
-    """A store with project "p" and an artifact "model" of ``versions`` versions."""
-    store = Store.open(store_dir, database_url=database_url)
-    try:
-        for number in range(versions):
-            data = f"weights {number}".encode()
-            digest = store.blobs.put(data)
-            artifact_store.commit_version(
-                store.engine,
-                project="p",
-                name="model",
-                type="model",
-                description="",
-                metadata={},
-                entries=[ManifestEntry(path="w.bin", size=len(data), sha256=digest)],
-                aliases=[],
-                run_id=None,
-            )
-    finally:
-        store.close()
 
 
 @pytest.fixture
