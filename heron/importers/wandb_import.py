@@ -305,7 +305,8 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
     aggregated = _define_metrics(run, wandb_run, outcome)
     metric_keys: set[str] = set()
     last_step = -1
-    for step, row in wandb_run.history():
+    for step, row, problems in wandb_run.history():
+        outcome.notes.extend(f"{problem} at step {step}; left out" for problem in problems)
         if step < last_step:
             outcome.notes.append(f"step {step}: goes back from step {last_step}; row left out")
             continue

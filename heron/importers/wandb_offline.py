@@ -119,12 +119,13 @@ class WandbRun:
     runtime: float | None = None
     producer: str = ""
 
-    def history(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """``(step, row)`` per logged step, in the order W&B logged them."""
+    def history(self) -> Iterator[tuple[int, dict[str, Any], list[str]]]:
+        """``(step, row, problems)`` per logged step, in the order W&B logged them;
+        ``problems`` names the values of the row that did not decode (left out of ``row``)."""
         pb = proto_module()
         for raw in self.history_records:
             record = pb.Record()
-            record.ParseFromString(raw)
+            record.ParseFromString(raw)  # it parsed when the log was read
             yield _history_row(record.history)
 
     @property
@@ -241,8 +242,7 @@ def read_run(run_dir: Path) -> WandbRun:
             ) from None
         try:
             if record.WhichOneof("record_type") == "history":
-                _history_row(record.history)  # checks it; kept as bytes until it is read
-                run.history_records.append(raw)
+                run.history_records.append(raw)  # decoded when it is read
             else:
                 _apply(run, record)
         except (ValueError, TypeError) as error:
@@ -252,6 +252,12 @@ def read_run(run_dir: Path) -> WandbRun:
             ) from None
     if not run.run_id:
         raise ImportSourceError(f"{log_path}: the log has no run record (not a complete run)")
+    try:
+        run.config, run.summary = _decoded(run.config), _decoded(run.summary)
+    except ValueError as error:
+        raise ImportSourceError(
+            f"{log_path}: the run's config or summary holds malformed JSON ({error})"
+        ) from None
     return run
 
 
@@ -342,9 +348,31 @@ def _value_of(item: Any) -> Any:
     return json.loads(item.value_json) if item.value_json else None
 
 
+class _Json:
+    """A config or summary value still in JSON: W&B rewrites the summary at every step, and only
+    the values left at the end need decoding."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def decode(self) -> Any:
+        return _decoded(json.loads(self.text))
+
+
+def _decoded(value: Any) -> Any:
+    """``value`` with every :class:`_Json` inside it decoded."""
+    if isinstance(value, _Json):
+        return value.decode()
+    if isinstance(value, dict):
+        return {key: _decoded(item) for key, item in value.items()}
+    return value
+
+
 def _update(target: dict[str, Any], updates: Any, removes: Any) -> None:
     for item in updates:
-        _set_nested(target, _path_of(item), _value_of(item))
+        _set_nested(target, _path_of(item), _Json(item.value_json) if item.value_json else None)
     for item in removes:
         path = _path_of(item)
         parent: Any = target
@@ -357,6 +385,8 @@ def _update(target: dict[str, Any], updates: Any, removes: Any) -> None:
 def _set_nested(target: dict[str, Any], path: list[str], value: Any) -> None:
     for part in path[:-1]:
         child = target.get(part)
+        if isinstance(child, _Json):  # a later update goes into a value set whole before
+            child = target[part] = child.decode()
         if not isinstance(child, dict):
             child = target[part] = {}
         target = child
@@ -374,14 +404,19 @@ def _history_value(item: Any) -> Any:
     return getattr(item, which)
 
 
-def _history_row(record: Any) -> tuple[int, dict[str, Any]]:
+def _history_row(record: Any) -> tuple[int, dict[str, Any], list[str]]:
     row: dict[str, Any] = {}
+    problems: list[str] = []
     for item in record.item:
-        _set_nested(row, _path_of(item), _history_value(item))
+        path = _path_of(item)
+        try:
+            _set_nested(row, path, _history_value(item))
+        except ValueError as error:
+            problems.append(f"{'.'.join(path)!r}: malformed value ({error})")
     step = row.get("_step")
     if not isinstance(step, int) or isinstance(step, bool):
         step = int(record.step.num)
-    return step, row
+    return step, row, problems
 
 
 def _artifact(record: Any) -> LoggedArtifact:
