@@ -82,6 +82,7 @@ def test_import_brings_every_logged_value(
     assert [(o.run_path, o.status) for o in report.runs] == [
         ("nature/wbtrain01", "imported"),
         ("nature/wbeval01", "imported"),
+        ("nature/wbfail01", "imported"),
     ]
     api = heron.Api(store_dir)
     train = api.run("nature/wbtrain01")
@@ -239,6 +240,8 @@ def test_import_brings_every_logged_value(
     evaluation = api.run("nature/wbeval01")
     assert evaluation.job_type == "eval" and evaluation.state == "finished"
     assert [row["test_acc"] for row in evaluation.scan_history(["test_acc"])] == [0.9]
+    failed = api.run("nature/wbfail01")
+    assert (failed.state, failed.record.exit_code) == ("failed", 3)
 
 
 def test_importing_twice_adds_nothing(
@@ -248,8 +251,8 @@ def test_importing_twice_adds_nothing(
     import_wandb([wandb_dir], store_dir=store_dir, progress=False)
     api = heron.Api(store_dir)
     before = _store_contents(api)
-    again = import_wandb([wandb_dir, run_dir(wandb_dir, "wbeval01")], store_dir=store_dir)
-    assert [o.status for o in again.runs] == ["unchanged", "unchanged"]
+    again = import_wandb([wandb_dir], store_dir=store_dir)
+    assert [o.status for o in again.runs] == ["unchanged"] * 3
     assert all(o.reason == "already imported from this log" for o in again.runs)
     assert _store_contents(heron.Api(store_dir)) == before
 
@@ -356,7 +359,7 @@ def test_cli_imports_and_prints_the_summary(
     first = subprocess.run(command, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines[0].startswith("imported 2 run(s)")
+    assert lines[0].startswith("imported 3 run(s)")
     assert "1 artifact version(s)" in lines[0]
     assert any(line.strip().startswith("imported  nature/wbtrain01") for line in lines)
     assert any("logged nature/nature-data:v0" in line for line in lines)
@@ -364,9 +367,9 @@ def test_cli_imports_and_prints_the_summary(
     assert any("skipped 'page' at step" in line for line in lines)
     second = subprocess.run([*command, "--progress"], capture_output=True, text=True, check=False)
     assert second.returncode == 0
-    assert "importing W&B runs" in second.stderr and "2/2" in second.stderr  # the progress bar
+    assert "importing W&B runs" in second.stderr and "3/3" in second.stderr  # the progress bar
     assert second.stdout.startswith("imported 0 run(s)")
-    assert "2 already imported" in second.stdout
+    assert "3 already imported" in second.stdout
 
 
 def test_cli_without_wandb_says_how_to_install_it(
@@ -404,7 +407,7 @@ def test_import_into_a_postgresql_store(
 ) -> None:
     wandb_dir, _, _ = wandb_runs
     report = import_wandb([wandb_dir], store_dir=store_dir, database_url=pg_url)
-    assert [o.status for o in report.runs] == ["imported", "imported"]
+    assert [o.status for o in report.runs] == ["imported"] * 3
     api = heron.Api(store_dir, database_url=pg_url)
     train = api.run("nature/wbtrain01")
     assert train.config["batch_size"] == 16 and train.summary["best_acc"] == 0.97
@@ -413,7 +416,7 @@ def test_import_into_a_postgresql_store(
     dataset = api.artifact("nature/nature-data:latest")
     assert [run.id for run in dataset.used_by()] == ["wbeval01"]
     again = import_wandb([wandb_dir], store_dir=store_dir, database_url=pg_url)
-    assert [o.status for o in again.runs] == ["unchanged", "unchanged"]
+    assert [o.status for o in again.runs] == ["unchanged"] * 3
     assert len(heron.Api(store_dir, database_url=pg_url).artifacts()) == 2  # and saved files
 
 
@@ -424,3 +427,35 @@ def test_ids_and_project_names_heron_does_not_accept_get_stable_stand_ins() -> N
     assert heron_run_id("my run:1/c") != mapped
     assert heron_project("nature") == "nature"
     assert heron_project("my project!") == "my-project"
+
+
+def test_an_interrupted_import_is_reported_not_repeated(
+    wandb_runs: tuple[Path, float, float], store_dir: Path
+) -> None:
+    """A run whose import stopped half-way records no log digest: it is left for the user."""
+    wandb_dir, _, _ = wandb_runs
+    with heron.init(project="nature", id="wbeval01", dir=store_dir) as run:
+        run.config["_wandb"] = {"run_id": "wbeval01", "log": "run-wbeval01.wandb"}
+    report = import_wandb([run_dir(wandb_dir, "wbeval01")], store_dir=store_dir)
+    (outcome,) = report.runs
+    assert outcome.status == "skipped"
+    assert "an earlier import of this run did not finish" in outcome.reason
+    assert list(heron.Api(store_dir).run("nature/wbeval01").scan_history()) == []
+
+
+def test_an_alias_taken_in_the_store_stays_where_it_is(
+    wandb_runs: tuple[Path, float, float], store_dir: Path, tmp_path: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    (tmp_path / "mine.txt").write_text("my own data")
+    with heron.init(project="nature", dir=store_dir) as run:
+        mine = heron.Artifact("nature-data", type="dataset")
+        mine.add_file(tmp_path / "mine.txt")
+        run.log_artifact(mine, aliases=["best"])
+    report = import_wandb([run_dir(wandb_dir, "wbtrain01")], store_dir=store_dir)
+    (outcome,) = report.runs
+    assert outcome.artifacts == ["nature/nature-data:v1"]
+    assert any("alias(es) best already name another version" in n for n in outcome.notes)
+    api = heron.Api(store_dir)
+    assert set(api.artifact("nature/nature-data:v0").aliases) == {"best"}
+    assert set(api.artifact("nature/nature-data:v1").aliases) == {"latest"}

@@ -4,7 +4,7 @@ Run as ``python wandb_offline_script.py WORK_DIR [STEPS] [TABLE_ROWS]`` with WAN
 and WANDB_DIR etc. pointing into WORK_DIR. Every value is computed from its step or row, so
 the tests know what was logged. The first run trains (metrics, a table with images, an image, a
 list of images, a histogram, an HTML page heron lacks, two wandb.plot charts, a metric definition, a saved file, a
-dataset artifact); the second uses the dataset.
+dataset artifact); the second uses the dataset; the third ends with exit code 3.
 """
 
 from __future__ import annotations
@@ -131,3 +131,7 @@ evaluation._interface._publish_use_artifact(
 )
 evaluation.log({"test_acc": 0.9})
 evaluation.finish()
+
+failing = wandb.init(project="nature", id="wbfail01", job_type="train")
+failing.log({"loss": 7.0})
+failing.finish(exit_code=3)
