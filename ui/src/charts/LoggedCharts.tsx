@@ -89,17 +89,17 @@ function LoggedChartPanel({ project, chartKey, runs, colorOf }: Props & { chartK
   const results = useChartData(project, chartKey.key, entries);
   const failed = results.find((result) => result.isError);
   const loaded = results.every((result) => result.data !== undefined);
+  // useQueries returns a new array every render; the charts change only when a result does.
+  const version = results.map((result) => result.dataUpdatedAt).join(",");
   const charts = useMemo<RunChart[]>(
     () =>
       loaded
-        ? results.map((result) => {
-            const data = result.data!;
-            return { runId: data.run_id, runName: byId.get(data.run_id)?.name ?? data.run_id, color: colorOf(data.run_id), data };
+        ? results.flatMap((result) => {
+            const data = result.data;
+            return data ? [{ runId: data.run_id, runName: byId.get(data.run_id)?.name ?? data.run_id, color: colorOf(data.run_id), data }] : [];
           })
         : [],
-    // Results are new arrays each render; their data objects are stable.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [loaded, ...results.map((result) => result.data), byId, colorOf],
+    [loaded, version, byId, colorOf],
   );
   const title = entries[0]?.spec.title || chartKey.key;
   const kind = entries[0]?.spec.kind ?? "line";

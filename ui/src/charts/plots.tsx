@@ -44,7 +44,7 @@ function usePlot(make: (width: number) => { options: uPlot.Options; data: uPlot.
       chart.destroy();
       delete element.dataset.ready;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `make` is a new closure every render: the caller lists what the drawing depends on.
   }, deps);
   return holder;
 }
