@@ -107,7 +107,8 @@ class OriginPolicy:
     under them may write, as may pages of the server's own origin. ``any_ip`` accepts any IP
     address as Host (a server bound to every interface is reached by whichever address the user
     types; an address is never a rebinding vector, only a name is). ``any_host`` turns the
-    Host check off entirely, for those who put their own check in front.
+    Host check off entirely, for those who put their own check in front; a write must still come
+    from the origin it is sent to.
     """
 
     hosts: frozenset[str]
@@ -174,7 +175,8 @@ class OriginPolicy:
         except ValueError:
             return f"a write from origin {origin!r} is refused: its port is not a number"
         origin_host = _normalise(parts.hostname)
-        if origin_host in self.extra_hosts or self.any_host:
+        # Even with the Host check off ("*"), a page may write only to the origin it came from.
+        if origin_host in self.extra_hosts:
             return None
         own = split_host(host_header)
         if own is not None:

@@ -172,6 +172,23 @@ def test_names_given_for_a_proxy_are_answered_and_may_write(store_dir: Path) -> 
         assert foreign.get("/api/projects").status_code == 421
 
 
+def test_with_the_host_check_off_writes_still_need_their_own_origin(store_dir: Path) -> None:
+    make_store(store_dir)
+    open_app = create_app(store_dir, allowed_hosts=["*"])
+    with _client(open_app, "http://anything.example") as client:
+        assert client.get("/api/projects").status_code == 200
+        foreign = client.post(
+            REPORTS, headers={"Origin": "http://evil.example"}, json={"title": "a"}
+        )
+        assert foreign.status_code == 403
+        own = client.post(
+            REPORTS, headers={"Origin": "http://anything.example"}, json={"title": "b"}
+        )
+        assert own.status_code == 201
+        assert [r["title"] for r in client.get(REPORTS).json()] == ["b"]
+    open_app.state.store.close()
+
+
 def test_a_server_on_every_interface_answers_addresses_but_no_other_names(
     store_dir: Path,
 ) -> None:
