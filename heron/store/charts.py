@@ -42,6 +42,8 @@ OPTIONAL_ROLES: dict[ChartKind, tuple[ChartRole, ...]] = {
 # Roles drawn on a numeric axis: their columns must hold numbers.
 NUMERIC_ROLES: frozenset[str] = frozenset({"x", "y", "value", "count"})
 NUMERIC_TYPES: frozenset[str] = frozenset({"int", "float", "bool", "null"})
+# Columns no role can draw: a chart reads single values, not images, lists or documents.
+UNDRAWABLE_TYPES: frozenset[str] = frozenset({"image", "list", "json"})
 
 
 def check_chart(
@@ -75,6 +77,11 @@ def check_chart(
             raise UsageError(
                 f"chart role {role!r} names column {column!r}, which the table lacks; "
                 f"its columns: {list(column_types)}"
+            )
+        if column_types[column] in UNDRAWABLE_TYPES:
+            raise UsageError(
+                f"chart role {role!r} names column {column!r}, which holds "
+                f"{column_types[column]} values; a chart draws numbers and labels"
             )
         if role in NUMERIC_ROLES and column_types[column] not in NUMERIC_TYPES:
             raise UsageError(

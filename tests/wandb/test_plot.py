@@ -185,6 +185,9 @@ def test_a_chart_naming_a_missing_or_text_column_fails_where_it_is_made() -> Non
         UsageError, match="role 'y' needs a numeric column, but 'split' holds string"
     ):
         plot.line(table, "epoch", "split")
+    scores = heron.Table(columns=["name", "scores"], data=[["a", [0.1, 0.9]]])
+    with pytest.raises(UsageError, match="'scores', which holds list values"):
+        plot.bar(scores, "scores", "scores")
 
 
 def test_line_series_shares_xs_or_takes_one_per_line(store_dir: Path) -> None:
