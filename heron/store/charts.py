@@ -78,7 +78,7 @@ def check_chart(
                 f"chart role {role!r} names column {column!r}, which the table lacks; "
                 f"its columns: {list(column_types)}"
             )
-        if column_types[column] in UNDRAWABLE_TYPES:
+        if column_types[column].split("<")[0] in UNDRAWABLE_TYPES:  # list<float> is a list
             raise UsageError(
                 f"chart role {role!r} names column {column!r}, which holds "
                 f"{column_types[column]} values; a chart draws numbers and labels"

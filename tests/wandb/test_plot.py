@@ -186,7 +186,7 @@ def test_a_chart_naming_a_missing_or_text_column_fails_where_it_is_made() -> Non
     ):
         plot.line(table, "epoch", "split")
     scores = heron.Table(columns=["name", "scores"], data=[["a", [0.1, 0.9]]])
-    with pytest.raises(UsageError, match="'scores', which holds list values"):
+    with pytest.raises(UsageError, match="'scores', which holds list<float> values"):
         plot.bar(scores, "scores", "scores")
 
 
