@@ -147,3 +147,17 @@ class ArtifactFile:
 
     def __repr__(self) -> str:
         return f"<ArtifactFile {self.name} ({self.size} bytes)>"
+
+
+class ArtifactManifest:
+    """``artifact.manifest``: ``entries`` maps each path to its entry."""
+
+    def __init__(self, entries: dict[str, ArtifactManifestEntry]) -> None:
+        self.entries = entries
+
+    def get_entry_by_path(self, path: str) -> ArtifactManifestEntry | None:
+        """The entry at ``path``, or None."""
+        return self.entries.get(path)
+
+    def __len__(self) -> int:
+        return len(self.entries)

@@ -18,73 +18,34 @@ W&B's names and return types. Where W&B and heron differ:
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import heron.sdk.artifact as core
 from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.sdk import active
 from heron.sdk.init import init
-from heron.sdk.media import Image
-from heron.sdk.table import Table
 from heron.store import artifacts as artifact_store
-from heron.store.manifest import ManifestEntry
+from heron.wandb import artifact_downloads as downloads
+from heron.wandb import artifact_objects as objects
 from heron.wandb import env
 from heron.wandb.artifact_entries import (
     HERON_ARTIFACT_SCHEME,
     ArtifactFile,
+    ArtifactManifest,
     ArtifactManifestEntry,
     EntryNotFoundError,
 )
-from heron.wandb.data_types import Classes
-from heron.wandb.data_types import Table as WandbTable
 from heron.wandb.errors import ignored_arguments, say_once, unsupported
+from heron.wandb.places import LOCAL_ENTITY, store_location, strip_entity
 
 if TYPE_CHECKING:
-    from heron.sdk.logged_table import LoggedTable
     from heron.sdk.run import Run as HeronRun
     from heron.store.store import Store
-    from heron.wandb.apis import Run as ApiRun
-
-LOCAL_ENTITY = "local"
-"""The entity heron.wandb reports: one heron store is one namespace of projects."""
-
-_IMAGE_INFIX = ".image."
-_CLASSES_SUFFIX = ".classes.json"
-
-
-def strip_entity(path: str, what: str) -> str:
-    """``entity/project/rest`` -> ``project/rest``, saying once that entities are ignored."""
-    parts = path.split("/")
-    if len(parts) >= 3:
-        say_once(
-            "entity",
-            f"the entity {parts[0]!r} in {what} {path!r} is ignored: a heron store has no "
-            "entities, only projects",
-        )
-        return "/".join(parts[1:])
-    return path
-
-
-def store_location() -> str | None:
-    """The store ``wandb.init`` uses when given no ``dir``: ``$HERON_DIR``, else
-    ``$WANDB_DIR/heron-data``, else None (``./heron-data``)."""
-    if os.environ.get("HERON_DIR"):
-        return os.environ["HERON_DIR"]
-    wandb_dir = os.environ.get("WANDB_DIR")
-    return os.path.join(wandb_dir, "heron-data") if wandb_dir else None
-
-
-def artifact_dir() -> Path:
-    """Where artifacts are downloaded by default: ``$WANDB_ARTIFACT_DIR``, else ``./artifacts``."""
-    configured = os.environ.get("WANDB_ARTIFACT_DIR") or os.environ.get("HERON_ARTIFACT_DIR")
-    return Path(configured or "artifacts").expanduser().resolve()
+    from heron.wandb.api_runs import Run as ApiRun
 
 
 class Artifact:
@@ -440,41 +401,25 @@ class Artifact:
         returns its entry. Other objects warn and are not added."""
         self._core._require_draft()
         if name in self._added and not overwrite:
-            return ArtifactManifestEntry(self, self._added_path(name, self._added[name]))
-        if name in self._added:
-            self._core.remove(self._added_path(name, self._added[name]))
-        if isinstance(obj, Table):
-            self._core.add(obj, name)
-        elif isinstance(obj, Image):
-            extension = "png" if obj.format == "hrw" else obj.format
-            with self._core.new_file(f"{name}{_IMAGE_INFIX}{extension}", mode="wb") as handle:
-                handle.write(_image_file_bytes(obj))
-        elif isinstance(obj, Classes):
-            with self._core.new_file(f"{name}{_CLASSES_SUFFIX}") as handle:
-                json.dump({"class_set": obj._class_set}, handle, sort_keys=True)
-        else:
+            return ArtifactManifestEntry(self, objects.object_path(name, self._added[name]))
+        if not objects.can_add(obj):
             unsupported(
                 f"adding {type(obj).__name__} objects to an artifact",
                 result_needed=False,
-                hint="tables and images can be added; it was not added",
+                hint="tables, images and classes can be added; it was not added",
             )
             return ArtifactManifestEntry(self, name)
+        if name in self._added:
+            self._core.remove(objects.object_path(name, self._added.pop(name)))
+        objects.add_object(self._core, name, obj)
         self._added[name] = obj
-        return ArtifactManifestEntry(self, self._added_path(name, obj))
-
-    @staticmethod
-    def _added_path(name: str, obj: Any) -> str:
-        if isinstance(obj, Image):
-            return f"{name}{_IMAGE_INFIX}{'png' if obj.format == 'hrw' else obj.format}"
-        if isinstance(obj, Classes):
-            return f"{name}{_CLASSES_SUFFIX}"
-        return core._table_path(name)
+        return ArtifactManifestEntry(self, objects.object_path(name, obj))
 
     def remove(self, item: str | ArtifactManifestEntry) -> None:
         """Remove a path, a table or image by the name it was added under, or a directory."""
         path = item.path if isinstance(item, ArtifactManifestEntry) else str(item)
         if path in self._added:
-            self._core.remove(self._added_path(path, self._added.pop(path)))
+            self._core.remove(objects.object_path(path, self._added.pop(path)))
             return
         self._core.remove(path)
 
@@ -497,49 +442,22 @@ class Artifact:
         """The entry at ``name`` (a path, or the name a table or image was added under)."""
         logged = self._logged("get_entry")
         manifest = logged.manifest
-        candidates = (name, core._table_path(name), f"{name}{_CLASSES_SUFFIX}")
-        for candidate in (*candidates, *self._image_paths(name, manifest)):
-            if candidate in manifest:
-                return ArtifactManifestEntry(self, candidate, entry=manifest[candidate])
+        for path in objects.object_paths(name, manifest):
+            return ArtifactManifestEntry(self, path, entry=manifest[path])
         raise EntryNotFoundError(f"path not contained in artifact {self.name}: {name}")
 
     def get_path(self, name: str) -> ArtifactManifestEntry:
         """Deprecated in W&B: the same as ``get_entry(name)``."""
         return self.get_entry(name)
 
-    @staticmethod
-    def _image_paths(name: str, manifest: Mapping[str, ManifestEntry]) -> list[str]:
-        prefix = f"{name}{_IMAGE_INFIX}"
-        return [path for path in manifest if path.startswith(prefix)]
-
     def get(self, name: str) -> Any:
-        """The Table or Image added under ``name`` (None if there is none)."""
+        """The Table, Image or Classes added under ``name`` (None if there is none)."""
         if not self._core.is_logged:
             return self._added.get(name)
-        manifest = self._core.manifest
-        table_path = core._table_path(name)
-        if table_path in manifest and manifest[table_path].table_id is not None:
-            return _as_wandb_table(self._core.get(name))
-        images = self._image_paths(name, manifest)
-        if images:
-            return Image(self._download_path(images[0], None))
-        if f"{name}{_CLASSES_SUFFIX}" in manifest:
-            with open(self._download_path(f"{name}{_CLASSES_SUFFIX}", None)) as handle:
-                return Classes(json.load(handle)["class_set"])
-        return None
-
-    def _default_root(self, include_version: bool = True) -> str:
-        logged = self._logged("download")
-        folder = self.name if include_version else logged.name
-        if os.name == "nt":
-            folder = folder.replace(":", "-")
-        return str(artifact_dir() / folder)
+        return objects.read_object(self._core, name, lambda path: self._download_path(path, None))
 
     def _download_path(self, path: str, root: str | os.PathLike[str] | None) -> str:
-        logged = self._logged("download")
-        target = os.fspath(root) if root is not None else self._default_root()
-        written = logged.get_path(path, root=target)
-        return os.path.join(target, path) if root is not None else str(written)
+        return downloads.download_path(self._logged("download"), path, root)
 
     def download(
         self,
@@ -552,46 +470,22 @@ class Artifact:
         """Write the version's files under ``root`` (default ``./artifacts/<name>:vN``) and
         return that folder as a str. Changed files there are replaced; others are left alone."""
         del skip_cache, multipart  # heron reads its store directly, in one pass
-        logged = self._logged("download")
-        target = os.fspath(root) if root is not None else self._default_root()
-        try:
-            logged.download(target, overwrite=True, path_prefix=path_prefix)
-        except NotFoundError as error:
-            if not allow_missing_references:
-                raise
-            for entry in logged.files():
-                if entry.ref_uri is None or (
-                    path_prefix and not entry.path.startswith(path_prefix)
-                ):
-                    continue
-                try:
-                    logged.get_path(entry.path, root=target)
-                except NotFoundError as missing:
-                    print(f"heron.wandb: {missing}", file=sys.stderr)
-            del error
-        return target
+        return downloads.download(
+            self._logged("download"),
+            root,
+            allow_missing_references=allow_missing_references,
+            path_prefix=path_prefix,
+        )
 
     def checkout(self, root: str | None = None) -> str:
         """Make ``root`` (default ``./artifacts/<name>``) hold exactly this version's files:
         files not in the artifact are deleted, then the artifact is downloaded there."""
-        logged = self._logged("checkout")
-        target = root if root is not None else self._default_root(include_version=False)
-        paths = set(logged.manifest)
-        for directory, _, files in os.walk(target):
-            for file_name in files:
-                full = os.path.join(directory, file_name)
-                if os.path.relpath(full, target).replace(os.sep, "/") not in paths:
-                    os.remove(full)
-        return self.download(root=target)
+        return downloads.checkout(self._logged("checkout"), root)
 
     def verify(self, root: str | None = None) -> None:
         """Check that ``root`` (default: the download folder) holds exactly this version's files,
         every byte hashed; raises ArtifactError naming what differs."""
-        logged = self._logged("verify")
-        target = root if root is not None else self._default_root()
-        report = logged.verify(target)
-        if not report.ok:
-            raise ArtifactError(f"artifact {self.name} does not match {report}")
+        downloads.verify(self._logged("verify"), root)
 
     def file(self, root: str | None = None) -> str:
         """Download the single file of a one-file artifact and return its path."""
@@ -650,17 +544,17 @@ class Artifact:
 
     def logged_by(self) -> ApiRun | None:
         """The run that logged this version."""
-        from heron.wandb.apis import Run, _api_for
+        from heron.wandb.api_runs import Run
 
         run = self._logged("logged_by").logged_by()
-        return None if run is None else Run(_api_for(run._api.store), run)
+        return None if run is None else Run(run._api, run)
 
     def used_by(self) -> list[ApiRun]:
         """The runs that used this version."""
-        from heron.wandb.apis import Run, _api_for
+        from heron.wandb.api_runs import Run
 
         runs = self._logged("used_by").used_by()
-        return [Run(_api_for(run._api.store), run) for run in runs]
+        return [Run(run._api, run) for run in runs]
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version; refused while it has aliases unless ``delete_aliases``."""
@@ -681,20 +575,6 @@ class Artifact:
 
     def finalize(self) -> None:
         """Nothing to do: a heron draft becomes immutable when it is logged."""
-
-
-class ArtifactManifest:
-    """``artifact.manifest``: ``entries`` maps each path to its entry."""
-
-    def __init__(self, entries: dict[str, ArtifactManifestEntry]) -> None:
-        self.entries = entries
-
-    def get_entry_by_path(self, path: str) -> ArtifactManifestEntry | None:
-        """The entry at ``path``, or None."""
-        return self.entries.get(path)
-
-    def __len__(self) -> int:
-        return len(self.entries)
 
 
 # -- run.use_artifact / run.log_artifact --------------------------------------------------------
@@ -809,21 +689,6 @@ def _note_policy(policy: str | None) -> None:
             "policy='mutable': heron does not copy added files; it reads them when the artifact "
             "is logged and refuses a file that changes while it is read",
         )
-
-
-def _image_file_bytes(image: Image) -> bytes:
-    if image.format != "hrw":
-        return image.encoded_bytes()
-    import io
-
-    buffer = io.BytesIO()
-    image.to_pil().save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def _as_wandb_table(logged: LoggedTable) -> WandbTable:
-    rows = [row for _, row in logged.iterrows()]
-    return WandbTable(columns=logged.columns, data=rows)
 
 
 def _store_for_draft() -> Store:
