@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from heron.cli.common import dir_option
+from heron.importers.wandb_import import import_wandb
 
 
 @click.group("import")
@@ -16,12 +17,17 @@ def import_group() -> None:
 @dir_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
+    "--partial",
+    is_flag=True,
+    help="Import a log cut short (its W&B process died) up to the cut, as a crashed run.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Show a progress bar (default: when the terminal is interactive).",
 )
 def import_wandb_command(
-    store_dir: str | None, paths: tuple[str, ...], progress: bool | None
+    store_dir: str | None, paths: tuple[str, ...], partial: bool, progress: bool | None
 ) -> None:
     """Import W&B run directories: PATH is a run directory (offline-run-*, run-*) or a
     directory holding them, like ./wandb. Config, summary, full history, tables with their
@@ -29,9 +35,7 @@ def import_wandb_command(
 
     Needs the wandb package to decode the logs: pip install 'heron[wandb]'.
     """
-    from heron.importers.wandb_import import import_wandb
-
-    report = import_wandb(paths, store_dir=store_dir, progress=progress)
+    report = import_wandb(paths, store_dir=store_dir, progress=progress, partial=partial)
     for line in report.lines():
         click.echo(line)
     if report.runs and report.count("skipped") == len(report.runs):

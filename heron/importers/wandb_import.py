@@ -120,12 +120,15 @@ def import_wandb(
     store_dir: str | os.PathLike[str] | None = None,
     database_url: str | None = None,
     progress: bool | None = None,
+    partial: bool = False,
 ) -> ImportReport:
     """Import every W&B run directory found at ``paths`` into the store at ``store_dir``.
 
     A path is a run directory (``offline-run-*`` / ``run-*``, holding ``run-<id>.wandb``), its
     log file, or a directory holding run directories (like ``./wandb``). ``progress``: show a
-    progress bar (None: when stderr is a terminal). Returns the :class:`ImportReport`.
+    progress bar (None: when stderr is a terminal). ``partial``: import the complete records of
+    a log that is cut short (its W&B process died) as a crashed run, instead of skipping it.
+    Returns the :class:`ImportReport`.
     """
     from tqdm import tqdm
 
@@ -148,7 +151,7 @@ def import_wandb(
     try:
         for directory in dict.fromkeys(directories):
             bar.set_postfix_str(directory.name[-8:], refresh=False)
-            report.runs.append(_import_directory(store, directory))
+            report.runs.append(_import_directory(store, directory, partial))
             bar.update()
     finally:
         bar.close()
@@ -156,7 +159,7 @@ def import_wandb(
     return report
 
 
-def _import_directory(store: Store, directory: Path) -> RunOutcome:
+def _import_directory(store: Store, directory: Path, partial: bool) -> RunOutcome:
     try:
         # Whether the run is in the store already is known from the log's first records;
         # the whole log is decoded (and checked) only for a run to write.
@@ -172,7 +175,7 @@ def _import_directory(store: Store, directory: Path) -> RunOutcome:
                 wandb_id=wandb_id,
                 reason=_existing_reason(marker, log_sha256, existing.state),
             )
-        wandb_run = read_run(directory)
+        wandb_run = read_run(directory, partial=partial)
     except ImportSourceError as error:
         return RunOutcome(directory, "skipped", reason=error.message)
     run_id = heron_run_id(wandb_run.run_id)
@@ -180,6 +183,11 @@ def _import_directory(store: Store, directory: Path) -> RunOutcome:
     outcome = RunOutcome(
         directory, "imported", run_path=f"{project}/{run_id}", wandb_id=wandb_run.run_id
     )
+    if wandb_run.truncated_at is not None:
+        outcome.notes.append(
+            f"the log is cut short at byte {wandb_run.truncated_at} (its W&B process died): "
+            "what came before it is imported"
+        )
     _write_run(store, wandb_run, run_id, project, outcome)
     return outcome
 

@@ -4,8 +4,11 @@ The log is a sequence of protobuf ``Record`` messages (wandb's own ``wandb.proto
 way LevelDB frames its log: a 7-byte file header (``:W&B``, a 2-byte magic, a version byte),
 then 32 KiB blocks of chunks, each with a 7-byte header (CRC-32 of the chunk type byte and the
 data, little-endian length, type: full / first / middle / last). A record never starts in the
-last 6 bytes of a block; those are padding. Every chunk's checksum is verified, so a truncated
-or damaged log is refused with the byte offset where it breaks, never half-read.
+last 6 bytes of a block; those are padding. Every chunk's checksum is verified, so a damaged
+log is refused with the byte offset where it breaks, never half-read. W&B writes the log in
+whole blocks, so the log of a process that died ends mid-record: such a truncated log is refused
+too, unless the caller asks for ``partial`` reading, which keeps every complete record before
+the cut (the run then counts as crashed).
 
 Decoding the protobuf needs the ``wandb`` package (``pip install 'heron[wandb]'``); it is
 imported only here and only when a log is read.
@@ -118,6 +121,7 @@ class WandbRun:
     exit_code: int | None = None
     runtime: float | None = None
     producer: str = ""
+    truncated_at: int | None = None  # where a log read with partial=True was cut short
 
     def history(self) -> Iterator[tuple[int, dict[str, Any], list[str]]]:
         """``(step, row, problems)`` per logged step, in the order W&B logged them;
@@ -156,9 +160,21 @@ def find_log(run_dir: Path) -> Path:
     return logs[0]
 
 
-def read_records(path: Path, data: bytes) -> list[bytes]:
+def read_records(
+    path: Path, data: bytes, *, partial: bool = False
+) -> tuple[list[bytes], int | None]:
     """The raw records of a transaction log (``data``, read from ``path``), every chunk's
-    checksum verified."""
+    checksum verified, and the byte offset where the log is cut short (None if it is whole).
+    A cut-short log raises ImportSourceError unless ``partial``."""
+
+    def truncated(at: int, what: str) -> tuple[list[bytes], int | None]:
+        if partial:
+            return records, at
+        raise ImportSourceError(
+            f"{path}: truncated at byte {at} ({what}; the W&B process may have died while "
+            "writing: --partial imports the records before it as a crashed run)"
+        )
+
     if len(data) < _FILE_HEADER.size:
         raise ImportSourceError(f"{path}: too short to be a W&B transaction log")
     ident, magic, _version = _FILE_HEADER.unpack_from(data)
@@ -174,14 +190,14 @@ def read_records(path: Path, data: bytes) -> list[bytes]:
             position += room  # block trailer
             continue
         if end - position < _CHUNK_HEADER.size:
-            raise ImportSourceError(f"{path}: truncated at byte {position} (incomplete record)")
+            return truncated(position, "incomplete record")
         checksum, length, kind = _CHUNK_HEADER.unpack_from(data, position)
         if kind == 0 and length == 0 and checksum == 0:
             position += room  # zero padding to the end of the block
             continue
         start = position + _CHUNK_HEADER.size
         if start + length > end:
-            raise ImportSourceError(f"{path}: truncated at byte {position} (incomplete record)")
+            return truncated(position, "incomplete record")
         chunk = data[start : start + length]
         if kind not in _TYPE_CRC or zlib.crc32(chunk, _TYPE_CRC[kind]) != checksum:
             raise ImportSourceError(f"{path}: corrupt record at byte {position} (bad checksum)")
@@ -198,8 +214,8 @@ def read_records(path: Path, data: bytes) -> list[bytes]:
                 records.append(b"".join(pending))
                 pending = None
     if pending is not None:
-        raise ImportSourceError(f"{path}: truncated at byte {end} (record cut short)")
-    return records
+        return truncated(end, "record cut short")
+    return records, None
 
 
 def _read_log(run_dir: Path) -> tuple[Path, bytes]:
@@ -215,7 +231,7 @@ def read_identity(run_dir: Path) -> tuple[str, str]:
     tell whether a run was imported already, without decoding its whole history."""
     log_path, data = _read_log(run_dir)
     pb = proto_module()
-    for raw in read_records(log_path, data):
+    for raw in read_records(log_path, data, partial=True)[0]:
         record = pb.Record()
         try:
             record.ParseFromString(raw)
@@ -226,12 +242,14 @@ def read_identity(run_dir: Path) -> tuple[str, str]:
     return "", hashlib.sha256(data).hexdigest()
 
 
-def read_run(run_dir: Path) -> WandbRun:
-    """Read and decode one W&B run directory's log into a :class:`WandbRun`."""
+def read_run(run_dir: Path, *, partial: bool = False) -> WandbRun:
+    """Read and decode one W&B run directory's log into a :class:`WandbRun`; ``partial``
+    accepts a log cut short (see the module's docstring)."""
     log_path, data = _read_log(run_dir)
     pb = proto_module()
-    raw_records = read_records(log_path, data)
+    raw_records, truncated_at = read_records(log_path, data, partial=partial)
     run = WandbRun(run_dir=run_dir, log_path=log_path, log_sha256=hashlib.sha256(data).hexdigest())
+    run.truncated_at = truncated_at
     for index, raw in enumerate(raw_records):
         record = pb.Record()
         try:

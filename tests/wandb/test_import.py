@@ -459,3 +459,43 @@ def test_an_alias_taken_in_the_store_stays_where_it_is(
     api = heron.Api(store_dir)
     assert set(api.artifact("nature/nature-data:v0").aliases) == {"best"}
     assert set(api.artifact("nature/nature-data:v1").aliases) == {"latest"}
+
+
+CRASHING_SCRIPT = """
+import os, time, wandb
+run = wandb.init(project="nature", id="wbcrash1")
+for i in range(3000):
+    run.log({"loss": float(i)})
+time.sleep(2)  # let W&B write what it has, then die without finishing, as a killed job does
+os._exit(9)
+"""
+
+
+def test_a_run_whose_process_died_comes_in_crashed_with_partial(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    script = work / "crash.py"
+    script.write_text(CRASHING_SCRIPT)
+    died = subprocess.run(
+        [sys.executable, str(script)], env=wandb_environment(work), cwd=work, check=False
+    )
+    assert died.returncode == 9
+    wandb_dir = work / "wd" / "wandb"
+    # W&B writes its log in whole blocks: the log of a process that died ends mid-record.
+    refused = import_wandb([wandb_dir], store_dir=store_dir)
+    (outcome,) = refused.runs
+    assert outcome.status == "skipped"
+    assert "run-wbcrash1.wandb: truncated at byte" in outcome.reason
+    assert "--partial" in outcome.reason
+    report = import_wandb([wandb_dir], store_dir=store_dir, partial=True)
+    (outcome,) = report.runs
+    assert outcome.status == "imported"
+    assert any(n.startswith("the log is cut short at byte") for n in outcome.notes)
+    run = heron.Api(store_dir).run("nature/wbcrash1")
+    assert run.state == "crashed" and run.record.finished_at is None
+    rows = list(run.scan_history(["loss"]))
+    assert 0 < len(rows) <= 3000
+    assert [row["loss"] for row in rows] == [float(row["_step"]) for row in rows]
+    assert [row["_step"] for row in rows] == list(range(len(rows)))
