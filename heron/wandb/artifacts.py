@@ -76,7 +76,8 @@ class Artifact:
         if storage_region is not None:
             ignored_arguments("wandb.Artifact", ["storage_region"])
         self._use_as = use_as
-        self._aliases: list[str] | None = None
+        self._aliases: list[str] | None = None  # as edited by the script, kept by save()
+        self._alias_snapshot: list[str] = []  # as stored when the list was read
         self._added: dict[str, Any] = {}  # name -> object added with add(), for a draft's get()
 
     @classmethod
@@ -86,6 +87,7 @@ class Artifact:
         artifact._incremental = False
         artifact._use_as = None
         artifact._aliases = None
+        artifact._alias_snapshot = []
         artifact._added = {}
         return artifact
 
@@ -242,12 +244,13 @@ class Artifact:
         """The version's aliases; edit the list and ``save()`` to move aliases to it."""
         logged = self._logged("aliases")
         if self._aliases is None:
-            self._aliases = logged.aliases
+            self._alias_snapshot = logged.aliases
+            self._aliases = list(self._alias_snapshot)
         return self._aliases
 
     @aliases.setter
     def aliases(self, aliases: list[str]) -> None:
-        self._logged("aliases")
+        self._alias_snapshot = self._logged("aliases").aliases
         self._aliases = _alias_list(aliases)
 
     @property
@@ -528,11 +531,13 @@ class Artifact:
             return
         self._core.save()
         if self._aliases is not None:
-            current = set(self._core.aliases)
+            # Apply what changed since the list was read; 'latest' is heron's to move.
+            before, wanted = set(self._alias_snapshot), set(self._aliases)
             for alias in self._aliases:
-                if alias not in current:
+                if alias not in before and alias != artifact_store.LATEST:
                     self._core.add_alias(alias)
-            for alias in current - set(self._aliases) - {artifact_store.LATEST}:
+            current = set(self._core.aliases)
+            for alias in (before - wanted) & current - {artifact_store.LATEST}:
                 self._core.remove_alias(alias)
             self._aliases = None
 

@@ -673,3 +673,18 @@ def test_numpy_values_in_metadata_are_stored_as_numbers_and_lists(workdir: Path)
         "classes": [0, 1],
         "std": 0.25,
     }
+
+
+def test_saving_aliases_read_earlier_leaves_latest_on_the_newest_version(workdir: Path) -> None:
+    logged_dataset()
+    old = Api().artifact("pets-raw:v0")
+    assert old.aliases == ["latest"]  # read while v0 is the newest
+    (workdir / "data" / "cat" / "cat0.txt").write_text("a new cat")
+    logged_dataset()  # v1 takes 'latest'
+    old.aliases.append("archived")
+    old.save()
+    assert Api().artifact("pets-raw:latest").version == "v1"
+    assert Api().artifact("pets-raw:v0").aliases == ["archived"]
+    old.aliases = []  # assigning a list says which aliases the version keeps
+    old.save()
+    assert Api().artifact("pets-raw:v0").aliases == []
