@@ -657,7 +657,8 @@ def log_artifact(
     if not artifact.is_draft():
         # W&B accepts an artifact it already logged; heron labels it rather than refusing.
         for alias in _alias_list(aliases):
-            artifact._core.add_alias(alias)
+            if alias != artifact_store.LATEST:  # 'latest' stays on the newest version
+                artifact._core.add_alias(alias)
         return artifact
     core.log_artifact(run, artifact._core, _alias_list(aliases))
     return artifact

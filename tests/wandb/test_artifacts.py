@@ -688,3 +688,7 @@ def test_saving_aliases_read_earlier_leaves_latest_on_the_newest_version(workdir
     old.aliases = []  # assigning a list says which aliases the version keeps
     old.save()
     assert Api().artifact("pets-raw:v0").aliases == []
+    with start("relabel") as run:
+        log_artifact(run, old, aliases=["latest", "kept"])  # already logged: only labelled
+    assert Api().artifact("pets-raw:latest").version == "v1"
+    assert Api().artifact("pets-raw:kept").version == "v0"
