@@ -20,7 +20,11 @@ from heron.sdk.run import Run
 from heron.store import artifacts as artifact_store
 
 # Artifacts W&B makes for its own bookkeeping: run tables are imported as the run's tables.
-INTERNAL_ARTIFACT_TYPES = {"run_table": "W&B's copy of a logged table", "job": "W&B launch job"}
+INTERNAL_ARTIFACT_TYPES = {
+    "run_table": "W&B's copy of a logged table",
+    "wandb-run-incremental-table": "W&B's copy of an increment of a logged table",
+    "job": "W&B launch job",
+}
 _CLIENT_REF = "wandb-client-artifact://"
 
 

@@ -41,6 +41,7 @@ from heron.importers.wandb_offline import (
 )
 from heron.sdk.metric_rules import AGGREGATES
 from heron.sdk.run import Run
+from heron.sdk.table import Table
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.store.store import Store
@@ -310,6 +311,7 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
     staged = ArtifactFiles(wandb_run.artifacts)
     classes = logged_class_labels(wandb_run.config.get(MARKER))
     charts = logged_charts(wandb_run.config.get(MARKER))
+    increments: dict[str, Table] = {}
     aggregated = _define_metrics(run, wandb_run, outcome)
     metric_keys: set[str] = set()
     last_step = -1
@@ -318,7 +320,7 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
         if step < last_step:
             outcome.notes.append(f"step {step}: goes back from step {last_step}; row left out")
             continue
-        values = _row_values(row, step, files, staged, classes, charts, outcome)
+        values = _row_values(row, step, files, staged, classes, charts, increments, outcome)
         metric_keys.update(k for k, v in values.items() if isinstance(v, int | float))
         _log(run, values, step, outcome)
         last_step = step
@@ -414,6 +416,7 @@ def _row_values(
     staged: ArtifactFiles,
     classes: Mapping[str, dict[str, str]],
     charts: Mapping[str, ChartSpec],
+    increments: dict[str, Table],
     outcome: RunOutcome,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
@@ -447,6 +450,15 @@ def _row_values(
                 else:  # a wandb.plot chart: W&B logged its table as "<key>_table"
                     chart_key, drawn = chart_of(chart, table, outcome.notes, where)
                     values[chart_key] = drawn
+            elif kind == "incremental-table-file":
+                # W&B logs each increment's rows alone; heron's incremental table stores the
+                # rows added since it was last logged, so the same table grows step by step.
+                if key not in increments:
+                    outcome.tables += 1
+                increments[key] = _table(
+                    value, files, staged, outcome, where, into=increments.get(key), incremental=True
+                )
+                values[key] = increments[key]
             elif kind == "histogram":
                 values[key] = mapping.histogram(value)
             else:
@@ -462,7 +474,9 @@ def _table(
     staged: ArtifactFiles,
     outcome: RunOutcome,
     where: str,
-) -> Any:
+    into: Table | None = None,
+    incremental: bool = False,
+) -> Table:
     """A logged table: its full copy in W&B's run-table artifact, else the run's own file."""
     reference = value.get("artifact_path")
     source: mapping.FileSource | None = None
@@ -477,4 +491,6 @@ def _table(
             raise mapping.Unimportable("table without a file")
         source, entry = files, path
     document = source.read_json(entry)
-    return mapping.table(document, source, notes=outcome.notes, where=where)
+    return mapping.table(
+        document, source, notes=outcome.notes, where=where, into=into, incremental=incremental
+    )

@@ -33,7 +33,6 @@ _UNSUPPORTED_KINDS = {
     "graph-file": "model graphs",
     "joined-table": "joined tables",
     "partitioned-table": "partitioned tables",
-    "incremental-table-file": "incremental tables",
 }
 # What W&B 0.31+ writes into a run's own table file for a media cell: only the class name,
 # the real cell being in the table's artifact copy.
@@ -230,13 +229,44 @@ def image_list(value: Mapping[str, Any], source: FileSource) -> list[Image]:
     return images
 
 
-def table(document: Any, source: FileSource, *, notes: list[str], where: str) -> Table:
+def table(
+    document: Any,
+    source: FileSource,
+    *,
+    notes: list[str],
+    where: str,
+    into: Table | None = None,
+    incremental: bool = False,
+) -> Table:
     """A W&B table document (``columns``, ``data``, ``column_types``) as a heron Table.
 
     Image cells become heron Images with their file's bytes; arrays W&B kept in ``.npz`` files
     become list cells; a column mixing kinds of values is typed ``any``; cells of media heron
-    lacks become null, with a note.
+    lacks become null, with a note. ``incremental`` makes an incremental table; with ``into``
+    (one made before: W&B logs each increment's rows alone) the rows are added to it, and it
+    is returned.
     """
+    names, rows = _table_rows(document, source, notes=notes, where=where)
+    try:
+        if into is None:
+            return Table(
+                columns=names,
+                data=rows,
+                dtypes=_column_dtypes(names, rows) or None,
+                mode="incremental" if incremental else None,
+            )
+        if into.columns != names:
+            raise Unimportable(f"increment has columns {names}, the table {into.columns}")
+        for row in rows:
+            into.add_data(*row)
+        return into
+    except HeronError as error:
+        raise Unimportable(error.message) from None
+
+
+def _table_rows(
+    document: Any, source: FileSource, *, notes: list[str], where: str
+) -> tuple[list[str], list[list[Any]]]:
     if not isinstance(document, Mapping):
         raise Unimportable("table file is not a JSON object")
     columns = document.get("columns")
@@ -270,11 +300,7 @@ def table(document: Any, source: FileSource, *, notes: list[str], where: str) ->
         rows.append(converted)
     for note in sorted(cell_notes):
         notes.append(f"{where}: {note}")
-    dtypes = _column_dtypes(names, rows)
-    try:
-        return Table(columns=names, data=rows, dtypes=dtypes or None)
-    except HeronError as error:
-        raise Unimportable(error.message) from None
+    return names, rows
 
 
 def _cell(

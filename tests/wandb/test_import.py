@@ -121,7 +121,7 @@ def test_import_brings_every_logged_value(
             assert rows[i]["val/loss"] == pytest.approx(0.5 - i / 1000)
             assert "acc" not in rows[i]
     assert rows[STEPS + 10]["lr_now"] == 0.5
-    assert set(rows) == set(range(STEPS)) | {STEPS + 10 + k for k in range(6)}
+    assert set(rows) == set(range(STEPS)) | {STEPS + 10 + k for k in range(8)}
     runtimes = [rows[step]["_runtime"] for step in sorted(rows)]
     assert runtimes == sorted(runtimes) and runtimes[0] >= 0
     assert all(before <= row["_timestamp"] <= after for row in rows.values())
@@ -183,7 +183,13 @@ def test_import_brings_every_logged_value(
         "examples": [STEPS + 14],
         "err_curve": [STEPS + 15],
         "confusion": [STEPS + 15],
+        "live": [STEPS + 16, STEPS + 17],
     }
+    # an incremental table: each step holds every row logged so far
+    first, second = (train.table("live", STEPS + 16 + epoch) for epoch in range(2))
+    assert first.get_column("epoch") == [0, 0, 0]
+    assert second.get_column("err") == pytest.approx([0, 0.1, 0.2, 1, 1.1, 1.2])
+    assert [second.image(i).to_numpy()[0, 0, 0] for i in range(6)] == [100, 101, 102, 110, 111, 112]  # type: ignore[union-attr]
     # wandb.plot charts: their tables under the logged key, drawn as heron charts
     chart = objects["err_curve"][2]["chart"]
     assert (chart["kind"], chart["title"], chart["fields"]) == (
@@ -471,9 +477,7 @@ os._exit(9)
 """
 
 
-def test_a_run_whose_process_died_comes_in_crashed_with_partial(
-    store_dir: Path, tmp_path: Path
-) -> None:
+def test_a_run_whose_process_died_comes_in_crashed(store_dir: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     script = work / "crash.py"
@@ -482,20 +486,40 @@ def test_a_run_whose_process_died_comes_in_crashed_with_partial(
         [sys.executable, str(script)], env=wandb_environment(work), cwd=work, check=False
     )
     assert died.returncode == 9
-    wandb_dir = work / "wd" / "wandb"
-    # W&B writes its log in whole blocks: the log of a process that died ends mid-record.
-    refused = import_wandb([wandb_dir], store_dir=store_dir)
-    (outcome,) = refused.runs
-    assert outcome.status == "skipped"
-    assert "run-wbcrash1.wandb: truncated at byte" in outcome.reason
-    assert "--partial" in outcome.reason
-    report = import_wandb([wandb_dir], store_dir=store_dir, partial=True)
+    # W&B writes its log in whole blocks: the log of a process that died usually ends
+    # mid-record (refused without --partial), or by chance at a record's end.
+    report = import_wandb([work / "wd" / "wandb"], store_dir=store_dir, partial=True)
     (outcome,) = report.runs
     assert outcome.status == "imported"
-    assert any(n.startswith("the log is cut short at byte") for n in outcome.notes)
     run = heron.Api(store_dir).run("nature/wbcrash1")
     assert run.state == "crashed" and run.record.finished_at is None
     rows = list(run.scan_history(["loss"]))
     assert 0 < len(rows) <= 3000
-    assert [row["loss"] for row in rows] == [float(row["_step"]) for row in rows]
     assert [row["_step"] for row in rows] == list(range(len(rows)))
+    assert [row["loss"] for row in rows] == [float(step) for step in range(len(rows))]
+
+
+def test_a_log_cut_short_is_refused_or_read_up_to_the_cut(
+    wandb_runs: tuple[Path, float, float], store_dir: Path, tmp_path: Path
+) -> None:
+    wandb_dir, _, _ = wandb_runs
+    cut = tmp_path / "cut" / "offline-run-20260101_000000-wbtrain01"
+    shutil.copytree(run_dir(wandb_dir, "wbtrain01"), cut)
+    log = cut / "run-wbtrain01.wandb"
+    data = log.read_bytes()
+    log.write_bytes(data[: len(data) * 2 // 3])
+
+    (refused,) = import_wandb([cut], store_dir=store_dir).runs
+    assert refused.status == "skipped"
+    assert f"{log}: truncated at byte" in refused.reason and "--partial" in refused.reason
+    assert heron.Api(store_dir).runs() == []
+
+    (outcome,) = import_wandb([cut], store_dir=store_dir, partial=True).runs
+    assert outcome.status == "imported"
+    assert any(n.startswith("the log is cut short at byte") for n in outcome.notes)
+    run = heron.Api(store_dir).run("nature/wbtrain01")
+    assert run.state == "crashed"
+    rows = list(run.scan_history(["train/loss"]))
+    assert 0 < len(rows) < STEPS + 10
+    for row in rows:
+        assert row["train/loss"] == pytest.approx(1.0 / (row["_step"] + 1))

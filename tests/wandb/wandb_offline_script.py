@@ -3,7 +3,7 @@
 Run as ``python wandb_offline_script.py WORK_DIR [STEPS] [TABLE_ROWS]`` with WANDB_MODE=offline
 and WANDB_DIR etc. pointing into WORK_DIR. Every value is computed from its step or row, so
 the tests know what was logged. The first run trains (metrics, a table with images, an image, a
-list of images, a histogram, an HTML page heron lacks, two wandb.plot charts, a metric definition, a saved file, a
+list of images, a histogram, an HTML page heron lacks, two wandb.plot charts, an incremental table, a metric definition, a saved file, a
 dataset artifact); the second uses the dataset; the third ends with exit code 3.
 """
 
@@ -106,6 +106,11 @@ run.log(
     },
     step=steps + 15,
 )
+live = wandb.Table(columns=["epoch", "image", "err"], log_mode="INCREMENTAL")
+for epoch in range(2):
+    for k in range(3):
+        live.add_data(epoch, wandb.Image(tile(100 + 10 * epoch + k)), epoch + k / 10)
+    run.log({"live": live}, step=steps + 16 + epoch)
 
 data = os.path.join(work, "dataset")
 os.makedirs(os.path.join(data, "train"), exist_ok=True)
