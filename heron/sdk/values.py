@@ -34,8 +34,8 @@ assert isinstance(_KEY_COLUMN, String) and _KEY_COLUMN.length is not None
 MAX_KEY_CHARS: int = _KEY_COLUMN.length
 MAX_STEP = 2**63 - 1
 MAX_DEPTH = 64
-# From 2**1023 on float(int) overflows (metrics are float64), and JSON readers other than
-# Python's cannot hold such a number: config and summary ints stay below it too.
+# Ints stay below 2**1023, inside a float64's range (metrics are float64; float() of an int
+# near 2**1024 overflows), which is also all that JSON readers other than Python's can hold.
 _MAX_INT_BITS = 1024
 # C0 controls and DEL: a key holding one is a bug (and PostgreSQL text cannot hold NUL).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
