@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from heron.server.errors import error_response
+from heron.server.origin import TOKEN_META
 
 STATIC_DIR = Path(__file__).parent / "_static"
 
@@ -37,7 +38,7 @@ def static_file(root: Path, relative: str) -> Path | None:
 
 def with_token(page: str, token: str) -> str:
     """``page`` (an HTML document) with ``token`` in a meta tag at the end of its head."""
-    tag = f'<meta name="heron-token" content="{html.escape(token)}">'
+    tag = f'<meta name="{TOKEN_META}" content="{html.escape(token)}">'
     end = page.find("</head>")
     if end < 0:
         return tag + page
