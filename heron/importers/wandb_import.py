@@ -22,11 +22,10 @@ import re
 import socket
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from heron.errors import HeronError, ImportSourceError, NotFoundError
 from heron.importers import wandb_mapping as mapping
@@ -39,6 +38,7 @@ from heron.importers.wandb_offline import (
     read_identity,
     read_run,
 )
+from heron.importers.wandb_report import ImportReport, RunOutcome
 from heron.sdk.metric_rules import AGGREGATES
 from heron.sdk.run import Run
 from heron.sdk.table import Table
@@ -46,73 +46,10 @@ from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.store.store import Store
 
-Status = Literal["imported", "unchanged", "skipped"]
 MARKER = "_wandb"  # the config key that records where an imported run came from
+_SHOW_EVERY = 1000  # steps between progress updates within a run
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _PROJECT = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
-
-
-@dataclass
-class RunOutcome:
-    """What happened to one run directory."""
-
-    source: Path
-    status: Status
-    run_path: str | None = None  # project/id in heron
-    wandb_id: str | None = None
-    reason: str = ""  # why it was skipped or left unchanged
-    steps: int = 0
-    metrics: int = 0
-    tables: int = 0
-    images: int = 0
-    saved: int = 0
-    artifacts: list[str] = field(default_factory=list)
-    used: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # values left out, and why
-
-
-@dataclass
-class ImportReport:
-    """The outcome of every run directory found, in import order."""
-
-    store_root: Path
-    runs: list[RunOutcome] = field(default_factory=list)
-
-    def count(self, status: Status) -> int:
-        """How many run directories ended with ``status``."""
-        return sum(1 for outcome in self.runs if outcome.status == status)
-
-    def lines(self) -> Iterator[str]:
-        """The report as text lines: a total, then one line per run and per skipped value."""
-        imported = [o for o in self.runs if o.status == "imported"]
-        artifacts = sum(len(o.artifacts) for o in imported)
-        yield (
-            f"imported {len(imported)} run(s) ({sum(o.steps for o in imported)} steps, "
-            f"{sum(o.tables for o in imported)} table(s), {sum(o.images for o in imported)} "
-            f"image(s), {artifacts} artifact version(s)); {self.count('unchanged')} already "
-            f"imported; {self.count('skipped')} skipped; into {self.store_root}"
-        )
-        for outcome in self.runs:
-            if outcome.status == "imported":
-                parts = [f"{outcome.steps} steps", f"{outcome.metrics} metrics"]
-                if outcome.tables:
-                    parts.append(f"{outcome.tables} table(s)")
-                if outcome.images:
-                    parts.append(f"{outcome.images} image(s)")
-                if outcome.saved:
-                    parts.append(f"{outcome.saved} saved file(s)")
-                if outcome.artifacts:
-                    parts.append("logged " + ", ".join(outcome.artifacts))
-                if outcome.used:
-                    parts.append("used " + ", ".join(outcome.used))
-                yield f"  imported  {outcome.run_path}  ({'; '.join(parts)})"
-            elif outcome.run_path is None and outcome.reason.startswith(str(outcome.source)):
-                yield f"  {outcome.status:<9} {outcome.reason}"  # it names the file already
-            else:
-                label = outcome.run_path or str(outcome.source)
-                yield f"  {outcome.status:<9} {label}: {outcome.reason}"
-            for note in outcome.notes:
-                yield f"      skipped {note}"
 
 
 def import_wandb(
@@ -151,8 +88,13 @@ def import_wandb(
     )
     try:
         for directory in dict.fromkeys(directories):
-            bar.set_postfix_str(directory.name[-8:], refresh=False)
-            report.runs.append(_import_directory(store, directory, partial))
+            name = directory.name[-8:]
+            bar.set_postfix_str(name, refresh=False)
+
+            def show(step: int, total: int, name: str = name) -> None:
+                bar.set_postfix_str(f"{name} step {step}/{total}")
+
+            report.runs.append(_import_directory(store, directory, partial, show))
             bar.update()
     finally:
         bar.close()
@@ -160,7 +102,9 @@ def import_wandb(
     return report
 
 
-def _import_directory(store: Store, directory: Path, partial: bool) -> RunOutcome:
+def _import_directory(
+    store: Store, directory: Path, partial: bool, show: Callable[[int, int], None]
+) -> RunOutcome:
     try:
         # Whether the run is in the store already is known from the log's first records;
         # the whole log is decoded (and checked) only for a run to write.
@@ -189,7 +133,7 @@ def _import_directory(store: Store, directory: Path, partial: bool) -> RunOutcom
             f"the log is cut short at byte {wandb_run.truncated_at} (its W&B process died): "
             "what came before it is imported"
         )
-    _write_run(store, wandb_run, run_id, project, outcome)
+    _write_run(store, wandb_run, run_id, project, outcome, show)
     return outcome
 
 
@@ -232,7 +176,12 @@ def heron_project(wandb_project: str) -> str:
 
 
 def _write_run(
-    store: Store, wandb_run: WandbRun, run_id: str, project: str, outcome: RunOutcome
+    store: Store,
+    wandb_run: WandbRun,
+    run_id: str,
+    project: str,
+    outcome: RunOutcome,
+    show: Callable[[int, int], None],
 ) -> None:
     config = {key: value for key, value in wandb_run.config.items() if key != MARKER}
     marker: dict[str, Any] = {"run_id": wandb_run.run_id, "log": wandb_run.log_path.name}
@@ -280,7 +229,7 @@ def _write_run(
     )
     failed = True
     try:
-        _write_contents(run, wandb_run, outcome)
+        _write_contents(run, wandb_run, outcome, show)
         failed = False
     finally:
         exit_code = wandb_run.exit_code if wandb_run.exit_code is not None else 0
@@ -306,7 +255,9 @@ def _write_run(
     )
 
 
-def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
+def _write_contents(
+    run: Run, wandb_run: WandbRun, outcome: RunOutcome, show: Callable[[int, int], None]
+) -> None:
     files = mapping.FileSource(f"the run's files ({wandb_run.files_dir})", root=wandb_run.files_dir)
     staged = ArtifactFiles(wandb_run.artifacts)
     classes = logged_class_labels(wandb_run.config.get(MARKER))
@@ -325,6 +276,8 @@ def _write_contents(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> None:
         _log(run, values, step, outcome)
         last_step = step
         outcome.steps += 1
+        if outcome.steps % _SHOW_EVERY == 0:
+            show(outcome.steps, len(wandb_run.history_records))
     outcome.metrics = len(metric_keys)
     for key, value in _flat(wandb_run.summary, keep_whole=aggregated).items():
         if key.split("/", 1)[0] == MARKER or value is None or mapping.kind_of(value):
