@@ -124,12 +124,13 @@ def read_inside(base: Path, relative: str) -> bytes:
 def hash_fd(fd: int, size_hint: int = 0) -> tuple[str, int]:
     """sha256 hex digest and length of everything from offset 0 of an open file."""
     hasher = hashlib.sha256()
-    buffer = bytearray(min(max(size_hint, 1), _CHUNK))
-    view = memoryview(buffer)
+    chunk_size = min(max(size_hint, 1), _CHUNK)
     offset = 0
-    while count := os.preadv(fd, [buffer], offset):
-        hasher.update(view[:count])
-        offset += count
+    # pread (not preadv, which macOS lacks): reads by position, so the descriptor's own
+    # offset is never moved under another reader of it.
+    while chunk := os.pread(fd, chunk_size, offset):
+        hasher.update(chunk)
+        offset += len(chunk)
     return hasher.hexdigest(), offset
 
 
@@ -177,16 +178,15 @@ def copy_verified(source_fd: int, destination: Path, digest: str, size: int) -> 
 
 def _copy_hashing(source_fd: int, target_fd: int, size: int) -> tuple[str, int]:
     hasher = hashlib.sha256()
-    buffer = bytearray(min(max(size, 1), _CHUNK))
-    view = memoryview(buffer)
+    chunk_size = min(max(size, 1), _CHUNK)
     offset = 0
-    while count := os.preadv(source_fd, [buffer], offset):
-        chunk = view[:count]
+    while chunk := os.pread(source_fd, chunk_size, offset):
         hasher.update(chunk)
+        view = memoryview(chunk)
         done = 0
-        while done < count:
-            done += os.write(target_fd, chunk[done:])
-        offset += count
+        while done < len(chunk):
+            done += os.write(target_fd, view[done:])
+        offset += len(chunk)
     return hasher.hexdigest(), offset
 
 
