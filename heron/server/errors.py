@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from heron.errors import HeronError, NotFoundError, QueryError, UsageError
+from heron.errors import HeronError, NotFoundError, QueryError, QueryLimitError, UsageError
 
 logger = logging.getLogger("heron.server")
 
@@ -41,6 +41,8 @@ def status_for(error: HeronError) -> int:
     """The HTTP status a heron error maps to."""
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, QueryLimitError) and error.limit == "busy":
+        return 503  # the same request may succeed a moment later
     if isinstance(error, UsageError | QueryError):
         return 400
     return 500

@@ -228,3 +228,11 @@ def test_export_of_a_very_long_query_by_post(
         f"{URL}/export", json={"tables": tables[:1], "query": {}, "format": "xlsx"}
     )
     assert bad_format.status_code in (400, 422)
+
+
+def test_every_route_answers_a_busy_engine_with_503() -> None:
+    # Routes that run queries without their own error handling map errors in one place.
+    from heron.server.errors import status_for
+
+    assert status_for(QueryLimitError("the server is busy", "busy")) == 503
+    assert status_for(QueryLimitError("took longer than its time limit", "time")) == 400
