@@ -526,7 +526,9 @@ class Artifact:
 
         Default root: ``$HERON_ARTIFACT_DIR/<name>-vN``, else ``./artifacts/<name>-vN``. Files
         already present and correct are skipped; a different file in the way is refused unless
-        ``overwrite``. Large blobs are hard-linked (read-only) when ``link`` and possible.
+        ``overwrite``. Large blobs are reflinked or copied; with ``link`` they are hard-linked
+        only where this process provably cannot write the store's file (never as root or as the
+        store's owner: docs/store.md), so editing a download never changes the store.
         With ``path_prefix``, only paths starting with it are written.
         """
         record = self._committed()
