@@ -7,9 +7,6 @@ says what is expected.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ import heron
 import heron.wandb as wandb
 from heron.errors import MediaError, TableError
 from heron.wandb import errors as wandb_errors
+from tests.wandb.scenario import run_scenario
 
 
 @pytest.fixture(autouse=True)
@@ -229,29 +227,9 @@ def test_incremental_tables_store_only_new_rows(store_dir: Path) -> None:
 
 # -- the public W&B Tables notebooks, as scenario scripts run in their own process -------------
 
-SCENARIOS = Path(__file__).parent / "scenarios"
-
-
-def _run_scenario(name: str, workdir: Path) -> heron.Api:
-    """Run ``scenarios/<name>.py`` in ``workdir`` as a user would; returns an Api on its store."""
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
-    }
-    environment.update(WANDB_SILENT="true", KERAS_BACKEND="torch")
-    done = subprocess.run(
-        [sys.executable, str(SCENARIOS / f"{name}.py")],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, f"{name} failed:\n{done.stderr[-4000:]}"
-    return heron.Api(workdir / "heron-data")
-
 
 def test_scenario_tables_quickstart(tmp_path: Path) -> None:
-    api = _run_scenario("tables_quickstart", tmp_path)
+    api = run_scenario("tables_quickstart", tmp_path)
     (run,) = api.runs("table-quickstart")
     assert run.state == "finished"
     assert run.config == {
@@ -284,7 +262,7 @@ def test_scenario_tables_quickstart(tmp_path: Path) -> None:
 
 
 def test_scenario_image_classification_tables(tmp_path: Path) -> None:
-    api = _run_scenario("image_classification_tables", tmp_path)
+    api = run_scenario("image_classification_tables", tmp_path)
     runs = {run.job_type: run for run in api.runs("nature_photos")}
     assert set(runs) == {"upload", "data_split", "train", "inference"}
     train = runs["train"]
@@ -311,7 +289,7 @@ def test_scenario_image_classification_tables(tmp_path: Path) -> None:
 
 
 def test_scenario_dataset_visualization(tmp_path: Path) -> None:
-    api = _run_scenario("dataset_visualization", tmp_path)
+    api = run_scenario("dataset_visualization", tmp_path)
     project = "dsviz-demo-colab"
     raw = api.artifact(f"{project}/raw_data:latest").get("raw_examples")
     assert raw.columns == ["id", "train_image", "colored_image", "label_mask", "dominant_class"]

@@ -18,6 +18,7 @@ import heron.wandb as wandb
 from heron.errors import UsageError
 from heron.wandb import errors as wandb_errors
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning
+from tests.wandb.scenario import run_scenario
 
 WANDB_VARIABLES = [
     "WANDB_PROJECT",
@@ -402,3 +403,43 @@ def test_resume_without_an_id_starts_a_new_run_and_says_so(store_dir: Path) -> N
     assert not run.resumed
     wandb.finish()
     assert _stored(store_dir, run.path).state == "finished"
+
+
+# -- public W&B tracking notebooks, as scenario scripts run in their own process ---------------
+
+
+def test_scenario_define_metric(tmp_path: Path) -> None:
+    api = run_scenario("define_metric", tmp_path)
+    runs = {run.notes: run for run in api.runs("define-metric-demo")}
+    custom = runs["custom step"]
+    assert custom.metric_definitions()["validation/loss"]["step_metric"] == "custom_step"
+    history = custom.history()
+    assert history["custom_step"].tolist() == [float(i**2) for i in range(10)]
+    assert history["validation/loss"].tolist() == [1 / (i + 1) for i in range(10)]
+    assert custom.summary["train/loss"] == 0.1
+
+    import random
+
+    random.seed(1)  # the values the notebook draws
+    drawn = [(random.uniform(0, 1 / (i + 1)), random.uniform(1 / (i + 1), 1)) for i in range(10)]
+    best = runs["min of loss, max of acc"]
+    assert best.summary == {
+        "loss": {"min": min(loss for loss, _ in drawn)},
+        "acc": {"max": max(acc for _, acc in drawn)},
+    }
+    assert best.history()["loss"].tolist() == [loss for loss, _ in drawn]
+
+
+def test_scenario_configs(tmp_path: Path) -> None:
+    api = run_scenario("configs", tmp_path)
+    (run,) = api.runs("config_example")
+    assert run.config == {
+        "dataset": "CelebA",
+        "type": "baseline",
+        "epochs": 4,
+        "batch_size": 32,
+        "batch_per_gpu": 8,
+        "weight_decay": 0.1,
+        "bar": 32,
+    }
+    assert run.state == "finished"  # the notebook never calls finish: the process end does
