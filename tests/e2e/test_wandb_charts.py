@@ -123,6 +123,15 @@ def test_run_page_draws_the_runs_charts_and_their_tables_open_in_the_explorer(
     pr = _panel(page, "pr")
     expect(pr.locator(".chart-plot")).to_have_attribute("data-series-count", "3")
     expect(pr.locator(".chart-legend li")).to_have_text(CLASSES)
+    # Pointing at a point names its series and its values.
+    over = _panel(page, "series").locator(".u-over")
+    over.scroll_into_view_if_needed()
+    box = over.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 3, box["y"] + box["height"] - 3)  # near (0, 1) of "up"
+    tooltip = _panel(page, "series").locator(".chart-tooltip")
+    expect(tooltip).to_contain_text("up")
+    expect(tooltip).to_contain_text("epoch 0 · lineVal 1")
     # The chart's table is an ordinary table of the run.
     page.get_by_role("tab", name=re.compile("Tables")).click()
     tables = page.get_by_test_id("run-tables")

@@ -1,6 +1,6 @@
 // The drawings of logged charts: x/y lines and points and histograms with uPlot (the library the
 // metric charts use), bars and confusion matrices as HTML so every label stays readable.
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import uPlot from "uplot";
 import { formatNumber } from "../lib/format";
@@ -31,22 +31,60 @@ function Axes({ xLabel, yLabel, children }: { xLabel: string; yLabel: string; ch
 /** uPlot bound to a holder element, rebuilt when its options or data change, resized with it. */
 function usePlot(make: (width: number) => { options: uPlot.Options; data: uPlot.AlignedData }, deps: unknown[], height: number) {
   const holder = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
     const { options, data } = make(Math.max(200, element.clientWidth));
     const chart = new uPlot(options, data, element);
+    plot.current = chart;
     element.dataset.ready = "1";
     const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height }));
     observer.observe(element);
     return () => {
       observer.disconnect();
       chart.destroy();
+      plot.current = null;
       delete element.dataset.ready;
     };
     // `make` is a new closure every render: the caller lists what the drawing depends on.
   }, deps);
-  return holder;
+  return { holder, plot };
+}
+
+interface Nearest {
+  left: number;
+  top: number;
+  name: string;
+  color: string;
+  x: number;
+  y: number;
+}
+
+// How close (in CSS pixels) the pointer must be to a point for its tooltip.
+const HOVER_RADIUS = 24;
+
+/** The point of `lines` nearest the pointer, within HOVER_RADIUS, placed in the holder's frame. */
+function nearestPoint(u: uPlot, holder: HTMLElement, lines: XYLine[], clientX: number, clientY: number): Nearest | null {
+  const over = u.over.getBoundingClientRect();
+  const frame = holder.getBoundingClientRect();
+  const left = clientX - over.left;
+  const top = clientY - over.top;
+  let best: (Nearest & { distance: number }) | null = null;
+  for (const line of lines) {
+    line.xs.forEach((x, i) => {
+      const y = line.ys[i];
+      if (y === null || y === undefined) return;
+      const px = u.valToPos(x, "x");
+      const py = u.valToPos(y, "y");
+      const distance = (px - left) ** 2 + (py - top) ** 2;
+      if (best === null || distance < best.distance) {
+        best = { distance, left: px + over.left - frame.left, top: py + over.top - frame.top, name: line.name, color: line.color, x, y };
+      }
+    });
+  }
+  const found = best as (Nearest & { distance: number }) | null;
+  return found !== null && found.distance <= HOVER_RADIUS ** 2 ? found : null;
 }
 
 /** Round dots at each (x, y) of a faceted series: uPlot's scatter drawing for mode 2. */
@@ -74,7 +112,8 @@ function padded(_u: uPlot, min: number | null, max: number | null): uPlot.Range.
 }
 
 export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: XYLine[]; kind: "line" | "scatter"; xLabel: string; yLabel: string; height?: number }) {
-  const holder = usePlot(
+  const [hover, setHover] = useState<Nearest | null>(null);
+  const { holder, plot } = usePlot(
     (width) => ({
       options: {
         mode: 2,
@@ -112,7 +151,37 @@ export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: X
   );
   return (
     <Axes xLabel={xLabel} yLabel={yLabel}>
-      <div className="chart-plot" ref={holder} data-series-count={lines.length} />
+      <div
+        className="chart-plot"
+        ref={holder}
+        data-series-count={lines.length}
+        onMouseMove={(event) => {
+          const u = plot.current;
+          const element = holder.current;
+          setHover(u && element ? nearestPoint(u, element, lines, event.clientX, event.clientY) : null);
+        }}
+        onMouseLeave={() => setHover(null)}
+      >
+        {hover && (
+          <div
+            className="chart-tooltip logged-tooltip"
+            style={{
+              left: hover.left + 10,
+              top: Math.max(0, hover.top - 44),
+              // On the right half the tooltip opens to the left, so it stays inside the panel.
+              transform: hover.left > (holder.current?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 20px))" : undefined,
+            }}
+          >
+            <div className="chart-tooltip-row">
+              <span className="swatch" style={{ background: hover.color }} />
+              <span className="chart-tooltip-name">{hover.name}</span>
+            </div>
+            <div className="chart-tooltip-step">
+              {xLabel} {formatNumber(hover.x)} · {yLabel} {formatNumber(hover.y)}
+            </div>
+          </div>
+        )}
+      </div>
     </Axes>
   );
 }
@@ -120,7 +189,7 @@ export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: X
 export function HistogramPlot({ histogram, names, colors, xLabel, height = 240 }: { histogram: Histogram; names: string[]; colors: string[]; xLabel: string; height?: number }) {
   const { edges, counts } = histogram;
   const centers = edges.slice(0, -1).map((edge, i) => (edge + (edges[i + 1] ?? edge)) / 2);
-  const holder = usePlot(
+  const { holder } = usePlot(
     (width) => ({
       options: {
         width,
