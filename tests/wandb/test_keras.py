@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from heron.wandb.integration.keras import (
     WandbModelCheckpoint,
 )
 from heron.wandb.keras import WandbCallback
+from tests.wandb.scenario import run_scenario
 
 # Keras' Variable.numpy() calls np.array() on a torch tensor, which numpy 2 flags because torch's
 # __array__ takes no `copy` argument; saving a Keras model on the torch backend cannot avoid it.
@@ -294,22 +293,7 @@ def test_legacy_callback_names_what_it_cannot_do() -> None:
 
 
 def test_scenario_keras_eval_callback_notebook(tmp_path: Path) -> None:
-    script = Path(__file__).parent / "scenarios" / "keras_eval_callback.py"
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
-    }
-    environment.update(WANDB_SILENT="true", KERAS_BACKEND="torch")
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-
-    api = heron.Api(tmp_path / "heron-data")
+    api = run_scenario("keras_eval_callback", tmp_path)
     (run,) = api.runs("intro-keras")
     assert run.state == "finished"
     assert run.config["num_classes"] == 10 and run.config["epochs"] == 2
