@@ -405,6 +405,13 @@ def _check_jpeg_structure(data: bytes) -> None:
         raise OSError("it has no end-of-image marker after its image data")
 
 
+def figure_image(value: Any) -> Image | None:
+    """A matplotlib figure as an Image of its picture (how ``run.log`` stores one), else None."""
+    if type(value).__module__.split(".")[0] == "matplotlib" and hasattr(value, "savefig"):
+        return Image(value)
+    return None
+
+
 def _is_matplotlib(data: Any) -> bool:
     return type(data).__module__.split(".")[0] == "matplotlib" or (
         getattr(data, "__name__", "") == "matplotlib.pyplot"

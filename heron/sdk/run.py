@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from heron._types import RunState
 from heron.errors import HeronError, StoreError, UsageError
 from heron.sdk.config import Config, Summary
+from heron.sdk.media import figure_image
 from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
 from heron.sdk.run_files import RunFiles, SavePolicy
 from heron.sdk.table import as_table
@@ -213,6 +214,9 @@ class Run:
         table = as_table(value)  # a DataFrame or a list of images is stored as a table
         if table is not None:
             return table._heron_log(self, key, step)
+        picture = figure_image(value)  # a matplotlib figure is stored as its picture
+        if picture is not None:
+            return picture._heron_log(self, key, step)
         try:
             return "value", to_storable(value, f"log key {key!r}")
         except HeronError as error:

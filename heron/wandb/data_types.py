@@ -373,7 +373,7 @@ class Histogram(_HeronHistogram):
 # -- media heron does not store -------------------------------------------------------------------
 
 
-class _Unsupported:
+class Unsupported:
     """A W&B media type heron does not store: warns once when made, logs a marker."""
 
     kind = "media"
@@ -386,25 +386,25 @@ class _Unsupported:
         return "unsupported", {"type": f"wandb.{type(self).__name__}"}
 
 
-class Video(_Unsupported):
+class Video(Unsupported):
     """Not stored by heron (warns once; logging it records a marker)."""
 
 
-class Audio(_Unsupported):
+class Audio(Unsupported):
     """Not stored by heron (warns once; logging it records a marker)."""
 
 
-class Html(_Unsupported):
+class Html(Unsupported):
     """Not stored by heron (warns once; logging it records a marker)."""
 
 
-class Object3D(_Unsupported):
+class Object3D(Unsupported):
     """Not stored by heron (warns once; logging it records a marker)."""
 
 
-class Molecule(_Unsupported):
+class Molecule(Unsupported):
     """Not stored by heron (warns once; logging it records a marker)."""
 
 
-class Graph(_Unsupported):
+class Graph(Unsupported):
     """Not stored by heron (warns once; logging it records a marker)."""

@@ -26,6 +26,7 @@ from heron.sdk.config import config_mapping
 from heron.sdk.values import as_scalar, flatten
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
+from heron.wandb.data_types import Unsupported
 from heron.wandb.errors import (
     UnsupportedWarning,
     ignored_arguments,
@@ -171,6 +172,22 @@ class Summary:
 
     def __repr__(self) -> str:
         return repr(dict(self._summary))
+
+
+def _unsupported_lists_as_markers(data: Any) -> Any:
+    """``data`` with each list holding media heron does not store (``[wandb.Audio(...)]``)
+    replaced by its first item, which logs a marker; ``data`` itself if there is none."""
+    if not isinstance(data, Mapping):
+        return data
+    changed: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, list | tuple) and any(isinstance(v, Unsupported) for v in value):
+            changed[key] = next(v for v in value if isinstance(v, Unsupported))
+        elif isinstance(value, Mapping):
+            inner = _unsupported_lists_as_markers(value)
+            if inner is not value:
+                changed[key] = inner
+    return {**data, **changed} if changed else data
 
 
 def _noop_persist(_: dict[str, Any]) -> None:
@@ -388,8 +405,16 @@ class Run:
         """Log values (W&B's rules for ``step`` and ``commit``; see the module docstring)."""
         run = self._run
         if step is None and commit is None and self._open_step is None and run is not None:
-            run.log(data)  # the common case: one step per call, exactly heron's own
+            try:
+                run.log(data)  # the common case: one step per call, exactly heron's own
+            except UsageError:
+                # heron stored nothing of the call: retry once with W&B-only media as markers.
+                cleaned = _unsupported_lists_as_markers(data)
+                if cleaned is data:
+                    raise
+                run.log(cleaned)
             return
+        data = _unsupported_lists_as_markers(data)
         if sync is not None:
             ignored_arguments("log", ["sync"])
         if run is None:

@@ -9,6 +9,7 @@ import argparse
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -443,3 +444,51 @@ def test_scenario_configs(tmp_path: Path) -> None:
         "bar": 32,
     }
     assert run.state == "finished"  # the notebook never calls finish: the process end does
+
+
+def test_scenario_log_media(tmp_path: Path) -> None:
+    from heron.store import runs as run_store
+
+    api = run_scenario("log_media", tmp_path)
+    runs = {run.name: run for run in api.runs("visualize-predictions")}
+
+    def objects(name: str) -> list[tuple[int, str, str, Any]]:
+        return run_store.read_objects(api.store.engine, runs[name].id)
+
+    prices = [row["Stock Price"] for row in runs["metrics"].scan_history()]
+    assert len(prices) == 1000
+    ((_, key, kind, plot),) = objects("plots")
+    assert (key, kind, plot["format"], plot["width"], plot["height"]) == (
+        "plot",
+        "image",
+        "png",
+        640,
+        480,
+    )
+    histograms = objects("histograms")
+    assert [step for step, *_ in histograms] == list(range(9))
+    assert sum(histograms[0][3]["counts"]) == 10
+    cafe = runs["images"].table("img")
+    assert cafe.columns == ["image"]
+    image = cafe.image(0)
+    assert image is not None and (image.caption, image.width, image.height) == ("Cafe", 32, 24)
+    tables = runs["tables"]
+    assert tables.table("a_table").to_pandas().values.tolist() == [
+        ["I love my phone", "1", "1"],
+        ["My phone sucks", "0", "-1"],
+    ]
+    assert len(tables.table("another_table")) == 2
+    # Media heron does not store leave a marker naming their type, and the script goes on.
+    markers = {
+        key: payload["type"]
+        for name in ("videos", "audio", "html", "3d_objects")
+        for _, key, kind, payload in objects(name)
+        if kind == "unsupported"
+    }
+    assert markers == {
+        "video": "wandb.Video",
+        "examples": "wandb.Audio",
+        "custom_file": "wandb.Html",
+        "custom_string": "wandb.Html",
+        "3d_object": "wandb.Object3D",
+    }
