@@ -323,3 +323,19 @@ def test_scenario_keras_eval_callback_notebook(tmp_path: Path) -> None:
         assert [i.sha256 for i in predictions.get_column("image")] == [
             i.sha256 for i in data.get_column("image")
         ]
+
+
+def test_scenario_keras_model_checkpoint_notebook(tmp_path: Path) -> None:
+    api = run_scenario("keras_model_checkpoint", tmp_path)
+    (run,) = api.runs("intro-keras")
+    assert run.state == "finished"
+    epochs = [row for row in run.scan_history() if "epoch/epoch" in row]
+    assert [row["epoch/epoch"] for row in epochs] == [0, 1]
+    versions = api.artifact_versions(f"run_{run.id}_model", project="intro-keras")
+    # filepath="models/" is a directory: each epoch's model.keras in it, logged as a model.
+    assert [version.type for version in versions] == ["model", "model"]
+    assert {"epoch_0"} <= set(versions[0].aliases)
+    assert {"latest", "epoch_1"} <= set(versions[1].aliases)
+    assert list(versions[1].manifest) == ["model.keras"]
+    restored = keras.saving.load_model(Path(versions[1].download(tmp_path / "got")) / "model.keras")
+    assert restored.output_shape == (None, 10)

@@ -12,7 +12,9 @@
   step metric (``define_metric``), as W&B does.
 - ``WandbModelCheckpoint(filepath, ...)`` is Keras' ``ModelCheckpoint``; every checkpoint it
   writes is also logged as a version of the ``model`` artifact ``run_<run id>_model``, aliased
-  ``latest`` and ``epoch_<n>`` (``epoch_<n>_batch_<m>`` when saving every N batches).
+  ``latest`` and ``epoch_<n>`` (``epoch_<n>_batch_<m>`` when saving every N batches). A
+  ``filepath`` without a Keras file suffix (``"models/"``) is a directory: the model is saved
+  as ``model.keras`` in it and the directory is logged.
 - ``WandbEvalCallback(data_table_columns, pred_table_columns)`` is subclassed: fill
   ``self.data_table`` in ``add_ground_truth`` (logged once, before training, as the table
   ``val_data`` of the ``dataset`` artifact ``val``; read back as ``self.data_table_ref``) and
@@ -153,8 +155,15 @@ class ModelCheckpointBehaviour:
         initial_value_threshold: float | None = None,
         **kwargs: Any,
     ) -> None:
+        path = os.fspath(filepath)
+        suffixes = (".weights.h5",) if save_weights_only else (".keras", ".h5")
+        # W&B's notebooks pass a directory ("models/"), where TensorFlow's Keras 2 wrote a
+        # SavedModel; Keras 3 writes one file, so it goes inside and the directory is logged.
+        self._directory = not path.endswith(suffixes)
+        if self._directory:
+            path = os.path.join(path, "model.weights.h5" if save_weights_only else "model.keras")
         super().__init__(  # type: ignore[call-arg]
-            filepath=filepath,
+            filepath=path,
             monitor=monitor,
             verbose=verbose,
             save_best_only=save_best_only,
@@ -186,6 +195,8 @@ class ModelCheckpointBehaviour:
         import heron.wandb as wandb
 
         run = _wandb("logging a checkpoint")
+        if self._directory:
+            path = os.path.dirname(path)
         if not os.path.exists(path):
             # save_best_only and no best yet: nothing was written, so there is nothing to log.
             return
