@@ -50,7 +50,14 @@ def thumbnail(store: Store, sha256: str, max_size: int = 256) -> tuple[bytes, st
             return read_inside(store.cache_dir, relative + suffix), content_type
         except (FileNotFoundError, NotADirectoryError, NotARegularFile):
             continue  # not cached (a symlink or special file in its place is not a thumbnail)
-    data, suffix = render_thumbnail(store.blobs.get(sha256), max_size)
+    with store.blobs.open_verified(sha256) as blob:
+        if blob.size > MAX_SOURCE_PIXEL_BYTES:  # an image file this big decodes to more anyway
+            raise MediaError(
+                f"blob {sha256} is {blob.size / (1 << 20):,.0f} MiB, more than the "
+                f"{MAX_SOURCE_PIXEL_BYTES >> 20} MiB heron draws thumbnails from"
+            )
+        source = blob.read(0, blob.size)
+    data, suffix = render_thumbnail(source, max_size)
     base.parent.mkdir(parents=True, exist_ok=True)
     final = base.with_suffix(suffix)
     temporary = temporary_sibling(final)
