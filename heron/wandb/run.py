@@ -10,6 +10,7 @@ live in memory and everything else does nothing, as W&B's disabled runs behave.
 from __future__ import annotations
 
 import importlib
+import operator
 import os
 import shutil
 import tempfile
@@ -422,8 +423,9 @@ class Run:
             return
         current = self.step
         if step is not None:
-            if isinstance(step, bool) or not isinstance(step, int):
+            if isinstance(step, bool) or not hasattr(step, "__index__"):
                 raise UsageError(f"step must be an int, got {step!r}")
+            step = operator.index(step)  # numpy and torch integers too, as W&B takes them
             if step < current:
                 warnings.warn(
                     f"heron.wandb: tried to log to step {step}, which is below the current step "

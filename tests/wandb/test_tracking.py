@@ -221,13 +221,20 @@ def test_log_follows_wandbs_step_and_commit_rules(store_dir: Path) -> None:
         wandb.log({"e": 5.0}, step=5)
     wandb.log({"f": 6.0})
     assert run.step == 12
+    wandb.log({"g": 7.0}, step=np.int64(12))  # numpy integers are steps too
+    with pytest.raises(UsageError, match="step must be an int"):
+        wandb.log({"h": 8.0}, step=12.5)
     wandb.finish()
 
     rows = list(_stored(store_dir, run.path).scan_history())
     pair = [{"train-loss": 0.5, "accuracy": 0.8}, {"train-loss": 0.4, "accuracy": 0.9}]
     assert [{k: v for k, v in row.items() if k != "_step"} for row in rows[:6]] == pair * 3
     assert [row["_step"] for row in rows[:6]] == [0, 1, 2, 3, 4, 5]
-    assert rows[6:] == [{"_step": 10, "c": 3.0, "d": 4.0}, {"_step": 11, "f": 6.0}]
+    assert rows[6:] == [
+        {"_step": 10, "c": 3.0, "d": 4.0},
+        {"_step": 11, "f": 6.0},
+        {"_step": 12, "g": 7.0},
+    ]
 
 
 def test_summary_keeps_last_values_unless_set(store_dir: Path) -> None:
