@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from heron.errors import HeronError
 from heron.importers import wandb_mapping as mapping
 from heron.importers.wandb_offline import LoggedArtifact
 from heron.sdk.artifact import Artifact
 from heron.sdk.run import Run
+from heron.sdk.table import Table
 from heron.store import artifacts as artifact_store
 
 # Artifacts W&B makes for its own bookkeeping: run tables are imported as the run's tables.
@@ -72,18 +74,61 @@ class ArtifactFiles:
                 return self._local(entry.local_path, entry.ref, entry.size)
         return None
 
-    def source_for(self, reference: str) -> tuple[mapping.FileSource, str] | None:
-        """The file source and entry path a ``wandb-client-artifact://`` reference names."""
+    def table(
+        self, artifact: LoggedArtifact, path: str, notes: list[str], where: str, **options: Any
+    ) -> Table:
+        """The table at ``path`` of ``artifact`` as a heron Table (``options``: see
+        :func:`wandb_mapping.table`)."""
+        found = self.resolve(artifact, path)
+        if found is None:
+            raise mapping.Unimportable(f"{path} of artifact {artifact.name} is not local")
+        source, document_path = found
+        return mapping.table(
+            source.read_json(document_path), source, notes=notes, where=where, **options
+        )
+
+    def joined_table(
+        self, artifact: LoggedArtifact, path: str, notes: list[str], where: str
+    ) -> Table:
+        """The joined table at ``path`` of ``artifact``; its two tables are beside it."""
+        found = self.resolve(artifact, path)
+        if found is None:
+            raise mapping.Unimportable(f"{path} of artifact {artifact.name} is not local")
+        source, document_path = found
+        return mapping.joined_table(
+            source.read_json(document_path),
+            lambda table_path: self.table(artifact, table_path, notes, f"{where} {table_path}"),
+        )
+
+    def locate(self, reference: str) -> tuple[LoggedArtifact, str] | None:
+        """The artifact and entry path a ``wandb-client-artifact://`` reference names."""
         if not reference.startswith(_CLIENT_REF):
             return None
         client_id, _, entry_path = reference[len(_CLIENT_REF) :].partition("/")
         artifact = self.by_client_id.get(client_id.split(":", 1)[0])
-        if artifact is None:
+        return (artifact, entry_path) if artifact is not None else None
+
+    def resolve(
+        self, artifact: LoggedArtifact, path: str, depth: int = 0
+    ) -> tuple[mapping.FileSource, str] | None:
+        """Where the document at ``path`` of ``artifact`` is, with the files its media paths
+        are relative to: an entry that refers to another artifact's is followed there (a table
+        added from a logged one refers to it, and its images are in that artifact)."""
+        entry = next((e for e in artifact.entries if e.path == path), None)
+        if entry is None:
             return None
+        if entry.ref and entry.ref.startswith(_CLIENT_REF) and depth < 8:
+            found = self.locate(entry.ref)
+            return self.resolve(*found, depth=depth + 1) if found is not None else None
         files, _ = self.local_files(artifact)
-        if entry_path not in files:
+        if path not in files:
             return None
-        return mapping.FileSource(f"artifact {artifact.name}", files=files), entry_path
+        return mapping.FileSource(f"artifact {artifact.name}", files=files), path
+
+    def source_for(self, reference: str) -> tuple[mapping.FileSource, str] | None:
+        """The file source and entry path a ``wandb-client-artifact://`` reference names."""
+        found = self.locate(reference)
+        return self.resolve(*found) if found is not None else None
 
 
 def import_artifact(
@@ -105,23 +150,19 @@ def import_artifact(
         artifact = Artifact(
             logged.name, logged.type, description=logged.description, metadata=logged.metadata
         )
-        own = mapping.FileSource(label, files=files)
+
+        def load(path: str) -> Table:
+            return staged.table(logged, path, notes, f"{label} {path}")
+
         for entry in logged.entries:
             path = entry.path
-            if not path.endswith(".table.json"):
+            if path.endswith(".joined-table.json"):
+                joined = staged.joined_table(logged, path, notes, f"{label} {path}")
+                artifact.add(joined, _table_name(path, ".joined-table.json"))
+            elif path.endswith(".table.json"):
+                artifact.add(load(path), _table_name(path, ".table.json"))
+            else:
                 artifact.add_file(files[path], name=path)
-                continue
-            # A table added from a logged one is a reference to it: its media paths are
-            # relative to the artifact that holds it.
-            found = staged.source_for(entry.ref) if entry.ref else None
-            source, document_path = found if found is not None else (own, path)
-            table = mapping.table(
-                source.read_json(document_path),
-                source,
-                notes=notes,
-                where=f"{label} {path}",
-            )
-            artifact.add(table, path[: -len(".table.json")].replace("/", "_"))
         taken = {
             alias
             for version in artifact_store.list_versions(
@@ -142,3 +183,8 @@ def import_artifact(
             "store; left there"
         )
     return artifact.qualified_name
+
+
+def _table_name(path: str, suffix: str) -> str:
+    """The name a W&B table file is added under (``art.get(name)``): its path less the suffix."""
+    return path[: -len(suffix)].replace("/", "_")

@@ -412,6 +412,9 @@ def _row_values(
                     value, files, staged, outcome, where, into=increments.get(key), incremental=True
                 )
                 values[key] = increments[key]
+            elif kind == "joined-table":
+                values[key] = _joined(value, staged, outcome, where)
+                outcome.tables += 1
             elif kind == "histogram":
                 values[key] = mapping.histogram(value)
             else:
@@ -419,6 +422,17 @@ def _row_values(
         except mapping.Unimportable as error:
             outcome.notes.append(f"{where}: {error}")
     return values
+
+
+def _joined(
+    value: Mapping[str, Any], staged: ArtifactFiles, outcome: RunOutcome, where: str
+) -> Table:
+    """A logged joined table: W&B keeps it, and the two tables, in a run-table artifact."""
+    reference = value.get("artifact_path")
+    found = staged.locate(reference) if isinstance(reference, str) else None
+    if found is None:
+        raise mapping.Unimportable("joined table without its W&B artifact")
+    return staged.joined_table(*found, outcome.notes, where)
 
 
 def _table(

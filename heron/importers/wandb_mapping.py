@@ -10,7 +10,7 @@ or raises :class:`Unimportable` with the reason the value is left out (reported,
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,6 @@ _UNSUPPORTED_KINDS = {
     "plotly-file": "Plotly charts",
     "bokeh-file": "Bokeh charts",
     "graph-file": "model graphs",
-    "joined-table": "joined tables",
     "partitioned-table": "partitioned tables",
 }
 # What W&B 0.31+ writes into a run's own table file for a media cell: only the class name,
@@ -262,6 +261,22 @@ def table(
         return into
     except HeronError as error:
         raise Unimportable(error.message) from None
+
+
+def joined_table(document: Any, load: Callable[[str], Table]) -> Table:
+    """A W&B joined table (``table1``, ``table2``, ``join_key``) as the joined table heron's
+    ``JoinedTable`` makes; ``load`` reads a table by its path next to the document."""
+    from heron.wandb.data_types import JoinedTable
+
+    if not isinstance(document, Mapping):
+        raise Unimportable("joined table file is not a JSON object")
+    first, second, key = (document.get(k) for k in ("table1", "table2", "join_key"))
+    if not isinstance(first, str) or not isinstance(second, str) or key is None:
+        raise Unimportable("joined table without table1, table2 and join_key")
+    try:
+        return JoinedTable(load(first), load(second), key)
+    except HeronError as error:
+        raise Unimportable(f"joined table: {error.message}") from None
 
 
 def _table_rows(

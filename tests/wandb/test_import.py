@@ -183,8 +183,15 @@ def test_import_brings_every_logged_value(
         "examples": [STEPS + 14],
         "err_curve": [STEPS + 15],
         "confusion": [STEPS + 15],
+        "joined": [STEPS + 15],
         "live": [STEPS + 16, STEPS + 17],
     }
+    # a joined table: the inner join on "id", with the first table's images
+    joined = train.table("joined")
+    assert joined.columns == ["id", "image", "guess", "truth", "score", "label"]
+    assert joined.get_column("id") == ["img1", "img3"]
+    assert joined.get_column("label") == ["dog", "cat"]
+    assert joined.image(1, "image").to_numpy()[0, 0].tolist() == [3, 0, 7]  # type: ignore[union-attr]
     # an incremental table: each step holds every row logged so far
     first, second = (train.table("live", STEPS + 16 + epoch) for epoch in range(2))
     assert first.get_column("epoch") == [0, 0, 0]
@@ -232,9 +239,10 @@ def test_import_brings_every_logged_value(
     assert dataset.type == "dataset" and dataset.description == "a split"
     assert dataset.metadata == {"n": 3}
     assert set(dataset.aliases) == {"latest", "best"}
-    assert sorted(f.path for f in dataset.files()) == [
-        "README.txt", "labels.table.parquet", "train/a.csv", "train/b.csv"
-    ]  # fmt: skip
+    files = {f.path for f in dataset.files()}
+    assert {"README.txt", "labels.table.parquet", "checked.table.parquet"} <= files
+    assert {"train/a.csv", "train/b.csv"} <= files
+    assert dataset.get("checked").get_column("label") == ["dog", "cat"]
     root = Path(dataset.download(root=store_dir.parent / "download"))
     assert (root / "train" / "b.csv").read_text() == "x\n2\n"
     labels = dataset.get("labels")

@@ -3,7 +3,7 @@
 Run as ``python wandb_offline_script.py WORK_DIR [STEPS] [TABLE_ROWS]`` with WANDB_MODE=offline
 and WANDB_DIR etc. pointing into WORK_DIR. Every value is computed from its step or row, so
 the tests know what was logged. The first run trains (metrics, a table with images, an image, a
-list of images, a histogram, an HTML page heron lacks, two wandb.plot charts, an incremental table, a metric definition, a saved file, a
+list of images, a histogram, an HTML page heron lacks, two wandb.plot charts, a joined table, an incremental table, a metric definition, a saved file, a
 dataset artifact); the second uses the dataset; the third ends with exit code 3.
 """
 
@@ -106,6 +106,8 @@ run.log(
     },
     step=steps + 15,
 )
+truths = wandb.Table(columns=["id", "label"], data=[["img1", "dog"], ["img3", "cat"], ["x", "-"]])
+run.log({"joined": wandb.JoinedTable(predictions, truths, "id")}, step=steps + 15)
 live = wandb.Table(columns=["epoch", "image", "err"], log_mode="INCREMENTAL")
 for epoch in range(2):
     for k in range(3):
@@ -124,6 +126,7 @@ for name, text in {
 dataset = wandb.Artifact("nature-data", type="dataset", description="a split", metadata={"n": 3})
 dataset.add_dir(data)
 dataset.add(predictions, "labels")
+dataset.add(wandb.JoinedTable(predictions, truths, "id"), "checked")
 run.log_artifact(dataset, aliases=["best"])
 run.summary["best_acc"] = 0.97
 run.finish()
