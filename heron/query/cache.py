@@ -45,6 +45,8 @@ class TableFacts:
     nulls: dict[str, int] = field(default_factory=dict)
     # string or bool column -> its distinct non-null values in DuckDB's order, when few
     values: dict[str, list[Any]] = field(default_factory=dict)
+    # likely join key ("id", image columns by hash) -> most rows sharing one non-null value
+    multiplicity: dict[str, int] = field(default_factory=dict)
 
 
 def default_budget() -> int:
@@ -183,6 +185,7 @@ class TableCache:
                 )
                 found = self.engine.run(f'SELECT {sql} FROM "{name}"', [], deadline=deadline)
                 lists = found.to_pylist()[0]
+            multiplicity = self._key_multiplicity(name, rel, deadline)
         except QueryError:
             return None
         ranges: dict[str, tuple[float, float] | None] = {}
@@ -195,7 +198,31 @@ class TableCache:
             found_values = lists[f"v{i}"] or []
             if 0 < len(found_values) <= MAX_DICTIONARY:
                 values[c.name] = found_values
-        return TableFacts(ranges, nulls, values)
+        return TableFacts(ranges, nulls, values, multiplicity)
+
+    def _key_multiplicity(self, name: str, rel: Relation, deadline: float) -> dict[str, int]:
+        """How many rows share one value, at most, in the columns joins usually use as keys.
+
+        With them the join-size guard bounds a join of loaded tables without scanning: a join
+        on keys that repeat at most m_i times per table yields at most n_0 * m_1 * ... rows.
+        """
+        keys = [
+            c for c in rel.columns
+            if c.type.runs is None and (c.type.kind == "image" or (c.name == "id"
+                                        and c.type.kind not in ("list", "null")))
+        ]  # fmt: skip
+        if not keys:
+            return {}
+        parts = []
+        for i, c in enumerate(keys):
+            k = ident(c.ident)
+            k = f"struct_extract({k}, 'sha256')" if c.type.kind == "image" else k
+            parts.append(
+                f'(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM "{name}" '
+                f"WHERE {k} IS NOT NULL GROUP BY {k})) AS m{i}"
+            )
+        row = self.engine.run(f"SELECT {', '.join(parts)}", [], deadline=deadline).to_pylist()[0]
+        return {c.name: int(row[f"m{i}"]) for i, c in enumerate(keys)}
 
     def facts(self, rel: Relation) -> TableFacts | None:
         """What is known of ``rel`` without scanning, if its in-memory copy is loaded, else None.

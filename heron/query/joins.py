@@ -8,6 +8,7 @@ join that would explode is refused with its size instead of filling memory and d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,8 +90,11 @@ def check_join_size(
     deadline: float | None,
 ) -> None:
     """Refuse (QueryLimitError) a join larger than the engine's ``join_max_rows``."""
-    size = join_size(engine, singles, sources, on, how, deadline)
     limit = engine.limits.join_max_rows
+    bound = _known_bound(engine, singles, sources, on, how)
+    if bound is not None and bound <= limit:
+        return  # facts noted when the tables loaded prove it small: nothing to count
+    size = join_size(engine, singles, sources, on, how, deadline)
     if size.rows <= limit:
         return
     key = resolve_key(singles[0], on, sources[0].label)[0].name
@@ -107,6 +111,33 @@ def check_join_size(
         "HERON_JOIN_MAX_ROWS sets the limit)",
         "join",
     )
+
+
+def _known_bound(
+    engine: Engine,
+    singles: Sequence[Relation],
+    sources: Sequence[TableSource],
+    on: str | None,
+    how: MergeHow,
+) -> float | None:
+    """An upper bound of the join's rows from loaded tables' facts, or None if unknown.
+
+    With n_i rows and at most m_i rows per key value on side i, an inner join yields at most
+    n_i times the other sides' m_j (for any i), an outer join at most (sum of n_i) times all m_j.
+    """
+    rows, most = [], []
+    for rel, src in zip(singles, sources, strict=True):
+        facts = engine.tables.facts(rel)
+        key = resolve_key(rel, on, src.label)[0].name
+        m = None if facts is None else facts.multiplicity.get(key)
+        if m is None or rel.num_rows is None:
+            return None
+        rows.append(float(rel.num_rows))
+        most.append(float(max(m, 1)))
+    product = math.prod(most)
+    if how == "inner":
+        return min(n * product / m for n, m in zip(rows, most, strict=True))
+    return sum(rows) * product
 
 
 def _values(n: int) -> str:

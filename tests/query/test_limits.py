@@ -211,3 +211,25 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("HERON_QUERY_MEMORY", "lots")
     with pytest.raises(QueryError, match='HERON_QUERY_MEMORY must be a size such as "8GB"'):
         Engine()
+
+
+def test_loaded_tables_prove_a_join_small_without_counting(tmp_path: Path) -> None:
+    n = 2000
+
+    def table(name: str, ids: list[int]) -> TableSource:
+        data = {"id": ids, "truth": ["a"] * n, "score": [0.0] * n}
+        return write_table(tmp_path / name, COLUMNS, data, name)
+
+    unique = [table(f"u{i}", list(range(n))) for i in range(2)]
+    repeated = [table(f"r{i}", [j % 2 for j in range(n)]) for i in range(2)]
+    engine = Engine(cache="sync", join_max_rows=100_000)
+    for source in unique + repeated:
+        engine.table_relation(source)  # loads the copy and notes its facts
+    facts = engine.tables.facts(engine.table_relation(repeated[0]))
+    assert facts is not None and facts.multiplicity == {"id": n // 2}
+    before = engine.statements()["select"]
+    assert merge(unique, on="id", engine=engine).count() == n
+    assert engine.statements()["select"] == before + 1  # the count; no join-size scan
+    # Keys that repeat are still counted exactly, and this join is refused.
+    with pytest.raises(QueryLimitError, match=r'joining on "id" would produce about 2,000,000'):
+        merge(repeated, on="id", engine=engine).count()
