@@ -4,18 +4,22 @@ W&B copies every file of a logged artifact into its staging folder (``$WANDB_DAT
 ``~/.local/share/wandb``, ``artifacts/staging``) until the run is synced; a manifest entry
 records where (``local_path``), or refers to an entry of another artifact logged in the same
 process (``wandb-client-artifact://<client id>/<path>``): a table added to an artifact after it
-was logged to the run is such a reference into W&B's ``run_table`` artifact.
+was logged to the run is such a reference into W&B's ``run_table`` artifact. Once a run is
+synced, the staged copies move into W&B's cache, where they are found by their MD5.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from heron.errors import HeronError
 from heron.importers import wandb_mapping as mapping
-from heron.importers.wandb_offline import LoggedArtifact
+from heron.importers.wandb_offline import ArtifactEntry, LoggedArtifact
 from heron.sdk.artifact import Artifact
 from heron.sdk.run import Run
 from heron.sdk.table import Table
@@ -33,45 +37,53 @@ _CLIENT_REF = "wandb-client-artifact://"
 class ArtifactFiles:
     """The files of the artifacts a run logged, by W&B's client id, as they are staged here."""
 
-    def __init__(self, artifacts: Iterable[LoggedArtifact]) -> None:
+    def __init__(
+        self, artifacts: Iterable[LoggedArtifact], cache_dirs: list[Path] | None = None
+    ) -> None:
         self.by_client_id = {a.client_id: a for a in artifacts if a.client_id}
+        self.cache_dirs = wandb_cache_dirs() if cache_dirs is None else cache_dirs
 
     def local_files(self, artifact: LoggedArtifact) -> tuple[dict[str, Path], list[str]]:
         """Artifact path -> local file for every entry found; and the paths not found."""
         found: dict[str, Path] = {}
         missing: list[str] = []
         for entry in artifact.entries:
-            local = self._local(entry.local_path, entry.ref, entry.size)
+            local = self._local(entry)
             if local is None:
                 missing.append(entry.path)
             else:
                 found[entry.path] = local
         return found, missing
 
-    def _local(self, local_path: str | None, ref: str | None, size: int) -> Path | None:
-        if local_path:
-            path = Path(local_path)
-            if path.is_file() and path.stat().st_size == size:
+    def _local(self, entry: ArtifactEntry, depth: int = 0) -> Path | None:
+        if entry.local_path:
+            path = Path(entry.local_path)
+            if path.is_file() and path.stat().st_size == entry.size:
                 return path
+        elif entry.ref and entry.ref.startswith(_CLIENT_REF):
+            found = self.locate(entry.ref)
+            if found is not None and depth < 8:
+                target = next((e for e in found[0].entries if e.path == found[1]), None)
+                return self._local(target, depth + 1) if target is not None else None
             return None
-        if ref and ref.startswith(_CLIENT_REF):
-            target = self._resolve(ref)
-            if target is not None:
-                return target
-        if ref and ref.startswith("file://"):
-            path = Path(ref[len("file://") :])
-            if path.is_file():
-                return path
-        return None
+        elif entry.ref and entry.ref.startswith("file://"):
+            path = Path(entry.ref[len("file://") :])
+            return path if path.is_file() else None
+        elif entry.ref:
+            return None  # s3://, gs://, http(s)://: not on this machine
+        return self._cached(entry)
 
-    def _resolve(self, ref: str) -> Path | None:
-        client_id, _, entry_path = ref[len(_CLIENT_REF) :].partition("/")
-        artifact = self.by_client_id.get(client_id.split(":", 1)[0])
-        if artifact is None:
+    def _cached(self, entry: ArtifactEntry) -> Path | None:
+        """The copy W&B keeps in its cache once a run is synced (``wandb sync`` moves the
+        staged files there): ``artifacts/obj/md5/<2 hex>/<rest>``, by the entry's MD5."""
+        try:
+            digest = base64.b64decode(entry.md5_b64, validate=True).hex()
+        except (binascii.Error, ValueError):
             return None
-        for entry in artifact.entries:
-            if entry.path == entry_path:
-                return self._local(entry.local_path, entry.ref, entry.size)
+        for cache in self.cache_dirs:
+            path = cache / "artifacts" / "obj" / "md5" / digest[:2] / digest[2:]
+            if path.is_file() and path.stat().st_size == entry.size:
+                return path
         return None
 
     def table(
@@ -188,3 +200,13 @@ def import_artifact(
 def _table_name(path: str, suffix: str) -> str:
     """The name a W&B table file is added under (``art.get(name)``): its path less the suffix."""
     return path[: -len(suffix)].replace("/", "_")
+
+
+def wandb_cache_dirs() -> list[Path]:
+    """Where W&B keeps its cache: ``$WANDB_CACHE_DIR``, else the platform's cache folder."""
+    configured = os.environ.get("WANDB_CACHE_DIR")
+    if configured:
+        return [Path(configured).expanduser()]
+    home = Path.home()
+    base = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
+    return [Path(base) / "wandb", home / "Library" / "Caches" / "wandb"]

@@ -3,6 +3,7 @@ back through heron's API, value by value."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -326,10 +327,14 @@ def test_a_run_already_in_the_store_is_left_as_it_is(
 
 
 def test_missing_artifact_files_are_reported(
-    wandb_runs: tuple[Path, float, float], store_dir: Path, tmp_path: Path
+    wandb_runs: tuple[Path, float, float],
+    store_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """W&B's staging copies of an artifact's files may be gone (synced, or another machine)."""
     wandb_dir, _, _ = wandb_runs
+    monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "empty-cache"))
     copy = tmp_path / "moved"
     shutil.copytree(run_dir(wandb_dir, "wbtrain01"), copy / "offline-run-1-wbtrain01")
     staging = wandb_dir.parent.parent / "data" / "artifacts" / "staging"
@@ -353,6 +358,37 @@ def test_missing_artifact_files_are_reported(
     }
     assert run.table("err_curve").get_column("epoch") == [0, 1, 2, 3]
     assert [a.name for a in heron.Api(store_dir).artifacts()] == ["run-wbtrain01-files"]
+
+
+def test_artifact_files_are_found_in_the_wandb_cache(
+    wandb_runs: tuple[Path, float, float],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once a run is synced, W&B keeps the staged files in its cache, named by their MD5
+    (``artifacts/obj/md5/ab/cdef...``); this lays them out so, with the staging folder gone."""
+    wandb_dir, _, _ = wandb_runs
+    staging = wandb_dir.parent.parent / "data" / "artifacts" / "staging"
+    cache = tmp_path / "wandb-cache"
+    for staged in staging.iterdir():
+        digest = hashlib.md5(staged.read_bytes()).hexdigest()
+        target = cache / "artifacts" / "obj" / "md5" / digest[:2] / digest[2:]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staged, target)
+    monkeypatch.setenv("WANDB_CACHE_DIR", str(cache))
+    hidden = tmp_path / "staging-elsewhere"
+    staging.rename(hidden)
+    try:
+        report = import_wandb([wandb_dir], store_dir=tmp_path / "store")
+    finally:
+        hidden.rename(staging)
+    assert [o.status for o in report.runs] == ["imported"] * 3
+    assert not [n for o in report.runs for n in o.notes if "not local" in n or "staging" in n]
+    api = heron.Api(tmp_path / "store")
+    dataset = api.artifact("nature/nature-data:v0")
+    assert dataset.get("labels").image(3, "image").to_numpy()[0, 0].tolist() == [3, 0, 7]  # type: ignore[union-attr]
+    assert len(api.run("nature/wbtrain01").table("predictions")) == 6
+    assert [run.id for run in dataset.used_by()] == ["wbeval01"]
 
 
 def test_cli_imports_and_prints_the_summary(
