@@ -108,7 +108,7 @@ def _import_directory(
     try:
         # Whether the run is in the store already is known from the log's first records;
         # the whole log is decoded (and checked) only for a run to write.
-        wandb_id, log_sha256 = read_identity(directory)
+        wandb_id, log_sha256, resumed = read_identity(directory)
         existing = _existing(store, heron_run_id(wandb_id)) if wandb_id else None
         if existing is not None:
             marker = existing.config.get(MARKER)
@@ -118,7 +118,7 @@ def _import_directory(
                 "unchanged" if same else "skipped",
                 run_path=existing.path,
                 wandb_id=wandb_id,
-                reason=_existing_reason(marker, log_sha256, existing.state),
+                reason=_existing_reason(marker, log_sha256, existing.state, resumed),
             )
         wandb_run = read_run(directory, partial=partial)
     except ImportSourceError as error:
@@ -144,7 +144,7 @@ def _existing(store: Store, run_id: str) -> run_store.RunRecord | None:
         return None
 
 
-def _existing_reason(marker: Any, log_sha256: str, state: str) -> str:
+def _existing_reason(marker: Any, log_sha256: str, state: str, resumed: bool) -> str:
     if not isinstance(marker, Mapping):
         return "a heron run with this id already exists and did not come from W&B; left as it is"
     if marker.get("log_sha256") == log_sha256:
@@ -153,6 +153,11 @@ def _existing_reason(marker: Any, log_sha256: str, state: str) -> str:
         return (
             f"an earlier import of this run did not finish (the heron run is {state}); "
             "left as it is"
+        )
+    if resumed:
+        return (
+            "a resumed part of a run whose first part is imported: W&B counts its steps again "
+            "from 0 offline, so it cannot be added to that run; left out"
         )
     return "already imported from another copy of its log (the run changed since); left as it is"
 

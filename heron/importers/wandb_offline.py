@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from heron.errors import ImportSourceError, UsageError
 
@@ -226,10 +226,20 @@ def _read_log(run_dir: Path) -> tuple[Path, bytes]:
         raise ImportSourceError(f"{log_path}: cannot read it: {error.strerror}") from None
 
 
-def read_identity(run_dir: Path) -> tuple[str, str]:
-    """The W&B run id and the log's sha256, decoding only up to the run record: enough to
-    tell whether a run was imported already, without decoding its whole history."""
+class LogIdentity(NamedTuple):
+    """Which W&B run a log belongs to: its id, the log's sha256, and whether the log is a
+    resumed part (``wandb.init(id=..., resume=...)`` of a run begun in another log)."""
+
+    run_id: str
+    log_sha256: str
+    resumed: bool
+
+
+def read_identity(run_dir: Path) -> LogIdentity:
+    """The :class:`LogIdentity` of a run directory's log, decoding only up to the run record:
+    enough to tell whether a run was imported already, without decoding its whole history."""
     log_path, data = _read_log(run_dir)
+    digest = hashlib.sha256(data).hexdigest()
     pb = proto_module()
     for raw in read_records(log_path, data, partial=True)[0]:
         record = pb.Record()
@@ -238,8 +248,9 @@ def read_identity(run_dir: Path) -> tuple[str, str]:
         except Exception:  # read_run reports it, with the record's position
             break
         if record.WhichOneof("record_type") == "run":
-            return str(record.run.run_id), hashlib.sha256(data).hexdigest()
-    return "", hashlib.sha256(data).hexdigest()
+            run = record.run
+            return LogIdentity(str(run.run_id), digest, bool(run.resume or run.resumed))
+    return LogIdentity("", digest, False)
 
 
 def read_run(run_dir: Path, *, partial: bool = False) -> WandbRun:

@@ -567,3 +567,29 @@ def test_a_log_cut_short_is_refused_or_read_up_to_the_cut(
     assert 0 < len(rows) < STEPS + 10
     for row in rows:
         assert row["train/loss"] == pytest.approx(1.0 / (row["_step"] + 1))
+
+
+RESUMING_SCRIPT = """
+import os, wandb
+for offset in (0, 10):
+    # each part in its own folder: W&B names run folders by the second they start in
+    os.makedirs(f"part{offset}", exist_ok=True)
+    run = wandb.init(project="nature", id="wbresum1", resume="allow", dir=f"part{offset}")
+    for i in range(3):
+        run.log({"loss": float(offset + i)})
+    run.finish()
+"""
+
+
+def test_a_resumed_part_of_an_imported_run_is_reported(store_dir: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "resume.py").write_text(RESUMING_SCRIPT)
+    subprocess.run([sys.executable, "resume.py"], env=wandb_environment(work), cwd=work, check=True)
+    parts = [work / "part0" / "wandb", work / "part10" / "wandb"]
+    report = import_wandb(parts, store_dir=store_dir)
+    first, second = report.runs
+    assert first.status == "imported"
+    assert second.status == "skipped" and "a resumed part of a run" in second.reason
+    run = heron.Api(store_dir).run("nature/wbresum1")
+    assert [row["loss"] for row in run.scan_history(["loss"])] == [0.0, 1.0, 2.0]
