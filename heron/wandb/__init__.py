@@ -23,6 +23,7 @@ import importlib
 import os
 import secrets
 import sys
+import types
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -488,22 +489,26 @@ def termerror(string: str, repeat: bool = True) -> None:
 
 
 def watch(models: Any, *args: Any, **kwargs: Any) -> Any:
-    """Log gradient/parameter histograms of a PyTorch model (``heron.wandb.watch``)."""
-    module = importlib.import_module("heron.wandb.watch")
-    globals()["watch"] = _watch  # importing the submodule bound its name to the module
-    return module.watch(models, *args, **kwargs)
+    """Log gradient/parameter histograms of a PyTorch model (see :mod:`heron.wandb.watch`)."""
+    return importlib.import_module("heron.wandb.watch").watch(models, *args, **kwargs)
 
 
 def unwatch(models: Any = None) -> None:
     """Stop watching models."""
-    module = importlib.import_module("heron.wandb.watch")
-    globals()["watch"] = _watch
-    unwatch_fn = getattr(module, "unwatch", None)
-    if unwatch_fn is not None:
-        unwatch_fn(models)
+    importlib.import_module("heron.wandb.watch").unwatch(models)
 
 
-_watch = watch
+class _Package(types.ModuleType):
+    """This package. Importing its ``watch`` submodule would rebind ``wandb.watch`` to the module;
+    W&B scripts call ``wandb.watch(model)``, so the name stays the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "watch" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 _LAZY_MODULES = ("plot", "keras", "integration", "apis", "artifacts")
 _LAZY_NAMES = {"Artifact": "heron.wandb.artifacts", "Api": "heron.wandb.apis"}
