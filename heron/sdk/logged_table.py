@@ -105,13 +105,19 @@ class LoggedTable:
         except ImportError:
             raise TableError("pandas is required for to_pandas(); pip install pandas") from None
         arrow = self.to_arrow()
-        data: dict[str, Any] = {}
-        for name, kind in self.column_types:
-            if kind in ("image", "json", "any"):
-                data[name] = pandas.Series(self.get_column(name), dtype=object)
-            else:
-                data[name] = arrow.column(name).to_pandas()
-        return pandas.DataFrame(data, columns=self.columns)
+        special = [name for name, kind in self.column_types if kind in ("image", "json", "any")]
+        plain = [name for name in self.columns if name not in special]
+        # One conversion of every plain column (a column at a time costs a pandas Series each:
+        # seconds for a 10,000-column table); images and JSON become Python objects.
+        frame: pandas.DataFrame = arrow.select(plain).to_pandas(ignore_metadata=True)
+        if not special:
+            return frame
+        objects = pandas.DataFrame(
+            {name: pandas.Series(self.get_column(name), dtype=object) for name in special},
+            index=frame.index,
+        )
+        joined: pandas.DataFrame = pandas.concat([frame, objects], axis=1)[self.columns]
+        return joined
 
     def get_column(self, name: str) -> list[Any]:
         """A column's values as Python objects (heron.Image for images, parsed JSON for json)."""
