@@ -38,5 +38,7 @@ def import_wandb_command(
     report = import_wandb(paths, store_dir=store_dir, progress=progress, partial=partial)
     for line in report.lines():
         click.echo(line)
-    if report.runs and report.count("skipped") == len(report.runs):
+    # Status 1 when a run failed half-way, or when nothing at all could be imported.
+    nothing = report.runs and report.count("skipped") == len(report.runs)
+    if report.count("failed") or nothing:
         raise SystemExit(1)

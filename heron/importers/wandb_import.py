@@ -133,7 +133,14 @@ def _import_directory(
             f"the log is cut short at byte {wandb_run.truncated_at} (its W&B process died): "
             "what came before it is imported"
         )
-    _write_run(store, wandb_run, run_id, project, outcome, show)
+    try:
+        _write_run(store, wandb_run, run_id, project, outcome, show)
+    except (HeronError, OSError) as error:
+        # The run is left as far as it got, marked failed and without the log's digest, so a
+        # later import reports it instead of importing it twice.
+        message = error.message if isinstance(error, HeronError) else str(error)
+        outcome.status = "failed"
+        outcome.reason = f"the import stopped: {message}; the partial run is left, failed"
     return outcome
 
 
@@ -253,6 +260,7 @@ def _write_run(
         store.engine,
         run_id,
         state=state,
+        exit_code=wandb_run.exit_code,
         finished_at=finished_at if state != "crashed" else None,
         host=wandb_run.host,
         config=dumps(config),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Status = Literal["imported", "unchanged", "skipped"]
+Status = Literal["imported", "unchanged", "skipped", "failed"]
 
 
 @dataclass
@@ -48,7 +48,9 @@ class ImportReport:
             f"imported {len(imported)} run(s) ({sum(o.steps for o in imported)} steps, "
             f"{sum(o.tables for o in imported)} table(s), {sum(o.images for o in imported)} "
             f"image(s), {artifacts} artifact version(s)); {self.count('unchanged')} already "
-            f"imported; {self.count('skipped')} skipped; into {self.store_root}"
+            f"imported; {self.count('skipped')} skipped; "
+            + (f"{self.count('failed')} failed; " if self.count("failed") else "")
+            + f"into {self.store_root}"
         )
         for outcome in self.runs:
             if outcome.status == "imported":
