@@ -41,10 +41,22 @@ def temporary_sibling(destination: Path) -> Path:
     return destination.with_name(f".heron-{secrets.token_hex(8)}.tmp")
 
 
-def open_directory_inside(base: Path, relative: str) -> int:
-    """A descriptor of the directory ``base/relative``, following no symlink below ``base``."""
+def open_directory_inside(base: Path, relative: str, *, create: bool = False) -> int:
+    """A descriptor of the directory ``base/relative``, following no symlink below ``base``.
+
+    With ``create``, missing directories are made on the way (each inside the one before, so
+    a planted symlink cannot make heron create directories elsewhere).
+    """
     directory = os.open(base, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
     for part in [p for p in relative.split("/") if p]:
+        if create:
+            try:
+                os.mkdir(part, dir_fd=directory)
+            except FileExistsError:
+                pass  # made already (or a symlink: refused just below)
+            except OSError:
+                os.close(directory)
+                raise
         try:
             child = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=directory)
         except OSError as error:

@@ -15,6 +15,7 @@ read without following symlinks, so a link planted in the cache is never served.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
@@ -22,7 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import MediaError, UsageError
-from heron.store.safefiles import NotARegularFile, read_inside, temporary_sibling
+from heron.store.safefiles import (
+    NotARegularFile,
+    open_directory_inside,
+    read_inside,
+    temporary_sibling,
+)
 
 if TYPE_CHECKING:
     from heron.store.store import Store
@@ -58,15 +64,28 @@ def thumbnail(store: Store, sha256: str, max_size: int = 256) -> tuple[bytes, st
             )
         source = blob.read(0, blob.size)
     data, suffix = render_thumbnail(source, max_size)
-    base.parent.mkdir(parents=True, exist_ok=True)
-    final = base.with_suffix(suffix)
-    temporary = temporary_sibling(final)
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, final)
-    finally:
-        temporary.unlink(missing_ok=True)
+    _cache(store, base.with_suffix(suffix), data)
     return data, _CONTENT_TYPES[suffix]
+
+
+def _cache(store: Store, final: Path, data: bytes) -> None:
+    """Write a thumbnail into the cache (temporary name, then rename) through no symlink."""
+    store.cache_dir.mkdir(exist_ok=True)
+    relative = final.parent.relative_to(store.cache_dir).as_posix()
+    try:
+        directory = open_directory_inside(store.cache_dir, relative, create=True)
+    except (NotARegularFile, NotADirectoryError):
+        return  # a link planted in the cache: serve the thumbnail, cache nothing there
+    temporary = temporary_sibling(final).name
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=directory)
+        with open(fd, "wb", closefd=True) as handle:
+            handle.write(data)
+        os.rename(temporary, final.name, src_dir_fd=directory, dst_dir_fd=directory)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary, dir_fd=directory)
+        os.close(directory)
 
 
 def render_thumbnail(data: bytes, max_size: int) -> tuple[bytes, str]:

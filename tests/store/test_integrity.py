@@ -207,3 +207,18 @@ def test_a_symlink_planted_in_the_thumbnail_cache_is_not_served(
     data, content_type = thumbnail(store, digest, 64)
     assert content_type == "image/png" and data != secret.read_bytes()
     assert hashlib.sha256(data).hexdigest() != hashlib.sha256(secret.read_bytes()).hexdigest()
+
+
+def test_thumbnails_are_not_cached_through_a_planted_directory_link(
+    store: Store, tmp_path: Path
+) -> None:
+    digest = store.blobs.put(codec.encode(np.full((40, 60, 3), 200, np.uint8)))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (store.cache_dir / "thumbs").mkdir(parents=True)
+    (store.cache_dir / "thumbs" / "64").symlink_to(outside)
+    data, content_type = thumbnail(store, digest, 64)
+    assert content_type == "image/png" and data.startswith(b"\x89PNG")
+    assert list(outside.iterdir()) == []  # nothing made or written outside the store
+    again, _ = thumbnail(store, digest, 128)  # other sizes are cached as usual
+    assert (store.cache_dir / "thumbs" / "128" / digest[:2] / f"{digest}.png").read_bytes() == again
