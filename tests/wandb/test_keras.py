@@ -13,6 +13,7 @@ import pytest
 import heron
 import heron.wandb as wandb
 from heron.errors import UsageError
+from heron.server import create_app
 from heron.wandb.errors import UnsupportedWarning
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -24,6 +25,7 @@ from heron.wandb.integration.keras import (
     WandbModelCheckpoint,
 )
 from heron.wandb.keras import WandbCallback
+from tests.server.local import local_client
 from tests.wandb.scenario import run_scenario
 
 # Keras' Variable.numpy() calls np.array() on a torch tensor, which numpy 2 flags because torch's
@@ -323,6 +325,23 @@ def test_scenario_keras_eval_callback_notebook(tmp_path: Path) -> None:
         assert [i.sha256 for i in predictions.get_column("image")] == [
             i.sha256 for i in data.get_column("image")
         ]
+
+    # The table explorer's query joins the data table with the last predictions on the image.
+    with local_client(create_app(tmp_path / "heron-data")) as client:
+        joined = client.post(
+            "/api/projects/intro-keras/query",
+            json={
+                "tables": [
+                    {"artifact": "val:v0", "name": "val_data"},
+                    {"artifact": f"run_{run.id}_pred:latest", "name": "eval_data"},
+                ],
+                "query": {"merge": {"mode": "join", "on": "image"}, "page": {"size": 50}},
+            },
+        ).json()
+    assert joined["total"] == 24
+    first = joined["rows"][0]
+    assert first["ground_truth"][0] == first["ground_truth"][1]  # the same example, both tables
+    assert first["epoch"] == [None, 1]
 
 
 def test_scenario_keras_model_checkpoint_notebook(tmp_path: Path) -> None:
