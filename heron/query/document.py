@@ -148,10 +148,13 @@ def query_to_document(q: Query) -> dict[str, Any]:
     """The JSON query document of ``q`` (filters combined with and, as an AST)."""
     doc: dict[str, Any] = {"version": 1, "merge": q.origin.to_json()}
     if q.filters:
-        combined = q.filters[0]
-        for f in q.filters[1:]:
-            combined = Binary("and", combined, f)
-        doc["filter"] = combined.to_json()
+        # Paired up level by level: a chain of hundreds of filters would nest past what the AST
+        # may (nodes.MAX_DEPTH) and past Python's recursion limit.
+        level = list(q.filters)
+        while len(level) > 1:
+            pairs = [Binary("and", a, b) for a, b in zip(level[::2], level[1::2], strict=False)]
+            level = pairs + ([level[-1]] if len(level) % 2 else [])
+        doc["filter"] = level[0].to_json()
     if q.derived:
         doc["columns"] = [{"name": d.name, "expr": d.expr.to_json()} for d in q.derived]
     if q.sorts:

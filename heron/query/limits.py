@@ -25,7 +25,7 @@ IN_LIST_PARAMETER = 64
 # Items of one ``in`` list, and terms of one query outside such lists: each term may become a
 # parameter, and binding thousands of them takes DuckDB seconds that no interrupt can stop.
 MAX_IN_ITEMS = 200_000
-MAX_NODES = 10_000
+MAX_NODES = 2_000
 
 
 def parse_size(text: str, where: str) -> int:
