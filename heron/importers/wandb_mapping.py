@@ -1,4 +1,5 @@
-"""Turning the values a W&B run logged into heron's: images, tables, histograms, image lists.
+"""Turning the values a W&B run logged into heron's: images, tables, joined tables, histograms,
+image lists.
 
 W&B writes a media value as a dict with ``_type`` (``image-file``, ``table-file``,
 ``histogram``, ``images/separated``...) whose paths point at files in the run's ``files/``
@@ -52,7 +53,7 @@ class FileSource:
         self, label: str, *, root: Path | None = None, files: Mapping[str, Path] | None = None
     ) -> None:
         self.label = label
-        self.root = root
+        self.root = root.resolve() if root is not None else None
         self.files = dict(files or {})
 
     def locate(self, relative: str) -> Path:
@@ -61,7 +62,7 @@ class FileSource:
         if local is None and self.root is not None:
             candidate = self.root / relative
             # W&B's paths are relative; one that escapes the directory is not trusted.
-            if candidate.resolve().is_relative_to(self.root.resolve()):
+            if candidate.resolve().is_relative_to(self.root):
                 local = candidate
         if local is None or not local.is_file():
             raise Unimportable(f"file {relative!r} is not in {self.label}")
