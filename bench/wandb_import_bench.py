@@ -1,8 +1,9 @@
 """Importing W&B offline runs with ``heron import wandb``: seconds per run set, steps/s, rows/s.
 
 Makes real offline runs with the real ``wandb`` package (the test suite's script: a training run
-with metrics, a table with one image per row, an image, an image list, a histogram and a dataset
-artifact; and an evaluation run that uses the dataset), then times importing them into a fresh
+with metrics, a table with one image per row, images, charts, joined and incremental tables and
+a dataset artifact; an evaluation run that uses the dataset; a run that fails), then times
+importing them into a fresh
 store: the tests' size (60 steps, 6 rows) and a larger one (10,000 steps, a 1,000-row image
 table). W&B's own time to log the same runs is printed beside it for scale.
 
@@ -61,7 +62,7 @@ def _measure(label: str, steps: int, rows: int) -> None:
         again_seconds = time.perf_counter() - again_start
         imported = [o for o in report.runs if o.status == "imported"]
         total_steps = sum(o.steps for o in imported)
-        assert len(imported) == 2 and again.count("unchanged") == 2, list(report.lines())
+        assert len(imported) == 3 and again.count("unchanged") == 3, list(report.lines())
         print(
             f"{label:<34} import {seconds:6.2f} s  ({total_steps / seconds:8.0f} steps/s, "
             f"{rows / seconds:7.0f} table rows/s, log {log_bytes / 1e6:.1f} MB)  "
