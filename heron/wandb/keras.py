@@ -154,12 +154,13 @@ class WandbCallbackBehaviour:
         if self.input_type in _IMAGE_TYPES:
             if self.generator is not None:
                 self.validation_data = next(self.generator)
-            if self.validation_data is None:
-                unsupported("logging example images without validation_data", result_needed=False)
-            else:
-                extra["examples"] = self.example_images()
+            examples = self.example_images()
+            if examples is not None:
+                extra["examples"] = examples
         if self.log_evaluation_frequency > 0 and epoch % self.log_evaluation_frequency == 0:
-            extra["validation_predictions"] = self.validation_predictions()
+            table = self.validation_predictions()
+            if table is not None:
+                extra["validation_predictions"] = table
         metrics = _numbers(logs)
         run.log({**extra, "epoch": epoch, **metrics}, commit=True)
         current = metrics.get(self.monitor)
@@ -174,7 +175,9 @@ class WandbCallbackBehaviour:
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
         """With ``log_evaluation``, log the final model's validation predictions."""
         if self.log_evaluation:
-            _run().log({"validation_predictions": self.validation_predictions()})
+            table = self.validation_predictions()
+            if table is not None:
+                _run().log({"validation_predictions": table})
 
     # -- what is logged -----------------------------------------------------------------------
 
@@ -192,10 +195,17 @@ class WandbCallbackBehaviour:
                 out[f"parameters/{layer.name}.bias"] = wandb.Histogram(weights[1])
         return out
 
-    def _validation(self) -> tuple[Any, Any]:
+    def _validation(self, what: str) -> tuple[Any, Any] | None:
+        """``(x, y)`` from ``validation_data``; without it, ``what`` is skipped with a warning."""
         data = self.validation_data
         if not isinstance(data, Sequence) or len(data) < 2:
-            raise UsageError("WandbCallback needs validation_data=(x, y) for this")
+            # W&B patches Keras to read model.fit's validation data; heron does not patch Keras.
+            unsupported(
+                f"WandbCallback {what} without validation_data=(x, y) given to the callback",
+                result_needed=False,
+                hint="pass validation_data=(x, y) to WandbCallback as well",
+            )
+            return None
         return data[0], data[1]
 
     def _scores(self, x: Any) -> Any:
@@ -208,12 +218,14 @@ class WandbCallbackBehaviour:
         ]
         return np.concatenate(outputs).astype(np.float64)
 
-    def example_images(self) -> list[Any]:
+    def example_images(self) -> list[Any] | None:
         """The first ``predictions`` validation images, captioned with the model's guess."""
         from heron.wandb.data_types import make_image
 
-        x, _ = self._validation()
-        x = x[: self.predictions]
+        data = self._validation("example images (input_type)")
+        if data is None:
+            return None
+        x = data[0][: self.predictions]
         scores = self._scores(x)
         captions: list[str]
         if scores.ndim == 2 and scores.shape[1] > 1:
@@ -231,16 +243,21 @@ class WandbCallbackBehaviour:
         ]
 
     def validation_predictions(self) -> Any:
-        """heron's predictions table for the validation data, with the model as it is now."""
+        """heron's predictions table for the validation data, with the model as it is now
+        (None, with a warning, without validation data or class scores)."""
         import numpy as np
 
-        x, y = self._validation()
+        data = self._validation("log_evaluation")
+        if data is None:
+            return None
+        x, y = data
         scores = self._scores(x)
         if scores.ndim != 2 or scores.shape[1] < 2:
             unsupported(
                 "WandbCallback(log_evaluation=True) for models without class scores",
-                result_needed=True,
+                result_needed=False,
             )
+            return None
         if not (np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3)):
             scores = softmax(scores)
         truth = to_numpy(y)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -358,3 +359,25 @@ def test_scenario_keras_model_checkpoint_notebook(tmp_path: Path) -> None:
     assert list(versions[1].manifest) == ["model.keras"]
     restored = keras.saving.load_model(Path(versions[1].download(tmp_path / "got")) / "model.keras")
     assert restored.output_shape == (None, 10)
+
+
+def test_legacy_callback_as_the_legacy_notebook_uses_it_finishes_training(store_dir: Path) -> None:
+    # W&B's legacy Keras notebook gives validation data to fit() only; W&B patches Keras to read
+    # it there, heron does not: the evaluation table is skipped with a warning, training goes on.
+    run = wandb.init(project="keras")
+    # Recorded rather than pytest.warns: that would re-raise Keras' own numpy warning as ours.
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        callback = WandbCallback(
+            monitor="val_loss", log_weights=True, log_evaluation=True, validation_steps=5
+        )
+        _fit([callback], epochs=2)
+    run.finish()
+    warned = [warning for warning in warned if warning.category is UnsupportedWarning]
+    messages = " ".join(str(warning.message) for warning in warned)
+    assert "validation_steps=" in messages
+    assert "log_evaluation without validation_data" in messages
+    stored = _stored(run, store_dir)
+    assert [row["epoch"] for row in stored.scan_history()] == [0, 1]
+    assert "validation_predictions" not in stored.tables()
+    assert stored.summary["best_val_loss"] == min(row["val_loss"] for row in stored.scan_history())
