@@ -44,10 +44,15 @@ from heron.query.types import (
 
 @dataclass(frozen=True)
 class ColumnRef:
-    """A column visible to expressions: its SQL reference and its type."""
+    """A column visible to expressions: its SQL reference and its type.
+
+    ``weight`` counts the terms its SQL stands for: 1 for a stored column, the size of the
+    expression for a derived one (inlined wherever it is used).
+    """
 
     sql: str
     type: ValueType
+    weight: int = 1
 
 
 @dataclass(frozen=True)
@@ -86,16 +91,23 @@ class Compiler:
         self.params = params
         self.nodes = 0
 
-    def compile(self, e: Expr) -> Compiled:
-        """Compile ``e``; raises QueryError for unknown names or mismatched types."""
-        self.nodes += 1
+    def charge(self, terms: int) -> None:
+        """Count ``terms`` more of the statement being built; QueryLimitError past the limit.
+
+        DuckDB plans thousands of conditions or parameters slowly, and planning cannot be
+        interrupted, so the size of what a query makes it plan is limited instead.
+        """
+        self.nodes += terms
         if self.nodes > MAX_NODES:
-            # Each node may become a parameter, and DuckDB binds thousands of them slowly.
             raise QueryLimitError(
-                f"the query has more than {MAX_NODES:,} terms; put long lists of values in "
-                "one in [...] list",
+                f"the query has more than {MAX_NODES:,} terms (a derived column counts each "
+                "time it is used); simplify it, or put long lists of values in one in [...] list",
                 "size",
             )
+
+    def compile(self, e: Expr) -> Compiled:
+        """Compile ``e``; raises QueryError for unknown names or mismatched types."""
+        self.charge(1)
         if isinstance(e, Const):
             return self._const(e)
         if isinstance(e, Column):
@@ -142,6 +154,7 @@ class Compiler:
         if ref is None:
             hint = did_you_mean(e.name, self.schema.keys())
             raise _err(e, f'unknown column "{e.name}"{_at(e)}{hint}')
+        self.charge(ref.weight - 1)  # a derived column's expression is inlined here
         return Compiled(ref.sql, ref.type)
 
     def _index(self, e: Index) -> Compiled:
@@ -328,7 +341,7 @@ class Compiler:
             sql_type = "BIGINT[]"
         else:
             sql_type = "DOUBLE[]"
-        self.nodes += len(e.items) // IN_LIST_PARAMETER  # a list still costs something
+        self.charge(len(e.items) // IN_LIST_PARAMETER)  # a list still costs something
         listed = self.params.add(values, sql_type)
         found = f"({operand.sql} IN (SELECT unnest({listed})))"
         return Compiled(f"(NOT {found})" if e.negated else found, BOOL)

@@ -153,9 +153,10 @@ def build_plan(
             raise QueryError("a derived column needs a name")
         if d.name in schema:
             raise QueryError(f'column "{d.name}" already exists; choose another name')
+        before = compiler.nodes
         compiled = compiler.compile(d.expr)
         # Inline the expression wherever it is used: later expressions, filters, sorts, groups.
-        schema[d.name] = ColumnRef(f"({compiled.sql})", compiled.type)
+        schema[d.name] = ColumnRef(f"({compiled.sql})", compiled.type, compiler.nodes - before)
     wheres = [compiler.compile_filter(f).sql for f in filters]
     where = " AND ".join(wheres) if wheres else "TRUE"
     names = list(select) if select is not None else list(schema)
@@ -170,6 +171,9 @@ def build_plan(
         plan.order_by.append(f"{ref.sql} {direction} NULLS LAST")
     # Ties (and unsorted pages) fall back to table order, so paging is stable.
     plan.order_by.append(f"t.{ORD} ASC")
+    # Results and sort keys inline derived columns' expressions once more each.
+    refs = [plan.ref(o.name) for o in outputs] + [plan.ref(k.column) for k in sorts]
+    compiler.charge(sum(r.weight - 1 for r in refs))
     return plan
 
 

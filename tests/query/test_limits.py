@@ -126,8 +126,14 @@ def test_oversized_queries_are_refused_with_their_size(tmp_path: Path) -> None:
     assert caught.value.limit == "size"
     # Thousands of separate terms would take DuckDB seconds to bind: refused, with advice.
     filters = [f'row["id"] != {i}' for i in range(700)]
-    with pytest.raises(QueryLimitError, match="more than 2,000 terms; put long lists"):
+    with pytest.raises(QueryLimitError, match=r"more than 2,000 terms .* put long lists"):
         execute({"filter": filters}, [source], engine=engine)
+    # Each derived column is inlined where it is used: this chain doubles at every step.
+    chain = [{"name": "d0", "expr": 'row["id"] + 1'}] + [
+        {"name": f"d{i}", "expr": f'row["d{i - 1}"] + row["d{i - 1}"]'} for i in range(1, 12)
+    ]
+    with pytest.raises(QueryLimitError, match="a derived column counts each time it is used"):
+        execute({"columns": chain}, [source], engine=engine)
     assert engine.statements().get("select", 0) == 0
 
 
