@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -86,6 +87,8 @@ def main() -> None:
         arguments.steps,
         arguments.rows,
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak memory of this process (all imports above): {peak:.0f} MiB")
 
 
 if __name__ == "__main__":
