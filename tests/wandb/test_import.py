@@ -22,6 +22,9 @@ import heron
 from heron.importers.wandb_import import heron_project, heron_run_id, import_wandb
 from heron.store import runs as run_store
 
+# Making real W&B runs takes seconds; every test here but the one on id stand-ins reads them.
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(__file__).with_name("wandb_offline_script.py")
 STEPS = 60
 
