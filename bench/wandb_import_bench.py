@@ -31,6 +31,7 @@ def _make_runs(work: Path, steps: int, rows: int) -> tuple[Path, float]:
     environment.update(
         WANDB_MODE="offline",
         WANDB_SILENT="true",
+        WANDB_ERROR_REPORTING="false",  # nothing may leave the machine, crash reports neither
         WANDB_DIR=str(work / "wd"),
         WANDB_CACHE_DIR=str(work / "cache"),
         WANDB_CONFIG_DIR=str(work / "config"),

@@ -39,6 +39,7 @@ def wandb_environment(work: Path) -> dict[str, str]:
     environment.update(
         WANDB_MODE="offline",
         WANDB_SILENT="true",
+        WANDB_ERROR_REPORTING="false",  # nothing may leave the machine, crash reports neither
         WANDB_DIR=str(work / "wd"),
         WANDB_CACHE_DIR=str(work / "cache"),
         WANDB_CONFIG_DIR=str(work / "config"),
