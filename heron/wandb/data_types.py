@@ -72,11 +72,17 @@ class _ImageType(type):
         masks: Any = None,
         file_type: str | None = None,
     ) -> _HeronImage:
-        if _plain_pixels(data_or_path) and mode is None and grouping is None and file_type is None:
+        if (
+            mode is None
+            and grouping is None
+            and file_type is None
+            and classes is None
+            and boxes is None
+            and masks is None
+            and _plain_pixels(data_or_path)
+        ):
             # The hot path (one image per table row): W&B reads these pixels as heron does.
-            return _HeronImage(
-                data_or_path, caption=caption, boxes=boxes, masks=masks, classes=_class_map(classes)
-            )
+            return _HeronImage(data_or_path, caption=caption)
         ignored = [
             name
             for name, value in (("grouping", grouping), ("file_type", file_type))
@@ -215,6 +221,8 @@ class Table(_HeronTable):
         if optional is not True:
             ignored_arguments("wandb.Table", ["optional"])
         self._mixed = bool(allow_mixed_types)
+        if not self._mixed:  # heron's own add_data, without a call in between (the hot path)
+            object.__setattr__(self, "add_data", _HeronTable.add_data.__get__(self))
         if data is None and rows is not None:
             data = rows
         if dataframe is None and data is not None and _module(data) in ("pandas", "polars"):
@@ -239,10 +247,13 @@ class Table(_HeronTable):
     def add_data(self, *data: Any) -> None:
         """Append one row (W&B's ``add_data``); with ``allow_mixed_types`` a column that meets a
         value of another type becomes a mixed (JSON) column."""
+        if not self._mixed:
+            super().add_data(*data)
+            return
         try:
             super().add_data(*data)
         except TableError:
-            if not self._mixed or len(data) != len(self.columns):
+            if len(data) != len(self.columns):
                 raise
             self._widen_for(data)
             super().add_data(*data)
