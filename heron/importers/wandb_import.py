@@ -356,6 +356,12 @@ def _define_metrics(run: Run, wandb_run: WandbRun, outcome: RunOutcome) -> set[s
             continue
         if definition.aggregates:
             aggregated.add(definition.name)
+    # W&B keeps these per row as time axes, not as charts of their own; heron keeps them as
+    # metrics, defined hidden to say the same.
+    defined = {definition.name for definition in wandb_run.metrics}
+    for name in ("_runtime", "_timestamp"):
+        if name not in defined:
+            run.define_metric(name, hidden=True)
     return aggregated
 
 

@@ -142,7 +142,9 @@ def test_import_brings_every_logged_value(
     assert summary["note"] == "halfway"
     assert summary["lr_now"] == 0.5
     assert summary["val/loss"] == {"min": pytest.approx(0.5 - (STEPS - 1) / 1000)}
-    assert train.metric_definitions()["val/loss"]["summary"] == ["min"]
+    definitions = train.metric_definitions()
+    assert definitions["val/loss"]["summary"] == ["min"]
+    assert definitions["_runtime"]["hidden"] and definitions["_timestamp"]["hidden"]
 
     # the file saved with wandb.save
     saved = api.artifact("nature/run-wbtrain01-files:latest")
