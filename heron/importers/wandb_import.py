@@ -74,9 +74,14 @@ def import_wandb(
     missing: list[RunOutcome] = []
     for path in paths:
         try:
-            directories.extend(find_run_dirs(Path(path).expanduser()))
+            found = find_run_dirs(Path(path).expanduser())
         except ImportSourceError as error:
             missing.append(RunOutcome(Path(path), "skipped", reason=error.message))
+            continue
+        if not found:
+            reason = "no W&B run directories (offline-run-*, run-*) in it or in its wandb/"
+            missing.append(RunOutcome(Path(path), "skipped", reason=reason))
+        directories.extend(found)
     store = Store.open(store_dir, database_url=database_url)
     report = ImportReport(store.root, list(missing))
     bar = tqdm(

@@ -311,6 +311,8 @@ def test_bad_run_directories_are_reported_and_skipped(
     assert outcomes[garbage].status == "skipped"
     assert "not a W&B transaction log" in outcomes[garbage].reason
     assert outcomes[tmp_path / "missing"].status == "skipped"
+    assert "no such file or directory" in outcomes[tmp_path / "missing"].reason
+    assert "no W&B run directories" in outcomes[empty].reason
     assert outcomes[good].status == "imported"
     # the truncated run left nothing behind: importing the intact copy later still works
     assert [r.id for r in heron.Api(store_dir).runs()] == ["wbeval01"]
