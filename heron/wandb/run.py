@@ -283,7 +283,7 @@ class Run:
         if sync is not None:
             ignored_arguments("log", ["sync"])
         if run is None:
-            self._log_disabled(data, step, commit)
+            self._log_disabled(data)
             return
         current = self.step
         if step is not None:
@@ -307,7 +307,8 @@ class Run:
         else:
             self._open_step = current
 
-    def _log_disabled(self, data: Mapping[str, Any], step: int | None, commit: bool | None) -> None:
+    def _log_disabled(self, data: Mapping[str, Any]) -> None:
+        """A disabled run keeps the summary in memory, as W&B's does; steps stay at 0."""
         scalars = {}
         for key, value in flatten(data).items():
             number = as_scalar(value)
