@@ -311,7 +311,7 @@ def test_save_keeps_files_as_the_runs_files_artifact(store_dir: Path, tmp_path: 
         "notes.md",
         "temp.txt",
     ]
-    assert (artifact.get_path("temp.txt")).read_text() == "gone soon"
+    assert artifact.get_path("temp.txt", root=tmp_path / "got").read_text() == "gone soon"
     assert artifact.logged_by() is not None
 
 
