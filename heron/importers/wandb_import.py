@@ -268,6 +268,7 @@ def _write_run(
         exit_code=wandb_run.exit_code,
         finished_at=finished_at if state != "crashed" else None,
         host=wandb_run.host,
+        pid=0,  # W&B does not record the process id; this importer's is not the run's
         config=dumps(config),
         heartbeat_at=finished_at or started,
     )
