@@ -15,7 +15,7 @@ def import_group() -> None:
 
 @import_group.command("wandb")
 @dir_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATH...")
 @click.option(
     "--partial",
     is_flag=True,
