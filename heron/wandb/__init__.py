@@ -22,13 +22,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import types
 from typing import Any
 
 from heron.errors import HeronError, UsageError
 from heron.wandb import active, env
 from heron.wandb.active import PreInit
-from heron.wandb.config import Config, Summary
 from heron.wandb.data_types import (
     Audio,
     Classes,
@@ -43,7 +41,8 @@ from heron.wandb.data_types import (
     Video,
 )
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning, unsupported
-from heron.wandb.run import Run
+from heron.wandb.live_run import Run
+from heron.wandb.run_config import Config, Summary
 from heron.wandb.session import Settings, init, login
 
 __version__ = "0.31.0"
@@ -180,30 +179,14 @@ def termerror(string: str, repeat: bool = True) -> None:
 
 
 def watch(models: Any, *args: Any, **kwargs: Any) -> Any:
-    """Log gradient/parameter histograms of a PyTorch model (see :mod:`heron.wandb.watch`)."""
-    return importlib.import_module("heron.wandb.watch").watch(models, *args, **kwargs)
+    """Log gradient/parameter histograms of a PyTorch model (see :mod:`heron.wandb.torch_watch`)."""
+    return importlib.import_module("heron.wandb.torch_watch").watch(models, *args, **kwargs)
 
 
 def unwatch(models: Any = None) -> None:
     """Stop watching models."""
-    importlib.import_module("heron.wandb.watch").unwatch(models)
+    importlib.import_module("heron.wandb.torch_watch").unwatch(models)
 
-
-class _Package(types.ModuleType):
-    """This package. Importing a submodule binds its name on the package; ``watch``, ``run``
-    and ``config`` are also W&B's names for a function, the active run and its config, so those
-    names never become the submodules."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _W_AND_B_NAMES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-_W_AND_B_NAMES = frozenset({"watch", "run", "config"})
-
-
-sys.modules[__name__].__class__ = _Package
 
 _LAZY_MODULES = ("plot", "keras", "integration", "apis", "artifacts")
 _LAZY_NAMES = {"Artifact": "heron.wandb.artifacts", "Api": "heron.wandb.apis"}

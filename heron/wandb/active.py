@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from heron.errors import UsageError
 
 if TYPE_CHECKING:
-    from heron.wandb.run import Run
+    from heron.wandb.live_run import Run
 
 
 class PreInit:

@@ -12,7 +12,7 @@ from typing import Any
 from heron.errors import HeronError, UsageError
 from heron.wandb import active, env
 from heron.wandb.errors import ignored_arguments, say_once, unsupported, warn_once
-from heron.wandb.run import Run
+from heron.wandb.live_run import Run
 
 
 class Settings:

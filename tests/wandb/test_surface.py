@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+import types
 
 import heron.wandb as wandb
 
@@ -73,10 +75,15 @@ def test_every_public_callable_is_documented() -> None:
             assert value.__doc__, f"heron.wandb.{name} has no docstring"
 
 
-def test_wandb_watch_stays_the_function_when_its_module_is_imported() -> None:
-    import heron.wandb.watch  # noqa: F401  (binds the package attribute, unless prevented)
+def test_wandb_names_stay_wandbs_when_every_submodule_is_imported() -> None:
+    # A submodule named like one of W&B's module-level names would replace it on import.
+    import pkgutil
 
+    for module in pkgutil.iter_modules(wandb.__path__, "heron.wandb."):
+        if module.name not in ("heron.wandb.keras", "heron.wandb.integration"):  # need Keras
+            importlib.import_module(module.name)
     assert callable(wandb.watch) and wandb.watch.__module__ == "heron.wandb"
+    assert callable(wandb.log) and not isinstance(wandb.config, types.ModuleType)
 
 
 def test_wandb_signatures_keep_wandbs_argument_names() -> None:

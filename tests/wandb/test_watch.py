@@ -143,7 +143,7 @@ def test_watch_refuses_what_it_cannot_hook_and_warns_on_the_graph() -> None:
 def test_histogram_of_constant_and_non_finite_tensors() -> None:
     # Imported here: importing the submodule binds wandb.watch to it until wandb.unwatch() (the
     # fixture's) gives the package its function back.
-    from heron.wandb.watch import histogram_of
+    from heron.wandb.torch_watch import histogram_of
 
     constant = histogram_of(torch.full((3, 3), 0.5))
     assert constant is not None

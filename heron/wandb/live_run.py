@@ -27,13 +27,13 @@ from heron.sdk.values import as_scalar, flatten
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.wandb import active
-from heron.wandb.config import Config, Summary
 from heron.wandb.data_types import Unsupported
 from heron.wandb.errors import (
     UnsupportedWarning,
     ignored_arguments,
     unsupported,
 )
+from heron.wandb.run_config import Config, Summary
 
 if TYPE_CHECKING:
     from heron.sdk.run import Run as HeronRun
