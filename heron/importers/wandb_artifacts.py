@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,31 @@ class ArtifactFiles:
     def __init__(
         self, artifacts: Iterable[LoggedArtifact], cache_dirs: list[Path] | None = None
     ) -> None:
-        self.by_client_id = {a.client_id: a for a in artifacts if a.client_id}
+        listed = list(artifacts)
+        self.by_client_id = {a.client_id: a for a in listed if a.client_id}
         self.cache_dirs = wandb_cache_dirs() if cache_dirs is None else cache_dirs
+        # W&B before 0.2x did not say which artifact holds a logged table: the n-th table
+        # logged under a key is in the n-th run_table artifact named after the run and key.
+        self._run_tables: dict[str, list[LoggedArtifact]] = {}
+        for artifact in listed:
+            if artifact.type == "run_table":
+                self._run_tables.setdefault(artifact.name, []).append(artifact)
+
+    def next_run_table(self, run_id: str, key: str) -> tuple[mapping.FileSource, str] | None:
+        """The next copy of the table logged under ``key`` in W&B's run_table artifacts, for
+        logs that do not name it (``artifact_path``)."""
+        name = f"run-{run_id}-{re.sub(r'[^a-zA-Z0-9_]+', '', key)}"
+        queue = self._run_tables.get(name)
+        if not queue:
+            return None
+        artifact = queue.pop(0)
+        path = f"{key}.table.json"
+        if not any(entry.path == path for entry in artifact.entries):
+            tables = [e.path for e in artifact.entries if e.path.endswith(".table.json")]
+            if len(tables) != 1:
+                return None
+            path = tables[0]
+        return self.resolve(artifact, path)
 
     def local_files(self, artifact: LoggedArtifact) -> tuple[dict[str, Path], list[str]]:
         """Artifact path -> local file for every entry found; and the paths not found."""
@@ -168,13 +192,18 @@ def import_artifact(
 
         for entry in logged.entries:
             path = entry.path
-            if path.endswith(".joined-table.json"):
-                joined = staged.joined_table(logged, path, notes, f"{label} {path}")
-                artifact.add(joined, _table_name(path, ".joined-table.json"))
-            elif path.endswith(".table.json"):
-                artifact.add(load(path), _table_name(path, ".table.json"))
-            else:
-                artifact.add_file(files[path], name=path)
+            try:
+                if path.endswith(".joined-table.json"):
+                    joined = staged.joined_table(logged, path, notes, f"{label} {path}")
+                    artifact.add(joined, _table_name(path, ".joined-table.json"))
+                    continue
+                if path.endswith(".table.json"):
+                    artifact.add(load(path), _table_name(path, ".table.json"))
+                    continue
+            except mapping.Unimportable as error:
+                # The file stays in the version as W&B stored it; only its table is missing.
+                notes.append(f"{label}: {path} kept as a file, not a table: {error}")
+            artifact.add_file(files[path], name=path)
         taken = {
             alias
             for version in artifact_store.list_versions(

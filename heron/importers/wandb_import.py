@@ -398,6 +398,7 @@ def _row_values(
     outcome: RunOutcome,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    wandb_id = outcome.wandb_id or ""
     for key, value in _flat(row).items():
         if key == "_step" or value is None:
             continue
@@ -420,7 +421,7 @@ def _row_values(
                 outcome.images += len(values[key])
                 outcome.tables += 1
             elif kind == "table-file":
-                table = _table(value, files, staged, outcome, where)
+                table = _table(value, files, staged, outcome, where, run_id=wandb_id, key=key)
                 outcome.tables += 1
                 chart = charts.get(key)
                 if chart is None:
@@ -434,7 +435,15 @@ def _row_values(
                 if key not in increments:
                     outcome.tables += 1
                 increments[key] = _table(
-                    value, files, staged, outcome, where, into=increments.get(key), incremental=True
+                    value,
+                    files,
+                    staged,
+                    outcome,
+                    where,
+                    run_id=wandb_id,
+                    key=key,
+                    into=increments.get(key),
+                    incremental=True,
                 )
                 values[key] = increments[key]
             elif kind == "joined-table":
@@ -466,6 +475,9 @@ def _table(
     staged: ArtifactFiles,
     outcome: RunOutcome,
     where: str,
+    *,
+    run_id: str,
+    key: str,
     into: Table | None = None,
     incremental: bool = False,
 ) -> Table:
@@ -473,10 +485,13 @@ def _table(
     reference = value.get("artifact_path")
     source: mapping.FileSource | None = None
     entry: str | None = None
-    if isinstance(reference, str):
-        found = staged.source_for(reference)
-        if found is not None:
-            source, entry = found
+    found = (
+        staged.source_for(reference)
+        if isinstance(reference, str)
+        else staged.next_run_table(run_id, key)
+    )
+    if found is not None:
+        source, entry = found
     if source is None or entry is None:
         path = value.get("path")
         if not isinstance(path, str):

@@ -36,6 +36,17 @@ _CHUNK_HEADER = struct.Struct("<IHB")
 _BLOCK = 32 * 1024
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 _FILE_OTHER = 0  # FilesItem.type of a file the user saved (W&B's own are WANDB, MEDIA...)
+# Files W&B writes itself, which older versions list without marking them as W&B's.
+_WANDB_FILES = {
+    "wandb-metadata.json",
+    "wandb-summary.json",
+    "config.yaml",
+    "requirements.txt",
+    "output.log",
+    "conda-environment.yaml",
+    "diff.patch",
+    "wandb-job.json",
+}
 # The CRC of each chunk starts from the CRC of its type byte.
 _TYPE_CRC = {kind: zlib.crc32(bytes([kind])) for kind in (_FULL, _FIRST, _MIDDLE, _LAST)}
 
@@ -311,6 +322,7 @@ def _apply(run: WandbRun, record: Any) -> None:
             if (
                 item.type == _FILE_OTHER
                 and not item.path.startswith("media/")
+                and item.path not in _WANDB_FILES
                 and item.path not in run.saved_files
             ):
                 run.saved_files.append(item.path)
