@@ -297,11 +297,18 @@ def test_bad_run_directories_are_reported_and_skipped(
     garbage = tmp_path / "garbage" / "offline-run-20260101_000000-garbage1"
     garbage.mkdir(parents=True)
     (garbage / "run-garbage1.wandb").write_bytes(b"not a log at all")
+    damaged = tmp_path / "damaged" / "offline-run-20260101_000000-wbfail01"
+    shutil.copytree(run_dir(wandb_dir, "wbfail01"), damaged)
+    damaged_log = damaged / "run-wbfail01.wandb"
+    flipped = bytearray(damaged_log.read_bytes())
+    # Rot one byte of the first record's data (after the 7-byte file and chunk headers).
+    flipped[7 + 7 + 2] ^= 0xFF
+    damaged_log.write_bytes(bytes(flipped))
     empty = tmp_path / "empty"
     empty.mkdir()
 
     report = import_wandb(
-        [truncated, garbage, good, empty, tmp_path / "missing"], store_dir=store_dir
+        [truncated, garbage, damaged, good, empty, tmp_path / "missing"], store_dir=store_dir
     )
     outcomes = {o.source: o for o in report.runs}
     assert outcomes[truncated].status == "skipped"
@@ -310,6 +317,8 @@ def test_bad_run_directories_are_reported_and_skipped(
     )
     assert outcomes[garbage].status == "skipped"
     assert "not a W&B transaction log" in outcomes[garbage].reason
+    assert outcomes[damaged].status == "skipped"
+    assert outcomes[damaged].reason == f"{damaged_log}: corrupt record at byte 7 (bad checksum)"
     assert outcomes[tmp_path / "missing"].status == "skipped"
     assert "no such file or directory" in outcomes[tmp_path / "missing"].reason
     assert "no W&B run directories" in outcomes[empty].reason
