@@ -44,12 +44,12 @@ from heron.sdk.run import Run
 from heron.sdk.table import Table
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
+from heron.store.manifest import PROJECT_PATTERN
 from heron.store.store import Store
 
 MARKER = "_wandb"  # the config key that records where an imported run came from
 _SHOW_EVERY = 1000  # steps between progress updates within a run
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_PROJECT = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 
 
 def import_wandb(
@@ -184,9 +184,11 @@ def heron_run_id(wandb_id: str) -> str:
 
 def heron_project(wandb_project: str) -> str:
     """W&B's project name, with characters heron does not allow in a project name replaced."""
-    if _PROJECT.match(wandb_project):
+    if PROJECT_PATTERN.match(wandb_project) and set(wandb_project) != {"."}:
         return wandb_project
-    return re.sub(r"[^A-Za-z0-9_.\-]+", "-", wandb_project).strip("-")[:128] or "uncategorized"
+    cleaned = re.sub(r"[^A-Za-z0-9_.\-]+", "-", wandb_project).strip("-")[:128]
+    # A name of dots only ("..") would read as a path step; heron refuses it as a project.
+    return cleaned if cleaned.strip(".") else "uncategorized"
 
 
 # -- writing ------------------------------------------------------------------------------------

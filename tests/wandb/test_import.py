@@ -494,6 +494,7 @@ def test_ids_and_project_names_heron_does_not_accept_get_stable_stand_ins() -> N
     assert heron_run_id("my run:1/c") != mapped
     assert heron_project("nature") == "nature"
     assert heron_project("my project!") == "my-project"
+    assert heron_project("..") == "uncategorized"  # heron refuses a project of dots only
 
 
 def test_an_interrupted_import_is_reported_not_repeated(
