@@ -57,8 +57,9 @@ def delete_version(engine: Engine, version: VersionRecord, *, delete_aliases: bo
     """Delete a committed version: its manifest, aliases and lineage edges, in one transaction.
 
     Refused while the version has aliases (``latest`` included) unless ``delete_aliases``.
-    When the newest version goes, ``latest`` moves to the newest one left; a collection left
-    with no versions is removed too.
+    When the newest version goes, ``latest`` moves to the newest one left. The version's
+    number is never given to another version; a collection left with no versions keeps its
+    row (and so its count) but is no longer listed or resolved.
     """
     v, a, c = schema.artifact_versions, schema.artifact_aliases, schema.artifact_collections
     with write(engine) as connection:
@@ -90,7 +91,6 @@ def delete_version(engine: Engine, version: VersionRecord, *, delete_aliases: bo
             .limit(1)
         ).first()
         if newest is None:
-            connection.execute(c.delete().where(c.c.id == version.collection_id))
             return
         has_latest = connection.execute(
             select(func.count()).where(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, exists, func, select
 
 from heron.errors import ArtifactError, NotFoundError
 from heron.store import schema
@@ -208,9 +208,23 @@ def resolve(engine: Engine, ref: str, *, project: str | None = None) -> VersionR
         return _records(connection, rows)[0]
 
 
+def _has_versions() -> Any:
+    """A condition on ``artifact_collections``: the collection has at least one version.
+
+    A collection whose versions were all deleted keeps its row (and its version counter) but
+    is shown and resolved as if it did not exist.
+    """
+    c, v = schema.artifact_collections, schema.artifact_versions
+    return exists().where(v.c.collection_id == c.c.id)
+
+
 def _find_collection(connection: Connection, name: str, project: str | None) -> tuple[int, str]:
     c, p = schema.artifact_collections, schema.projects
-    query = select(c.c.id, p.c.name).join(p, p.c.id == c.c.project_id).where(c.c.name == name)
+    query = (
+        select(c.c.id, p.c.name)
+        .join(p, p.c.id == c.c.project_id)
+        .where(c.c.name == name, _has_versions())
+    )
     if project is not None:
         query = query.where(p.c.name == project)
     found = connection.execute(query).fetchall()
@@ -235,8 +249,21 @@ def find_collection(engine: Engine, name: str, project: str | None = None) -> tu
 
 def _no_such_artifact(connection: Connection, name: str, project: str | None) -> str:
     c, p = schema.artifact_collections, schema.projects
+    emptied = select(p.c.name, c.c.next_version).join(p, p.c.id == c.c.project_id)
+    emptied = emptied.where(c.c.name == name, ~_has_versions())
+    if project is not None:
+        emptied = emptied.where(p.c.name == project)
+    gone = connection.execute(emptied.order_by(p.c.name)).first()
+    if gone is not None:
+        return (
+            f"artifact {gone[0]}/{name} has no versions: all were deleted (the next one logged "
+            f"will be v{gone[1]}; deleted numbers are not reused)"
+        )
     query = (
-        select(p.c.name, c.c.name).join(p, p.c.id == c.c.project_id).order_by(p.c.name, c.c.name)
+        select(p.c.name, c.c.name)
+        .join(p, p.c.id == c.c.project_id)
+        .where(_has_versions())
+        .order_by(p.c.name, c.c.name)
     )
     if project is not None:
         query = query.where(p.c.name == project)
@@ -432,7 +459,7 @@ def commit_version(
     with write(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(select(func.pg_advisory_xact_lock_shared(GC_LOCK_KEY)))
-        collection_id = _collection(connection, project, name, type, description)
+        collection_id, next_number = _collection(connection, project, name, type, description)
         v = schema.artifact_versions
         existing = connection.execute(
             select(v.c.id)
@@ -451,11 +478,13 @@ def commit_version(
             absent = _absent_blobs(connection, needed)
             if absent:
                 raise MissingBlobsError(absent)
-            number = connection.execute(
-                select(func.coalesce(func.max(v.c.version) + 1, 0)).where(
-                    v.c.collection_id == collection_id
-                )
-            ).scalar_one()
+            # The collection row is locked, so this number is ours; it is never handed out
+            # again, even if this version is deleted later.
+            number = next_number
+            c = schema.artifact_collections
+            connection.execute(
+                c.update().where(c.c.id == collection_id).values(next_version=number + 1)
+            )
             version_id = uuid.uuid4().hex
             connection.execute(
                 v.insert().values(
@@ -487,10 +516,13 @@ def commit_version(
 
 def _collection(
     connection: Connection, project: str, name: str, type: str, description: str
-) -> int:
+) -> tuple[int, int]:
+    """The locked collection row for a commit: (its id, the number its next version takes)."""
     c = schema.artifact_collections
     pid = project_id(connection, project, create=True)
-    query = select(c.c.id, c.c.type).where(and_(c.c.project_id == pid, c.c.name == name))
+    query = select(c.c.id, c.c.type, c.c.next_version).where(
+        and_(c.c.project_id == pid, c.c.name == name)
+    )
     row = connection.execute(query).first()
     if row is None:
         insert_ignoring_duplicates(
@@ -510,10 +542,17 @@ def _collection(
     row = connection.execute(query.with_for_update()).first()
     assert row is not None
     if row[1] != type:
-        raise ArtifactError(
-            f"artifact {project}/{name} has type {row[1]!r}; it cannot take a version of type {type!r}"
+        v = schema.artifact_versions
+        if connection.execute(select(v.c.id).where(v.c.collection_id == row[0]).limit(1)).first():
+            raise ArtifactError(
+                f"artifact {project}/{name} has type {row[1]!r}; it cannot take a version of "
+                f"type {type!r}"
+            )
+        # Every version was deleted: the name is free to take a new type, but keeps counting.
+        connection.execute(
+            c.update().where(c.c.id == row[0]).values(type=type, description=description)
         )
-    return int(row[0])
+    return int(row[0]), int(row[2])
 
 
 def _absent_blobs(connection: Connection, digests: set[str]) -> set[str]:

@@ -22,8 +22,27 @@ from heron.store.database import write
 
 Migration = Callable[[Connection], None]
 
+
+def _add_next_version(connection: Connection) -> None:
+    """1 -> 2: each collection counts its version numbers, so a deleted one is never reused.
+
+    The counter starts after the highest number in use. A number deleted before this step
+    (the newest version of a collection, or a collection's last version) cannot be known.
+    """
+    connection.execute(
+        text("ALTER TABLE artifact_collections ADD COLUMN next_version INTEGER NOT NULL DEFAULT 0")
+    )
+    connection.execute(
+        text(
+            "UPDATE artifact_collections SET next_version = COALESCE("
+            "(SELECT MAX(v.version) + 1 FROM artifact_versions v"
+            " WHERE v.collection_id = artifact_collections.id), 0)"
+        )
+    )
+
+
 # Step i brings a store from version i to version i + 1. Version 1 is the first schema.
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [_add_next_version]
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, exists, func, select
 
 from heron.errors import NotFoundError
 from heron.store import schema
@@ -161,8 +161,13 @@ def list_projects(engine: Engine) -> list[dict[str, Any]]:
         .group_by(r.c.project_id)
         .subquery()
     )
+    # A collection whose versions were all deleted keeps its row but is not an artifact any more.
+    has_versions = exists().where(schema.artifact_versions.c.collection_id == c.c.id)
     artifact_counts = (
-        select(c.c.project_id, func.count().label("artifacts")).group_by(c.c.project_id).subquery()
+        select(c.c.project_id, func.count().label("artifacts"))
+        .where(has_versions)
+        .group_by(c.c.project_id)
+        .subquery()
     )
     query = (
         select(

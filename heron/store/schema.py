@@ -133,6 +133,9 @@ artifact_collections = Table(
     Column("type", String(128), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
+    # The number the next committed version takes. It only grows, and the row outlives its
+    # last version, so a deleted version's number is never given to different content.
+    Column("next_version", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("project_id", "name"),
 )
 
