@@ -172,3 +172,36 @@ def test_a_store_of_schema_version_1_continues_after_its_highest_version(
         assert _commit(store, b"a4", name="a").version == 4
     finally:
         store.close()
+
+
+def test_server_and_cli_treat_an_emptied_collection_as_gone(
+    store_dir: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from heron.cli.main import cli
+    from heron.server import create_app
+    from tests.server.local import local_client, make_store
+
+    make_store(store_dir, database_url, versions=2)
+    store = Store.open(store_dir, database_url=database_url)
+    try:
+        _delete(store, "model:v1")
+        _delete(store, "model:v0")
+    finally:
+        store.close()
+
+    with local_client(create_app(store_dir, database_url)) as client:
+        assert client.get("/api/projects/p/artifacts").json() == []
+        detail = client.get("/api/projects/p/artifacts/model")
+        assert detail.status_code == 404
+        assert "all were deleted" in detail.text
+        assert client.get("/api/projects/p/artifacts/model/latest").status_code == 404
+        projects = client.get("/api/projects").json()
+        assert [(p["name"], p["artifacts"]) for p in projects] == [("p", 0)]
+
+    if database_url:
+        monkeypatch.setenv("HERON_DATABASE_URL", database_url)
+    listed = CliRunner().invoke(cli, ["artifacts", "list", "--dir", str(store_dir)])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.strip() == "no artifacts"
