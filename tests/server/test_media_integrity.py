@@ -191,12 +191,15 @@ def test_a_thumbnail_of_a_tiny_file_declaring_a_huge_image_is_refused_cheaply(
     # A fresh server process, so its peak memory is this request's.
     script = textwrap.dedent(
         f"""
-        import json, resource
+        import json
         from fastapi.testclient import TestClient
         from heron.server import create_app
         with TestClient(create_app({str(store_dir)!r}), base_url={LOCAL!r}) as client:
             response = client.get("/api/media/{digest}/thumbnail?size=256")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        # VmHWM is this process image's own peak; ru_maxrss would carry over the peak of
+        # the test worker that started it (Linux keeps it across fork and exec).
+        status = open("/proc/self/status").read().split("VmHWM:")[1]
+        peak = int(status.split()[0]) * 1024
         print(json.dumps({{"status": response.status_code, "body": response.json(), "peak": peak}}))
         """
     )
