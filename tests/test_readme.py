@@ -37,10 +37,19 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     namespace: dict[str, object] = {"validation_batch": validation_batch}
     blocks = _python_blocks()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    for variable in ("WANDB_MODE", "WANDB_PROJECT", "WANDB_DIR"):
+        monkeypatch.delenv(variable, raising=False)
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     history = namespace["r"].history()  # type: ignore[attr-defined]
     assert history["_step"].tolist() == [0, 1, 2, 3, 4]
     assert len(namespace["preds"]) == 6  # type: ignore[arg-type]
     assert (tmp_path / "heron-data").is_dir()
+    import heron
+
+    ported = [r for r in heron.Api(tmp_path / "heron-data").runs("nature") if "epochs" in r.config]
+    assert len(ported) == 1 and ported[0].config["fc_size"] == 1024
+    assert ported[0].summary["acc"] == 0.8
+    assert ported[0].table("predictions").to_pandas()["guess"].tolist() == ["Fungi"]
