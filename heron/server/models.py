@@ -114,6 +114,28 @@ class MetricSeries(BaseModel):
     series: list[Series]
 
 
+class MetricDefinitionModel(BaseModel):
+    """What ``define_metric`` said about a metric name or glob (``val/*``) in one run."""
+
+    name: str = Field(description="a metric key, or a glob such as 'val/*'")
+    step_metric: str | None = Field(description="the metric its charts use as x-axis")
+    summary: list[str]
+    hidden: bool
+
+
+class RunMetricDefinitions(BaseModel):
+    """One run's metric definitions, in the order charts try them (exact names first)."""
+
+    run_id: str
+    definitions: list[MetricDefinitionModel]
+
+
+class MetricDefinitions(BaseModel):
+    """The metric definitions of several runs, in the order the runs were asked for."""
+
+    runs: list[RunMetricDefinitions]
+
+
 class HistoryKey(BaseModel):
     """Raw rows of one metric, ordered by step."""
 

@@ -1,4 +1,5 @@
-"""Metrics: keys logged by runs, downsampled lines for charts, raw history for live polling."""
+"""Metrics: keys logged by runs, downsampled lines for charts, what define_metric said, raw
+history for live polling."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from heron.errors import NotFoundError
 from heron.server.deps import SinceStepQuery, StoreDep
 from heron.server.downsample import minmax_downsample
 from heron.server.jsonsafe import finite_or_none
-from heron.server.models import History, HistoryKey, MetricKeys, MetricSeries, Series
+from heron.server.models import (
+    History,
+    HistoryKey,
+    MetricDefinitionModel,
+    MetricDefinitions,
+    MetricKeys,
+    MetricSeries,
+    RunMetricDefinitions,
+    Series,
+)
 from heron.server.routes.runs import project_must_exist
 from heron.store import runs as run_store
 from heron.store import schema
@@ -94,6 +104,44 @@ def metric_series(
         _cached_series(store.engine, run_id, key, max_points, *known[run_id]) for run_id in run_ids
     ]
     return MetricSeries(key=key, series=series)
+
+
+def _definitions_of(engine: Engine, run_id: str) -> list[MetricDefinitionModel]:
+    """A run's ``define_metric`` calls: exact names first, then globs, each in key order."""
+    definitions = []
+    for _, key, _, payload in run_store.read_objects(engine, run_id, kind="metric"):
+        stored = payload if isinstance(payload, dict) else {}
+        step_metric = stored.get("step_metric")
+        summary = stored.get("summary")
+        definitions.append(
+            MetricDefinitionModel(
+                name=key,
+                step_metric=step_metric if isinstance(step_metric, str) and step_metric else None,
+                summary=[str(item) for item in summary] if isinstance(summary, list) else [],
+                hidden=bool(stored.get("hidden", False)),
+            )
+        )
+    # Charts resolve a key as the run's summary does: its own definition before any glob.
+    return sorted(definitions, key=lambda definition: "*" in definition.name)
+
+
+@router.get("/metric-definitions", response_model=MetricDefinitions)
+def metric_definitions(
+    project: str,
+    store: StoreDep,
+    run_ids: RunIds = [],  # noqa: B006
+) -> MetricDefinitions:
+    """What ``define_metric`` said in each given run (x-axis ``step_metric``, summary, hidden)."""
+    if run_ids:
+        _runs_of_project(store.engine, project, run_ids)
+    else:
+        project_must_exist(store.engine, project)
+    return MetricDefinitions(
+        runs=[
+            RunMetricDefinitions(run_id=run_id, definitions=_definitions_of(store.engine, run_id))
+            for run_id in run_ids
+        ]
+    )
 
 
 @router.get("/runs/{run_id}/history", response_model=History)
