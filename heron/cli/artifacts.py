@@ -6,17 +6,8 @@ import json
 
 import click
 
-from heron.cli.common import dir_option, format_time, print_table
+from heron.cli.common import dir_option, format_size, format_time, print_table
 from heron.sdk.api import Api
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"  # pragma: no cover
 
 
 @click.group()
@@ -46,7 +37,7 @@ def list_artifacts(
                 a.type,
                 ", ".join(a.aliases),
                 str(len(a.files())),
-                _size(a.size),
+                format_size(a.size),
                 format_time(a.created_at),
             ]
             for a in found
@@ -104,7 +95,7 @@ def show_artifact(store_dir: str | None, ref: str, files: bool, as_json: bool) -
         ("type", artifact.type),
         ("aliases", ", ".join(artifact.aliases) or "-"),
         ("digest", artifact.digest),
-        ("size", f"{_size(artifact.size)} in {len(artifact.files())} file(s)"),
+        ("size", f"{format_size(artifact.size)} in {len(artifact.files())} file(s)"),
         ("created", format_time(artifact.created_at)),
         ("logged by", logged_by.path if logged_by else "-"),
         ("used by", ", ".join(r.path for r in used_by) or "-"),
@@ -122,7 +113,7 @@ def show_artifact(store_dir: str | None, ref: str, files: bool, as_json: bool) -
             [
                 e.path,
                 e.kind,
-                _size(e.size),
+                format_size(e.size),
                 (e.sha256 or "")[:12] or (e.ref_etag or "-"),
                 e.ref_uri or "",
             ]
@@ -153,7 +144,7 @@ def get_artifact(
     artifact = Api(store_dir).artifact(ref)
     path = artifact.download(root, overwrite=overwrite, link=not copy)
     click.echo(
-        f"{artifact.qualified_name}: {len(artifact.files())} file(s), {_size(artifact.size)} in {path}"
+        f"{artifact.qualified_name}: {len(artifact.files())} file(s), {format_size(artifact.size)} in {path}"
     )
 
 
@@ -220,15 +211,15 @@ def gc_artifacts(store_dir: str | None, delete_: bool, min_age: float) -> None:
     report = collect(api.store, delete_loose=delete_, min_age=min_age)
     click.echo(f"{report.total_blobs} blob(s), {report.referenced} referenced")
     click.echo(
-        f"unreferenced, kept as files:  {len(report.loose)} blob(s), {_size(report.freeable_bytes)}"
+        f"unreferenced, kept as files:  {len(report.loose)} blob(s), {format_size(report.freeable_bytes)}"
     )
     click.echo(
-        f"unreferenced, inside packs:   {len(report.packed)} blob(s), {_size(report.packed_bytes)} (not reclaimed: needs repacking)"
+        f"unreferenced, inside packs:   {len(report.packed)} blob(s), {format_size(report.packed_bytes)} (not reclaimed: needs repacking)"
     )
     if report.skipped_young:
         click.echo(f"younger than {min_age:g} s, left alone: {report.skipped_young} blob(s)")
     if delete_:
-        click.echo(f"deleted {report.deleted} blob(s), freed {_size(report.deleted_bytes)}")
+        click.echo(f"deleted {report.deleted} blob(s), freed {format_size(report.deleted_bytes)}")
     elif report.loose:
         click.echo("dry run: pass --delete to free them")
 

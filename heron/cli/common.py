@@ -15,6 +15,16 @@ from heron.errors import HeronError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def format_size(n: int) -> str:
+    """A byte count for people: ``512 B``, ``1.5 MB`` (decimal units, as disks are sold)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
 def dir_option(function: F) -> F:
     """Add ``--dir`` (the store directory) to a command."""
     return click.option(

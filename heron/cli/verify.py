@@ -6,18 +6,9 @@ from pathlib import Path
 
 import click
 
-from heron.cli.common import dir_option
+from heron.cli.common import dir_option, format_size
 
 _SHOWN = 20
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"  # pragma: no cover
 
 
 @click.command("verify")
@@ -71,7 +62,7 @@ def verify(store_dir: str | None, repair_from: tuple[str, ...], no_quarantine: b
     finally:
         store.close()
     click.echo(
-        f"checked {report.blobs:,} blob(s) ({_size(report.blob_bytes)}), {report.tables:,} "
+        f"checked {report.blobs:,} blob(s) ({format_size(report.blob_bytes)}), {report.tables:,} "
         f"table(s), {report.versions:,} artifact version(s) in {store.root}"
     )
     if report.bad_blobs:
