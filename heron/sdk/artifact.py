@@ -686,7 +686,7 @@ def _table_entry(path: str, table: Any, run: Run | None) -> ManifestEntry:
     _, payload = table._heron_log(run, path, 0).result()
     record = table_store.get_table(run.store.engine, payload["table_id"])
     if len(record.parts) == 1:
-        parquet = run.store.root / record.parts[0]
+        parquet = table_store.part_paths(run.store.root, record)[0]
         digest = run.store.blobs.put_file(parquet)
         size = parquet.stat().st_size
     else:  # an incremental table: one file of its parts, so the download is one Parquet file

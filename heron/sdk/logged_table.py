@@ -70,7 +70,9 @@ class LoggedTable:
     @property
     def parts(self) -> list[Path]:
         """Absolute paths of the Parquet part files, in order; the table is their concatenation."""
-        return [self._store.root / relative for relative in self._record.parts]
+        from heron.store.tables import part_paths
+
+        return part_paths(self._store.root, self._record)
 
     def __len__(self) -> int:
         return self._record.n_rows

@@ -126,6 +126,7 @@ class Image:
                 f"figure, a file path or bytes, not {type(data).__name__}"
             )
         if self._array is not None:
+            _check_pixel_bytes(self._array.shape, self._array.itemsize)  # e.g. a huge PIL image
             self.format = codec.FORMAT_NAME
             self.height, self.width = int(self._array.shape[0]), int(self._array.shape[1])
             channels = self._array.shape[2] if self._array.ndim == 3 else 1
@@ -450,6 +451,7 @@ def _array_from_numpy(data: Any) -> npt.NDArray[Any]:
         and shape[0]
         and shape[1]
     ):
+        _check_pixel_bytes(shape, 1)  # before the copy: a broadcast view may claim gigabytes
         fast: npt.NDArray[Any] = data.copy()  # the common case; private: callers reuse buffers
         return fast
     detach = getattr(data, "detach", None)
@@ -470,6 +472,7 @@ def _array_from_numpy(data: Any) -> npt.NDArray[Any]:
         )
     if shape[0] == 0 or shape[1] == 0:
         raise MediaError(f"an image array must have pixels, got shape {shape}")
+    _check_pixel_bytes(shape, 2 if array.dtype == np.uint16 else 1)  # stored as uint8 or uint16
     kind = array.dtype.kind
     if array.dtype == np.uint8 or array.dtype == np.uint16:
         converted = array
@@ -487,6 +490,18 @@ def _array_from_numpy(data: Any) -> npt.NDArray[Any]:
     # A private copy: the caller may reuse its buffer before the image is encoded.
     copied: npt.NDArray[Any] = np.array(converted, order="C", copy=True)
     return copied
+
+
+def _check_pixel_bytes(shape: tuple[int, ...], bytes_per_value: int) -> None:
+    """MediaError, naming the shape, for an image over the codec's cap, before any copy of it."""
+    size = bytes_per_value
+    for extent in shape:
+        size *= int(extent)
+    if size > codec.MAX_PIXEL_BYTES:
+        raise MediaError(
+            f"an image holds at most {codec.MAX_PIXEL_BYTES >> 30} GiB of pixels; shape {shape} "
+            f"would hold {size / (1 << 30):.1f} GiB"
+        )
 
 
 def _float_to_uint8(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:

@@ -16,7 +16,7 @@ from heron.server.models import MAX_STEP
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.store import Store
-from heron.store.tables import TableRecord, get_table
+from heron.store.tables import TableRecord, get_table, part_paths
 
 TABLE_SUFFIX = ".table.parquet"
 
@@ -45,7 +45,7 @@ class ResolvedTable:
         from heron.query.source import TableSource
 
         return TableSource(
-            parts=[store.root / part for part in self.record.parts],
+            parts=part_paths(store.root, self.record),
             columns=[(c["name"], c["type"]) for c in self.record.columns],
             label=self.label,
         )

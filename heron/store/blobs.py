@@ -8,7 +8,9 @@ committed: a writer that dies mid-write leaves unreferenced bytes at the end of 
 half-visible blob. Files of their own are made read-only before they are renamed into place.
 
 Every read checks the bytes against their sha256 and opens files without following symlinks
-(heron.store.safefiles). A blob that fails is quarantined (heron.store.quarantine) and the read
+(heron.store.safefiles); every write goes through directories opened the same way, so a link
+planted at ``objects/ab`` or ``packs`` cannot make heron write outside the store (``blobs/``
+itself may be a link). A blob that fails is quarantined (heron.store.quarantine) and the read
 raises IntegrityError; error messages name the blob, never a path in the store. Serving reads go
 through :meth:`LocalBlobStore.open_verified`, which remembers the identity of each file it has
 hashed (device, inode, size, mtime and ctime: any write changes one of them), so a file already
@@ -25,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -39,6 +42,7 @@ from heron.store.safefiles import (
     NotARegularFile,
     copy_verified,
     hash_fd,
+    open_directory_inside,
     open_inside,
     temporary_sibling,
 )
@@ -47,6 +51,9 @@ PACK_THRESHOLD = 1 << 20  # blobs under 1 MiB go into packs
 PACK_MAX_SIZE = 1 << 30  # start a new pack after 1 GiB
 _READ_CHUNK = 1 << 20
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+# A new file, never an existing one nor through a symlink; not inherited by child processes.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_CREATE |= getattr(os, "O_CLOEXEC", 0)
 _MAX_REMEMBERED = 100_000  # verified file identities kept by a serving process
 
 logger = logging.getLogger("heron.store")
@@ -118,27 +125,68 @@ class LocalBlobStore:
                 self._write_and_index({digest: data})
             return digest
         # Large file: copy to a temporary file while hashing, then rename into place.
-        temporary = self._objects_dir / f".tmp-{uuid.uuid4().hex}"
+        objects = self._directory("objects")
+        temporary = f".tmp-{uuid.uuid4().hex}"
         hasher = hashlib.sha256()
         written = 0
         try:
-            with open(path, "rb") as source, open(temporary, "wb") as target:
+            fd = os.open(temporary, _CREATE, 0o600, dir_fd=objects)
+            with open(path, "rb") as source, open(fd, "wb", closefd=True) as target:
                 while chunk := source.read(_READ_CHUNK):
                     hasher.update(chunk)
                     target.write(chunk)
                     written += len(chunk)
+                os.fchmod(target.fileno(), _READ_ONLY)
             digest = hasher.hexdigest()
             self._check_expected(path, digest, expected_sha256)
             if self.has(digest):
                 return digest
-            final = self._object_path(digest)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(temporary, _READ_ONLY)
-            os.replace(temporary, final)
+            self._move_into_place(objects, temporary, digest)
         finally:
-            temporary.unlink(missing_ok=True)
+            with suppress(FileNotFoundError):
+                os.unlink(temporary, dir_fd=objects)
+            os.close(objects)
         self._index([(digest, written, "", 0)])
         return digest
+
+    def _directory(self, relative: str, digest: str = "") -> int:
+        """A descriptor of the directory ``relative`` below ``blobs/``, made if missing.
+
+        Reached through no symlink (the top-level ``blobs/`` may be one): IntegrityError when
+        a link or a file sits where the directory should be, so nothing is written through it.
+        """
+        try:
+            return open_directory_inside(self.root, relative, create=True)
+        except (NotARegularFile, NotADirectoryError):
+            what = f"blob {digest}" if digest else "a blob"
+            raise IntegrityError(
+                f"cannot store {what}: its directory in the store ({relative}) is a symlink or "
+                "not a directory, and heron writes through no link inside the store; remove it "
+                "(`heron verify` lists such links)"
+            ) from None
+
+    def _move_into_place(self, source_dir: int, temporary: str, digest: str) -> None:
+        """Rename the finished file ``temporary`` (in ``source_dir``) to ``objects/ab/<digest>``."""
+        directory = self._directory(f"objects/{digest[:2]}", digest)
+        try:
+            os.replace(temporary, digest, src_dir_fd=source_dir, dst_dir_fd=directory)
+        finally:
+            os.close(directory)
+
+    def _write_object(self, digest: str, data: bytes) -> None:
+        """Write a blob as a file of its own: a temporary name beside it, read-only, renamed."""
+        directory = self._directory(f"objects/{digest[:2]}", digest)
+        temporary = f".tmp-{uuid.uuid4().hex}"
+        try:
+            fd = os.open(temporary, _CREATE, 0o600, dir_fd=directory)
+            with open(fd, "wb", closefd=True) as handle:
+                handle.write(data)
+                os.fchmod(handle.fileno(), _READ_ONLY)
+            os.replace(temporary, digest, src_dir_fd=directory, dst_dir_fd=directory)
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(temporary, dir_fd=directory)
+            os.close(directory)
 
     @staticmethod
     def _check_expected(path: Path, digest: str, expected: str | None) -> None:
@@ -153,12 +201,7 @@ class LocalBlobStore:
         small = {d: b for d, b in fresh.items() if len(b) < PACK_THRESHOLD}
         for digest, data in fresh.items():
             if digest not in small:
-                final = self._object_path(digest)
-                final.parent.mkdir(parents=True, exist_ok=True)
-                temporary = final.with_name(f".tmp-{uuid.uuid4().hex}")
-                temporary.write_bytes(data)
-                os.chmod(temporary, _READ_ONLY)
-                os.replace(temporary, final)
+                self._write_object(digest, data)
                 entries.append((digest, len(data), "", 0))
         if small:
             with self._lock:
@@ -180,8 +223,14 @@ class LocalBlobStore:
             self._pack_handle.close()
             self._pack_handle = None
         if self._pack_handle is None or self._pack_name is None:
-            self._pack_name = f"{uuid.uuid4().hex}.pack"
-            self._pack_handle = open(self._packs_dir / self._pack_name, "ab")  # noqa: SIM115
+            name = f"{uuid.uuid4().hex}.pack"
+            packs = self._directory("packs")
+            try:
+                fd = os.open(name, _CREATE | os.O_APPEND, 0o644, dir_fd=packs)
+            finally:
+                os.close(packs)
+            self._pack_handle = open(fd, "ab")  # noqa: SIM115
+            self._pack_name = name
             self._pack_pid = os.getpid()
         return self._pack_handle, self._pack_name
 
@@ -209,7 +258,8 @@ class LocalBlobStore:
 
     @staticmethod
     def _object_relative(digest: str) -> str:
-        return f"{digest[:2]}/{digest}"
+        """Below ``blobs/``: reads open it from there, so ``objects/`` may not be a link either."""
+        return f"objects/{digest[:2]}/{digest}"
 
     def _locate(self, digest: str) -> tuple[int, str, int]:
         with self._engine.connect() as connection:
@@ -243,7 +293,7 @@ class LocalBlobStore:
             if location:
                 data = self._read_pack_range(location, offset, size)
             else:
-                fd = open_inside(self._objects_dir, self._object_relative(digest))
+                fd = open_inside(self.root, self._object_relative(digest))
                 with open(fd, "rb", closefd=True) as handle:
                     data = handle.read()
         except FileNotFoundError:
@@ -255,7 +305,7 @@ class LocalBlobStore:
         return data
 
     def _read_pack_range(self, pack: str, offset: int, size: int) -> bytes:
-        fd = open_inside(self._packs_dir, pack)
+        fd = open_inside(self.root, f"packs/{pack}")
         try:
             return os.pread(fd, size, offset)
         finally:
@@ -274,7 +324,7 @@ class LocalBlobStore:
         if location:
             return BlobReader(digest, size, data=self._read_checked(digest, size, location, offset))
         try:
-            fd = open_inside(self._objects_dir, self._object_relative(digest))
+            fd = open_inside(self.root, self._object_relative(digest))
         except FileNotFoundError:
             raise self.quarantine(digest, size, location, offset, "missing") from None
         except NotARegularFile:
@@ -399,7 +449,7 @@ class LocalBlobStore:
             by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
         for pack, members in sorted(by_pack.items()):
             try:
-                fd = open_inside(self._packs_dir, pack)
+                fd = open_inside(self.root, f"packs/{pack}")
             except FileNotFoundError:
                 offset, size, digest = min(members)
                 raise self.quarantine(digest, size, pack, offset, "missing pack") from None
@@ -424,7 +474,7 @@ class LocalBlobStore:
         if location:
             raise IntegrityError(f"blob {digest} is packed, not kept as a file of its own")
         try:
-            fd = open_inside(self._objects_dir, self._object_relative(digest))
+            fd = open_inside(self.root, self._object_relative(digest))
         except FileNotFoundError:
             raise self.quarantine(digest, size, location, offset, "missing") from None
         except NotARegularFile:

@@ -5,6 +5,10 @@ The layout is docs/table-format.md. A part is written to a temporary name and re
 and a writer that dies leaves at most an unlisted file. Committed tables never change; an
 incremental table commits a new row per increment whose ``parts`` list the earlier increments'
 parts followed by its own.
+
+Parts are read only through :func:`open_part` and :func:`part_paths`, which follow no symlink
+below ``tables/`` (heron.store.safefiles): a link planted at a part or a table's directory is
+refused with an IntegrityError naming the table, never read. ``tables/`` itself may be a link.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
-from heron.errors import NotFoundError, StoreError
+from heron.errors import IntegrityError, NotFoundError, StoreError
 from heron.store import schema
 from heron.store.database import write
+from heron.store.safefiles import NotARegularFile, open_inside
 
 FORMAT_VERSION = "v1"
 ROW_GROUP_SIZE = 128 * 1024  # rows; lets DuckDB scan a big part on several threads
@@ -158,8 +163,9 @@ def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None
             )
         target = pa.schema([target.field(name) for name in columns], metadata=target.metadata)
     pieces = []
-    for relative in record.parts:
-        piece = pq.read_table(root / relative, columns=columns)
+    for index in range(len(record.parts)):
+        with open(open_part(root, record, index), "rb", closefd=True) as handle:
+            piece = pq.read_table(handle, columns=columns)
         if piece.schema != target:
             piece = (
                 piece.cast(target)
@@ -170,3 +176,41 @@ def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None
     if not pieces:
         return target.empty_table()
     return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def open_part(root: Path, record: TableRecord, index: int) -> int:
+    """A read-only descriptor of part ``index`` of a table, opened through no symlink.
+
+    Every directory below the store's ``tables/`` is opened with O_NOFOLLOW and only a regular
+    file is opened, so a link planted at a part or at the table's directory cannot make heron
+    read a file elsewhere. IntegrityError naming the table (never a path in the store) when
+    the part is missing, a link or not a regular file. The caller closes the descriptor.
+    """
+    relative = record.parts[index]
+    problem = ""
+    if not relative.startswith("tables/"):
+        problem = "is not listed under the store's tables/"
+    else:
+        try:
+            return open_inside(root / "tables", relative.removeprefix("tables/"))
+        except FileNotFoundError:
+            problem = "is missing from the store"
+        except NotARegularFile:
+            problem = "is a symlink or not a regular file (heron follows no link inside the store)"
+        except OSError as error:
+            problem = f"cannot be read ({error.strerror or error})"
+    raise IntegrityError(
+        f"table {record.id}: its part {index + 1} of {len(record.parts)} {problem}; "
+        "`heron verify` lists what is wrong in the store"
+    )
+
+
+def part_paths(root: Path, record: TableRecord) -> list[Path]:
+    """The absolute paths of a table's parts, in order, each checked by :func:`open_part`.
+
+    For readers that take paths (the query engine): every part is opened without following a
+    symlink right before its path is handed out; IntegrityError naming the table otherwise.
+    """
+    for index in range(len(record.parts)):
+        os.close(open_part(root, record, index))
+    return [root / relative for relative in record.parts]

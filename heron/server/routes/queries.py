@@ -27,7 +27,7 @@ from heron.server.models import ErrorResponse, QueryResult, TableRef
 from heron.server.routes.tables import find_table, table_source
 from heron.store import artifacts as artifact_store
 from heron.store.store import Store
-from heron.store.tables import get_table
+from heron.store.tables import get_table, part_paths
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["queries"])
 
@@ -124,7 +124,7 @@ def _artifact_source(store: Store, project: str, ref: ArtifactTableRef) -> Any:
         raise NotFoundError(f"{version.qualified_name} has no table {ref.name!r}")
     record = get_table(store.engine, entry.table_id)
     return TableSource(
-        parts=[store.root / part for part in record.parts],
+        parts=part_paths(store.root, record),
         columns=[(column["name"], column["type"]) for column in record.columns],
         label=f"{version.qualified_name}/{ref.name.removesuffix(TABLE_SUFFIX)}",
     )

@@ -21,7 +21,7 @@ from heron.server.models import (
 from heron.store import runs as run_store
 from heron.store import schema
 from heron.store.store import Store
-from heron.store.tables import TableRecord, get_table
+from heron.store.tables import TableRecord, get_table, part_paths
 
 router = APIRouter(prefix="/api/projects/{project}/runs/{run_id}", tags=["tables"])
 project_router = APIRouter(prefix="/api/projects/{project}", tags=["tables"])
@@ -54,7 +54,7 @@ def table_source(
     from heron.query.source import TableSource
 
     return TableSource(
-        parts=[store.root / part for part in record.parts],
+        parts=part_paths(store.root, record),
         columns=[(column["name"], column["type"]) for column in record.columns],
         label=f"{run.path}/{key}@{step}",
     )
