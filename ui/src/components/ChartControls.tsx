@@ -1,3 +1,5 @@
+import { XAxisControl } from "./XAxisControl";
+
 interface Props {
   smoothing: number;
   logScale: boolean;
@@ -5,7 +7,7 @@ interface Props {
   onLogScale: (value: boolean) => void;
 }
 
-/** Smoothing slider and log-scale switch shared by all charts of a view. */
+/** Smoothing slider, log-scale switch and x-axis choice shared by all charts of a view. */
 export function ChartControls({ smoothing, logScale, onSmoothing, onLogScale }: Props) {
   return (
     <div className="chart-controls">
@@ -26,6 +28,7 @@ export function ChartControls({ smoothing, logScale, onSmoothing, onLogScale }: 
         <input type="checkbox" checked={logScale} onChange={(event) => onLogScale(event.target.checked)} />
         <span>Log scale</span>
       </label>
+      <XAxisControl />
     </div>
   );
 }

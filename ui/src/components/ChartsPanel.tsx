@@ -2,9 +2,13 @@ import { useMemo, useState } from "react";
 import { useMetricKeys, useSeries } from "../api/hooks";
 import type { Run } from "../api/client";
 import type { ColorOf } from "../api/useRunColors";
+import { useMetricDefinitions, useStepMetricSeries } from "../api/useMetricDefinitions";
+import type { MetricDefinitionModel } from "../api/useMetricDefinitions";
+import { againstStepMetric, stepMetricFor } from "../lib/chartData";
 import { sectionize } from "../lib/sections";
 import { MetricChart } from "./MetricChart";
 import type { ChartLine } from "./MetricChart";
+import { useXAxis } from "./XAxisControl";
 
 // Points per line asked of the server: about two per pixel of a wide chart.
 export const MAX_POINTS = 1500;
@@ -18,35 +22,72 @@ interface Props {
   colorOf: ColorOf;
 }
 
-function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf }: Omit<Props, "emptyHint"> & { metric: string }) {
+type SeriesChartProps = Omit<Props, "emptyHint"> & {
+  metric: string;
+  /** run id -> what define_metric said in it; null draws every run against the step, undefined
+   * means they are still loading. */
+  definitions: Map<string, MetricDefinitionModel[]> | null | undefined;
+};
+
+function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf, definitions }: SeriesChartProps) {
   const ids = useMemo(() => runs.map((run) => run.id), [runs]);
   const live = runs.some((run) => run.state === "running");
   const series = useSeries(project, metric, ids, MAX_POINTS, live);
-  const lines = useMemo<ChartLine[]>(() => {
+  // Each run's x-axis for this metric: the step metric it defined for it, else the step.
+  const stepMetricOf = useMemo(
+    () => new Map(runs.map((run) => [run.id, definitions ? stepMetricFor(metric, definitions.get(run.id) ?? []) : null])),
+    [runs, definitions, metric],
+  );
+  const stepNames = useMemo(
+    () => [...new Set([...stepMetricOf.values()].filter((name): name is string => name !== null))].sort(),
+    [stepMetricOf],
+  );
+  const stepSeries = useStepMetricSeries(project, stepNames, ids, MAX_POINTS, live);
+  const stepData = stepSeries.map((query) => query.data);
+  const stepVersion = stepSeries.map((query) => query.dataUpdatedAt).join(",");
+  const stepReady = stepData.every((data) => data !== undefined) || stepSeries.some((query) => query.isError);
+  const { lines, xLabel } = useMemo(() => {
     const byId = new Map(runs.map((run) => [run.id, run]));
-    return (series.data?.series ?? [])
-      .filter((line) => line.steps.length > 0 && byId.has(line.run_id))
-      .map((line) => ({
+    const xsOf = new Map(stepNames.map((name, i) => [name, new Map((stepData[i]?.series ?? []).map((line) => [line.run_id, line]))]));
+    const xNames = new Set<string>();
+    const drawn: ChartLine[] = [];
+    for (const line of series.data?.series ?? []) {
+      if (line.steps.length === 0 || !byId.has(line.run_id)) continue;
+      const stepName = stepMetricOf.get(line.run_id) ?? null;
+      const xs = stepName ? xsOf.get(stepName)?.get(line.run_id) : undefined;
+      // A run that defined a step metric but never logged it is drawn against its steps.
+      const plotted = stepName && xs && xs.steps.length > 0 ? againstStepMetric(line, xs) : line;
+      xNames.add(plotted === line ? "step" : (stepName ?? "step"));
+      drawn.push({
         id: line.run_id,
         name: byId.get(line.run_id)?.name ?? line.run_id,
         color: colorOf(line.run_id),
-        steps: line.steps,
-        values: line.values,
-      }));
-  }, [series.data, runs, colorOf]);
+        steps: plotted.steps,
+        values: plotted.values,
+      });
+    }
+    return { lines: drawn, xLabel: xNames.size > 0 ? [...xNames].join(" / ") : "step" };
+    // stepData is a new array on every render: its fetch times say when its contents changed,
+    // so the chart is rebuilt only when a line it draws did.
+  }, [series.data, runs, colorOf, stepMetricOf, stepNames, stepVersion]);
   if (series.isError) return <div className="chart chart-error">{metric}: {String(series.error)}</div>;
-  if (!series.data) return <div className="chart chart-loading"><div className="chart-title">{metric}</div></div>;
+  if (!series.data || !stepReady || definitions === undefined) return <div className="chart chart-loading"><div className="chart-title">{metric}</div></div>;
   const sampled = series.data.series.some((line) => line.sampled);
   const noValues = lines.length > 0 && lines.every((line) => line.values.every((value) => value === null));
   const note = noValues ? "no finite values (NaN or ±inf)" : sampled ? "downsampled, extremes kept" : undefined;
-  return <MetricChart title={metric} lines={lines} smoothing={smoothing} logScale={logScale} note={note} />;
+  return <MetricChart title={metric} lines={lines} smoothing={smoothing} logScale={logScale} note={note} xLabel={xLabel} />;
 }
 
-/** Line charts of every metric the runs logged, sectioned by prefix (train/…, val/…). */
+/** Line charts of every metric the runs logged, sectioned by prefix (train/…, val/…), each against
+ * the step metric its runs defined for it (`define_metric`) unless the x-axis control says step. */
 export function ChartsPanel({ project, runs, smoothing, logScale, emptyHint, colorOf }: Props) {
   const ids = useMemo(() => runs.map((run) => run.id), [runs]);
   const live = runs.some((run) => run.state === "running");
   const keys = useMetricKeys(project, ids, live);
+  const [xAxis] = useXAxis();
+  const definitions = useMetricDefinitions(project, ids, live);
+  // Charts wait for the definitions rather than redraw once they arrive; unreadable ones mean step.
+  const byRun = xAxis === "step" || definitions.isError ? null : definitions.data;
   const sections = useMemo(() => sectionize(keys.data ?? []), [keys.data]);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   if (runs.length === 0) {
@@ -86,6 +127,7 @@ export function ChartsPanel({ project, runs, smoothing, logScale, emptyHint, col
                     smoothing={smoothing}
                     logScale={logScale}
                     colorOf={colorOf}
+                    definitions={byRun}
                   />
                 ))}
               </div>

@@ -18,6 +18,8 @@ interface Props {
   logScale: boolean;
   height?: number;
   note?: string;
+  /** What the x values are: "step", or the step metric(s) the lines are drawn against. */
+  xLabel?: string;
 }
 
 interface Hover {
@@ -32,8 +34,8 @@ function withAlpha(hex: string, alpha: number): string {
   return `${hex}${a}`;
 }
 
-/** One metric over step for several runs, drawn with uPlot; hover shows every run's value. */
-export function MetricChart({ title, lines, smoothing, logScale, height = 210, note }: Props) {
+/** One metric over step (or a step metric) for several runs, drawn with uPlot; hover shows every run's value. */
+export function MetricChart({ title, lines, smoothing, logScale, height = 210, note, xLabel = "step" }: Props) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
@@ -72,7 +74,7 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210, n
         },
       ],
       series: [
-        { label: "step" },
+        { label: xLabel },
         ...drawn.map((line) => ({
           label: line.name,
           stroke: line.color,
@@ -115,10 +117,10 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210, n
       plot.current = null;
       delete element.dataset.ready;
     };
-  }, [lines, smoothing, logScale, height]);
+  }, [lines, smoothing, logScale, height, xLabel]);
 
   return (
-    <div className="chart" data-metric={title}>
+    <div className="chart" data-metric={title} data-x-axis={xLabel}>
       <div className="chart-title" title={title}>
         {title}
         {note && <span className="chart-note">{note}</span>}
@@ -133,7 +135,9 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210, n
               transform: hover.left > (holder.current?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 24px))" : undefined,
             }}
           >
-            <div className="chart-tooltip-step">step {hover.step}</div>
+            <div className="chart-tooltip-step">
+              {xLabel} {xLabel === "step" ? hover.step : formatNumber(hover.step)}
+            </div>
             {hover.rows.slice(0, 12).map((row) => (
               <div className="chart-tooltip-row" key={row.name}>
                 <span className="swatch" style={{ background: row.color }} />
@@ -145,6 +149,8 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210, n
           </div>
         )}
       </div>
+      {/* Against a step metric the axis says which; plain step charts stay as compact as before. */}
+      {xLabel !== "step" && <div className="chart-x-label">{xLabel}</div>}
     </div>
   );
 }
