@@ -17,6 +17,7 @@ import json
 import os
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,13 @@ from sqlalchemy import Engine, select
 from heron.errors import IntegrityError, NotFoundError, StoreError
 from heron.store import schema
 from heron.store.database import write
-from heron.store.safefiles import NotARegularFile, open_inside
+from heron.store.safefiles import NotARegularFile, open_directory_inside, open_inside
 
 FORMAT_VERSION = "v1"
 ROW_GROUP_SIZE = 128 * 1024  # rows; lets DuckDB scan a big part on several threads
+# A new file, never an existing one nor through a symlink; not inherited by child processes.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_CREATE |= getattr(os, "O_CLOEXEC", 0)
 
 
 def arrow_type(kind: str, element: str | None = None) -> pa.DataType:
@@ -104,15 +108,33 @@ def part_name(table_id: str, index: int) -> str:
 
 
 def write_part(root: Path, relative: str, table: pa.Table) -> None:
-    """Write one Parquet part (zstd) atomically: temporary name, then rename."""
-    final = root / relative
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex}")
+    """Write one Parquet part (zstd) atomically: temporary name, then rename.
+
+    The table's directory is made and opened below ``tables/`` without following a symlink, and
+    the part is written and renamed inside it: a link planted there is refused (IntegrityError
+    naming the table), so nothing is written outside the store.
+    """
+    table_dir, _, name = relative.removeprefix("tables/").rpartition("/")
+    if not relative.startswith("tables/") or not table_dir or not name:
+        raise StoreError(f"not the path of a table part: {relative!r}")
+    (root / "tables").mkdir(exist_ok=True)
     try:
-        pq.write_table(table, temporary, compression="zstd", row_group_size=ROW_GROUP_SIZE)
-        os.replace(temporary, final)
+        directory = open_directory_inside(root / "tables", table_dir, create=True)
+    except (NotARegularFile, NotADirectoryError):
+        raise IntegrityError(
+            f"cannot write table {table_dir}: its directory in the store is a symlink or not a "
+            "directory, and heron writes through no link inside the store; remove it"
+        ) from None
+    temporary = f".{name}.tmp-{uuid.uuid4().hex}"
+    try:
+        fd = os.open(temporary, _CREATE, 0o644, dir_fd=directory)
+        with open(fd, "wb", closefd=True) as handle:
+            pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+        os.replace(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
     finally:
-        temporary.unlink(missing_ok=True)
+        with suppress(FileNotFoundError):
+            os.unlink(temporary, dir_fd=directory)
+        os.close(directory)
 
 
 def commit_table(

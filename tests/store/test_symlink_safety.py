@@ -164,3 +164,24 @@ def test_a_linked_top_level_blobs_directory_is_still_written(
         assert (elsewhere / "objects" / digests[0][:2] / digests[0]).is_file()
     finally:
         store.close()
+
+
+def test_a_table_part_is_not_written_through_a_planted_link(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+
+    from heron.store import tables as table_store
+
+    store = Store.open(store_dir)
+    try:
+        table_id = table_store.new_table_id()
+        outside = tmp_path / "outside-table"
+        outside.mkdir()
+        (store_dir / "tables" / table_id).symlink_to(outside, target_is_directory=True)
+        part = table_store.part_name(table_id, 1)  # the next increment of a table being logged
+        with pytest.raises(IntegrityError, match=f"cannot write table {table_id}.*symlink"):
+            table_store.write_part(store.root, part, pa.table({"a": [1, 2]}))
+        assert list(outside.iterdir()) == []
+    finally:
+        store.close()

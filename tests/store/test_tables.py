@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -59,8 +60,8 @@ def test_parts_are_written_atomically_and_read_back_concatenated(store: Store) -
 
 
 def test_a_failed_write_leaves_no_file(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(table: pa.Table, where: Path, **kwargs: object) -> None:
-        Path(where).write_bytes(b"half a part")
+    def broken(table: pa.Table, where: BinaryIO, **kwargs: object) -> None:
+        where.write(b"half a part")
         raise OSError("disk full")
 
     monkeypatch.setattr(table_store.pq, "write_table", broken)
