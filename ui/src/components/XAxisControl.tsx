@@ -23,7 +23,7 @@ export function XAxisControl() {
     <label className="control" title="define_metric(key, step_metric=...) sets a metric's x-axis; runs without one use the step">
       <span>X-axis</span>
       <select aria-label="X-axis" value={mode} onChange={(event) => setMode(event.target.value === "step" ? "step" : "defined")}>
-        <option value="defined">step metric (define_metric)</option>
+        <option value="defined">step metric</option>
         <option value="step">step</option>
       </select>
     </label>
