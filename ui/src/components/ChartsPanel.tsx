@@ -66,7 +66,9 @@ function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf, defi
         values: plotted.values,
       });
     }
-    return { lines: drawn, xLabel: xNames.size > 0 ? [...xNames].join(" / ") : "step" };
+    // Named step metrics first, then "step" if some run is drawn against it, in a fixed order.
+    const named = [...xNames].filter((name) => name !== "step").sort();
+    return { lines: drawn, xLabel: [...named, ...(xNames.has("step") || named.length === 0 ? ["step"] : [])].join(" / ") };
     // stepData is a new array on every render: its fetch times say when its contents changed,
     // so the chart is rebuilt only when a line it draws did.
   }, [series.data, runs, colorOf, stepMetricOf, stepNames, stepVersion]);
