@@ -7,17 +7,17 @@ Every method returns a new :class:`Query`; nothing runs until a result is asked 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from heron.errors import QueryError
-from heron.query.engine import Engine, default_engine
+from heron.query.engine import BatchConsumer, Engine, default_engine
 from heron.query.jsonify import arrow_rows
 from heron.query.nodes import Expr
 from heron.query.parser import parse
 from heron.query.plan import Derived, Origin, Plan, SortKey, build_plan
-from heron.query.relation import MergeHow
+from heron.query.relation import ORD, MergeHow
 from heron.query.source import TableSource
 from heron.query.types import ValueType
 
@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+T = TypeVar("T")
+
 MAX_PAGE = 10_000
+# Cells per batch of a streamed result: enough rows for fast encoding, few enough that a wide
+# table's batch stays a few tens of megabytes.
+BATCH_CELLS = 2_000_000
+MAX_BATCH_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,62 @@ class Query:
         table = self.engine.run(self._select_sql(plan), plan.params.values, deadline=deadline)
         return table.rename_columns([o.name for o in plan.outputs])
 
+    def to_batches(self, consume: BatchConsumer[T], *, deadline: float | None = None) -> T:
+        """All result rows, streamed: ``consume(schema, batches)`` gets the schema (the user's
+        column names) and an iterator of Arrow record batches, and what it returns is returned.
+
+        Unlike :meth:`to_arrow`, the result is never held whole (what an export of millions of
+        rows needs); ``consume`` runs within the query's time limit (``deadline`` as in
+        :meth:`page`) and while it holds one of the engine's slots.
+        """
+        import pyarrow as pa
+
+        deadline = self._deadline() if deadline is None else deadline
+        plan = self.plan(deadline)
+        in_order = self._scans_in_order(plan)
+        if self.grouping is not None:
+            from heron.query.groups import group_table_sql
+
+            sql, names = group_table_sql(plan, self.grouping)
+        elif in_order:
+            outputs = [f'{o.sql} AS "o{i}"' for i, o in enumerate(plan.outputs)]
+            sql = f"SELECT {', '.join([*outputs, f'{_ORD_SQL} AS ord'])} FROM {plan.from_sql} WHERE {plan.where}"
+            names = [o.name for o in plan.outputs]
+        else:
+            sql, names = self._select_sql(plan), [o.name for o in plan.outputs]
+        batch_rows = max(1024, min(MAX_BATCH_ROWS, BATCH_CELLS // max(1, len(names))))
+
+        def renamed(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> T:
+            # Result columns are named o0, o1... in SQL: user names never enter SQL text.
+            named = pa.schema([f.with_name(n) for f, n in zip(schema, names, strict=False)])
+            if in_order:
+                batches = _checked_order(batches)
+            return consume(
+                named,
+                (
+                    pa.RecordBatch.from_arrays(b.columns[: len(names)], schema=named)
+                    for b in batches
+                ),
+            )
+
+        return self.engine.stream(
+            sql, plan.params.values, renamed, batch_rows=batch_rows, deadline=deadline
+        )
+
+    def _scans_in_order(self, plan: Plan) -> bool:
+        """Whether the rows come out in table order without ORDER BY, so streaming them needs
+        no sort (a sort holds every row in DuckDB's memory before the first comes out).
+
+        DuckDB keeps the row order of scans, projections, filters and UNION ALL (with
+        ``preserve_insertion_order``, which the engine sets), not of joins: so a table or a
+        concatenation, no sort asked, and no subquery (a long ``in`` list) in the filter or the
+        columns. The order is still checked as the rows stream.
+        """
+        if self.sorts or self.grouping is not None or self.origin.mode == "merge":
+            return False
+        texts = [plan.where, *(o.sql for o in plan.outputs)]
+        return not any("SELECT" in text.upper() for text in texts)
+
     def to_pandas(self) -> pd.DataFrame:
         """All result rows as a pandas DataFrame (needs pandas)."""
         try:
@@ -293,6 +355,26 @@ class Query:
         from heron.query.document import query_from_document
 
         return query_from_document(doc, sources)
+
+
+_ORD_SQL = f"t.{ORD}"
+
+
+def _checked_order(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The batches of an unsorted scan, checked to be in table order (their last column is
+    the row's position): rows out of order would be a wrong export, so they are an error."""
+    import pyarrow.compute as pc
+
+    last = -1
+    for batch in batches:
+        if batch.num_rows:
+            ords = batch.column(batch.num_columns - 1)
+            steps = pc.subtract(ords.slice(1), ords.slice(0, batch.num_rows - 1))
+            first = ords[0].as_py()
+            if first <= last or (batch.num_rows > 1 and pc.min(steps).as_py() <= 0):
+                raise QueryError("the query's rows came out of table order; please report this")
+            last = ords[batch.num_rows - 1].as_py()
+        yield batch
 
 
 def merge(

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -33,6 +33,10 @@ T = TypeVar("T")
 
 # What a statement is for; the engine counts each kind it runs (see Engine.statements).
 StatementKind = Literal["select", "join", "load", "drop"]
+
+# How a streamed statement's rows reach its caller: the result's schema, then its batches (read
+# as the caller asks for them); whatever the caller returns is the stream's result.
+BatchConsumer = Callable[[pa.Schema, Iterator[pa.RecordBatch]], T]
 
 
 class LRU:
@@ -174,6 +178,54 @@ class Engine:
         assert table is not None
         return table
 
+    def stream(
+        self,
+        sql: str,
+        values: list[Any],
+        consume: BatchConsumer[T],
+        *,
+        batch_rows: int,
+        deadline: float | None = None,
+    ) -> T:
+        """Run one SELECT and hand its rows to ``consume`` in Arrow batches of ``batch_rows``.
+
+        The whole result is never held at once: DuckDB produces each batch as ``consume`` asks
+        for it, so memory stays within DuckDB's limits plus a batch or two. ``consume`` runs
+        while the statement holds its slot and within its time limit (an export's writing counts
+        as part of the query); a limit hit mid-stream raises the same errors as :meth:`run`.
+        """
+        if batch_rows <= 0:
+            raise QueryError(f"batch_rows must be larger than zero, not {batch_rows!r}")
+
+        def fetch(relation: duckdb.DuckDBPyRelation) -> T:
+            reader = relation.to_arrow_reader(batch_rows)
+            return consume(reader.schema, self._batches(reader))
+
+        result: T = self._execute(sql, values, deadline, kind="select", fetch=fetch)
+        return result
+
+    def _batches(self, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        """The reader's batches; DuckDB's errors while streaming (it reports them through
+        Arrow, as OSError) become the engine's own."""
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (OSError, pa.ArrowException) as exc:
+                raise self._stream_error(exc) from None
+            yield batch
+
+    def _stream_error(self, exc: BaseException) -> QueryError:
+        text = _first_line(exc)
+        if text.startswith("INTERRUPT"):
+            self._count("stopped")
+            return self._time_error()
+        if text.startswith("Out of Memory"):
+            self._count("memory")
+            return self._memory_error(exc)
+        return QueryError(f"query failed: {text}")
+
     def scalar(self, sql: str, values: list[Any], *, deadline: float | None = None) -> Any:
         """Run a one-value SELECT."""
         table = self.run(sql, values, deadline=deadline)
@@ -235,7 +287,10 @@ class Engine:
         *,
         kind: StatementKind,
         queued: bool = True,
-    ) -> pa.Table | None:
+        fetch: Callable[[duckdb.DuckDBPyRelation], Any] | None = None,
+    ) -> Any:
+        """Run one statement under the limits. A SELECT's result is what ``fetch`` makes of its
+        relation (default: an Arrow table); other statements return None."""
         sql, values = finalize(sql, values)
         if deadline is None:
             deadline = time.monotonic() + self.timeout
@@ -253,14 +308,21 @@ class Engine:
                 self._count("stopped")
                 raise self._time_error()
             self._count(kind)
-            return self._run_statement(sql, values, limit, select=kind == "select")
+            if kind == "select" and fetch is None:
+                fetch = _to_table
+            return self._run_statement(sql, values, limit, fetch=fetch)
         finally:
             if queued:
                 self._slots.release()
 
     def _run_statement(
-        self, sql: str, values: list[Any], limit: float, *, select: bool
-    ) -> pa.Table | None:
+        self,
+        sql: str,
+        values: list[Any],
+        limit: float,
+        *,
+        fetch: Callable[[duckdb.DuckDBPyRelation], Any] | None,
+    ) -> Any:
         cursor = self._database().cursor()
         # DuckDB has no statement timeout; a timer interrupts the cursor instead.
         timer = threading.Timer(limit, cursor.interrupt)
@@ -269,8 +331,8 @@ class Engine:
             # Per connection, so per statement: sorts and hash tables beyond it spill to disk.
             cursor.execute("SET operator_memory_limit = $1", [f"{self.limits.query_memory}B"])
             timer.start()
-            if select:
-                return cursor.sql(sql, params=values).to_arrow_table()
+            if fetch is not None:
+                return fetch(cursor.sql(sql, params=values))
             cursor.execute(sql, values)
             return None
         except duckdb.InterruptException:
@@ -278,18 +340,21 @@ class Engine:
             raise self._time_error() from None
         except duckdb.OutOfMemoryException as exc:
             self._count("memory")
-            raise QueryLimitError(
-                f"the query needed more memory than the engine may use "
-                f"({format_size(self.limits.memory)}, HERON_QUERY_MEMORY) plus its spill space "
-                f"on disk ({format_size(self.limits.spill)}, HERON_QUERY_SPILL); narrow it with a "
-                f"filter, or raise those limits ({_first_line(exc)})",
-                "memory",
-            ) from None
+            raise self._memory_error(exc) from None
         except duckdb.Error as exc:
             raise QueryError(f"query failed: {_first_line(exc)}") from None
         finally:
             timer.cancel()
             cursor.close()
+
+    def _memory_error(self, exc: BaseException) -> QueryLimitError:
+        return QueryLimitError(
+            f"the query needed more memory than the engine may use "
+            f"({format_size(self.limits.memory)}, HERON_QUERY_MEMORY) plus its spill space "
+            f"on disk ({format_size(self.limits.spill)}, HERON_QUERY_SPILL); narrow it with a "
+            f"filter, or raise those limits ({_first_line(exc)})",
+            "memory",
+        )
 
     def _time_error(self) -> QueryLimitError:
         return QueryLimitError(
@@ -318,6 +383,10 @@ class Engine:
             self._tables.clear()
         for name in names:
             self._execute(f'DROP TABLE IF EXISTS "{name}"', [], None, kind="drop", queued=False)
+
+
+def _to_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    return relation.to_arrow_table()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -512,8 +512,9 @@ def _value_counts(
         s["values"].append({"value": json_value(row["v"]), "count": int(row["c"])})
 
 
-def group_table(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> pa.Table:
-    """All groups as an Arrow table: the key columns and ``count``, ordered by key."""
+def group_table_sql(plan: Plan, spec: GroupSpec) -> tuple[str, list[str]]:
+    """The SELECT of all groups (key columns and ``count``, ordered by key), and its column
+    names; its values are ``plan.params.values``."""
     keys = [plan.ref(name) for name in spec.by]
     key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
     cols = ", ".join(f"g{i}" for i in range(len(keys)))
@@ -522,5 +523,11 @@ def group_table(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) ->
         f"SELECT {cols}, count(*) AS n FROM (SELECT {key_select} FROM {plan.from_sql} "
         f"WHERE {plan.where}) AS f GROUP BY {cols} ORDER BY {order}"
     )
+    return sql, [*spec.by, "count"]
+
+
+def group_table(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> pa.Table:
+    """All groups as an Arrow table: the key columns and ``count``, ordered by key."""
+    sql, names = group_table_sql(plan, spec)
     table = engine.run(sql, plan.params.values, deadline=deadline)
-    return table.rename_columns([*spec.by, "count"])
+    return table.rename_columns(names)

@@ -13,11 +13,12 @@ except a full server, which is a 503 with Retry-After: the same query may succee
 from __future__ import annotations
 
 import json
+import os
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from heron.errors import NotFoundError, QueryError, QueryLimitError, UsageError
@@ -25,6 +26,7 @@ from heron.server.deps import StoreDep
 from heron.server.media_urls import with_media_urls
 from heron.server.models import ErrorResponse, QueryResult, TableRef
 from heron.server.routes.tables import find_table, table_source
+from heron.server.table_export import MEDIA_TYPES, ExportFormat, export_file, file_chunks
 from heron.store import artifacts as artifact_store
 from heron.store.store import Store
 from heron.store.tables import get_table, part_paths
@@ -215,8 +217,6 @@ def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> An
     )
 
 
-ExportFormat = Literal["csv", "parquet"]
-
 _EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
     **_QUERY_ERRORS,
@@ -263,74 +263,19 @@ def _export(store: Store, project: str, parsed: ExplorerRequest, format: ExportF
     if isinstance(document.get("merge"), dict):
         document["merge"] = _indexed(document["merge"])
     try:
-        table = query_from_document(document, sources).to_arrow(deadline=deadline)
+        query = query_from_document(document, sources)
+        handle = export_file(store, query, format, deadline)
     except QueryError as error:
         return _query_error(error, document, sources)
-    if format == "parquet":
-        data, media_type = to_parquet(table), "application/vnd.apache.parquet"
-    else:
-        data, media_type = to_csv(table), "text/csv; charset=utf-8"
     name = _file_stem(sources) + "." + format
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(data, media_type=media_type, headers=headers)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Length": str(os.fstat(handle.fileno()).st_size),
+    }
+    return StreamingResponse(file_chunks(handle), media_type=MEDIA_TYPES[format], headers=headers)
 
 
 def _file_stem(sources: list[Any]) -> str:
     label = sources[0].label.rsplit("/", 1)[-1] if sources else "table"
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label.replace("@", "-"))
     return (stem or "table") + ("-merged" if len(sources) > 1 else "")
-
-
-def _plain(value: Any) -> Any:
-    """An image reference becomes its sha256; other values stay as they are."""
-    if isinstance(value, dict):
-        if isinstance(value.get("sha256"), str) and "format" in value:
-            return value["sha256"]
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _flat_column(column: Any) -> Any:
-    """A column CSV can hold: images as sha256, lists and structs as JSON text."""
-    import pyarrow as pa
-
-    from heron.query.jsonify import json_value
-
-    t = column.type
-    if pa.types.is_struct(t) and any(t.field(i).name == "sha256" for i in range(t.num_fields)):
-        import pyarrow.compute as pc
-
-        return pc.struct_field(column, "sha256")
-    if pa.types.is_nested(t):
-        texts = [
-            None if v is None else json.dumps(json_value(_plain(v)), allow_nan=False)
-            for v in column.to_pylist()
-        ]
-        return pa.array(texts, pa.string())
-    return column
-
-
-def to_csv(table: Any) -> bytes:
-    """CSV bytes of an Arrow table (header row, then one line per row)."""
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    flat = pa.table({name: _flat_column(table.column(name)) for name in table.column_names})
-    buffer = io.BytesIO()
-    pcsv.write_csv(flat, buffer)
-    return buffer.getvalue()
-
-
-def to_parquet(table: Any) -> bytes:
-    """Parquet bytes (zstd) of an Arrow table, with its nested types kept."""
-    import io
-
-    import pyarrow.parquet as pq
-
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd")
-    return buffer.getvalue()
