@@ -17,10 +17,10 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from heron.store.safefiles import NotARegularFile, open_directory_inside
-from heron.store.store import Store
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -40,13 +40,14 @@ ROW_GROUP_ROWS = 1 << 20
 ROW_GROUP_BYTES = 64 << 20
 
 
-def export_file(store: Store, query: Query, format: ExportFormat, deadline: float) -> IO[bytes]:
-    """Run ``query`` and write every row to a new anonymous file in ``format``; the file comes
-    back open, positioned at its start (the caller sends and closes it).
+def export_file(cache_dir: Path, query: Query, format: ExportFormat, deadline: float) -> IO[bytes]:
+    """Run ``query`` and write every row to a new anonymous file in ``format`` under
+    ``cache_dir`` (a store's); the file comes back open, positioned at its start (the caller
+    sends and closes it).
 
     QueryError (a limit included) when the query fails; the file is gone then too.
     """
-    handle = _anonymous_file(store)
+    handle = _anonymous_file(cache_dir)
     try:
         if format == "parquet":
             query.to_batches(lambda schema, batches: _write_parquet(handle, schema, batches),
@@ -71,13 +72,13 @@ def file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
         handle.close()
 
 
-def _anonymous_file(store: Store) -> IO[bytes]:
+def _anonymous_file(cache_dir: Path) -> IO[bytes]:
     """A new empty file under the store's cache, already unlinked; the system's temporary
     directory where the cache's ``exports`` directory is not a plain directory (a planted link
     must not make the server write elsewhere)."""
     try:
-        store.cache_dir.mkdir(exist_ok=True)
-        directory = open_directory_inside(store.cache_dir, EXPORT_DIR, create=True)
+        cache_dir.mkdir(exist_ok=True)
+        directory = open_directory_inside(cache_dir, EXPORT_DIR, create=True)
     except (NotARegularFile, NotADirectoryError):
         return tempfile.TemporaryFile()
     try:

@@ -177,3 +177,22 @@ def _csv_float(value: float) -> str:
 
 def _csv_bool(i: int) -> str:
     return "true" if i % 2 == 0 else "false"
+
+
+def test_a_streamed_query_is_stopped_at_its_time_limit_mid_stream() -> None:
+    from heron.errors import QueryLimitError
+    from heron.query.engine import Engine
+
+    engine = Engine(timeout=1.0, cache="off")
+    seen: list[int] = []
+
+    def consume(schema: object, batches: Iterator[object]) -> None:
+        for batch in batches:
+            seen.append(batch.num_rows)  # type: ignore[attr-defined]
+
+    # A result with no end: only the timer can stop it, while batches are being read.
+    with pytest.raises(QueryLimitError) as stopped:
+        engine.stream("SELECT i FROM range(1000000000000) t(i)", [], consume, batch_rows=4096)
+    assert stopped.value.limit == "time" and "time limit of 1 s" in stopped.value.message
+    assert seen, "batches streamed before the limit"
+    assert engine.statements()["stopped"] == 1

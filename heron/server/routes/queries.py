@@ -264,7 +264,7 @@ def _export(store: Store, project: str, parsed: ExplorerRequest, format: ExportF
         document["merge"] = _indexed(document["merge"])
     try:
         query = query_from_document(document, sources)
-        handle = export_file(store, query, format, deadline)
+        handle = export_file(store.cache_dir, query, format, deadline)
     except QueryError as error:
         return _query_error(error, document, sources)
     name = _file_stem(sources) + "." + format
