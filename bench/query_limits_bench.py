@@ -10,7 +10,10 @@ default limits (the HERON_QUERY_* environment applies):
 - ``join-unguarded``: the same join with the join-size guard lifted and a 5 s time limit (or
   ``HERON_QUERY_TIMEOUT``), to show what the memory limit and the timer bound on their own
   (``HERON_QUERY_MEMORY=2GB HERON_QUERY_TIMEOUT=20``: the memory limit at work);
-- ``filters``: eight heavy filters (string functions, a sort, a page) at once on a 1M-row table.
+- ``filters``: eight heavy filters (string functions, a sort, a page) at once on a 1M-row table;
+- ``export-before`` / ``export``: the whole 1M-row table (images as their sha256) exported as CSV,
+  the former way (the result as one Arrow table, then the CSV in memory) and the streamed way the
+  server uses now (batches encoded into a file in the store's cache).
 
 Each line gives the wall time, the process's peak RSS, its RSS when the query ended and one
 second later, and the outcome.
@@ -73,6 +76,11 @@ def scenario(name: str, directory: Path, rows: int) -> dict[str, Any]:
     from heron.errors import QueryError
     from heron.query import Engine, Query, TableSource, merge
 
+    if name.startswith("export"):
+        # Imports are not the export's time (the server has them loaded already).
+        import pyarrow.csv  # noqa: F401
+
+        import heron.server.table_export  # noqa: F401
     rss_before = _rss_mb()
     t0 = time.perf_counter()
     outcome = "ok"
@@ -93,6 +101,8 @@ def scenario(name: str, directory: Path, rows: int) -> dict[str, Any]:
             merge(sides, on="truth", engine=engine).page(0, 50)
         except QueryError as error:
             outcome = str(error)
+    elif name.startswith("export"):
+        outcome = _export(name, directory)
     else:
         from bench.query_bench import COLUMNS as PREDICTIONS
 
@@ -134,6 +144,40 @@ def scenario(name: str, directory: Path, rows: int) -> dict[str, Any]:
     }
 
 
+def _export(name: str, directory: Path) -> str:
+    """Export the 1M-row table as CSV the former way or the streamed way; its size."""
+    from bench.query_bench import COLUMNS as PREDICTIONS
+    from heron.query import Engine, Query, TableSource
+
+    parts = sorted((directory / "p1m").glob("part-*.parquet"))
+    # No loaded copy: what is measured is the export, not the table cache.
+    query = Query(TableSource(parts, PREDICTIONS, "1m"), engine=Engine(cache="off"))
+    if name == "export-before":
+        import io
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pcsv
+
+        table = query.to_arrow()
+        flat = pa.table(
+            {
+                n: pc.struct_field(table.column(n), "sha256") if n == "image" else table.column(n)
+                for n in table.column_names
+            }
+        )
+        buffer = io.BytesIO()
+        pcsv.write_csv(flat, buffer)
+        size = len(buffer.getvalue())
+    else:
+        from heron.server.table_export import export_file
+
+        handle = export_file(directory / "cache", query, "csv", time.monotonic() + 600)
+        size = os.fstat(handle.fileno()).st_size
+        handle.close()
+    return f"{size / 2**20:.0f} MB of CSV"
+
+
 PICK = ["Amphibia", "Animalia", "Arachnida", "Aves", "Fungi", "Insecta", "Mammalia", "Mollusca"]
 
 
@@ -142,7 +186,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=500_000, help="rows per side of the join")
     parser.add_argument("--data", type=Path, help="keep the tables here and reuse them")
-    parser.add_argument("--only", choices=["join", "join-unguarded", "filters"], action="append")
+    parser.add_argument(
+        "--only",
+        choices=["join", "join-unguarded", "filters", "export-before", "export"],
+        action="append",
+    )
     parser.add_argument("--scenario", help=argparse.SUPPRESS)  # the child process's part
     args = parser.parse_args()
     if args.scenario:
@@ -154,7 +202,7 @@ def main() -> None:
         print(f"{os.cpu_count()} CPUs, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GB RAM, "
               f"load {os.getloadavg()[0]:.1f}; limits from the environment: "
               f"{ {k: v for k, v in os.environ.items() if k.startswith('HERON_')} }", flush=True)  # fmt: skip
-        for name in args.only or ["join", "join-unguarded", "filters"]:
+        for name in args.only or ["join", "join-unguarded", "filters", "export-before", "export"]:
             command = [sys.executable, "-m", "bench.query_limits_bench", "--scenario", name,
                        "--data", str(directory), "--rows", str(args.rows)]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, check=False)
