@@ -186,8 +186,8 @@ def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None
         target = pa.schema([target.field(name) for name in columns], metadata=target.metadata)
     pieces = []
     for index in range(len(record.parts)):
-        with open(open_part(root, record, index), "rb", closefd=True) as handle:
-            piece = pq.read_table(handle, columns=columns)
+        with arrow_file(open_part(root, record, index)) as source:
+            piece = pq.read_table(source, columns=columns)
         if piece.schema != target:
             piece = (
                 piece.cast(target)
@@ -225,6 +225,24 @@ def open_part(root: Path, record: TableRecord, index: int) -> int:
         f"table {record.id}: its part {index + 1} of {len(record.parts)} {problem}; "
         "`heron verify` lists what is wrong in the store"
     )
+
+
+def arrow_file(fd: int) -> pa.NativeFile:
+    """A native Arrow reader of the open file ``fd``; the descriptor is closed here.
+
+    pyarrow reading through a Python file object calls back into Python from its own threads,
+    and such readers have aborted processes at interpreter exit ("terminate called without an
+    active exception"). So the file is memory-mapped natively instead, through ``/dev/fd``: that
+    names the file already open, so no path inside the store is followed again. Where ``/dev/fd``
+    cannot be mapped (an empty file, an unusual system) its bytes are read into memory.
+    """
+    try:
+        return pa.memory_map(f"/dev/fd/{fd}")
+    except OSError:
+        with open(fd, "rb", closefd=False) as handle:
+            return pa.BufferReader(handle.read())
+    finally:
+        os.close(fd)
 
 
 def part_paths(root: Path, record: TableRecord) -> list[Path]:

@@ -431,9 +431,11 @@ def _part_rows(store: Store, part: str) -> int | str:
     fd, problem = _open_or_problem(store.tables_dir, part.removeprefix("tables/"))
     if fd < 0:
         return problem
+    from heron.store.tables import arrow_file
+
     try:
-        with open(fd, "rb", closefd=True) as handle:
-            return int(pq.ParquetFile(handle).metadata.num_rows)
+        with arrow_file(fd) as source:
+            return int(pq.ParquetFile(source).metadata.num_rows)
     except (OSError, ValueError, pa.ArrowException) as error:
         return f"not a readable Parquet file ({error})"
 
