@@ -20,7 +20,6 @@ from PIL import Image as PILImage
 import heron
 import heron.wandb as wandb
 from heron.errors import MediaError, TableError
-from heron.wandb import errors as wandb_errors
 from tests.wandb.scenario import run_scenario
 
 
@@ -29,7 +28,6 @@ def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for variable in ("WANDB_MODE", "WANDB_PROJECT", "WANDB_DIR", "WANDB_SILENT"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("WANDB_SILENT", "true")
-    wandb_errors._warned.clear()
     yield
     wandb.teardown()
 

@@ -17,7 +17,6 @@ import pytest
 import heron
 import heron.wandb as wandb
 from heron.errors import UsageError
-from heron.wandb import errors as wandb_errors
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning
 from tests.wandb.scenario import run_scenario
 
@@ -37,11 +36,9 @@ WANDB_VARIABLES = [
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No WANDB_* settings leak in, warnings are fresh, and no run outlives its test."""
+    """No WANDB_* settings leak in and no run outlives its test (conftest resets warnings)."""
     for variable in WANDB_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
-    wandb_errors._warned.clear()
-    wandb_errors._said.clear()
     yield
     wandb.teardown()
 
