@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import uuid
 import warnings
 from pathlib import Path
@@ -28,6 +26,7 @@ from heron.wandb.apis import Api
 from heron.wandb.apis import Run as ApiRun
 from heron.wandb.artifacts import Artifact, log_artifact, use_artifact
 from heron.wandb.errors import UnsupportedWarning
+from tests.wandb.scenario import run_scenario
 
 
 @pytest.fixture
@@ -363,27 +362,6 @@ def test_features_heron_lacks_warn_and_carry_on(workdir: Path) -> None:
 
 
 # -- the public W&B Artifacts notebooks, as scenario scripts run in their own process -----------
-
-SCENARIOS = Path(__file__).parent / "scenarios"
-
-
-def run_scenario(name: str, workdir: Path, extra: dict[str, str] | None = None) -> heron.Api:
-    """Run ``scenarios/<name>.py`` in ``workdir`` as a user would; returns an Api on its store."""
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
-    }
-    environment.update(extra or {})
-    result = subprocess.run(
-        [sys.executable, str(SCENARIOS / f"{name}.py")],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    (workdir / "stdout.txt").write_text(result.stdout)
-    return heron.Api(workdir / "heron-data")
 
 
 def versions(api: heron.Api, project: str) -> dict[str, list[str]]:
