@@ -13,7 +13,6 @@ table). W&B's own time to log the same runs is printed beside it for scale.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -21,28 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.wandb.offline_env import wandb_environment
+
 SCRIPT = Path(__file__).resolve().parent.parent / "tests" / "wandb" / "wandb_offline_script.py"
 
 
 def _make_runs(work: Path, steps: int, rows: int) -> tuple[Path, float]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "WANDB_"))}
-    for name in ("wd", "cache", "config", "data", "tmp", "home"):
-        (work / name).mkdir(parents=True, exist_ok=True)
-    environment.update(
-        WANDB_MODE="offline",
-        WANDB_SILENT="true",
-        WANDB_ERROR_REPORTING="false",  # nothing may leave the machine, crash reports neither
-        WANDB_DIR=str(work / "wd"),
-        WANDB_CACHE_DIR=str(work / "cache"),
-        WANDB_CONFIG_DIR=str(work / "config"),
-        WANDB_DATA_DIR=str(work / "data"),
-        TMPDIR=str(work / "tmp"),
-        HOME=str(work / "home"),
-    )
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, str(SCRIPT), str(work), str(steps), str(rows)],
-        env=environment,
+        env=wandb_environment(work),
         check=True,
         cwd=work,
     )

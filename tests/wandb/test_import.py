@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,34 +20,13 @@ from PIL import Image as PILImage
 import heron
 from heron.importers.wandb_import import heron_project, heron_run_id, import_wandb
 from heron.store import runs as run_store
+from tests.wandb.offline_env import wandb_environment
 
 # Making real W&B runs takes seconds; every test here but the one on id stand-ins reads them.
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("wandb_offline_script.py")
 STEPS = 60
-
-
-def wandb_environment(work: Path) -> dict[str, str]:
-    """Offline W&B with every directory it writes (and HOME) inside ``work``; no HERON_*."""
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("HERON_", "WANDB_"))
-    }
-    for name in ("wd", "cache", "config", "data", "tmp", "home"):
-        (work / name).mkdir(parents=True, exist_ok=True)
-    environment.update(
-        WANDB_MODE="offline",
-        WANDB_SILENT="true",
-        WANDB_ERROR_REPORTING="false",  # nothing may leave the machine, crash reports neither
-        WANDB_DIR=str(work / "wd"),
-        WANDB_CACHE_DIR=str(work / "cache"),
-        WANDB_CONFIG_DIR=str(work / "config"),
-        WANDB_DATA_DIR=str(work / "data"),
-        WANDB_ARTIFACT_DIR=str(work / "data" / "artifacts"),
-        TMPDIR=str(work / "tmp"),
-        HOME=str(work / "home"),
-    )
-    return environment
 
 
 def make_wandb_runs(work: Path, *arguments: str) -> Path:
