@@ -49,12 +49,8 @@ def export_file(cache_dir: Path, query: Query, format: ExportFormat, deadline: f
     """
     handle = _anonymous_file(cache_dir)
     try:
-        if format == "parquet":
-            query.to_batches(lambda schema, batches: _write_parquet(handle, schema, batches),
-                             deadline=deadline)  # fmt: skip
-        else:
-            query.to_batches(lambda schema, batches: _write_csv(handle, schema, batches),
-                             deadline=deadline)  # fmt: skip
+        write = _write_parquet if format == "parquet" else _write_csv
+        query.to_batches(lambda schema, batches: write(handle, schema, batches), deadline=deadline)
         handle.flush()
         handle.seek(0)
     except BaseException:
