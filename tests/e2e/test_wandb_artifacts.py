@@ -7,12 +7,8 @@ a balanced split with a preview table added to the artifact, a model, an inferen
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,10 +16,10 @@ from playwright.sync_api import Page, expect
 import heron
 from heron.sdk.lineage import run_artifacts
 from tests.e2e.conftest import UiServer
+from tests.wandb.scenario import run_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-SCENARIO = Path(__file__).parents[1] / "wandb" / "scenarios" / "image_classification_artifacts.py"
 SPLIT = "inat_80-10-10_50"
 
 
@@ -31,19 +27,9 @@ SPLIT = "inat_80-10-10_50"
 def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, heron.Api]]:
     """`heron ui` over the store the walkthrough scenario logged, and an Api on it."""
     workdir = tmp_path_factory.mktemp("wandb-walkthrough")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "WANDB_"))}
-    environment["WANDB_SILENT"] = "true"
-    done = subprocess.run(
-        [sys.executable, str(SCENARIO)],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    api = run_scenario("image_classification_artifacts", workdir)
     server = UiServer(workdir / "heron-data")
-    yield server, heron.Api(workdir / "heron-data")
+    yield server, api
     server.stop()
 
 

@@ -6,40 +6,24 @@ The store is logged by the scenario following W&B's Tables quickstart
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 import heron
 from tests.e2e.conftest import UiServer
+from tests.wandb.scenario import run_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-SCENARIO = Path(__file__).parents[1] / "wandb" / "scenarios" / "tables_quickstart.py"
 
 
 @pytest.fixture(scope="module")
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, heron.ApiRun]]:
     """`heron ui` over the store the quickstart scenario logged, and its run."""
     workdir = tmp_path_factory.mktemp("wandb-quickstart")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HERON_", "WANDB_"))}
-    environment["WANDB_SILENT"] = "true"
-    done = subprocess.run(
-        [sys.executable, str(SCENARIO)],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (run,) = heron.Api(workdir / "heron-data").runs("table-quickstart")
+    (run,) = run_scenario("tables_quickstart", workdir).runs("table-quickstart")
     server = UiServer(workdir / "heron-data")
     yield server, run
     server.stop()
