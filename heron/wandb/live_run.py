@@ -314,7 +314,7 @@ class Run:
             number = as_scalar(value)
             if number is not None:
                 scalars[key] = number
-        self.summary._summary.observe(scalars)
+        self.summary._target.observe(scalars)
 
     def define_metric(
         self,
