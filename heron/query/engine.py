@@ -213,15 +213,17 @@ class Engine:
             except StopIteration:
                 return
             except (OSError, pa.ArrowException) as exc:
-                raise self._stream_error(exc) from None
+                raise self._failure(exc) from None
             yield batch
 
-    def _stream_error(self, exc: BaseException) -> QueryError:
+    def _failure(self, exc: BaseException) -> QueryError:
+        """The engine's error for a failed statement, counted: DuckDB raises its own classes
+        while running and reports the same failures as text through Arrow while streaming."""
         text = _first_line(exc)
-        if text.startswith("INTERRUPT"):
+        if isinstance(exc, duckdb.InterruptException) or text.startswith("INTERRUPT"):
             self._count("stopped")
             return self._time_error()
-        if text.startswith("Out of Memory"):
+        if isinstance(exc, duckdb.OutOfMemoryException) or text.startswith("Out of Memory"):
             self._count("memory")
             return self._memory_error(exc)
         return QueryError(f"query failed: {text}")
@@ -335,14 +337,8 @@ class Engine:
                 return fetch(cursor.sql(sql, params=values))
             cursor.execute(sql, values)
             return None
-        except duckdb.InterruptException:
-            self._count("stopped")
-            raise self._time_error() from None
-        except duckdb.OutOfMemoryException as exc:
-            self._count("memory")
-            raise self._memory_error(exc) from None
         except duckdb.Error as exc:
-            raise QueryError(f"query failed: {_first_line(exc)}") from None
+            raise self._failure(exc) from None
         finally:
             timer.cancel()
             cursor.close()
