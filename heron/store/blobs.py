@@ -323,12 +323,7 @@ class LocalBlobStore:
         size, location, offset = self._locate(digest)
         if location:
             return BlobReader(digest, size, data=self._read_checked(digest, size, location, offset))
-        try:
-            fd = open_inside(self.root, self._object_relative(digest))
-        except FileNotFoundError:
-            raise self.quarantine(digest, size, location, offset, "missing") from None
-        except NotARegularFile:
-            raise self.quarantine(digest, size, location, offset, _NOT_REGULAR) from None
+        fd = self._open_own(digest, size, location, offset)
         try:
             identity = _identity(os.fstat(fd))
             if identity[2] != size:
@@ -473,13 +468,18 @@ class LocalBlobStore:
         size, location, offset = self._locate(digest)
         if location:
             raise IntegrityError(f"blob {digest} is packed, not kept as a file of its own")
+        fd = self._open_own(digest, size, location, offset)
+        return fd, os.fstat(fd)
+
+    def _open_own(self, digest: str, size: int, location: str, offset: int) -> int:
+        """A read-only descriptor of a blob kept as a file of its own, opened without following
+        symlinks; a missing or irregular file quarantines the blob (IntegrityError)."""
         try:
-            fd = open_inside(self.root, self._object_relative(digest))
+            return open_inside(self.root, self._object_relative(digest))
         except FileNotFoundError:
             raise self.quarantine(digest, size, location, offset, "missing") from None
         except NotARegularFile:
             raise self.quarantine(digest, size, location, offset, _NOT_REGULAR) from None
-        return fd, os.fstat(fd)
 
     def file_path(self, digest: str) -> Path | None:
         """Where a blob kept as a file of its own lives, or None if it is packed.
