@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from heron.integrations._keras_classes import import_keras, mix_in
 from heron.integrations._predictions import predictions_table, softmax, to_numpy
 
 if TYPE_CHECKING:
@@ -206,16 +207,13 @@ def _are_probabilities(scores: npt.NDArray[Any]) -> bool:
 @functools.cache
 def _callback_class() -> type:
     """Mix the behaviour into keras.callbacks.Callback (importing Keras now, not earlier)."""
-    try:
-        import keras
-    except ImportError as error:
-        raise ImportError(
-            "keras>=3 is required for heron.integrations.keras.HeronCallback: pip install keras"
-        ) from error
-    return type(
+    keras = import_keras("heron.integrations.keras.HeronCallback")
+    return mix_in(
         "HeronCallback",
-        (HeronCallbackBehaviour, keras.callbacks.Callback),
-        {"__doc__": HeronCallbackBehaviour.__doc__, "__module__": __name__},
+        HeronCallbackBehaviour,
+        keras.callbacks.Callback,
+        __name__,
+        HeronCallbackBehaviour.__doc__,
     )
 
 

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from heron.errors import UsageError
+from heron.integrations._keras_classes import import_keras, mix_in
 from heron.integrations._predictions import predictions_table, softmax, to_numpy
 from heron.wandb.errors import ignored_arguments, unsupported
 
@@ -305,16 +306,9 @@ def _numbers(logs: Mapping[str, Any] | None) -> dict[str, Any]:
 @functools.cache
 def _callback_class() -> type:
     """Mix the behaviour into keras.callbacks.Callback (importing Keras now, not earlier)."""
-    try:
-        import keras
-    except ImportError as error:
-        raise ImportError(
-            "keras>=3 is required for heron.wandb.keras.WandbCallback: pip install keras"
-        ) from error
-    return type(
-        "WandbCallback",
-        (WandbCallbackBehaviour, keras.callbacks.Callback),
-        {"__doc__": __doc__, "__module__": __name__},
+    keras = import_keras("heron.wandb.keras.WandbCallback")
+    return mix_in(
+        "WandbCallback", WandbCallbackBehaviour, keras.callbacks.Callback, __name__, __doc__
     )
 
 

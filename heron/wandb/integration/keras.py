@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import UsageError
+from heron.integrations._keras_classes import import_keras, mix_in
 from heron.integrations._predictions import to_numpy
 
 if TYPE_CHECKING:
@@ -287,20 +288,9 @@ class EvalCallbackBehaviour(abc.ABC):
 
 
 @functools.cache
-def _keras() -> Any:
-    try:
-        import keras
-    except ImportError as error:
-        raise ImportError(
-            "keras>=3 is required for heron.wandb.integration.keras: pip install keras"
-        ) from error
-    return keras
-
-
-@functools.cache
 def _class(name: str) -> type:
     """Mix a behaviour into Keras' callback class (importing Keras now, not earlier)."""
-    keras = _keras()
+    keras = import_keras("heron.wandb.integration.keras")
     behaviour, base = {
         "WandbMetricsLogger": (MetricsLoggerBehaviour, keras.callbacks.Callback),
         "WandbModelCheckpoint": (ModelCheckpointBehaviour, keras.callbacks.ModelCheckpoint),
@@ -308,7 +298,7 @@ def _class(name: str) -> type:
     }[name]
     # abc.ABCMeta keeps WandbEvalCallback abstract, as W&B's is.
     meta = abc.ABCMeta if behaviour is EvalCallbackBehaviour else type
-    return meta(name, (behaviour, base), {"__doc__": behaviour.__doc__, "__module__": __name__})
+    return mix_in(name, behaviour, base, __name__, behaviour.__doc__, meta)
 
 
 def __getattr__(name: str) -> Any:
