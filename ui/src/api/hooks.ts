@@ -1,5 +1,5 @@
 // Server state, cached by TanStack Query. Running runs are polled so views update live.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type { LineageGraph, MetricSeries, Project, RunDetail, RunList, TableEntry, TableKey } from "./client";
 
@@ -51,14 +51,9 @@ export function useMetricKeys(project: string, runIds: string[], live: boolean) 
   });
 }
 
-export function useSeries(
-  project: string,
-  key: string,
-  runIds: string[],
-  maxPoints: number,
-  live: boolean,
-) {
-  return useQuery({
+/** One metric's lines for the given runs; every hook that fetches a series shares this key. */
+export function seriesQuery(project: string, key: string, runIds: string[], maxPoints: number, live: boolean) {
+  return queryOptions({
     queryKey: ["series", project, key, runIds, maxPoints],
     queryFn: async (): Promise<MetricSeries> =>
       unwrap(
@@ -70,6 +65,16 @@ export function useSeries(
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_POLL_MS : false,
   });
+}
+
+export function useSeries(
+  project: string,
+  key: string,
+  runIds: string[],
+  maxPoints: number,
+  live: boolean,
+) {
+  return useQuery(seriesQuery(project, key, runIds, maxPoints, live));
 }
 
 export function useRunTables(project: string, runId: string, live: boolean) {

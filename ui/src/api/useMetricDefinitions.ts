@@ -1,8 +1,8 @@
 // What define_metric said in each run, and the step-metric lines charts re-plot metrics against.
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
-import type { MetricSeries, Schemas } from "./client";
-import { LIVE_POLL_MS } from "./hooks";
+import type { Schemas } from "./client";
+import { LIVE_POLL_MS, seriesQuery } from "./hooks";
 
 export type MetricDefinitionModel = Schemas["MetricDefinitionModel"];
 
@@ -26,22 +26,11 @@ export function useMetricDefinitions(project: string, runIds: string[], live: bo
 }
 
 /**
- * The lines of several step metrics (`epoch`, ...) for the given runs. The query key is the one
- * `useSeries` uses, so the step metric's own chart and the charts drawn against it share one fetch.
+ * The lines of several step metrics (`epoch`, ...) for the given runs. They share `useSeries`'s
+ * query, so the step metric's own chart and the charts drawn against it share one fetch.
  */
 export function useStepMetricSeries(project: string, names: string[], runIds: string[], maxPoints: number, live: boolean) {
   return useQueries({
-    queries: names.map((key) => ({
-      queryKey: ["series", project, key, runIds, maxPoints],
-      queryFn: async (): Promise<MetricSeries> =>
-        unwrap(
-          await api.GET("/api/projects/{project}/series", {
-            params: { path: { project }, query: { key, run: runIds, max_points: maxPoints } },
-          }),
-        ),
-      enabled: runIds.length > 0,
-      placeholderData: keepPreviousData,
-      refetchInterval: live ? LIVE_POLL_MS : false,
-    })),
+    queries: names.map((key) => seriesQuery(project, key, runIds, maxPoints, live)),
   });
 }
