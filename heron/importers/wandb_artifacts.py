@@ -115,26 +115,26 @@ class ArtifactFiles:
     ) -> Table:
         """The table at ``path`` of ``artifact`` as a heron Table (``options``: see
         :func:`wandb_mapping.table`)."""
-        found = self.resolve(artifact, path)
-        if found is None:
-            raise mapping.Unimportable(f"{path} of artifact {artifact.name} is not local")
-        source, document_path = found
-        return mapping.table(
-            source.read_json(document_path), source, notes=notes, where=where, **options
-        )
+        source, document = self._document(artifact, path)
+        return mapping.table(document, source, notes=notes, where=where, **options)
 
     def joined_table(
         self, artifact: LoggedArtifact, path: str, notes: list[str], where: str
     ) -> Table:
         """The joined table at ``path`` of ``artifact``; its two tables are beside it."""
+        _, document = self._document(artifact, path)
+        return mapping.joined_table(
+            document,
+            lambda table_path: self.table(artifact, table_path, notes, f"{where} {table_path}"),
+        )
+
+    def _document(self, artifact: LoggedArtifact, path: str) -> tuple[mapping.FileSource, Any]:
+        """The source holding ``path`` of ``artifact`` and that JSON document, parsed."""
         found = self.resolve(artifact, path)
         if found is None:
             raise mapping.Unimportable(f"{path} of artifact {artifact.name} is not local")
         source, document_path = found
-        return mapping.joined_table(
-            source.read_json(document_path),
-            lambda table_path: self.table(artifact, table_path, notes, f"{where} {table_path}"),
-        )
+        return source, source.read_json(document_path)
 
     def locate(self, reference: str) -> tuple[LoggedArtifact, str] | None:
         """The artifact and entry path a ``wandb-client-artifact://`` reference names."""
