@@ -172,17 +172,17 @@ def verify_store(
 def _check_blobs(store: Store, blobs: list[_Blob], progress: Progress) -> list[tuple[_Blob, str]]:
     bad: list[tuple[_Blob, str]] = []
     root = store.blobs.root
-    open_pack: tuple[str, int] | None = None
+    open_pack: tuple[str, int, str] | None = None  # pack name, descriptor (-1: failed), why
     try:
         for blob in blobs:
             if blob.pack:
                 if open_pack is None or open_pack[0] != blob.pack:
                     if open_pack is not None and open_pack[1] >= 0:
                         os.close(open_pack[1])
-                    open_pack = (blob.pack, _open_or_problem(root / "packs", blob.pack)[0])
+                    open_pack = (blob.pack, *_open_or_problem(root / "packs", blob.pack))
                 fd = open_pack[1]
                 if fd < 0:
-                    bad.append((blob, _open_or_problem(root / "packs", blob.pack)[1]))
+                    bad.append((blob, open_pack[2]))
                 else:
                     data = os.pread(fd, blob.size, blob.offset)
                     if len(data) != blob.size:
