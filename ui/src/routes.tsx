@@ -1,10 +1,10 @@
 import { createBrowserRouter } from "react-router-dom";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/PageState";
-import { NotFoundPage } from "./views/NotFound";
-import { ProjectsPage } from "./views/ProjectsPage";
-import { RunPage } from "./views/RunPage";
-import { Workspace } from "./views/Workspace";
+import { NotFoundPage } from "./components/NotFoundPage";
+import { ProjectsPage } from "./runs/ProjectsPage";
+import { RunPage } from "./runs/RunPage";
+import { Workspace } from "./runs/Workspace";
 
 // The projects list, the workspace and run pages ship in the main bundle so they open at once;
 // the heavier views (table explorer, artifacts, evaluation, reports) load when first visited.
@@ -19,11 +19,11 @@ export const router = createBrowserRouter([
       { path: "/projects/:project/runs/:runId", element: <RunPage /> },
       {
         path: "/projects/:project/runs/:runId/tables/*",
-        lazy: async () => ({ Component: (await import("./views/TablePage")).TablePage }),
+        lazy: async () => ({ Component: (await import("./runs/TablePage")).TablePage }),
       },
       {
         path: "/projects/:project/tables/*",
-        lazy: async () => ({ Component: (await import("./views/TablePage")).KeyTablePage }),
+        lazy: async () => ({ Component: (await import("./runs/TablePage")).KeyTablePage }),
       },
       {
         path: "/projects/:project/artifacts",

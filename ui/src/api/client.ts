@@ -14,6 +14,11 @@ export type TableInfo = Schemas["TableInfo"];
 export type QueryResult = Schemas["QueryResult"];
 export type LineageGraph = Schemas["LineageGraph"];
 export type TableKey = Schemas["TableKey"];
+export type LineageNode = Schemas["LineageNode"];
+export type LineageEdge = Schemas["LineageEdge"];
+
+/** How often views of a running run ask the server again. */
+export const LIVE_POLL_MS = 2000;
 
 /** The header that proves a write comes from heron's own pages (see docs/security.md). */
 export const TOKEN_HEADER = "X-Heron-Token";

@@ -4,7 +4,7 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { compareUrl, formatBytes, formatTime, useArtifactTypes, useCollection } from "./api";
 import type { ArtifactVersion } from "./api";
-import { ProjectTabs } from "./ProjectTabs";
+import { ProjectTabs } from "../components/ProjectTabs";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;

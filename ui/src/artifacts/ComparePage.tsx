@@ -8,7 +8,7 @@ import { compareUrl, formatBytes, useCollection, useVersionsComparison } from ".
 import type { ArtifactFile, ArtifactVersion, CellChange, MetadataRow, VersionDiff } from "./api";
 import { parseVersions, versionColor } from "./compare";
 import { CompareRuns, CompareTables } from "./CompareTables";
-import { ProjectTabs } from "./ProjectTabs";
+import { ProjectTabs } from "../components/ProjectTabs";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;

@@ -7,7 +7,7 @@ import { archiveUrl, compareUrl, formatBytes, formatTime, useAliasEdit, useColle
 import type { ArtifactVersion } from "./api";
 import { previousVersion } from "./compare";
 import { FileBrowser } from "./FileBrowser";
-import { ProjectTabs } from "./ProjectTabs";
+import { ProjectTabs } from "../components/ProjectTabs";
 import { FULL_PARAM, FullPageTable, withoutTableView } from "./VersionTable";
 import "./artifacts.css";
 

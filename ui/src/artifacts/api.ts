@@ -1,4 +1,4 @@
-// Artifact browser calls: collections, versions, files, previews, aliases, comparisons, lineage.
+// Artifact browser calls: collections, versions, files, previews, aliases, comparisons.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, isWrite, writeHeaders } from "../api/client";
 
@@ -21,14 +21,6 @@ export interface VersionDiff { version: string; base: string; added: ArtifactFil
 export interface MetadataRow { key: string; status: MetadataChange["status"]; values: unknown[]; present: boolean[]; changes: CellChange[] }
 export interface ComparedTable { name: string; path: string; rows: (number | null)[] }
 export interface VersionsComparison { versions: ArtifactVersion[]; diffs: VersionDiff[]; metadata: MetadataRow[]; tables: ComparedTable[] }
-export interface LineageNode {
-  id: string; kind: "run" | "artifact"; status: "ok" | "missing" | "incomplete"; depth: number; label: string;
-  project?: string | null; run_id?: string | null; job_type?: string | null; state?: string | null; version_id?: string | null;
-  name?: string | null; version?: string | null; type?: string | null; aliases: string[]; size?: number | null; file_count?: number | null; missing_files: number;
-}
-export interface LineageEdge { source: string; target: string; kind: "input" | "output" }
-export interface LineageGraph { start: string[]; nodes: LineageNode[]; edges: LineageEdge[]; truncated: boolean }
-
 /** A JSON request to the API; failures become ApiError with the server's message. */
 export async function request<T>(url: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};
@@ -99,20 +91,6 @@ export function useVersionsComparison(project: string, name: string, versions: s
 /** The page comparing `versions` of a collection. */
 export const compareUrl = (project: string, name: string, versions: string[]) =>
   `/projects/${enc(project)}/artifacts/${enc(name)}/compare?versions=${versions.map(enc).join(",")}`;
-
-export interface LineageStart { run?: string; artifact?: string }
-
-export function useLineage(project: string, start: LineageStart, depth: number) {
-  const params = new URLSearchParams({ depth: String(depth) });
-  if (start.run) params.set("run", start.run);
-  if (start.artifact) params.set("artifact", start.artifact);
-  return useQuery({
-    queryKey: ["lineage", project, start.run ?? "", start.artifact ?? "", depth],
-    queryFn: () => request<LineageGraph>(`${projectUrl(project)}/lineage?${params.toString()}`),
-    enabled: Boolean(start.run || start.artifact),
-    placeholderData: keepPreviousData,
-  });
-}
 
 /** Add or remove an alias; refreshes every view of the collection. */
 export function useAliasEdit(project: string, name: string) {

@@ -2,7 +2,7 @@
 // every run that logged it drawn together (lines and bars by run color, a matrix per run).
 import { useMemo, useState } from "react";
 import type { Run } from "../api/client";
-import type { ColorOf } from "../api/useRunColors";
+import type { ColorOf } from "../runs/useRunColors";
 import type { ChartKey } from "./api";
 import { useChartData, useProjectCharts } from "./api";
 import { BarList, ConfusionMatrix, HistogramPlot, XYPlot } from "./plots";

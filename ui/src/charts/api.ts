@@ -1,7 +1,6 @@
 // Charts logged with a table (wandb.plot, heron Chart): which keys the runs logged, and one chart's columns.
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
-import { LIVE_POLL_MS } from "../api/hooks";
-import { api, unwrap } from "../api/client";
+import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
 
 export type ChartKey = Schemas["ChartKey"];

@@ -1,6 +1,6 @@
 import { Link, NavLink, Outlet, useMatch } from "react-router-dom";
-import { useProjects } from "../api/hooks";
-import { ProjectSections } from "../artifacts/ProjectTabs";
+import { useProjects } from "../runs/api";
+import { ProjectSections } from "./ProjectTabs";
 
 function Logo() {
   return (

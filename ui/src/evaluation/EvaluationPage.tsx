@@ -1,9 +1,9 @@
 // /projects/:project/evaluation?run=…&key=…&truth=…&guess=… — the evaluation panel on its own page,
 // every choice kept in the URL.
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { useRunTables, useRuns } from "../api/hooks";
-import { useRunColors } from "../api/useRunColors";
-import { ProjectTabs } from "../artifacts/ProjectTabs";
+import { useRunTables, useRuns } from "../runs/api";
+import { useRunColors } from "../runs/useRunColors";
+import { ProjectTabs } from "../components/ProjectTabs";
 import { ErrorState, Loading } from "../components/PageState";
 import { EvaluationPanel } from "./EvaluationPanel";
 import type { EvaluationConfig } from "./EvaluationPanel";

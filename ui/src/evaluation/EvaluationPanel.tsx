@@ -1,7 +1,7 @@
 // The model evaluation panel: accuracy, a confusion matrix (counts or normalised) whose cells filter
 // the rows below, per-class precision/recall/F1 and score histograms; several runs side by side.
 import { useState } from "react";
-import { RowsPreview } from "../artifacts/TablePreview";
+import { RowsPreview } from "../explorer/RowsPreview";
 import type { SourceRef } from "../explorer/api";
 import { useEvaluation } from "./api";
 import type { EvaluationResult, ScoreHistogram, TableEvaluation } from "./api";

@@ -6,8 +6,9 @@ import type { Edge, Node, NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { useLineage } from "../artifacts/api";
-import type { LineageNode, LineageStart } from "../artifacts/api";
+import type { LineageNode } from "../api/client";
+import { useLineage } from "./api";
+import type { LineageStart } from "./api";
 import { clusterGraph } from "./cluster";
 import type { ViewNode } from "./cluster";
 import "./lineage.css";
@@ -21,7 +22,7 @@ function subtitle(node: ViewNode): string {
   if (node.kind === "cluster") return "click to expand";
   if (node.status === "missing") return node.kind === "run" ? "run deleted" : "artifact deleted";
   if (node.kind === "run") return `${node.job_type ?? "run"} · ${node.state ?? ""}`;
-  const aliases = node.aliases.length ? ` · ${node.aliases.join(", ")}` : "";
+  const aliases = node.aliases?.length ? ` · ${node.aliases.join(", ")}` : "";
   return `${node.type ?? "artifact"}${aliases}`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LineageEdge, LineageNode } from "../artifacts/api";
+import type { LineageEdge, LineageNode } from "../api/client";
 import { clusterGraph } from "./cluster";
 
 const run = (id: string, job: string): LineageNode => ({ id, kind: "run", status: "ok", depth: 1, label: id, job_type: job, aliases: [], missing_files: 0 });

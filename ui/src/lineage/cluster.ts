@@ -1,5 +1,5 @@
 // Large fan-outs in a lineage graph, folded into one node with a count until expanded.
-import type { LineageEdge, LineageNode } from "../artifacts/api";
+import type { LineageEdge, LineageNode } from "../api/client";
 
 export const CLUSTER_MIN = 5;
 

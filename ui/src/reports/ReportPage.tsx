@@ -2,7 +2,7 @@
 // text, add panels, pick each panel's runs and colours, reorder, save, duplicate, export.
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
-import { useRuns } from "../api/hooks";
+import { useRuns } from "../runs/api";
 import { ErrorState, Loading } from "../components/PageState";
 import { runColor } from "../lib/colors";
 import { exportUrl, useReport, useReportMutations } from "./api";

@@ -1,10 +1,11 @@
 // One panel of a report, drawn live from its run set: table explorer, metric chart, evaluation or
 // lineage. Runs of the run set that no longer exist are named, not silently dropped.
 import { useMemo } from "react";
-import { useRuns, useSeries } from "../api/hooks";
+import { useSeries } from "../charts/metrics";
+import { useRuns } from "../runs/api";
 import type { Run } from "../api/client";
-import { MetricChart } from "../components/MetricChart";
-import type { ChartLine } from "../components/MetricChart";
+import { MetricChart } from "../charts/MetricChart";
+import type { ChartLine } from "../charts/MetricChart";
 import { EvaluationPanel } from "../evaluation/EvaluationPanel";
 import type { EvaluationConfig } from "../evaluation/EvaluationPanel";
 import { TableExplorer, stateFromJSON, stateToJSON } from "../explorer";

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { formatTime } from "../artifacts/api";
-import { ProjectTabs } from "../artifacts/ProjectTabs";
+import { ProjectTabs } from "../components/ProjectTabs";
 import { ErrorState, Loading } from "../components/PageState";
 import { useReportMutations, useReports } from "./api";
 import { newMarkdown } from "./blocks";

@@ -1,7 +1,7 @@
 // One color per run of a project, the same in the workspace, the charts and the run page.
 import { useCallback, useMemo } from "react";
 import { colorsByCreation, runColor } from "../lib/colors";
-import { useRuns } from "./hooks";
+import { useRuns } from "./api";
 
 export type ColorOf = (runId: string) => string;
 

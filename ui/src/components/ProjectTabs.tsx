@@ -1,6 +1,6 @@
 // Runs / Artifacts / Reports switcher shown in the header of a project's pages.
 import { Link, NavLink } from "react-router-dom";
-import "./artifacts.css";
+import "../artifacts/artifacts.css";
 
 export function ProjectTabs({ project, active }: { project: string; active: "runs" | "artifacts" | "reports" }) {
   const base = `/projects/${encodeURIComponent(project)}`;

@@ -1,5 +1,5 @@
 import { Link } from "react-router-dom";
-import { useProjects } from "../api/hooks";
+import { useProjects } from "./api";
 import { ErrorState, Loading } from "../components/PageState";
 import { formatAgo, formatTime } from "../lib/format";
 

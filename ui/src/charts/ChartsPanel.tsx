@@ -1,11 +1,10 @@
 import { useMemo, useState } from "react";
-import { useMetricKeys, useSeries } from "../api/hooks";
 import type { Run } from "../api/client";
-import type { ColorOf } from "../api/useRunColors";
-import { useMetricDefinitions, useStepMetricSeries } from "../api/useMetricDefinitions";
-import type { MetricDefinitionModel } from "../api/useMetricDefinitions";
-import { againstStepMetric, stepMetricFor } from "../lib/chartData";
-import { sectionize } from "../lib/sections";
+import type { ColorOf } from "../runs/useRunColors";
+import { useMetricDefinitions, useMetricKeys, useSeries, useStepMetricSeries } from "./metrics";
+import type { MetricDefinitionModel } from "./metrics";
+import { againstStepMetric, stepMetricFor } from "./chartData";
+import { sectionize } from "./sections";
 import { MetricChart } from "./MetricChart";
 import type { ChartLine } from "./MetricChart";
 import { useXAxis } from "./XAxisControl";

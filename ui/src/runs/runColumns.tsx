@@ -10,8 +10,8 @@ import type { ColumnDef, ColumnFiltersState, FilterFn, Row, SortingFn, SortingSt
 import { useMemo } from "react";
 import { Link } from "react-router-dom";
 import type { Run } from "../api/client";
-import { matchesSearch, parseFilter } from "../lib/filters";
-import type { Predicate } from "../lib/filters";
+import { matchesSearch, parseFilter } from "./filters";
+import type { Predicate } from "./filters";
 import { formatDuration, formatTime, formatValue } from "../lib/format";
 import { StateBadge } from "./StateBadge";
 

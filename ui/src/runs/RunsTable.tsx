@@ -3,7 +3,7 @@ import type { Header, Row, Table } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 import type { Run } from "../api/client";
-import type { ColorOf } from "../api/useRunColors";
+import type { ColorOf } from "./useRunColors";
 
 const ROW_HEIGHT = 34;
 const EYE_WIDTH = 40;

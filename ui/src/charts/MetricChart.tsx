@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
-import { alignLines, nearestValue, positiveOnly } from "../lib/chartData";
-import type { Line } from "../lib/chartData";
+import { alignLines, nearestValue, positiveOnly } from "./chartData";
+import type { Line } from "./chartData";
 import { formatNumber } from "../lib/format";
-import { smooth } from "../lib/smoothing";
+import { smooth } from "./smoothing";
 
 export interface ChartLine extends Line {
   id: string;

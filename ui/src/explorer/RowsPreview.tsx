@@ -1,7 +1,7 @@
 // A plain page of rows from the table explorer's query API, for panels that list the rows behind a
 // selection without the explorer's controls.
-import { useExplorerQuery } from "../explorer/api";
-import type { ImageRef, SourceRef } from "../explorer/api";
+import { useExplorerQuery } from "./api";
+import type { ImageRef, SourceRef } from "./api";
 
 function Cell({ value }: { value: unknown }) {
   if (value !== null && typeof value === "object" && "sha256" in (value as object)) {

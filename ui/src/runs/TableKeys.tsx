@@ -1,6 +1,6 @@
 import { Link } from "react-router-dom";
 import type { Run } from "../api/client";
-import { useProjectTables } from "../api/hooks";
+import { useProjectTables } from "./api";
 
 function keyPath(key: string): string {
   return key.split("/").map(encodeURIComponent).join("/");

@@ -1,13 +1,14 @@
 import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import type { Run, RunDetail, TableEntry } from "../api/client";
-import { useRun, useRunLineage, useRunTables } from "../api/hooks";
+import { useRunLineage } from "../lineage/api";
+import { useRun, useRunTables } from "./api";
 import { LoggedCharts } from "../charts/LoggedCharts";
-import { ChartControls } from "../components/ChartControls";
-import { ChartsPanel } from "../components/ChartsPanel";
+import { ChartControls } from "../charts/ChartControls";
+import { ChartsPanel } from "../charts/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
-import { StateBadge } from "../components/StateBadge";
-import { useRunColors } from "../api/useRunColors";
+import { StateBadge } from "./StateBadge";
+import { useRunColors } from "./useRunColors";
 import { formatDuration, formatTime, formatValue } from "../lib/format";
 import { withParams } from "../lib/urlState";
 

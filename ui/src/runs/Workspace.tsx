@@ -2,15 +2,15 @@ import type { SortingState } from "@tanstack/react-table";
 import { useCallback, useMemo } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import type { Run } from "../api/client";
-import { useRuns } from "../api/hooks";
-import { useRunColors } from "../api/useRunColors";
+import { useRuns } from "./api";
+import { useRunColors } from "./useRunColors";
 import { LoggedCharts } from "../charts/LoggedCharts";
-import { ChartControls } from "../components/ChartControls";
-import { ChartsPanel } from "../components/ChartsPanel";
+import { ChartControls } from "../charts/ChartControls";
+import { ChartsPanel } from "../charts/ChartsPanel";
 import { ErrorState, Loading } from "../components/PageState";
-import { useRunsTable } from "../components/runColumns";
-import { RunsTable } from "../components/RunsTable";
-import { TableKeys } from "../components/TableKeys";
+import { useRunsTable } from "./runColumns";
+import { RunsTable } from "./RunsTable";
+import { TableKeys } from "./TableKeys";
 import {
   FILTER_PREFIX,
   formatSort,

@@ -1,5 +1,5 @@
 import { useLocation } from "react-router-dom";
-import { NotFound } from "../components/PageState";
+import { NotFound } from "./PageState";
 
 export function NotFoundPage() {
   const location = useLocation();
