@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from heron.errors import HeronError
-from heron.server.evaluation_tables import PanelTableRef, resolve_table
+from heron.query.references import resolve_table, table_reference
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
@@ -114,17 +114,19 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
 
     config = block.config
     if config.get("artifacts"):
-        refs = [PanelTableRef(artifact=a, name=config.get("name")) for a in config["artifacts"]]
+        refs = [{"artifact": a, "name": config.get("name")} for a in config["artifacts"]]
         problems: list[str] = []
     else:
         runs, problems = _visible_runs(store, project, block)
         refs = [
-            PanelTableRef(run_id=r.id, key=config.get("key"), step=config.get("step")) for r in runs
+            {"run_id": r.id, "key": config.get("key"), "step": config.get("step")} for r in runs
         ]
     sources = []
     for ref in refs:
         try:
-            sources.append(resolve_table(store, project, ref).source(store))
+            table = resolve_table(store, table_reference(ref), project=project)
+            # Readers of a report know runs by name: a concatenation's source column shows it.
+            sources.append(table.source(label=table.owner))
         except HeronError as error:
             problems.append(error.message)
     if not sources:
@@ -225,17 +227,20 @@ def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
     runs, problems = _visible_runs(store, project, block)
     if not runs:
         return _problems(problems or ["the run set has no visible run"])
-    request = EvaluationRequest(
-        tables=[
-            PanelTableRef(run_id=r.id, key=config.get("key"), step=config.get("step")) for r in runs
-        ],
-        truth=str(config.get("truth", "truth")),
-        guess=str(config.get("guess", "guess")),
-        filter=str(config.get("filter", "")),
-        score_prefix="score_",
-        bins=10,
-    )
     try:
+        request = EvaluationRequest(
+            tables=[
+                table_reference(
+                    {"run_id": r.id, "key": config.get("key"), "step": config.get("step")}
+                )
+                for r in runs
+            ],
+            truth=str(config.get("truth", "truth")),
+            guess=str(config.get("guess", "guess")),
+            filter=str(config.get("filter", "")),
+            score_prefix="score_",
+            bins=10,
+        )
         result = evaluate(store, project, request)
     except HeronError as error:
         return _problems([*problems, error.message])

@@ -391,6 +391,18 @@ def read_manifest(engine: Engine, version_id: str) -> list[ManifestEntry]:
     return [_entry(*row) for row in rows]
 
 
+def manifest_entry(engine: Engine, version_id: str, path: str) -> ManifestEntry | None:
+    """One path of a version's manifest, or None: a lookup, not a read of the whole manifest."""
+    f = schema.artifact_files
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(f.c.path, f.c.size, f.c.sha256, f.c.ref_uri, f.c.ref_etag, f.c.table_id).where(
+                f.c.version_id == version_id, f.c.path == path
+            )
+        ).first()
+    return None if row is None else _entry(*row)
+
+
 def _entry(
     path: str,
     size: int,

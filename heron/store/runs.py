@@ -19,6 +19,9 @@ from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.manifest import check_project_name
 
+# Steps are stored as signed 64-bit integers.
+MAX_STEP = 2**63 - 1
+
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
@@ -386,6 +389,32 @@ def read_objects(
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(o.c.key, o.c.step)).fetchall()
     return [(int(step), k, kd, loads(payload)) for step, k, kd, payload in rows]
+
+
+def project_table_keys(
+    engine: Engine, project: str, run_ids: Sequence[str] = ()
+) -> dict[str, dict[str, list[int]]]:
+    """Table keys the project's runs (or only ``run_ids``) logged: key -> run id -> steps.
+
+    Keys are in name order, runs newest first, steps ascending; NotFoundError for no project.
+    """
+    o, r, p = schema.run_objects, schema.runs, schema.projects
+    query = (
+        select(o.c.key, o.c.run_id, o.c.step)
+        .join(r, r.c.id == o.c.run_id)
+        .join(p, p.c.id == r.c.project_id)
+        .where(p.c.name == project, o.c.kind == "table")
+        .order_by(o.c.key, r.c.created_at.desc(), o.c.step)
+    )
+    if run_ids:
+        query = query.where(o.c.run_id.in_(list(run_ids)))
+    with engine.connect() as connection:
+        project_id(connection, project, create=False)
+        rows = connection.execute(query).fetchall()
+    keys: dict[str, dict[str, list[int]]] = {}
+    for key, run_id, step in rows:
+        keys.setdefault(key, {}).setdefault(run_id, []).append(int(step))
+    return keys
 
 
 def mark_crashed_runs(engine: Engine) -> list[str]:

@@ -13,8 +13,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from heron.errors import QueryError, UsageError
+from heron.query.references import ResolvedTable, TableReference, resolve_table
 from heron.server.deps import StoreDep
-from heron.server.evaluation_tables import PanelTableRef, ResolvedTable, resolve_table
 from heron.store.store import Store
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["evaluation"])
@@ -26,7 +26,7 @@ MAX_HISTOGRAMS = 50
 class EvaluationRequest(BaseModel):
     """Tables of predictions, the truth and guess columns, and how to bin scores."""
 
-    tables: list[PanelTableRef] = Field(min_length=1, max_length=8)
+    tables: list[TableReference] = Field(min_length=1, max_length=8)
     truth: str
     guess: str
     filter: str = ""
@@ -89,7 +89,7 @@ def _relation(store: Store, table: ResolvedTable, filter_text: str) -> tuple[str
     from heron.query.parser import parse
     from heron.query.sql import Params, ident
 
-    relation = default_engine().table_relation(table.source(store))
+    relation = default_engine().table_relation(table.source())
     columns = {c.name: ColumnRef(ident(c.ident), c.type) for c in relation.columns}
     params = Params()
     params.values.extend(relation.values)
@@ -118,7 +118,7 @@ def evaluate(store: Store, project: str, request: EvaluationRequest) -> Evaluati
     from heron.query.engine import default_engine
 
     engine = default_engine()
-    tables = [resolve_table(store, project, ref) for ref in request.tables]
+    tables = [resolve_table(store, ref, project=project) for ref in request.tables]
     counted: list[tuple[ResolvedTable, str, list[Any], Any, dict[tuple[str, str], int], int]] = []
     classes: set[str] = set()
     for table in tables:
@@ -191,7 +191,7 @@ def _table_result(
         )
     f1s = [c.f1 for c in per_class if c.f1 is not None and c.support > 0]
     return TableEvaluation(
-        label=table.label,
+        label=table.owner,
         run_id=table.run_id,
         step=table.step,
         table_id=table.record.id,

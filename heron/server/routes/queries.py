@@ -15,41 +15,30 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heron.errors import NotFoundError, QueryError, QueryLimitError, UsageError
+from heron.errors import QueryError, QueryLimitError, UsageError
+from heron.query.references import TableReference, resolve_tables
 from heron.server.deps import StoreDep
 from heron.server.media_urls import with_media_urls
-from heron.server.models import ErrorResponse, QueryResult, TableRef
-from heron.server.routes.tables import find_table, table_source
+from heron.server.models import ErrorResponse, QueryResult
 from heron.server.table_export import MEDIA_TYPES, ExportFormat, export_file, file_chunks
-from heron.store import artifacts as artifact_store
 from heron.store.store import Store
-from heron.store.tables import get_table, part_paths
+
+if TYPE_CHECKING:
+    from heron.query.source import TableSource
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["queries"])
-
-TABLE_SUFFIX = ".table.parquet"
-
-
-class ArtifactTableRef(BaseModel):
-    """A table inside an artifact version: ``artifact`` is ``name:v3`` or ``name:alias``."""
-
-    artifact: str = Field(min_length=1)
-    name: str = Field(min_length=1, description="the name the table was added under")
-
-
-SourceRef = TableRef | ArtifactTableRef
 
 
 class ExplorerRequest(BaseModel):
     """A query document (docs/query.md) over one table, or several merged or side by side."""
 
-    tables: list[SourceRef] = Field(min_length=1, max_length=64)
+    tables: list[TableReference] = Field(min_length=1, max_length=64)
     query: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -94,42 +83,14 @@ _QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def resolve_sources(
-    store: Store, project: str, refs: list[TableRef | ArtifactTableRef]
-) -> list[Any]:
+def resolve_sources(store: Store, project: str, refs: list[TableReference]) -> list[TableSource]:
     """The query engine's sources for the requested tables; 404s name what is missing."""
     from heron.query.engine import default_engine
 
     # Queries spilling beyond their memory limit write inside the store they read, never into
     # the directory the server happened to start in.
     default_engine().spill_into(store.cache_dir / "query-spill")
-    sources = []
-    for ref in refs:
-        if isinstance(ref, ArtifactTableRef):
-            sources.append(_artifact_source(store, project, ref))
-        else:
-            run, step, _, record = find_table(store, project, ref.run_id, ref.key, ref.step)
-            sources.append(table_source(store, run, ref.key, step, record))
-    return sources
-
-
-def _artifact_source(store: Store, project: str, ref: ArtifactTableRef) -> Any:
-    from heron.query.source import TableSource
-
-    version = artifact_store.resolve(store.engine, ref.artifact, project=project)
-    path = ref.name if ref.name.endswith(TABLE_SUFFIX) else ref.name + TABLE_SUFFIX
-    entry = next(
-        (e for e in artifact_store.read_manifest(store.engine, version.id) if e.path == path),
-        None,
-    )
-    if entry is None or entry.table_id is None:
-        raise NotFoundError(f"{version.qualified_name} has no table {ref.name!r}")
-    record = get_table(store.engine, entry.table_id)
-    return TableSource(
-        parts=part_paths(store.root, record),
-        columns=[(column["name"], column["type"]) for column in record.columns],
-        label=f"{version.qualified_name}/{ref.name.removesuffix(TABLE_SUFFIX)}",
-    )
+    return [table.source() for table in resolve_tables(store, refs, project=project)]
 
 
 def _blame(document: Any, sources: list[Any]) -> str | None:
