@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.shared_stores import SharedStores
+
 
 def _service(variable: str) -> str:
     value = os.environ.get(variable)
@@ -78,3 +80,16 @@ def s3_settings() -> dict[str, str]:
 def chromium_path() -> str:
     """Path of Debian's Chromium for Playwright."""
     return _service("HERON_TEST_CHROMIUM")
+
+
+@pytest.fixture(scope="session")
+def shared_stores(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> SharedStores:
+    """Logged stores, built once for the code that builds them; each user gets its own copy."""
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        directory = Path(cache.mkdir("heron-stores"))
+    else:  # without pytest's cache, share them within the run (the workers' common temp dir)
+        directory = tmp_path_factory.getbasetemp().parent / "heron-stores"
+    return SharedStores(directory, tmp_path_factory.mktemp)

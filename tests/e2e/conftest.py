@@ -1,15 +1,13 @@
 """Browser tests: a real `heron ui` on a free port, driven by Debian's Chromium through Playwright.
 
-The store is logged by tests/server/populate.py in its own process, like a user's script. A failing
-test leaves a screenshot in test-artifacts/.
+The stores are logged by tests/fixtures in their own process, like a user's script, once for every
+suite that looks at them (tests/fixtures/shared_stores.py). A failing test leaves a screenshot in
+test-artifacts/.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.chromium import CHROMIUM_ARGS
-from tests.server.populate import log_store
+from tests.e2e.ui_server import UiServer
+from tests.fixtures.pipeline import log_pipeline_store
+from tests.fixtures.populate import log_store
+from tests.fixtures.shared_stores import SharedStores
 
 ROOT = Path(__file__).resolve().parents[2]
 # Test machines are small and busy (two cores, two test workers): allow a few seconds more.
@@ -26,44 +27,11 @@ expect.set_options(timeout=15_000)
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-class UiServer:
-    """A running `heron ui` process and its URL."""
-
-    def __init__(self, store_dir: Path) -> None:
-        index = ROOT / "heron" / "server" / "_static" / "index.html"
-        if not index.is_file():
-            pytest.fail("the UI is not built: run `make ui-build` (scripts/build_ui.sh) first")
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "heron.cli", "ui", "--dir", str(store_dir), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=environment,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        match = re.search(r"(http://\S+/)", line)
-        if match is None:
-            self.stop()
-            pytest.fail(f"heron ui did not print its URL: {line!r}")
-        self.url = match.group(1).rstrip("/")
-        # The next line gives the token that a write without an Origin (a script's) must carry.
-        self.token = self.process.stdout.readline().rsplit(" ", 1)[-1].strip()
-
-    def stop(self) -> None:
-        """End the server process."""
-        self.process.terminate()
-        self.process.wait(timeout=20)
-        if self.process.stdout:
-            self.process.stdout.close()
-
-
 @pytest.fixture(scope="session")
-def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def e2e_store(shared_stores: SharedStores) -> tuple[Path, dict[str, str]]:
     """The logged store the browser looks at, and run name -> id."""
-    directory = tmp_path_factory.mktemp("e2e") / "heron-data"
-    return directory, log_store(directory)
+    copy, ids = shared_stores.copy("populate", lambda root: log_store(root / "heron-data"))
+    return copy / "heron-data", ids
 
 
 @pytest.fixture(scope="session")
@@ -118,14 +86,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def pipeline_ui(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[UiServer, dict[str, Any]]]:
-    """`heron ui` over the upload -> split -> train -> infer store (tests/server/pipeline.py)."""
-    from tests.server.pipeline import log_pipeline_store
-
-    root = tmp_path_factory.mktemp("e2e-pipeline")
-    ids = log_pipeline_store(root / "heron-data", root / "work")
-    server = UiServer(root / "heron-data")
+def pipeline_ui(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, Any]]]:
+    """`heron ui` over the upload -> split -> train -> infer store (tests/fixtures/pipeline.py)."""
+    copy, ids = shared_stores.copy("pipeline", log_pipeline_store)
+    server = UiServer(copy / "heron-data")
     yield server, ids
     server.stop()

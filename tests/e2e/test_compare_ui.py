@@ -2,7 +2,7 @@
 joined, concatenated and side by side, the runs' tables across runs and steps, and the lineage
 graph folding a fan-out of runs into one node.
 
-The data is the ``epochs`` project of tests/server/pipeline.py: a classifier trained for 1, 5 and
+The data is the ``epochs`` project of tests/fixtures/pipeline.py: a classifier trained for 1, 5 and
 10 epochs (v0, v1, v2), each version holding a ``predictions`` table, and six evaluation runs that
 use v1.
 """
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import UiServer
-from tests.server.pipeline import confidence, epoch_guess, eval_images
+from tests.e2e.ui_server import UiServer
+from tests.fixtures.pipeline import confidence, epoch_guess, eval_images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

@@ -1,7 +1,7 @@
 """The table explorer in a real browser: the walkthrough's recipes, clicked and typed as a user would.
 
-The store is logged by tests/e2e/explorer_store.py (10 classes, a dataset table, predictions of two
-runs over three epochs, a 300-column table); expected counts come from the same functions.
+The store is logged by tests/fixtures/explorer_store.py (10 classes, a dataset table, predictions
+of two runs over three epochs, a 300-column table); expected counts come from the same functions.
 """
 
 from __future__ import annotations
@@ -18,18 +18,20 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e import explorer_store as fx
-from tests.e2e.conftest import UiServer
+from tests.e2e.ui_server import UiServer
+from tests.fixtures import explorer_store as fx
+from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 @pytest.fixture(scope="module")
-def explorer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, dict[str, str]]]:
+def explorer(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
     """`heron ui` over the walkthrough-shaped store, and run name -> id."""
-    directory = tmp_path_factory.mktemp("explorer") / "heron-data"
-    ids = fx.log_in_subprocess(directory)
-    server = UiServer(directory)
+    copy, ids = shared_stores.copy(
+        "explorer", lambda root: fx.log_in_subprocess(root / "heron-data")
+    )
+    server = UiServer(copy / "heron-data")
     yield server, ids
     server.stop()
 

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, Playwright, Request, expect
 
 from tests.e2e.chromium import CHROMIUM_ARGS
-from tests.e2e.conftest import UiServer
-from tests.server.local import make_store
+from tests.e2e.ui_server import UiServer
+from tests.fixtures.local import make_store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

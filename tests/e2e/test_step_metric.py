@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import step_metric_store
-from tests.e2e.conftest import UiServer
 from tests.e2e.step_metric_store import DEFINED, EPOCHS, PLAIN, VAL_STEPS, val_acc
+from tests.e2e.ui_server import UiServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -24,7 +24,7 @@ def epochs_ui(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[UiServer, dict[str, str]]]:
     """`heron ui` over the store of step_metric_store.py."""
-    from tests.scripts import names_to_ids, run_script
+    from tests.fixtures.scripts import names_to_ids, run_script
 
     directory = tmp_path_factory.mktemp("e2e-epochs") / "heron-data"
     ids = names_to_ids(run_script(step_metric_store.__file__, str(directory)))

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import wandb_charts_store
-from tests.e2e.conftest import UiServer
+from tests.e2e.ui_server import UiServer
 from tests.e2e.wandb_charts_store import CLASSES, RUNS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -24,7 +24,7 @@ def charts_ui(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[UiServer, dict[str, str]]]:
     """`heron ui` over a store where two runs logged every chart kind."""
-    from tests.scripts import names_to_ids, run_script
+    from tests.fixtures.scripts import names_to_ids, run_script
 
     directory = tmp_path_factory.mktemp("e2e-charts") / "heron-data"
     ids = names_to_ids(run_script(wandb_charts_store.__file__, str(directory)))

@@ -1,7 +1,7 @@
 """A W&B Tables notebook's predictions, logged through ``heron.wandb``, in the table explorer.
 
 The store is logged by the scenario following W&B's Tables quickstart
-(tests/wandb/scenarios/tables_quickstart.py), run in its own process as the notebook would be.
+(tests/fixtures/scenarios/tables_quickstart.py), run in its own process as the notebook would be.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import heron
-from tests.e2e.conftest import UiServer
-from tests.wandb.scenario import run_scenario
+from tests.e2e.ui_server import UiServer
+from tests.fixtures.scenario import run_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

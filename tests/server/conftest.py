@@ -1,7 +1,7 @@
-"""Fixtures for the API tests: a store logged by populate.py, and a client on a fresh app.
+"""Fixtures for the API tests: stores logged by tests/fixtures, and a client on a fresh app.
 
 Clients address the app as 127.0.0.1 and send its write token, as heron's own pages do
-(tests/server/local.py); tests/server/test_origin.py checks what other requests get.
+(tests/fixtures/local.py); tests/server/test_origin.py checks what other requests get.
 """
 
 from __future__ import annotations
@@ -14,15 +14,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heron.server import create_app
-from tests.server.local import local_client
-from tests.server.populate import log_store
+from tests.fixtures.local import local_client
+from tests.fixtures.pipeline import log_pipeline_store
+from tests.fixtures.populate import log_store
+from tests.fixtures.shared_stores import SharedStores
 
 
 @pytest.fixture(scope="session")
-def logged_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def logged_store(shared_stores: SharedStores) -> tuple[Path, dict[str, str]]:
     """A store with projects "nature" (4 runs) and "birds" (1 run), shared read-only by tests."""
-    directory = tmp_path_factory.mktemp("served") / "heron-data"
-    return directory, log_store(directory)
+    copy, ids = shared_stores.copy("populate", lambda root: log_store(root / "heron-data"))
+    return copy / "heron-data", ids
 
 
 @pytest.fixture
@@ -39,12 +41,10 @@ def client(logged_store: tuple[Path, dict[str, str]]) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def pipeline_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The upload -> split -> train -> infer store of tests/server/pipeline.py, read-only."""
-    from tests.server.pipeline import log_pipeline_store
-
-    root = tmp_path_factory.mktemp("pipeline")
-    return root / "heron-data", log_pipeline_store(root / "heron-data", root / "work")
+def pipeline_store(shared_stores: SharedStores) -> tuple[Path, dict[str, Any]]:
+    """The upload -> split -> train -> infer store of tests/fixtures/pipeline.py, read-only."""
+    copy, ids = shared_stores.copy("pipeline", log_pipeline_store)
+    return copy / "heron-data", ids
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from heron.server import create_app
 from heron.store.store import Store
-from tests.server.local import local_client, make_store
+from tests.fixtures.local import local_client, make_store
 
 REPORTS = "/api/projects/p/reports"
 SQL_WORDS = ("INSERT", "SELECT", "DROP", "reports.id", "sqlite", "psycopg", "[SQL")

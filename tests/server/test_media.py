@@ -10,7 +10,7 @@ from PIL import Image
 
 from heron.server import create_app
 from heron.store.store import Store
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 
 def _png() -> bytes:

@@ -9,7 +9,7 @@ import pytest
 import heron
 import heron.wandb as wandb
 from heron.server import create_app
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 
 def test_definitions_of_each_run_exact_names_before_globs(store_dir: Path) -> None:

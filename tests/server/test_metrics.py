@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 import heron
 from heron.server import create_app
 from heron.server.downsample import minmax_downsample
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 
 def test_metric_keys_of_some_runs_or_the_project(

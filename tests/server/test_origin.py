@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from heron.server import create_app
 from heron.server.origin import TOKEN_HEADER
-from tests.server.local import make_store
+from tests.fixtures.local import make_store
 
 REPORTS = "/api/projects/p/reports"
 ALIASES = "/api/projects/p/artifacts/model/v0/aliases"

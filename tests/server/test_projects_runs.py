@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 import heron
 from heron.server import create_app
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 
 def test_projects_list_counts_runs_and_activity(client: TestClient) -> None:

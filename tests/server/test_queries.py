@@ -13,18 +13,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heron.server import create_app
-from tests.e2e import explorer_store as fx
-from tests.server.local import local_client
+from tests.fixtures import explorer_store as fx
+from tests.fixtures.local import local_client
+from tests.fixtures.shared_stores import SharedStores
 
 
 @pytest.fixture(scope="module")
-def explorer(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def explorer(shared_stores: SharedStores) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """A client on the walkthrough-shaped store, and run name -> id."""
-    directory = tmp_path_factory.mktemp("queries") / "heron-data"
-    ids = fx.log_in_subprocess(directory)
-    with local_client(create_app(directory)) as client:
+    copy, ids = shared_stores.copy(
+        "explorer", lambda root: fx.log_in_subprocess(root / "heron-data")
+    )
+    with local_client(create_app(copy / "heron-data")) as client:
         yield client, ids
 
 

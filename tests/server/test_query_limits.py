@@ -60,7 +60,7 @@ from heron.errors import QueryLimitError  # noqa: E402
 from heron.query.engine import Engine, set_default_engine  # noqa: E402
 from heron.query.parser import MAX_TEXT  # noqa: E402
 from heron.server import create_app  # noqa: E402
-from tests.server.local import local_client  # noqa: E402
+from tests.fixtures.local import local_client  # noqa: E402
 
 URL = f"/api/projects/{PROJECT}/query"
 
@@ -70,7 +70,7 @@ def served(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient, Path, list[Any]]]:
     """A client on the logged store, its directory, and the request's table list."""
-    from tests.scripts import names_to_ids, run_script
+    from tests.fixtures.scripts import names_to_ids, run_script
 
     directory = tmp_path_factory.mktemp("limits") / "heron-data"
     ids = names_to_ids(run_script(__file__, str(directory)))

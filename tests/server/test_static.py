@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 import heron
 from heron.server import create_app
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 
 def _app(tmp_path: Path, store_dir: Path) -> TestClient:

@@ -21,7 +21,7 @@ import pytest
 
 from heron.store import artifacts as artifact_store
 from heron.store.store import Store
-from tests.server.local import make_store
+from tests.fixtures.local import make_store
 
 VERSIONS = 4
 ALIASES = ("best", "prod", "staging", "candidate", "review")

@@ -181,7 +181,7 @@ def test_server_and_cli_treat_an_emptied_collection_as_gone(
 
     from heron.cli.main import cli
     from heron.server import create_app
-    from tests.server.local import local_client, make_store
+    from tests.fixtures.local import local_client, make_store
 
     make_store(store_dir, database_url, versions=2)
     store = Store.open(store_dir, database_url=database_url)

@@ -17,7 +17,7 @@ from heron.errors import IntegrityError
 from heron.server import create_app
 from heron.store.blobs import sha256_hex
 from heron.store.store import Store
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 KEY = "predictions"
 

@@ -26,8 +26,8 @@ from heron.wandb.integration.keras import (
     WandbModelCheckpoint,
 )
 from heron.wandb.keras import WandbCallback
-from tests.server.local import local_client
-from tests.wandb.scenario import run_scenario
+from tests.fixtures.local import local_client
+from tests.fixtures.scenario import run_scenario
 
 # Keras' Variable.numpy() calls np.array() on a torch tensor, which numpy 2 flags because torch's
 # __array__ takes no `copy` argument; saving a Keras model on the torch backend cannot avoid it.

@@ -20,7 +20,7 @@ from PIL import Image as PILImage
 import heron
 import heron.wandb as wandb
 from heron.errors import MediaError, TableError
-from tests.wandb.scenario import run_scenario
+from tests.fixtures.scenario import run_scenario
 
 
 @pytest.fixture(autouse=True)

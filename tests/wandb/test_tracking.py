@@ -18,7 +18,7 @@ import heron
 import heron.wandb as wandb
 from heron.errors import UsageError
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning
-from tests.wandb.scenario import run_scenario
+from tests.fixtures.scenario import run_scenario
 
 WANDB_VARIABLES = [
     "WANDB_PROJECT",
