@@ -1,7 +1,7 @@
 """Artifacts logged through ``heron.wandb`` by a W&B notebook, in the browser.
 
 The store is logged by the scenario following W&B's image-classification walkthrough
-(tests/wandb/scenarios/image_classification_artifacts.py), run in its own process: raw data,
+(tests/fixtures/scenarios/image_classification_artifacts.py), run in its own process: raw data,
 a balanced split with a preview table added to the artifact, a model, an inference run.
 """
 
@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 
 import heron
 from heron.sdk.lineage import run_artifacts
-from tests.e2e.conftest import UiServer
-from tests.wandb.scenario import run_scenario
+from tests.e2e.ui_server import UiServer
+from tests.fixtures.scenario import run_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

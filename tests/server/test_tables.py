@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from heron.server import create_app
 from heron.store.store import Store
-from tests.server.local import local_client
+from tests.fixtures.local import local_client
 
 KEY = "val/predictions"
 

@@ -26,7 +26,7 @@ from heron.wandb.apis import Api
 from heron.wandb.apis import Run as ApiRun
 from heron.wandb.artifacts import Artifact, log_artifact, use_artifact
 from heron.wandb.errors import UnsupportedWarning
-from tests.wandb.scenario import run_scenario
+from tests.fixtures.scenario import run_scenario
 
 
 @pytest.fixture
