@@ -31,7 +31,7 @@ from heron.query.suggest import did_you_mean
 from heron.query.types import (
     BOOL,
     FLOAT,
-    IMAGE_FIELDS,
+    IMAGE_FIELD_TYPES,
     INT,
     NULL,
     STRING,
@@ -203,11 +203,13 @@ class Compiler:
             raise _err(
                 e, f"{t.describe()} values have no field .{name}{_at(e)}; fields exist on images"
             )
-        if name not in IMAGE_FIELDS:
-            hint = did_you_mean(name, IMAGE_FIELDS)
+        if name not in IMAGE_FIELD_TYPES:
+            hint = did_you_mean(name, IMAGE_FIELD_TYPES)
             raise _err(e, f'images have no field "{name}"{_at(e)}{hint}')
         # name is one of heron's fixed field names, so it is safe to write into the SQL text.
-        return Compiled(f"struct_extract({target.sql}, '{name}')", ValueType(IMAGE_FIELDS[name]))
+        return Compiled(
+            f"struct_extract({target.sql}, '{name}')", ValueType(IMAGE_FIELD_TYPES[name])
+        )
 
     # -- operators --------------------------------------------------------------------------
 

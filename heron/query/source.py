@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from heron.errors import QueryError
-from heron.query.types import HERON_TYPES, HeronType, ValueType
+from heron.query.types import ValueType
+from heron.store.table_format import COLUMN_TYPES, ColumnType
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class TableSource:
         object.__setattr__(self, "columns", tuple((str(n), str(t)) for n, t in self.columns))
         seen: set[str] = set()
         for name, typ in self.columns:
-            if typ not in HERON_TYPES:
+            if typ not in COLUMN_TYPES:
                 raise QueryError(f'column "{name}" has unknown type "{typ}"')
             if name in seen:
                 raise QueryError(f'column "{name}" appears twice in table "{self.label}"')
@@ -96,7 +97,7 @@ def part_info(path: Path) -> PartInfo:
     return info
 
 
-def _list_elem(arrow_type: Any) -> HeronType:
+def _list_elem(arrow_type: Any) -> ColumnType:
     import pyarrow as pa
 
     value_type = getattr(arrow_type, "value_type", None)
@@ -115,8 +116,8 @@ def column_types(source: TableSource, parts: list[PartInfo]) -> list[tuple[str, 
     """The source's columns with full value types (list element types come from the files)."""
     out: list[tuple[str, ValueType]] = []
     for name, typ in source.columns:
-        kind: HeronType = typ  # type: ignore[assignment]  # validated in TableSource
-        elem: HeronType | None = None
+        kind: ColumnType = typ  # type: ignore[assignment]  # validated in TableSource
+        elem: ColumnType | None = None
         if kind == "list":
             arrow_type = next((p.arrow_types[name] for p in parts if name in p.arrow_types), None)
             elem = _list_elem(arrow_type)

@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-HeronType = Literal[
-    "string", "int", "float", "bool", "datetime", "null", "list", "json", "any", "image"
-]  # fmt: skip
-HERON_TYPES: tuple[HeronType, ...] = (
-    "string", "int", "float", "bool", "datetime", "null", "list", "json", "any", "image",
-)  # fmt: skip
+from heron.store.table_format import IMAGE_FIELDS, ColumnType
 
 NUMERIC = ("int", "float")
 # json and any are stored as JSON text, so they compare and concatenate like strings.
 TEXT = ("string", "json", "any")
 
-# Fields of an image reference cell and their types.
-IMAGE_FIELDS: dict[str, HeronType] = {
-    "sha256": "string",
-    "format": "string",
-    "width": "int",
-    "height": "int",
-    "caption": "string",
-    "overlays": "json",
-}
+# Fields of an image cell, as ``image.field`` reads them in an expression, and their types.
+IMAGE_FIELD_TYPES: dict[str, ColumnType] = {f.name: f.type for f in IMAGE_FIELDS}
+_DUCKDB_STORAGE = {"string": "VARCHAR", "int32": "INTEGER"}
+_DUCKDB_IMAGE = (
+    f"STRUCT({', '.join(f'{f.name} {_DUCKDB_STORAGE[f.storage]}' for f in IMAGE_FIELDS)})"
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +27,8 @@ class ValueType:
     merged table's columns, which hold one value per run (a per-run list of ``kind``).
     """
 
-    kind: HeronType
-    elem: HeronType | None = None
+    kind: ColumnType
+    elem: ColumnType | None = None
     runs: int | None = None
 
     @property
@@ -87,8 +79,7 @@ def duckdb_type(t: ValueType) -> str:
     scalar = {
         "string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN",
         "datetime": "TIMESTAMPTZ", "null": "VARCHAR", "json": "VARCHAR", "any": "VARCHAR",
-        "image": "STRUCT(sha256 VARCHAR, format VARCHAR, width INTEGER, height INTEGER, "
-        "caption VARCHAR, overlays VARCHAR)",
+        "image": _DUCKDB_IMAGE,
     }  # fmt: skip
     if t.kind == "list":
         inner = scalar.get(t.elem or "float", "DOUBLE")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from heron.errors import TableError
 from heron.sdk.media import Image
 from heron.store.jsonvalues import loads
+from heron.store.table_format import ImageRef, image_refs
 
 if TYPE_CHECKING:
     import pandas
@@ -128,8 +129,10 @@ class LoggedTable:
         kind = self.types[name]
         values: list[Any] = self.to_arrow().column(name).to_pylist()
         if kind == "image":
+            where = f"column {name!r} of table {self.label}"
             return [
-                None if cell is None else Image._from_cell(self._store, cell) for cell in values
+                None if ref is None else Image.from_ref(self._store, ref)
+                for ref in image_refs(values, where)
             ]
         if kind in ("json", "any"):
             return [None if text is None else loads(text) for text in values]
@@ -153,7 +156,10 @@ class LoggedTable:
         if not -len(self) <= index < len(self):
             raise TableError(f"row {index} is out of range: the table has {len(self)} rows")
         cell = self.to_arrow().column(column)[index].as_py()
-        return None if cell is None else Image._from_cell(self._store, cell)
+        if cell is None:
+            return None
+        where = f"row {index}, column {column!r} of table {self.label}"
+        return Image.from_ref(self._store, ImageRef.from_row(cell, where=where))
 
     # -- queries --------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from heron.errors import MediaError, UsageError
 from heron.sdk.overlays import class_map, mask_png, normalize_boxes, normalize_masks
 from heron.sdk.values import text_problem
 from heron.store import codec
-from heron.store.jsonvalues import dumps, loads
+from heron.store.table_format import ImageRef, MaskRef, overlays_document
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,7 +68,6 @@ class Image:
         "_data",
         "_mask_arrays",
         "_mask_refs",
-        "_overlays_json",
         "_sha256",
         "_store",
         "caption",
@@ -99,8 +98,7 @@ class Image:
         self._data: bytes | None = None
         self._sha256: str | None = None
         self._store: Store | None = None
-        self._overlays_json: str | None = None
-        self._mask_refs: list[dict[str, Any]] = []
+        self._mask_refs: tuple[MaskRef, ...] = ()
         if type(data) is _numpy().ndarray:  # the hot path: one image per table row
             self._array = _array_from_numpy(data)
         elif isinstance(data, Image):
@@ -144,23 +142,22 @@ class Image:
     # -- read-back ------------------------------------------------------------------------------
 
     @classmethod
-    def _from_cell(cls, store: Store, cell: Mapping[str, Any]) -> Image:
-        """An image read back from a table cell, backed by ``store``."""
+    def from_ref(cls, store: Store, ref: ImageRef) -> Image:
+        """The image a stored cell refers to, backed by ``store``: its bytes are read from the
+        store's blobs when first needed."""
         image = cls.__new__(cls)
         image._array = None
         image._data = None
         image._store = store
-        image._sha256 = cell["sha256"]
-        image.format = cell["format"]
-        image.width = int(cell["width"])
-        image.height = int(cell["height"])
-        image.caption = cell.get("caption")
+        image._sha256 = ref.sha256
+        image.format = ref.format
+        image.width = ref.width
+        image.height = ref.height
+        image.caption = ref.caption
         image.mode = None
-        image._overlays_json = cell.get("overlays")
-        overlays = loads(image._overlays_json) if image._overlays_json else {}
-        image._boxes = list(overlays.get("boxes", []))
-        image._classes = dict(overlays.get("classes", {}))
-        image._mask_refs = list(overlays.get("masks", []))
+        image._boxes = [dict(box) for box in ref.boxes]
+        image._classes = dict(ref.classes)
+        image._mask_refs = ref.masks
         image._mask_arrays = []
         return image
 
@@ -235,7 +232,7 @@ class Image:
 
         out = []
         for ref in self._mask_refs:
-            with PILImage.open(io.BytesIO(self._store.blobs.get(ref["sha256"]))) as mask:
+            with PILImage.open(io.BytesIO(self._store.blobs.get(ref.sha256))) as mask:
                 out.append(np.asarray(mask))
         return out
 
@@ -244,8 +241,7 @@ class Image:
         """The overlays document stored with the cell (boxes, masks, classes), or None."""
         if self._mask_arrays:
             raise UsageError("the overlays of an image are known once it has been logged")
-        text = self._overlays_json if self._store is not None else _overlays_text(self, [])
-        return loads(text) if text else None
+        return overlays_document(self._boxes, self._mask_refs, self._classes)
 
     def __repr__(self) -> str:
         caption = f" caption={self.caption!r}" if self.caption else ""
@@ -254,11 +250,11 @@ class Image:
     # -- logging --------------------------------------------------------------------------------
 
     def _heron_log(self, run: Run, key: str, step: int) -> Future[tuple[str, Any]]:
-        return run.executor.submit(lambda: ("image", store_images(run.store, [self])[0]))
+        return run.executor.submit(lambda: ("image", store_images(run.store, [self])[0].to_row()))
 
 
-def store_images(store: Store, images: Sequence[Image]) -> list[dict[str, Any]]:
-    """Encode and store images (and their masks) in batches; returns their cell dicts in order.
+def store_images(store: Store, images: Sequence[Image]) -> list[ImageRef]:
+    """Encode and store images (and their masks) in batches; returns their cells in order.
 
     Runs in a worker thread: the images were checked when they were made.
     """
@@ -278,43 +274,30 @@ def store_images(store: Store, images: Sequence[Image]) -> list[dict[str, Any]]:
             (image, name, array) for image in masked for name, array in image._mask_arrays
         ]
         mask_digests = store.blobs.put_many([mask_png(array) for _, _, array in mask_images])
-        refs: dict[int, list[dict[str, Any]]] = {}
+        refs: dict[int, list[MaskRef]] = {}
         for (image, name, array), digest in zip(mask_images, mask_digests, strict=True):
-            ref: dict[str, Any] = {
-                "sha256": digest,
-                "width": int(array.shape[1]),
-                "height": int(array.shape[0]),
-            }
-            if name is not None:
-                ref["name"] = name
-            refs.setdefault(id(image), []).append(ref)
+            mask = MaskRef(digest, int(array.shape[1]), int(array.shape[0]), name)
+            refs.setdefault(id(image), []).append(mask)
         for image in masked:
-            image._overlays_json = _overlays_text(image, refs[id(image)])
-    for image in fresh:
-        if image._overlays_json is None and (image._boxes or image._classes):
-            image._overlays_json = _overlays_text(image, [])
-    return [
-        {
-            "sha256": image._sha256,
-            "format": image.format,
-            "width": image.width,
-            "height": image.height,
-            "caption": image.caption,
-            "overlays": image._overlays_json,
-        }
-        for image in images
-    ]
+            image._mask_refs = tuple(refs[id(image)])
+    return [_image_ref(image) for image in images]
 
 
-def _overlays_text(image: Image, mask_refs: list[dict[str, Any]]) -> str | None:
-    document: dict[str, Any] = {}
-    if image._boxes:
-        document["boxes"] = image._boxes
-    if mask_refs:
-        document["masks"] = mask_refs
-    if image._classes:
-        document["classes"] = image._classes
-    return dumps(document) if document else None
+def _image_ref(image: Image) -> ImageRef:
+    """The cell of a stored image (its digest is known)."""
+    assert image._sha256 is not None
+    if not (image._boxes or image._mask_refs or image._classes):
+        return ImageRef(image._sha256, image.format, image.width, image.height, image.caption)
+    return ImageRef(
+        image._sha256,
+        image.format,
+        image.width,
+        image.height,
+        image.caption,
+        tuple(image._boxes),
+        image._mask_refs,
+        image._classes,
+    )
 
 
 # -- input checks --------------------------------------------------------------------------------

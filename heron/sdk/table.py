@@ -428,25 +428,17 @@ def _store_image_chunk(
     store: Store, values: list[Image | None], column: str, first_row: int
 ) -> pa.Array:
     """Store one chunk of an image column; returns the chunk's cells as an Arrow struct array."""
-    import pyarrow as pa
-
     from heron.sdk.media import store_images
-    from heron.store.tables import IMAGE_STRUCT
+    from heron.store.tables import image_array
 
     present = [value for value in values if value is not None]
     try:
-        cells = store_images(store, present)
+        refs = iter(store_images(store, present))
     except Exception as error:
         raise TableError(
             f"column {column!r}, rows {first_row}..{first_row + len(values) - 1}: {error}"
         ) from error
-    if len(present) == len(values):
-        columns = {field: [cell[field] for cell in cells] for field in IMAGE_STRUCT.names}
-        return pa.StructArray.from_arrays(
-            [pa.array(columns[f.name], f.type) for f in IMAGE_STRUCT], fields=list(IMAGE_STRUCT)
-        )
-    cell_iter = iter(cells)
-    return pa.array([None if value is None else next(cell_iter) for value in values], IMAGE_STRUCT)
+    return image_array([None if value is None else next(refs) for value in values])
 
 
 def _join_chunks(futures: list[Future[pa.Array]]) -> pa.Array:

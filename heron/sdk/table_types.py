@@ -13,21 +13,14 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from heron.errors import TableError
 from heron.store.jsonvalues import dumps
+from heron.store.table_format import COLUMN_TYPES, ColumnType, ListElement
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-ColumnType = Literal[
-    "string", "int", "float", "bool", "datetime", "null", "list", "json", "any", "image"
-]
-COLUMN_TYPES: tuple[ColumnType, ...] = (
-    "string", "int", "float", "bool", "datetime", "null", "list", "json", "any", "image",
-)  # fmt: skip
-ListElement = Literal["string", "int", "float", "bool", "null"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
