@@ -162,6 +162,33 @@ def get_versions(engine: Engine, version_ids: Sequence[str]) -> list[VersionReco
     return records
 
 
+def missing_blob_counts(engine: Engine, version_ids: Sequence[str]) -> dict[str, int]:
+    """Per version (only those missing any), how many stored files have no blob in the store.
+
+    External references are not counted: their bytes were never in the store.
+    """
+    f, b = schema.artifact_files, schema.blobs
+    ids = sorted(set(version_ids))
+    counts: dict[str, int] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(f.c.version_id, func.count())
+                .select_from(f.outerjoin(b, b.c.sha256 == f.c.sha256))
+                .where(
+                    and_(
+                        f.c.version_id.in_(ids[start : start + _CHUNK]),
+                        f.c.ref_uri.is_(None),
+                        f.c.sha256.is_not(None),
+                        b.c.sha256.is_(None),
+                    )
+                )
+                .group_by(f.c.version_id)
+            )
+            counts.update({str(v): int(n) for v, n in connection.execute(query)})
+    return counts
+
+
 def parse_ref(ref: str) -> tuple[str | None, str, str]:
     """``[project/]name[:alias|:vN]`` as (project or None, name, alias-or-version)."""
     if not isinstance(ref, str) or not ref:

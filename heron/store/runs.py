@@ -124,6 +124,17 @@ def get_run(engine: Engine, run_id: str, *, project: str | None = None) -> RunRe
     return _record(row)
 
 
+def get_runs(engine: Engine, run_ids: Sequence[str]) -> list[RunRecord]:
+    """Several runs by id, in any order (unknown ids are left out)."""
+    ids = sorted(set(run_ids))
+    records: list[RunRecord] = []
+    with engine.connect() as connection:
+        for start in range(0, len(ids), 500):
+            query = _runs_query().where(schema.runs.c.id.in_(ids[start : start + 500]))
+            records.extend(_record(row) for row in connection.execute(query))
+    return records
+
+
 def find_run(engine: Engine, ref: str) -> RunRecord:
     """A run from ``project/id``, ``id`` or ``project/name`` (names must then be unique)."""
     project, _, key = ref.rpartition("/")
