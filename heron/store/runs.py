@@ -364,6 +364,51 @@ def metric_keys(engine: Engine, run_id: str) -> list[str]:
         )
 
 
+def project_metric_keys(engine: Engine, project: str, run_ids: Sequence[str] = ()) -> list[str]:
+    """The distinct metric keys logged by ``run_ids`` (by every run of ``project`` when none
+    are given), sorted; NotFoundError if the project does not exist."""
+    m, r, p = schema.metrics, schema.runs, schema.projects
+    if run_ids:
+        query = select(m.c.key).where(m.c.run_id.in_(list(run_ids))).distinct()
+    else:
+        query = (
+            select(m.c.key)
+            .join(r, r.c.id == m.c.run_id)
+            .join(p, p.c.id == r.c.project_id)
+            .where(p.c.name == project)
+            .distinct()
+        )
+    with engine.connect() as connection:
+        project_id(connection, project, create=False)
+        return sorted(row[0] for row in connection.execute(query))
+
+
+def run_progress(
+    engine: Engine, project: str, run_ids: Sequence[str]
+) -> dict[str, tuple[int, float]]:
+    """``run id -> (last_step, updated_at)`` of runs of ``project``: what changes when a run
+    logs more. NotFoundError naming the project, or every run that is not in it."""
+    r, p = schema.runs, schema.projects
+    query = (
+        select(r.c.id, r.c.last_step, r.c.updated_at)
+        .join(p, p.c.id == r.c.project_id)
+        .where(p.c.name == project, r.c.id.in_(list(run_ids)))
+    )
+    with engine.connect() as connection:
+        project_id(connection, project, create=False)
+        found = {row[0]: (int(row[1]), float(row[2])) for row in connection.execute(query)}
+    missing = [run_id for run_id in run_ids if run_id not in found]
+    if missing:
+        raise NotFoundError(f"no run {', '.join(map(repr, missing))} in project {project!r}")
+    return found
+
+
+def require_project(engine: Engine, project: str) -> None:
+    """Raise NotFoundError naming ``project`` unless it exists."""
+    with engine.connect() as connection:
+        project_id(connection, project, create=False)
+
+
 RUN_LEVEL_STEP = -1
 """The step of run objects that belong to the whole run (metric definitions), not to a step."""
 

@@ -53,8 +53,7 @@ router = APIRouter(prefix="/api/projects/{project}", tags=["artifacts"])
 @router.get("/artifacts", response_model=list[ArtifactType])
 def list_artifact_types(project: str, store: StoreDep) -> list[ArtifactType]:
     """A project's artifact collections grouped by type (types and names sorted)."""
-    with store.engine.connect() as connection:
-        run_store.project_id(connection, project, create=False)
+    run_store.require_project(store.engine, project)
     grouped: dict[str, list[ArtifactCollection]] = defaultdict(list)
     for item in artifact_store.list_collections(store.engine, project=project):
         grouped[item["type"]].append(

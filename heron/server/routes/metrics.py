@@ -7,9 +7,8 @@ import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from heron.errors import NotFoundError
 from heron.server.deps import SinceStepQuery, StoreDep
 from heron.server.downsample import minmax_downsample
 from heron.server.jsonsafe import finite_or_none
@@ -25,51 +24,18 @@ from heron.server.models import (
 )
 from heron.server.routes.runs import project_must_exist
 from heron.store import runs as run_store
-from heron.store import schema
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["metrics"])
 
 RunIds = Annotated[list[str], Query(alias="run", description="run ids (repeat the parameter)")]
 
 
-def _runs_of_project(
-    engine: Engine, project: str, run_ids: list[str]
-) -> dict[str, tuple[int, float]]:
-    """``run id -> (last_step, updated_at)`` for the given runs; 404 naming any that is missing."""
-    project_must_exist(engine, project)
-    r, p = schema.runs, schema.projects
-    query = (
-        select(r.c.id, r.c.last_step, r.c.updated_at)
-        .join(p, p.c.id == r.c.project_id)
-        .where(p.c.name == project, r.c.id.in_(run_ids))
-    )
-    with engine.connect() as connection:
-        found = {row[0]: (int(row[1]), float(row[2])) for row in connection.execute(query)}
-    missing = [run_id for run_id in run_ids if run_id not in found]
-    if missing:
-        raise NotFoundError(f"no run {', '.join(map(repr, missing))} in project {project!r}")
-    return found
-
-
 @router.get("/metrics", response_model=MetricKeys)
 def metric_keys(project: str, store: StoreDep, run_ids: RunIds = []) -> MetricKeys:  # noqa: B006
     """Metric keys logged by the given runs (all runs of the project when none is given)."""
-    m, r, p = schema.metrics, schema.runs, schema.projects
     if run_ids:
-        _runs_of_project(store.engine, project, run_ids)
-        query = select(m.c.key).where(m.c.run_id.in_(run_ids)).distinct()
-    else:
-        project_must_exist(store.engine, project)
-        query = (
-            select(m.c.key)
-            .join(r, r.c.id == m.c.run_id)
-            .join(p, p.c.id == r.c.project_id)
-            .where(p.c.name == project)
-            .distinct()
-        )
-    with store.engine.connect() as connection:
-        keys = sorted(row[0] for row in connection.execute(query))
-    return MetricKeys(keys=keys)
+        run_store.run_progress(store.engine, project, run_ids)
+    return MetricKeys(keys=run_store.project_metric_keys(store.engine, project, run_ids))
 
 
 @functools.lru_cache(maxsize=512)
@@ -99,7 +65,7 @@ def metric_series(
     max_points: Annotated[int, Query(ge=10, le=100_000)] = 2_000,
 ) -> MetricSeries:
     """One metric over step for each run, downsampled on the server keeping each bucket's extremes."""
-    known = _runs_of_project(store.engine, project, run_ids) if run_ids else {}
+    known = run_store.run_progress(store.engine, project, run_ids) if run_ids else {}
     series = [
         _cached_series(store.engine, run_id, key, max_points, *known[run_id]) for run_id in run_ids
     ]
@@ -133,7 +99,7 @@ def metric_definitions(
 ) -> MetricDefinitions:
     """What ``define_metric`` said in each given run (x-axis ``step_metric``, summary, hidden)."""
     if run_ids:
-        _runs_of_project(store.engine, project, run_ids)
+        run_store.run_progress(store.engine, project, run_ids)
     else:
         project_must_exist(store.engine, project)
     return MetricDefinitions(

@@ -61,8 +61,7 @@ def run_model(record: run_store.RunRecord) -> Run:
 
 def project_must_exist(engine: Engine, project: str) -> None:
     """Raise NotFoundError naming the project unless it exists."""
-    with engine.connect() as connection:
-        run_store.project_id(connection, project, create=False)
+    run_store.require_project(engine, project)
 
 
 @router.get("", response_model=RunList)
