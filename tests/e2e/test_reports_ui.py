@@ -27,6 +27,16 @@ def _create(page: Page, server: UiServer, body: dict[str, Any]) -> str:
     return str(response.json()["id"])
 
 
+def _settled(page: Page) -> None:
+    """Wait until what the markdown could run has had its chance: every image in it has loaded or
+    failed (an ``onerror`` would have fired), and the tasks queued so far (a clicked link's
+    ``javascript:``) have run. A dialog opened by any of them reaches the page's handler first."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('.markdown img')].every(image => image.complete)"
+    )
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
+
+
 def test_build_save_reload_and_export_a_report(
     page: Page, browser: Browser, pipeline_ui: Pipeline, tmp_path: Path
 ) -> None:
@@ -99,7 +109,7 @@ def test_hostile_markdown_never_runs(page: Page, pipeline_ui: Pipeline) -> None:
     expect(page.get_by_role("heading", name="Safe heading")).to_be_visible()
     for link in page.locator(".markdown a").all():
         link.click()
-    page.wait_for_timeout(500)
+    _settled(page)
     assert dialogs == []
     assert page.locator(".markdown script").count() == 0
     assert page.locator(".markdown [onerror]").count() == 0
@@ -109,8 +119,10 @@ def test_hostile_markdown_never_runs(page: Page, pipeline_ui: Pipeline) -> None:
     assert not any(h and h.lower().startswith("javascript") for h in hrefs)
     # The editor's live preview is sanitised the same way.
     page.goto(f"{server.url}/projects/pipeline/reports/{report}?edit=1")
-    expect(page.get_by_label("Markdown")).to_be_visible()
-    page.wait_for_timeout(300)
+    expect(
+        page.locator(".markdown-preview").get_by_role("heading", name="Safe heading")
+    ).to_be_visible()
+    _settled(page)
     assert dialogs == []
 
 

@@ -24,7 +24,7 @@ def _files(root: Path, count: int) -> list[str]:
 
 def test_a_digest_is_trusted_only_while_the_file_is_unchanged(tmp_path: Path) -> None:
     paths = _files(tmp_path / "data", 3)
-    time.sleep(0.25)  # older than a timestamp tick when hashed
+    time.sleep(0.25)  # older than a timestamp tick when hashed: the behaviour under test
     cache = HashCache(tmp_path / "cache.sqlite")
     stats = fingerprint_files(paths)
     cache.remember([(p, f, DIGEST) for p, f in stats.items()])
@@ -65,7 +65,7 @@ def test_a_file_rewritten_after_add_dir_is_logged_with_its_new_bytes(
 ) -> None:
     root = tmp_path / "data"
     paths = _files(root, 3)
-    time.sleep(0.25)
+    time.sleep(0.25)  # older than a timestamp tick when hashed: the behaviour under test
     with heron.init(project="p") as run:
         first = heron.Artifact("d", type="dataset")
         first.add_dir(root)

@@ -508,11 +508,18 @@ def test_an_alias_taken_in_the_store_stays_where_it_is(
 
 
 CRASHING_SCRIPT = """
-import os, time, wandb
+import glob, os, time, wandb
 run = wandb.init(project="nature", id="wbcrash1")
 for i in range(3000):
     run.log({"loss": float(i)})
-time.sleep(2)  # let W&B write what it has, then die without finishing, as a killed job does
+# W&B writes its log in the background, in 32 KiB blocks: once two are on disk some history is
+# there. Then die without finishing, as a killed job does.
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    found = glob.glob("wd/wandb/*-wbcrash1/run-wbcrash1.wandb")
+    if found and os.path.getsize(found[0]) >= 2 * 32768:
+        break
+    time.sleep(0.05)
 os._exit(9)
 """
 
