@@ -1,0 +1,77 @@
+"""The suite's seeded input, generated once and read by every tool's worker.
+
+Layout of the data folder (raw files every peer environment can read with numpy alone):
+
+- ``images.u8``: ``images`` 64x64 RGB uint8 noise images back to back (12,288 bytes each); a
+  worker reads one image at a time by offset, so no tool is charged for holding them all;
+- ``labels.npz``: ``truth`` (class index per row) and ``scores`` (float32, 10 per row, the
+  guess is their argmax) for ``rows`` rows;
+- ``dataset/class_k/img_i.png``: ``files`` PNGs of the first images, the dataset artifact;
+- ``meta.json``: the sizes above; written last, so a folder without it is regenerated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SEED = 20261203
+SIDE = 64
+CLASSES = 10
+IMAGE_BYTES = SIDE * SIDE * 3
+
+
+def needs(params: list[dict[str, Any]]) -> dict[str, int]:
+    """Sizes of data the given scenario parameters read (images, rows, dataset files)."""
+    images = rows = files = 0
+    for p in params:
+        rows = max(rows, p.get("rows", 0))
+        if p.get("images") is True:  # a table with an image column
+            images = max(images, p["rows"])
+        if "epochs" in p:  # the same images every epoch
+            images = max(images, p["images"])
+            rows = max(rows, p["images"])
+        files = max(files, p.get("files", 0))
+    images = max(images, files)  # the dataset's files are PNGs of the first images
+    return {"images": max(images, 1), "rows": max(rows, 1), "files": files}
+
+
+def _meta(folder: Path) -> dict[str, int] | None:
+    path = folder / "meta.json"
+    if not path.exists():
+        return None
+    meta: dict[str, int] = json.loads(path.read_text())
+    return meta
+
+
+def ensure(folder: Path, sizes: dict[str, int]) -> dict[str, int]:
+    """Generate the data in ``folder`` unless a previous run left enough there; return sizes."""
+    meta = _meta(folder)
+    if meta is not None and all(meta.get(k, 0) >= v for k, v in sizes.items()):
+        return meta
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "meta.json").unlink(missing_ok=True)
+    rng = np.random.default_rng(SEED)
+    with open(folder / "images.u8", "wb") as out:
+        for start in range(0, sizes["images"], 10_000):
+            count = min(10_000, sizes["images"] - start)
+            out.write(rng.integers(0, 256, (count, SIDE, SIDE, 3), dtype=np.uint8).tobytes())
+    truth = rng.integers(0, CLASSES, sizes["rows"]).astype(np.int8)
+    scores = rng.random((sizes["rows"], CLASSES), dtype=np.float32)
+    right = rng.random(sizes["rows"]) < 0.7  # a model that is right 70% of the time
+    scores[right, truth[right]] += 1.0
+    scores /= scores.sum(axis=1, keepdims=True)
+    np.savez(folder / "labels.npz", truth=truth, scores=scores)
+    images = np.memmap(folder / "images.u8", dtype=np.uint8, mode="r")
+    dataset = folder / "dataset"
+    for i in range(sizes["files"]):
+        pixels = np.asarray(images[i * IMAGE_BYTES : (i + 1) * IMAGE_BYTES])
+        path = dataset / f"class_{truth[i % sizes['rows']]}" / f"img_{i:05d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels.reshape(SIDE, SIDE, 3)).save(path)
+    (folder / "meta.json").write_text(json.dumps({**sizes, "seed": SEED}))
+    return sizes

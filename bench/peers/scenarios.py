@@ -1,0 +1,200 @@
+"""What the peer suite measures: each scenario, its sizes, its figures and who can run it.
+
+A scenario runs once per tool per round, each time in a fresh process (a worker script under
+``workers/``). Sizes come in three sets: ``full`` (the issue's figures), ``quick`` (``QUICK=1``:
+the same sizes where a round stays short, fewer where it would not) and ``tiny`` (the harness's own
+test). Every scenario also gets the figures the watch takes from outside: peak RSS of the whole
+process tree and outer wall time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TOOLS = ("heron", "wandb", "mlflow", "aim")
+PEERS = TOOLS[1:]
+Size = Literal["full", "quick", "tiny"]
+
+NO_TABLE_AIM = "Aim 3.29 has no table type: it tracks sequences of metrics, images, texts"
+QUERY_ONLY_HERON = (
+    "no query engine over logged tables (W&B offline tables are JSON, capped at 200,000 rows)"
+)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure a scenario reports. Lower is better unless ``higher_is_better``."""
+
+    key: str
+    label: str
+    unit: str
+    higher_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A workload every tool runs as its users would write it."""
+
+    name: str
+    title: str
+    metrics: tuple[Metric, ...]
+    sizes: dict[Size, dict[str, Any]]
+    unsupported: dict[str, str] = field(default_factory=dict)
+    prepare: bool = False  # an unmeasured process first leaves a store for the measured one
+    tools: tuple[str, ...] = TOOLS
+
+    def params(self, size: Size) -> dict[str, Any]:
+        """The worker's parameters at ``size``."""
+        return dict(self.sizes[size])
+
+    def runs(self, tool: str) -> bool:
+        """Whether ``tool`` runs this scenario (else it is reported with the reason)."""
+        return tool in self.tools and tool not in self.unsupported
+
+
+SECONDS = Metric("inner_s", "time, run start to finish", "s")
+PEAK = Metric("peak_rss_mb", "peak RSS, process tree", "MB")
+WALL = Metric("wall_s", "outer wall time, process start to exit", "s")
+
+
+def _table(name: str, rows: int, images: bool, quick_rows: int | None = None) -> Scenario:
+    quick = rows if quick_rows is None else quick_rows
+    kind = "image table" if images else "table, no images"
+    return Scenario(
+        name=name,
+        title=f"log {rows:,}-row {kind} (add_data)",
+        metrics=(SECONDS,),
+        sizes={
+            "full": {"rows": rows, "images": images},
+            "quick": {"rows": quick, "images": images},
+            "tiny": {"rows": 20, "images": images},
+        },
+        unsupported={"aim": NO_TABLE_AIM},
+    )
+
+
+_Q = "ms"
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        name="import",
+        title="import the package",
+        metrics=(Metric("inner_s", "import time", "s"),),
+        sizes={"full": {}, "quick": {}, "tiny": {}},
+    ),
+    _table("table_1k_img", 1_000, True),
+    _table("table_10k_img", 10_000, True),
+    _table("table_100k_img", 100_000, True),
+    _table("table_100k_plain", 100_000, False),
+    Scenario(
+        name="table_100k_frame",
+        title="log 100,000-row table from a DataFrame (no images)",
+        metrics=(SECONDS,),
+        sizes={"full": {"rows": 100_000}, "quick": {"rows": 100_000}, "tiny": {"rows": 20}},
+        unsupported={"aim": NO_TABLE_AIM},
+    ),
+    Scenario(
+        name="epochs_5x1k",
+        title="5 epochs of the same 1,000 images in a table",
+        metrics=(
+            SECONDS,
+            Metric("growth", "disk after 5 epochs / after 1", "x"),
+            Metric("store_mb", "disk after 5 epochs", "MB"),
+        ),
+        sizes={
+            "full": {"images": 1_000, "epochs": 5},
+            "quick": {"images": 1_000, "epochs": 5},
+            "tiny": {"images": 10, "epochs": 2},
+        },
+        # Aim logs the epoch's images as an image sequence (its way of keeping images per step).
+    ),
+    Scenario(
+        name="artifact_2k_twice",
+        title="2,000-file dataset artifact logged twice unchanged",
+        metrics=(
+            SECONDS,
+            Metric("first_s", "first version", "s"),
+            Metric("second_s", "second, unchanged", "s"),
+            Metric("growth", "disk after 2 versions / after 1", "x"),
+        ),
+        sizes={"full": {"files": 2_000}, "quick": {"files": 2_000}, "tiny": {"files": 10}},
+    ),
+    Scenario(
+        name="read_100k",
+        title="read 100,000 rows into pandas, filter + group",
+        metrics=(
+            SECONDS,
+            Metric("read_s", "read into pandas", "s"),
+            Metric("query_s", "filter + group in pandas", "s"),
+        ),
+        sizes={"full": {"rows": 100_000}, "quick": {"rows": 100_000}, "tiny": {"rows": 20}},
+        unsupported={"aim": NO_TABLE_AIM},
+        prepare=True,
+    ),
+    Scenario(
+        name="scalars_100k",
+        title="100,000 steps of two scalars",
+        metrics=(SECONDS,),
+        sizes={"full": {"steps": 100_000}, "quick": {"steps": 100_000}, "tiny": {"steps": 50}},
+    ),
+    Scenario(
+        name="largest_table",
+        title="largest table accepted (no images)",
+        metrics=(
+            Metric("rows_stored", "rows stored of those logged", "rows", higher_is_better=True),
+            SECONDS,
+        ),
+        sizes={
+            "full": {"rows": 1_000_000},
+            "quick": {"rows": 300_000},
+            "tiny": {"rows": 30},
+        },
+        unsupported={"aim": NO_TABLE_AIM},
+    ),
+    Scenario(
+        name="frame_1m",
+        title="log a 1,000,000-row table from Arrow (id, truth, guess, 10 scores)",
+        metrics=(SECONDS,),
+        sizes={"full": {"rows": 1_000_000}, "quick": {"rows": 1_000_000}, "tiny": {"rows": 40}},
+        tools=("heron",),
+    ),
+    Scenario(
+        name="query_1m",
+        title="distinct queries on a warm 1,000,000-row table (p50)",
+        metrics=(
+            Metric("first_ms", "first query in a fresh process", _Q),
+            Metric("filter_count_ms", "filter + count", _Q),
+            Metric("filter_sort_page_ms", "filter + sort + page of 50", _Q),
+            Metric("filter_group_guess_ms", "filter + group by guess", _Q),
+            Metric("group_truth_all_ms", "filter + group by truth, every column summarised", _Q),
+        ),
+        sizes={
+            "full": {"rows": 1_000_000, "queries": 9},
+            "quick": {"rows": 1_000_000, "queries": 5},
+            "tiny": {"rows": 40, "queries": 2},
+        },
+        tools=("heron",),
+        prepare=True,
+    ),
+)
+
+OUTSIDE = (PEAK, WALL)
+
+
+def reason(scenario: Scenario, tool: str) -> str:
+    """Why ``tool`` does not run ``scenario``."""
+    if tool in scenario.unsupported:
+        return scenario.unsupported[tool]
+    return QUERY_ONLY_HERON if scenario.name == "query_1m" else "heron-only scenario"
+
+
+def select(only: str | None) -> tuple[Scenario, ...]:
+    """The scenarios named in a comma-separated ``--only`` list (all when None)."""
+    if not only:
+        return SCENARIOS
+    wanted = [name.strip() for name in only.split(",") if name.strip()]
+    known = {s.name: s for s in SCENARIOS}
+    missing = [name for name in wanted if name not in known]
+    if missing:
+        raise SystemExit(f"unknown scenario(s) {missing}; known: {sorted(known)}")
+    return tuple(known[name] for name in wanted)

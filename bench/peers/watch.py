@@ -1,0 +1,91 @@
+"""Run one measurement in a fresh process under a memory and time watch.
+
+Memory is the peak of the RSS summed over every process of the measurement: W&B writes through a
+separate ``wandb-core`` process, Aim and MLflow may start helpers. The worker is started in a
+session of its own; the watch finds the session's members by scanning /proc (every 200 ms, to
+keep its own cost low) and reads the known members' RSS every 20 ms. A member that outlives the
+worker is ended with the session when the measurement is over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+SAMPLE_S = 0.02
+SCAN_S = 0.2
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What the watch saw of one process tree."""
+
+    returncode: int | None  # None when it was stopped at the time limit
+    wall_s: float
+    peak_rss_mb: float
+    processes: int  # distinct processes seen in the session
+
+
+def _session_members(sid: int) -> set[int]:
+    """Pids whose session id is ``sid`` (field 6 of /proc/<pid>/stat)."""
+    members = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces; fields after it follow the last ')'.
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        if int(fields[3]) == sid:
+            members.add(int(name))
+    return members
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0  # the process has just ended
+
+
+def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: float) -> Watched:
+    """Run ``argv`` to its end (or ``limit_s``), sampling the tree's RSS; output goes to ``log``."""
+    with open(log, "ab") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        seen = {child.pid}
+        members = {child.pid}
+        peak = 0
+        next_scan = start
+        returncode: int | None = None
+        while True:
+            now = time.perf_counter()
+            if now >= next_scan:
+                members = _session_members(child.pid) | {child.pid}
+                seen |= members
+                next_scan = now + SCAN_S
+            peak = max(peak, sum(_rss_bytes(pid) for pid in members))
+            returncode = child.poll()
+            if returncode is not None:
+                break
+            if now - start > limit_s:
+                break
+            time.sleep(SAMPLE_S)
+        wall = time.perf_counter() - start
+        # Whatever is left of the session (a timed-out worker, a lingering helper) is ours to end.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    return Watched(returncode, wall, peak / 2**20, len(seen))

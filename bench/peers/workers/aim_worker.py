@@ -1,0 +1,96 @@
+"""The suite's scenarios written with Aim (local repository), as its docs show them.
+
+Aim has no table type, so the table scenarios are not run; the epochs scenario tracks each
+epoch's 1,000 images as an image sequence (Aim's way of keeping images per step), with the truth
+as the caption and lossless PNG as the format (Aim's default for arrays is JPEG).
+"""
+
+from __future__ import annotations
+
+import time
+
+from _common import Job, disk_bytes, main, timed
+
+
+def do_import(job: Job) -> None:
+    start = time.perf_counter()
+    import aim  # noqa: F401
+
+    job.done(inner_s=time.perf_counter() - start)
+
+
+def _repo(job: Job) -> str:
+    """Create the Aim repository (``aim init``) before the clock starts: once per store."""
+    from aim import Repo
+
+    Repo.from_path(str(job.store), init=True)
+    return str(job.store)
+
+
+def epochs(job: Job) -> None:
+    import aim
+
+    repo = _repo(job)
+    truth, _, _ = job.labels(job.params["images"])
+
+    def log(count: int) -> None:
+        run = aim.Run(repo=repo, experiment="bench")
+        for epoch in range(count):
+            images = [
+                aim.Image(job.image(i), caption=truth[i], format="png")
+                for i in range(job.params["images"])
+            ]
+            run.track(images, name="predictions", step=epoch)
+        run.close()
+
+    if job.params.get("apart"):  # the one-epoch run the growth is measured against
+        log(job.params["epochs"])
+        return
+    one = disk_bytes(job.apart(epochs=1, apart=True))
+    seconds = timed(lambda: log(job.params["epochs"]))
+    many = disk_bytes(job.work)
+    job.done(inner_s=seconds, growth=many / one, store_mb=many / 2**20)
+
+
+def artifact(job: Job) -> None:
+    import aim
+
+    repo = _repo(job)
+
+    def log() -> None:
+        run = aim.Run(repo=repo, experiment="bench")
+        run.set_artifacts_uri((job.store / "artifacts").as_uri())
+        run.log_artifacts(str(job.dataset()), name="dataset", block=True)
+        run.close()
+
+    first = timed(log)
+    after_one = disk_bytes(job.work)
+    second = timed(log)
+    growth = disk_bytes(job.work) / after_one
+    job.done(inner_s=first + second, first_s=first, second_s=second, growth=growth)
+
+
+def scalars(job: Job) -> None:
+    import aim
+
+    repo = _repo(job)
+
+    def log() -> None:
+        run = aim.Run(repo=repo, experiment="bench")
+        for step in range(job.params["steps"]):
+            run.track(1.0 / (step + 1), name="loss", step=step)
+            run.track(step * 1e-6, name="acc", step=step)
+        run.close()
+
+    job.done(inner_s=timed(log))
+
+
+if __name__ == "__main__":
+    main(
+        {
+            "import": do_import,
+            "epochs_5x1k": epochs,
+            "artifact_2k_twice": artifact,
+            "scalars_100k": scalars,
+        }
+    )

@@ -1,0 +1,78 @@
+"""The peer suite's harness, run on heron alone at toy sizes, and its report on known figures."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from bench.peers import report
+from bench.peers.__main__ import main
+from bench.peers.scenarios import select
+from bench.peers.suite import Record
+
+
+def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    summary = main(["--tiny", "--tools", "heron", "--only", "import,artifact_2k_twice",
+                    "--out", str(out), "--data", str(tmp_path / "data")])  # fmt: skip
+
+    with open(out / "peers.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    figures = {(r["scenario"], r["metric"]): r for r in rows}
+    # Every figure the two scenarios promise, measured from a finished worker process.
+    for key in [("import", "inner_s"), ("import", "peak_rss_mb"), ("import", "wall_s"),
+                ("artifact_2k_twice", "first_s"), ("artifact_2k_twice", "second_s"),
+                ("artifact_2k_twice", "growth")]:  # fmt: skip
+        assert figures[key]["status"] == "ok", figures[key]
+        assert float(figures[key]["value"]) > 0
+    assert {r["tool"] for r in rows} == {"heron"}
+    # The tree's memory includes the interpreter: tens of MB, not a stray zero.
+    assert float(figures[("import", "peak_rss_mb")]["value"]) > 10
+    # Logging the same files again stores almost nothing new.
+    assert float(figures[("artifact_2k_twice", "growth")]["value"]) < 1.5
+
+    text = summary.read_text()
+    assert summary == out / "peers.md"
+    assert "| scenario | figure | heron | peer ÷ heron | heron target |" in text
+    assert "2,000-file dataset artifact logged twice unchanged" in text
+    assert "import the package" in text and "target ≤ 0.15 s" in text
+    assert "median of 1 round(s)" in text
+
+
+def _records(scenario: str, figures: dict[str, dict[str, float]]) -> list[Record]:
+    return [
+        Record(scenario, tool, 0, metric, value, "ok", "", 0.5)
+        for tool, by_metric in figures.items()
+        for metric, value in by_metric.items()
+    ]
+
+
+def test_report_ratios_targets_and_where_heron_is_behind(tmp_path: Path) -> None:
+    scenarios = select("table_100k_img,largest_table")
+    tools = ("heron", "wandb", "mlflow", "aim")
+    records = _records("table_100k_img", {
+        "heron": {"inner_s": 20.0, "peak_rss_mb": 2000.0, "wall_s": 22.0},
+        "wandb": {"inner_s": 160.0, "peak_rss_mb": 500.0, "wall_s": 170.0},
+    }) + _records("largest_table", {
+        "heron": {"rows_stored": 300_000, "inner_s": 3.0},
+        "wandb": {"rows_stored": 200_000, "inner_s": 30.0},
+    })  # fmt: skip
+    records.append(Record("table_100k_img", "aim", 0, "inner_s", None, "unsupported",
+                          "no table type", 0.5))  # fmt: skip
+    table = report.lines(scenarios, tools, records)
+    first = next(ln for ln in table if ln.scenario.name == "table_100k_img")
+    assert first.ratios["wandb"] == 8.0  # W&B takes 8x heron's time
+    stored = next(ln for ln in table if ln.metric.key == "rows_stored")
+    assert stored.ratios["wandb"] == 1.5  # more rows is better: heron's over W&B's
+
+    behind = report.behind(table)
+    assert len(behind) == 1 and "peak RSS" in behind[0] and "wandb 500 MB" in behind[0]
+    targets = report.missed(table)
+    assert any("time, run start to finish" in t and "MISSED" in t for t in targets)  # 20 s > 12 s
+
+    text = report.markdown(table, tools, when="today", versions={"heron": "0"}, size="quick",
+                           repeat=1, loads=(0.5, 0.7), plot=None)  # fmt: skip
+    assert "no table type" in text  # the unsupported tool shows why
+    assert "make bench-peers QUICK=1" in text
+    assert report.plot(table, tmp_path / "peers.png")
+    assert (tmp_path / "peers.png").stat().st_size > 1000
