@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVICES_ENV := .services/env
 
-.PHONY: demo test lint typecheck pytest bench services venv clean
+.PHONY: demo test lint typecheck pytest bench bench-peers services venv clean
 
 # The environment: a venv with heron (editable) and its dev tools. Re-done when pyproject changes.
 $(STAMP): pyproject.toml
@@ -56,6 +56,12 @@ pytest: $(STAMP) $(EXAMPLES_STAMP) ui-build
 ## make bench: print the benchmark figures
 bench: $(STAMP)
 	for b in bench/*_bench.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+## make bench-peers: heron side by side with W&B, MLflow and Aim, each in an environment of its
+## own under .bench-envs/; figures, CSV, summary and plot in bench/results/.
+## QUICK=1: one round (under 15 minutes); ONLY=a,b: just those scenarios (python -m bench.peers -h)
+bench-peers: $(STAMP)
+	$(BIN)/python -m bench.peers $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) .services .pytest_cache .mypy_cache .ruff_cache
