@@ -21,14 +21,12 @@ from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.artifacts import VersionRecord
 from heron.store.runs import MAX_STEP, RunRecord
+from heron.store.table_format import artifact_table_name, artifact_table_path
 from heron.store.tables import TableRecord, get_table, part_paths
 
 if TYPE_CHECKING:
     from heron.query.source import TableSource
     from heron.store.store import Store
-
-# How a table added to an artifact under ``name`` is stored in its manifest.
-_ARTIFACT_TABLE_SUFFIX = ".table.parquet"
 
 
 class TableRef(BaseModel):
@@ -140,13 +138,6 @@ def resolve_tables(
     return [resolve_table(store, reference, project=project) for reference in references]
 
 
-def artifact_table_path(name: str) -> str:
-    """The manifest path of a table added to an artifact under ``name``."""
-    if name.endswith(_ARTIFACT_TABLE_SUFFIX):
-        return name
-    return name + _ARTIFACT_TABLE_SUFFIX
-
-
 def _run_table(store: Store, reference: TableRef, project: str | None) -> ResolvedTable:
     try:
         run = run_store.get_run(store.engine, reference.run_id, project=project)
@@ -198,6 +189,6 @@ def _artifact_table(
         reference=reference,
         record=get_table(store.engine, entry.table_id),
         root=store.root,
-        label=f"{version.qualified_name}/{path.removesuffix(_ARTIFACT_TABLE_SUFFIX)}",
+        label=f"{version.qualified_name}/{artifact_table_name(path)}",
         version=version,
     )

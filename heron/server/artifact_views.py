@@ -39,11 +39,11 @@ def preview_kind(entry: ManifestEntry) -> PreviewKind:
 
 def run_refs(store: Store, run_ids: list[str]) -> list[RunRef]:
     """The runs named by ``run_ids``; a deleted run stays in the list with ``exists`` false."""
+    found = {run.id: run for run in run_store.get_runs(store.engine, run_ids)}
     refs = []
     for run_id in run_ids:
-        try:
-            run = run_store.get_run(store.engine, run_id)
-        except NotFoundError:
+        run = found.get(run_id)
+        if run is None:
             refs.append(
                 RunRef(id=run_id, name=run_id, project="", job_type=None, state="", exists=False)
             )
