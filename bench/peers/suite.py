@@ -134,7 +134,8 @@ def run(scenarios: tuple[Scenario, ...], tools: tuple[str, ...], runner: Runner,
                     for r in got
                 )
                 print(f"  {scenario.name:<18} {tool:<7} round {round_ + 1}/{repeat} "
-                      f"({time.perf_counter() - start:5.1f} s): {shown}", flush=True)  # fmt: skip
+                      f"({time.perf_counter() - start:5.1f} s, load {got[0].load:4.1f}): {shown}",
+                      flush=True)  # fmt: skip
     return records
 
 
