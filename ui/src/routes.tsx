@@ -1,4 +1,5 @@
-import { createBrowserRouter } from "react-router-dom";
+import { createBrowserRouter, redirect } from "react-router-dom";
+import { compareUrl } from "./artifacts/urls";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/PageState";
 import { NotFoundPage } from "./components/NotFoundPage";
@@ -38,8 +39,9 @@ export const router = createBrowserRouter([
         lazy: async () => ({ Component: (await import("./artifacts/ComparePage")).ComparePage }),
       },
       {
+        // The old two-version address, kept working: /compare/v0/v1 -> /compare?versions=v0,v1.
         path: "/projects/:project/artifacts/:name/compare/:a/:b",
-        lazy: async () => ({ Component: (await import("./artifacts/ComparePage")).LegacyCompareRedirect }),
+        loader: ({ params }) => redirect(compareUrl(params.project ?? "", params.name ?? "", [params.a ?? "", params.b ?? ""])),
       },
       {
         path: "/projects/:project/artifacts/:name/:version",

@@ -8,10 +8,7 @@ export type Run = Schemas["Run"];
 export type RunList = Schemas["RunList"];
 export type RunDetail = Schemas["RunDetail"];
 export type MetricSeries = Schemas["MetricSeries"];
-export type Series = Schemas["Series"];
 export type TableEntry = Schemas["TableEntry"];
-export type TableInfo = Schemas["TableInfo"];
-export type QueryResult = Schemas["QueryResult"];
 export type LineageGraph = Schemas["LineageGraph"];
 export type TableKey = Schemas["TableKey"];
 export type LineageNode = Schemas["LineageNode"];
@@ -46,33 +43,42 @@ api.use({
   },
 });
 
-/** An error answered by the API in its one JSON shape, with the HTTP status. */
+/** What the server says went wrong: its one error shape (a query mistake also names its place). */
+export type ErrorBody = Schemas["ErrorBody"] & Partial<Pick<Schemas["QueryErrorBody"], "field">>;
+
+/**
+ * Every failed request, in the API's one error shape with the HTTP status. A query mistake also
+ * says where: `field` is the part of the query document (`filter`, `columns[0].expr`, ...) and
+ * `position` the character offset in it, so the UI can underline the spot.
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly type: string;
+  readonly field: string | null;
+  readonly position: number | null;
 
-  constructor(status: number, type: string, message: string) {
-    super(message);
+  constructor(status: number, body: Partial<ErrorBody>, fallback: string) {
+    super(body.message ?? fallback);
     this.status = status;
-    this.type = type;
+    this.type = body.type ?? "HTTPError";
+    this.field = body.field ?? null;
+    this.position = body.position ?? null;
+  }
+
+  /** Any failure as an ApiError: a network failure or a bug keeps its message, with status 0. */
+  static from(failure: unknown): ApiError {
+    if (failure instanceof ApiError) return failure;
+    return new ApiError(0, { type: "Error" }, failure instanceof Error ? failure.message : String(failure));
   }
 }
 
-interface ErrorShape {
-  error?: { type?: string; message?: string };
-}
-
-/** The data of an openapi-fetch result, or an ApiError carrying the server's message. */
+/** The data of an openapi-fetch result, or an ApiError carrying the server's error body. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
-  if (result.data !== undefined && result.response.ok) {
-    return result.data;
-  }
-  const body = (result.error ?? {}) as ErrorShape;
-  throw new ApiError(
-    result.response.status,
-    body.error?.type ?? "HTTPError",
-    body.error?.message ?? `${result.response.status} ${result.response.statusText}`,
-  );
+  const { response } = result;
+  // A 204 (a deleted report) has no body: its data is undefined, and that is the answer.
+  if (response.ok) return result.data as T;
+  const body = (result.error as { error?: Partial<ErrorBody> } | undefined)?.error ?? {};
+  throw new ApiError(response.status, body, `${response.status} ${response.statusText}`);
 }
 
 export function isNotFound(error: unknown): boolean {

@@ -2,7 +2,9 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { compareUrl, formatBytes, formatTime, useArtifactTypes, useCollection } from "./api";
+import { useArtifactTypes, useCollection } from "./api";
+import { compareUrl } from "./urls";
+import { formatBytes, formatDateTime } from "../lib/format";
 import type { ArtifactVersion } from "./api";
 import { ProjectTabs } from "../components/ProjectTabs";
 import "./artifacts.css";
@@ -110,7 +112,7 @@ function CollectionView({ project, name }: { project: string; name: string }) {
                   <span key={run.id}>{i > 0 && ", "}<RunLink project={project} run={run} /></span>
                 ))}
               </td>
-              <td className="muted nowrap">{formatTime(version.created_at)}</td>
+              <td className="muted nowrap">{formatDateTime(version.created_at)}</td>
             </tr>
           ))}
         </tbody>

@@ -2,9 +2,10 @@
 // collection, each against the first: files added/removed/changed, the metadata side by side, the
 // runs behind them, and every table they hold in the table explorer (joined, concatenated or side
 // by side). Everything the page shows is in its URL.
-import { Link, Navigate, useParams, useSearchParams } from "react-router-dom";
+import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { compareUrl, formatBytes, useCollection, useVersionsComparison } from "./api";
+import { useCollection, useVersionsComparison } from "./api";
+import { formatBytes } from "../lib/format";
 import type { ArtifactFile, ArtifactVersion, CellChange, MetadataRow, VersionDiff } from "./api";
 import { parseVersions, versionColor } from "./compare";
 import { CompareRuns, CompareTables } from "./CompareTables";
@@ -12,12 +13,6 @@ import { ProjectTabs } from "../components/ProjectTabs";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;
-
-/** The old two-version address, kept working: /compare/v0/v1 → /compare?versions=v0,v1. */
-export function LegacyCompareRedirect() {
-  const { project = "", name = "", a = "", b = "" } = useParams();
-  return <Navigate replace to={compareUrl(project, name, [a, b])} />;
-}
 
 export function ComparePage() {
   const { project = "", name = "" } = useParams();

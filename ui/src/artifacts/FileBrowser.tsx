@@ -3,7 +3,9 @@
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { fileUrl, formatBytes, useFiles, usePreview } from "./api";
+import { useFiles, usePreview } from "./api";
+import { fileUrl } from "./urls";
+import { formatBytes } from "../lib/format";
 import type { ArtifactFile } from "./api";
 import { baseName, buildTree } from "./fileTree";
 import type { TreeFolder } from "./fileTree";

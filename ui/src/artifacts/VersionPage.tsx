@@ -3,7 +3,9 @@ import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { LineageGraph } from "../lineage/LineageGraph";
-import { archiveUrl, compareUrl, formatBytes, formatTime, useAliasEdit, useCollection, useVersion } from "./api";
+import { useAliasEdit, useCollection, useVersion } from "./api";
+import { archiveUrl, compareUrl } from "./urls";
+import { formatBytes, formatDateTime } from "../lib/format";
 import type { ArtifactVersion } from "./api";
 import { previousVersion } from "./compare";
 import { FileBrowser } from "./FileBrowser";
@@ -42,7 +44,7 @@ export function VersionPage() {
             {data.name}:{data.version} <span className="type-badge">{data.type}</span>{" "}
             {data.aliases.map((alias) => <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>{alias}</span>)}
           </h1>
-          <p className="muted">{data.file_count} files · {formatBytes(data.size)} · logged {formatTime(data.created_at)}</p>
+          <p className="muted">{data.file_count} files · {formatBytes(data.size)} · logged {formatDateTime(data.created_at)}</p>
         </div>
         <div className="header-actions">
           {previous && (

@@ -5,7 +5,8 @@ import { Link, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading, NotFound } from "../components/PageState";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
 import type { ExplorerSource } from "../explorer";
-import { fileUrl, useFiles } from "./api";
+import { useFiles } from "./api";
+import { fileUrl } from "./urls";
 import type { ArtifactFile } from "./api";
 import { versionColor } from "./compare";
 

@@ -5,7 +5,6 @@ import type { Schemas } from "../api/client";
 
 export type ChartKey = Schemas["ChartKey"];
 export type ChartData = Schemas["ChartData"];
-export type ChartSpec = Schemas["ChartSpec"];
 
 export function useProjectCharts(project: string, runIds: string[], live: boolean) {
   return useQuery({

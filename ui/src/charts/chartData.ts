@@ -1,6 +1,7 @@
 // Turn several runs' lines (each with its own steps) into uPlot's aligned columns.
 // Alignment holes are `undefined` (the line continues over them); NaN/inf from the server are
 // `null` (a visible gap), as uPlot draws them.
+import type { Schemas } from "../api/client";
 
 export interface Line {
   steps: readonly number[];
@@ -47,10 +48,7 @@ export function nearestValue(
 }
 
 /** What `define_metric` said about a metric name or glob, as the server gives it. */
-export interface MetricDefinition {
-  name: string;
-  step_metric: string | null;
-}
+export type MetricDefinition = Pick<Schemas["MetricDefinitionModel"], "name" | "step_metric">;
 
 function globRegExp(pattern: string): RegExp {
   // The glob rules of Python's fnmatch, which the SDK uses: * any run, ? one character, [...] a set.

@@ -1,6 +1,6 @@
 // Grouped by two columns (truth then guess): a confusion grid of counts; click a cell to filter.
 import { formatValue } from "../lib/format";
-import type { GroupsResult } from "./api";
+import type { Groups } from "./api";
 import { shade } from "./histogram";
 
 function single(value: unknown): unknown {
@@ -20,7 +20,7 @@ export interface Confusion {
 const cellKey = (a: unknown, b: unknown) => JSON.stringify([a, b]);
 
 /** Rows and columns of the grid: every value of each key, in the server's (sorted) order. */
-export function confusion(groups: GroupsResult): Confusion {
+export function confusion(groups: Groups): Confusion {
   const rows: unknown[] = [];
   const columns: unknown[] = [];
   const seenRows = new Set<string>();
@@ -51,7 +51,7 @@ export function confusion(groups: GroupsResult): Confusion {
   return { rows, columns, counts, max: Math.max(0, ...counts.values()), rowTotals, columnTotals };
 }
 
-export function ConfusionGrid({ groups, onCell }: { groups: GroupsResult; onCell: (a: unknown, b: unknown) => void }) {
+export function ConfusionGrid({ groups, onCell }: { groups: Groups; onCell: (a: unknown, b: unknown) => void }) {
   const grid = confusion(groups);
   const [first, second] = groups.by;
   return (

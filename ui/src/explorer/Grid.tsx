@@ -3,7 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { CSSProperties, PointerEvent as ReactPointerEvent, ReactNode } from "react";
 import { formatValue } from "../lib/format";
-import type { ColumnInfo, GroupRow, ImageRef, QueryResult, SummaryInfo } from "./api";
+import type { ColumnInfo, GroupRow, QueryResult, GroupColumn } from "./api";
 import { ValueCell } from "./cells";
 import { columnWidth, layoutColumns } from "./columns";
 import { MAX_WIDTH, MIN_WIDTH, ROW_HEIGHTS } from "./state";
@@ -189,7 +189,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   const before = visibleCols[0] ? visibleCols[0].start - pinnedWidth : 0;
   const after = visibleCols.length ? cols.getTotalSize() - ((visibleCols[visibleCols.length - 1]?.end ?? pinnedWidth) - pinnedWidth) : 0;
   const maxCount = grouped ? Math.max(1, ...groups.rows.map((g) => g.count)) : 1;
-  const summaryInfo = (name: string): SummaryInfo | undefined => groups?.summaries[name];
+  const summaryInfo = (name: string): GroupColumn | undefined => groups?.summaries[name];
 
   // Rows re-render only when their data, the view or the columns in sight change, not on every
   // scroll frame: scrolling stays smooth with images and histograms in every row.
@@ -275,4 +275,3 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   );
 }
 
-export type { ImageRef };

@@ -1,7 +1,7 @@
 // A full image with its caption, boxes and masks drawn over it, each class toggled on or off.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { PALETTE } from "../lib/colors";
-import type { ImageRef } from "./api";
+import type { ImageCell } from "./api";
 import { imageSrc } from "./cells";
 
 interface Box {
@@ -76,7 +76,7 @@ function MaskLayer({ mask, hidden }: { mask: Mask; hidden: Set<number> }) {
   return <canvas ref={canvas} className="overlay-layer" />;
 }
 
-export function ImageViewer({ image, onClose }: { image: ImageRef; onClose: () => void }) {
+export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () => void }) {
   const overlays = useMemo(() => parseOverlays(image.overlays), [image.overlays]);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
   const [broken, setBroken] = useState(false);

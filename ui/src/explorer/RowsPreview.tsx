@@ -1,11 +1,12 @@
 // A plain page of rows from the table explorer's query API, for panels that list the rows behind a
 // selection without the explorer's controls.
 import { useExplorerQuery } from "./api";
-import type { ImageRef, SourceRef } from "./api";
+import type { ColumnInfo, SourceRef } from "./api";
+import { imageOf } from "./cells";
 
-function Cell({ value }: { value: unknown }) {
-  if (value !== null && typeof value === "object" && "sha256" in (value as object)) {
-    const image = value as ImageRef;
+function Cell({ value, column }: { value: unknown; column: ColumnInfo }) {
+  const image = column.type === "image" ? imageOf(value) : null;
+  if (image) {
     return <img className="cell-thumb" src={image.thumbnail_url ?? `/api/media/${image.sha256}`} alt={image.caption ?? "image"} loading="lazy" />;
   }
   if (typeof value === "number") return <>{Number.isInteger(value) ? value : value.toPrecision(4)}</>;
@@ -19,16 +20,16 @@ export function RowsPreview({ project, sources, filter = "", size = 50, label }:
   const result = useExplorerQuery(project, sources, document);
   if (result.error) return <p className="problem" role="alert">{result.error.message}</p>;
   if (!result.data) return <p className="muted">Loading rows…</p>;
-  const columns = result.data.columns.map((c) => c.name);
+  const columns = result.data.columns;
   return (
     <div className="rows-preview">
       <div className="rows-count" data-testid="rows-count">{result.data.total.toLocaleString()} rows{label ? ` ${label}` : ""}</div>
       <div className="rows-scroll">
         <table className="ax-table compact">
-          <thead><tr>{columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+          <thead><tr>{columns.map((c) => <th key={c.name}>{c.name}</th>)}</tr></thead>
           <tbody>
             {result.data.rows.map((row, i) => (
-              <tr key={i}>{columns.map((c) => <td key={c}><Cell value={row[c]} /></td>)}</tr>
+              <tr key={i}>{columns.map((c) => <td key={c.name}><Cell value={row[c.name]} column={c} /></td>)}</tr>
             ))}
           </tbody>
         </table>

@@ -2,8 +2,9 @@
 // Its whole view is an ExplorerState the host keeps (in the URL, or as JSON in a report).
 import { useCallback, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import { downloadExport, ExplorerError, queryDocument, useColumns, useExplorerQuery } from "./api";
-import type { ColumnInfo, ImageRef, QueryResult, SourceRef } from "./api";
+import { ApiError } from "../api/client";
+import { downloadExport, queryDocument, useColumns, useExplorerQuery } from "./api";
+import type { ColumnInfo, ImageCell, QueryResult, SourceRef } from "./api";
 import { ColumnChooser } from "./ColumnChooser";
 import { orderColumns } from "./columns";
 import { ConfusionGrid } from "./ConfusionGrid";
@@ -55,7 +56,7 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
   const [menu, setMenu] = useState<{ column: ColumnInfo; anchor: DOMRect } | null>(null);
   const [chooser, setChooser] = useState<DOMRect | null>(null);
   const [insertAfter, setInsertAfter] = useState<string | null>(null);
-  const [viewing, setViewing] = useState<ImageRef | null>(null);
+  const [viewing, setViewing] = useState<ImageCell | null>(null);
   const [exporting, setExporting] = useState<"csv" | "parquet" | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
 
@@ -148,7 +149,7 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
     setExporting(format);
     setExportError(null);
     downloadExport(project, refs, exportDoc, format)
-      .catch((failure: unknown) => setExportError(failure instanceof ExplorerError ? failure.message : String(failure)))
+      .catch((failure: unknown) => setExportError(ApiError.from(failure).message))
       .finally(() => setExporting(null));
   };
   const panels = state.panels.length ? state.panels.filter((p) => p < refs.length) : refs.map((_, i) => i);

@@ -1,19 +1,23 @@
 // Cells of an ungrouped table: numbers, text, lists, images, and joined cells with one value per run.
 import { memo, useState } from "react";
 import { formatValue } from "../lib/format";
-import type { ColumnInfo, ImageRef } from "./api";
+import type { ColumnInfo, ImageCell } from "./api";
 
-export function isImage(value: unknown): value is ImageRef {
-  return typeof value === "object" && value !== null && typeof (value as ImageRef).sha256 === "string" && "format" in value;
+/**
+ * The image in a cell of an image column, or null for an empty cell. The column's type says which
+ * cells are images; a value that merely has an image's keys is not one.
+ */
+export function imageOf(value: unknown): ImageCell | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as ImageCell) : null;
 }
 
 /** The URL of an image scaled to fit `size` pixels (browsers cannot show every stored format). */
-export function imageSrc(image: ImageRef, size: number): string {
+export function imageSrc(image: ImageCell, size: number): string {
   return `/api/media/${image.sha256}/thumbnail?size=${size}`;
 }
 
 /** A thumbnail that loads when it scrolls into view; a broken image shows a placeholder. */
-export const Thumb = memo(function Thumb({ image, size, onOpen, border }: { image: ImageRef; size: number; onOpen?: (image: ImageRef) => void; border?: string }) {
+export const Thumb = memo(function Thumb({ image, size, onOpen, border }: { image: ImageCell; size: number; onOpen?: (image: ImageCell) => void; border?: string }) {
   const [broken, setBroken] = useState(false);
   const box = { width: size, height: size, borderColor: border };
   if (broken) {
@@ -46,10 +50,11 @@ function numberClass(value: unknown): string {
 }
 
 /** A scalar value (not per-run). */
-export function Scalar({ value, column, thumb, onOpen }: { value: unknown; column: ColumnInfo; thumb: number; onOpen: (image: ImageRef) => void }) {
+export function Scalar({ value, column, thumb, onOpen }: { value: unknown; column: ColumnInfo; thumb: number; onOpen: (image: ImageCell) => void }) {
   if (value === null || value === undefined) return <span className="cell-null">–</span>;
-  if (column.type === "image" || isImage(value)) {
-    return isImage(value) ? <Thumb image={value} size={thumb} onOpen={onOpen} /> : <span className="cell-null">–</span>;
+  if (column.type === "image") {
+    const image = imageOf(value);
+    return image ? <Thumb image={image} size={thumb} onOpen={onOpen} /> : <span className="cell-null">–</span>;
   }
   if (column.type === "list" && Array.isArray(value)) {
     const shown = value.slice(0, 12).map((v) => formatValue(v)).join(", ");
@@ -68,9 +73,9 @@ export function Scalar({ value, column, thumb, onOpen }: { value: unknown; colum
 }
 
 /** A joined cell: each run's value in that run's color; identical values are shown once. */
-export function PerRun({ values, column, colors, thumb, onOpen }: { values: unknown[]; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageRef) => void }) {
+export function PerRun({ values, column, colors, thumb, onOpen }: { values: unknown[]; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageCell) => void }) {
   // Images compare by content hash: the same picture in every run is drawn once.
-  const identity = (v: unknown) => (column.type === "image" && isImage(v) ? v.sha256 : JSON.stringify(v));
+  const identity = (v: unknown) => (column.type === "image" ? (imageOf(v)?.sha256 ?? null) : JSON.stringify(v));
   const same = values.length > 1 && values.every((v) => identity(v) === identity(values[0]));
   if (same) {
     return (
@@ -88,9 +93,10 @@ export function PerRun({ values, column, colors, thumb, onOpen }: { values: unkn
   if (column.type === "image") {
     return (
       <span className="per-run images">
-        {values.map((value, i) =>
-          isImage(value) ? <Thumb key={i} image={value} size={Math.max(20, thumb / Math.min(values.length, 2))} onOpen={onOpen} border={colors[i % colors.length]} /> : <span key={i} className="cell-null">–</span>,
-        )}
+        {values.map((value, i) => {
+          const image = imageOf(value);
+          return image ? <Thumb key={i} image={image} size={Math.max(20, thumb / Math.min(values.length, 2))} onOpen={onOpen} border={colors[i % colors.length]} /> : <span key={i} className="cell-null">–</span>;
+        })}
       </span>
     );
   }
@@ -113,7 +119,7 @@ export function PerRun({ values, column, colors, thumb, onOpen }: { values: unkn
 }
 
 /** Any cell of an ungrouped table. */
-export function ValueCell({ value, column, colors, thumb, onOpen }: { value: unknown; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageRef) => void }) {
+export function ValueCell({ value, column, colors, thumb, onOpen }: { value: unknown; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageCell) => void }) {
   if (column.runs && Array.isArray(value)) return <PerRun values={value} column={column} colors={colors} thumb={thumb} onOpen={onOpen} />;
   return <Scalar value={value} column={column} thumb={thumb} onOpen={onOpen} />;
 }

@@ -1,7 +1,7 @@
 // Cells of a grouped table: histograms with shared bins, value counts, image strips; per run in color.
 import { useState } from "react";
 import { formatNumber, formatValue } from "../lib/format";
-import type { ImageRef, ScalarSummary, Summary, SummaryInfo } from "./api";
+import type { ImageCell, ScalarSummary, Summary, GroupColumn } from "./api";
 import { Thumb } from "./cells";
 import { histogramBars, peak, valueBarWidths } from "./histogram";
 import type { BarMode } from "./histogram";
@@ -11,13 +11,13 @@ export interface SummaryActions {
   onBin: (column: string, run: number | null, bin: number) => void;
   /** Filter to one value of a column. */
   onValue: (column: string, run: number | null, value: unknown) => void;
-  onOpen: (image: ImageRef) => void;
+  onOpen: (image: ImageCell) => void;
 }
 
 interface CellProps {
   column: string;
   summary: Summary;
-  info: SummaryInfo | undefined;
+  info: GroupColumn | undefined;
   colors: string[];
   width: number;
   height: number;

@@ -1,7 +1,7 @@
 // /projects/:project/reports — the project's reports, and a form to start a new one.
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { formatTime } from "../artifacts/api";
+import { formatDateTime } from "../lib/format";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { ErrorState, Loading } from "../components/PageState";
 import { useReportMutations, useReports } from "./api";
@@ -31,7 +31,7 @@ export function ReportsList() {
       </header>
       <form className="new-report ax-card" onSubmit={(event) => {
         event.preventDefault();
-        if (title.trim()) create.mutate({ title: title.trim(), blocks: [newMarkdown("")] }, { onSuccess: (report) => open(report.id, true) });
+        if (title.trim()) create.mutate({ title: title.trim(), description: "", blocks: [newMarkdown("")] }, { onSuccess: (report) => open(report.id, true) });
       }}>
         <input className="search" aria-label="New report title" placeholder="Title of a new report" value={title} onChange={(e) => setTitle(e.target.value)} />
         <button className="button primary" type="submit" disabled={!title.trim() || create.isPending}>Create report</button>
@@ -47,7 +47,7 @@ export function ReportsList() {
               <tr key={report.id}>
                 <td><Link className="strong" to={`/projects/${enc(project)}/reports/${report.id}`}>{report.title}</Link>{report.description && <div className="muted">{report.description}</div>}</td>
                 <td className="num">{report.blocks}</td>
-                <td className="muted nowrap">{formatTime(report.updated_at)}</td>
+                <td className="muted nowrap">{formatDateTime(report.updated_at)}</td>
                 <td className="num"><button className="button ghost" onClick={() => duplicate.mutate(report.id)}>Duplicate</button></td>
               </tr>
             ))}

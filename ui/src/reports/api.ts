@@ -1,25 +1,38 @@
 // Reports: list, read, create, save, duplicate, delete, and the static export's URL.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { projectUrl, request } from "../artifacts/api";
+import { api, unwrap } from "../api/client";
+import type { Schemas } from "../api/client";
 
-export type PanelKind = "table" | "chart" | "evaluation" | "lineage";
-export interface RunSetEntry { id: string; visible: boolean; color?: string | null }
-export interface MarkdownBlock { id: string; type: "markdown"; text: string }
-export interface PanelBlock { id: string; type: "panel"; panel: PanelKind; title: string; runset: { runs: RunSetEntry[] }; config: Record<string, unknown> }
+// The server always sends a panel's `config` and `runset` and a run set's `runs` (they have
+// defaults, which the schema leaves optional), and the UI always writes them.
+export type RunSetEntry = Schemas["RunSetEntry"];
+export type MarkdownBlock = Schemas["MarkdownBlock"];
+export type PanelBlock = Schemas["PanelBlock"] & Required<Pick<Schemas["PanelBlock"], "config">> & { runset: Required<Schemas["RunSet"]> };
+export type PanelKind = PanelBlock["panel"];
 export type Block = MarkdownBlock | PanelBlock;
-export interface Report { id: string; project: string; title: string; description: string; blocks: Block[]; created_at: number; updated_at: number }
-export interface ReportSummary { id: string; project: string; title: string; description: string; blocks: number; created_at: number; updated_at: number }
+export type Report = Omit<Schemas["Report"], "blocks"> & { blocks: Block[] };
+export type ReportSummary = Schemas["ReportSummary"];
 
-const reportsUrl = (project: string) => `${projectUrl(project)}/reports`;
-export const reportUrl = (project: string, id: string) => `${reportsUrl(project)}/${encodeURIComponent(id)}`;
-export const exportUrl = (project: string, id: string) => `${reportUrl(project, id)}/export`;
+const enc = encodeURIComponent;
+/** The report as a standalone HTML page (a link the browser downloads). */
+export const exportUrl = (project: string, id: string) => `/api/projects/${enc(project)}/reports/${enc(id)}/export`;
+
+/** A report as the server sent it, with the fields it always fills (see PanelBlock above). */
+const asReport = (report: Schemas["Report"]): Report => report as Report;
 
 export function useReports(project: string) {
-  return useQuery({ queryKey: ["reports", project], queryFn: () => request<ReportSummary[]>(reportsUrl(project)) });
+  return useQuery({
+    queryKey: ["reports", project],
+    queryFn: async (): Promise<ReportSummary[]> => unwrap(await api.GET("/api/projects/{project}/reports", { params: { path: { project } } })),
+  });
 }
 
 export function useReport(project: string, id: string) {
-  return useQuery({ queryKey: ["report", project, id], queryFn: () => request<Report>(reportUrl(project, id)) });
+  return useQuery({
+    queryKey: ["report", project, id],
+    queryFn: async (): Promise<Report> =>
+      asReport(unwrap(await api.GET("/api/projects/{project}/reports/{report_id}", { params: { path: { project, report_id: id } } }))),
+  });
 }
 
 export function useReportMutations(project: string) {
@@ -30,20 +43,31 @@ export function useReportMutations(project: string) {
   };
   return {
     create: useMutation({
-      mutationFn: (body: { title: string; description?: string; blocks?: Block[] }) => request<Report>(reportsUrl(project), { method: "POST", json: body }),
+      mutationFn: async (body: Schemas["ReportInput"]): Promise<Report> =>
+        asReport(unwrap(await api.POST("/api/projects/{project}/reports", { params: { path: { project } }, body }))),
       onSuccess: refresh,
     }),
     save: useMutation({
-      mutationFn: (report: Pick<Report, "id" | "title" | "description" | "blocks">) =>
-        request<Report>(reportUrl(project, report.id), { method: "PUT", json: { title: report.title, description: report.description, blocks: report.blocks } }),
+      mutationFn: async (report: Pick<Report, "id" | "title" | "description" | "blocks">): Promise<Report> =>
+        asReport(
+          unwrap(
+            await api.PUT("/api/projects/{project}/reports/{report_id}", {
+              params: { path: { project, report_id: report.id } },
+              body: { title: report.title, description: report.description, blocks: report.blocks },
+            }),
+          ),
+        ),
       onSuccess: refresh,
     }),
     duplicate: useMutation({
-      mutationFn: (id: string) => request<Report>(`${reportUrl(project, id)}/duplicate`, { method: "POST", json: {} }),
+      mutationFn: async (id: string): Promise<Report> =>
+        asReport(unwrap(await api.POST("/api/projects/{project}/reports/{report_id}/duplicate", { params: { path: { project, report_id: id } }, body: {} }))),
       onSuccess: refresh,
     }),
     remove: useMutation({
-      mutationFn: (id: string) => request<void>(reportUrl(project, id), { method: "DELETE" }),
+      mutationFn: async (id: string): Promise<void> => {
+        unwrap(await api.DELETE("/api/projects/{project}/reports/{report_id}", { params: { path: { project, report_id: id } } }));
+      },
       onSuccess: () => refresh(),
     }),
   };
