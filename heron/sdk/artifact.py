@@ -48,13 +48,12 @@ from heron.store.manifest import (
     manifest_digest,
 )
 from heron.store.references import list_reference
+from heron.store.table_format import artifact_table_name, artifact_table_path
 
 if TYPE_CHECKING:
     from heron.sdk.api import ApiRun
     from heron.sdk.run import Run
     from heron.store.store import Store
-
-TABLE_SUFFIX = ".table.parquet"
 
 
 @dataclass(slots=True)
@@ -443,13 +442,13 @@ class Artifact:
             )
         if "/" in name:
             raise ArtifactError(f"table name {name!r} cannot hold '/'")
-        self._put(_table_path(name), _Draft(table=obj))
+        self._put(artifact_table_path(name), _Draft(table=obj))
 
     def remove(self, name: str) -> None:
         """Remove a path (or, for a table, its name, or every path under a directory) from the
         draft."""
         self._require_draft()
-        for candidate in (name, _table_path(name) if "/" not in name else name):
+        for candidate in (name, artifact_table_path(name) if "/" not in name else name):
             if self._drafts.pop(candidate, None) is not None:
                 self._manifest = None
                 return
@@ -576,13 +575,15 @@ class Artifact:
     def get(self, name: str) -> Any:
         """The object added under ``name``: a table added with ``add(table, name)`` reads back
         as the same object ``ApiRun.table`` returns."""
-        entry = self._entry(_table_path(name) if _table_path(name) in self.manifest else name)
+        entry = self._entry(
+            artifact_table_path(name) if artifact_table_path(name) in self.manifest else name
+        )
         if entry.table_id is None:
             raise ArtifactError(
                 f"{entry.path!r} in {self.qualified_name} is a file, not a table: use get_path({entry.path!r}) "
                 "or download()"
             )
-        label = f"{self.qualified_name}/{entry.path.removesuffix(TABLE_SUFFIX)}"
+        label = f"{self.qualified_name}/{artifact_table_name(entry.path)}"
         return _read_table(self._bound_store(), entry.table_id, label)
 
     def _entry(self, name: str) -> ManifestEntry:
@@ -661,10 +662,6 @@ class Artifact:
 
 
 # -- tables ----------------------------------------------------------------------------------
-
-
-def _table_path(name: str) -> str:
-    return name if name.endswith(TABLE_SUFFIX) else name + TABLE_SUFFIX
 
 
 def _is_table(obj: Any) -> bool:

@@ -22,8 +22,8 @@ from heron.store import tables as table_store
 from heron.store.artifacts import VersionRecord
 from heron.store.manifest import ManifestEntry
 from heron.store.store import Store
+from heron.store.table_format import artifact_table_name
 
-TABLE_SUFFIX = ".table.parquet"
 MAX_VERSIONS = 8
 
 CellChange = Literal["base", "same", "changed", "added", "removed", "absent"]
@@ -109,7 +109,7 @@ def _tables(store: Store, manifests: list[dict[str, ManifestEntry]]) -> list[Com
                 if entry is not None and entry.table_id is not None
                 else None
             )
-        tables.append(ComparedTable(name=path.removesuffix(TABLE_SUFFIX), path=path, rows=rows))
+        tables.append(ComparedTable(name=artifact_table_name(path), path=path, rows=rows))
     return tables
 
 

@@ -16,6 +16,7 @@ import heron.sdk.artifact as core
 from heron.sdk.media import Image
 from heron.sdk.table import Table
 from heron.store.manifest import ManifestEntry
+from heron.store.table_format import artifact_table_path
 from heron.wandb.data_types import Classes
 from heron.wandb.data_types import Table as WandbTable
 
@@ -34,7 +35,7 @@ def object_path(name: str, obj: Any) -> str:
         return f"{name}{IMAGE_INFIX}{_extension(obj)}"
     if isinstance(obj, Classes):
         return f"{name}{CLASSES_SUFFIX}"
-    return core._table_path(name)
+    return artifact_table_path(name)
 
 
 def add_object(draft: core.Artifact, name: str, obj: Any) -> None:
@@ -54,7 +55,7 @@ def add_object(draft: core.Artifact, name: str, obj: Any) -> None:
 def object_paths(name: str, manifest: Mapping[str, ManifestEntry]) -> list[str]:
     """Paths in ``manifest`` that an object added under ``name`` may have, best first."""
     image_prefix = f"{name}{IMAGE_INFIX}"
-    candidates = [name, core._table_path(name), f"{name}{CLASSES_SUFFIX}"]
+    candidates = [name, artifact_table_path(name), f"{name}{CLASSES_SUFFIX}"]
     candidates += [path for path in manifest if path.startswith(image_prefix)]
     return [path for path in candidates if path in manifest]
 
@@ -65,7 +66,7 @@ def read_object(
     """The object added under ``name`` to a logged version (None if there is none);
     ``fetch(path)`` downloads one path and returns where it is."""
     manifest = logged.manifest
-    table_path = core._table_path(name)
+    table_path = artifact_table_path(name)
     if table_path in manifest and manifest[table_path].table_id is not None:
         table = logged.get(name)
         return WandbTable(columns=table.columns, data=[row for _, row in table.iterrows()])
