@@ -7,15 +7,16 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import NotFoundError, UsageError
+from heron.sdk.artifact import Artifact
+from heron.sdk.lineage import Direction, lineage_graph
+from heron.sdk.logged_table import LoggedTable
+from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
+from heron.store.lineage import lineage_edges
 from heron.store.store import Store
 
 if TYPE_CHECKING:
     import pandas
-
-    from heron.sdk.artifact import Artifact
-    from heron.sdk.lineage import Direction
-    from heron.sdk.logged_table import LoggedTable
 
 
 class Api:
@@ -43,8 +44,8 @@ class Api:
         return ApiRun(self, run_store.find_run(self.store.engine, path))
 
     @classmethod
-    def _for_store(cls, store: Store) -> Api:
-        """An Api on an already open store (used by objects that hold one)."""
+    def from_store(cls, store: Store) -> Api:
+        """An Api on an already open store (a live run's, a server's), without opening it again."""
         api = cls.__new__(cls)
         api.store = store
         return api
@@ -54,37 +55,26 @@ class Api:
     def artifact(self, ref: str, *, type: str | None = None) -> Artifact:
         """One artifact version: ``project/name:alias``, ``project/name:vN``, or ``name:alias``
         when the name exists in one project only. Errors list what exists."""
-        from heron.sdk.artifact import Artifact
-        from heron.store import artifacts as artifact_store
-
         record = artifact_store.resolve(self.store.engine, ref)
         if type is not None and record.type != type:
             raise UsageError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
-        return Artifact._logged(self.store, record)
+        return Artifact.from_version(self, record)
 
     def artifacts(self, project: str | None = None, type: str | None = None) -> list[Artifact]:
         """Every artifact version (of ``project``, of ``type``), by project, name and version."""
-        from heron.sdk.artifact import Artifact
-        from heron.store import artifacts as artifact_store
-
         records = artifact_store.list_versions(self.store.engine, project=project, type=type)
-        return [Artifact._logged(self.store, record) for record in records]
+        return [Artifact.from_version(self, record) for record in records]
 
     def artifact_versions(self, name: str, project: str | None = None) -> list[Artifact]:
         """The versions of one collection, oldest first (``name`` may be ``project/name``)."""
-        from heron.sdk.artifact import Artifact
-        from heron.store import artifacts as artifact_store
-
         project, name = artifact_store.find_collection(self.store.engine, name, project)
         records = artifact_store.list_versions(self.store.engine, project=project, name=name)
-        return [Artifact._logged(self.store, r) for r in records]
+        return [Artifact.from_version(self, r) for r in records]
 
     def artifact_collections(
         self, project: str | None = None, type: str | None = None
     ) -> list[dict[str, Any]]:
         """Collections with their type, description, number of versions and latest version."""
-        from heron.store import artifacts as artifact_store
-
         return artifact_store.list_collections(self.store.engine, project=project, type=type)
 
     def lineage(
@@ -98,9 +88,6 @@ class Api:
         "target", "kind"}]}``; ``kind`` is ``output`` (run -> version it logged) or ``input``
         (version -> run that used it). A string is an artifact reference if it holds ':',
         else a run path. ``direction``: ``both``, ``upstream`` or ``downstream``."""
-        from heron.sdk.artifact import Artifact
-        from heron.sdk.lineage import lineage_graph
-
         if isinstance(artifact_or_run, str):
             artifact_or_run = (
                 self.artifact(artifact_or_run)
@@ -241,7 +228,6 @@ class ApiRun:
 
     def table(self, key: str, step: int | None = None) -> LoggedTable:
         """The table logged under ``key`` at ``step`` (the latest step when omitted)."""
-        from heron.sdk.logged_table import LoggedTable
         from heron.store.tables import get_table
 
         engine = self._api.store.engine
@@ -292,15 +278,29 @@ class ApiRun:
 
     def logged_artifacts(self) -> list[Artifact]:
         """The artifact versions this run logged, oldest first."""
-        from heron.sdk.lineage import run_artifacts
-
-        return run_artifacts(self._api.store, self.id, "output")
+        return _run_artifacts(self._api, self.id, "output")
 
     def used_artifacts(self) -> list[Artifact]:
         """The artifact versions this run used, oldest first."""
-        from heron.sdk.lineage import run_artifacts
-
-        return run_artifacts(self._api.store, self.id, "input")
+        return _run_artifacts(self._api, self.id, "input")
 
     def __repr__(self) -> str:
         return f"<heron.ApiRun {self.path} name={self.name!r} state={self.state}>"
+
+
+def run_artifacts(store: Store, run_id: str, direction: str) -> list[Artifact]:
+    """The versions run ``run_id`` logged (``output``) or used (``input``), oldest first."""
+    return _run_artifacts(Api.from_store(store), run_id, direction)
+
+
+def _run_artifacts(api: Api, run_id: str, direction: str) -> list[Artifact]:
+    if direction not in ("input", "output"):
+        raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
+    version_ids = [
+        version_id
+        for _, version_id, kind in lineage_edges(api.store.engine, run_ids=[run_id])
+        if kind == direction
+    ]
+    records = artifact_store.get_versions(api.store.engine, version_ids)
+    records.sort(key=lambda record: (record.created_at, record.qualified_name))
+    return [Artifact.from_version(api, record) for record in records]

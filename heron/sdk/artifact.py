@@ -32,6 +32,10 @@ from heron.sdk.artifact_files import (
     store_files,
     verify_tree,
 )
+from heron.sdk.interfaces import RunContext, StoreReader
+from heron.sdk.lineage import lineage_graph
+from heron.sdk.logged_table import LoggedTable
+from heron.sdk.table import Table
 from heron.sdk.values import text_problem, to_storable
 from heron.store import artifacts as artifact_store
 from heron.store import lineage as store_lineage
@@ -52,7 +56,6 @@ from heron.store.table_format import artifact_table_name, artifact_table_path
 
 if TYPE_CHECKING:
     from heron.sdk.api import ApiRun
-    from heron.sdk.run import Run
     from heron.store.store import Store
 
 
@@ -62,7 +65,7 @@ class _Draft:
     (held as its absolute path, a plain str: a directory can add a great many)."""
 
     entry: ManifestEntry | None = None  # a reference, already identified
-    table: Any = None  # a heron.Table
+    table: Table | None = None
 
 
 def _walk_files(root: str) -> tuple[list[str], list[str]]:
@@ -127,7 +130,7 @@ class Artifact:
         self._settings = dict(settings or {})
         self._drafts: dict[str, _Draft | str] = {}
         self._temp_dir: str | None = None
-        self._store: Store | None = None
+        self._reader: StoreReader | None = None
         self._record: VersionRecord | None = None
         self._manifest: list[ManifestEntry] | None = None
 
@@ -149,14 +152,15 @@ class Artifact:
             raise ArtifactError(f"artifact metadata must be JSON-compatible: {error}") from None
 
     @classmethod
-    def _logged(cls, store: Store, record: VersionRecord) -> Artifact:
-        artifact = cls.__new__(cls)
-        artifact.__init__(record.name, record.type, record.description, record.metadata)  # type: ignore[misc]
-        artifact._bind(store, record)
+    def from_version(cls, reader: StoreReader, record: VersionRecord) -> Artifact:
+        """The logged version ``record`` of ``reader``'s store (``heron.Api().artifact(ref)``
+        is the usual way to get one)."""
+        artifact = cls(record.name, record.type, record.description, record.metadata)
+        artifact._bind(reader, record)
         return artifact
 
-    def _bind(self, store: Store, record: VersionRecord) -> None:
-        self._store = store
+    def _bind(self, reader: StoreReader, record: VersionRecord) -> None:
+        self._reader = reader
         self._record = record
         self._description = record.description
         self._metadata = dict(record.metadata)
@@ -229,8 +233,8 @@ class Artifact:
 
     def _bound_store(self) -> Store:
         self._committed()
-        assert self._store is not None
-        return self._store
+        assert self._reader is not None
+        return self._reader.store
 
     @property
     def id(self) -> str:
@@ -435,7 +439,7 @@ class Artifact:
         """Add a :class:`heron.Table` as ``name``: stored as ``name.table.parquet`` (a plain
         Parquet file when downloaded) and read back with ``get(name)`` as a logged table."""
         self._require_draft()
-        if not _is_table(obj):
+        if not isinstance(obj, Table):
             raise ArtifactError(
                 f"artifact.add() takes a heron.Table, got {type(obj).__name__}; add files with "
                 "add_file / add_dir / new_file"
@@ -472,7 +476,9 @@ class Artifact:
             draft._drafts[entry.path] = _Draft(entry=entry)
         return draft
 
-    def _draft_manifest(self, cache: HashCache, run: Run | None = None) -> list[ManifestEntry]:
+    def _draft_manifest(
+        self, cache: HashCache, run: RunContext | None = None
+    ) -> list[ManifestEntry]:
         """The draft's entries: local files hashed (cache-assisted), tables written to Parquet."""
         if self._manifest is not None:
             return self._manifest
@@ -501,10 +507,10 @@ class Artifact:
             if isinstance(draft, str):
                 size = fingerprints[draft].size
                 entries.append(ManifestEntry(path=path, size=size, sha256=digests[draft]))
+            elif draft.table is not None:
+                entries.append(_table_entry(path, draft.table, run))
             elif draft.entry is not None:
                 entries.append(draft.entry)
-            else:
-                entries.append(_table_entry(path, draft.table, run))
         self._manifest = entries
         return entries
 
@@ -572,7 +578,7 @@ class Artifact:
         )
         return target / entry.path
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> LoggedTable:
         """The object added under ``name``: a table added with ``add(table, name)`` reads back
         as the same object ``ApiRun.table`` returns."""
         entry = self._entry(
@@ -646,33 +652,20 @@ class Artifact:
         return self._runs("input")
 
     def _runs(self, direction: str) -> list[ApiRun]:
-        from heron.sdk.api import Api, ApiRun
-        from heron.store import runs as run_store
-
         store = self._bound_store()
-        api = Api._for_store(store)
+        assert self._reader is not None
         ids = store_lineage.runs_of_version(store.engine, self._committed().id, direction)
-        return [ApiRun(api, run_store.get_run(store.engine, run_id)) for run_id in ids]
+        return [self._reader.run(run_id) for run_id in ids]
 
     def lineage(self, depth: int = 2) -> dict[str, Any]:
         """The lineage graph around this version (see ``heron.Api().lineage``)."""
-        from heron.sdk.lineage import lineage_graph
-
         return lineage_graph(self._bound_store(), version_ids=[self._committed().id], depth=depth)
 
 
 # -- tables ----------------------------------------------------------------------------------
 
 
-def _is_table(obj: Any) -> bool:
-    try:
-        from heron.sdk.table import Table
-    except ImportError:  # pragma: no cover - tables ship with heron
-        return False
-    return isinstance(obj, Table)
-
-
-def _table_entry(path: str, table: Any, run: Run | None) -> ManifestEntry:
+def _table_entry(path: str, table: Table, run: RunContext | None) -> ManifestEntry:
     """Commit a table in ``run``'s store and describe it: its Parquet form is the content."""
     if run is None:
         raise ArtifactError(
@@ -680,7 +673,7 @@ def _table_entry(path: str, table: Any, run: Run | None) -> ManifestEntry:
         )
     from heron.store import tables as table_store
 
-    _, payload = table._heron_log(run, path, 0).result()
+    _, payload = table.log_to(run, path, 0).result()
     record = table_store.get_table(run.store.engine, payload["table_id"])
     if len(record.parts) == 1:
         parquet = table_store.part_paths(run.store.root, record)[0]
@@ -699,8 +692,7 @@ def _table_entry(path: str, table: Any, run: Run | None) -> ManifestEntry:
     return ManifestEntry(path=path, size=size, sha256=digest, table_id=record.id)
 
 
-def _read_table(store: Store, table_id: str, label: str) -> Any:
-    from heron.sdk.logged_table import LoggedTable
+def _read_table(store: Store, table_id: str, label: str) -> LoggedTable:
     from heron.store.tables import get_table
 
     return LoggedTable(store, get_table(store.engine, table_id), label=label)
@@ -737,7 +729,7 @@ def default_root(record: VersionRecord) -> Path:
 
 
 def log_artifact(
-    run: Run,
+    run: RunContext,
     artifact: Artifact,
     aliases: Iterable[str] | None = None,
     *,
@@ -776,12 +768,12 @@ def log_artifact(
     result = _commit(run, artifact, entries, alias_list, unique_aliases, digest, as_output)
     for message in result.messages:
         print(f"heron: {artifact.name}: {message}", file=sys.stderr)
-    artifact._bind(store, result.record)
+    artifact._bind(run.api, result.record)
     return artifact
 
 
 def _commit(
-    run: Run,
+    run: RunContext,
     artifact: Artifact,
     entries: Sequence[ManifestEntry],
     aliases: list[str],
@@ -817,11 +809,11 @@ def _commit(
         return artifact_store.commit_version(store.engine, **arguments)
 
 
-def use_artifact(run: Run, ref: str | Artifact, *, type: str | None = None) -> Artifact:
+def use_artifact(run: RunContext, ref: str | Artifact, *, type: str | None = None) -> Artifact:
     """Resolve ``ref`` for ``run`` and record the input edge (see :meth:`heron.Run.use_artifact`)."""
     if isinstance(ref, Artifact):
         record = ref._committed()
-        if ref._store is not None and ref._store.root != run.store.root:
+        if ref._bound_store().root != run.store.root:
             record = artifact_store.resolve(run.store.engine, record.qualified_name)
     else:
         record = artifact_store.resolve(run.store.engine, ref, project=run.project)
@@ -829,7 +821,7 @@ def use_artifact(run: Run, ref: str | Artifact, *, type: str | None = None) -> A
         raise ArtifactError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
     store_lineage.add_lineage(run.store.engine, run.id, record.id, "input")
     settings = ref._settings if isinstance(ref, Artifact) else None
-    artifact = Artifact._logged(run.store, record)
+    artifact = Artifact.from_version(run.api, record)
     if settings:
         artifact._settings = dict(settings)
     return artifact

@@ -9,16 +9,12 @@ a panel. ``heron.wandb.plot`` builds its charts with this class.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from heron.errors import UsageError
+from heron.sdk.interfaces import ObjectResult, RunContext
 from heron.sdk.table import Table
 from heron.store.charts import check_chart
-
-if TYPE_CHECKING:
-    from heron.sdk.run import Run
-
-ObjectResult = tuple[str, Any]
 
 
 class Chart:
@@ -66,10 +62,12 @@ class Chart:
     def __repr__(self) -> str:
         return f"<heron.Chart {self.kind} {self.title!r} over {len(self.table)} rows>"
 
-    def _heron_log(self, run: Run, key: str, step: int) -> Future[ObjectResult]:
+    def log_to(self, run: RunContext, key: str, step: int) -> Future[ObjectResult]:
+        """Store the table as ``key`` at ``step`` of ``run``, with the chart description
+        (what ``run.log`` calls; see :class:`heron.sdk.interfaces.Loggable`)."""
         # The table stores itself (images and all) in the run's pool; the description joins
         # its payload once that is done, so nothing is written for a table that failed.
-        stored = self.table._heron_log(run, key, step)
+        stored = self.table.log_to(run, key, step)
         spec = dict(self.spec)
         result: Future[ObjectResult] = Future()
 

@@ -17,16 +17,14 @@ from heron.store.lineage import (
     Direction,
     Walk,
     artifact_node_id,
-    lineage_edges,
     run_node_id,
     walk,
 )
 
 if TYPE_CHECKING:
-    from heron.sdk.artifact import Artifact
     from heron.store.store import Store
 
-__all__ = ["Direction", "lineage_graph", "run_artifacts"]
+__all__ = ["Direction", "lineage_graph"]
 
 
 def lineage_graph(
@@ -96,19 +94,3 @@ def _nodes(store: Store, reached: Walk) -> list[dict[str, Any]]:
         key=lambda n: (n["depth"], n["kind"], n.get("qualified_name") or n.get("path") or "")
     )
     return nodes
-
-
-def run_artifacts(store: Store, run_id: str, direction: str) -> list[Artifact]:
-    """The versions a run logged (``output``) or used (``input``), oldest first."""
-    from heron.sdk.artifact import Artifact
-
-    if direction not in ("input", "output"):
-        raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
-    version_ids = [
-        version_id
-        for _, version_id, kind in lineage_edges(store.engine, run_ids=[run_id])
-        if kind == direction
-    ]
-    records = artifact_store.get_versions(store.engine, version_ids)
-    records.sort(key=lambda record: (record.created_at, record.qualified_name))
-    return [Artifact._logged(store, record) for record in records]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from PIL import Image as PILImage
 
-    from heron.sdk.run import Run
+    from heron.sdk.interfaces import ObjectResult, RunContext
     from heron.store.store import Store
 
 # Pillow's format names, as stored; MPO is a JPEG with extra frames that browsers show as JPEG.
@@ -249,7 +249,8 @@ class Image:
 
     # -- logging --------------------------------------------------------------------------------
 
-    def _heron_log(self, run: Run, key: str, step: int) -> Future[tuple[str, Any]]:
+    def log_to(self, run: RunContext, key: str, step: int) -> Future[ObjectResult]:
+        """Store the image as ``key`` at ``step`` of ``run`` (what ``run.log`` calls)."""
         return run.executor.submit(lambda: ("image", store_images(run.store, [self])[0].to_row()))
 
 
@@ -604,7 +605,8 @@ class Histogram:
             payload["nan_count"], payload["inf_count"] = self.nan_count, self.inf_count
         return payload
 
-    def _heron_log(self, run: Run, key: str, step: int) -> tuple[str, Any]:
+    def log_to(self, run: RunContext, key: str, step: int) -> ObjectResult:
+        """The histogram's payload, stored as ``key`` at ``step`` (what ``run.log`` calls)."""
         return "histogram", self.to_json()
 
     def __repr__(self) -> str:

@@ -4,8 +4,8 @@
 the store about once a second (and heartbeats), so logging a dict of scalars costs
 microseconds. A step stays open until a later step is logged, so several ``log`` calls with the
 same ``step=`` merge into one row. Values that are not scalars (tables, histograms, images)
-implement ``_heron_log(run, key, step)`` and may return a Future when their encoding runs in the
-run's thread pool; ``finish`` waits for all of them.
+implement ``log_to(run, key, step)`` (:class:`heron.sdk.interfaces.Loggable`) and may return a
+Future when their encoding runs in the run's thread pool; ``finish`` waits for all of them.
 
 Every key, step and value is checked by ``log`` on the caller's thread (see
 :mod:`heron.sdk.values`), so what reaches the writer (:mod:`heron.sdk.writer`) is storable; an
@@ -18,13 +18,17 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from heron._types import RunState
 from heron.errors import HeronError, StoreError, UsageError
+from heron.sdk import active
+from heron.sdk.api import Api
+from heron.sdk.artifact import Artifact, log_artifact, use_artifact
 from heron.sdk.config import Config, Summary
+from heron.sdk.interfaces import Loggable, ObjectResult
 from heron.sdk.media import figure_image
 from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
 from heron.sdk.run_files import RunFiles, SavePolicy
@@ -33,7 +37,6 @@ from heron.sdk.values import MAX_STEP, as_scalar, check_step, flatten, short_rep
 from heron.sdk.writer import (
     FLUSH_ROWS,
     DroppedValue,
-    ObjectResult,
     RunWriter,
     describe_error,
     is_transient,
@@ -46,7 +49,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import TracebackType
 
-    from heron.sdk.artifact import Artifact
     from heron.store.store import Store
 
 
@@ -83,6 +85,7 @@ class Run:
         self._open_objects: set[str] = set()  # keys of non-scalars logged at the open step
         self._known_keys: set[str] = set()  # log keys already checked (the same every step)
         self._executor: ThreadPoolExecutor | None = None
+        self._api: Api | None = None
         self._writer = RunWriter(
             store, run_id, self.path, self.summary, self._lock, closed_step=start_step - 1
         )
@@ -206,17 +209,13 @@ class Run:
     def _prepare_object(
         self, key: str, step: int, value: Any
     ) -> ObjectResult | Future[ObjectResult]:
-        hook: Callable[[Run, str, int], ObjectResult | Future[ObjectResult]] | None = getattr(
-            value, "_heron_log", None
-        )
-        if hook is not None:
-            return hook(self, key, step)
-        table = as_table(value)  # a DataFrame or a list of images is stored as a table
-        if table is not None:
-            return table._heron_log(self, key, step)
-        picture = figure_image(value)  # a matplotlib figure is stored as its picture
-        if picture is not None:
-            return picture._heron_log(self, key, step)
+        loggable: Loggable | None = value if callable(getattr(value, "log_to", None)) else None
+        if loggable is None:  # a DataFrame or a list of images is stored as a table
+            loggable = as_table(value)
+        if loggable is None:  # a matplotlib figure is stored as its picture
+            loggable = figure_image(value)
+        if loggable is not None:
+            return loggable.log_to(self, key, step)
         try:
             return "value", to_storable(value, f"log key {key!r}")
         except HeronError as error:
@@ -237,6 +236,14 @@ class Run:
             self._writer.objects.append((step, key, kind, payload))
             if kind == "value":
                 self.summary.observe({key: payload})
+
+    @property
+    def api(self) -> Api:
+        """A :class:`heron.Api` over this run's store (reading never records a use: for an
+        input of the run, call :meth:`use_artifact`)."""
+        if self._api is None:
+            self._api = Api.from_store(self.store)
+        return self._api
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -262,16 +269,12 @@ class Run:
         ``latest`` moves to a new version; other ``aliases`` move to it from older versions, or
         the call fails if ``unique_aliases`` and an alias is taken. Returns ``artifact``, now logged.
         """
-        from heron.sdk.artifact import log_artifact
-
         self._require_running("log_artifact")
         return log_artifact(self, artifact, aliases, unique_aliases=unique_aliases)
 
     def use_artifact(self, ref: str | Artifact, *, type: str | None = None) -> Artifact:
         """The version ``ref`` names (``name:alias``, ``name:vN``, ``project/name:alias``; the
         project defaults to this run's), recorded as an input of this run."""
-        from heron.sdk.artifact import use_artifact
-
         self._require_running("use_artifact")
         return use_artifact(self, ref, type=type)
 
@@ -352,8 +355,9 @@ class Run:
         """
         if self._state != "running":
             return
-        if self._files:
-            self._files.log(self)
+        saved = self._files.artifact(self.id) if self._files else None
+        if saved is not None:
+            log_artifact(self, saved)
         with self._lock:
             self._close_open_step()
             futures = [future for _, _, future in self._writer.futures]
@@ -384,8 +388,6 @@ class Run:
                 f"({describe_error(error)})"
             ) from error
         self._state = state
-        from heron.sdk import active
-
         active.forget(self)
         failures = self._writer.failures
         if failures:

@@ -15,13 +15,10 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from heron.errors import NotFoundError, UsageError
-
-if TYPE_CHECKING:
-    from heron.sdk.artifact import Artifact
-    from heron.sdk.run import Run
+from heron.sdk.artifact import Artifact
 
 SavePolicy = Literal["live", "now", "end"]
 SAVE_POLICIES: tuple[SavePolicy, ...] = ("live", "now", "end")
@@ -88,17 +85,16 @@ class RunFiles:
     def __bool__(self) -> bool:
         return bool(self._files)
 
-    def log(self, run: Run) -> Artifact | None:
-        """Log the saved files that still exist as the run's files artifact."""
-        from heron.sdk.artifact import Artifact
-
+    def artifact(self, run_id: str) -> Artifact | None:
+        """The saved files that still exist, as a draft of run ``run_id``'s files artifact
+        (None when there are none); the run logs it when it finishes."""
         present = {name: path for name, path in self._files.items() if os.path.isfile(path)}
         if not present:
             return None
-        artifact = Artifact(files_artifact_name(run.id), type=FILES_ARTIFACT_TYPE)
+        artifact = Artifact(files_artifact_name(run_id), type=FILES_ARTIFACT_TYPE)
         for name, path in present.items():
             artifact.add_file(path, name=name)
-        return run.log_artifact(artifact)
+        return artifact
 
 
 def _static_root(pattern: str) -> Path:

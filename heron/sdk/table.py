@@ -14,14 +14,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import TableError, UsageError
-from heron.sdk.media import Image
+from heron.sdk.interfaces import ObjectResult, RunContext
+from heron.sdk.media import Image, store_images
+from heron.sdk.table_frames import columns_from_frame
 from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
 from heron.sdk.values import text_problem
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from heron.sdk.run import Run
     from heron.store.store import Store
 
 TableMode = Literal["immutable", "incremental"]
@@ -56,7 +57,7 @@ class Table:
         # Python values after them.
         self._heads: list[pa.Array | None] = []
         self._logged_rows = 0
-        self._log_chain: Future[Any] | None = None
+        self._log_chain: Future[ObjectResult] | None = None
         self._parts: list[str] = []
         self._directory_id: str | None = None
         self._names: set[str] = set()
@@ -73,8 +74,6 @@ class Table:
                 raise UsageError(
                     "columns= comes from the dataframe; select columns on the dataframe instead"
                 )
-            from heron.sdk.table_frames import columns_from_frame
-
             for name, head, values in columns_from_frame(dataframe):
                 self._add_empty_column(name)
                 if head is not None:
@@ -339,7 +338,10 @@ class Table:
 
     # -- logging --------------------------------------------------------------------------------
 
-    def _heron_log(self, run: Run, key: str, step: int) -> Future[tuple[str, Any]]:
+    def log_to(self, run: RunContext, key: str, step: int) -> Future[ObjectResult]:
+        """Store the table as ``key`` at ``step`` of ``run`` (what ``run.log`` calls; see
+        :class:`heron.sdk.interfaces.Loggable`). The rows are frozen now; images are stored
+        and the Parquet part committed in the run's thread pool, which the Future waits on."""
         from heron.store import tables as table_store
 
         incremental = self.mode == "incremental"
@@ -373,7 +375,7 @@ class Table:
             for name, values in image_columns.items()
         }
 
-        def commit() -> tuple[str, Any]:
+        def commit() -> ObjectResult:
             import pyarrow as pa
 
             # Futures waited on here were all submitted before this task (FIFO pool): no deadlock.
@@ -428,7 +430,6 @@ def _store_image_chunk(
     store: Store, values: list[Image | None], column: str, first_row: int
 ) -> pa.Array:
     """Store one chunk of an image column; returns the chunk's cells as an Arrow struct array."""
-    from heron.sdk.media import store_images
     from heron.store.tables import image_array
 
     present = [value for value in values if value is not None]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc as sql_errors
 
+from heron.sdk.interfaces import ObjectResult
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 
@@ -35,7 +36,6 @@ FLUSH_ROWS = 20_000  # a backlog this large is written at once, not at the next 
 # How long draining waits for a store that cannot be reached before it gives up on the queue.
 DRAIN_PAUSES_SECONDS = (0.5, 1.0, 2.0, 4.0)
 
-ObjectResult = tuple[str, Any]
 MetricRow = tuple[int, str, float]
 ObjectRow = tuple[int, str, str, Any]
 

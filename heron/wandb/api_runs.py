@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.sdk.api import Api as HeronApi
-from heron.sdk.api import ApiRun
-from heron.sdk.lineage import run_artifacts
+from heron.sdk.api import ApiRun, run_artifacts
 from heron.sdk.run_files import FILES_ARTIFACT_TYPE
 from heron.store import lineage as store_lineage
 from heron.store import runs as run_store

@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 import heron.sdk.artifact as core
 from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.sdk import active
+from heron.sdk.api import Api as HeronApi
 from heron.sdk.init import init
 from heron.store import artifacts as artifact_store
 from heron.wandb import artifact_downloads as downloads
@@ -392,7 +393,8 @@ class Artifact:
     def _add_stored(self, uri: str, name: str | None) -> ArtifactManifestEntry:
         version_id, _, path = uri[len(HERON_ARTIFACT_SCHEME) :].partition("/")
         store = _store_for_draft()
-        source = core.Artifact._logged(store, artifact_store.get_version(store.engine, version_id))
+        record = artifact_store.get_version(store.engine, version_id)
+        source = core.Artifact.from_version(HeronApi.from_store(store), record)
         entry = source.manifest.get(path)
         if entry is None:
             raise NotFoundError(f"{source.qualified_name} has no path {path!r} (from {uri})")

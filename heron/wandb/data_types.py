@@ -22,7 +22,7 @@ from heron.wandb.errors import ignored_arguments, unsupported
 if TYPE_CHECKING:
     import pandas
 
-    from heron.sdk.run import Run as HeronRun
+    from heron.sdk.interfaces import ObjectResult, RunContext
 
 DEFAULT_COLUMNS = ["Input", "Output", "Expected"]
 """W&B's columns for a Table made without ``columns=`` (kept for its users' code)."""
@@ -393,7 +393,8 @@ class Unsupported:
         del args, kwargs
         unsupported(f"wandb.{type(self).__name__}", result_needed=False)
 
-    def _heron_log(self, run: HeronRun, key: str, step: int) -> tuple[str, Any]:
+    def log_to(self, run: RunContext, key: str, step: int) -> ObjectResult:
+        """A marker saying which W&B media type was logged here (what ``run.log`` calls)."""
         return "unsupported", {"type": f"wandb.{type(self).__name__}"}
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import heron
-from heron.sdk.lineage import run_artifacts
+from heron.sdk.api import run_artifacts
 from tests.e2e.ui_server import UiServer
 from tests.fixtures.scenario import run_scenario
 

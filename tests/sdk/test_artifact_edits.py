@@ -12,7 +12,7 @@ import pytest
 
 import heron
 from heron.errors import ArtifactError, NotFoundError
-from heron.sdk.lineage import run_artifacts
+from heron.sdk.api import run_artifacts
 
 
 @pytest.fixture

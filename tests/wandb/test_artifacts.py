@@ -20,7 +20,7 @@ import pytest
 
 import heron
 from heron.errors import ArtifactError, NotFoundError
-from heron.sdk.lineage import run_artifacts
+from heron.sdk.api import run_artifacts
 from heron.sdk.run import Run as HeronRun
 from heron.wandb.apis import Api
 from heron.wandb.apis import Run as ApiRun
