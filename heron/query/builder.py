@@ -19,7 +19,8 @@ from heron.query.parser import parse
 from heron.query.plan import Derived, Origin, Plan, SortKey, build_plan
 from heron.query.relation import ORD, MergeHow
 from heron.query.source import TableSource
-from heron.query.types import ValueType
+from heron.query.types import INT, ValueType
+from heron.store.table_format import field_metadata
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -293,17 +294,26 @@ class Query:
             from heron.query.groups import group_table_sql
 
             sql, names = group_table_sql(plan, self.grouping)
+            types = [*(plan.ref(name).type for name in self.grouping.by), INT]
         elif in_order:
             outputs = [f'{o.sql} AS "o{i}"' for i, o in enumerate(plan.outputs)]
             sql = f"SELECT {', '.join([*outputs, f'{_ORD_SQL} AS ord'])} FROM {plan.from_sql} WHERE {plan.where}"
             names = [o.name for o in plan.outputs]
         else:
             sql, names = self._select_sql(plan), [o.name for o in plan.outputs]
+        if self.grouping is None:
+            types = [o.type for o in plan.outputs]
         batch_rows = max(1024, min(MAX_BATCH_ROWS, BATCH_CELLS // max(1, len(names))))
 
         def renamed(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> T:
-            # Result columns are named o0, o1... in SQL: user names never enter SQL text.
-            named = pa.schema([f.with_name(n) for f, n in zip(schema, names, strict=False)])
+            # Result columns are named o0, o1... in SQL: user names never enter SQL text. Each
+            # carries its heron type as the table format tags it (an image is known by its tag).
+            named = pa.schema(
+                [
+                    f.with_name(n).with_metadata(field_metadata(t.kind, t.runs))
+                    for f, n, t in zip(schema, names, types, strict=False)
+                ]
+            )
             if in_order:
                 batches = _checked_order(batches)
             return consume(

@@ -18,9 +18,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from heron.store.safefiles import NotARegularFile, open_directory_inside
+from heron.store.table_format import IMAGE_HASH_FIELD, column_runs, is_image_column
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -116,55 +117,48 @@ def _write_csv(sink: IO[bytes], schema: pa.Schema, batches: Iterator[pa.RecordBa
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    flat = pa.schema([pa.field(f.name, _flat_type(f.type)) for f in schema])
+    flat = pa.schema([pa.field(f.name, _flat_type(f)) for f in schema])
     with pcsv.CSVWriter(sink, flat) as writer:
         for batch in batches:
             if batch.num_rows:
-                columns = [_flat_column(column) for column in batch.columns]
+                pairs = zip(batch.columns, schema, strict=True)
+                columns = [_flat_column(column, f) for column, f in pairs]
                 writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=flat))
 
 
-def _is_image(t: pa.DataType) -> bool:
+def _flat_type(field: pa.Field) -> pa.DataType:
+    """The CSV column type of a result column: an image's sha256, JSON text for other nesting.
+
+    Image columns are known by their heron type tag (heron.store.table_format), not their shape.
+    """
     import pyarrow as pa
 
-    return pa.types.is_struct(t) and any(t.field(i).name == "sha256" for i in range(t.num_fields))
+    if is_image_column(field) and column_runs(field) is None:
+        return pa.string()
+    return pa.string() if pa.types.is_nested(field.type) else field.type
 
 
-def _flat_type(t: pa.DataType) -> pa.DataType:
-    """The CSV column type of an Arrow type: an image's sha256, JSON text for other nesting."""
-    import pyarrow as pa
-
-    if _is_image(t):
-        return t.field("sha256").type
-    return pa.string() if pa.types.is_nested(t) else t
-
-
-def _flat_column(column: pa.Array) -> pa.Array:
+def _flat_column(column: pa.Array, field: pa.Field) -> pa.Array:
     """A column CSV can hold: images as sha256, lists and structs as JSON text."""
     import pyarrow as pa
 
     from heron.query.jsonify import json_value
 
-    t = column.type
-    if _is_image(t):
+    if is_image_column(field):
         import pyarrow.compute as pc
 
-        return pc.struct_field(column, "sha256")
-    if pa.types.is_nested(t):
+        if column_runs(field) is None:
+            return pc.struct_field(column, IMAGE_HASH_FIELD)
+        # One image per run: the list of their digests (null where a run has none).
+        digests = [
+            None if cells is None else [None if c is None else c[IMAGE_HASH_FIELD] for c in cells]
+            for cells in column.to_pylist()
+        ]
+        return pa.array([None if d is None else json.dumps(d) for d in digests], pa.string())
+    if pa.types.is_nested(column.type):
         texts = [
-            None if v is None else json.dumps(json_value(_plain(v)), allow_nan=False)
+            None if v is None else json.dumps(json_value(v), allow_nan=False)
             for v in column.to_pylist()
         ]
         return pa.array(texts, pa.string())
     return column
-
-
-def _plain(value: Any) -> Any:
-    """An image reference becomes its sha256; other values stay as they are."""
-    if isinstance(value, dict):
-        if isinstance(value.get("sha256"), str) and "format" in value:
-            return value["sha256"]
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
