@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +22,7 @@ from heron.server.routes.evaluation import EvaluationRequest, evaluate
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.store import Store
+from heron.store.table_format import ImageRef
 
 THUMBNAIL = 96
 ROWS = 50
@@ -74,12 +76,28 @@ def _thumbnail_uri(store: Store, sha256: str) -> str:
     return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
-def _cell(store: Store, value: Any) -> str:
-    if isinstance(value, dict) and "sha256" in value:
-        uri = _thumbnail_uri(store, str(value["sha256"]))
-        return f'<img class="thumb" alt="image" src="{uri}">' if uri else "(missing image)"
+def _cell(store: Store, value: Any, column: Mapping[str, Any]) -> str:
+    """A cell as HTML by its column's type (a result column description): an image column's
+    cells as inlined thumbnails, one per run of a merged column; anything else as text."""
+    if column.get("type") != "image":
+        return _value(value)
+    if value is None:
+        return ""
+    if column.get("runs") is None:
+        return _image(store, value)
+    return "<br>".join(_image(store, cell) for cell in value[:8])
+
+
+def _image(store: Store, cell: Mapping[str, Any] | None) -> str:
+    if cell is None:
+        return ""
+    uri = _thumbnail_uri(store, ImageRef.from_row(cell).sha256)
+    return f'<img class="thumb" alt="image" src="{uri}">' if uri else "(missing image)"
+
+
+def _value(value: Any) -> str:
     if isinstance(value, list):
-        return "<br>".join(_cell(store, v) for v in value[:8])
+        return "<br>".join(_value(v) for v in value[:8])
     if isinstance(value, float):
         return _e(f"{value:.4g}")
     return _e("" if value is None else value)
@@ -138,21 +156,25 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     groups = result.get("groups")
     if groups:
         by = groups.get("by", [])
+        key_columns = groups.get("columns", [])[: len(by)]
         summary_columns = list(groups.get("summaries", {}))
         head = "".join(f"<th>{_e(c)}</th>" for c in [*by, "count", *summary_columns])
         group_rows = []
         for row in groups.get("rows", []):
-            cells = [_cell(store, k) for k in row["key"]] + [_e(row["count"])]
+            cells = [_cell(store, k, c) for k, c in zip(row["key"], key_columns, strict=True)]
+            cells.append(_e(row["count"]))
             cells += [_summary(store, row["summaries"].get(c)) for c in summary_columns]
             group_rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         out.append(
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(group_rows)}</tbody></table>"
         )
         return "".join(out)
-    columns = [c["name"] for c in result.get("columns", [])]
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    columns = result.get("columns", [])
+    head = "".join(f"<th>{_e(c['name'])}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(store, row.get(c))}</td>" for c in columns) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{_cell(store, row.get(c['name']), c)}</td>" for c in columns)
+        + "</tr>"
         for row in result.get("rows", [])
     )
     total = result.get("total", 0)
@@ -166,7 +188,7 @@ def _summary(store: Store, summary: Any) -> str:
         return ""
     kind = summary.get("kind")
     if kind == "images":
-        return "".join(_cell(store, image) for image in summary.get("images", [])[:6])
+        return "".join(_image(store, image) for image in summary.get("images", [])[:6])
     if kind == "values":
         return "<br>".join(
             f"{_e(v['value'])}: {_e(v['count'])}" for v in summary.get("values", [])[:6]
