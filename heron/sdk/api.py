@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from heron.errors import NotFoundError, UsageError
+from heron.errors import UsageError
 from heron.sdk.artifact import Artifact
 from heron.sdk.lineage import Direction, lineage_graph
-from heron.sdk.logged_table import LoggedTable
+from heron.sdk.logged_table import LoggedTable, open_table
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.lineage import lineage_edges
@@ -228,31 +228,10 @@ class ApiRun:
 
     def table(self, key: str, step: int | None = None) -> LoggedTable:
         """The table logged under ``key`` at ``step`` (the latest step when omitted)."""
-        from heron.store.tables import get_table
+        from heron.query.references import table_reference
 
-        engine = self._api.store.engine
-        entries = run_store.read_objects(engine, self.id, key=key, kind="table")
-        if not entries:
-            others = sorted(self.tables())
-            raise NotFoundError(
-                f"run {self.path} has no table {key!r}; its tables: {others or 'none'}"
-            )
-        if step is None:
-            found = entries[-1]
-        else:
-            matching = [entry for entry in entries if entry[0] == step]
-            if not matching:
-                steps = [entry[0] for entry in entries]
-                raise NotFoundError(
-                    f"run {self.path} has no table {key!r} at step {step}; steps: {steps}"
-                )
-            found = matching[0]
-        record = get_table(engine, found[3]["table_id"])
-        label = f"{self.path}/{key}@{found[0]}"
-        chart = found[3].get("chart")
-        return LoggedTable(
-            self._api.store, record, label=label, key=key, step=found[0], chart=chart
-        )
+        reference = table_reference({"run_id": self.id, "key": key, "step": step})
+        return open_table(self._api.store, reference)
 
     def charts(self) -> dict[str, list[int]]:
         """Every key the run logged a chart under (a table with a chart description), with its steps."""

@@ -34,7 +34,7 @@ from heron.sdk.artifact_files import (
 )
 from heron.sdk.interfaces import RunContext, StoreReader
 from heron.sdk.lineage import lineage_graph
-from heron.sdk.logged_table import LoggedTable
+from heron.sdk.logged_table import LoggedTable, open_table
 from heron.sdk.table import Table
 from heron.sdk.values import text_problem, to_storable
 from heron.store import artifacts as artifact_store
@@ -52,7 +52,7 @@ from heron.store.manifest import (
     manifest_digest,
 )
 from heron.store.references import list_reference
-from heron.store.table_format import artifact_table_name, artifact_table_path
+from heron.store.table_format import artifact_table_path
 
 if TYPE_CHECKING:
     from heron.sdk.api import ApiRun
@@ -589,8 +589,10 @@ class Artifact:
                 f"{entry.path!r} in {self.qualified_name} is a file, not a table: use get_path({entry.path!r}) "
                 "or download()"
             )
-        label = f"{self.qualified_name}/{artifact_table_name(entry.path)}"
-        return _read_table(self._bound_store(), entry.table_id, label)
+        from heron.query.references import ArtifactTableRef
+
+        reference = ArtifactTableRef(artifact=self.qualified_name, name=entry.path)
+        return open_table(self._bound_store(), reference)
 
     def _entry(self, name: str) -> ManifestEntry:
         manifest = self.manifest
@@ -690,12 +692,6 @@ def _table_entry(path: str, table: Table, run: RunContext | None) -> ManifestEnt
             digest = run.store.blobs.put_file(parquet)
             size = parquet.stat().st_size
     return ManifestEntry(path=path, size=size, sha256=digest, table_id=record.id)
-
-
-def _read_table(store: Store, table_id: str, label: str) -> LoggedTable:
-    from heron.store.tables import get_table
-
-    return LoggedTable(store, get_table(store.engine, table_id), label=label)
 
 
 def _check_no_file_dir_clash(drafts: Mapping[str, object]) -> None:

@@ -1,9 +1,12 @@
-"""The lineage graph: runs and artifact versions joined by "used" and "logged" edges.
+"""The lineage graph as the Python API returns it: runs and artifact versions joined by "used"
+and "logged" edges, as plain dicts.
 
 Edges point the way data flows: a run that *logged* a version is the ``source`` of an edge to it
 (kind ``output``); a version a run *used* is the ``source`` of an edge to that run (kind
 ``input``). Walking both ways from a start node for ``depth`` edges gives the neighbourhood the
-UI draws, e.g. raw data -> split run -> splits -> train runs -> models -> inference runs.
+UI draws, e.g. raw data -> split run -> splits -> train runs -> models -> inference runs. The
+walk and the nodes' records come from the store's one graph builder
+(:mod:`heron.store.lineage_graph`), which the server's lineage view draws from too.
 """
 
 from __future__ import annotations
@@ -11,15 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from heron.store import artifacts as artifact_store
-from heron.store import runs as run_store
-from heron.store.lineage import (
-    Direction,
-    Walk,
-    artifact_node_id,
-    run_node_id,
-    walk,
-)
+from heron.store.lineage import Direction
+from heron.store.lineage_graph import Lineage
+from heron.store.lineage_graph import lineage_graph as store_lineage_graph
 
 if TYPE_CHECKING:
     from heron.store.store import Store
@@ -41,26 +38,28 @@ def lineage_graph(
     (``upstream``: where did this come from), with it (``downstream``: what was made from it),
     or both. Nodes carry what the UI shows: runs (name, job type, state) and versions (name,
     version, type, aliases, digest, size), each with ``depth`` (distance from the start).
+    A run or version deleted since an edge was recorded has no node.
     """
-    reached = walk(
+    graph = store_lineage_graph(
         store.engine, run_ids=run_ids, version_ids=version_ids, depth=depth, direction=direction
     )
     return {
-        "nodes": _nodes(store, reached),
-        "edges": [{"source": s, "target": t, "kind": k} for s, t, k in sorted(reached.edges)],
+        "nodes": _nodes(graph),
+        "edges": [{"source": s, "target": t, "kind": k} for s, t, k in graph.edges],
     }
 
 
-def _nodes(store: Store, reached: Walk) -> list[dict[str, Any]]:
+def _nodes(graph: Lineage) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
-    distance = reached.distance
-    for run_id in reached.run_ids():
-        record = run_store.get_run(store.engine, run_id)
+    for run in graph.runs:
+        if run.record is None:
+            continue
+        record = run.record
         nodes.append(
             {
-                "id": run_node_id(run_id),
+                "id": run.id,
                 "kind": "run",
-                "depth": distance[run_node_id(run_id)],
+                "depth": run.depth,
                 "run_id": record.id,
                 "path": record.path,
                 "project": record.project,
@@ -70,13 +69,15 @@ def _nodes(store: Store, reached: Walk) -> list[dict[str, Any]]:
                 "created_at": record.created_at,
             }
         )
-    for version in artifact_store.get_versions(store.engine, reached.version_ids()):
-        node = artifact_node_id(version.id)
+    for artifact in graph.artifacts:
+        if artifact.record is None:
+            continue
+        version = artifact.record
         nodes.append(
             {
-                "id": node,
+                "id": artifact.id,
                 "kind": "artifact",
-                "depth": distance[node],
+                "depth": artifact.depth,
                 "version_id": version.id,
                 "qualified_name": version.qualified_name,
                 "project": version.project,

@@ -22,8 +22,26 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from heron.query import Query, TableSource
+    from heron.query.references import TableReference
     from heron.store.store import Store
     from heron.store.tables import TableRecord
+
+
+def open_table(store: Store, reference: TableReference) -> LoggedTable:
+    """The logged table ``reference`` names: a run's table by key and step, or a table added
+    to an artifact version. Found by the query layer's resolver, as the server finds it;
+    NotFoundError says what is missing (the run, the key, the step, the version, the table)."""
+    from heron.query.references import TableRef, resolve_table
+
+    found = resolve_table(store, reference)
+    return LoggedTable(
+        store,
+        found.record,
+        label=found.label,
+        key=reference.key if isinstance(reference, TableRef) else None,
+        step=found.step,
+        chart=found.chart,
+    )
 
 
 class LoggedTable:
