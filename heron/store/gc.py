@@ -27,6 +27,7 @@ from heron.store import schema
 from heron.store.artifacts import GC_LOCK_KEY, stored_blob_digests
 from heron.store.database import write
 from heron.store.jsonvalues import loads
+from heron.store.table_format import image_refs
 
 if TYPE_CHECKING:
     from heron.store.store import Store
@@ -95,13 +96,11 @@ def _table_image_digests(store: Store, table_id: str, columns: list[str]) -> set
     arrow = read_arrow(store.root, record, columns=columns)
     found: set[str] = set()
     for name in columns:
-        for cell in arrow.column(name).to_pylist():
-            if cell is None:
-                continue
-            if cell.get("sha256"):
-                found.add(cell["sha256"])
-            if cell.get("overlays"):
-                found.update(_DIGEST.findall(cell["overlays"]))
+        for ref in image_refs(
+            arrow.column(name).to_pylist(), f"column {name!r} of table {table_id}"
+        ):
+            if ref is not None:
+                found.update(ref.digests())  # the image's and its masks'
     return found
 
 

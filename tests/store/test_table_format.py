@@ -13,6 +13,7 @@ import pytest
 import heron
 from heron.errors import IntegrityError
 from heron.store import tables as table_store
+from heron.store.gc import referenced_digests
 from heron.store.store import Store
 from heron.store.table_format import (
     COLUMN_TYPES,
@@ -168,3 +169,18 @@ def test_artifact_table_paths() -> None:
     assert is_artifact_table_path("a/preds.table.parquet")
     assert not is_artifact_table_path("a/preds.parquet")
     assert artifact_table_name("a/preds.table.parquet") == "a/preds"
+
+
+def test_gc_keeps_every_blob_an_image_cell_refers_to(store_dir: Path) -> None:
+    mask = np.ones((4, 4), np.uint8)
+    image = heron.Image(np.zeros((4, 4, 3), np.uint8), masks=[mask], classes=["bg", "fg"])
+    run_path = _log(store_dir, heron.Table(columns=["image"], data=[[image], [None]]))
+    _, rows = _stored_rows(store_dir, run_path, "t")
+    ref = ImageRef.from_row(rows[0]["image"])
+    assert len(ref.digests()) == 2
+    store = Store.open(store_dir)
+    try:
+        with store.engine.connect() as connection:
+            assert set(ref.digests()) <= referenced_digests(store, connection)
+    finally:
+        store.close()
