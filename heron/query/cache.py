@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from heron.errors import QueryError
 from heron.query.relation import Relation
 from heron.query.sql import ident
-from heron.query.types import ValueType
+from heron.query.types import ValueType, image_hash_sql
 
 if TYPE_CHECKING:
     from heron.query.engine import Engine
@@ -216,7 +216,7 @@ class TableCache:
         parts = []
         for i, c in enumerate(keys):
             k = ident(c.ident)
-            k = f"struct_extract({k}, 'sha256')" if c.type.kind == "image" else k
+            k = image_hash_sql(k) if c.type.kind == "image" else k
             parts.append(
                 f'(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM "{name}" '
                 f"WHERE {k} IS NOT NULL GROUP BY {k})) AS m{i}"

@@ -38,6 +38,7 @@ from heron.query.types import (
     ValueType,
     common_numeric,
     comparable,
+    image_hash_sql,
     unify,
 )
 
@@ -286,8 +287,8 @@ class Compiler:
             raise _err(e, f"images can only be compared with = and !={_at(e)}")
         if lt.kind == "image":
             # Two image references are the same image when their content hashes match.
-            left = Compiled(f"struct_extract({left.sql}, 'sha256')", STRING)
-            right = Compiled(f"struct_extract({right.sql}, 'sha256')", STRING)
+            left = Compiled(image_hash_sql(left.sql), STRING)
+            right = Compiled(image_hash_sql(right.sql), STRING)
         sql_op = "<>" if op == "!=" else op
         return Compiled(f"({left.sql} {sql_op} {right.sql})", BOOL)
 

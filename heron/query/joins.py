@@ -17,6 +17,7 @@ from heron.query.engine import Engine
 from heron.query.relation import MergeHow, Relation, resolve_key
 from heron.query.source import TableSource
 from heron.query.sql import Params, embed, ident
+from heron.query.types import image_hash_sql
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def join_size(
     ctes = []
     for i, (rel, src) in enumerate(zip(singles, sources, strict=True)):
         col, by_hash = resolve_key(rel, on, src.label)
-        key = f"struct_extract({ident(col.ident)}, 'sha256')" if by_hash else ident(col.ident)
+        key = image_hash_sql(ident(col.ident)) if by_hash else ident(col.ident)
         body = embed(rel.sql, rel.values, params)
         # Grouping 64-bit hashes costs about half of grouping the values; a collision could
         # only merge two values' counts, which overestimates and so never lets a big join pass.

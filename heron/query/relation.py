@@ -13,7 +13,7 @@ from typing import Any, Literal
 from heron.errors import QueryError
 from heron.query.source import TableSource, column_types, fingerprint, part_info
 from heron.query.sql import Params, embed, ident
-from heron.query.types import FLOAT, STRING, ValueType, duckdb_type
+from heron.query.types import FLOAT, STRING, ValueType, duckdb_type, image_hash_sql
 
 MergeHow = Literal["inner", "outer"]
 ORD = '"__ord"'
@@ -212,7 +212,7 @@ def merge_relation(
     def key_sql(i: int) -> str:
         col, by_hash = keys[i]
         ref = f"s{i}.{ident(col.ident)}"
-        return f"struct_extract({ref}, 'sha256')" if by_hash else ref
+        return image_hash_sql(ref) if by_hash else ref
 
     names: list[str] = []
     types: dict[str, ValueType] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from heron.store.table_format import IMAGE_FIELDS, ColumnType
+from heron.store.table_format import IMAGE_FIELDS, IMAGE_HASH_FIELD, ColumnType
 
 NUMERIC = ("int", "float")
 # json and any are stored as JSON text, so they compare and concatenate like strings.
@@ -17,6 +17,11 @@ _DUCKDB_STORAGE = {"string": "VARCHAR", "int32": "INTEGER"}
 _DUCKDB_IMAGE = (
     f"STRUCT({', '.join(f'{f.name} {_DUCKDB_STORAGE[f.storage]}' for f in IMAGE_FIELDS)})"
 )
+
+
+def image_hash_sql(sql: str) -> str:
+    """SQL for the content hash of the image value ``sql``: what images compare and join on."""
+    return f"struct_extract({sql}, '{IMAGE_HASH_FIELD}')"
 
 
 @dataclass(frozen=True)
