@@ -184,3 +184,13 @@ def test_gc_keeps_every_blob_an_image_cell_refers_to(store_dir: Path) -> None:
             assert set(ref.digests()) <= referenced_digests(store, connection)
     finally:
         store.close()
+
+
+def test_the_query_engine_has_a_type_for_every_column_type() -> None:
+    from heron.query.types import IMAGE_FIELD_TYPES, ValueType, duckdb_type
+
+    image_sql = duckdb_type(ValueType("image"))
+    for f in IMAGE_FIELDS:
+        assert f"{f.name} " in image_sql and IMAGE_FIELD_TYPES[f.name] == f.type
+    for kind in COLUMN_TYPES:
+        assert duckdb_type(ValueType(kind, "float" if kind == "list" else None))
