@@ -13,8 +13,9 @@
 Everything is stored in a local heron store (``HERON_DIR``, else ``<WANDB_DIR or dir>/heron-data``,
 else ``./heron-data``); ``heron ui`` shows it. Features heron lacks warn once and carry on
 (:class:`UnsupportedWarning`); a call whose result a script needs raises
-:class:`UnsupportedError`. ``Artifact``, ``Api``, ``plot``, ``keras``, ``integration``,
-``watch`` and ``apis`` load on first use, so this import stays light.
+:class:`UnsupportedError`. ``Api``, ``plot``, ``keras``, ``integration`` and ``apis`` load on
+first use, and no framework (numpy, torch, Keras) is imported before it is needed, so this
+import stays light.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ import sys
 from typing import Any
 
 from heron.errors import HeronError, UsageError
-from heron.wandb import active, env
+from heron.sdk.metric_rules import MetricDefinition
+from heron.wandb import active, env, torch_watch
 from heron.wandb.active import PreInit
+from heron.wandb.artifacts import Artifact
 from heron.wandb.data_types import (
     Audio,
     Classes,
@@ -41,7 +44,7 @@ from heron.wandb.data_types import (
     Video,
 )
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning, unsupported
-from heron.wandb.live_run import Run
+from heron.wandb.live_run import DisabledArtifact, Run
 from heron.wandb.run_config import Config, Summary
 from heron.wandb.session import Settings, init, login
 
@@ -105,19 +108,23 @@ def define_metric(
     summary: str | None = None,
     overwrite: bool | None = None,
     **kwargs: Any,
-) -> Any:
+) -> MetricDefinition | None:
     """Say how a metric is summarised and charted; see :meth:`Run.define_metric`."""
     return _active("define_metric").define_metric(
         name, step_metric, step_sync, hidden, summary, overwrite, **kwargs
     )
 
 
-def use_artifact(artifact_or_name: Any, type: str | None = None, **kwargs: Any) -> Any:
+def use_artifact(
+    artifact_or_name: str | Artifact, type: str | None = None, **kwargs: Any
+) -> Artifact | None:
     """``run.use_artifact`` on the active run."""
     return _active("use_artifact").use_artifact(artifact_or_name, type=type, **kwargs)
 
 
-def log_artifact(artifact_or_path: Any, name: str | None = None, **kwargs: Any) -> Any:
+def log_artifact(
+    artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None, **kwargs: Any
+) -> Artifact | DisabledArtifact:
     """``run.log_artifact`` on the active run."""
     return _active("log_artifact").log_artifact(artifact_or_path, name=name, **kwargs)
 
@@ -180,16 +187,16 @@ def termerror(string: str, repeat: bool = True) -> None:
 
 def watch(models: Any, *args: Any, **kwargs: Any) -> Any:
     """Log gradient/parameter histograms of a PyTorch model (see :mod:`heron.wandb.torch_watch`)."""
-    return importlib.import_module("heron.wandb.torch_watch").watch(models, *args, **kwargs)
+    return torch_watch.watch(models, *args, **kwargs)
 
 
 def unwatch(models: Any = None) -> None:
     """Stop watching models."""
-    importlib.import_module("heron.wandb.torch_watch").unwatch(models)
+    torch_watch.unwatch(models)
 
 
-_LAZY_MODULES = ("plot", "keras", "integration", "apis", "artifacts")
-_LAZY_NAMES = {"Artifact": "heron.wandb.artifacts", "Api": "heron.wandb.apis"}
+_LAZY_MODULES = ("plot", "keras", "integration", "apis")
+_LAZY_NAMES = {"Api": "heron.wandb.apis"}
 
 
 def __getattr__(name: str) -> Any:

@@ -47,6 +47,13 @@ def current() -> Run | None:
     return runs[-1] if runs else None
 
 
+def require(what: str) -> Run:
+    """The active run, or UsageError saying to call ``wandb.init()`` before ``what``."""
+    if not runs:
+        raise UsageError(f"call wandb.init() before {what}")
+    return runs[-1]
+
+
 def remember(new: Run) -> None:
     """Make ``new`` the active run."""
     runs.append(new)

@@ -36,7 +36,12 @@ from typing import Any, Literal
 from heron.errors import UsageError
 from heron.integrations._keras_classes import import_keras, mix_in
 from heron.integrations._predictions import predictions_table, softmax, to_numpy
+from heron.wandb import active
+from heron.wandb.artifacts import Artifact
+from heron.wandb.data_types import Histogram, make_image
 from heron.wandb.errors import ignored_arguments, unsupported
+from heron.wandb.integration import keras as integration
+from heron.wandb.live_run import Run
 
 # The callbacks are created on first access (module __getattr__ below).
 WandbCallback: type[Any]
@@ -85,10 +90,7 @@ class WandbCallbackBehaviour:
         **kwargs: Any,
     ) -> None:
         super().__init__()
-        import heron.wandb as wandb
-
-        if wandb.run is None:
-            raise UsageError("call wandb.init() before WandbCallback()")
+        run = active.require("WandbCallback()")
         if mode not in ("auto", "min", "max"):
             raise UsageError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         if log_gradients:
@@ -136,7 +138,7 @@ class WandbCallbackBehaviour:
         )
         self.best = -math.inf if maximise else math.inf
         self.filepath = os.path.join(
-            wandb.run.dir, "model-best.weights.h5" if save_weights_only else "model-best.keras"
+            run.dir, "model-best.weights.h5" if save_weights_only else "model-best.keras"
         )
 
     # -- Keras hooks --------------------------------------------------------------------------
@@ -184,16 +186,14 @@ class WandbCallbackBehaviour:
 
     def weight_histograms(self) -> dict[str, Any]:
         """``parameters/<layer>.weights`` (and ``.bias``) histograms of every layer with weights."""
-        import heron.wandb as wandb
-
         out: dict[str, Any] = {}
         for layer in self.model.layers:
             weights = layer.get_weights()
             if len(weights) == 1:
-                out[f"parameters/{layer.name}.weights"] = wandb.Histogram(weights[0])
+                out[f"parameters/{layer.name}.weights"] = Histogram(weights[0])
             elif len(weights) == 2:
-                out[f"parameters/{layer.name}.weights"] = wandb.Histogram(weights[0])
-                out[f"parameters/{layer.name}.bias"] = wandb.Histogram(weights[1])
+                out[f"parameters/{layer.name}.weights"] = Histogram(weights[0])
+                out[f"parameters/{layer.name}.bias"] = Histogram(weights[1])
         return out
 
     def _validation(self, what: str) -> tuple[Any, Any] | None:
@@ -221,8 +221,6 @@ class WandbCallbackBehaviour:
 
     def example_images(self) -> list[Any] | None:
         """The first ``predictions`` validation images, captioned with the model's guess."""
-        from heron.wandb.data_types import make_image
-
         data = self._validation("example images (input_type)")
         if data is None:
             return None
@@ -274,25 +272,22 @@ class WandbCallbackBehaviour:
 
     def _save_best(self, epoch: int) -> None:
         """Save the model over ``model-best`` and log it as ``model-<run name>``."""
-        import heron.wandb as wandb
-
         if self.save_weights_only:
             self.model.save_weights(self.filepath, overwrite=True)
         else:
             self.model.save(self.filepath, overwrite=True)
         run = _run()
         name = re.sub(r"[^A-Za-z0-9_.\-]", "-", f"model-{run.name}")
-        artifact = wandb.Artifact(name, type="model")
+        artifact = Artifact(name, type="model")
         artifact.add_file(self.filepath)
         run.log_artifact(artifact, aliases=["latest", f"epoch_{epoch}"])
 
 
-def _run() -> Any:
-    import heron.wandb as wandb
-
-    if wandb.run is None:
+def _run() -> Run:
+    run = active.current()
+    if run is None:
         raise UsageError("WandbCallback: the run was finished during training")
-    return wandb.run
+    return run
 
 
 def _numbers(logs: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -318,7 +313,5 @@ def __getattr__(name: str) -> Any:
         return _callback_class()
     if name in __all__:
         # W&B's notebooks also import the newer callbacks from wandb.keras.
-        from heron.wandb.integration import keras as integration
-
         return getattr(integration, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

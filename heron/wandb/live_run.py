@@ -9,7 +9,6 @@ live in memory and everything else does nothing, as W&B's disabled runs behave.
 
 from __future__ import annotations
 
-import importlib
 import operator
 import os
 import shutil
@@ -23,10 +22,13 @@ from typing import TYPE_CHECKING, Any
 from heron.errors import UsageError
 from heron.sdk.config import Config as _HeronConfig
 from heron.sdk.config import Summary as _HeronSummary
+from heron.sdk.metric_rules import MetricDefinition
 from heron.sdk.values import as_scalar, flatten
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
-from heron.wandb import active
+from heron.wandb import active, torch_watch
+from heron.wandb import artifacts as wandb_artifacts
+from heron.wandb.artifacts import Artifact
 from heron.wandb.data_types import Unsupported
 from heron.wandb.errors import (
     UnsupportedWarning,
@@ -59,13 +61,13 @@ def _noop_persist(_: dict[str, Any]) -> None:
     """Disabled runs keep their config in memory only."""
 
 
-class _Noop:
+class DisabledArtifact:
     """What a disabled run's ``log_artifact`` returns: every attribute and call is itself."""
 
-    def __getattr__(self, _: str) -> _Noop:
+    def __getattr__(self, _: str) -> DisabledArtifact:
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> _Noop:
+    def __call__(self, *args: Any, **kwargs: Any) -> DisabledArtifact:
         return self
 
 
@@ -325,7 +327,7 @@ class Run:
         summary: str | None = None,
         overwrite: bool | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> MetricDefinition | None:
         """Say how a metric is summarised (``summary="max"``...) and charted (``step_metric``).
 
         ``step_sync`` and ``overwrite`` have no effect in heron (a warning says so)."""
@@ -376,32 +378,30 @@ class Run:
 
     def use_artifact(
         self,
-        artifact_or_name: Any,
+        artifact_or_name: str | Artifact,
         type: str | None = None,
         aliases: list[str] | None = None,
         use_as: str | None = None,
-    ) -> Any:
+    ) -> Artifact | None:
         """The artifact version named (``name:alias``), recorded as an input of this run."""
         if self._run is None:
             return None  # as W&B's disabled runs do
-        artifacts = importlib.import_module("heron.wandb.artifacts")
-        return artifacts.use_artifact(
+        return wandb_artifacts.use_artifact(
             self._run, artifact_or_name, type=type, aliases=aliases, use_as=use_as
         )
 
     def log_artifact(
         self,
-        artifact_or_path: Any,
+        artifact_or_path: Artifact | str | os.PathLike[str],
         name: str | None = None,
         type: str | None = None,
         aliases: list[str] | None = None,
         tags: list[str] | None = None,
-    ) -> Any:
+    ) -> Artifact | DisabledArtifact:
         """Log an artifact (or a path, made into one) as an output of this run."""
         if self._run is None:
-            return _Noop()  # as W&B's disabled runs do: any use of it does nothing
-        artifacts = importlib.import_module("heron.wandb.artifacts")
-        return artifacts.log_artifact(
+            return DisabledArtifact()  # as W&B's disabled runs do: any use of it does nothing
+        return wandb_artifacts.log_artifact(
             self._run, artifact_or_path, name=name, type=type, aliases=aliases, tags=tags
         )
 
@@ -411,15 +411,11 @@ class Run:
 
     def watch(self, models: Any, *args: Any, **kwargs: Any) -> Any:
         """Log gradient/parameter histograms of a PyTorch model (see ``wandb.watch``)."""
-        import heron.wandb
-
-        return heron.wandb.watch(models, *args, **kwargs)
+        return torch_watch.watch(models, *args, **kwargs)
 
     def unwatch(self, models: Any = None) -> None:
         """Stop watching models."""
-        import heron.wandb
-
-        heron.wandb.unwatch(models)
+        torch_watch.unwatch(models)
 
     def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
         """Alerts to external services are not supported: warns once and does nothing."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import UsageError
 from heron.sdk.media import Histogram
+from heron.wandb import active
 from heron.wandb.errors import unsupported
 
 if TYPE_CHECKING:
@@ -46,10 +47,7 @@ def watch(
     not supported: it warns and nothing is drawn. Returns an empty list (W&B's graphs).
     """
     global _next_index
-    import heron.wandb as wandb
-
-    if wandb.run is None:
-        raise UsageError("call wandb.init() before wandb.watch()")
+    active.require("wandb.watch()")
     if log not in WATCH_LOGS:
         raise UsageError(
             f"watch(log=...) must be 'gradients', 'parameters', 'all' or None, got {log!r}"
@@ -177,9 +175,7 @@ def histogram_of(tensor: torch.Tensor) -> Histogram | None:
 
 
 def _log(values: dict[str, Histogram]) -> None:
-    import heron.wandb as wandb
-
-    run = wandb.run
+    run = active.current()
     if run is None or not values:
         return  # the run finished while the model is still training: nothing to log to
     step = run.step

@@ -31,15 +31,15 @@ import abc
 import functools
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from heron.errors import UsageError
 from heron.integrations._keras_classes import import_keras, mix_in
 from heron.integrations._predictions import to_numpy
-
-if TYPE_CHECKING:
-    import heron.wandb as wandb_module
-    from heron.wandb.data_types import Table
+from heron.wandb import active
+from heron.wandb.artifacts import Artifact
+from heron.wandb.data_types import Table
+from heron.wandb.live_run import Run
 
 # The callback classes are created on first access (module __getattr__ below).
 WandbMetricsLogger: type[Any]
@@ -51,13 +51,9 @@ __all__ = ["WandbEvalCallback", "WandbMetricsLogger", "WandbModelCheckpoint"]
 LogStrategy = Literal["epoch", "batch"]
 
 
-def _wandb(what: str) -> wandb_module.Run:
+def _wandb(what: str) -> Run:
     """The active heron.wandb run; the callbacks need one, as W&B's do."""
-    import heron.wandb as wandb
-
-    if wandb.run is None:
-        raise UsageError(f"call wandb.init() before {what}")
-    return wandb.run
+    return active.require(what)
 
 
 def _metrics(logs: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
@@ -193,15 +189,13 @@ class ModelCheckpointBehaviour:
 
     def _log_checkpoint(self, path: str, aliases: list[str]) -> None:
         """Log the file (or directory) at ``path`` as a version of ``run_<id>_model``."""
-        import heron.wandb as wandb
-
         run = _wandb("logging a checkpoint")
         if self._directory:
             path = os.path.dirname(path)
         if not os.path.exists(path):
             # save_best_only and no best yet: nothing was written, so there is nothing to log.
             return
-        artifact = wandb.Artifact(f"run_{run.id}_model", type="model")
+        artifact = Artifact(f"run_{run.id}_model", type="model")
         if os.path.isdir(path):
             artifact.add_dir(path)
         else:
@@ -250,23 +244,17 @@ class EvalCallbackBehaviour(abc.ABC):
 
     def init_data_table(self, column_names: list[str]) -> None:
         """A new, empty ``self.data_table`` with these columns (mixed types allowed)."""
-        import heron.wandb as wandb
-
-        self.data_table = wandb.Table(columns=column_names, allow_mixed_types=True)
+        self.data_table = Table(columns=column_names, allow_mixed_types=True)
 
     def init_pred_table(self, column_names: list[str]) -> None:
         """A new, empty ``self.pred_table`` with these columns."""
-        import heron.wandb as wandb
-
-        self.pred_table = wandb.Table(columns=column_names)
+        self.pred_table = Table(columns=column_names)
 
     def log_data_table(
         self, name: str = "val", type: str = "dataset", table_name: str = "val_data"
     ) -> None:
         """Log ``self.data_table`` in an artifact used by the run; keep it as ``data_table_ref``."""
-        import heron.wandb as wandb
-
-        artifact = wandb.Artifact(name, type=type)
+        artifact = Artifact(name, type=type)
         artifact.add(self.data_table, table_name)
         _wandb("logging the data table").use_artifact(artifact)
         artifact.wait()
@@ -279,10 +267,8 @@ class EvalCallbackBehaviour(abc.ABC):
         aliases: list[str] | None = None,
     ) -> None:
         """Log ``self.pred_table`` as the next version of the run's ``run_<id>_pred`` artifact."""
-        import heron.wandb as wandb
-
         run = _wandb("logging the predictions table")
-        artifact = wandb.Artifact(f"run_{run.id}_pred", type=type)
+        artifact = Artifact(f"run_{run.id}_pred", type=type)
         artifact.add(self.pred_table, table_name)
         run.log_artifact(artifact, aliases=aliases or ["latest"])
 
