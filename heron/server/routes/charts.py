@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from heron.errors import NotFoundError
+from heron.query.references import TableRef, resolve_table
 from heron.server.chart_models import ChartData, ChartKey, ChartRun, ChartSpec
 from heron.server.deps import StoreDep
 from heron.server.jsonsafe import finite_or_none
 from heron.store import runs as run_store
-from heron.store.tables import get_table, read_arrow
+from heron.store.tables import read_arrow
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["charts"])
 
@@ -65,28 +66,21 @@ def get_chart(
     step: StepParam = None,
 ) -> ChartData:
     """A logged chart's description and the values of the columns it draws (first rows only)."""
-    run = run_store.get_run(store.engine, run_id, project=project)
-    entries = [
-        entry
-        for entry in run_store.read_objects(store.engine, run.id, key=key, kind="table")
-        if entry[3].get("chart") is not None
-    ]
-    if not entries:
-        raise NotFoundError(f"run {run.path} has no chart {key!r}")
-    steps = [entry[0] for entry in entries]
-    chosen = entries[-1] if step is None else next((e for e in entries if e[0] == step), None)
-    if chosen is None:
-        raise NotFoundError(f"run {run.path} has no chart {key!r} at step {step}; steps: {steps}")
-    spec = ChartSpec.model_validate(chosen[3]["chart"])
-    record = get_table(store.engine, str(chosen[3]["table_id"]))
+    table = resolve_table(store, TableRef(run_id=run_id, key=key, step=step), project=project)
+    if table.chart is None:
+        at = "" if step is None else f" at step {step}"
+        raise NotFoundError(f"run {project}/{run_id} has no chart {key!r}{at}")
+    assert table.step is not None  # a run's table always has its step
+    spec = ChartSpec.model_validate(table.chart)
+    record = table.record
     columns = sorted(set(spec.fields.values()))
     arrow = read_arrow(store.root, record, columns=columns).slice(0, MAX_CHART_ROWS)
     values = {name: [_drawable(v) for v in arrow.column(name).to_pylist()] for name in columns}
     return ChartData(
-        run_id=run.id,
+        run_id=run_id,
         key=key,
-        step=chosen[0],
-        steps=steps,
+        step=table.step,
+        steps=list(table.steps),
         spec=spec,
         n_rows=record.n_rows,
         truncated=record.n_rows > MAX_CHART_ROWS,
