@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from heron.errors import HeronError
 from heron.sdk.media import Histogram, Image
 from heron.sdk.table import Table
+from heron.wandb.data_types import JoinedTable
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -267,8 +268,6 @@ def table(
 def joined_table(document: Any, load: Callable[[str], Table]) -> Table:
     """A W&B joined table (``table1``, ``table2``, ``join_key``) as the joined table heron's
     ``JoinedTable`` makes; ``load`` reads a table by its path next to the document."""
-    from heron.wandb.data_types import JoinedTable
-
     if not isinstance(document, Mapping):
         raise Unimportable("joined table file is not a JSON object")
     first, second, key = (document.get(k) for k in ("table1", "table2", "join_key"))

@@ -10,11 +10,11 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import heron
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
-
-    import heron
 
 
 def to_numpy(value: Any) -> npt.NDArray[Any]:
@@ -43,8 +43,6 @@ def as_image(value: Any) -> heron.Image:
     Paths are passed through untouched so the stored bytes, hence the image hash, equal the
     dataset file's: prediction tables then join with the dataset tables on the image.
     """
-    import heron
-
     if isinstance(value, heron.Image):
         return value
     if isinstance(value, str | os.PathLike):
@@ -99,8 +97,6 @@ def predictions_table(
     as is `image` without `images`. `ids` default to the row numbers.
     """
     import numpy as np
-
-    import heron
 
     if probabilities.ndim != 2:
         raise ValueError(f"expected (examples, classes) scores, got shape {probabilities.shape}")

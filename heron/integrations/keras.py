@@ -21,13 +21,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import heron
 from heron.integrations._keras_classes import import_keras, mix_in
 from heron.integrations._predictions import predictions_table, softmax, to_numpy
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    import heron
 
 # HeronCallback is created on first access (module __getattr__ below); declared for type checkers.
 HeronCallback: type[HeronCallbackBehaviour]
@@ -103,8 +103,6 @@ class HeronCallbackBehaviour:
     def run(self) -> heron.Run:
         """The run logged to: the one given, else the active run."""
         if self._run is None:
-            import heron
-
             if heron.run is None:
                 raise RuntimeError(
                     "HeronCallback needs a run: pass run= or call heron.init() first"
@@ -179,8 +177,6 @@ class HeronCallbackBehaviour:
 
     def log_model(self) -> None:
         """Save the model as `model.keras` inside a `model` artifact of the run."""
-        import heron
-
         metadata = {"config": dict(self.run.config), **self.model_metadata}
         artifact = heron.Artifact(self.model_artifact_name, type="model", metadata=metadata)
         with tempfile.TemporaryDirectory() as directory:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import heron
 from heron.integrations._predictions import predictions_table, softmax, to_numpy
-
-if TYPE_CHECKING:
-    import heron
 
 # HeronLogger is created on first access (module __getattr__ below); declared for type checkers.
 HeronLogger: type[Any]
@@ -125,8 +123,6 @@ def _lightning_logger_class() -> type:
         def experiment(self) -> heron.Run:
             """The heron run (started on first access when none was given)."""
             if self._run is None:
-                import heron
-
                 self._run = heron.init(**self._init_kwargs)
             return self._run
 

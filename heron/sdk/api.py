@@ -115,6 +115,11 @@ class ApiRun:
         self._record = record
 
     @property
+    def api(self) -> Api:
+        """The :class:`Api` this run was read through."""
+        return self._api
+
+    @property
     def id(self) -> str:
         """The run id, unique in the store."""
         return self._record.id

@@ -28,7 +28,7 @@ from typing import Any
 from heron.errors import HeronError, UsageError
 from heron.sdk.metric_rules import MetricDefinition
 from heron.wandb import active, env, torch_watch
-from heron.wandb.active import PreInit
+from heron.wandb.active import PreInit, log
 from heron.wandb.artifacts import Artifact
 from heron.wandb.data_types import (
     Audio,
@@ -67,22 +67,6 @@ def _active(what: str) -> Run:
     if run is None:
         raise UsageError(f"call wandb.init() before wandb.{what}()")
     return run
-
-
-def log(
-    data: dict[str, Any],
-    step: int | None = None,
-    commit: bool | None = None,
-    sync: bool | None = None,
-) -> None:
-    """Log to the active run (``wandb.log``); see :meth:`Run.log`. While a run is active this
-    name is that run's own ``log`` method, as in W&B."""
-    if run is None:
-        raise UsageError("call wandb.init() before wandb.log()")
-    run.log(data, step, commit, sync)
-
-
-_log_before_init = log
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:

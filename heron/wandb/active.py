@@ -67,6 +67,17 @@ def forget(finished: Run) -> None:
     _publish()
 
 
+def log(
+    data: dict[str, Any],
+    step: int | None = None,
+    commit: bool | None = None,
+    sync: bool | None = None,
+) -> None:
+    """Log to the active run (``wandb.log``); see :meth:`Run.log`. While a run is active,
+    ``wandb.log`` is that run's own ``log`` method, as in W&B; this is it otherwise."""
+    require("wandb.log()").log(data, step, commit, sync)
+
+
 def _publish() -> None:
     package: Any = sys.modules["heron.wandb"]
     active = current()
@@ -74,7 +85,7 @@ def _publish() -> None:
         package.run = None
         package.config = PreInit("wandb.config")
         package.summary = PreInit("wandb.summary")
-        package.log = package._log_before_init
+        package.log = log
     else:
         package.run, package.config, package.summary = active, active.config, active.summary
         # As in W&B, wandb.log is the active run's own log: no extra call per logged step.

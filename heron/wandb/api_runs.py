@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from heron.errors import ArtifactError, NotFoundError, UsageError
 from heron.sdk.api import Api as HeronApi
 from heron.sdk.api import ApiRun, run_artifacts
+from heron.sdk.config import Config
 from heron.sdk.run_files import FILES_ARTIFACT_TYPE
 from heron.store import lineage as store_lineage
 from heron.store import runs as run_store
@@ -127,8 +128,6 @@ class Run:
     def update(self) -> None:
         """Store edits of ``name``, ``notes``, ``group``, ``job_type``, ``tags``, ``config``
         and ``summary`` made on this object."""
-        from heron.sdk.config import Config
-
         config = Config(self.config, lambda _: None).as_dict()
         summary = Config(self.summary, lambda _: None).as_dict()
         run_store.update_run(
@@ -212,14 +211,16 @@ class Run:
         """The artifact versions this run logged, oldest first."""
         del per_page
         return [
-            Artifact._wrap(found) for found in run_artifacts(self._heron.store, self.id, "output")
+            Artifact.from_heron(found)
+            for found in run_artifacts(self._heron.store, self.id, "output")
         ]
 
     def used_artifacts(self, per_page: int = 100) -> list[Artifact]:
         """The artifact versions this run used, oldest first."""
         del per_page
         return [
-            Artifact._wrap(found) for found in run_artifacts(self._heron.store, self.id, "input")
+            Artifact.from_heron(found)
+            for found in run_artifacts(self._heron.store, self.id, "input")
         ]
 
     def use_artifact(self, artifact: Artifact, use_as: str | None = None) -> Artifact:
@@ -260,26 +261,28 @@ class Run:
     def __repr__(self) -> str:
         return f"<Run {LOCAL_ENTITY}/{self.project}/{self.id} ({self.state})>"
 
-    def _document(self) -> dict[str, Any]:
-        """The run as the fields filters and ``order`` name."""
-        record = self._run.record
-        return {
-            "name": self.id,
-            "id": self.id,
-            "displayName": self.name,
-            "display_name": self.name,
-            "state": self.state,
-            "tags": list(self.tags),
-            "group": self.group,
-            "jobType": self.job_type,
-            "job_type": self.job_type,
-            "createdAt": record.created_at,
-            "created_at": record.created_at,
-            "host": record.host,
-            "config": self.config,
-            "summary_metrics": self.summary,
-            "summary": self.summary,
-        }
+
+def run_document(run: Run) -> dict[str, Any]:
+    """``run`` as the fields ``wandb.Api().runs(filters=, order=)`` name (W&B's spellings and
+    heron's: ``displayName`` and ``display_name``, ``summary_metrics``...)."""
+    record = run.heron_run.record
+    return {
+        "name": run.id,
+        "id": run.id,
+        "displayName": run.name,
+        "display_name": run.name,
+        "state": run.state,
+        "tags": list(run.tags),
+        "group": run.group,
+        "jobType": run.job_type,
+        "job_type": run.job_type,
+        "createdAt": record.created_at,
+        "created_at": record.created_at,
+        "host": record.host,
+        "config": run.config,
+        "summary_metrics": run.summary,
+        "summary": run.summary,
+    }
 
 
 def _spread(rows: list[dict[str, Any]], samples: int) -> list[dict[str, Any]]:
@@ -293,4 +296,4 @@ def _spread(rows: list[dict[str, Any]], samples: int) -> list[dict[str, Any]]:
     return [rows[i] for i in picked]
 
 
-__all__ = ["Run", "RunSummary", "iso_time"]
+__all__ = ["Run", "RunSummary", "iso_time", "run_document"]

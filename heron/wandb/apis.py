@@ -17,7 +17,7 @@ from heron.errors import NotFoundError, UsageError
 from heron.sdk.api import Api as HeronApi
 from heron.store import artifacts as artifact_store
 from heron.wandb import env
-from heron.wandb.api_runs import Run, RunSummary, iso_time
+from heron.wandb.api_runs import Run, RunSummary, iso_time, run_document
 from heron.wandb.artifacts import Artifact
 from heron.wandb.errors import UnsupportedError, ignored_arguments, say_once, unsupported
 from heron.wandb.places import LOCAL_ENTITY, store_location, strip_entity
@@ -104,10 +104,10 @@ class Api:
         project = _project_name(path) if path else self._project
         runs = [Run(self._heron, run) for run in self._heron.runs(project)]
         if filters:
-            runs = [run for run in runs if matches(run._document(), filters)]
+            runs = [run for run in runs if matches(run_document(run), filters)]
         descending = order.startswith("-")
         field = order.lstrip("+-") or "created_at"
-        keyed = [(sort_key(run._document(), field), index, run) for index, run in enumerate(runs)]
+        keyed = [(sort_key(run_document(run), field), index, run) for index, run in enumerate(runs)]
         keyed.sort(key=lambda item: (item[0], item[1]), reverse=descending)
         return [run for _, _, run in keyed]
 
@@ -127,7 +127,7 @@ class Api:
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """One version: ``[entity/][project/]name:alias`` or ``name:vN`` (``latest`` when no
         version is given)."""
-        return Artifact._wrap(self._heron.artifact(self._artifact_ref(name), type=type))
+        return Artifact.from_heron(self._heron.artifact(self._artifact_ref(name), type=type))
 
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
         """Whether ``name`` resolves to a version (of ``type``, if given)."""
@@ -155,8 +155,8 @@ class Api:
         if order not in (None, "-createdAt", "+createdAt", "createdAt"):
             ignored_arguments("Api.artifacts", ["order"])
         if order in ("+createdAt", "createdAt"):
-            return [Artifact._wrap(version) for version in versions]
-        return [Artifact._wrap(version) for version in reversed(versions)]
+            return [Artifact.from_heron(version) for version in versions]
+        return [Artifact.from_heron(version) for version in reversed(versions)]
 
     def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Artifact]:
         """Deprecated in W&B: the same as ``artifacts(type_name, name)``."""

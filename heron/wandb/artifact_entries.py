@@ -13,6 +13,7 @@ import os
 from typing import TYPE_CHECKING
 
 from heron.errors import ArtifactError, NotFoundError
+from heron.store.filehash import hash_file
 from heron.store.manifest import ManifestEntry
 
 if TYPE_CHECKING:
@@ -69,8 +70,6 @@ class ArtifactManifestEntry:
         if self._entry is not None:
             return self._entry.sha256 or self._entry.ref_etag or self._entry.ref_uri
         if self.local_path is not None:
-            from heron.store.filehash import hash_file
-
             return hash_file(self.local_path)[0]
         return None
 

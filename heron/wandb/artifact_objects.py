@@ -47,7 +47,7 @@ def add_object(draft: core.Artifact, name: str, obj: Any) -> None:
             handle.write(_image_file_bytes(obj))
     elif isinstance(obj, Classes):
         with draft.new_file(object_path(name, obj)) as handle:
-            json.dump({"class_set": obj._class_set}, handle, sort_keys=True)
+            json.dump({"class_set": obj.class_set}, handle, sort_keys=True)
     else:  # pragma: no cover - callers check can_add first
         raise TypeError(f"cannot add {type(obj).__name__} to an artifact")
 

@@ -30,6 +30,8 @@ from heron.sdk import active
 from heron.sdk.api import Api as HeronApi
 from heron.sdk.init import init
 from heron.store import artifacts as artifact_store
+from heron.store.filehash import hash_file
+from heron.store.store import Store
 from heron.wandb import artifact_downloads as downloads
 from heron.wandb import artifact_objects as objects
 from heron.wandb import env
@@ -82,7 +84,8 @@ class Artifact:
         self._added: dict[str, Any] = {}  # name -> object added with add(), for a draft's get()
 
     @classmethod
-    def _wrap(cls, logged: core.Artifact) -> Artifact:
+    def from_heron(cls, logged: core.Artifact) -> Artifact:
+        """The W&B view of a :class:`heron.Artifact` (a logged version or a draft)."""
         artifact = cls.__new__(cls)
         artifact._core = logged
         artifact._incremental = False
@@ -319,8 +322,6 @@ class Artifact:
         path = os.fspath(local_path)
         target = name if name is not None else os.path.basename(path)
         if is_tmp and os.path.isfile(path):
-            from heron.store.filehash import hash_file
-
             folder, _, base = target.rpartition("/")
             parts = base.split(".")
             parts[0] = hash_file(path)[0][:20]
@@ -554,14 +555,14 @@ class Artifact:
         from heron.wandb.api_runs import Run
 
         run = self._logged("logged_by").logged_by()
-        return None if run is None else Run(run._api, run)
+        return None if run is None else Run(run.api, run)
 
     def used_by(self) -> list[ApiRun]:
         """The runs that used this version."""
         from heron.wandb.api_runs import Run
 
         runs = self._logged("used_by").used_by()
-        return [Run(run._api, run) for run in runs]
+        return [Run(run.api, run) for run in runs]
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version; refused while it has aliases unless ``delete_aliases``."""
@@ -569,7 +570,7 @@ class Artifact:
 
     def new_draft(self) -> Artifact:
         """A draft with this version's files and metadata, to change and log as the next."""
-        return Artifact._wrap(self._logged("new_draft").new_draft())
+        return Artifact.from_heron(self._logged("new_draft").new_draft())
 
     def link(self, target_path: str, aliases: Iterable[str] | None = None) -> None:
         """Registry links are not supported: warns and does nothing."""
@@ -611,14 +612,14 @@ def use_artifact(
         core.use_artifact(run, artifact_or_name._core)
         return artifact_or_name
     if isinstance(artifact_or_name, core.Artifact):
-        return Artifact._wrap(core.use_artifact(run, artifact_or_name, type=type))
+        return Artifact.from_heron(core.use_artifact(run, artifact_or_name, type=type))
     if not isinstance(artifact_or_name, str):
         raise UsageError(
             "use_artifact() takes an artifact name (e.g. 'dataset:v1') or an Artifact, got "
             f"{type_name(artifact_or_name)}"
         )
     ref = strip_entity(artifact_or_name, "artifact name")
-    return Artifact._wrap(core.use_artifact(run, ref, type=type))
+    return Artifact.from_heron(core.use_artifact(run, ref, type=type))
 
 
 def log_artifact(
@@ -703,6 +704,5 @@ def _store_for_draft() -> Store:
     run = active.current()
     if run is not None:
         return run.store
-    from heron.store.store import Store
 
     return Store.open(store_location(), create=False)

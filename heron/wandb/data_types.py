@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from heron.errors import MediaError, TableError, UsageError
 from heron.sdk.media import Histogram as _HeronHistogram
 from heron.sdk.media import Image as _HeronImage
+from heron.sdk.media import pil_from_array
 from heron.sdk.table import Table as _HeronTable
 from heron.sdk.table import TableMode
+from heron.sdk.table_types import check_value
 from heron.wandb.errors import ignored_arguments, unsupported
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ class Classes:
         for index, item in enumerate(self._class_set):
             if "id" not in item or "name" not in item:
                 raise MediaError(f"Classes item {index} needs 'id' and 'name', got {item}")
+
+    @property
+    def class_set(self) -> list[dict[str, Any]]:
+        """The ``{"id": ..., "name": ...}`` items, as given."""
+        return [dict(item) for item in self._class_set]
 
     def as_map(self) -> dict[int, str]:
         """Class id to name."""
@@ -123,8 +130,6 @@ def make_image(
         data = _wandb_pixels(data)
         if mode is not None:
             from PIL import Image as PILImage
-
-            from heron.sdk.media import pil_from_array
 
             data = pil_from_array(data).convert(mode)
             if mode not in ("L", "RGB", "RGBA"):
@@ -259,8 +264,6 @@ class Table(_HeronTable):
             super().add_data(*data)
 
     def _widen_for(self, row: Sequence[Any]) -> None:
-        from heron.sdk.table_types import check_value
-
         for spec, value in zip(self._specs, row, strict=True):
             try:
                 check_value(spec, value, len(self))

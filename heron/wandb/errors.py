@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterable
 
 from heron.errors import UsageError
+from heron.wandb.env import silent
 
 
 class UnsupportedError(UsageError):
@@ -60,8 +61,6 @@ _said: set[str] = set()
 
 def say_once(topic: str, message: str) -> None:
     """Print an informational line to stderr once per process (silenced by WANDB_SILENT)."""
-    from heron.wandb.env import silent
-
     with _lock:
         if topic in _said:
             return

@@ -111,7 +111,8 @@ class Run:
             self.summary = Summary(heron_run.summary)
         else:
             self.config = Config(_HeronConfig(config, _noop_persist))
-            self.summary = Summary(_HeronSummary())
+            self._memory_summary = _HeronSummary()
+            self.summary = Summary(self._memory_summary)
 
     # -- identity -------------------------------------------------------------------------------
 
@@ -316,7 +317,7 @@ class Run:
             number = as_scalar(value)
             if number is not None:
                 scalars[key] = number
-        self.summary._target.observe(scalars)
+        self._memory_summary.observe(scalars)
 
     def define_metric(
         self,

@@ -9,7 +9,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import heron
 from heron.errors import HeronError, UsageError
+from heron.sdk.config import config_mapping
+from heron.store import runs as run_store
+from heron.store.store import Store
 from heron.wandb import active, env
 from heron.wandb.errors import ignored_arguments, say_once, unsupported, warn_once
 from heron.wandb.live_run import Run
@@ -174,9 +178,20 @@ def init(
         )
     else:
         new = _start(
-            project, name, values, job_type, group, tag_list, notes, dir, id, resume, entity, mode
+            project,
+            name,
+            values,
+            job_type,
+            group,
+            tag_list,
+            notes,
+            dir,
+            id,
+            resume,
+            entity,
+            mode,
+            settings,
         )
-        new._settings = settings
     active.remember(new)
     return new
 
@@ -189,7 +204,6 @@ def config_mapping_or_empty(config: Any) -> Mapping[str, Any]:
         unsupported(
             "init(config='file.yaml')", result_needed=True, hint="load the file and pass a dict"
         )
-    from heron.sdk.config import config_mapping
 
     return config_mapping(config)
 
@@ -216,9 +230,8 @@ def _start(
     resume: bool | str | None,
     entity: str | None,
     mode: str,
+    settings: Any,
 ) -> Run:
-    import heron
-
     heron_resume: Any = None
     if resume is not None and resume is not False:
         if id is None:
@@ -231,9 +244,6 @@ def _start(
             heron_resume = "allow" if resume in (True, "auto") else resume
     resumed = False
     if heron_resume is not None:
-        from heron.store import runs as run_store
-        from heron.store.store import Store
-
         store = Store.open(_store_dir(dir))
         try:
             run_store.get_run(store.engine, id or "")
@@ -252,7 +262,6 @@ def _start(
         id=id,
         resume=heron_resume,
     )
-    from heron.store import runs as run_store
 
     record = run_store.get_run(heron_run.store.engine, heron_run.id)
     return Run(
@@ -266,5 +275,6 @@ def _start(
         group=record.group,
         job_type=record.job_type,
         mode=mode,
+        settings=settings,
         resumed=resumed,
     )
