@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import TableError
+from heron.sdk.media import Image
+from heron.sdk.values import text_problem, to_storable
 from heron.store.jsonvalues import dumps
 from heron.store.table_format import COLUMN_TYPES, ColumnType, ListElement
 
@@ -65,8 +67,6 @@ def describe(kind: str, element: str | None) -> str:
 
 def parse_dtype(name: str, dtype: Any) -> ColumnSpec:
     """A column spec from a ``dtypes=`` entry: a heron type name, a Python type or heron.Image."""
-    from heron.sdk.media import Image
-
     if dtype is Image:
         return ColumnSpec(name, "image", declared=True)
     if isinstance(dtype, str):
@@ -109,7 +109,6 @@ def normalize(value: Any) -> tuple[Any, ColumnType, ListElement | None]:
         if not _INT64_MIN <= value <= _INT64_MAX:
             raise TypeError(f"the int {value} does not fit in 64 bits")
         return value, "int", None
-    from heron.sdk.media import Image
 
     if isinstance(value, Image):
         return value, "image", None
@@ -182,8 +181,6 @@ def _list_value(items: list[Any]) -> tuple[Any, ColumnType, ListElement | None]:
 
 
 def _json_value(value: Any) -> Any:
-    from heron.sdk.values import to_storable
-
     try:
         return to_storable(value, "value")
     except Exception as error:  # ConfigError: rephrased by the caller with row and column
@@ -286,8 +283,6 @@ def _bad_text(spec: ColumnSpec, values: list[Any], first_row: int) -> str:
 
     Found only when Arrow refuses the column, so the rows that log fine pay nothing for it.
     """
-    from heron.sdk.values import text_problem
-
     for row, value in enumerate(values):
         for text in value if isinstance(value, list) else [value]:
             problem = text_problem(text) if isinstance(text, str) else None
