@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from heron.query.evaluation import ConfusionMatrix
+
 T = TypeVar("T")
 
 MAX_PAGE = 10_000
@@ -264,6 +266,16 @@ class Query:
 
         deadline = self._deadline()
         return compute_groups(self.engine, self.plan(deadline), self.grouping, deadline)
+
+    def confusion_matrix(
+        self, truth: str, guess: str, *, classes: Sequence[str] | None = None
+    ) -> ConfusionMatrix:
+        """Counts of (truth, guess) label pairs over the query's rows, with accuracy and each
+        class's precision, recall and F1 (heron.query.evaluation). ``classes``, like
+        scikit-learn's ``labels``, orders the matrix and leaves other labels out."""
+        from heron.query.evaluation import confusion
+
+        return confusion(self, truth, guess, classes=classes)
 
     def to_arrow(self, *, deadline: float | None = None) -> pa.Table:
         """All result rows as an Arrow table with the user's column names (``deadline`` as in

@@ -22,7 +22,7 @@ import pytest
 import heron
 from heron.errors import UsageError
 from heron.query import Query
-from heron.query.evaluation import confusion, label_counts, score_histograms
+from heron.query.evaluation import label_counts, score_histograms
 
 TRUTH = ["cat", "cat", "cat", "dog", "dog", "bird", None, "cat"]
 GUESS = ["cat", "dog", "cat", "dog", "cat", "bird", "bird", None]
@@ -43,7 +43,7 @@ def predictions(store_dir: Path) -> Query:
 
 
 def test_matrix_and_rates_match_the_hand_count(predictions: Query) -> None:
-    result = confusion(predictions, "truth", "guess")
+    result = predictions.confusion_matrix("truth", "guess")
     assert result.classes == ["bird", "cat", "dog"]
     assert result.matrix == [[1, 0, 0], [0, 2, 1], [0, 1, 1]]
     assert (result.rows, result.evaluated, result.correct) == (8, 6, 4)
@@ -62,7 +62,7 @@ def test_matrix_and_rates_match_the_hand_count(predictions: Query) -> None:
 
 
 def test_a_filter_and_a_class_list_change_what_is_counted(predictions: Query) -> None:
-    cats = confusion(predictions.filter('row["truth"] = "cat"'), "truth", "guess")
+    cats = predictions.filter('row["truth"] = "cat"').confusion_matrix("truth", "guess")
     assert cats.classes == ["cat", "dog"] and cats.matrix == [[2, 1], [0, 0]]
     assert cats.rows == 4 and cats.evaluated == 3
     # dog is never the truth here: its precision is 0 of 1 guess, its recall undefined.
@@ -71,7 +71,7 @@ def test_a_filter_and_a_class_list_change_what_is_counted(predictions: Query) ->
     assert cats.macro_f1 == pytest.approx(2 * 1.0 * (2 / 3) / (1.0 + 2 / 3))
 
     # As in scikit-learn, a class list orders the matrix and leaves other labels out.
-    chosen = confusion(predictions, "truth", "guess", classes=["dog", "cat"])
+    chosen = predictions.confusion_matrix("truth", "guess", classes=["dog", "cat"])
     assert chosen.matrix == [[1, 1], [1, 2]] and chosen.evaluated == 5
     assert chosen.accuracy == pytest.approx(3 / 5)
 
@@ -80,7 +80,7 @@ def test_counts_are_shared_across_tables_over_one_class_list(predictions: Query)
     counts = label_counts(predictions, "truth", "guess")
     assert counts.labels == {"bird", "cat", "dog"} and counts.rows == 8
     assert counts.pairs[("cat", "dog")] == 1 and ("cat", "bird") not in counts.pairs
-    wider = confusion(predictions, "truth", "guess", classes=["ant", "bird", "cat", "dog"])
+    wider = predictions.confusion_matrix("truth", "guess", classes=["ant", "bird", "cat", "dog"])
     assert wider.matrix[0] == [0, 0, 0, 0] and wider.metrics("ant").precision is None
 
 
@@ -97,6 +97,6 @@ def test_score_histograms_split_each_class_from_the_others(predictions: Query) -
 
 def test_columns_that_hold_no_labels_are_refused_by_name(predictions: Query) -> None:
     with pytest.raises(UsageError, match="truth column 'label' is not in the table"):
-        confusion(predictions, "label", "guess")
+        predictions.confusion_matrix("label", "guess")
     with pytest.raises(UsageError, match="classes must be distinct"):
-        confusion(predictions, "truth", "guess", classes=["cat", "cat"])
+        predictions.confusion_matrix("truth", "guess", classes=["cat", "cat"])
