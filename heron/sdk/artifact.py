@@ -68,6 +68,26 @@ class _Draft:
     table: Table | None = None
 
 
+class _DraftView(Mapping[str, "str | ManifestEntry | None"]):
+    """A draft's paths and what each holds, read from the draft as it is now."""
+
+    def __init__(self, drafts: dict[str, _Draft | str]) -> None:
+        self._drafts = drafts
+
+    def __getitem__(self, path: str) -> str | ManifestEntry | None:
+        draft = self._drafts[path]
+        return draft if isinstance(draft, str) else draft.entry
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._drafts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drafts)
+
+    def __len__(self) -> int:
+        return len(self._drafts)
+
+
 def _walk_files(root: str) -> tuple[list[str], list[str]]:
     """The relative and the absolute paths of every file under ``root``, each directory in
     name order, following links to files but not into linked directories."""
@@ -464,6 +484,14 @@ class Artifact:
             self._manifest = None
             return
         raise NotFoundError(f"{name!r} is not in artifact {self._name!r}")
+
+    def draft_entries(self) -> Mapping[str, str | ManifestEntry | None]:
+        """A draft's paths, in the order added, each with what it will hold: the local file it
+        is read from when logged, the manifest entry it already has (a reference, or a path of
+        another version), or None for a table (written when logged). A live, read-only view:
+        nothing is hashed or copied. A logged version is refused (its paths are :meth:`files`)."""
+        self._require_draft()
+        return _DraftView(self._drafts)
 
     def new_draft(self) -> Artifact:
         """A draft holding this logged version's files, metadata and description: add or

@@ -11,6 +11,17 @@ from heron.errors import ArtifactError, NotFoundError
 from heron.wandb.places import artifact_dir
 
 
+def require_logged(artifact: core.Artifact, what: str) -> core.Artifact:
+    """``artifact`` if it is a logged version, else the error W&B scripts get for using
+    ``Artifact.<what>`` on a draft."""
+    if not artifact.is_logged:
+        raise ArtifactError(
+            f"'Artifact.{what}' used before artifact {artifact.name!r} was logged: log it "
+            "with run.log_artifact() first"
+        )
+    return artifact
+
+
 def default_root(logged: core.Artifact, include_version: bool = True) -> str:
     """``<artifact dir>/<name>:vN`` (or ``<name>`` without the version, as ``checkout`` uses)."""
     folder = f"{logged.name}:{logged.version}" if include_version else logged.name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from heron.errors import ArtifactError, NotFoundError
 from heron.store.filehash import hash_file
 from heron.store.manifest import ManifestEntry
+from heron.wandb import artifact_downloads as downloads
 
 if TYPE_CHECKING:
     from heron.wandb.artifacts import Artifact
@@ -104,7 +105,8 @@ class ArtifactManifestEntry:
         """Write this path under ``root`` (default: the artifact's download folder) and return
         the file's path as a str."""
         del skip_cache  # heron reads from its store directly: there is no cache to skip
-        return self._artifact._download_path(self.path, root)
+        logged = downloads.require_logged(self._artifact.heron_artifact, "download")
+        return downloads.download_path(logged, self.path, root)
 
     def __repr__(self) -> str:
         return f"ArtifactManifestEntry(path={self.path!r}, digest={self.digest!r}, ref={self.ref!r}, size={self.size!r})"
@@ -141,7 +143,8 @@ class ArtifactFile:
             )
         if replace and os.path.lexists(path):
             os.remove(path)
-        self._artifact._download_path(self.name, root)
+        logged = downloads.require_logged(self._artifact.heron_artifact, "download")
+        downloads.download_path(logged, self.name, root)
         return open(path)  # W&B hands back an open file
 
     def __repr__(self) -> str:

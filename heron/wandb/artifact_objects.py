@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import heron.sdk.artifact as core
 from heron.sdk.media import Image
@@ -23,8 +23,11 @@ from heron.wandb.data_types import Table as WandbTable
 IMAGE_INFIX = ".image."
 CLASSES_SUFFIX = ".classes.json"
 
+ArtifactObject = Table | Image | Classes
+"""What ``Artifact.add`` takes and ``get`` returns (a ``wandb.Table`` is a heron Table)."""
 
-def can_add(obj: Any) -> bool:
+
+def can_add(obj: object) -> TypeGuard[ArtifactObject]:
     """Whether ``obj`` is a kind of object an artifact can hold."""
     return isinstance(obj, Table | Image | Classes)
 
@@ -62,7 +65,7 @@ def object_paths(name: str, manifest: Mapping[str, ManifestEntry]) -> list[str]:
 
 def read_object(
     logged: core.Artifact, name: str, fetch: Callable[[str], str]
-) -> Table | Image | Classes | None:
+) -> ArtifactObject | None:
     """The object added under ``name`` to a logged version (None if there is none);
     ``fetch(path)`` downloads one path and returns where it is."""
     manifest = logged.manifest

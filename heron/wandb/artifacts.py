@@ -81,7 +81,8 @@ class Artifact:
         self._use_as = use_as
         self._aliases: list[str] | None = None  # as edited by the script, kept by save()
         self._alias_snapshot: list[str] = []  # as stored when the list was read
-        self._added: dict[str, Any] = {}  # name -> object added with add(), for a draft's get()
+        # name -> object added with add(), for a draft's get()
+        self._added: dict[str, objects.ArtifactObject] = {}
 
     @classmethod
     def from_heron(cls, logged: core.Artifact) -> Artifact:
@@ -107,12 +108,7 @@ class Artifact:
         return not self._core.is_logged
 
     def _logged(self, what: str) -> core.Artifact:
-        if not self._core.is_logged:
-            raise ArtifactError(
-                f"'Artifact.{what}' used before artifact {self._core.name!r} was logged: log it "
-                "with run.log_artifact() first"
-            )
-        return self._core
+        return downloads.require_logged(self._core, what)
 
     @property
     def id(self) -> str | None:
@@ -298,8 +294,7 @@ class Artifact:
         """Open a new file to write into the artifact at ``name``; added when closed. With mode
         ``"x"`` (the default) a name already in the artifact is refused, with ``"w"`` replaced."""
         del policy  # the file is heron's own temporary copy, never changed after it is closed
-        self._core._require_draft()
-        exists = name in self._core._drafts
+        exists = name in self._core.draft_entries()
         if exists and "x" in mode:
             raise ArtifactError(f"a file named {name!r} is already in artifact {self._core.name!r}")
         if exists:
@@ -326,10 +321,10 @@ class Artifact:
             parts = base.split(".")
             parts[0] = hash_file(path)[0][:20]
             target = f"{folder}/{'.'.join(parts)}" if folder else ".".join(parts)
-        if overwrite and target in self._core._drafts:
+        if overwrite and target in self._core.draft_entries():
             self._core.remove(target)
         self._core.add_file(path, name=target)  # checks that the file exists
-        added = self._core._drafts[target]
+        added = self._core.draft_entries()[target]
         return ArtifactManifestEntry(
             self, target, local_path=added if isinstance(added, str) else None
         )
@@ -353,11 +348,12 @@ class Artifact:
             )
         if merge:
             prefix = f"{name.strip('/')}/" if name else ""
+            drafted = self._core.draft_entries()
             for directory, _, files in os.walk(root, followlinks=True):
                 for file_name in files:
                     relative = os.path.relpath(os.path.join(directory, file_name), root)
                     path = prefix + relative.replace(os.sep, "/")
-                    if path in self._core._drafts:
+                    if path in drafted:
                         self._core.remove(path)
         self._core.add_dir(root, name=name)
 
@@ -405,7 +401,7 @@ class Artifact:
     def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
         """Add a Table (a JoinedTable too), an Image or Classes, read back with ``get(name)``;
         returns its entry. Other objects warn and are not added."""
-        self._core._require_draft()
+        self._core.draft_entries()  # a logged version is refused here, before anything changes
         if name in self._added and not overwrite:
             return ArtifactManifestEntry(self, objects.object_path(name, self._added[name]))
         if not objects.can_add(obj):
@@ -437,11 +433,11 @@ class Artifact:
                 e.path: ArtifactManifestEntry(self, e.path, entry=e) for e in self._core.files()
             }
         found: dict[str, ArtifactManifestEntry] = {}
-        for path, draft in sorted(self._core._drafts.items()):
-            if isinstance(draft, str):
-                found[path] = ArtifactManifestEntry(self, path, local_path=draft)
+        for path, held in sorted(self._core.draft_entries().items()):
+            if isinstance(held, str):
+                found[path] = ArtifactManifestEntry(self, path, local_path=held)
             else:
-                found[path] = ArtifactManifestEntry(self, path, entry=draft.entry)
+                found[path] = ArtifactManifestEntry(self, path, entry=held)
         return found
 
     def get_entry(self, name: str) -> ArtifactManifestEntry:
@@ -456,7 +452,7 @@ class Artifact:
         """Deprecated in W&B: the same as ``get_entry(name)``."""
         return self.get_entry(name)
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> objects.ArtifactObject | None:
         """The Table, Image or Classes added under ``name`` (None if there is none)."""
         if not self._core.is_logged:
             return self._added.get(name)

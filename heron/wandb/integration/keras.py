@@ -258,7 +258,9 @@ class EvalCallbackBehaviour(abc.ABC):
         artifact.add(self.data_table, table_name)
         _wandb("logging the data table").use_artifact(artifact)
         artifact.wait()
-        self.data_table_ref = artifact.get(table_name)
+        reference = artifact.get(table_name)
+        assert isinstance(reference, Table)  # the logged version reads its table back as one
+        self.data_table_ref = reference
 
     def log_pred_table(
         self,
