@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from heron.errors import TableError, UsageError
 from heron.sdk.interfaces import ObjectResult, RunContext
@@ -21,6 +21,7 @@ from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow
 from heron.sdk.values import text_problem
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pyarrow as pa
 
     from heron.store.store import Store
@@ -278,7 +279,15 @@ class Table:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def get_column(self, name: str, convert_to: Literal["numpy"] | None = None) -> Any:
+    @overload
+    def get_column(self, name: str, convert_to: None = None) -> list[Any]: ...
+
+    @overload
+    def get_column(self, name: str, convert_to: Literal["numpy"]) -> npt.NDArray[Any]: ...
+
+    def get_column(
+        self, name: str, convert_to: Literal["numpy"] | None = None
+    ) -> list[Any] | npt.NDArray[Any]:
         """A column's values as a list (or a numpy array with ``convert_to="numpy"``)."""
         index = self._index(name)
         head = self._heads[index]
