@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import heron
-from heron.integrations._keras_classes import import_keras, mix_in
-from heron.integrations._predictions import predictions_table, softmax, to_numpy
+from heron.integrations.keras_classes import import_keras, mix_in
+from heron.integrations.prediction_tables import predictions_table, softmax, to_numpy
 
 if TYPE_CHECKING:
     import numpy.typing as npt

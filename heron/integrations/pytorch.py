@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import heron
-from heron.integrations._predictions import predictions_table, softmax, to_numpy
+from heron.integrations.prediction_tables import predictions_table, softmax, to_numpy
 
 # HeronLogger is created on first access (module __getattr__ below); declared for type checkers.
 HeronLogger: type[Any]

@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from heron.errors import UsageError
-from heron.integrations._keras_classes import import_keras, mix_in
-from heron.integrations._predictions import predictions_table, softmax, to_numpy
+from heron.integrations.keras_classes import import_keras, mix_in
+from heron.integrations.prediction_tables import predictions_table, softmax, to_numpy
 from heron.wandb import active
 from heron.wandb.artifacts import Artifact
 from heron.wandb.data_types import Histogram, make_image

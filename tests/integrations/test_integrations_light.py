@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from heron.integrations._predictions import class_name_list, image_array, softmax, to_numpy
+from heron.integrations.prediction_tables import class_name_list, image_array, softmax, to_numpy
 
 
 def test_importing_the_integrations_loads_no_framework() -> None:

@@ -1,4 +1,5 @@
-"""Build the classification predictions table both framework integrations log.
+"""Build the classification predictions table the framework integrations (and the W&B Keras
+callbacks in ``heron.wandb``) log.
 
 The layout follows the walkthrough's prediction tables: `id`, `image`, `guess`, `truth` and one
 `score_<class>` column per class, so tables logged under one key by several runs can be merged.

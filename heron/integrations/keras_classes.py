@@ -1,4 +1,5 @@
-"""Keras callbacks defined on first use: heron's callback behaviours mixed into Keras' classes.
+"""Keras callbacks defined on first use: heron's callback behaviours mixed into Keras' classes
+(for ``heron.integrations.keras`` and the W&B callbacks in ``heron.wandb``).
 
 Keras is imported only when a callback class is first asked for, so importing an integration
 module stays light and works without Keras installed.
