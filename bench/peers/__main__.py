@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench.peers import data, envs, report, suite
-from bench.peers.scenarios import TOOLS, Size, select
+from bench.peers.scenarios import SCENARIOS, TOOLS, Scenario, Size, select
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-LIMIT_S: dict[Size, float] = {"full": 1800.0, "quick": 420.0, "tiny": 120.0}
+LIMIT_S: dict[Size, float] = {"full": 1800.0, "quick": 240.0, "tiny": 120.0}
 
 
-def main(argv: list[str] | None = None) -> Path:
-    """Run the suite; print the figures; write CSV, markdown and plot; return the markdown path."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one round, smaller largest table")
     parser.add_argument("--tiny", action="store_true", help="toy sizes (the harness's own test)")
@@ -27,8 +29,72 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--data", type=Path, default=envs.ROOT / "data",
                         help="seeded input, generated once and reused")  # fmt: skip
     parser.add_argument("--envs", type=Path, default=envs.ROOT, help="the peers' environments")
-    args = parser.parse_args(argv)
+    parser.add_argument("--report-from", type=Path, metavar="CSV",
+                        help="measure nothing: rewrite the summary from an earlier run's CSV")  # fmt: skip
+    return parser
+
+
+def write_outputs(records: list[suite.Record], scenarios: tuple[Scenario, ...],
+                  tools: tuple[str, ...], out: Path, meta: dict[str, Any]) -> Path:  # fmt: skip
+    """Print the figures; write CSV, run facts, markdown summary and plot; return the summary."""
+    table = report.lines(scenarios, tools, records)
+    print()
+    print(report.printed(table, tools))
+    behind = report.behind(table)
+    print("\nwhere heron is not ahead:" if behind else "\nheron is ahead everywhere in this run")
+    for text in behind:
+        print(f"  - {text}")
+    out.mkdir(parents=True, exist_ok=True)
+    suite.write_csv(records, out / "peers.csv")
+    (out / "peers.json").write_text(json.dumps(meta, indent=1) + "\n")
+    plotted = report.plot(table, out / "peers.png")
+    summary = out / "peers.md"
+    summary.write_text(report.markdown(table, tools, when=meta["when"], versions=meta["versions"],
+                                       size=meta["size"], repeat=meta["repeat"],
+                                       loads=tuple(meta["loads"]),
+                                       plot="peers.png" if plotted else None))  # fmt: skip
+    print(f"\nwrote {out / 'peers.csv'}, {summary}" + (", peers.png" if plotted else ""))
+    return summary
+
+
+def _record(row: dict[str, str]) -> suite.Record:
+    value = float(row["value"]) if row["value"] else None
+    return suite.Record(row["scenario"], row["tool"], int(row["round"]), row["metric"], value,
+                        row["status"], row["note"], float(row["load"]))  # fmt: skip
+
+
+def _rewrite(csv_path: Path, out: Path, size: Size, env_root: Path) -> Path:
+    """The summary of an earlier run, from its CSV and the run facts written beside it.
+
+    A CSV without its facts file gets them from the CSV itself (rounds, first and last load,
+    its file time) and the environments as they are now (versions).
+    """
+    with open(csv_path, newline="") as f:
+        records = [_record(row) for row in csv.DictReader(f)]
+    names = {r.scenario for r in records}
+    scenarios = tuple(s for s in SCENARIOS if s.name in names)
+    tools = tuple(t for t in TOOLS if any(r.tool == t for r in records))
+    facts = csv_path.with_suffix(".json")
+    if facts.exists():
+        meta = json.loads(facts.read_text())
+    else:
+        mtime = datetime.datetime.fromtimestamp(csv_path.stat().st_mtime, datetime.UTC)
+        meta = {
+            "when": mtime.strftime("%Y-%m-%d %H:%M UTC"),
+            "versions": {t: envs.version(t, envs.python(t, env_root)) for t in tools},
+            "size": size,
+            "repeat": max(r.round for r in records) + 1,
+            "loads": [records[0].load, records[-1].load],
+        }
+    return write_outputs(records, scenarios, tools, out, meta)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Run the suite; print the figures; write CSV, markdown and plot; return the markdown path."""
+    args = _parser().parse_args(argv)
     size: Size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    if args.report_from:
+        return _rewrite(args.report_from, args.out, size, args.envs)
     repeat = args.repeat or (1 if size != "full" else 3)
     tools = tuple(t.strip() for t in args.tools.split(",") if t.strip())
     unknown = [t for t in tools if t not in TOOLS]
@@ -46,24 +112,9 @@ def main(argv: list[str] | None = None) -> Path:
         runner = suite.Runner(args.data, Path(scratch), size, LIMIT_S[size], pythons)
         records = suite.run(scenarios, tools, runner, repeat)
     loads.append(os.getloadavg()[0])
-
-    table = report.lines(scenarios, tools, records)
-    print()
-    print(report.printed(table, tools))
-    behind = report.behind(table)
-    print("\nwhere heron is not ahead:" if behind else "\nheron is ahead everywhere in this run")
-    for text in behind:
-        print(f"  - {text}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    suite.write_csv(records, args.out / "peers.csv")
-    plotted = report.plot(table, args.out / "peers.png")
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    summary = args.out / "peers.md"
-    summary.write_text(report.markdown(table, tools, when=when, versions=versions, size=size,
-                                       repeat=repeat, loads=(loads[0], loads[1]),
-                                       plot="peers.png" if plotted else None))  # fmt: skip
-    print(f"\nwrote {args.out / 'peers.csv'}, {summary}" + (", peers.png" if plotted else ""))
-    return summary
+    meta = {"when": when, "versions": versions, "size": size, "repeat": repeat, "loads": loads}
+    return write_outputs(records, scenarios, tools, args.out, meta)
 
 
 if __name__ == "__main__":

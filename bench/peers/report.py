@@ -70,6 +70,13 @@ WHY = {
     ("table_100k_plain", "inner_s"): "add_data checks and converts every cell in Python; "
     "MLflow collects plain lists and writes one JSON document",
     ("import", "inner_s"): "import heron loads SQLAlchemy and the store layer at import",
+    ("table_100k_plain", "peak_rss_mb"): "the rows are held in Python as in W&B; heron's process "
+    "also loads pyarrow and the store's libraries to write Parquet",
+    ("largest_table", "peak_rss_mb"): "as for 100,000 plain rows: rows held in Python until "
+    "run.log, plus pyarrow and the store's libraries",
+    ("epochs_5x1k", "peak_rss_mb"): "each epoch's rows and encoded images are held until run.log",
+    ("read_100k", "query_s"): "the same pandas code on frames of the same dtypes; a few "
+    "milliseconds apart, within the noise of one round",
 }
 
 
@@ -93,28 +100,42 @@ class Cell:
 
     value: float | None
     why: str  # status and note when there is no value; the tool's note otherwise
+    at_least: float | None = None  # a measurement stopped at its time limit: a lower bound
 
 
 def medians(records: list[Record]) -> dict[tuple[str, str, str], Cell]:
     """(scenario, metric, tool) → the median over the rounds that finished."""
     values: dict[tuple[str, str, str], list[float]] = {}
+    bounds: dict[tuple[str, str, str], float] = {}
     notes: dict[tuple[str, str, str], str] = {}
     for r in records:
         key = (r.scenario, r.metric, r.tool)
-        if r.value is not None:
+        if r.value is not None and r.status == "ok":
             values.setdefault(key, []).append(r.value)
+        elif r.value is not None and r.status == "timeout":
+            bounds[key] = r.value
         if r.note:
             notes[key] = r.note if r.status == "ok" else f"{r.status}: {r.note}"
     cells = {key: Cell(statistics.median(v), notes.get(key, "")) for key, v in values.items()}
     for key, note in notes.items():
-        cells.setdefault(key, Cell(None, note))
+        cells.setdefault(key, Cell(None, note, bounds.get(key)))
     return cells
 
 
-def _ratio(metric: Metric, heron: float | None, peer: float | None) -> float | None:
-    if heron is None or peer is None or heron <= 0 or peer <= 0:
+def _ratio(metric: Metric, heron: Cell, peer: Cell) -> float | None:
+    """How many times heron is ahead; from a peer's lower bound when it was stopped."""
+    theirs = peer.value if peer.value is not None else peer.at_least
+    if heron.value is None or theirs is None or heron.value <= 0 or theirs <= 0:
         return None
-    return heron / peer if metric.higher_is_better else peer / heron
+    return heron.value / theirs if metric.higher_is_better else theirs / heron.value
+
+
+def _ratio_text(line: Line, sep: str) -> str:
+    return sep.join(
+        f"{p} {'>' if line.cells[p].value is None else ''}{r:.2f}×"
+        for p, r in line.ratios.items()
+        if r is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -136,13 +157,15 @@ def lines(scenarios: tuple[Scenario, ...], tools: tuple[str, ...],
     for s in scenarios:
         for m in (*s.metrics, *OUTSIDE):
             row = {t: cells.get((s.name, m.key, t), Cell(None, "")) for t in tools}
-            if all(c.value is None for c in row.values()) and m in OUTSIDE:
+            if all(c.value is None and c.at_least is None for c in row.values()) and m in OUTSIDE:
                 continue
             # A tool that does not run the scenario shows why on the scenario's first line only.
             if m is not s.metrics[0]:
-                row = {t: c if c.value is not None else Cell(None, "") for t, c in row.items()}
-            heron = row["heron"].value if "heron" in row else None
-            ratios = {p: _ratio(m, heron, row[p].value) for p in tools if p in PEERS}
+                row = {
+                    t: c if c.value is not None or c.at_least else Cell(None, "")
+                    for t, c in row.items()
+                }
+            ratios = {p: _ratio(m, row["heron"], row[p]) for p in tools if p in PEERS}
             out.append(Line(s, m, row, ratios, TARGETS.get((s.name, m.key))))
     return out
 
@@ -152,7 +175,8 @@ def behind(table: list[Line]) -> list[str]:
     out = []
     for line in table:
         for peer, ratio in line.ratios.items():
-            if ratio is not None and ratio < 1:
+            # A peer stopped at the time limit is no faster than the bound: never "ahead".
+            if ratio is not None and ratio < 1 and line.cells[peer].value is not None:
                 why = WHY.get((line.scenario.name, line.metric.key), "not explained yet")
                 unit = line.metric.unit
                 out.append(
@@ -184,6 +208,8 @@ def _shown(cell: Cell, unit: str) -> str:
     """A printed cell: the figure, "n/a" when the tool does not run it, "—" when there is none."""
     if cell.value is not None:
         return _fmt(cell.value, unit)
+    if cell.at_least is not None:
+        return "> " + _fmt(cell.at_least, unit)
     return "n/a" if cell.why else "—"
 
 
@@ -194,7 +220,7 @@ def printed(table: list[Line], tools: tuple[str, ...]) -> str:
     for line in table:
         name = line.scenario.title if line.metric is line.scenario.metrics[0] else ""
         cells = "".join(f"{_shown(line.cells[t], line.metric.unit):>11}" for t in tools)
-        ratios = "  ".join(f"{p} {r:.2f}×" for p, r in line.ratios.items() if r is not None)
+        ratios = _ratio_text(line, "  ")
         rows.append(f"{name[:44]:<44} {line.metric.label[:32]:<32}{cells}   {ratios}")
     return "\n".join(rows)
 
@@ -232,10 +258,10 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
     for line in table:
         name = line.scenario.title if line.metric is line.scenario.metrics[0] else ""
         cells = [
-            _fmt(c.value, line.metric.unit) if c.value is not None else (c.why or "—")
+            _shown(c, line.metric.unit) if c.value is not None or c.at_least else (c.why or "—")
             for c in (line.cells[t] for t in tools)
         ]
-        ratios = ", ".join(f"{p} {r:.2f}×" for p, r in line.ratios.items() if r is not None)
+        ratios = _ratio_text(line, ", ")
         target = line.target.text(line.metric.unit) if line.target else ""
         text.append(f"| {name} | {line.metric.label} | " + " | ".join(cells)
                     + f" | {ratios} | {target} |")  # fmt: skip

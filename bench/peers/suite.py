@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.peers import watch
-from bench.peers.scenarios import Scenario, Size, reason
+from bench.peers.scenarios import SCENARIOS, Scenario, Size, reason
 
 WORKERS = Path(__file__).resolve().parent / "workers"
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ class Record:
     round: int
     metric: str
     value: float | None
-    status: str  # ok | failed | timeout | unsupported
+    status: str  # ok | failed | timeout | skipped | unsupported
     note: str
     load: float  # 1-minute load average when the measurement started
 
@@ -72,6 +73,22 @@ class Runner:
     limit_s: float
     pythons: dict[str, Path]
 
+    def predicted_too_long(self, scenario: Scenario, tool: str, done: list[Record]) -> str:
+        """Why ``tool`` should not run ``scenario``: its smaller size predicts the time limit."""
+        if scenario.follows is None:
+            return ""
+        smaller = next(s for s in SCENARIOS if s.name == scenario.follows)
+        times = [r.value for r in done if r.scenario == smaller.name and r.tool == tool
+                 and r.metric == "wall_s" and r.value is not None]  # fmt: skip
+        if not times:
+            return ""
+        rows, fewer = scenario.params(self.size)["rows"], smaller.params(self.size)["rows"]
+        predicted = statistics.median(times) * rows / fewer
+        if predicted <= self.limit_s:
+            return ""
+        return (f"not run: {fewer:,} rows took {statistics.median(times):.0f} s, so {rows:,} "
+                f"would take ~{predicted:.0f} s, past the {self.limit_s:.0f} s limit")  # fmt: skip
+
     def measure(self, scenario: Scenario, tool: str, round_: int) -> list[Record]:
         """One measurement: an unmeasured prepare process if needed, then the watched one."""
         folder = self.scratch / f"{scenario.name}-{tool}-{round_}"
@@ -94,7 +111,9 @@ class Runner:
         seen = watch.run(argv, env=env, cwd=work, log=log, limit_s=self.limit_s)
         if seen.returncode is None:
             note = f"stopped at the {self.limit_s:.0f} s limit"
-            records = [record(scenario.metrics[0].key, None, "timeout", note)]
+            # The wall time is then known to exceed the limit: the report shows it as a bound.
+            records = [record(scenario.metrics[0].key, None, "timeout", note),
+                       record("wall_s", self.limit_s, "timeout", note)]  # fmt: skip
         elif seen.returncode != 0 or not result.exists():
             records = [record(scenario.metrics[0].key, None, "failed", _tail(log))]
         else:
@@ -127,7 +146,13 @@ def run(scenarios: tuple[Scenario, ...], tools: tuple[str, ...], runner: Runner,
         for round_ in range(repeat):
             for tool in (t for t in tools if scenario.runs(t)):
                 start = time.perf_counter()
-                got = runner.measure(scenario, tool, round_)
+                too_long = runner.predicted_too_long(scenario, tool, records)
+                got = (
+                    [Record(scenario.name, tool, round_, scenario.metrics[0].key, None,
+                            "skipped", too_long, os.getloadavg()[0])]
+                    if too_long
+                    else runner.measure(scenario, tool, round_)
+                )  # fmt: skip
                 records += got
                 shown = ", ".join(
                     f"{r.metric}={r.value:.4g}" if r.value is not None else f"{r.status}: {r.note}"

@@ -38,6 +38,10 @@ def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
     assert "import the package" in text and "target ≤ 0.15 s" in text
     assert "median of 1 round(s)" in text
 
+    # The summary can be written again from the CSV (and the run facts beside it) alone.
+    again = main(["--report-from", str(out / "peers.csv"), "--out", str(tmp_path / "again")])
+    assert again.read_text() == text
+
 
 def _records(scenario: str, figures: dict[str, dict[str, float]]) -> list[Record]:
     return [
@@ -59,9 +63,17 @@ def test_report_ratios_targets_and_where_heron_is_behind(tmp_path: Path) -> None
     })  # fmt: skip
     records.append(Record("table_100k_img", "aim", 0, "inner_s", None, "unsupported",
                           "no table type", 0.5))  # fmt: skip
+    # MLflow stopped at a 240 s limit: its wall time is a lower bound, never "ahead" of heron.
+    records += [Record("table_100k_img", "mlflow", 0, "inner_s", None, "timeout", "stopped", 0.5),
+                Record("table_100k_img", "mlflow", 0, "wall_s", 240.0, "timeout", "stopped", 0.5)]  # fmt: skip
     table = report.lines(scenarios, tools, records)
     first = next(ln for ln in table if ln.scenario.name == "table_100k_img")
     assert first.ratios["wandb"] == 8.0  # W&B takes 8x heron's time
+    wall = next(
+        ln for ln in table if ln.scenario.name == "table_100k_img" and ln.metric.key == "wall_s"
+    )
+    assert wall.ratios["mlflow"] == 240.0 / 22.0
+    assert "mlflow >10.91×" in report.printed(table, tools)
     stored = next(ln for ln in table if ln.metric.key == "rows_stored")
     assert stored.ratios["wandb"] == 1.5  # more rows is better: heron's over W&B's
 

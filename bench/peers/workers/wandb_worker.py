@@ -7,6 +7,7 @@ measurement's own folder, so a run's files are all under ``store``.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,22 @@ def do_import(job: Job) -> None:
     job.done(inner_s=time.perf_counter() - start)
 
 
+def _log_table(run: Any, table: Any, rows: int, step: int | None = None) -> None:
+    """Log a table as W&B's docs advise: ``run.log`` up to 10,000 rows, an Artifact above.
+
+    ``run.log`` keeps only ``wandb.Table.MAX_ROWS`` (10,000) rows of a table; an Artifact keeps
+    up to ``MAX_ARTIFACT_ROWS`` (200,000) and drops the rest with a warning.
+    """
+    import wandb
+
+    if rows <= wandb.Table.MAX_ROWS:
+        run.log({KEY: table}, step=step)
+    else:
+        artifact = wandb.Artifact(KEY, type="predictions")
+        artifact.add(table, KEY)
+        run.log_artifact(artifact)
+
+
 def _log_rows(job: Job, rows: int, images: bool, dir: Path) -> None:
     import wandb
 
@@ -31,23 +48,37 @@ def _log_rows(job: Job, rows: int, images: bool, dir: Path) -> None:
             table.add_data(i, wandb.Image(job.image(i)), guess, truth, *scores)
         else:
             table.add_data(i, guess, truth, *scores)
-    run.log({KEY: table})
+    _log_table(run, table, rows)
     run.finish()
 
 
-def _stored_table(dir: Path) -> dict[str, Any]:
-    """The last logged table's JSON as W&B wrote it in the offline run's media folder."""
-    found = sorted((dir / "wandb").glob(f"offline-run-*/files/media/table/{KEY}_*.table.json"))
-    table: dict[str, Any] = json.loads(found[-1].read_text())
-    return table
+def _stored_table(job: Job) -> dict[str, Any]:
+    """The logged table's JSON where offline W&B left it (it has no reading API offline).
+
+    ``run.log`` writes it to the run's media folder; an Artifact's copy stays in the artifact
+    staging folder under WANDB_DATA_DIR.
+    """
+    media = sorted(job.store.glob(f"wandb/offline-run-*/files/media/table/{KEY}_*.table.json"))
+    staged = Path(os.environ["WANDB_DATA_DIR"]) / "artifacts" / "staging"
+    for path in [*media, *sorted(staged.glob("*"), key=lambda p: p.stat().st_size)][::-1]:
+        with open(path, "rb") as f:
+            if f.read(18) != b'{"_type": "table",' and path not in media:
+                continue
+        table: dict[str, Any] = json.loads(path.read_text())
+        return table
+    raise FileNotFoundError(f"no logged table under {job.store} or {staged}")
+
+
+NOTE = "tables over 10,000 rows logged through a wandb.Artifact (run.log keeps 10,000 rows)"
 
 
 def table(job: Job) -> None:
     import wandb  # noqa: F401
 
     job.labels(1)
-    job.done(inner_s=timed(lambda: _log_rows(job, job.params["rows"], job.params["images"],
-                                             job.store)))  # fmt: skip
+    rows = job.params["rows"]
+    seconds = timed(lambda: _log_rows(job, rows, job.params["images"], job.store))
+    job.done(inner_s=seconds, note=NOTE if rows > 10_000 else "")
 
 
 def table_frame(job: Job) -> None:
@@ -58,10 +89,10 @@ def table_frame(job: Job) -> None:
 
     def log() -> None:
         run = wandb.init(project="bench", dir=job.store)
-        run.log({KEY: wandb.Table(dataframe=frame)})
+        _log_table(run, wandb.Table(dataframe=frame), len(frame))
         run.finish()
 
-    job.done(inner_s=timed(log))
+    job.done(inner_s=timed(log), note=NOTE if len(frame) > 10_000 else "")
 
 
 def epochs(job: Job) -> None:
@@ -76,7 +107,7 @@ def epochs(job: Job) -> None:
             table = wandb.Table(columns=COLUMNS)
             for i, guess, truth, scores in job.rows(job.params["images"]):
                 table.add_data(i, wandb.Image(job.image(i)), guess, truth, *scores)
-            run.log({KEY: table}, step=epoch)
+            _log_table(run, table, job.params["images"], step=epoch)
         run.finish()
 
     if job.params.get("apart"):  # the one-epoch run the growth is measured against
@@ -113,7 +144,7 @@ def read(job: Job) -> None:
     def load() -> Any:
         import pandas as pd
 
-        stored = _stored_table(job.store)
+        stored = _stored_table(job)
         return pd.DataFrame(stored["data"], columns=stored["columns"])
 
     read_and_query(load, job)
@@ -134,8 +165,8 @@ def scalars(job: Job) -> None:
 def largest(job: Job) -> None:
     job.labels(1)
     seconds = timed(lambda: _log_rows(job, job.params["rows"], False, job.store))
-    stored = len(_stored_table(job.store)["data"])
-    note = "" if stored == job.params["rows"] else "truncated at wandb.Table.MAX_ARTIFACT_ROWS"
+    stored = len(_stored_table(job)["data"])
+    note = NOTE + ("" if stored == job.params["rows"] else "; truncated at MAX_ARTIFACT_ROWS")
     job.done(inner_s=seconds, rows_stored=stored, note=note)
 
 
