@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.peers import report
 from bench.peers.__main__ import main
 from bench.peers.scenarios import select
-from bench.peers.suite import Record
+from bench.peers.suite import Record, Runner
 
 
 def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
@@ -88,3 +88,18 @@ def test_report_ratios_targets_and_where_heron_is_behind(tmp_path: Path) -> None
     assert "make bench-peers QUICK=1" in text
     assert report.plot(table, tmp_path / "peers.png")
     assert (tmp_path / "peers.png").stat().st_size > 1000
+
+
+def test_a_size_predicted_past_the_time_limit_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, tmp_path, "quick", 240.0, {})
+    done = [
+        Record("table_10k_img", "mlflow", 0, "wall_s", 114.0, "ok", "", 1.0),
+        Record("table_10k_img", "wandb", 0, "wall_s", 19.0, "ok", "", 1.0),
+    ]
+    (bigger,) = select("table_100k_img")
+    why = runner.predicted_too_long(bigger, "mlflow", done)
+    assert "10,000 rows took 114 s" in why and "240 s limit" in why
+    assert runner.predicted_too_long(bigger, "wandb", done) == ""  # ~190 s fits
+    assert runner.predicted_too_long(bigger, "heron", done) == ""  # nothing to predict from
+    (first,) = select("table_1k_img")
+    assert runner.predicted_too_long(first, "mlflow", done) == ""  # no smaller size
