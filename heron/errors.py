@@ -13,7 +13,7 @@ heron's failures without catching bugs. The server maps each class to one JSON e
     │   ├── MediaError        an image that cannot be read or has an impossible shape
     │   └── ArtifactError     bad artifact name, conflicting download, changed file, ...
     ├── NotFoundError         unknown project, run, table, step, artifact, alias or version
-    ├── QueryError            a filter/expression that does not parse or type-check (has .position)
+    ├── QueryError            a filter/expression that does not parse or type-check (.field, .position)
     │   └── QueryLimitError   a query stopped or refused at a resource limit (has .limit)
     ├── StoreError            the store cannot be used as asked
     │   ├── NotAStoreError    the directory holds something that is not a heron store
@@ -58,11 +58,27 @@ class NotFoundError(HeronError):
 
 
 class QueryError(HeronError):
-    """An expression or query is invalid; ``position`` is the offending character offset."""
+    """An expression or query is invalid, and where.
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    ``field`` is the part of the query document at fault, as a path into the document
+    (``filter``, ``columns[2].expr``, ``sort[0].column``, ``group.by``); ``position`` is the
+    character offset of the mistake in that part's expression text. Either is None when unknown
+    (a query stopped at a limit blames no part).
+    """
+
+    def __init__(
+        self, message: str, position: int | None = None, *, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.position = position
+        self.field = field
+
+    def within(self, field: str) -> QueryError:
+        """This error, blaming ``field`` unless a more precise part is already named; the
+        query layer calls it as it reads or compiles each part of a query."""
+        if self.field is None:
+            self.field = field
+        return self
 
 
 class QueryLimitError(QueryError):
@@ -75,6 +91,11 @@ class QueryLimitError(QueryError):
     def __init__(self, message: str, limit: str) -> None:
         super().__init__(message)
         self.limit = limit
+
+    def within(self, field: str) -> QueryError:
+        """Only a part too large to run (``limit == "size"``) is to blame; time, memory, a
+        join's size and a busy server are nobody's part."""
+        return super().within(field) if self.limit == "size" else self
 
 
 class StoreError(HeronError):

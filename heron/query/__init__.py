@@ -14,15 +14,18 @@ from heron.query.nodes import Expr
 from heron.query.parser import parse
 
 if TYPE_CHECKING:
-    from heron.query.builder import GroupSpec, Page, Query, concat, merge
+    from heron.query.builder import GroupSpec, Query, concat, merge
     from heron.query.document import execute
     from heron.query.engine import Engine
+    from heron.query.results import Groups, Page, QueryResult
     from heron.query.source import TableSource
 
 # name -> submodule that defines it; imported on first attribute access.
 _LAZY = {
     "Query": "builder",
-    "Page": "builder",
+    "Page": "results",
+    "Groups": "results",
+    "QueryResult": "results",
     "GroupSpec": "builder",
     "merge": "builder",
     "concat": "builder",
@@ -35,8 +38,10 @@ __all__ = [
     "Engine",
     "Expr",
     "GroupSpec",
+    "Groups",
     "Page",
     "Query",
+    "QueryResult",
     "TableSource",
     "concat",
     "execute",

@@ -18,6 +18,7 @@ from heron.query.nodes import Expr
 from heron.query.parser import parse
 from heron.query.plan import Derived, Origin, Plan, SortKey, build_plan
 from heron.query.relation import ORD, MergeHow
+from heron.query.results import Groups, Page, Row, column_description
 from heron.query.source import TableSource
 from heron.query.types import INT, ValueType
 from heron.store.table_format import field_metadata
@@ -55,28 +56,6 @@ class GroupSpec:
             "images_per_group": self.images_per_group, "offset": self.offset,
             "limit": self.limit,
         }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of rows (or of groups, for a grouped query) with the total and column types."""
-
-    columns: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
-    total: int
-    offset: int
-    size: int
-    groups: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The page as JSON-ready data."""
-        out: dict[str, Any] = {
-            "columns": self.columns, "rows": self.rows, "total": self.total,
-            "offset": self.offset, "size": self.size,
-        }  # fmt: skip
-        if self.groups is not None:
-            out["groups"] = self.groups
-        return out
 
 
 def _as_expr(text_or_expr: str | Expr) -> Expr:
@@ -190,7 +169,11 @@ class Query:
         ``materialise=False`` runs nothing: a join stays SQL, enough to type-check the query
         and know its columns.
         """
-        relation = self.origin.relation(self.engine, deadline, materialise=materialise)
+        try:
+            relation = self.origin.relation(self.engine, deadline, materialise=materialise)
+        except QueryError as error:
+            # A join key missing or of the wrong type: the document's merge part is at fault.
+            raise error.within("merge") from None
         self.engine.check_deadline(deadline)
         plan = build_plan(relation, self.filters, self.derived, self.sorts, self.selected)
         self.engine.check_deadline(deadline)
@@ -244,22 +227,27 @@ class Query:
 
             spec = replace(self.grouping, offset=offset, limit=max(size, 1))
             groups = compute_groups(self.engine, plan, spec, deadline)
-            return Page(
-                columns=groups["columns"], rows=groups["rows"], total=groups["total"],
+            # The groups travel once, in ``groups``; the page itself holds no rows.
+            return Page.model_construct(
+                columns=groups["columns"], rows=[], total=groups["total"],
                 offset=offset, size=size, groups=groups,
             )  # fmt: skip
         total = self._count(plan, deadline)
-        rows: list[dict[str, Any]] = []
+        rows: list[Row] = []
         if size and offset < total:
             table = self.engine.run(
                 self._select_sql(plan, size, offset), plan.params.values, deadline=deadline
             )
             rows = arrow_rows(table, [o.name for o in plan.outputs])
-        columns = [{"name": o.name, **o.type.to_json()} for o in plan.outputs]
-        return Page(columns=columns, rows=rows, total=total, offset=offset, size=size)
+        columns = [column_description(o.name, o.type) for o in plan.outputs]
+        # Built from heron's own JSON-ready values: validating every cell again would cost more
+        # than the query on a large page.
+        return Page.model_construct(
+            columns=columns, rows=rows, total=total, offset=offset, size=size, groups=None
+        )
 
-    def groups(self) -> dict[str, Any]:
-        """The group-by result as JSON-ready data (shape in docs/query.md)."""
+    def groups(self) -> Groups:
+        """The group-by result: a page of groups with their summaries (docs/query.md)."""
         if self.grouping is None:
             raise QueryError("call group_by(...) before asking for groups")
         from heron.query.groups import compute_groups

@@ -35,8 +35,9 @@ from heron.query.engine import Engine
 from heron.query.jsonify import json_value
 from heron.query.plan import OutputColumn, Plan
 from heron.query.relation import ORD
+from heron.query.results import GroupColumn, GroupRow, Groups, SummaryKind, column_description
 from heron.query.sql import ident
-from heron.query.types import ValueType
+from heron.query.types import INT, ValueType
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -52,11 +53,11 @@ class Target:
     run: int | None
     sql: str
     type: ValueType
-    kind: str  # histogram | values | images | range | list | none
+    kind: SummaryKind
     alias: str  # heron's own SQL alias stem for this target, never user text
 
 
-def _kind(t: ValueType) -> str:
+def _kind(t: ValueType) -> SummaryKind:
     if t.kind in ("int", "float"):
         return "histogram"
     if t.kind in ("string", "bool", "json", "any"):
@@ -91,8 +92,8 @@ def _alias(t: Target) -> str:
     return t.alias
 
 
-def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> dict[str, Any]:
-    """Run the group-by described by ``spec`` over ``plan``; return JSON-ready groups.
+def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Groups:
+    """Run the group-by described by ``spec`` over ``plan``; return the page of groups.
 
     Memoised per (table content, filter, output columns, spec): tables never change in place,
     so a repeated grouping (the UI re-rendering, paging back) costs nothing. Callers get their
@@ -101,7 +102,7 @@ def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float)
     count_key = plan.count_key()
     outputs = tuple((o.name, o.sql, o.type) for o in plan.outputs)
     key = ("groups", count_key, outputs, spec)
-    hit = engine.memo.get(key)
+    hit: Groups | None = engine.memo.get(key)
     if hit is not None:
         return copy.deepcopy(hit)
     result = _compute(engine, plan, spec, deadline)
@@ -111,8 +112,8 @@ def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float)
     return result
 
 
-def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> dict[str, Any]:
-    keys = [plan.ref(name) for name in spec.by]
+def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Groups:
+    keys = [plan.ref(name, field="group.by") for name in spec.by]
     targets = _targets(plan.outputs, spec.by)
     values = plan.params.values
     key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
@@ -206,7 +207,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
             if t.kind == "values" and spec.top_n > 0 and id(t) not in counted:
                 _value_counts(engine, plan, spec, t, key_select, group_cols, restrict,
                               summaries, deadline)  # fmt: skip
-    rows = []
+    rows: list[GroupRow] = []
     for row in page:
         key = tuple(row[f"g{i}"] for i in range(len(keys)))
         per_target = summaries.get(_hashable(key), {})
@@ -222,25 +223,32 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> di
             else:
                 columns.setdefault(t.column, {"kind": "runs", "runs": []})["runs"].append(s)
         rows.append({"key": [json_value(k) for k in key], "count": count, "summaries": columns})
-    column_info: dict[str, Any] = {}
+    column_info: dict[str, GroupColumn] = {}
     for t in targets:
-        info = column_info.setdefault(t.column, {"kind": t.kind, **t.type.to_json()})
+        info = column_info.get(t.column)
+        if info is None:
+            info = column_info[t.column] = _group_column(t)
         if id(t) in edges and "edges" not in info:
             info["edges"] = [json_value(e) for e in edges[id(t)]]
     for out in plan.outputs:
         if out.name in column_info and out.type.runs is not None:
             column_info[out.name]["runs"] = out.type.runs
-    key_columns = [{"name": n, **k.type.to_json()} for n, k in zip(spec.by, keys, strict=True)]
-    return {
-        "by": list(spec.by),
-        "columns": [*key_columns, {"name": "count", "type": "int"}],
-        "summaries": column_info,
-        "rows": rows,
-        "total": total_groups,
-        "total_rows": total_rows,
-        "offset": spec.offset,
-        "limit": spec.limit,
-    }
+    key_columns = [column_description(n, k.type) for n, k in zip(spec.by, keys, strict=True)]
+    return Groups(
+        by=list(spec.by),
+        columns=[*key_columns, column_description("count", INT)],
+        summaries=column_info,
+        rows=rows,
+        total=total_groups,
+        total_rows=total_rows,
+        offset=spec.offset,
+        limit=spec.limit,
+    )
+
+
+def _group_column(t: Target) -> GroupColumn:
+    """How target ``t``'s column is summarised (its runs are added by the caller)."""
+    return GroupColumn(kind=t.kind, type=t.type.kind, element=t.type.elem, runs=None)
 
 
 def _known_ranges(
@@ -326,7 +334,11 @@ def _empty(t: Target, edges: dict[int, list[float]]) -> dict[str, Any]:
         return {"kind": "values", "values": [], "other": 0, "distinct": 0}
     if t.kind == "images":
         return {"kind": "images", "images": [], "total": 0}
-    return {"kind": t.kind}
+    if t.kind == "range":
+        return {"kind": "range", "min": None, "max": None, "count": 0}
+    if t.kind == "list":
+        return {"kind": "list", "count": 0, "mean_length": None}
+    return {"kind": "none"}
 
 
 def _aggregate_parts(
@@ -515,7 +527,7 @@ def _value_counts(
 def group_table_sql(plan: Plan, spec: GroupSpec) -> tuple[str, list[str]]:
     """The SELECT of all groups (key columns and ``count``, ordered by key), and its column
     names; its values are ``plan.params.values``."""
-    keys = [plan.ref(name) for name in spec.by]
+    keys = [plan.ref(name, field="group.by") for name in spec.by]
     key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
     cols = ", ".join(f"g{i}" for i in range(len(keys)))
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))

@@ -1,4 +1,5 @@
-"""Turning Arrow query results into JSON-ready Python values."""
+"""Turning Arrow query results into JSON-ready Python values, and heron's one JSON spelling of
+NaN and the infinities (strict JSON has no such numbers)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,29 @@ import decimal
 import math
 from typing import Any
 
+NAN_TEXT = "NaN"
+INFINITY_TEXT = "Infinity"
+NEGATIVE_INFINITY_TEXT = "-Infinity"
+
+
+def non_finite_text(v: float) -> str:
+    """The text heron's JSON carries for a NaN or infinite float: ``"NaN"``, ``"Infinity"`` or
+    ``"-Infinity"`` (what JavaScript's ``Number()`` and Python's ``float()`` read back)."""
+    if math.isnan(v):
+        return NAN_TEXT
+    return INFINITY_TEXT if v > 0 else NEGATIVE_INFINITY_TEXT
+
 
 def json_value(v: Any) -> Any:
-    """Make one cell JSON-safe: datetimes as ISO text, NaN and infinities as strings.
+    """Make one cell JSON-safe: datetimes as ISO text, NaN and infinities as text
+    (:func:`non_finite_text`).
 
     ``json.dumps(..., allow_nan=False)`` accepts every value this returns.
     """
     if v is None or isinstance(v, bool | int | str):
         return v
     if isinstance(v, float):
-        if math.isfinite(v):
-            return v
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        return v if math.isfinite(v) else non_finite_text(v)
     if isinstance(v, dict):
         return {str(k): json_value(x) for k, x in v.items()}
     if isinstance(v, list | tuple):

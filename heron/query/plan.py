@@ -124,14 +124,23 @@ class Plan:
         """Identity of (table content, filter) for the cached row count."""
         return (self.relation.key, self.where, repr(self.params.values))
 
-    def ref(self, name: str) -> ColumnRef:
-        """The compiled reference of a stored or derived column (QueryError if unknown)."""
+    def ref(self, name: str, *, field: str | None = None) -> ColumnRef:
+        """The compiled reference of a stored or derived column (QueryError if unknown,
+        blaming ``field``: where the query document names it)."""
         from heron.query.suggest import did_you_mean
 
         ref = self.schema.get(name)
         if ref is None:
-            raise QueryError(f'unknown column "{name}"{did_you_mean(name, self.schema.keys())}')
+            raise QueryError(
+                f'unknown column "{name}"{did_you_mean(name, self.schema.keys())}', field=field
+            )
         return ref
+
+
+def filter_field(index: int, count: int) -> str:
+    """The document field of a query's filter ``index`` of ``count``: ``filter`` when it is the
+    only one, else ``filter[i]`` (counting the document's non-empty filters)."""
+    return "filter" if count == 1 else f"filter[{index}]"
 
 
 def build_plan(
@@ -141,32 +150,47 @@ def build_plan(
     sorts: Sequence[SortKey],
     select: Sequence[str] | None,
 ) -> Plan:
-    """Compile filters, derived columns and sorts of a query against ``relation``."""
+    """Compile filters, derived columns and sorts of a query against ``relation``.
+
+    A mistake names the part of the query document it is in (``QueryError.field``), as
+    ``heron.query.document`` names them, and its position in that part's expression.
+    """
     params = Params()
     params.values = list(relation.values)
     schema: dict[str, ColumnRef] = {
         c.name: ColumnRef(f"t.{ident(c.ident)}", c.type) for c in relation.columns
     }
     compiler = Compiler(schema, params)
-    for d in derived:
+    for i, d in enumerate(derived):
         if not d.name:
-            raise QueryError("a derived column needs a name")
+            raise QueryError("a derived column needs a name", field=f"columns[{i}].name")
         if d.name in schema:
-            raise QueryError(f'column "{d.name}" already exists; choose another name')
+            raise QueryError(
+                f'column "{d.name}" already exists; choose another name',
+                field=f"columns[{i}].name",
+            )
         before = compiler.nodes
-        compiled = compiler.compile(d.expr)
+        try:
+            compiled = compiler.compile(d.expr)
+        except QueryError as error:
+            raise error.within(f"columns[{i}].expr") from None
         # Inline the expression wherever it is used: later expressions, filters, sorts, groups.
         schema[d.name] = ColumnRef(f"({compiled.sql})", compiled.type, compiler.nodes - before)
-    wheres = [compiler.compile_filter(f).sql for f in filters]
+    wheres = []
+    for i, f in enumerate(filters):
+        try:
+            wheres.append(compiler.compile_filter(f).sql)
+        except QueryError as error:
+            raise error.within(filter_field(i, len(filters))) from None
     where = " AND ".join(wheres) if wheres else "TRUE"
     names = list(select) if select is not None else list(schema)
     outputs: list[OutputColumn] = []
     plan = Plan(relation, params, schema, where, outputs, [])
-    for name in names:
-        ref = plan.ref(name)
+    for i, name in enumerate(names):
+        ref = plan.ref(name, field=f"select[{i}]")
         outputs.append(OutputColumn(name, ref.sql, ref.type))
-    for key in sorts:
-        ref = plan.ref(key.column)
+    for i, key in enumerate(sorts):
+        ref = plan.ref(key.column, field=f"sort[{i}].column")
         direction = "DESC" if key.descending else "ASC"
         plan.order_by.append(f"{ref.sql} {direction} NULLS LAST")
     # Ties (and unsorted pages) fall back to table order, so paging is stable.

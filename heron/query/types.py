@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from heron.store.table_format import IMAGE_FIELDS, IMAGE_HASH_FIELD, ColumnType
 
@@ -61,15 +60,6 @@ class ValueType:
         if self.runs is not None:
             return f"per-run {base} ({self.runs} runs)"
         return base
-
-    def to_json(self) -> dict[str, Any]:
-        """The type as it appears in query results: ``{"type": ..., "element"?, "runs"?}``."""
-        out: dict[str, Any] = {"type": self.kind}
-        if self.elem is not None:
-            out["element"] = self.elem
-        if self.runs is not None:
-            out["runs"] = self.runs
-        return out
 
 
 NULL = ValueType("null")

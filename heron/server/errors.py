@@ -1,9 +1,11 @@
 """One JSON error shape for every failure: ``{"error": {"type": ..., "message": ...}}``.
 
 heron's own errors keep their class name as ``type``; not-found maps to 404, a wrong request to
-400, anything else to 500. Framework errors (unknown route) use the same shape, and a parameter or
-body that does not validate (a missing field, a number out of range) is a 422 naming it, so the UI
-has one thing to read.
+400, anything else to 500. A query error also carries the part of the query document at fault
+(``field``) and the character offset in it (``position``), as the query layer set them; a query
+refused because the server is full is a 503 with ``Retry-After``. Framework errors (unknown
+route) use the same shape, and a parameter or body that does not validate (a missing field, a
+number out of range) is a 422 naming it, so the UI has one thing to read.
 
 No answer carries SQL or a store path: a write that collides with a concurrent one is a 409, a
 database that cannot answer is a 503, and anything unexpected a 500 naming only the error's kind
@@ -23,18 +25,27 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heron.errors import HeronError, NotFoundError, QueryError, QueryLimitError, UsageError
+from heron.server.models import ErrorBody
 
 logger = logging.getLogger("heron.server")
 
 
 def error_response(
-    status: int, error_type: str, message: str, position: int | None = None
+    status: int,
+    error_type: str,
+    message: str,
+    *,
+    field: str | None = None,
+    position: int | None = None,
+    query: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """A JSON response in heron's one error shape (``position``: where a query went wrong)."""
-    body: dict[str, object] = {"type": error_type, "message": message}
-    if position is not None:
-        body["position"] = position
-    return JSONResponse(status_code=status, content={"error": body})
+    """A JSON response in heron's one error shape. A query error (``query``) always says where
+    it went wrong, ``field`` and ``position``, null when no part is to blame; other errors
+    leave both out."""
+    body = ErrorBody(type=error_type, message=message, field=field, position=position)
+    content = {"error": body.model_dump(exclude_none=not query)}
+    return JSONResponse(status_code=status, content=content, headers=headers)
 
 
 def status_for(error: HeronError) -> int:
@@ -69,8 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 500:
             logger.error("%s %s failed: %s", request.method, request.url.path, message)
             message = _without_store_paths(request, message)
-        position = error.position if isinstance(error, QueryError) else None
-        return error_response(status, type(error).__name__, message, position)
+        if not isinstance(error, QueryError):
+            return error_response(status, type(error).__name__, message)
+        # The same query may succeed a moment later, once a running one has finished.
+        retry = {"Retry-After": "1"} if status == 503 else None
+        return error_response(
+            status, type(error).__name__, message,
+            field=error.field, position=error.position, query=True, headers=retry,
+        )  # fmt: skip
 
     async def validation_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
+
+# Query results are typed once, in the query layer; the API answers with those types.
+from heron.query.results import ColumnDescription as ColumnDescription
+from heron.query.results import QueryResult as QueryResult
+from heron.store.table_format import ColumnType
 
 MAX_STEP = 2**63 - 1
 """Steps are stored as signed 64-bit integers: a larger step names nothing and is refused (422)."""
@@ -13,10 +18,18 @@ MAX_OFFSET = 2**53 - 1
 
 
 class ErrorBody(BaseModel):
-    """What went wrong: heron's error class name and a message naming what and where."""
+    """What went wrong: heron's error class name and a message naming what and where.
+
+    A query error also says where the mistake is, so a client can underline it: ``field``, the
+    part of the query document (``filter``, ``columns[2].expr``, ``sort[0].column``,
+    ``group.by``, ``merge``...), and ``position``, the character offset in that part's text.
+    """
 
     type: str
     message: str
+    field: str | None = Field(
+        default=None, description="for a query error: the part of the query document at fault"
+    )
     position: int | None = Field(
         default=None, description="for a query error: the character offset of the mistake"
     )
@@ -161,15 +174,6 @@ class TableEntry(BaseModel):
     n_rows: int
 
 
-class TableColumn(BaseModel):
-    """A column of a table or query result and its heron type (string, int, image, ...)."""
-
-    name: str
-    type: str
-    element: str | None = Field(default=None, description="the element type of a list column")
-    runs: int | None = Field(default=None, description="per-run values of a joined column")
-
-
 class TableInfo(BaseModel):
     """One logged table (key at a step), its columns and the other steps of its key."""
 
@@ -179,7 +183,7 @@ class TableInfo(BaseModel):
     steps: list[int]
     table_id: str
     n_rows: int
-    columns: list[TableColumn]
+    columns: list[ColumnDescription]
 
 
 class TableRef(BaseModel):
@@ -188,30 +192,6 @@ class TableRef(BaseModel):
     run_id: str
     key: str
     step: int | None = Field(default=None, ge=0, le=MAX_STEP)
-
-
-class QueryRequest(BaseModel):
-    """A query document (docs/query.md) over one table, or several merged across runs."""
-
-    tables: list[TableRef] = Field(min_length=1, max_length=64)
-    query: dict[str, Any] = Field(default_factory=dict)
-
-
-class QueryResult(BaseModel):
-    """A page of rows (or groups). Image cells carry ``url`` and ``thumbnail_url``, never bytes.
-
-    A side-by-side query without an index returns one result per table in ``runs`` instead.
-    """
-
-    columns: list[TableColumn] = Field(default_factory=list)
-    rows: list[dict[str, Any]] = Field(default_factory=list)
-    total: int = 0
-    offset: int = 0
-    size: int = 0
-    groups: dict[str, Any] | None = None
-    labels: list[str] = Field(default_factory=list)
-    query: dict[str, Any] | None = None
-    runs: list[QueryResult] | None = None
 
 
 class TableKeyRun(BaseModel):
@@ -226,3 +206,9 @@ class TableKey(BaseModel):
 
     key: str
     runs: list[TableKeyRun]
+
+
+def table_column(name: str, column_type: str) -> ColumnDescription:
+    """A stored table's column as the API describes it (a table's record holds each column's
+    heron type, checked when it was written; not the item type of a list column)."""
+    return ColumnDescription(name=name, type=cast(ColumnType, column_type), element=None, runs=None)

@@ -151,7 +151,7 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
         return _problems(problems or ["no table to show: the run set is empty"])
     raw_state = config.get("state")
     state: dict[str, Any] = raw_state if isinstance(raw_state, dict) else {}
-    result = execute(_query_document(state, len(sources)), sources)
+    result = execute(_query_document(state, len(sources)), sources).to_json()
     out = [_problems(problems)] if problems else []
     groups = result.get("groups")
     if groups:

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from heron.query import TableSource
+from heron.query import Page, TableSource
 
 CLASSES = [
     "Amphibia", "Animalia", "Arachnida", "Aves", "Fungi",
@@ -104,5 +104,8 @@ def frame(data: dict[str, list[Any]]) -> pd.DataFrame:
 
 
 def json_roundtrip(value: Any) -> Any:
-    """Assert a result is strict JSON and return it parsed back."""
+    """Assert a result (a typed page or result, or plain data) is strict JSON and return it
+    parsed back."""
+    if isinstance(value, Page):
+        value = value.to_json()
     return json.loads(json.dumps(value, allow_nan=False))

@@ -204,7 +204,7 @@ def test_random_documents_only_raise_query_errors(mixed: TableSource, doc: dict[
         result = execute(doc, [mixed], engine=_SHARED)
     except QueryError:
         return
-    json.dumps(result, allow_nan=False)
+    json.dumps(result.to_json(), allow_nan=False)
 
 
 @pytest.mark.slow

@@ -246,6 +246,7 @@ def test_hundreds_of_filters_run_and_come_back_as_a_document_that_runs(tmp_path:
     engine = Engine(cache="off")
     filters = [f'row["id"] != {i}' for i in range(500)]
     result = execute({"filter": filters, "page": {"size": 1}}, [source], engine=engine)
-    assert result["total"] == 500
-    again = execute({**result["query"], "page": {"size": 1}}, [source], engine=engine)
-    assert again["total"] == 500 and again["rows"] == result["rows"]
+    assert result.total == 500
+    assert result.query is not None
+    again = execute({**result.query, "page": {"size": 1}}, [source], engine=engine)
+    assert again.total == 500 and again.rows == result.rows

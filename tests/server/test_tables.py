@@ -84,13 +84,14 @@ def test_query_filters_groups_and_merges_runs(client: TestClient, run_ids: dict[
         "/api/projects/nature/query",
         json={"tables": [{"run_id": run_id, "key": KEY}], "query": {"group": {"by": "truth"}}},
     ).json()
-    assert sorted(row["key"][0] for row in grouped["rows"]) == [
+    assert grouped["rows"] == []  # the groups travel once, in "groups"
+    assert sorted(row["key"][0] for row in grouped["groups"]["rows"]) == [
         "Amphibia",
         "Aves",
         "Fungi",
         "Plantae",
     ]
-    sample = grouped["rows"][0]["summaries"]["image"]["images"][0]
+    sample = grouped["groups"]["rows"][0]["summaries"]["image"]["images"][0]
     assert sample["thumbnail_url"].startswith("/api/media/")
     joined = client.post(
         "/api/projects/nature/query",

@@ -18,12 +18,14 @@ import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from heron.errors import QueryError, QueryLimitError, UsageError
+from heron.errors import UsageError
 from heron.query.references import TableReference, resolve_tables
+from heron.query.results import ColumnDescription, column_description
 from heron.server.deps import StoreDep
+from heron.server.jsonsafe import json_response
 from heron.server.media_urls import with_media_urls
 from heron.server.models import ErrorResponse, QueryResult
 from heron.server.table_export import MEDIA_TYPES, ExportFormat, export_file, file_chunks
@@ -42,44 +44,22 @@ class ExplorerRequest(BaseModel):
     query: dict[str, Any] = Field(default_factory=dict)
 
 
-class ExplorerColumn(BaseModel):
-    """A column of merged tables: its heron type and, for a joined column, its number of runs."""
-
-    name: str
-    type: str
-    runs: int | None = None
-
-
 class ColumnsResult(BaseModel):
     """Columns of the tables as merged, the expression functions, and each table's label."""
 
-    columns: list[ExplorerColumn]
+    columns: list[ColumnDescription]
     functions: list[str]
     labels: list[str]
 
 
-class QueryErrorBody(BaseModel):
-    """A query mistake: which part of the document (``filter``, ``columns[0].expr``...) and where."""
-
-    type: str
-    message: str
-    field: str | None = None
-    position: int | None = None
-
-
-class QueryErrorResponse(BaseModel):
-    """The API's error shape, with the place of a query mistake."""
-
-    error: QueryErrorBody
-
-
+# A query error's body names the part of the document at fault (field) and where (position).
 _QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
-        "model": QueryErrorResponse,
+        "model": ErrorResponse,
         "description": "a mistake in the query document, or a query over a limit",
     },
     404: {"model": ErrorResponse, "description": "a table is missing"},
-    503: {"model": QueryErrorResponse, "description": "too many queries are running; retry"},
+    503: {"model": ErrorResponse, "description": "too many queries are running; retry"},
 }
 
 
@@ -93,35 +73,6 @@ def resolve_sources(store: Store, project: str, refs: list[TableReference]) -> l
     return [table.source() for table in resolve_tables(store, refs, project=project)]
 
 
-def _blame(document: Any, sources: list[Any]) -> str | None:
-    """Which expression of the document is wrong: compile one part at a time until one fails."""
-    from heron.query.document import query_from_document
-
-    if not isinstance(document, dict):
-        return None
-    base: dict[str, Any] = {}
-    merge = document.get("merge")
-    if isinstance(merge, dict):
-        base["merge"] = _indexed(merge)
-    elif merge is not None:
-        return "merge"
-    derived = document.get("columns")
-    columns: list[Any] = derived if isinstance(derived, list) else []
-    steps = [
-        (f"columns[{i}].expr", {**base, "columns": columns[: i + 1]}) for i in range(len(columns))
-    ]
-    steps.append(("filter", {**base, "columns": columns, "filter": document.get("filter")}))
-    for field, partial in steps:
-        try:
-            # Compile only: a join is not run again to find the part at fault.
-            query_from_document(partial, sources).plan(materialise=False)
-        except QueryError:
-            return field
-        except Exception:  # anything else is not this part's fault
-            continue
-    return None
-
-
 def _indexed(merge: dict[str, Any]) -> dict[str, Any]:
     """A side-by-side merge without an index, as its first run (for one-result operations)."""
     if merge.get("mode") == "side_by_side" and merge.get("index") is None:
@@ -129,34 +80,19 @@ def _indexed(merge: dict[str, Any]) -> dict[str, Any]:
     return merge
 
 
-def _query_error(error: QueryError, document: Any, sources: list[Any]) -> JSONResponse:
-    body: dict[str, Any] = {"type": type(error).__name__, "message": error.message}
-    limit = error.limit if isinstance(error, QueryLimitError) else None
-    # A query stopped for time, memory, a join's size or a busy server has no part at fault.
-    blame = sources and limit in (None, "size")
-    body["field"] = _blame(document, sources) if blame else None
-    body["position"] = error.position
-    if limit == "busy":
-        return JSONResponse(status_code=503, content={"error": body}, headers={"Retry-After": "1"})
-    return JSONResponse(status_code=400, content={"error": body})
-
-
 @router.post("/query", response_model=QueryResult, responses=_QUERY_ERRORS)
-def run_query(project: str, request: ExplorerRequest, store: StoreDep) -> Any:
+def run_query(project: str, request: ExplorerRequest, store: StoreDep) -> Response:
     """Filter, sort, group, derive and merge tables; a mistake in the document is a 400 that
     names the part of the document (``field``) and the character (``position``) at fault."""
     from heron.query.document import execute
 
     sources = resolve_sources(store, project, request.tables)
-    try:
-        result = execute(request.query, sources)
-    except QueryError as error:
-        return _query_error(error, request.query, sources)
-    return QueryResult.model_validate(with_media_urls(result))
+    result = execute(request.query, sources)
+    return json_response(with_media_urls(result.to_json()))
 
 
 @router.post("/query/columns", response_model=ColumnsResult, responses=_QUERY_ERRORS)
-def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> Any:
+def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> ColumnsResult:
     """The columns of the tables as the document's ``merge`` combines them, with their types,
     and the functions expressions may call: what a filter editor completes."""
     from heron.query.document import query_from_document
@@ -166,13 +102,9 @@ def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> An
     merge = request.query.get("merge")
     if isinstance(merge, dict):
         merge = _indexed(merge)
-    try:
-        query = query_from_document({"merge": merge} if merge else {}, sources)
-        columns = query.columns
-    except QueryError as error:
-        return _query_error(error, request.query, [])
+    query = query_from_document({"merge": merge} if merge else {}, sources)
     return ColumnsResult(
-        columns=[ExplorerColumn(name=name, type=t.kind, runs=t.runs) for name, t in columns],
+        columns=[column_description(name, t) for name, t in query.columns],
         functions=sorted(FUNCTIONS),
         labels=[s.label for s in sources],
     )
@@ -223,11 +155,8 @@ def _export(store: Store, project: str, parsed: ExplorerRequest, format: ExportF
     document = {k: v for k, v in parsed.query.items() if k != "page"}
     if isinstance(document.get("merge"), dict):
         document["merge"] = _indexed(document["merge"])
-    try:
-        query = query_from_document(document, sources)
-        handle = export_file(store.cache_dir, query, format, deadline)
-    except QueryError as error:
-        return _query_error(error, document, sources)
+    query = query_from_document(document, sources)
+    handle = export_file(store.cache_dir, query, format, deadline)
     name = _file_stem(sources) + "." + format
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from heron.query.references import TableRef, resolve_table
 from heron.server.deps import OffsetQuery, StepQuery, StoreDep
+from heron.server.jsonsafe import json_response
 from heron.server.media_urls import with_media_urls
 from heron.server.models import (
     QueryResult,
-    TableColumn,
     TableEntry,
     TableInfo,
     TableKey,
     TableKeyRun,
+    table_column,
 )
 from heron.store import runs as run_store
 
@@ -51,7 +52,7 @@ def get_run_table(
         steps=list(table.steps),
         table_id=table.record.id,
         n_rows=table.record.n_rows,
-        columns=[TableColumn(name=name, type=kind) for name, kind in table.columns],
+        columns=[table_column(name, kind) for name, kind in table.columns],
     )
 
 
@@ -64,13 +65,13 @@ def get_run_table_rows(
     step: StepQuery = None,
     offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> QueryResult:
+) -> Response:
     """A page of a logged table's rows, in logged order; images as URLs."""
     from heron.query.document import execute
 
     table = resolve_table(store, TableRef(run_id=run_id, key=key, step=step), project=project)
     result = execute({"page": {"offset": offset, "size": limit}}, [table.source()])
-    return QueryResult.model_validate(with_media_urls(result))
+    return json_response(with_media_urls(result.to_json()))
 
 
 @project_router.get("/tables", response_model=list[TableKey])

@@ -44,7 +44,7 @@ api.use({
 });
 
 /** What the server says went wrong: its one error shape (a query mistake also names its place). */
-export type ErrorBody = Schemas["ErrorBody"] & Partial<Pick<Schemas["QueryErrorBody"], "field">>;
+export type ErrorBody = Schemas["ErrorBody"];
 
 /**
  * Every failed request, in the API's one error shape with the HTTP status. A query mistake also

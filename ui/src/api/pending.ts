@@ -90,7 +90,7 @@ export interface GroupRow {
 /** A page of groups (QueryResult.groups). */
 export interface Groups {
   by: string[];
-  columns: Schemas["TableColumn"][];
+  columns: Schemas["ColumnDescription"][];
   summaries: Record<string, GroupColumn>;
   rows: GroupRow[];
   total: number;
@@ -99,7 +99,7 @@ export interface Groups {
 
 /** The generated QueryResult with its untyped fields typed (and the lists the server always sends). */
 export type QueryResult = Omit<Schemas["QueryResult"], "columns" | "rows" | "groups" | "labels" | "runs"> & {
-  columns: Schemas["TableColumn"][];
+  columns: Schemas["ColumnDescription"][];
   rows: Row[];
   groups?: Groups | null;
   labels: string[];

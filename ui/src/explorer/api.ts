@@ -11,7 +11,11 @@ export type { Cell, GroupColumn, GroupRow, Groups, ImageCell, QueryResult, Row, 
 /** A table to explore: a run's table under a key (at a step), or a table inside an artifact. */
 export type SourceRef = Schemas["TableRef"] | Schemas["ArtifactTableRef"];
 /** A column of a result or of the merged sources: name, heron type, list element, runs merged. */
-export type ColumnInfo = Schemas["TableColumn"];
+export type ColumnInfo = Omit<Schemas["ColumnDescription"], "type" | "element"> & {
+  /** A heron type, or a label of the explorer's own (e.g. "derived" for a column being written). */
+  type: string;
+  element?: string | null;
+};
 export type ColumnsResult = Schemas["ColumnsResult"];
 
 export const IMAGES_PER_GROUP = 24;
