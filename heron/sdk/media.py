@@ -77,6 +77,9 @@ class Image:
         "mode",
         "width",
     )
+    # Normalised overlays; shared with the ImageRef a stored image comes from, never changed.
+    _boxes: Sequence[Mapping[str, Any]]
+    _classes: Mapping[str, str]
 
     def __init__(
         self,
@@ -156,8 +159,8 @@ class Image:
         image.height = ref.height
         image.caption = ref.caption
         image.mode = None
-        image._boxes = [dict(box) for box in ref.boxes]
-        image._classes = dict(ref.classes)
+        image._boxes = ref.boxes  # not copied: the properties hand out copies
+        image._classes = ref.classes
         image._mask_refs = ref.masks
         image._mask_arrays = []
         return image

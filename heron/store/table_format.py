@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from heron.errors import IntegrityError
@@ -192,24 +193,21 @@ class ImageRef:
         is wrong.
         """
         sha256 = row.get("sha256")
-        if not isinstance(sha256, str) or not sha256:
+        if not sha256 or type(sha256) is not str:
             raise IntegrityError(f"{where} has no sha256 digest: the table is damaged")
+        # Arrow typed the struct's fields when it was written; only the overlays need parsing.
         text = row.get("overlays")
         if not text:
-            return cls(
-                sha256,
-                str(row.get("format") or ""),
-                int(row.get("width") or 0),
-                int(row.get("height") or 0),
-                row.get("caption"),
+            return _stored_ref(
+                sha256, row["format"], row["width"], row["height"], row.get("caption")
             )
         try:
             document = loads(text)
-            return cls(
+            return _stored_ref(
                 sha256,
-                str(row.get("format") or ""),
-                int(row.get("width") or 0),
-                int(row.get("height") or 0),
+                row["format"],
+                row["width"],
+                row["height"],
                 row.get("caption"),
                 tuple(document.get("boxes", ())),
                 tuple(MaskRef.from_json(mask) for mask in document.get("masks", ())),
@@ -219,6 +217,39 @@ class ImageRef:
             raise IntegrityError(
                 f"{where} (image {sha256}): its overlays are not valid ({error!r})"
             ) from None
+
+
+_NO_CLASSES: Mapping[str, str] = MappingProxyType({})
+
+
+def _stored_ref(
+    sha256: str,
+    format: str,
+    width: int,
+    height: int,
+    caption: str | None,
+    boxes: tuple[Mapping[str, Any], ...] = (),
+    masks: tuple[MaskRef, ...] = (),
+    classes: Mapping[str, str] = _NO_CLASSES,
+) -> ImageRef:
+    """An ImageRef of a stored cell, made without the frozen dataclass's ``__init__``.
+
+    That ``__init__`` sets each field through ``object.__setattr__``, about a microsecond per
+    cell; reading a table back makes one reference per image cell (100,000 for a typical
+    prediction table), so the fields are filled in one step here.
+    """
+    ref = object.__new__(ImageRef)
+    ref.__dict__.update(
+        sha256=sha256,
+        format=format,
+        width=width,
+        height=height,
+        caption=caption,
+        boxes=boxes,
+        masks=masks,
+        classes=classes,
+    )
+    return ref
 
 
 def overlays_document(
