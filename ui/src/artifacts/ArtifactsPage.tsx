@@ -78,7 +78,7 @@ function CollectionView({ project, name }: { project: string; name: string }) {
           <h2 className="collection-title">{data.name} <span className="type-badge">{data.type}</span></h2>
           {data.description && <p className="muted">{data.description}</p>}
         </div>
-        <button
+        <button type="button"
           className="button primary"
           disabled={picked.length < 2}
           onClick={() => navigate(compareUrl(project, name, ordered))}

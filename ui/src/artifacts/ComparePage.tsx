@@ -63,7 +63,7 @@ export function ComparePage() {
         </div>
         <ProjectTabs project={project} active="artifacts" />
       </header>
-      <div className="compare-versions" aria-label="Compared versions">
+      <div className="compare-versions" role="group" aria-label="Compared versions">
         {data.versions.map((version, index) => (
           <VersionChip
             key={`${version.version}-${index}`}

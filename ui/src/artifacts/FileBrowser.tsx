@@ -36,12 +36,12 @@ export function FileBrowser({ project, name, version }: { project: string; name:
 }
 
 function Folder({ folder, depth, selected, onSelect, open: initiallyOpen = false }: { folder: TreeFolder; depth: number; selected: string | null; onSelect: (path: string) => void; open?: boolean }) {
-  const [open, setOpen] = useState(initiallyOpen || (selected?.startsWith(folder.path + "/") ?? false));
+  const [open, setOpen] = useState(initiallyOpen || (selected?.startsWith(`${folder.path}/`) ?? false));
   const pad = { paddingLeft: 8 + depth * 14 };
   return (
     <div role="group">
       {folder.path !== "" && (
-        <button className="tree-row folder" style={pad} onClick={() => setOpen(!open)} aria-expanded={open} role="treeitem">
+        <button type="button" className="tree-row folder" style={pad} onClick={() => setOpen(!open)} aria-expanded={open} role="treeitem">
           <span className="caret">{open ? "▾" : "▸"}</span> {folder.name}
           <span className="tree-meta">{folder.count} · {formatBytes(folder.size)}</span>
         </button>
@@ -50,7 +50,7 @@ function Folder({ folder, depth, selected, onSelect, open: initiallyOpen = false
         <>
           {folder.folders.map((child) => <Folder key={child.path} folder={child} depth={folder.path === "" ? depth : depth + 1} selected={selected} onSelect={onSelect} />)}
           {folder.files.map((file) => (
-            <button key={file.path} role="treeitem" aria-selected={file.path === selected}
+            <button type="button" key={file.path} role="treeitem" aria-selected={file.path === selected}
               className={`tree-row file${file.path === selected ? " selected" : ""}`}
               style={{ paddingLeft: 8 + (folder.path === "" ? depth : depth + 1) * 14 + 14 }}
               onClick={() => onSelect(file.path)} data-path={file.path}>

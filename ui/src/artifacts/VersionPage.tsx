@@ -59,7 +59,7 @@ export function VersionPage() {
       </header>
       <div className="tabs section-tabs" role="tablist">
         {TABS.map((item) => (
-          <button key={item} role="tab" aria-selected={item === tab} className={`tab${item === tab ? " active" : ""}`}
+          <button type="button" key={item} role="tab" aria-selected={item === tab} className={`tab${item === tab ? " active" : ""}`}
             onClick={() => setParams((p) => { const next = withoutTableView(p); next.set("tab", item); next.delete("file"); return next; })}>
             {item.charAt(0).toUpperCase() + item.slice(1)}
           </button>
@@ -116,7 +116,7 @@ function AliasEditor({ project, version }: { project: string; version: ArtifactV
         {version.aliases.map((alias) => (
           <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>
             {alias}
-            {alias !== "latest" && <button className="alias-remove" aria-label={`Remove alias ${alias}`} onClick={() => setPending({ alias, remove: true })}>×</button>}
+            {alias !== "latest" && <button type="button" className="alias-remove" aria-label={`Remove alias ${alias}`} onClick={() => setPending({ alias, remove: true })}>×</button>}
           </span>
         ))}
       </div>
@@ -127,11 +127,11 @@ function AliasEditor({ project, version }: { project: string; version: ArtifactV
       {pending && (
         <div className="confirm" role="dialog" aria-label="Confirm alias change">
           {pending.remove ? <>Remove alias <b>{pending.alias}</b> from {version.version}?</> : <>Put alias <b>{pending.alias}</b> on {version.version}? If another version has it, it moves here.</>}
-          <button className="button primary" onClick={() => {
+          <button type="button" className="button primary" onClick={() => {
             edit.mutate({ version: version.version, ...pending }, { onSuccess: () => setDraft("") });
             setPending(null);
           }}>Confirm</button>
-          <button className="button ghost" onClick={() => setPending(null)}>Cancel</button>
+          <button type="button" className="button ghost" onClick={() => setPending(null)}>Cancel</button>
         </div>
       )}
       {edit.isError && <p className="problem" role="alert">{edit.error.message}</p>}

@@ -48,7 +48,7 @@ export function findFolder(root: TreeFolder, path: string): TreeFolder | null {
   if (path === "") return root;
   for (const folder of root.folders) {
     if (folder.path === path) return folder;
-    if (path.startsWith(folder.path + "/")) return findFolder(folder, path);
+    if (path.startsWith(`${folder.path}/`)) return findFolder(folder, path);
   }
   return null;
 }

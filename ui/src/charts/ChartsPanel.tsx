@@ -45,6 +45,7 @@ function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf, defi
   const stepData = stepSeries.map((query) => query.data);
   const stepVersion = stepSeries.map((query) => query.dataUpdatedAt).join(",");
   const stepReady = stepData.every((data) => data !== undefined) || stepSeries.some((query) => query.isError);
+// biome-ignore lint/correctness/useExhaustiveDependencies: stepVersion stands in for stepData (see the end of the hook).
   const { lines, xLabel } = useMemo(() => {
     const byId = new Map(runs.map((run) => [run.id, run]));
     const xsOf = new Map(stepNames.map((name, i) => [name, new Map((stepData[i]?.series ?? []).map((line) => [line.run_id, line]))]));

@@ -91,6 +91,7 @@ function LoggedChartPanel({ project, chartKey, runs, colorOf }: Props & { chartK
   const loaded = results.every((result) => result.data !== undefined);
   // useQueries returns a new array every render; the charts change only when a result does.
   const version = results.map((result) => result.dataUpdatedAt).join(",");
+// biome-ignore lint/correctness/useExhaustiveDependencies: version stands in for results, a new array each render.
   const charts = useMemo<RunChart[]>(
     () =>
       loaded

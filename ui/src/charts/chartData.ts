@@ -15,7 +15,9 @@ export function alignLines(lines: readonly Line[]): Aligned {
   for (const line of lines) for (const step of line.steps) allSteps.add(step);
   const xs = [...allSteps].sort((a, b) => a - b);
   const position = new Map<number, number>();
-  xs.forEach((step, index) => position.set(step, index));
+  xs.forEach((step, index) => {
+    position.set(step, index);
+  });
   const columns = lines.map((line) => {
     const column: (number | null | undefined)[] = new Array<number | null | undefined>(xs.length).fill(undefined);
     line.steps.forEach((step, i) => {

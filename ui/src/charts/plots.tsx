@@ -48,6 +48,7 @@ function usePlot(make: (width: number) => { options: uPlot.Options; data: uPlot.
       delete element.dataset.ready;
     };
     // `make` is a new closure every render: the caller lists what the drawing depends on.
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's list is the dependency list.
   }, deps);
   return { holder, plot };
 }

@@ -151,8 +151,8 @@ export function confusionOf(data: ChartData): Confusion {
       classes.push(name);
     }
   };
-  actual.forEach((value) => add(label(value)));
-  predicted.forEach((value) => add(label(value)));
+  for (const value of actual) add(label(value));
+  for (const value of predicted) add(label(value));
   const cells = new Map<string, number>();
   actual.forEach((value, i) => {
     const key = confusionKey(label(value), label(predicted[i]));

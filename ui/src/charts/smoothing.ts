@@ -11,6 +11,6 @@ export function smooth(values: readonly (number | null)[], weight: number): (num
     count += 1;
     average = average * w + (1 - w) * value;
     // Early points would be pulled towards 0 without dividing by the weights' sum.
-    return average / (1 - Math.pow(w, count));
+    return average / (1 - w ** count);
   });
 }

@@ -1,5 +1,5 @@
 import { Link } from "react-router-dom";
-import { ApiError, isNotFound } from "../api/client";
+import { type ApiError, isNotFound } from "../api/client";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
   return (

@@ -30,7 +30,7 @@ export function EvaluationPage() {
   };
   const write = (next: EvaluationConfig, runIds = chosen) => {
     const out = new URLSearchParams();
-    runIds.forEach((id) => out.append("run", id));
+    for (const id of runIds) out.append("run", id);
     if (next.key) out.set("key", next.key);
     out.set("truth", next.truth);
     out.set("guess", next.guess);

@@ -35,8 +35,8 @@ export function EvaluationPanel({ project, runs, config, onConfig }: { project: 
         <label>Guess <input className="search narrow" value={config.guess} onChange={(e) => onConfig?.({ ...config, guess: e.target.value })} aria-label="Guess column" readOnly={!onConfig} /></label>
         <label className="grow">Filter <input className="search" value={config.filter ?? ""} placeholder='e.g. row["truth"] != row["guess"]' onChange={(e) => onConfig?.({ ...config, filter: e.target.value })} aria-label="Evaluation filter" readOnly={!onConfig} /></label>
         <div className="tabs" role="group" aria-label="Matrix values">
-          <button className={`tab${!normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: false })}>Counts</button>
-          <button className={`tab${normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: true })}>Normalised</button>
+          <button type="button" className={`tab${!normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: false })}>Counts</button>
+          <button type="button" className={`tab${normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: true })}>Normalised</button>
         </div>
       </div>
       {evaluation.isError && <p className="problem" role="alert">{evaluation.error.message}</p>}
@@ -52,7 +52,7 @@ export function EvaluationPanel({ project, runs, config, onConfig }: { project: 
             <div className="cell-rows">
               <div className="cell-rows-head">
                 <span>Rows of <b>{runs[cellRun]?.name}</b> with truth <b>{cell.truth}</b> and guess <b>{cell.guess}</b></span>
-                <button className="button ghost" onClick={() => setCell(null)}>Clear</button>
+                <button type="button" className="button ghost" onClick={() => setCell(null)}>Clear</button>
               </div>
               <RowsPreview project={project} sources={[sources[cellRun] as SourceRef]} filter={combineFilters(config.filter ?? "", cellFilter(config.truth, config.guess, cell.truth, cell.guess))} label="match" />
             </div>
@@ -91,7 +91,7 @@ function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: E
                   const active = cell !== null && cell.runId === run?.id && cell.truth === truth && cell.guess === guess;
                   return (
                     <td key={guess} className={`cell${active ? " active" : ""}${count === 0 ? " zero" : ""}`} style={{ background: cellColor(share, i === j) }}>
-                      <button data-truth={truth} data-guess={guess} aria-label={`truth ${truth}, guess ${guess}: ${count}`} onClick={() => run && onCell({ runId: run.id, truth, guess })} className={share > 0.55 ? "dark" : ""}>
+                      <button type="button" data-truth={truth} data-guess={guess} aria-label={`truth ${truth}, guess ${guess}: ${count}`} onClick={() => run && onCell({ runId: run.id, truth, guess })} className={share > 0.55 ? "dark" : ""}>
                         {normalize ? rowShare.toFixed(2) : count}
                       </button>
                     </td>

@@ -28,6 +28,7 @@ export function ColumnChooser({ columns, state, anchor, onChange, onReset, onClo
   return (
     <Popover anchor={anchor} onClose={onClose} className="chooser" align="right">
       <div className="chooser-head">
+        {/* biome-ignore lint/a11y/noAutofocus: the user opened the chooser to search it. */}
         <input className="search" placeholder={`Search ${columns.length} columns`} aria-label="Search columns" value={search} onChange={(event) => setSearch(event.target.value)} autoFocus />
       </div>
       <div className="chooser-actions">

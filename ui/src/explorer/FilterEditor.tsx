@@ -114,7 +114,7 @@ export function FilterEditor({ value, onApply, columns, functions, error, placeh
     <div className={`filter-editor${error ? " has-error" : ""}`}>
       <div className="filter-box">
         <span className="filter-icon" aria-hidden="true">
-          <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+          <svg aria-hidden="true" width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
             <path d="M3 5h18l-7 8v6l-4 2v-8z" />
           </svg>
         </span>

@@ -116,7 +116,7 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
           {(overlays.masks ?? []).map((mask) => (
             <MaskLayer key={mask.sha256} mask={mask} hidden={hidden} />
           ))}
-          <svg className="overlay-layer" viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none">
+          <svg aria-hidden="true" className="overlay-layer" viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none">
             {(overlays.boxes ?? []).map((box, i) => {
               if (box.class_id !== undefined && hidden.has(box.class_id)) return null;
               const k = box.relative === false ? [1, 1] : [w, h];
@@ -135,7 +135,7 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
             {image.width}×{image.height} · {image.format} · <code>{image.sha256.slice(0, 12)}</code>
           </div>
           {classIds.length > 0 && (
-            <div className="class-toggles" aria-label="Classes">
+            <div className="class-toggles" role="group" aria-label="Classes">
               {classIds.map((id) => (
                 <label key={id} className="class-toggle">
                   <input type="checkbox" checked={!hidden.has(id)} onChange={() => toggle(id)} />

@@ -54,7 +54,7 @@ export function MergeControls({ state, sources, columns, onChange }: MergeProps)
   const keyChoices = columns.filter((c) => !c.runs && c.type !== "list" && c.type !== "null").map((c) => c.name);
   const panels = state.panels.length ? state.panels : sources.map((_, i) => i);
   return (
-    <div className="merge-controls" aria-label="Merge">
+    <div className="merge-controls" role="group" aria-label="Merge">
       <Segmented
         label="Merge mode"
         value={state.merge}
@@ -86,7 +86,7 @@ export function MergeControls({ state, sources, columns, onChange }: MergeProps)
         </>
       )}
       {state.merge === "side_by_side" && (
-        <div className="panel-picker" aria-label="Runs shown">
+        <div className="panel-picker" role="group" aria-label="Runs shown">
           {sources.map((s, i) => {
             const on = panels.includes(i);
             return (
@@ -140,7 +140,7 @@ export function Pager({ offset, size, total, shown, noun, onChange }: PagerProps
   const first = total === 0 ? 0 : offset + 1;
   const last = offset + shown;
   return (
-    <div className="pager" aria-label="Pages">
+    <div className="pager" role="group" aria-label="Pages">
       <span className="pager-range" data-testid="pager-range">
         {first.toLocaleString()}–{last.toLocaleString()} of {total.toLocaleString()} {noun}
       </span>

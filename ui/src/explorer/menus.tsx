@@ -126,6 +126,7 @@ export function InsertColumnDialog({ after, columns, error, onInsert, onClose }:
         <h2>Insert column</h2>
         <label className="field">
           <span>Name</span>
+          {/* biome-ignore lint/a11y/noAutofocus: the user opened this dialog to type a name. */}
           <input aria-label="Column name" value={name} onChange={(event) => setName(event.target.value)} autoFocus />
         </label>
         {clash && <div className="field-error">A column called {JSON.stringify(name)} exists already.</div>}

@@ -110,7 +110,7 @@ export function LineageGraph({ project, start, depth = 10, height = 460 }: { pro
       <div className="lineage-meta muted">
         <span data-testid="lineage-counts">{lineage.data.nodes.length} nodes · {lineage.data.edges.length} edges</span>
         {missing.length > 0 && <span className="lineage-warning">{missing.length} missing or incomplete</span>}
-        {expanded.size > 0 && <button className="button ghost" onClick={() => setExpanded(new Set())}>Collapse groups</button>}
+        {expanded.size > 0 && <button type="button" className="button ghost" onClick={() => setExpanded(new Set())}>Collapse groups</button>}
         <span className="lineage-legend"><i className="dot run" /> run <i className="dot artifact" /> artifact version</span>
       </div>
       <div className="lineage-box" style={{ height }} data-testid="lineage-graph">

@@ -19,7 +19,9 @@ describe("clusterGraph", () => {
 
   it("leaves small groups, start nodes and expanded clusters alone", () => {
     const folded = clusterGraph(nodes, edges, ["artifact:s"], new Set());
-    const id = folded.nodes.find((n) => n.kind === "cluster")!.id;
+    const cluster = folded.nodes.find((n) => n.kind === "cluster");
+    expect(cluster).toBeDefined();
+    const id = cluster?.id ?? "";
     const open = clusterGraph(nodes, edges, ["artifact:s"], new Set([id]));
     expect(open.nodes).toHaveLength(8);
     expect(open.edges).toHaveLength(7);

@@ -12,5 +12,6 @@ export function renderMarkdown(text: string): string {
 export function Markdown({ text }: { text: string }) {
   const html = useMemo(() => renderMarkdown(text), [text]);
   if (!text.trim()) return <p className="muted">Empty text block.</p>;
+  // biome-ignore lint/security/noDangerouslySetInnerHtml: renderMarkdown's HTML is sanitised by DOMPurify.
   return <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 }

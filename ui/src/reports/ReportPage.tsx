@@ -63,13 +63,13 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
           {editing ? (
             <>
               {dirty && <span className="unsaved">Unsaved changes</span>}
-              <button className="button primary" disabled={!dirty || save.isPending || !draft.title.trim()} onClick={() => save.mutate(draft)}>{save.isPending ? "Saving…" : "Save"}</button>
-              <button className="button" onClick={() => { if (!dirty || window.confirm("Leave without saving?")) { setDraft(saved); setEditing(false); } }}>Done</button>
+              <button type="button" className="button primary" disabled={!dirty || save.isPending || !draft.title.trim()} onClick={() => save.mutate(draft)}>{save.isPending ? "Saving…" : "Save"}</button>
+              <button type="button" className="button" onClick={() => { if (!dirty || window.confirm("Leave without saving?")) { setDraft(saved); setEditing(false); } }}>Done</button>
             </>
           ) : (
-            <button className="button primary" onClick={() => setEditing(true)}>Edit</button>
+            <button type="button" className="button primary" onClick={() => setEditing(true)}>Edit</button>
           )}
-          <button className="button" onClick={() => duplicate.mutate(saved.id, { onSuccess: (copy) => navigate(`/projects/${enc(project)}/reports/${copy.id}?edit=1`) })}>Duplicate</button>
+          <button type="button" className="button" onClick={() => duplicate.mutate(saved.id, { onSuccess: (copy) => navigate(`/projects/${enc(project)}/reports/${copy.id}?edit=1`) })}>Duplicate</button>
           <a className="button" href={exportUrl(project, saved.id)} download>Export HTML</a>
         </div>
       </header>
@@ -93,9 +93,9 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
       </div>
       {editing && (
         <div className="add-blocks" role="group" aria-label="Add a block">
-          <button className="button" onClick={() => setBlocks([...draft.blocks, newMarkdown()])}>+ Text</button>
+          <button type="button" className="button" onClick={() => setBlocks([...draft.blocks, newMarkdown()])}>+ Text</button>
           {(Object.keys(PANEL_LABELS) as PanelKind[]).map((kind) => (
-            <button key={kind} className="button" onClick={() => setBlocks([...draft.blocks, newPanel(kind, lastRuns)])}>+ {PANEL_LABELS[kind]}</button>
+            <button type="button" key={kind} className="button" onClick={() => setBlocks([...draft.blocks, newPanel(kind, lastRuns)])}>+ {PANEL_LABELS[kind]}</button>
           ))}
         </div>
       )}
@@ -117,9 +117,9 @@ interface BlockProps {
 function BlockView({ project, block, editing, onChange, onMove, onRemove, first, last }: BlockProps) {
   const tools = editing && (
     <div className="block-tools">
-      <button className="block-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>↑</button>
-      <button className="block-button" aria-label="Move down" disabled={last} onClick={() => onMove(1)}>↓</button>
-      <button className="block-button danger" aria-label="Remove block" onClick={onRemove}>✕</button>
+      <button type="button" className="block-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>↑</button>
+      <button type="button" className="block-button" aria-label="Move down" disabled={last} onClick={() => onMove(1)}>↓</button>
+      <button type="button" className="block-button danger" aria-label="Remove block" onClick={onRemove}>✕</button>
     </div>
   );
   if (block.type === "markdown") {

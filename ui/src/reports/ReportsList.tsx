@@ -48,7 +48,7 @@ export function ReportsList() {
                 <td><Link className="strong" to={`/projects/${enc(project)}/reports/${report.id}`}>{report.title}</Link>{report.description && <div className="muted">{report.description}</div>}</td>
                 <td className="num">{report.blocks}</td>
                 <td className="muted nowrap">{formatDateTime(report.updated_at)}</td>
-                <td className="num"><button className="button ghost" onClick={() => duplicate.mutate(report.id)}>Duplicate</button></td>
+                <td className="num"><button type="button" className="button ghost" onClick={() => duplicate.mutate(report.id)}>Duplicate</button></td>
               </tr>
             ))}
           </tbody>

@@ -31,14 +31,23 @@ function EyeIcon({ open }: { open: boolean }) {
 function HeaderCell({ header }: { header: Header<Run, unknown> }) {
   const sorted = header.column.getIsSorted();
   const group = (header.column.columnDef.meta as { group?: string } | undefined)?.group;
+  const sortable = header.column.getCanSort();
+  const toggle = header.column.getToggleSortingHandler();
   return (
     <div
-      className={`th${header.column.getCanSort() ? " sortable" : ""}`}
+      className={`th${sortable ? " sortable" : ""}`}
       style={{ width: header.getSize() }}
       role="columnheader"
       aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
       data-column={header.column.id}
-      onClick={header.column.getToggleSortingHandler()}
+      onClick={toggle}
+      // Sorting works from the keyboard too: Enter or Space (with Shift to add a sort key).
+      tabIndex={sortable ? 0 : undefined}
+      onKeyDown={(event) => {
+        if (!sortable || (event.key !== "Enter" && event.key !== " ")) return;
+        event.preventDefault();
+        toggle?.(event);
+      }}
       title="Sort (shift-click to add a sort key)"
     >
       {group === "config" || group === "summary" ? <span className="th-group">{group}</span> : null}

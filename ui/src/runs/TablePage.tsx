@@ -22,6 +22,7 @@ export function TablePage() {
   const [state, setState] = useUrlExplorerState();
   const entries = useMemo(() => (tables.data ?? []).filter((entry) => entry.key === key), [tables.data, key]);
   const steps = entries.map((entry) => entry.step);
+// biome-ignore lint/correctness/useExhaustiveDependencies: the steps' text stands in for steps, a new array each render.
   const sources = useMemo((): ExplorerSource[] => {
     const name = run.data?.name ?? runId;
     const step = state.step ?? steps[steps.length - 1] ?? null;

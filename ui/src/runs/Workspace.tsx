@@ -78,6 +78,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
   const chartRuns = listed.filter((run) => visible.has(run.id)).slice(0, MAX_CHART_RUNS);
   const chartKey = chartRuns.map((run) => `${run.id}:${run.name}:${run.state}`).join(",");
   // Charts refetch only when the set of drawn runs (or their state) changes, not on every render.
+// biome-ignore lint/correctness/useExhaustiveDependencies: chartKey stands in for chartRuns, a new array each render.
   const stableChartRuns = useMemo(() => chartRuns, [chartKey]);
 
   const toggleVisible = (runId: string) => {
