@@ -56,8 +56,9 @@ class Run:
     """A live run. Create it with :func:`heron.init`; use it as a context manager.
 
     Attributes: ``id``, ``name``, ``project``, ``path`` (``project/id``), ``config``,
-    ``summary``, ``state``, ``store`` (the open :class:`~heron.store.store.Store`), and
-    ``failures``: what could not be stored, as :class:`DroppedValue` items.
+    ``summary``, ``state``, ``store`` (the open :class:`~heron.store.store.Store`), ``api`` (a
+    :class:`heron.Api` on that store), and ``failures``: what could not be stored, as
+    :class:`DroppedValue` items.
     """
 
     def __init__(
