@@ -64,9 +64,14 @@ def _as_expr(text_or_expr: str | Expr) -> Expr:
     return parse(text_or_expr)
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
+def _check_int(name: str, value: Any, lo: int, hi: int, *, part: str) -> int:
+    """``value`` if it is a whole number from ``lo`` to ``hi``; else a QueryError blaming the
+    document field ``part.name`` (e.g. ``group.bins``)."""
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise QueryError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}")
+        raise QueryError(
+            f"{name} must be a whole number from {lo} to {hi}, not {value!r}",
+            field=f"{part}.{name}",
+        )
     return value
 
 
@@ -146,11 +151,11 @@ class Query:
             raise QueryError("group_by needs at least one column")
         spec = GroupSpec(
             tuple(columns),
-            _check_int("top_n", top_n, 0, 1000),
-            _check_int("bins", bins, 1, 1000),
-            _check_int("images_per_group", images_per_group, 0, 1000),
-            _check_int("offset", offset, 0, 2**62),
-            _check_int("limit", limit, 1, MAX_PAGE),
+            _check_int("top_n", top_n, 0, 1000, part="group"),
+            _check_int("bins", bins, 1, 1000, part="group"),
+            _check_int("images_per_group", images_per_group, 0, 1000, part="group"),
+            _check_int("offset", offset, 0, 2**62, part="group"),
+            _check_int("limit", limit, 1, MAX_PAGE, part="group"),
         )
         return self._with(grouping=spec)
 
@@ -218,8 +223,8 @@ class Query:
         ``time.monotonic()`` value) replaces the engine's time limit counted from now, so a
         caller that spent time reading the query can count that time too.
         """
-        offset = _check_int("offset", offset, 0, 2**62)
-        size = _check_int("size", size, 0, MAX_PAGE)
+        offset = _check_int("offset", offset, 0, 2**62, part="page")
+        size = _check_int("size", size, 0, MAX_PAGE, part="page")
         deadline = self._deadline() if deadline is None else deadline
         plan = self.plan(deadline)
         if self.grouping is not None:

@@ -152,6 +152,7 @@ def query_from_document(
             )
         options = {k: group[k] for k in GROUP_KEYS - {"by"} if k in group}
         names = [_str(b, "group.by") for b in by]
+        # An option of the wrong type (a string for bins) blames the group as a whole.
         with part("group"):
             q = q.group_by(*names, **options)
     return q

@@ -159,7 +159,7 @@ def test_python_results_are_the_same_types(tmp_path: Path) -> None:
         ({"sort": [{"column": "id"}, {"column": "scroe_Aves"}]}, "sort[1].column", None),
         ({"select": ["id", "imgae"]}, "select[1]", None),
         ({"group": {"by": ["truth", "gues"]}}, "group.by", None),
-        ({"group": {"by": "truth", "bins": 0}}, "group", None),
+        ({"group": {"by": "truth", "bins": 0}}, "group.bins", None),
         ({"page": {"size": -1}}, "page.size", None),
         ({"merge": {"mode": "join", "on": "nope"}}, "merge", None),
         ({"merge": {"mode": "join", "how": "left"}}, "merge.how", None),
