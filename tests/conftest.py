@@ -11,10 +11,33 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.fixtures.shared_stores import SharedStores
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` as `make test` means it: the browser tests on one worker, one after
+    another (they share a few servers and must not fight for two cores with a second Chromium),
+    every other test module as one unit, so module fixtures are built once.
+
+    pytest-xdist marks a grouped test by rewriting a private attribute that pytest 9 no longer
+    reads, so its own loadgroup silently spread the browser tests over both workers.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/e2e/"):
+                return "e2e"
+            return nodeid.split("::", 1)[0]
+
+    return BrowserGroupScheduling(config, log)
 
 
 def _service(variable: str) -> str:
@@ -76,7 +99,7 @@ def s3_settings() -> dict[str, str]:
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Path of Debian's Chromium for Playwright."""
     return _service("HERON_TEST_CHROMIUM")

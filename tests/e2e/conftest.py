@@ -49,14 +49,38 @@ def playwright_instance() -> Iterator[Playwright]:
         yield playwright
 
 
+class _Chromium:
+    """One Chromium for the session, started again if it went away (a test that crashed it)."""
+
+    def __init__(self, playwright: Playwright, executable: str) -> None:
+        self._playwright = playwright
+        self._executable = executable
+        self._browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = self._playwright.chromium.launch(
+                executable_path=self._executable, args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+
+
+@pytest.fixture(scope="session")
+def _chromium(playwright_instance: Playwright, chromium_path: str) -> Iterator[_Chromium]:
+    chromium = _Chromium(playwright_instance, chromium_path)
+    yield chromium
+    chromium.close()
+
+
 @pytest.fixture
-def browser(playwright_instance: Playwright, chromium_path: str) -> Iterator[Browser]:
-    """A fresh Chromium for one test."""
-    instance = playwright_instance.chromium.launch(
-        executable_path=chromium_path, args=CHROMIUM_ARGS
-    )
-    yield instance
-    instance.close()
+def browser(_chromium: _Chromium) -> Browser:
+    """Chromium, started once per session: each test's pages live in a context of their own
+    (cookies, storage and cache apart), which is cheaper than a browser per test."""
+    return _chromium.get()
 
 
 @pytest.hookimpl(wrapper=True)

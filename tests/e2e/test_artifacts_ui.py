@@ -172,7 +172,7 @@ def test_file_browser_opens_a_table_in_the_explorer(page: Page, pipeline_ui: Pip
     page.get_by_role("treeitem", name=re.compile("^▸ Aves")).click()
     page.locator('[data-path="test/Aves/aves_16.png"]').click()
     expect(page.locator(".preview-image")).to_be_visible()
-    assert "t.group" not in page.url
+    expect(page).not_to_have_url(re.compile(r"t\.group"))
 
 
 def test_compare_button_names_the_version_before(page: Page, pipeline_ui: Pipeline) -> None:

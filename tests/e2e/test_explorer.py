@@ -66,8 +66,11 @@ def _filter(page: Page, text: str) -> None:
     box.press("Enter")
 
 
-def _cells(page: Page, column: str, within: str = ".explorer") -> list[str]:
-    return page.locator(f"{within} .xrow [data-column='{column}']").all_inner_texts()
+def _expect_cells(page: Page, column: str, texts: list[str], within: str = ".explorer") -> None:
+    """The column's cells read ``texts``, top to bottom: waits for the grid to show them, as a
+    reader would, instead of reading it once."""
+    cells = page.locator(f"{within} .xrow [data-column='{column}']")
+    expect(cells).to_have_text(texts, use_inner_text=True)
 
 
 def _guesses(run: int, epoch: int) -> list[tuple[str, str]]:
@@ -128,8 +131,8 @@ def test_group_by_truth_then_filter_from_a_bar(
     expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
         f"1–10 of 10 groups · {fx.N_VAL} rows"
     )
-    assert _cells(page, "truth") == sorted(fx.CLASSES)
-    assert _cells(page, "count") == [str(fx.PER_CLASS)] * 10
+    _expect_cells(page, "truth", sorted(fx.CLASSES))
+    _expect_cells(page, "count", [str(fx.PER_CLASS)] * 10)
     # Each group's "guess" cell counts that class's guesses.
     pairs = _guesses(0, 0)
     fungi = Counter(g for t, g in pairs if t == "Fungi")
@@ -156,14 +159,14 @@ def test_group_by_guess_with_the_mistakes_filter(
     pairs = _guesses(1, 1)
     expect(page.locator(".xrow").first).to_be_visible()
     by_guess = Counter(g for _, g in pairs)
-    assert _cells(page, "guess") == sorted(by_guess)
-    assert _cells(page, "count") == [str(by_guess[g]) for g in sorted(by_guess)]
+    _expect_cells(page, "guess", sorted(by_guess))
+    _expect_cells(page, "count", [str(by_guess[g]) for g in sorted(by_guess)])
     _filter(page, 'row["truth"] != row["guess"]')
     mistakes = Counter(g for t, g in pairs if t != g)
     expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
         f"1–{len(mistakes)} of {len(mistakes)} groups · {sum(mistakes.values())} rows"
     )
-    assert _cells(page, "count") == [str(mistakes[g]) for g in sorted(mistakes)]
+    _expect_cells(page, "count", [str(mistakes[g]) for g in sorted(mistakes)])
 
 
 def test_filter_quoted_in_the_walkthrough(
@@ -178,8 +181,8 @@ def test_filter_quoted_in_the_walkthrough(
     expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
         _rows_text(len(wanted))
     )
-    assert _cells(page, "truth") == ["Plantae"] * len(wanted)
-    assert _cells(page, "guess") == wanted
+    _expect_cells(page, "truth", ["Plantae"] * len(wanted))
+    _expect_cells(page, "guess", wanted)
     # The link reproduces the view.
     expect(page).to_have_url(re.compile(r"filter="))
     page.reload()
@@ -203,7 +206,7 @@ def test_invalid_expression_keeps_the_last_rows(
     expect(error).to_contain_text('did you mean "guess"')
     expect(page.locator(".filter-squiggle")).to_have_text("gues")
     expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows_text(6))
-    assert _cells(page, "truth") == ["Aves"] * 6
+    _expect_cells(page, "truth", ["Aves"] * 6)
     # Completion offers column names inside row["...
     box = page.get_by_label("Filter expression")
     box.fill('row["sc')

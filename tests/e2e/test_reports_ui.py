@@ -80,6 +80,8 @@ def test_build_save_reload_and_export_a_report(
     expect(offline.get_by_text("accuracy 75.0%")).to_be_visible()
     thumbs = offline.locator("img.thumb")
     expect(thumbs.first).to_be_visible()
+    # A visible <img> may still be decoding: wait until it has loaded or failed, then look.
+    offline.wait_for_function("document.querySelector('img.thumb').complete")
     assert offline.evaluate("document.querySelector('img.thumb').naturalWidth") > 0
     offline.close()
     page.goto(server.url + "/projects/pipeline/reports")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,15 +16,20 @@ from playwright.sync_api import Page, expect
 import heron
 from tests.e2e.ui_server import UiServer
 from tests.fixtures.scenario import run_scenario
+from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 @pytest.fixture(scope="module")
-def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, heron.ApiRun]]:
+def quickstart(shared_stores: SharedStores) -> Iterator[tuple[UiServer, heron.ApiRun]]:
     """`heron ui` over the store the quickstart scenario logged, and its run."""
-    workdir = tmp_path_factory.mktemp("wandb-quickstart")
-    (run,) = run_scenario("tables_quickstart", workdir).runs("table-quickstart")
+
+    def log(workdir: Path) -> None:
+        run_scenario("tables_quickstart", workdir)
+
+    workdir, _ = shared_stores.copy("wandb-quickstart", log)
+    (run,) = heron.Api(workdir / "heron-data").runs("table-quickstart")
     server = UiServer(workdir / "heron-data")
     yield server, run
     server.stop()
