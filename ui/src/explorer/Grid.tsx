@@ -183,6 +183,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     overscan: 3,
     scrollMargin: pinnedWidth,
   });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the columns are measured again when the scrolled set changes.
   useEffect(() => cols.measure(), [scrolling, cols]);
   const totalWidth = pinnedWidth + cols.getTotalSize();
   const visibleCols = cols.getVirtualItems();
@@ -193,6 +194,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
 
   // Rows re-render only when their data, the view or the columns in sight change, not on every
   // scroll frame: scrolling stays smooth with images and histograms in every row.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new version object whenever anything drawn in a row changes.
   const version = useMemo(() => ({}), [result, state, colors.join(","), thumb, height, pinned, scrolling]);
   const columnsKey = `${before}:${after}:${visibleCols.map((c) => c.index).join(",")}`;
   const cellStyle = (c: GridColumn): CSSProperties => (c.left !== undefined ? { width: c.width, left: c.left } : { width: c.width });

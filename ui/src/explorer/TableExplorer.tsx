@@ -45,6 +45,7 @@ function sameSources(a: SourceRef[]): string {
 }
 
 export function TableExplorer({ project, sources, state, onChange, steps = [], canCompare = false, title }: TableExplorerProps) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the references' text stands in for sources, a new array each render.
   const refs = useMemo(() => sources.map((s) => s.ref), [sameSources(sources.map((s) => s.ref))]);
   const colors = sources.map((s) => s.color);
   const change = useCallback((changes: Partial<ExplorerState>) => onChange(update(state, changes)), [state, onChange]);
@@ -96,7 +97,7 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
 
   const error = main.error;
   const filterError = error && (error.field === "filter" || error.field === null) ? { message: error.message, position: error.field === "filter" ? error.position : null } : null;
-  const columnError = error && error.field?.startsWith("columns[") ? error : null;
+  const columnError = error?.field?.startsWith("columns[") ? error : null;
   const brokenColumn = columnError ? state.derived[Number(/\d+/.exec(columnError.field ?? "")?.[0] ?? -1)] : undefined;
 
   const renderResult = (result: QueryResult | undefined, pending: boolean, label: string, panelColors: string[]) => {

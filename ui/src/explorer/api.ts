@@ -3,10 +3,21 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
-import type { QueryResult } from "../api/pending";
 import type { ExplorerState } from "./state";
 
-export type { Cell, GroupColumn, GroupRow, Groups, ImageCell, QueryResult, Row, ScalarSummary, Summary } from "../api/pending";
+/**
+ * A page of rows or groups. The server always sends `columns`, `rows` and `labels` (lists with a
+ * default, which the schema leaves optional).
+ */
+export type QueryResult = Schemas["QueryResult"] & Required<Pick<Schemas["QueryResult"], "columns" | "rows" | "labels">>;
+export type ImageCell = Schemas["ImageCell"];
+export type Groups = Schemas["Groups"];
+export type GroupRow = Schemas["GroupRow"];
+export type GroupColumn = Schemas["GroupColumn"];
+/** The summary of one column in one group. */
+export type Summary = GroupRow["summaries"][string];
+/** The summary of one column, or of one run of a merged column, in one group. */
+export type ScalarSummary = Schemas["RunsSummary"]["runs"][number];
 
 /** A table to explore: a run's table under a key (at a step), or a table inside an artifact. */
 export type SourceRef = Schemas["TableRef"] | Schemas["ArtifactTableRef"];
@@ -17,6 +28,11 @@ export type ColumnInfo = Omit<Schemas["ColumnDescription"], "type" | "element"> 
   element?: string | null;
 };
 export type ColumnsResult = Schemas["ColumnsResult"];
+
+/** A result with the lists the server always sends, as QueryResult says. */
+function withLists(result: Schemas["QueryResult"]): QueryResult {
+  return { ...result, columns: result.columns ?? [], rows: result.rows ?? [], labels: result.labels ?? [] };
+}
 
 export const IMAGES_PER_GROUP = 24;
 
@@ -72,8 +88,7 @@ export function useExplorerQuery(project: string, sources: SourceRef[], document
   const query = useQuery({
     queryKey: ["explorer", project, sources, document],
     queryFn: async ({ signal }): Promise<QueryResult> =>
-      // The generated type leaves rows and groups untyped (see api/pending.ts).
-      unwrap(await api.POST("/api/projects/{project}/query", { params: { path: { project } }, body: { tables: sources, query: document }, signal })) as QueryResult,
+      withLists(unwrap(await api.POST("/api/projects/{project}/query", { params: { path: { project } }, body: { tables: sources, query: document }, signal }))),
     placeholderData: keepPreviousData,
     retry: false,
     staleTime: 60_000,

@@ -39,6 +39,8 @@ describe("confusion grid", () => {
       summaries: {},
       total: 3,
       total_rows: 6,
+      offset: 0,
+      limit: 1000,
       rows: [
         { key: ["a", "a"], count: 3, summaries: {} },
         { key: ["a", "b"], count: 1, summaries: {} },
