@@ -1,5 +1,5 @@
-import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
 
 // The build goes into the Python package, which serves it (heron/server/static.py).
 export default defineConfig({

@@ -1,9 +1,9 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "react-router-dom";
-import { router } from "./routes";
 import { isNotFound } from "./api/client";
+import { router } from "./routes";
 import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 

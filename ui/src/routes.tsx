@@ -1,8 +1,8 @@
 import { createBrowserRouter, redirect } from "react-router-dom";
 import { compareUrl } from "./artifacts/urls";
 import { Layout } from "./components/Layout";
-import { Loading } from "./components/PageState";
 import { NotFoundPage } from "./components/NotFoundPage";
+import { Loading } from "./components/PageState";
 import { ProjectsPage } from "./runs/ProjectsPage";
 import { RunPage } from "./runs/RunPage";
 import { Workspace } from "./runs/Workspace";
@@ -41,7 +41,8 @@ export const router = createBrowserRouter([
       {
         // The old two-version address, kept working: /compare/v0/v1 -> /compare?versions=v0,v1.
         path: "/projects/:project/artifacts/:name/compare/:a/:b",
-        loader: ({ params }) => redirect(compareUrl(params.project ?? "", params.name ?? "", [params.a ?? "", params.b ?? ""])),
+        loader: ({ params }) =>
+          redirect(compareUrl(params.project ?? "", params.name ?? "", [params.a ?? "", params.b ?? ""])),
       },
       {
         path: "/projects/:project/artifacts/:name/:version",

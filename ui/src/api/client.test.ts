@@ -37,7 +37,9 @@ describe("unwrap", () => {
   });
 
   it("tells a 404 from other failures", () => {
-    const missing = failure(() => unwrap({ error: { error: { type: "NotFound", message: "no run x" } }, response: answer(404) }));
+    const missing = failure(() =>
+      unwrap({ error: { error: { type: "NotFound", message: "no run x" } }, response: answer(404) }),
+    );
     expect(isNotFound(missing)).toBe(true);
     expect(isNotFound(ApiError.from(new Error("network down")))).toBe(false);
     expect(ApiError.from(new Error("network down")).message).toBe("network down");

@@ -25,7 +25,10 @@ export const TOKEN_HEADER = "X-Heron-Token";
  * origin cannot read it; without it (the Vite dev server) the browser's Origin header still counts.
  */
 export function writeHeaders(headers: Record<string, string> = {}): Record<string, string> {
-  const token = typeof document === "undefined" ? undefined : document.querySelector<HTMLMetaElement>('meta[name="heron-token"]')?.content;
+  const token =
+    typeof document === "undefined"
+      ? undefined
+      : document.querySelector<HTMLMetaElement>('meta[name="heron-token"]')?.content;
   return token ? { ...headers, [TOKEN_HEADER]: token } : headers;
 }
 

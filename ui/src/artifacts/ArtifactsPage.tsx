@@ -2,11 +2,11 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { useArtifactTypes, useCollection } from "./api";
-import { compareUrl } from "./urls";
+import { ProjectTabs } from "../components/ProjectTabs";
 import { formatBytes, formatDateTime } from "../lib/format";
 import type { ArtifactVersion } from "./api";
-import { ProjectTabs } from "../components/ProjectTabs";
+import { useArtifactTypes, useCollection } from "./api";
+import { compareUrl } from "./urls";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;
@@ -21,13 +21,17 @@ export function ArtifactsPage() {
     <div className="page wide">
       <header className="page-header">
         <div>
-          <div className="breadcrumb"><Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /</div>
+          <div className="breadcrumb">
+            <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /
+          </div>
           <h1>Artifacts</h1>
         </div>
         <ProjectTabs project={project} active="artifacts" />
       </header>
       {types.data.length === 0 ? (
-        <div className="empty">No artifacts in {project} yet. Log one with <code>run.log_artifact(artifact)</code>.</div>
+        <div className="empty">
+          No artifacts in {project} yet. Log one with <code>run.log_artifact(artifact)</code>.
+        </div>
       ) : (
         <div className="artifacts-layout">
           <nav className="artifact-tree" aria-label="Artifact collections">
@@ -47,7 +51,9 @@ export function ArtifactsPage() {
               </div>
             ))}
           </nav>
-          <section className="artifact-main">{selected && <CollectionView project={project} name={selected} />}</section>
+          <section className="artifact-main">
+            {selected && <CollectionView project={project} name={selected} />}
+          </section>
         </div>
       )}
     </div>
@@ -75,42 +81,81 @@ function CollectionView({ project, name }: { project: string; name: string }) {
     <div>
       <div className="collection-head">
         <div>
-          <h2 className="collection-title">{data.name} <span className="type-badge">{data.type}</span></h2>
+          <h2 className="collection-title">
+            {data.name} <span className="type-badge">{data.type}</span>
+          </h2>
           {data.description && <p className="muted">{data.description}</p>}
         </div>
-        <button type="button"
+        <button
+          type="button"
           className="button primary"
           disabled={picked.length < 2}
           onClick={() => navigate(compareUrl(project, name, ordered))}
           title="Pick two or more versions with their checkboxes"
         >
-          {picked.length < 2 ? "Compare versions" : picked.length === 2 ? `Compare ${ordered.join(" ↔ ")}` : `Compare ${picked.length} versions`}
+          {picked.length < 2
+            ? "Compare versions"
+            : picked.length === 2
+              ? `Compare ${ordered.join(" ↔ ")}`
+              : `Compare ${picked.length} versions`}
         </button>
       </div>
       <table className="ax-table versions-table">
         <thead>
           <tr>
             <th aria-label="pick" />
-            <th>Version</th><th>Aliases</th><th>Digest</th><th className="num">Size</th><th className="num">Files</th>
-            <th>Created by</th><th>Used by</th><th>Created</th>
+            <th>Version</th>
+            <th>Aliases</th>
+            <th>Digest</th>
+            <th className="num">Size</th>
+            <th className="num">Files</th>
+            <th>Created by</th>
+            <th>Used by</th>
+            <th>Created</th>
           </tr>
         </thead>
         <tbody>
           {data.versions.map((version) => (
             <tr key={version.id} data-version={version.version}>
               <td>
-                <input type="checkbox" aria-label={`Pick ${version.version}`} checked={picked.includes(version.version)} onChange={() => toggle(version.version)} />
+                <input
+                  type="checkbox"
+                  aria-label={`Pick ${version.version}`}
+                  checked={picked.includes(version.version)}
+                  onChange={() => toggle(version.version)}
+                />
               </td>
-              <td><Link className="strong" to={`/projects/${enc(project)}/artifacts/${enc(name)}/${version.version}`}>{version.version}</Link></td>
-              <td>{version.aliases.map((alias) => <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>{alias}</span>)}</td>
-              <td><code title={version.digest}>{version.digest.slice(0, 10)}</code></td>
+              <td>
+                <Link className="strong" to={`/projects/${enc(project)}/artifacts/${enc(name)}/${version.version}`}>
+                  {version.version}
+                </Link>
+              </td>
+              <td>
+                {version.aliases.map((alias) => (
+                  <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>
+                    {alias}
+                  </span>
+                ))}
+              </td>
+              <td>
+                <code title={version.digest}>{version.digest.slice(0, 10)}</code>
+              </td>
               <td className="num">{formatBytes(version.size)}</td>
               <td className="num">{version.file_count}</td>
-              <td><RunLink project={project} run={version.created_by} /></td>
               <td>
-                {version.used_by.length === 0 ? <span className="muted">—</span> : version.used_by.map((run, i) => (
-                  <span key={run.id}>{i > 0 && ", "}<RunLink project={project} run={run} /></span>
-                ))}
+                <RunLink project={project} run={version.created_by} />
+              </td>
+              <td>
+                {version.used_by.length === 0 ? (
+                  <span className="muted">—</span>
+                ) : (
+                  version.used_by.map((run, i) => (
+                    <span key={run.id}>
+                      {i > 0 && ", "}
+                      <RunLink project={project} run={run} />
+                    </span>
+                  ))
+                )}
               </td>
               <td className="muted nowrap">{formatDateTime(version.created_at)}</td>
             </tr>

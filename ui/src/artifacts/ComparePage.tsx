@@ -4,12 +4,12 @@
 // by side). Everything the page shows is in its URL.
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { useCollection, useVersionsComparison } from "./api";
+import { ProjectTabs } from "../components/ProjectTabs";
 import { formatBytes } from "../lib/format";
 import type { ArtifactFile, ArtifactVersion, CellChange, MetadataRow, VersionDiff } from "./api";
-import { parseVersions, versionColor } from "./compare";
+import { useCollection, useVersionsComparison } from "./api";
 import { CompareRuns, CompareTables } from "./CompareTables";
-import { ProjectTabs } from "../components/ProjectTabs";
+import { parseVersions, versionColor } from "./compare";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;
@@ -30,16 +30,27 @@ export function ComparePage() {
   const breadcrumb = (
     <div className="breadcrumb">
       <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /{" "}
-      <Link to={`/projects/${enc(project)}/artifacts`}>Artifacts</Link> / <Link to={`/projects/${enc(project)}/artifacts/${enc(name)}`}>{name}</Link> /
+      <Link to={`/projects/${enc(project)}/artifacts`}>Artifacts</Link> /{" "}
+      <Link to={`/projects/${enc(project)}/artifacts/${enc(name)}`}>{name}</Link> /
     </div>
   );
   if (versions.length < 2) {
     return (
       <div className="page wide">
-        <header className="page-header"><div>{breadcrumb}<h1>Compare {name}</h1></div></header>
+        <header className="page-header">
+          <div>
+            {breadcrumb}
+            <h1>Compare {name}</h1>
+          </div>
+        </header>
         <div className="ax-card">
           <p>Pick at least two versions to compare.</p>
-          <VersionAdder project={project} name={name} versions={versions} onAdd={(v) => setVersions([...versions, v])} />
+          <VersionAdder
+            project={project}
+            name={name}
+            versions={versions}
+            onAdd={(v) => setVersions([...versions, v])}
+          />
         </div>
       </div>
     );
@@ -55,10 +66,17 @@ export function ComparePage() {
       <header className="page-header">
         <div>
           {breadcrumb}
-          <h1>Compare {name}: {shown.join(data.versions.length === 2 ? " ↔ " : " · ")}</h1>
+          <h1>
+            Compare {name}: {shown.join(data.versions.length === 2 ? " ↔ " : " · ")}
+          </h1>
           <p className="muted">
-            {data.versions.length === 2 ? "Files and metadata of the second version against the first" : `Each version against ${shown[0]}, the first`}
-            {" · "}{data.tables.length === 0 ? "no tables" : `${data.tables.length} table${data.tables.length === 1 ? "" : "s"}`}
+            {data.versions.length === 2
+              ? "Files and metadata of the second version against the first"
+              : `Each version against ${shown[0]}, the first`}
+            {" · "}
+            {data.tables.length === 0
+              ? "no tables"
+              : `${data.tables.length} table${data.tables.length === 1 ? "" : "s"}`}
           </p>
         </div>
         <ProjectTabs project={project} active="artifacts" />
@@ -87,14 +105,25 @@ export function ComparePage() {
                   role="radio"
                   aria-checked={d === diff}
                   className={d === diff ? "on" : undefined}
-                  onClick={() => setParams((current) => { const out = new URLSearchParams(current); out.set("files", d.version); return out; })}
+                  onClick={() =>
+                    setParams((current) => {
+                      const out = new URLSearchParams(current);
+                      out.set("files", d.version);
+                      return out;
+                    })
+                  }
                 >
                   {d.version} vs {d.base}
                 </button>
               ))}
             </div>
           )}
-          {diff && <span className="muted">{diff.version} against {diff.base}: {diff.added.length} added · {diff.removed.length} removed · {diff.changed.length} changed · {diff.unchanged} unchanged</span>}
+          {diff && (
+            <span className="muted">
+              {diff.version} against {diff.base}: {diff.added.length} added · {diff.removed.length} removed ·{" "}
+              {diff.changed.length} changed · {diff.unchanged} unchanged
+            </span>
+          )}
         </div>
         {diff && <FileDiff diff={diff} />}
       </section>
@@ -105,22 +134,59 @@ export function ComparePage() {
   );
 }
 
-function VersionChip({ project, version, index, onRemove }: { project: string; version: ArtifactVersion; index: number; onRemove?: () => void }) {
+function VersionChip({
+  project,
+  version,
+  index,
+  onRemove,
+}: {
+  project: string;
+  version: ArtifactVersion;
+  index: number;
+  onRemove?: () => void;
+}) {
   const color = versionColor(index);
   return (
     <span className="version-chip" style={{ borderColor: color }} data-version={version.version}>
       <span className="swatch" style={{ background: color }} />
       <span className="legend-index">[{index}]</span>
-      <Link className="strong" to={`/projects/${enc(project)}/artifacts/${enc(version.name)}/${version.version}`}>{version.version}</Link>
-      {version.aliases.map((alias) => <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>{alias}</span>)}
-      <span className="muted">{version.file_count} files · {formatBytes(version.size)}</span>
+      <Link className="strong" to={`/projects/${enc(project)}/artifacts/${enc(version.name)}/${version.version}`}>
+        {version.version}
+      </Link>
+      {version.aliases.map((alias) => (
+        <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>
+          {alias}
+        </span>
+      ))}
+      <span className="muted">
+        {version.file_count} files · {formatBytes(version.size)}
+      </span>
       {index === 0 && <span className="base-tag">base</span>}
-      {onRemove && <button type="button" className="chip-remove" aria-label={`Remove ${version.version} from the comparison`} onClick={onRemove}>×</button>}
+      {onRemove && (
+        <button
+          type="button"
+          className="chip-remove"
+          aria-label={`Remove ${version.version} from the comparison`}
+          onClick={onRemove}
+        >
+          ×
+        </button>
+      )}
     </span>
   );
 }
 
-function VersionAdder({ project, name, versions, onAdd }: { project: string; name: string; versions: string[]; onAdd: (version: string) => void }) {
+function VersionAdder({
+  project,
+  name,
+  versions,
+  onAdd,
+}: {
+  project: string;
+  name: string;
+  versions: string[];
+  onAdd: (version: string) => void;
+}) {
   const collection = useCollection(project, name);
   const others = (collection.data?.versions ?? []).filter((v) => !versions.includes(v.version));
   if (others.length === 0) return null;
@@ -129,7 +195,10 @@ function VersionAdder({ project, name, versions, onAdd }: { project: string; nam
       <select aria-label="Add a version" value="" onChange={(event) => event.target.value && onAdd(event.target.value)}>
         <option value="">+ Add version…</option>
         {[...others].reverse().map((v) => (
-          <option key={v.id} value={v.version}>{v.version}{v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}</option>
+          <option key={v.id} value={v.version}>
+            {v.version}
+            {v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}
+          </option>
         ))}
       </select>
     </label>
@@ -139,9 +208,19 @@ function VersionAdder({ project, name, versions, onAdd }: { project: string; nam
 function FileList({ title, files, tone }: { title: string; files: ArtifactFile[]; tone: string }) {
   return (
     <section className={`ax-card diff-list ${tone}`} data-testid={`files-${tone}`}>
-      <h2>{title} <span className="pill">{files.length}</span></h2>
-      {files.length === 0 ? <p className="muted">None.</p> : (
-        <ul>{files.map((file) => <li key={file.path}><code>{file.path}</code> <span className="muted">{fileSize(file)}</span></li>)}</ul>
+      <h2>
+        {title} <span className="pill">{files.length}</span>
+      </h2>
+      {files.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <ul>
+          {files.map((file) => (
+            <li key={file.path}>
+              <code>{file.path}</code> <span className="muted">{fileSize(file)}</span>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
@@ -157,9 +236,22 @@ function FileDiff({ diff }: { diff: VersionDiff }) {
       <FileList title="Added" files={diff.added} tone="added" />
       <FileList title="Removed" files={diff.removed} tone="removed" />
       <section className="ax-card diff-list changed" data-testid="files-changed">
-        <h2>Changed <span className="pill">{diff.changed.length}</span></h2>
-        {diff.changed.length === 0 ? <p className="muted">None.</p> : (
-          <ul>{diff.changed.map((c) => <li key={c.path}><code>{c.path}</code> <span className="muted">{fileSize(c.a)} → {fileSize(c.b)}</span></li>)}</ul>
+        <h2>
+          Changed <span className="pill">{diff.changed.length}</span>
+        </h2>
+        {diff.changed.length === 0 ? (
+          <p className="muted">None.</p>
+        ) : (
+          <ul>
+            {diff.changed.map((c) => (
+              <li key={c.path}>
+                <code>{c.path}</code>{" "}
+                <span className="muted">
+                  {fileSize(c.a)} → {fileSize(c.b)}
+                </span>
+              </li>
+            ))}
+          </ul>
         )}
       </section>
     </div>
@@ -167,21 +259,33 @@ function FileDiff({ diff }: { diff: VersionDiff }) {
 }
 
 const CHANGE_TITLES: Record<CellChange, string> = {
-  base: "the first version", same: "same as the first", changed: "changed from the first",
-  added: "not in the first", removed: "removed since the first", absent: "in neither",
+  base: "the first version",
+  same: "same as the first",
+  changed: "changed from the first",
+  added: "not in the first",
+  removed: "removed since the first",
+  absent: "in neither",
 };
 
 function MetadataDiff({ versions, rows }: { versions: ArtifactVersion[]; rows: MetadataRow[] }) {
   const differing = rows.filter((row) => row.status !== "same").length;
   return (
     <section className="ax-card">
-      <h2>Metadata <span className="pill">{differing} differ</span></h2>
-      {rows.length === 0 ? <p className="muted">No metadata in these versions.</p> : (
+      <h2>
+        Metadata <span className="pill">{differing} differ</span>
+      </h2>
+      {rows.length === 0 ? (
+        <p className="muted">No metadata in these versions.</p>
+      ) : (
         <table className="ax-table compact metadata-diff">
           <thead>
             <tr>
               <th>Key</th>
-              {versions.map((v, i) => <th key={i}><span className="swatch" style={{ background: versionColor(i) }} /> {v.version}</th>)}
+              {versions.map((v, i) => (
+                <th key={i}>
+                  <span className="swatch" style={{ background: versionColor(i) }} /> {v.version}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -189,7 +293,12 @@ function MetadataDiff({ versions, rows }: { versions: ArtifactVersion[]; rows: M
               <tr key={row.key} className={`meta-${row.status}`} data-status={row.status}>
                 <th>{row.key}</th>
                 {row.values.map((value, i) => (
-                  <td key={i} className={`cell-${row.changes[i] ?? "same"}`} data-change={row.changes[i]} title={CHANGE_TITLES[row.changes[i] ?? "same"]}>
+                  <td
+                    key={i}
+                    className={`cell-${row.changes[i] ?? "same"}`}
+                    data-change={row.changes[i]}
+                    title={CHANGE_TITLES[row.changes[i] ?? "same"]}
+                  >
                     {row.present[i] ? <code>{JSON.stringify(value)}</code> : <span className="muted">—</span>}
                   </td>
                 ))}

@@ -3,10 +3,10 @@
 // versions hold, in one table explorer each.
 import { useQueries } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
-import { api, unwrap } from "../api/client";
 import type { TableEntry } from "../api/client";
-import { TableExplorer, useUrlExplorerState } from "../explorer";
+import { api, unwrap } from "../api/client";
 import type { ExplorerSource } from "../explorer";
+import { TableExplorer, useUrlExplorerState } from "../explorer";
 import type { ArtifactVersion, ComparedTable, RunRef } from "./api";
 import { keysOf, versionColor } from "./compare";
 
@@ -23,7 +23,10 @@ function RunName({ project, run }: { project: string; run: RunRef }) {
 export function CompareRuns({ project, versions }: { project: string; versions: ArtifactVersion[] }) {
   const seen = new Set<string>();
   const runs: RunRef[] = [];
-  for (const run of [...versions.flatMap((v) => (v.created_by ? [v.created_by] : [])), ...versions.flatMap((v) => v.used_by)]) {
+  for (const run of [
+    ...versions.flatMap((v) => (v.created_by ? [v.created_by] : [])),
+    ...versions.flatMap((v) => v.used_by),
+  ]) {
     if (run.exists && !seen.has(run.id) && runs.length < MAX_RUNS) {
       seen.add(run.id);
       runs.push(run);
@@ -33,26 +36,54 @@ export function CompareRuns({ project, versions }: { project: string; versions: 
     queries: runs.map((run) => ({
       queryKey: ["run-tables", run.project || project, run.id],
       queryFn: async (): Promise<TableEntry[]> =>
-        unwrap(await api.GET("/api/projects/{project}/runs/{run_id}/tables", { params: { path: { project: run.project || project, run_id: run.id } } })),
+        unwrap(
+          await api.GET("/api/projects/{project}/runs/{run_id}/tables", {
+            params: { path: { project: run.project || project, run_id: run.id } },
+          }),
+        ),
     })),
   });
-  const keys = keysOf(runs, lists.map((q) => q.data));
+  const keys = keysOf(
+    runs,
+    lists.map((q) => q.data),
+  );
   const loading = lists.some((q) => q.isPending);
   return (
     <section className="ax-card compare-runs" aria-label="Runs">
       <h2>Runs</h2>
       <div className="runs-grid">
         <table className="ax-table compact">
-          <thead><tr><th>Version</th><th>Logged by</th><th>Used by</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Logged by</th>
+              <th>Used by</th>
+            </tr>
+          </thead>
           <tbody>
             {versions.map((version, i) => (
               <tr key={i} data-version={version.version}>
-                <th><span className="swatch" style={{ background: versionColor(i) }} /> {version.version}</th>
-                <td>{version.created_by ? <RunName project={project} run={version.created_by} /> : <span className="muted">no run</span>}</td>
+                <th>
+                  <span className="swatch" style={{ background: versionColor(i) }} /> {version.version}
+                </th>
+                <td>
+                  {version.created_by ? (
+                    <RunName project={project} run={version.created_by} />
+                  ) : (
+                    <span className="muted">no run</span>
+                  )}
+                </td>
                 <td>
                   {version.used_by.length === 0 && <span className="muted">—</span>}
-                  {version.used_by.slice(0, SHOWN_USERS).map((run, j) => <span key={run.id}>{j > 0 && ", "}<RunName project={project} run={run} /></span>)}
-                  {version.used_by.length > SHOWN_USERS && <span className="muted"> and {version.used_by.length - SHOWN_USERS} more</span>}
+                  {version.used_by.slice(0, SHOWN_USERS).map((run, j) => (
+                    <span key={run.id}>
+                      {j > 0 && ", "}
+                      <RunName project={project} run={run} />
+                    </span>
+                  ))}
+                  {version.used_by.length > SHOWN_USERS && (
+                    <span className="muted"> and {version.used_by.length - SHOWN_USERS} more</span>
+                  )}
                 </td>
               </tr>
             ))}
@@ -67,22 +98,27 @@ export function CompareRuns({ project, versions }: { project: string; versions: 
               <li key={key}>
                 <code>{key}</code>{" "}
                 {logged.length > 1 ? (
-                  <Link className="button small" to={`/projects/${enc(project)}/tables/${enc(key)}?runs=${logged.map((r) => enc(r.run.id)).join(",")}`}>
+                  <Link
+                    className="button small"
+                    to={`/projects/${enc(project)}/tables/${enc(key)}?runs=${logged.map((r) => enc(r.run.id)).join(",")}`}
+                  >
                     Across {logged.length} runs
                   </Link>
                 ) : (
                   <span className="muted">{logged[0]?.run.name}</span>
                 )}
-                {logged.filter((r) => r.steps.length > 1).map(({ run, steps }) => (
-                  <Link
-                    key={run.id}
-                    className="button small ghost"
-                    title={`${run.name}: step ${steps[steps.length - 1]} joined with step ${steps[0]}`}
-                    to={`/projects/${enc(run.project || project)}/runs/${enc(run.id)}/tables/${enc(key)}?step=${steps[steps.length - 1]}&compare=${steps[0]}`}
-                  >
-                    {run.name}: step {steps[0]} ↔ {steps[steps.length - 1]}
-                  </Link>
-                ))}
+                {logged
+                  .filter((r) => r.steps.length > 1)
+                  .map(({ run, steps }) => (
+                    <Link
+                      key={run.id}
+                      className="button small ghost"
+                      title={`${run.name}: step ${steps[steps.length - 1]} joined with step ${steps[0]}`}
+                      to={`/projects/${enc(run.project || project)}/runs/${enc(run.id)}/tables/${enc(key)}?step=${steps[steps.length - 1]}&compare=${steps[0]}`}
+                    >
+                      {run.name}: step {steps[0]} ↔ {steps[steps.length - 1]}
+                    </Link>
+                  ))}
               </li>
             ))}
           </ul>
@@ -93,40 +129,69 @@ export function CompareRuns({ project, versions }: { project: string; versions: 
 }
 
 /** One table explorer per table any compared version holds, its state under `<table>.` in the URL. */
-export function CompareTables({ project, name, versions, tables }: { project: string; name: string; versions: ArtifactVersion[]; tables: ComparedTable[] }) {
+export function CompareTables({
+  project,
+  name,
+  versions,
+  tables,
+}: {
+  project: string;
+  name: string;
+  versions: ArtifactVersion[];
+  tables: ComparedTable[];
+}) {
   if (tables.length === 0) return <p className="muted compare-no-tables">None of these versions holds a table.</p>;
   // Tables every version holds come first: those are the ones to compare.
   const held = (table: ComparedTable) => table.rows.filter((rows) => rows !== null && rows !== undefined).length;
   const ordered = [...tables].sort((a, b) => held(b) - held(a) || a.name.localeCompare(b.name));
   return (
     <>
-      {ordered.map((table) => <TableSection key={table.path} project={project} name={name} versions={versions} table={table} />)}
+      {ordered.map((table) => (
+        <TableSection key={table.path} project={project} name={name} versions={versions} table={table} />
+      ))}
     </>
   );
 }
 
-function TableSection({ project, name, versions, table }: { project: string; name: string; versions: ArtifactVersion[]; table: ComparedTable }) {
+function TableSection({
+  project,
+  name,
+  versions,
+  table,
+}: {
+  project: string;
+  name: string;
+  versions: ArtifactVersion[];
+  table: ComparedTable;
+}) {
   const [state, setState] = useUrlExplorerState(`${table.name}.`);
   const sources: ExplorerSource[] = versions.flatMap((version, i) =>
     table.rows[i] === null || table.rows[i] === undefined
       ? []
-      : [{
-          ref: { artifact: `${name}:${version.version}`, name: table.name },
-          label: version.created_by?.exists ? `${version.version} · ${version.created_by.name}` : version.version,
-          color: versionColor(i),
-        }],
+      : [
+          {
+            ref: { artifact: `${name}:${version.version}`, name: table.name },
+            label: version.created_by?.exists ? `${version.version} · ${version.created_by.name}` : version.version,
+            color: versionColor(i),
+          },
+        ],
   );
-  const missing = versions.filter((_, i) => table.rows[i] === null || table.rows[i] === undefined).map((v) => v.version);
+  const missing = versions
+    .filter((_, i) => table.rows[i] === null || table.rows[i] === undefined)
+    .map((v) => v.version);
   return (
     <section className="compare-table" aria-label={`Table ${table.name}`} data-table={table.name}>
       <div className="compare-section-head">
-        <h2>Table <code>{table.name}</code></h2>
+        <h2>
+          Table <code>{table.name}</code>
+        </h2>
         <span className="table-counts">
           {versions.map((version, i) => {
             const rows = table.rows[i];
             return rows === null || rows === undefined ? null : (
               <span key={i} className="count-chip" data-version={version.version}>
-                <span className="swatch" style={{ background: versionColor(i) }} /> {version.version}: {rows.toLocaleString()} rows
+                <span className="swatch" style={{ background: versionColor(i) }} /> {version.version}:{" "}
+                {rows.toLocaleString()} rows
               </span>
             );
           })}

@@ -3,12 +3,12 @@
 // the version page's own `tab` and `file` and survives switching between the two layouts.
 import { Link, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading, NotFound } from "../components/PageState";
-import { TableExplorer, useUrlExplorerState } from "../explorer";
 import type { ExplorerSource } from "../explorer";
-import { useFiles } from "./api";
-import { fileUrl } from "./urls";
+import { TableExplorer, useUrlExplorerState } from "../explorer";
 import type { ArtifactFile } from "./api";
+import { useFiles } from "./api";
 import { versionColor } from "./compare";
+import { fileUrl } from "./urls";
 
 const enc = encodeURIComponent;
 
@@ -39,15 +39,41 @@ function useFullToggle(): (full: boolean) => void {
     });
 }
 
-function ArtifactTable({ project, name, version, file }: { project: string; name: string; version: string; file: ArtifactFile }) {
+function ArtifactTable({
+  project,
+  name,
+  version,
+  file,
+}: {
+  project: string;
+  name: string;
+  version: string;
+  file: ArtifactFile;
+}) {
   const [state, setState] = useUrlExplorerState(TABLE_PARAM_PREFIX);
   const table = tableName(file.path);
-  const sources: ExplorerSource[] = [{ ref: { artifact: `${name}:${version}`, name: table }, label: `${name}:${version}/${table}`, color: versionColor(0) }];
+  const sources: ExplorerSource[] = [
+    {
+      ref: { artifact: `${name}:${version}`, name: table },
+      label: `${name}:${version}/${table}`,
+      color: versionColor(0),
+    },
+  ];
   return <TableExplorer project={project} sources={sources} state={state} onChange={setState} />;
 }
 
 /** The explorer in the file browser's preview pane. */
-export function TablePane({ project, name, version, file }: { project: string; name: string; version: string; file: ArtifactFile }) {
+export function TablePane({
+  project,
+  name,
+  version,
+  file,
+}: {
+  project: string;
+  name: string;
+  version: string;
+  file: ArtifactFile;
+}) {
   return (
     <div className="version-table-panel">
       <ArtifactTable project={project} name={name} version={version} file={file} />
@@ -59,14 +85,29 @@ export function TablePane({ project, name, version, file }: { project: string; n
 export function FullPageButton() {
   const setFull = useFullToggle();
   return (
-    <button type="button" className="button" onClick={() => setFull(true)} title="Open this table on its own page, with the same view">
+    <button
+      type="button"
+      className="button"
+      onClick={() => setFull(true)}
+      title="Open this table on its own page, with the same view"
+    >
       ⤢ Full page
     </button>
   );
 }
 
 /** The selected table alone on the page: the explorer fills the window below a short header. */
-export function FullPageTable({ project, name, version, path }: { project: string; name: string; version: string; path: string }) {
+export function FullPageTable({
+  project,
+  name,
+  version,
+  path,
+}: {
+  project: string;
+  name: string;
+  version: string;
+  path: string;
+}) {
   const files = useFiles(project, name, version);
   const setFull = useFullToggle();
   if (files.isPending) return <Loading label="Loading table…" />;
@@ -80,15 +121,25 @@ export function FullPageTable({ project, name, version, path }: { project: strin
         <div>
           <div className="breadcrumb">
             <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /{" "}
-            <Link to={`/projects/${enc(project)}/artifacts`}>Artifacts</Link> / <Link to={`/projects/${enc(project)}/artifacts/${enc(name)}`}>{name}</Link> /{" "}
+            <Link to={`/projects/${enc(project)}/artifacts`}>Artifacts</Link> /{" "}
+            <Link to={`/projects/${enc(project)}/artifacts/${enc(name)}`}>{name}</Link> /{" "}
             <Link to={`${versionLink}?tab=files`}>{version}</Link> /
           </div>
-          <h1>{tableName(file.path)} <span className="type-badge">table</span></h1>
-          <p className="muted">{file.path}{file.n_rows != null ? ` · ${file.n_rows.toLocaleString()} rows` : ""}</p>
+          <h1>
+            {tableName(file.path)} <span className="type-badge">table</span>
+          </h1>
+          <p className="muted">
+            {file.path}
+            {file.n_rows != null ? ` · ${file.n_rows.toLocaleString()} rows` : ""}
+          </p>
         </div>
         <div className="header-actions">
-          <button type="button" className="button" onClick={() => setFull(false)}>Back to files</button>
-          <a className="button" href={fileUrl(project, name, version, file.path, true)} download>Download</a>
+          <button type="button" className="button" onClick={() => setFull(false)}>
+            Back to files
+          </button>
+          <a className="button" href={fileUrl(project, name, version, file.path, true)} download>
+            Download
+          </a>
         </div>
       </header>
       <ArtifactTable project={project} name={name} version={version} file={file} />

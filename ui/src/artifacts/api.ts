@@ -1,7 +1,7 @@
 // Artifact browser calls: collections, versions, files, previews, aliases, comparisons.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
+import { api, unwrap } from "../api/client";
 
 export type RunRef = Schemas["RunRef"];
 export type ArtifactType = Schemas["ArtifactType"];
@@ -16,7 +16,8 @@ export type CellChange = MetadataRow["changes"][number];
 export function useArtifactTypes(project: string) {
   return useQuery({
     queryKey: ["artifact-types", project],
-    queryFn: async (): Promise<ArtifactType[]> => unwrap(await api.GET("/api/projects/{project}/artifacts", { params: { path: { project } } })),
+    queryFn: async (): Promise<ArtifactType[]> =>
+      unwrap(await api.GET("/api/projects/{project}/artifacts", { params: { path: { project } } })),
   });
 }
 
@@ -24,7 +25,9 @@ export function useCollection(project: string, name: string | undefined) {
   return useQuery({
     queryKey: ["artifact-collection", project, name],
     queryFn: async (): Promise<Schemas["CollectionDetail"]> =>
-      unwrap(await api.GET("/api/projects/{project}/artifacts/{name}", { params: { path: { project, name: name ?? "" } } })),
+      unwrap(
+        await api.GET("/api/projects/{project}/artifacts/{name}", { params: { path: { project, name: name ?? "" } } }),
+      ),
     enabled: Boolean(name),
   });
 }
@@ -33,7 +36,11 @@ export function useVersion(project: string, name: string, version: string) {
   return useQuery({
     queryKey: ["artifact-version", project, name, version],
     queryFn: async (): Promise<ArtifactVersion> =>
-      unwrap(await api.GET("/api/projects/{project}/artifacts/{name}/{version}", { params: { path: { project, name, version } } })),
+      unwrap(
+        await api.GET("/api/projects/{project}/artifacts/{name}/{version}", {
+          params: { path: { project, name, version } },
+        }),
+      ),
   });
 }
 
@@ -41,7 +48,11 @@ export function useFiles(project: string, name: string, version: string) {
   return useQuery({
     queryKey: ["artifact-files", project, name, version],
     queryFn: async (): Promise<ArtifactFile[]> =>
-      unwrap(await api.GET("/api/projects/{project}/artifacts/{name}/{version}/files", { params: { path: { project, name, version } } })),
+      unwrap(
+        await api.GET("/api/projects/{project}/artifacts/{name}/{version}/files", {
+          params: { path: { project, name, version } },
+        }),
+      ),
   });
 }
 
@@ -64,7 +75,11 @@ export function useVersionsComparison(project: string, name: string, versions: s
   return useQuery({
     queryKey: ["artifact-compare-many", project, name, list],
     queryFn: async (): Promise<Schemas["VersionsComparison"]> =>
-      unwrap(await api.GET("/api/projects/{project}/artifacts/{name}/compare", { params: { path: { project, name }, query: { versions: list } } })),
+      unwrap(
+        await api.GET("/api/projects/{project}/artifacts/{name}/compare", {
+          params: { path: { project, name }, query: { versions: list } },
+        }),
+      ),
     enabled: versions.length >= 2,
     placeholderData: keepPreviousData,
   });
@@ -74,11 +89,24 @@ export function useVersionsComparison(project: string, name: string, versions: s
 export function useAliasEdit(project: string, name: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async ({ version, alias, remove }: { version: string; alias: string; remove: boolean }): Promise<Schemas["AliasChange"]> =>
+    mutationFn: async ({
+      version,
+      alias,
+      remove,
+    }: {
+      version: string;
+      alias: string;
+      remove: boolean;
+    }): Promise<Schemas["AliasChange"]> =>
       unwrap(
         remove
-          ? await api.DELETE("/api/projects/{project}/artifacts/{name}/{version}/aliases/{alias}", { params: { path: { project, name, version, alias } } })
-          : await api.POST("/api/projects/{project}/artifacts/{name}/{version}/aliases", { params: { path: { project, name, version } }, body: { alias } }),
+          ? await api.DELETE("/api/projects/{project}/artifacts/{name}/{version}/aliases/{alias}", {
+              params: { path: { project, name, version, alias } },
+            })
+          : await api.POST("/api/projects/{project}/artifacts/{name}/{version}/aliases", {
+              params: { path: { project, name, version } },
+              body: { alias },
+            }),
       ),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ["artifact-collection", project, name] });

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { RunRef } from "./api";
 import { keysOf, parseVersions, previousVersion, versionColor } from "./compare";
 
-const run = (id: string): RunRef => ({ id, name: `run ${id}`, project: "p", job_type: "train", state: "finished", exists: true });
+const run = (id: string): RunRef => ({
+  id,
+  name: `run ${id}`,
+  project: "p",
+  job_type: "train",
+  state: "finished",
+  exists: true,
+});
 const entry = (key: string, step: number) => ({ key, step, n_rows: 1, table_id: `${key}-${step}` });
 
 describe("parseVersions", () => {
@@ -34,9 +41,15 @@ describe("versionColor", () => {
 
 describe("keysOf", () => {
   it("groups the runs by key, with sorted steps, keys logged by more runs first", () => {
-    const keys = keysOf([run("a"), run("b")], [[entry("val", 2), entry("val", 0), entry("solo", 0)], [entry("val", 0)]]);
+    const keys = keysOf(
+      [run("a"), run("b")],
+      [[entry("val", 2), entry("val", 0), entry("solo", 0)], [entry("val", 0)]],
+    );
     expect(keys.map((k) => k.key)).toEqual(["val", "solo"]);
-    expect(keys[0]?.runs.map((r) => [r.run.id, r.steps])).toEqual([["a", [0, 2]], ["b", [0]]]);
+    expect(keys[0]?.runs.map((r) => [r.run.id, r.steps])).toEqual([
+      ["a", [0, 2]],
+      ["b", [0]],
+    ]);
   });
   it("leaves out runs whose tables are not known yet", () => {
     expect(keysOf([run("a")], [undefined])).toEqual([]);

@@ -8,7 +8,10 @@ import type { RunRef } from "./api";
 export const versionColor = (index: number): string => PALETTE[index % PALETTE.length] ?? PALETTE[0];
 
 /** The nearest version before `number` among `versions` (which may skip deleted ones), or null. */
-export function previousVersion(versions: readonly { number: number; version: string }[], number: number): string | null {
+export function previousVersion(
+  versions: readonly { number: number; version: string }[],
+  number: number,
+): string | null {
   let best: { number: number; version: string } | null = null;
   for (const v of versions) if (v.number < number && (best === null || v.number > best.number)) best = v;
   return best?.version ?? null;
@@ -16,7 +19,10 @@ export function previousVersion(versions: readonly { number: number; version: st
 
 /** The versions a `versions=` parameter names, in order, without blanks or repeats. */
 export function parseVersions(text: string | null): string[] {
-  const items = (text ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  const items = (text ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
   return [...new Set(items)];
 }
 

@@ -6,7 +6,12 @@ const file = (path: string, size = 1): ArtifactFile => ({ path, size, kind: "fil
 
 describe("buildTree", () => {
   it("nests folders, sums sizes and counts, sorts folders then files", () => {
-    const root = buildTree([file("b.txt", 2), file("train/Aves/1.png", 3), file("train/Aves/0.png", 4), file("a/x.json", 5)]);
+    const root = buildTree([
+      file("b.txt", 2),
+      file("train/Aves/1.png", 3),
+      file("train/Aves/0.png", 4),
+      file("a/x.json", 5),
+    ]);
     expect(root.folders.map((f) => f.name)).toEqual(["a", "train"]);
     expect(root.files.map((f) => f.path)).toEqual(["b.txt"]);
     expect(root.size).toBe(14);

@@ -1,12 +1,12 @@
 import { useMemo, useState } from "react";
 import type { Run } from "../api/client";
 import type { ColorOf } from "../runs/useRunColors";
-import { useMetricDefinitions, useMetricKeys, useSeries, useStepMetricSeries } from "./metrics";
-import type { MetricDefinitionModel } from "./metrics";
 import { againstStepMetric, stepMetricFor } from "./chartData";
-import { sectionize } from "./sections";
-import { MetricChart } from "./MetricChart";
 import type { ChartLine } from "./MetricChart";
+import { MetricChart } from "./MetricChart";
+import type { MetricDefinitionModel } from "./metrics";
+import { useMetricDefinitions, useMetricKeys, useSeries, useStepMetricSeries } from "./metrics";
+import { sectionize } from "./sections";
 import { useXAxis } from "./XAxisControl";
 
 // Points per line asked of the server: about two per pixel of a wide chart.
@@ -34,7 +34,8 @@ function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf, defi
   const series = useSeries(project, metric, ids, MAX_POINTS, live);
   // Each run's x-axis for this metric: the step metric it defined for it, else the step.
   const stepMetricOf = useMemo(
-    () => new Map(runs.map((run) => [run.id, definitions ? stepMetricFor(metric, definitions.get(run.id) ?? []) : null])),
+    () =>
+      new Map(runs.map((run) => [run.id, definitions ? stepMetricFor(metric, definitions.get(run.id) ?? []) : null])),
     [runs, definitions, metric],
   );
   const stepNames = useMemo(
@@ -45,10 +46,12 @@ function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf, defi
   const stepData = stepSeries.map((query) => query.data);
   const stepVersion = stepSeries.map((query) => query.dataUpdatedAt).join(",");
   const stepReady = stepData.every((data) => data !== undefined) || stepSeries.some((query) => query.isError);
-// biome-ignore lint/correctness/useExhaustiveDependencies: stepVersion stands in for stepData (see the end of the hook).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: stepVersion stands in for stepData (see the end of the hook).
   const { lines, xLabel } = useMemo(() => {
     const byId = new Map(runs.map((run) => [run.id, run]));
-    const xsOf = new Map(stepNames.map((name, i) => [name, new Map((stepData[i]?.series ?? []).map((line) => [line.run_id, line]))]));
+    const xsOf = new Map(
+      stepNames.map((name, i) => [name, new Map((stepData[i]?.series ?? []).map((line) => [line.run_id, line]))]),
+    );
     const xNames = new Set<string>();
     const drawn: ChartLine[] = [];
     for (const line of series.data?.series ?? []) {
@@ -68,16 +71,31 @@ function SeriesChart({ project, metric, runs, smoothing, logScale, colorOf, defi
     }
     // Named step metrics first, then "step" if some run is drawn against it, in a fixed order.
     const named = [...xNames].filter((name) => name !== "step").sort();
-    return { lines: drawn, xLabel: [...named, ...(xNames.has("step") || named.length === 0 ? ["step"] : [])].join(" / ") };
+    return {
+      lines: drawn,
+      xLabel: [...named, ...(xNames.has("step") || named.length === 0 ? ["step"] : [])].join(" / "),
+    };
     // stepData is a new array on every render: its fetch times say when its contents changed,
     // so the chart is rebuilt only when a line it draws did.
   }, [series.data, runs, colorOf, stepMetricOf, stepNames, stepVersion]);
-  if (series.isError) return <div className="chart chart-error">{metric}: {String(series.error)}</div>;
-  if (!series.data || !stepReady || definitions === undefined) return <div className="chart chart-loading"><div className="chart-title">{metric}</div></div>;
+  if (series.isError)
+    return (
+      <div className="chart chart-error">
+        {metric}: {String(series.error)}
+      </div>
+    );
+  if (!series.data || !stepReady || definitions === undefined)
+    return (
+      <div className="chart chart-loading">
+        <div className="chart-title">{metric}</div>
+      </div>
+    );
   const sampled = series.data.series.some((line) => line.sampled);
   const noValues = lines.length > 0 && lines.every((line) => line.values.every((value) => value === null));
   const note = noValues ? "no finite values (NaN or ±inf)" : sampled ? "downsampled, extremes kept" : undefined;
-  return <MetricChart title={metric} lines={lines} smoothing={smoothing} logScale={logScale} note={note} xLabel={xLabel} />;
+  return (
+    <MetricChart title={metric} lines={lines} smoothing={smoothing} logScale={logScale} note={note} xLabel={xLabel} />
+  );
 }
 
 /** Line charts of every metric the runs logged, sectioned by prefix (train/…, val/…), each against

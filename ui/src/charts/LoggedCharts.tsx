@@ -22,7 +22,10 @@ function Legend({ items }: { items: { name: string; color: string; dash?: number
     <ul className="chart-legend">
       {items.map((item) => (
         <li key={item.name}>
-          <span className={`legend-swatch${item.dash && item.dash.length > 0 ? " dashed" : ""}`} style={{ borderColor: item.color, background: item.dash && item.dash.length > 0 ? undefined : item.color }} />
+          <span
+            className={`legend-swatch${item.dash && item.dash.length > 0 ? " dashed" : ""}`}
+            style={{ borderColor: item.color, background: item.dash && item.dash.length > 0 ? undefined : item.color }}
+          />
           {item.name}
         </li>
       ))}
@@ -36,7 +39,10 @@ function Drawing({ charts, first }: { charts: RunChart[]; first: RunChart }) {
   const same = charts.filter((chart) => chart.data.spec.kind === spec.kind);
   const names = same.map((chart) => chart.runName);
   const colors = same.map((chart) => chart.color);
-  const lines = useMemo(() => (spec.kind === "line" || spec.kind === "scatter" ? xyLines(same) : []), [same, spec.kind]);
+  const lines = useMemo(
+    () => (spec.kind === "line" || spec.kind === "scatter" ? xyLines(same) : []),
+    [same, spec.kind],
+  );
   const histogram = useMemo(
     () => (spec.kind === "histogram" ? histogramOf(same.map((chart) => chart.data.columns.value ?? [])) : null),
     [same, spec.kind],
@@ -46,14 +52,24 @@ function Drawing({ charts, first }: { charts: RunChart[]; first: RunChart }) {
     case "scatter":
       return (
         <>
-          <XYPlot lines={lines} kind={spec.kind} xLabel={spec.x_label ?? role("x")} yLabel={spec.y_label ?? role("y")} />
+          <XYPlot
+            lines={lines}
+            kind={spec.kind}
+            xLabel={spec.x_label ?? role("x")}
+            yLabel={spec.y_label ?? role("y")}
+          />
           <Legend items={lines} />
         </>
       );
     case "histogram":
       return (
         <>
-          <HistogramPlot histogram={histogram ?? { edges: [], counts: [] }} names={names} colors={colors} xLabel={spec.x_label ?? role("value")} />
+          <HistogramPlot
+            histogram={histogram ?? { edges: [], counts: [] }}
+            names={names}
+            colors={colors}
+            xLabel={spec.x_label ?? role("value")}
+          />
           <Legend items={same.map((chart) => ({ name: chart.runName, color: chart.color }))} />
         </>
       );
@@ -75,7 +91,11 @@ function Drawing({ charts, first }: { charts: RunChart[]; first: RunChart }) {
                   {chart.runName}
                 </div>
               )}
-              <ConfusionMatrix confusion={confusionOf(chart.data)} actualName={role("actual")} predictedName={role("predicted")} />
+              <ConfusionMatrix
+                confusion={confusionOf(chart.data)}
+                actualName={role("actual")}
+                predictedName={role("predicted")}
+              />
             </div>
           ))}
         </div>
@@ -91,13 +111,22 @@ function LoggedChartPanel({ project, chartKey, runs, colorOf }: Props & { chartK
   const loaded = results.every((result) => result.data !== undefined);
   // useQueries returns a new array every render; the charts change only when a result does.
   const version = results.map((result) => result.dataUpdatedAt).join(",");
-// biome-ignore lint/correctness/useExhaustiveDependencies: version stands in for results, a new array each render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version stands in for results, a new array each render.
   const charts = useMemo<RunChart[]>(
     () =>
       loaded
         ? results.flatMap((result) => {
             const data = result.data;
-            return data ? [{ runId: data.run_id, runName: byId.get(data.run_id)?.name ?? data.run_id, color: colorOf(data.run_id), data }] : [];
+            return data
+              ? [
+                  {
+                    runId: data.run_id,
+                    runName: byId.get(data.run_id)?.name ?? data.run_id,
+                    color: colorOf(data.run_id),
+                    data,
+                  },
+                ]
+              : [];
           })
         : [],
     [loaded, version, byId, colorOf],
@@ -107,7 +136,11 @@ function LoggedChartPanel({ project, chartKey, runs, colorOf }: Props & { chartK
   const steps = [...new Set(entries.map((entry) => entry.step))];
   const truncated = charts.some((chart) => chart.data.truncated);
   return (
-    <div className={`chart logged-chart kind-${kind}${entries.length > 1 ? " multi" : ""}`} data-chart={chartKey.key} data-kind={kind}>
+    <div
+      className={`chart logged-chart kind-${kind}${entries.length > 1 ? " multi" : ""}`}
+      data-chart={chartKey.key}
+      data-kind={kind}
+    >
       <div className="chart-title" title={`${chartKey.key}: ${title}`}>
         {title}
         <span className="chart-note">
@@ -130,12 +163,21 @@ function LoggedChartPanel({ project, chartKey, runs, colorOf }: Props & { chartK
 /** The charts the runs logged, in a section above their metric charts; nothing when there are none. */
 export function LoggedCharts({ project, runs, colorOf }: Props) {
   const ids = useMemo(() => runs.map((run) => run.id), [runs]);
-  const keys = useProjectCharts(project, ids, runs.some((run) => run.state === "running"));
+  const keys = useProjectCharts(
+    project,
+    ids,
+    runs.some((run) => run.state === "running"),
+  );
   const [collapsed, setCollapsed] = useState(false);
   if (runs.length === 0 || !keys.data || keys.data.length === 0) return null;
   return (
     <section className="chart-section logged-charts" data-section="charts" aria-label="Logged charts">
-      <button type="button" className="section-header" aria-expanded={!collapsed} onClick={() => setCollapsed(!collapsed)}>
+      <button
+        type="button"
+        className="section-header"
+        aria-expanded={!collapsed}
+        onClick={() => setCollapsed(!collapsed)}
+      >
         <span className={`caret${collapsed ? "" : " open"}`}>▸</span>
         Logged charts
         <span className="section-count">{keys.data.length}</span>

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
-import { alignLines, nearestValue, positiveOnly } from "./chartData";
-import type { Line } from "./chartData";
 import { formatNumber } from "../lib/format";
+import type { Line } from "./chartData";
+import { alignLines, nearestValue, positiveOnly } from "./chartData";
 import { smooth } from "./smoothing";
 
 export interface ChartLine extends Line {
@@ -30,7 +30,9 @@ interface Hover {
 }
 
 function withAlpha(hex: string, alpha: number): string {
-  const a = Math.round(alpha * 255).toString(16).padStart(2, "0");
+  const a = Math.round(alpha * 255)
+    .toString(16)
+    .padStart(2, "0");
   return `${hex}${a}`;
 }
 
@@ -63,7 +65,12 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210, n
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
       axes: [
-        { stroke: "#6b7280", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e5e7eb" }, font: "11px Inter, system-ui, sans-serif" },
+        {
+          stroke: "#6b7280",
+          grid: { stroke: "#eef0f3" },
+          ticks: { stroke: "#e5e7eb" },
+          font: "11px Inter, system-ui, sans-serif",
+        },
         {
           stroke: "#6b7280",
           grid: { stroke: "#eef0f3" },
@@ -132,7 +139,8 @@ export function MetricChart({ title, lines, smoothing, logScale, height = 210, n
             style={{
               left: hover.left + 60,
               top: Math.min(hover.top, height - 40),
-              transform: hover.left > (holder.current?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 24px))" : undefined,
+              transform:
+                hover.left > (holder.current?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 24px))" : undefined,
             }}
           >
             <div className="chart-tooltip-step">

@@ -10,7 +10,8 @@ export function useXAxis(): [XAxisMode, (mode: XAxisMode) => void] {
   const [params, setParams] = useSearchParams();
   const mode: XAxisMode = params.get("x") === "step" ? "step" : "defined";
   const setMode = useCallback(
-    (next: XAxisMode) => setParams((current) => withParams(current, { x: next === "step" ? "step" : null }), { replace: true }),
+    (next: XAxisMode) =>
+      setParams((current) => withParams(current, { x: next === "step" ? "step" : null }), { replace: true }),
     [setParams],
   );
   return [mode, setMode];
@@ -20,9 +21,16 @@ export function useXAxis(): [XAxisMode, (mode: XAxisMode) => void] {
 export function XAxisControl() {
   const [mode, setMode] = useXAxis();
   return (
-    <label className="control" title="define_metric(key, step_metric=...) sets a metric's x-axis; runs without one use the step">
+    <label
+      className="control"
+      title="define_metric(key, step_metric=...) sets a metric's x-axis; runs without one use the step"
+    >
       <span>X-axis</span>
-      <select aria-label="X-axis" value={mode} onChange={(event) => setMode(event.target.value === "step" ? "step" : "defined")}>
+      <select
+        aria-label="X-axis"
+        value={mode}
+        onChange={(event) => setMode(event.target.value === "step" ? "step" : "defined")}
+      >
         <option value="defined">step metric</option>
         <option value="step">step</option>
       </select>

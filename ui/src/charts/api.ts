@@ -1,7 +1,7 @@
 // Charts logged with a table (wandb.plot, heron Chart): which keys the runs logged, and one chart's columns.
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
-import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
+import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 
 export type ChartKey = Schemas["ChartKey"];
 export type ChartData = Schemas["ChartData"];
@@ -10,7 +10,9 @@ export function useProjectCharts(project: string, runIds: string[], live: boolea
   return useQuery({
     queryKey: ["project-charts", project, runIds],
     queryFn: async (): Promise<ChartKey[]> =>
-      unwrap(await api.GET("/api/projects/{project}/charts", { params: { path: { project }, query: { run: runIds } } })),
+      unwrap(
+        await api.GET("/api/projects/{project}/charts", { params: { path: { project }, query: { run: runIds } } }),
+      ),
     enabled: runIds.length > 0,
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_POLL_MS * 2 : false,

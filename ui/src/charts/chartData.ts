@@ -35,11 +35,7 @@ export function positiveOnly(values: readonly (number | null)[]): (number | null
 }
 
 /** The value of a column nearest to `index` (within `reach` points), for hover readouts. */
-export function nearestValue(
-  column: readonly (number | null | undefined)[],
-  index: number,
-  reach = 64,
-): number | null {
+export function nearestValue(column: readonly (number | null | undefined)[], index: number, reach = 64): number | null {
   for (let offset = 0; offset <= reach; offset++) {
     const left = column[index - offset];
     if (left !== undefined && left !== null) return left;

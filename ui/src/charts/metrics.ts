@@ -1,8 +1,8 @@
 // Metric charts' server calls: the metric keys of runs, their lines, what define_metric said in
 // each run, and the step-metric lines charts re-plot metrics against.
 import { keepPreviousData, queryOptions, useQueries, useQuery } from "@tanstack/react-query";
-import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 import type { MetricSeries, Schemas } from "../api/client";
+import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 
 export type MetricDefinitionModel = Schemas["MetricDefinitionModel"];
 
@@ -37,13 +37,7 @@ export function seriesQuery(project: string, key: string, runIds: string[], maxP
   });
 }
 
-export function useSeries(
-  project: string,
-  key: string,
-  runIds: string[],
-  maxPoints: number,
-  live: boolean,
-) {
+export function useSeries(project: string, key: string, runIds: string[], maxPoints: number, live: boolean) {
   return useQuery(seriesQuery(project, key, runIds, maxPoints, live));
 }
 
@@ -70,7 +64,13 @@ export function useMetricDefinitions(project: string, runIds: string[], live: bo
  * The lines of several step metrics (`epoch`, ...) for the given runs. They share `useSeries`'s
  * query, so the step metric's own chart and the charts drawn against it share one fetch.
  */
-export function useStepMetricSeries(project: string, names: string[], runIds: string[], maxPoints: number, live: boolean) {
+export function useStepMetricSeries(
+  project: string,
+  names: string[],
+  runIds: string[],
+  maxPoints: number,
+  live: boolean,
+) {
   return useQueries({
     queries: names.map((key) => seriesQuery(project, key, runIds, maxPoints, live)),
   });

@@ -1,10 +1,11 @@
 // The drawings of logged charts: x/y lines and points and histograms with uPlot (the library the
 // metric charts use), bars and confusion matrices as HTML so every label stays readable.
-import { useEffect, useRef, useState } from "react";
+
 import type { ReactNode } from "react";
+import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
-import { formatNumber } from "../lib/format";
 import { shade } from "../explorer/histogram";
+import { formatNumber } from "../lib/format";
 import type { Bars, Confusion, Histogram, XYLine } from "./shapes";
 import { confusionKey } from "./shapes";
 
@@ -29,7 +30,11 @@ function Axes({ xLabel, yLabel, children }: { xLabel: string; yLabel: string; ch
 }
 
 /** uPlot bound to a holder element, rebuilt when its options or data change, resized with it. */
-function usePlot(make: (width: number) => { options: uPlot.Options; data: uPlot.AlignedData }, deps: unknown[], height: number) {
+function usePlot(
+  make: (width: number) => { options: uPlot.Options; data: uPlot.AlignedData },
+  deps: unknown[],
+  height: number,
+) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   useEffect(() => {
@@ -66,7 +71,13 @@ interface Nearest {
 const HOVER_RADIUS = 24;
 
 /** The point of `lines` nearest the pointer, within HOVER_RADIUS, placed in the holder's frame. */
-function nearestPoint(u: uPlot, holder: HTMLElement, lines: XYLine[], clientX: number, clientY: number): Nearest | null {
+function nearestPoint(
+  u: uPlot,
+  holder: HTMLElement,
+  lines: XYLine[],
+  clientX: number,
+  clientY: number,
+): Nearest | null {
   const over = u.over.getBoundingClientRect();
   const frame = holder.getBoundingClientRect();
   const left = clientX - over.left;
@@ -80,7 +91,15 @@ function nearestPoint(u: uPlot, holder: HTMLElement, lines: XYLine[], clientX: n
       const py = u.valToPos(y, "y");
       const distance = (px - left) ** 2 + (py - top) ** 2;
       if (best === null || distance < best.distance) {
-        best = { distance, left: px + over.left - frame.left, top: py + over.top - frame.top, name: line.name, color: line.color, x, y };
+        best = {
+          distance,
+          left: px + over.left - frame.left,
+          top: py + over.top - frame.top,
+          name: line.name,
+          color: line.color,
+          x,
+          y,
+        };
       }
     });
   }
@@ -112,7 +131,19 @@ function padded(_u: uPlot, min: number | null, max: number | null): uPlot.Range.
   return [min - margin, max + margin];
 }
 
-export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: XYLine[]; kind: "line" | "scatter"; xLabel: string; yLabel: string; height?: number }) {
+export function XYPlot({
+  lines,
+  kind,
+  xLabel,
+  yLabel,
+  height = 240,
+}: {
+  lines: XYLine[];
+  kind: "line" | "scatter";
+  xLabel: string;
+  yLabel: string;
+  height?: number;
+}) {
   const [hover, setHover] = useState<Nearest | null>(null);
   const { holder, plot } = usePlot(
     (width) => ({
@@ -123,11 +154,11 @@ export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: X
         legend: { show: false },
         cursor: { show: false },
         // Points get a margin so those on the edge are drawn whole; curves span their data.
-        scales: kind === "scatter" ? { x: { time: false, range: padded }, y: { range: padded } } : { x: { time: false, auto: true }, y: { auto: true } },
-        axes: [
-          { ...AXIS },
-          { ...AXIS, size: 52 },
-        ],
+        scales:
+          kind === "scatter"
+            ? { x: { time: false, range: padded }, y: { range: padded } }
+            : { x: { time: false, auto: true }, y: { auto: true } },
+        axes: [{ ...AXIS }, { ...AXIS, size: 52 }],
         series: [
           {},
           ...lines.map((line) => ({
@@ -170,7 +201,8 @@ export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: X
               left: hover.left + 10,
               top: Math.max(0, hover.top - 44),
               // On the right half the tooltip opens to the left, so it stays inside the panel.
-              transform: hover.left > (holder.current?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 20px))" : undefined,
+              transform:
+                hover.left > (holder.current?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 20px))" : undefined,
             }}
           >
             <div className="chart-tooltip-row">
@@ -187,7 +219,19 @@ export function XYPlot({ lines, kind, xLabel, yLabel, height = 240 }: { lines: X
   );
 }
 
-export function HistogramPlot({ histogram, names, colors, xLabel, height = 240 }: { histogram: Histogram; names: string[]; colors: string[]; xLabel: string; height?: number }) {
+export function HistogramPlot({
+  histogram,
+  names,
+  colors,
+  xLabel,
+  height = 240,
+}: {
+  histogram: Histogram;
+  names: string[];
+  colors: string[];
+  xLabel: string;
+  height?: number;
+}) {
   const { edges, counts } = histogram;
   const centers = edges.slice(0, -1).map((edge, i) => (edge + (edges[i + 1] ?? edge)) / 2);
   const { holder } = usePlot(
@@ -197,11 +241,11 @@ export function HistogramPlot({ histogram, names, colors, xLabel, height = 240 }
         height,
         legend: { show: false },
         cursor: { show: false },
-        scales: { x: { time: false, range: [edges[0] ?? 0, edges[edges.length - 1] ?? 1] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [
-          { ...AXIS },
-          { ...AXIS, size: 46 },
-        ],
+        scales: {
+          x: { time: false, range: [edges[0] ?? 0, edges[edges.length - 1] ?? 1] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
+        axes: [{ ...AXIS }, { ...AXIS, size: 46 }],
         series: [
           {},
           ...names.map((name, i) => ({
@@ -231,14 +275,26 @@ export function BarList({ bars, names, colors }: { bars: Bars; names: string[]; 
     <div className="bar-list" role="list">
       {bars.labels.map((label, i) => (
         <div className="bar-row" role="listitem" key={label} data-label={label}>
-          <span className="bar-label" title={label}>{label}</span>
+          <span className="bar-label" title={label}>
+            {label}
+          </span>
           <span className="bar-tracks">
             {bars.values.map((values, run) => {
               const value = values[i] ?? null;
               return (
-                <span className="bar-track" key={run} title={`${names[run] ?? ""}: ${value === null ? "–" : formatNumber(value)}`}>
+                <span
+                  className="bar-track"
+                  key={run}
+                  title={`${names[run] ?? ""}: ${value === null ? "–" : formatNumber(value)}`}
+                >
                   {value !== null && value !== undefined && (
-                    <span className="bar" style={{ width: `${bars.max > 0 ? (Math.abs(value) / bars.max) * 100 : 0}%`, background: colors[run] ?? "#888" }} />
+                    <span
+                      className="bar"
+                      style={{
+                        width: `${bars.max > 0 ? (Math.abs(value) / bars.max) * 100 : 0}%`,
+                        background: colors[run] ?? "#888",
+                      }}
+                    />
                   )}
                   <span className="bar-value">{value === null ? "–" : formatNumber(value)}</span>
                 </span>
@@ -251,7 +307,15 @@ export function BarList({ bars, names, colors }: { bars: Bars; names: string[]; 
   );
 }
 
-export function ConfusionMatrix({ confusion, actualName, predictedName }: { confusion: Confusion; actualName: string; predictedName: string }) {
+export function ConfusionMatrix({
+  confusion,
+  actualName,
+  predictedName,
+}: {
+  confusion: Confusion;
+  actualName: string;
+  predictedName: string;
+}) {
   const { classes, counts, max } = confusion;
   return (
     <div className="logged-confusion">
@@ -272,7 +336,9 @@ export function ConfusionMatrix({ confusion, actualName, predictedName }: { conf
         <tbody>
           {classes.map((actual) => (
             <tr key={actual}>
-              <th scope="row" title={actual}>{actual}</th>
+              <th scope="row" title={actual}>
+                {actual}
+              </th>
               {classes.map((predicted) => {
                 const count = counts.get(confusionKey(actual, predicted)) ?? 0;
                 const diagonal = actual === predicted;
@@ -284,7 +350,10 @@ export function ConfusionMatrix({ confusion, actualName, predictedName }: { conf
                     data-actual={actual}
                     data-predicted={predicted}
                     title={`${actualName} ${actual}, ${predictedName} ${predicted}: ${formatNumber(count)}`}
-                    style={{ background: count ? `rgb(${diagonal ? "22 163 74" : "220 38 38"} / ${alpha})` : undefined, color: alpha > 0.55 ? "white" : undefined }}
+                    style={{
+                      background: count ? `rgb(${diagonal ? "22 163 74" : "220 38 38"} / ${alpha})` : undefined,
+                      color: alpha > 0.55 ? "white" : undefined,
+                    }}
                   >
                     {count ? formatNumber(count) : <span className="zero">·</span>}
                   </td>

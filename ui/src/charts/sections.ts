@@ -23,7 +23,5 @@ export function sectionize(keys: readonly string[]): Section[] {
   }
   return [...byName.entries()]
     .map(([name, sectionKeys]) => ({ name, keys: sectionKeys }))
-    .sort((a, b) =>
-      a.name === DEFAULT_SECTION ? -1 : b.name === DEFAULT_SECTION ? 1 : a.name.localeCompare(b.name),
-    );
+    .sort((a, b) => (a.name === DEFAULT_SECTION ? -1 : b.name === DEFAULT_SECTION ? 1 : a.name.localeCompare(b.name)));
 }

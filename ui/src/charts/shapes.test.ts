@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChartData } from "./api";
-import { barsOf, confusionKey, confusionOf, histogramOf, xyLines } from "./shapes";
 import type { RunChart } from "./shapes";
+import { barsOf, confusionKey, confusionOf, histogramOf, xyLines } from "./shapes";
 
 function chart(runId: string, kind: ChartData["spec"]["kind"], columns: Record<string, unknown[]>): RunChart {
   const fields = Object.fromEntries(Object.keys(columns).map((role) => [role, role]));
@@ -9,13 +9,24 @@ function chart(runId: string, kind: ChartData["spec"]["kind"], columns: Record<s
     runId,
     runName: `run ${runId}`,
     color: runId === "a" ? "#111111" : "#222222",
-    data: { run_id: runId, key: "k", step: 0, steps: [0], spec: { kind, fields, title: "" }, n_rows: 0, truncated: false, columns },
+    data: {
+      run_id: runId,
+      key: "k",
+      step: 0,
+      steps: [0],
+      spec: { kind, fields, title: "" },
+      n_rows: 0,
+      truncated: false,
+      columns,
+    },
   };
 }
 
 describe("xyLines", () => {
   it("splits one run's rows into a line per series value, in row order", () => {
-    const lines = xyLines([chart("a", "line", { x: [0, 1, 0, 1], y: [1, 2, 3, 4], series: ["cat", "cat", "dog", "dog"] })]);
+    const lines = xyLines([
+      chart("a", "line", { x: [0, 1, 0, 1], y: [1, 2, 3, 4], series: ["cat", "cat", "dog", "dog"] }),
+    ]);
     expect(lines.map((line) => line.name)).toEqual(["cat", "dog"]);
     expect(lines[1]).toMatchObject({ xs: [0, 1], ys: [3, 4], dash: [] });
     expect(lines[0]?.color).not.toEqual(lines[1]?.color);
@@ -54,7 +65,10 @@ describe("barsOf", () => {
 
 describe("histogramOf", () => {
   it("shares bin edges between runs and counts every value once", () => {
-    const histogram = histogramOf([[0, 1, 2, 3], [3, 3, "x", null]]);
+    const histogram = histogramOf([
+      [0, 1, 2, 3],
+      [3, 3, "x", null],
+    ]);
     expect(histogram.edges[0]).toBe(0);
     expect(histogram.edges[histogram.edges.length - 1]).toBe(3);
     expect(histogram.counts.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([4, 2]);
@@ -70,7 +84,11 @@ describe("histogramOf", () => {
 describe("confusionOf", () => {
   it("puts classes in one order on both axes and sums repeated cells", () => {
     const confusion = confusionOf(
-      chart("a", "confusion_matrix", { actual: ["cat", "cat", "dog"], predicted: ["dog", "dog", "bird"], count: [1, 2, 5] }).data,
+      chart("a", "confusion_matrix", {
+        actual: ["cat", "cat", "dog"],
+        predicted: ["dog", "dog", "bird"],
+        count: [1, 2, 5],
+      }).data,
     );
     expect(confusion.classes).toEqual(["cat", "dog", "bird"]);
     expect(confusion.counts.get(confusionKey("cat", "dog"))).toBe(3);

@@ -15,7 +15,9 @@ export function NotFound({ message }: { message: string }) {
       <div className="not-found-code">404</div>
       <h1>Not found</h1>
       <p>{message}</p>
-      <Link to="/" className="button">Back to projects</Link>
+      <Link to="/" className="button">
+        Back to projects
+      </Link>
     </div>
   );
 }

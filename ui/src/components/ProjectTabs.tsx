@@ -12,7 +12,12 @@ export function ProjectTabs({ project, active }: { project: string; active: "run
   return (
     <nav className="tabs project-tabs" aria-label="Project sections">
       {items.map((item) => (
-        <Link key={item.key} to={item.to} className={`tab${item.key === active ? " active" : ""}`} aria-current={item.key === active ? "page" : undefined}>
+        <Link
+          key={item.key}
+          to={item.to}
+          className={`tab${item.key === active ? " active" : ""}`}
+          aria-current={item.key === active ? "page" : undefined}
+        >
           {item.label}
         </Link>
       ))}

@@ -1,12 +1,12 @@
 // /projects/:project/evaluation?run=…&key=…&truth=…&guess=… — the evaluation panel on its own page,
 // every choice kept in the URL.
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { useRunTables, useRuns } from "../runs/api";
-import { useRunColors } from "../runs/useRunColors";
-import { ProjectTabs } from "../components/ProjectTabs";
 import { ErrorState, Loading } from "../components/PageState";
-import { EvaluationPanel } from "./EvaluationPanel";
+import { ProjectTabs } from "../components/ProjectTabs";
+import { useRuns, useRunTables } from "../runs/api";
+import { useRunColors } from "../runs/useRunColors";
 import type { EvaluationConfig } from "./EvaluationPanel";
+import { EvaluationPanel } from "./EvaluationPanel";
 import "./evaluation.css";
 
 const enc = encodeURIComponent;
@@ -20,7 +20,7 @@ export function EvaluationPage() {
   const tables = useRunTables(project, chosen[0] ?? "", false);
   if (runs.isPending) return <Loading label="Loading runs…" />;
   if (runs.isError) return <ErrorState error={runs.error} />;
-  const keys = [...new Set((chosen.length ? tables.data ?? [] : []).map((t) => t.key))];
+  const keys = [...new Set((chosen.length ? (tables.data ?? []) : []).map((t) => t.key))];
   const config: EvaluationConfig = {
     key: params.get("key") ?? keys[0] ?? "",
     truth: params.get("truth") ?? "truth",
@@ -38,13 +38,18 @@ export function EvaluationPage() {
     if (next.normalize) out.set("norm", "1");
     setParams(out, { replace: true });
   };
-  const toggleRun = (id: string) => write(config, chosen.includes(id) ? chosen.filter((r) => r !== id) : [...chosen, id]);
-  const selected = runs.data.runs.filter((run) => chosen.includes(run.id)).map((run) => ({ id: run.id, name: run.name, color: colorOf(run.id) }));
+  const toggleRun = (id: string) =>
+    write(config, chosen.includes(id) ? chosen.filter((r) => r !== id) : [...chosen, id]);
+  const selected = runs.data.runs
+    .filter((run) => chosen.includes(run.id))
+    .map((run) => ({ id: run.id, name: run.name, color: colorOf(run.id) }));
   return (
     <div className="page wide">
       <header className="page-header">
         <div>
-          <div className="breadcrumb"><Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /</div>
+          <div className="breadcrumb">
+            <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /
+          </div>
           <h1>Model evaluation</h1>
           <p className="muted">Pick runs that logged a predictions table; click a matrix cell to see its rows.</p>
         </div>
@@ -59,10 +64,15 @@ export function EvaluationPage() {
             </label>
           ))}
         </div>
-        <label className="key-select">Table
+        <label className="key-select">
+          Table
           <select value={config.key} onChange={(e) => write({ ...config, key: e.target.value })} aria-label="Table key">
             {keys.length === 0 && <option value="">(pick a run)</option>}
-            {keys.map((key) => <option key={key} value={key}>{key}</option>)}
+            {keys.map((key) => (
+              <option key={key} value={key}>
+                {key}
+              </option>
+            ))}
           </select>
         </label>
       </div>

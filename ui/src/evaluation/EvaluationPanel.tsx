@@ -1,14 +1,18 @@
 // The model evaluation panel: accuracy, a confusion matrix (counts or normalised) whose cells filter
 // the rows below, per-class precision/recall/F1 and score histograms; several runs side by side.
 import { useState } from "react";
-import { RowsPreview } from "../explorer/RowsPreview";
 import type { SourceRef } from "../explorer/api";
-import { useEvaluation } from "./api";
+import { RowsPreview } from "../explorer/RowsPreview";
 import type { EvaluationResult, ScoreHistogram, TableEvaluation } from "./api";
+import { useEvaluation } from "./api";
 import { cellColor, cellFilter, combineFilters, formatRate, normaliseRows } from "./matrix";
 import "./evaluation.css";
 
-export interface EvaluationRun { id: string; name: string; color: string }
+export interface EvaluationRun {
+  id: string;
+  name: string;
+  color: string;
+}
 
 export interface EvaluationConfig {
   key: string;
@@ -19,42 +23,125 @@ export interface EvaluationConfig {
   normalize?: boolean;
 }
 
-interface Cell { runId: string; truth: string; guess: string }
+interface Cell {
+  runId: string;
+  truth: string;
+  guess: string;
+}
 
-export function EvaluationPanel({ project, runs, config, onConfig }: { project: string; runs: EvaluationRun[]; config: EvaluationConfig; onConfig?: (config: EvaluationConfig) => void }) {
+export function EvaluationPanel({
+  project,
+  runs,
+  config,
+  onConfig,
+}: {
+  project: string;
+  runs: EvaluationRun[];
+  config: EvaluationConfig;
+  onConfig?: (config: EvaluationConfig) => void;
+}) {
   const sources: SourceRef[] = runs.map((run) => ({ run_id: run.id, key: config.key, step: config.step ?? null }));
   const evaluation = useEvaluation(project, sources, config.truth, config.guess, config.filter ?? "");
   const [cell, setCell] = useState<Cell | null>(null);
   const cellRun = cell ? runs.findIndex((run) => run.id === cell.runId) : -1;
   const normalize = Boolean(config.normalize);
-  if (runs.length === 0) return <p className="problem" role="alert">No visible run in this panel's run set.</p>;
+  if (runs.length === 0)
+    return (
+      <p className="problem" role="alert">
+        No visible run in this panel's run set.
+      </p>
+    );
   return (
     <div className="evaluation">
       <div className="evaluation-controls">
-        <label>Truth <input className="search narrow" value={config.truth} onChange={(e) => onConfig?.({ ...config, truth: e.target.value })} aria-label="Truth column" readOnly={!onConfig} /></label>
-        <label>Guess <input className="search narrow" value={config.guess} onChange={(e) => onConfig?.({ ...config, guess: e.target.value })} aria-label="Guess column" readOnly={!onConfig} /></label>
-        <label className="grow">Filter <input className="search" value={config.filter ?? ""} placeholder='e.g. row["truth"] != row["guess"]' onChange={(e) => onConfig?.({ ...config, filter: e.target.value })} aria-label="Evaluation filter" readOnly={!onConfig} /></label>
+        <label>
+          Truth{" "}
+          <input
+            className="search narrow"
+            value={config.truth}
+            onChange={(e) => onConfig?.({ ...config, truth: e.target.value })}
+            aria-label="Truth column"
+            readOnly={!onConfig}
+          />
+        </label>
+        <label>
+          Guess{" "}
+          <input
+            className="search narrow"
+            value={config.guess}
+            onChange={(e) => onConfig?.({ ...config, guess: e.target.value })}
+            aria-label="Guess column"
+            readOnly={!onConfig}
+          />
+        </label>
+        <label className="grow">
+          Filter{" "}
+          <input
+            className="search"
+            value={config.filter ?? ""}
+            placeholder='e.g. row["truth"] != row["guess"]'
+            onChange={(e) => onConfig?.({ ...config, filter: e.target.value })}
+            aria-label="Evaluation filter"
+            readOnly={!onConfig}
+          />
+        </label>
         <div className="tabs" role="group" aria-label="Matrix values">
-          <button type="button" className={`tab${!normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: false })}>Counts</button>
-          <button type="button" className={`tab${normalize ? " active" : ""}`} onClick={() => onConfig?.({ ...config, normalize: true })}>Normalised</button>
+          <button
+            type="button"
+            className={`tab${!normalize ? " active" : ""}`}
+            onClick={() => onConfig?.({ ...config, normalize: false })}
+          >
+            Counts
+          </button>
+          <button
+            type="button"
+            className={`tab${normalize ? " active" : ""}`}
+            onClick={() => onConfig?.({ ...config, normalize: true })}
+          >
+            Normalised
+          </button>
         </div>
       </div>
-      {evaluation.isError && <p className="problem" role="alert">{evaluation.error.message}</p>}
+      {evaluation.isError && (
+        <p className="problem" role="alert">
+          {evaluation.error.message}
+        </p>
+      )}
       {evaluation.isPending && !evaluation.isError && <p className="muted">Evaluating…</p>}
       {evaluation.data && (
         <>
           <div className="evaluation-runs">
             {evaluation.data.results.map((result, index) => (
-              <RunEvaluation key={result.table_id + index} data={evaluation.data} result={result} run={runs[index]} normalize={normalize} cell={cell} onCell={setCell} />
+              <RunEvaluation
+                key={result.table_id + index}
+                data={evaluation.data}
+                result={result}
+                run={runs[index]}
+                normalize={normalize}
+                cell={cell}
+                onCell={setCell}
+              />
             ))}
           </div>
           {cell && cellRun >= 0 && (
             <div className="cell-rows">
               <div className="cell-rows-head">
-                <span>Rows of <b>{runs[cellRun]?.name}</b> with truth <b>{cell.truth}</b> and guess <b>{cell.guess}</b></span>
-                <button type="button" className="button ghost" onClick={() => setCell(null)}>Clear</button>
+                <span>
+                  Rows of <b>{runs[cellRun]?.name}</b> with truth <b>{cell.truth}</b> and guess <b>{cell.guess}</b>
+                </span>
+                <button type="button" className="button ghost" onClick={() => setCell(null)}>
+                  Clear
+                </button>
               </div>
-              <RowsPreview project={project} sources={[sources[cellRun] as SourceRef]} filter={combineFilters(config.filter ?? "", cellFilter(config.truth, config.guess, cell.truth, cell.guess))} label="match" />
+              <RowsPreview
+                project={project}
+                sources={[sources[cellRun] as SourceRef]}
+                filter={combineFilters(
+                  config.filter ?? "",
+                  cellFilter(config.truth, config.guess, cell.truth, cell.guess),
+                )}
+                label="match"
+              />
             </div>
           )}
         </>
@@ -63,7 +150,21 @@ export function EvaluationPanel({ project, runs, config, onConfig }: { project: 
   );
 }
 
-function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: EvaluationResult; result: TableEvaluation; run?: EvaluationRun; normalize: boolean; cell: Cell | null; onCell: (cell: Cell) => void }) {
+function RunEvaluation({
+  data,
+  result,
+  run,
+  normalize,
+  cell,
+  onCell,
+}: {
+  data: EvaluationResult;
+  result: TableEvaluation;
+  run?: EvaluationRun;
+  normalize: boolean;
+  cell: Cell | null;
+  onCell: (cell: Cell) => void;
+}) {
   const shares = normaliseRows(result.matrix);
   const max = Math.max(1, ...result.matrix.flat());
   return (
@@ -71,14 +172,28 @@ function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: E
       <header className="run-evaluation-head">
         <span className="run-swatch" style={{ background: run?.color }} />
         <span className="strong">{run?.name ?? result.label}</span>
-        <span className="metric">accuracy <b data-testid="accuracy">{result.accuracy === null ? "—" : `${(result.accuracy * 100).toFixed(1)}%`}</b></span>
-        <span className="metric">macro F1 <b>{formatRate(result.macro_f1)}</b></span>
-        <span className="muted">{result.evaluated} rows{result.step !== null ? ` · step ${result.step}` : ""}</span>
+        <span className="metric">
+          accuracy{" "}
+          <b data-testid="accuracy">{result.accuracy === null ? "—" : `${(result.accuracy * 100).toFixed(1)}%`}</b>
+        </span>
+        <span className="metric">
+          macro F1 <b>{formatRate(result.macro_f1)}</b>
+        </span>
+        <span className="muted">
+          {result.evaluated} rows{result.step !== null ? ` · step ${result.step}` : ""}
+        </span>
       </header>
       <div className="matrix-wrap">
         <table className="confusion" aria-label={`Confusion matrix of ${run?.name ?? result.label}`}>
           <thead>
-            <tr><th className="corner">truth ↓ guess →</th>{data.classes.map((c) => <th key={c} className="col-head" title={c}><span>{c}</span></th>)}</tr>
+            <tr>
+              <th className="corner">truth ↓ guess →</th>
+              {data.classes.map((c) => (
+                <th key={c} className="col-head" title={c}>
+                  <span>{c}</span>
+                </th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {data.classes.map((truth, i) => (
@@ -88,10 +203,22 @@ function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: E
                   const count = result.matrix[i]?.[j] ?? 0;
                   const rowShare = shares[i]?.[j] ?? 0;
                   const share = normalize ? rowShare : count / max;
-                  const active = cell !== null && cell.runId === run?.id && cell.truth === truth && cell.guess === guess;
+                  const active =
+                    cell !== null && cell.runId === run?.id && cell.truth === truth && cell.guess === guess;
                   return (
-                    <td key={guess} className={`cell${active ? " active" : ""}${count === 0 ? " zero" : ""}`} style={{ background: cellColor(share, i === j) }}>
-                      <button type="button" data-truth={truth} data-guess={guess} aria-label={`truth ${truth}, guess ${guess}: ${count}`} onClick={() => run && onCell({ runId: run.id, truth, guess })} className={share > 0.55 ? "dark" : ""}>
+                    <td
+                      key={guess}
+                      className={`cell${active ? " active" : ""}${count === 0 ? " zero" : ""}`}
+                      style={{ background: cellColor(share, i === j) }}
+                    >
+                      <button
+                        type="button"
+                        data-truth={truth}
+                        data-guess={guess}
+                        aria-label={`truth ${truth}, guess ${guess}: ${count}`}
+                        onClick={() => run && onCell({ runId: run.id, truth, guess })}
+                        className={share > 0.55 ? "dark" : ""}
+                      >
                         {normalize ? rowShare.toFixed(2) : count}
                       </button>
                     </td>
@@ -103,16 +230,32 @@ function RunEvaluation({ data, result, run, normalize, cell, onCell }: { data: E
         </table>
       </div>
       <table className="ax-table compact per-class">
-        <thead><tr><th>Class</th><th className="num">Precision</th><th className="num">Recall</th><th className="num">F1</th><th className="num">Support</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Class</th>
+            <th className="num">Precision</th>
+            <th className="num">Recall</th>
+            <th className="num">F1</th>
+            <th className="num">Support</th>
+          </tr>
+        </thead>
         <tbody>
           {result.per_class.map((m) => (
-            <tr key={m.name}><th>{m.name}</th><td className="num">{formatRate(m.precision)}</td><td className="num">{formatRate(m.recall)}</td><td className="num">{formatRate(m.f1)}</td><td className="num">{m.support}</td></tr>
+            <tr key={m.name}>
+              <th>{m.name}</th>
+              <td className="num">{formatRate(m.precision)}</td>
+              <td className="num">{formatRate(m.recall)}</td>
+              <td className="num">{formatRate(m.f1)}</td>
+              <td className="num">{m.support}</td>
+            </tr>
           ))}
         </tbody>
       </table>
       {result.histograms.length > 0 && (
         <div className="histograms">
-          {result.histograms.map((h) => <Histogram key={h.column} histogram={h} color={run?.color ?? "#315efb"} />)}
+          {result.histograms.map((h) => (
+            <Histogram key={h.column} histogram={h} color={run?.color ?? "#315efb"} />
+          ))}
         </div>
       )}
     </section>
@@ -128,10 +271,33 @@ function Histogram({ histogram, color }: { histogram: ScoreHistogram; color: str
   return (
     <figure className="histogram" title={`${histogram.column}: ${histogram.class_name} rows (colour) vs others (grey)`}>
       <svg width={width} height={height} role="img" aria-label={`${histogram.column} histogram`}>
-        {histogram.negative.map((n, i) => <rect key={`n${i}`} x={i * bar + 1} y={height - (n / peak) * height} width={bar / 2 - 1} height={(n / peak) * height} fill="#cbd5e1" />)}
-        {histogram.positive.map((n, i) => <rect key={`p${i}`} x={i * bar + bar / 2} y={height - (n / peak) * height} width={bar / 2 - 1} height={(n / peak) * height} fill={color} />)}
+        {histogram.negative.map((n, i) => (
+          <rect
+            key={`n${i}`}
+            x={i * bar + 1}
+            y={height - (n / peak) * height}
+            width={bar / 2 - 1}
+            height={(n / peak) * height}
+            fill="#cbd5e1"
+          />
+        ))}
+        {histogram.positive.map((n, i) => (
+          <rect
+            key={`p${i}`}
+            x={i * bar + bar / 2}
+            y={height - (n / peak) * height}
+            width={bar / 2 - 1}
+            height={(n / peak) * height}
+            fill={color}
+          />
+        ))}
       </svg>
-      <figcaption>{histogram.class_name} <span className="muted">{(histogram.edges[0] ?? 0).toFixed(1)}–{(histogram.edges[histogram.edges.length - 1] ?? 1).toFixed(1)}</span></figcaption>
+      <figcaption>
+        {histogram.class_name}{" "}
+        <span className="muted">
+          {(histogram.edges[0] ?? 0).toFixed(1)}–{(histogram.edges[histogram.edges.length - 1] ?? 1).toFixed(1)}
+        </span>
+      </figcaption>
     </figure>
   );
 }

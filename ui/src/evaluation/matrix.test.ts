@@ -3,7 +3,15 @@ import { cellColor, cellFilter, combineFilters, normaliseRows } from "./matrix";
 
 describe("evaluation helpers", () => {
   it("normalises rows and keeps empty rows at zero", () => {
-    expect(normaliseRows([[3, 1], [0, 0]])).toEqual([[0.75, 0.25], [0, 0]]);
+    expect(
+      normaliseRows([
+        [3, 1],
+        [0, 0],
+      ]),
+    ).toEqual([
+      [0.75, 0.25],
+      [0, 0],
+    ]);
   });
   it("writes a cell filter with escaped names and labels", () => {
     expect(cellFilter("truth", "guess", 'A"b', "C")).toBe('row["truth"] = "A\\"b" and row["guess"] = "C"');

@@ -22,14 +22,23 @@ export function ColumnChooser({ columns, state, anchor, onChange, onReset, onClo
   const pinned = new Set(state.pinned);
   const needle = search.toLowerCase();
   const shown = ordered.filter((c) => c.name.toLowerCase().includes(needle));
-  const toggle = (name: string) => onChange({ hidden: hidden.has(name) ? state.hidden.filter((h) => h !== name) : [...state.hidden, name] });
-  const pin = (name: string) => onChange({ pinned: pinned.has(name) ? state.pinned.filter((p) => p !== name) : [...state.pinned, name] });
+  const toggle = (name: string) =>
+    onChange({ hidden: hidden.has(name) ? state.hidden.filter((h) => h !== name) : [...state.hidden, name] });
+  const pin = (name: string) =>
+    onChange({ pinned: pinned.has(name) ? state.pinned.filter((p) => p !== name) : [...state.pinned, name] });
   const visibleCount = ordered.length - ordered.filter((c) => hidden.has(c.name)).length;
   return (
     <Popover anchor={anchor} onClose={onClose} className="chooser" align="right">
       <div className="chooser-head">
-        {/* biome-ignore lint/a11y/noAutofocus: the user opened the chooser to search it. */}
-        <input className="search" placeholder={`Search ${columns.length} columns`} aria-label="Search columns" value={search} onChange={(event) => setSearch(event.target.value)} autoFocus />
+        <input
+          className="search"
+          placeholder={`Search ${columns.length} columns`}
+          aria-label="Search columns"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          // biome-ignore lint/a11y/noAutofocus: the user opened the chooser to search it.
+          autoFocus
+        />
       </div>
       <div className="chooser-actions">
         <span className="muted">
@@ -38,7 +47,15 @@ export function ColumnChooser({ columns, state, anchor, onChange, onReset, onClo
         <button type="button" className="link-button" onClick={() => onChange({ hidden: [] })}>
           Show all
         </button>
-        <button type="button" className="link-button" onClick={() => onChange({ hidden: shown.map((c) => c.name).concat(state.hidden.filter((h) => !shown.some((c) => c.name === h))) })}>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() =>
+            onChange({
+              hidden: shown.map((c) => c.name).concat(state.hidden.filter((h) => !shown.some((c) => c.name === h))),
+            })
+          }
+        >
           Hide {search ? "matching" : "all"}
         </button>
         <button type="button" className="link-button" onClick={onReset}>
@@ -62,21 +79,45 @@ export function ColumnChooser({ columns, state, anchor, onChange, onReset, onClo
             }}
             data-column={column.name}
           >
-            <span className="drag-handle" aria-hidden="true">⋮⋮</span>
+            <span className="drag-handle" aria-hidden="true">
+              ⋮⋮
+            </span>
             <label className="chooser-check">
-              <input type="checkbox" checked={!hidden.has(column.name)} onChange={() => toggle(column.name)} aria-label={`Show ${column.name}`} />
+              <input
+                type="checkbox"
+                checked={!hidden.has(column.name)}
+                onChange={() => toggle(column.name)}
+                aria-label={`Show ${column.name}`}
+              />
               <span className="chooser-name" title={column.name}>
                 {column.name}
               </span>
             </label>
             <span className="chooser-type">{column.runs ? `${column.type}×${column.runs}` : column.type}</span>
-            <button type="button" className={`icon-button${pinned.has(column.name) ? " on" : ""}`} title={pinned.has(column.name) ? "Unpin" : "Pin to the left"} aria-label={`Pin ${column.name}`} aria-pressed={pinned.has(column.name)} onClick={() => pin(column.name)}>
+            <button
+              type="button"
+              className={`icon-button${pinned.has(column.name) ? " on" : ""}`}
+              title={pinned.has(column.name) ? "Unpin" : "Pin to the left"}
+              aria-label={`Pin ${column.name}`}
+              aria-pressed={pinned.has(column.name)}
+              onClick={() => pin(column.name)}
+            >
               📌
             </button>
-            <button type="button" className="icon-button" aria-label={`Move ${column.name} up`} onClick={() => onChange({ order: moveColumn(columns, state.order, column.name, -1) })}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Move ${column.name} up`}
+              onClick={() => onChange({ order: moveColumn(columns, state.order, column.name, -1) })}
+            >
               ↑
             </button>
-            <button type="button" className="icon-button" aria-label={`Move ${column.name} down`} onClick={() => onChange({ order: moveColumn(columns, state.order, column.name, 1) })}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Move ${column.name} down`}
+              onClick={() => onChange({ order: moveColumn(columns, state.order, column.name, 1) })}
+            >
               ↓
             </button>
           </li>

@@ -4,7 +4,8 @@ import type { Groups } from "./api";
 import { shade } from "./histogram";
 
 function single(value: unknown): unknown {
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === JSON.stringify(value[0]))) return value[0];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === JSON.stringify(value[0])))
+    return value[0];
   return value;
 }
 
@@ -87,10 +88,17 @@ export function ConfusionGrid({ groups, onCell }: { groups: Groups; onCell: (a: 
                     className={`${diagonal ? "diagonal" : ""}${count ? " filled" : ""}`}
                     data-row={formatValue(r)}
                     data-col={formatValue(c)}
-                    style={{ background: count ? `rgb(${diagonal ? "22 163 74" : "49 94 251"} / ${alpha})` : undefined, color: alpha > 0.55 ? "white" : undefined }}
+                    style={{
+                      background: count ? `rgb(${diagonal ? "22 163 74" : "49 94 251"} / ${alpha})` : undefined,
+                      color: alpha > 0.55 ? "white" : undefined,
+                    }}
                   >
                     {count ? (
-                      <button type="button" title={`${first} = ${formatValue(r)}, ${second} = ${formatValue(c)}: ${count}`} onClick={() => onCell(r, c)}>
+                      <button
+                        type="button"
+                        title={`${first} = ${formatValue(r)}, ${second} = ${formatValue(c)}: ${count}`}
+                        onClick={() => onCell(r, c)}
+                      >
                         {count}
                       </button>
                     ) : (

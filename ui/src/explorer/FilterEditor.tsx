@@ -1,6 +1,7 @@
 // The filter box: the query language with column and function completion, and errors in place.
-import { useEffect, useMemo, useRef, useState } from "react";
+
 import type { KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { ColumnInfo } from "./api";
 import { columnPrefixAt, wordAt } from "./expr";
 
@@ -30,7 +31,15 @@ export function errorSpan(text: string, position: number): [number, number] {
   return [at, at + Math.max(1, match?.[0].length ?? 1)];
 }
 
-export function FilterEditor({ value, onApply, columns, functions, error, placeholder, label = "Filter expression" }: Props) {
+export function FilterEditor({
+  value,
+  onApply,
+  columns,
+  functions,
+  error,
+  placeholder,
+  label = "Filter expression",
+}: Props) {
   const [draft, setDraft] = useState(value);
   const [cursor, setCursor] = useState(0);
   const [open, setOpen] = useState(false);
@@ -58,15 +67,28 @@ export function FilterEditor({ value, onApply, columns, functions, error, placeh
       const closing = draft.slice(cursor).startsWith('"]') ? "" : '"]';
       return columns
         .filter((c) => c.name.toLowerCase().includes(prefix))
-        .sort((a, b) => Number(!a.name.toLowerCase().startsWith(prefix)) - Number(!b.name.toLowerCase().startsWith(prefix)))
+        .sort(
+          (a, b) => Number(!a.name.toLowerCase().startsWith(prefix)) - Number(!b.name.toLowerCase().startsWith(prefix)),
+        )
         .slice(0, 50)
-        .map((c) => ({ label: c.name, detail: c.runs ? `${c.type} × ${c.runs} runs` : c.type, insert: JSON.stringify(c.name).slice(1, -1) + closing, start: column.start }));
+        .map((c) => ({
+          label: c.name,
+          detail: c.runs ? `${c.type} × ${c.runs} runs` : c.type,
+          insert: JSON.stringify(c.name).slice(1, -1) + closing,
+          start: column.start,
+        }));
     }
     const word = wordAt(draft, cursor);
     if (!word || word.word.length < 1) return [];
     const lower = word.word.toLowerCase();
-    const words = [...functions.map((f) => ({ label: `${f}(`, detail: "function", insert: `${f}(` })), { label: 'row["', detail: "column", insert: 'row["' }, ...["and", "or", "not", "in"].map((k) => ({ label: k, detail: "keyword", insert: `${k} ` }))];
-    return words.filter((w) => w.label.toLowerCase().startsWith(lower) && w.label.toLowerCase() !== lower).map((w) => ({ ...w, start: word.start }));
+    const words = [
+      ...functions.map((f) => ({ label: `${f}(`, detail: "function", insert: `${f}(` })),
+      { label: 'row["', detail: "column", insert: 'row["' },
+      ...["and", "or", "not", "in"].map((k) => ({ label: k, detail: "keyword", insert: `${k} ` })),
+    ];
+    return words
+      .filter((w) => w.label.toLowerCase().startsWith(lower) && w.label.toLowerCase() !== lower)
+      .map((w) => ({ ...w, start: word.start }));
   }, [draft, cursor, columns, functions]);
 
   const accept = (s: Suggestion) => {
@@ -114,7 +136,15 @@ export function FilterEditor({ value, onApply, columns, functions, error, placeh
     <div className={`filter-editor${error ? " has-error" : ""}`}>
       <div className="filter-box">
         <span className="filter-icon" aria-hidden="true">
-          <svg aria-hidden="true" width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+          <svg
+            aria-hidden="true"
+            width="14"
+            height="14"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+          >
             <path d="M3 5h18l-7 8v6l-4 2v-8z" />
           </svg>
         </span>

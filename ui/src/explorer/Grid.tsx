@@ -1,15 +1,15 @@
 // The grid: virtualised rows and columns, sticky header and pinned columns, rows or group summaries.
 import { useVirtualizer } from "@tanstack/react-virtual";
+import type { CSSProperties, ReactNode, PointerEvent as ReactPointerEvent } from "react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { CSSProperties, PointerEvent as ReactPointerEvent, ReactNode } from "react";
 import { formatValue } from "../lib/format";
-import type { ColumnInfo, GroupRow, QueryResult, GroupColumn } from "./api";
+import type { ColumnInfo, GroupColumn, GroupRow, QueryResult } from "./api";
 import { ValueCell } from "./cells";
 import { columnWidth, layoutColumns } from "./columns";
-import { MAX_WIDTH, MIN_WIDTH, ROW_HEIGHTS } from "./state";
 import type { ExplorerState } from "./state";
-import { SummaryCell } from "./summaries";
+import { MAX_WIDTH, MIN_WIDTH, ROW_HEIGHTS } from "./state";
 import type { SummaryActions } from "./summaries";
+import { SummaryCell } from "./summaries";
 
 export const GROUP_HEIGHTS = { s: 64, m: 104, l: 150, xl: 224 } as const;
 const KEY_WIDTH = 150;
@@ -39,11 +39,17 @@ interface GridColumn {
 
 function keyText(value: unknown): string {
   // A join key of a merged table holds one value per run; equal values read as one.
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === JSON.stringify(value[0]))) return formatValue(value[0]);
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === JSON.stringify(value[0])))
+    return formatValue(value[0]);
   return formatValue(value);
 }
 
-function startResize(event: ReactPointerEvent, width: number, onDrag: (width: number) => void, onDone: (width: number) => void) {
+function startResize(
+  event: ReactPointerEvent,
+  width: number,
+  onDrag: (width: number) => void,
+  onDone: (width: number) => void,
+) {
   event.preventDefault();
   event.stopPropagation();
   const x0 = event.clientX;
@@ -61,7 +67,23 @@ function startResize(event: ReactPointerEvent, width: number, onDrag: (width: nu
   window.addEventListener("pointerup", up);
 }
 
-const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMenu, onDrag, onResize }: { column: GridColumn; state: ExplorerState; style: CSSProperties; onSort: Props["onSort"]; onMenu: Props["onMenu"]; onDrag: (name: string, width: number | null) => void; onResize: Props["onResize"] }) {
+const HeaderCell = memo(function HeaderCell({
+  column,
+  state,
+  style,
+  onSort,
+  onMenu,
+  onDrag,
+  onResize,
+}: {
+  column: GridColumn;
+  state: ExplorerState;
+  style: CSSProperties;
+  onSort: Props["onSort"];
+  onMenu: Props["onMenu"];
+  onDrag: (name: string, width: number | null) => void;
+  onResize: Props["onResize"];
+}) {
   const name = column.info.name;
   const sortAt = state.sort.findIndex((s) => s.column === name);
   const sort = state.sort[sortAt];
@@ -74,7 +96,13 @@ const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMe
       data-column={name}
       aria-sort={sort ? (sort.descending ? "descending" : "ascending") : "none"}
     >
-      <button type="button" className="xth-label" disabled={!sortable} title={sortable ? `${name} — click to sort, shift-click to add a sort key` : undefined} onClick={(event) => sortable && onSort(name, event.shiftKey)}>
+      <button
+        type="button"
+        className="xth-label"
+        disabled={!sortable}
+        title={sortable ? `${name} — click to sort, shift-click to add a sort key` : undefined}
+        onClick={(event) => sortable && onSort(name, event.shiftKey)}
+      >
         <span className="xth-name">{column.role === "index" ? "#" : name}</span>
         {column.info.runs ? <span className="xth-runs">×{column.info.runs}</span> : null}
         {sort && (
@@ -85,7 +113,12 @@ const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMe
         )}
       </button>
       {column.role !== "index" && column.role !== "count" && (
-        <button type="button" className="xth-menu" aria-label={`${name} column menu`} onClick={(event) => onMenu(column.info, event.currentTarget.getBoundingClientRect())}>
+        <button
+          type="button"
+          className="xth-menu"
+          aria-label={`${name} column menu`}
+          onClick={(event) => onMenu(column.info, event.currentTarget.getBoundingClientRect())}
+        >
           ⋮
         </button>
       )}
@@ -95,10 +128,15 @@ const HeaderCell = memo(function HeaderCell({ column, state, style, onSort, onMe
           role="separator"
           aria-label={`Resize ${name}`}
           onPointerDown={(event) =>
-            startResize(event, column.width, (w) => onDrag(name, w), (w) => {
-              onDrag(name, null);
-              onResize(name, w);
-            })
+            startResize(
+              event,
+              column.width,
+              (w) => onDrag(name, w),
+              (w) => {
+                onDrag(name, null);
+                onResize(name, w);
+              },
+            )
           }
         />
       )}
@@ -124,16 +162,26 @@ const RowView = memo(
       </div>
     );
   },
-  (a, b) => a.index === b.index && a.start === b.start && a.height === b.height && a.width === b.width && a.columnsKey === b.columnsKey && a.version === b.version,
+  (a, b) =>
+    a.index === b.index &&
+    a.start === b.start &&
+    a.height === b.height &&
+    a.width === b.width &&
+    a.columnsKey === b.columnsKey &&
+    a.version === b.version,
 );
 
 export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, onResize, label }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   // While a header edge is dragged, its width lives here; the URL gets it on release.
   const [dragging, setDragging] = useState<{ name: string; width: number } | null>(null);
-  const onDrag = useCallback((name: string, width: number | null) => setDragging(width === null ? null : { name, width }), []);
+  const onDrag = useCallback(
+    (name: string, width: number | null) => setDragging(width === null ? null : { name, width }),
+    [],
+  );
   const widthOf = useCallback(
-    (info: ColumnInfo, fallback: number) => (dragging?.name === info.name ? dragging.width : (state.widths[info.name] ?? fallback)),
+    (info: ColumnInfo, fallback: number) =>
+      dragging?.name === info.name ? dragging.width : (state.widths[info.name] ?? fallback),
     [dragging, state.widths],
   );
   const groups = result.groups ?? null;
@@ -155,26 +203,61 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       out.push({ info: countInfo, width: widthOf(countInfo, COUNT_WIDTH), role: "count" });
       const infos: ColumnInfo[] = Object.entries(groups.summaries).map(([name, s]) => ({ ...s, name }));
       const layout = layoutColumns(infos, state.order, state.hidden, state.pinned);
-      const fixed: GridColumn[] = [...out, ...layout.pinned.map((info) => ({ info, width: widthOf(info, columnWidth(info, true, thumb)), role: "summary" as const }))];
+      const fixed: GridColumn[] = [
+        ...out,
+        ...layout.pinned.map((info) => ({
+          info,
+          width: widthOf(info, columnWidth(info, true, thumb)),
+          role: "summary" as const,
+        })),
+      ];
       let left = 0;
       for (const c of fixed) {
         c.left = left;
         left += c.width;
       }
-      return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: widthOf(info, columnWidth(info, true, thumb)), role: "summary" as const })), pinnedWidth: left };
+      return {
+        pinned: fixed,
+        scrolling: layout.scrolling.map((info) => ({
+          info,
+          width: widthOf(info, columnWidth(info, true, thumb)),
+          role: "summary" as const,
+        })),
+        pinnedWidth: left,
+      };
     }
     const layout = layoutColumns(result.columns, state.order, state.hidden, state.pinned);
-    const fixed: GridColumn[] = [{ info: { name: "#", type: "int" }, width: INDEX_WIDTH, role: "index" }, ...layout.pinned.map((info) => ({ info, width: widthOf(info, columnWidth(info, false, thumb)), role: "value" as const }))];
+    const fixed: GridColumn[] = [
+      { info: { name: "#", type: "int" }, width: INDEX_WIDTH, role: "index" },
+      ...layout.pinned.map((info) => ({
+        info,
+        width: widthOf(info, columnWidth(info, false, thumb)),
+        role: "value" as const,
+      })),
+    ];
     let left = 0;
     for (const c of fixed) {
       c.left = left;
       left += c.width;
     }
-    return { pinned: fixed, scrolling: layout.scrolling.map((info) => ({ info, width: widthOf(info, columnWidth(info, false, thumb)), role: "value" as const })), pinnedWidth: left };
+    return {
+      pinned: fixed,
+      scrolling: layout.scrolling.map((info) => ({
+        info,
+        width: widthOf(info, columnWidth(info, false, thumb)),
+        role: "value" as const,
+      })),
+      pinnedWidth: left,
+    };
   }, [groups, result.columns, state.order, state.hidden, state.pinned, thumb, widthOf]);
 
   const rowCount = grouped ? groups.rows.length : result.rows.length;
-  const rows = useVirtualizer({ count: rowCount, getScrollElement: () => scroller.current, estimateSize: () => height, overscan: 6 });
+  const rows = useVirtualizer({
+    count: rowCount,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => height,
+    overscan: 6,
+  });
   const cols = useVirtualizer({
     horizontal: true,
     count: scrolling.length,
@@ -188,7 +271,9 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   const totalWidth = pinnedWidth + cols.getTotalSize();
   const visibleCols = cols.getVirtualItems();
   const before = visibleCols[0] ? visibleCols[0].start - pinnedWidth : 0;
-  const after = visibleCols.length ? cols.getTotalSize() - ((visibleCols[visibleCols.length - 1]?.end ?? pinnedWidth) - pinnedWidth) : 0;
+  const after = visibleCols.length
+    ? cols.getTotalSize() - ((visibleCols[visibleCols.length - 1]?.end ?? pinnedWidth) - pinnedWidth)
+    : 0;
   const maxCount = grouped ? Math.max(1, ...groups.rows.map((g) => g.count)) : 1;
   const summaryInfo = (name: string): GroupColumn | undefined => groups?.summaries[name];
 
@@ -197,7 +282,8 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new version object whenever anything drawn in a row changes.
   const version = useMemo(() => ({}), [result, state, colors.join(","), thumb, height, pinned, scrolling]);
   const columnsKey = `${before}:${after}:${visibleCols.map((c) => c.index).join(",")}`;
-  const cellStyle = (c: GridColumn): CSSProperties => (c.left !== undefined ? { width: c.width, left: c.left } : { width: c.width });
+  const cellStyle = (c: GridColumn): CSSProperties =>
+    c.left !== undefined ? { width: c.width, left: c.left } : { width: c.width };
 
   const renderCell = (c: GridColumn, rowIndex: number) => {
     const name = c.info.name;
@@ -206,7 +292,12 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       if (c.role === "key") {
         const value = group.key[groups.by.indexOf(name)];
         return (
-          <button type="button" className="group-key" title={`Filter to ${name} = ${keyText(value)}`} onClick={() => onKey(group.key)}>
+          <button
+            type="button"
+            className="group-key"
+            title={`Filter to ${name} = ${keyText(value)}`}
+            onClick={() => onKey(group.key)}
+          >
             {keyText(value)}
           </button>
         );
@@ -221,23 +312,62 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       }
       const summary = group.summaries[name];
       if (!summary) return <span className="cell-null">–</span>;
-      return <SummaryCell column={name} summary={summary} info={summaryInfo(name)} colors={colors} width={c.width - 16} height={height - 10} mode={state.histogram} actions={actions} />;
+      return (
+        <SummaryCell
+          column={name}
+          summary={summary}
+          info={summaryInfo(name)}
+          colors={colors}
+          width={c.width - 16}
+          height={height - 10}
+          mode={state.histogram}
+          actions={actions}
+        />
+      );
     }
     const row = result.rows[rowIndex] as Record<string, unknown>;
-    if (c.role === "index") return <span className="row-index num">{(result.offset + rowIndex + 1).toLocaleString()}</span>;
+    if (c.role === "index")
+      return <span className="row-index num">{(result.offset + rowIndex + 1).toLocaleString()}</span>;
     return <ValueCell value={row[name]} column={c.info} colors={colors} thumb={thumb} onOpen={actions.onOpen} />;
   };
 
   return (
-    <div className="xgrid" ref={scroller} role="table" aria-label={label} aria-rowcount={rowCount} data-grouped={grouped}>
+    <div
+      className="xgrid"
+      ref={scroller}
+      role="table"
+      aria-label={label}
+      aria-rowcount={rowCount}
+      data-grouped={grouped}
+    >
       <div className="xthead" style={{ width: totalWidth }} role="row">
         {pinned.map((c) => (
-          <HeaderCell key={`p-${c.info.name}`} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} onDrag={onDrag} onResize={onResize} />
+          <HeaderCell
+            key={`p-${c.info.name}`}
+            column={c}
+            state={state}
+            style={cellStyle(c)}
+            onSort={onSort}
+            onMenu={onMenu}
+            onDrag={onDrag}
+            onResize={onResize}
+          />
         ))}
         <div style={{ width: before, flex: "none" }} />
         {visibleCols.map((v) => {
           const c = scrolling[v.index];
-          return c ? <HeaderCell key={c.info.name} column={c} state={state} style={cellStyle(c)} onSort={onSort} onMenu={onMenu} onDrag={onDrag} onResize={onResize} /> : null;
+          return c ? (
+            <HeaderCell
+              key={c.info.name}
+              column={c}
+              state={state}
+              style={cellStyle(c)}
+              onSort={onSort}
+              onMenu={onMenu}
+              onDrag={onDrag}
+              onResize={onResize}
+            />
+          ) : null;
         })}
         <div style={{ width: after, flex: "none" }} />
       </div>
@@ -254,7 +384,13 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
             render={() => (
               <>
                 {pinned.map((c) => (
-                  <div key={`p-${c.info.name}`} className={`xtd pinned${c.role === "key" ? " key" : ""}`} role="cell" data-column={c.role === "index" ? undefined : c.info.name} style={cellStyle(c)}>
+                  <div
+                    key={`p-${c.info.name}`}
+                    className={`xtd pinned${c.role === "key" ? " key" : ""}`}
+                    role="cell"
+                    data-column={c.role === "index" ? undefined : c.info.name}
+                    style={cellStyle(c)}
+                  >
                     {renderCell(c, v.index)}
                   </div>
                 ))}
@@ -276,4 +412,3 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     </div>
   );
 }
-

@@ -111,7 +111,13 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
               image cannot be shown
             </div>
           ) : (
-            <img src={imageSrc(image, Math.min(2048, Math.max(64, Math.max(w, h))))} alt={image.caption ?? "image"} width={display.width} height={display.height} onError={() => setBroken(true)} />
+            <img
+              src={imageSrc(image, Math.min(2048, Math.max(64, Math.max(w, h))))}
+              alt={image.caption ?? "image"}
+              width={display.width}
+              height={display.height}
+              onError={() => setBroken(true)}
+            />
           )}
           {(overlays.masks ?? []).map((mask) => (
             <MaskLayer key={mask.sha256} mask={mask} hidden={hidden} />
@@ -123,7 +129,16 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
               const color = colorOf(box.class_id ?? i);
               return (
                 <g key={i} data-class={box.class_id}>
-                  <rect x={box.x0 * (k[0] ?? 1)} y={box.y0 * (k[1] ?? 1)} width={(box.x1 - box.x0) * (k[0] ?? 1)} height={(box.y1 - box.y0) * (k[1] ?? 1)} fill="none" stroke={color} strokeWidth={Math.max(w, h) / 200} vectorEffect="non-scaling-stroke" />
+                  <rect
+                    x={box.x0 * (k[0] ?? 1)}
+                    y={box.y0 * (k[1] ?? 1)}
+                    width={(box.x1 - box.x0) * (k[0] ?? 1)}
+                    height={(box.y1 - box.y0) * (k[1] ?? 1)}
+                    fill="none"
+                    stroke={color}
+                    strokeWidth={Math.max(w, h) / 200}
+                    vectorEffect="non-scaling-stroke"
+                  />
                 </g>
               );
             })}

@@ -1,23 +1,24 @@
 // The table explorer panel: one component for run pages, workspaces, artifacts and reports.
 // Its whole view is an ExplorerState the host keeps (in the URL, or as JSON in a report).
-import { useCallback, useMemo, useState } from "react";
+
 import type { ReactNode } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { ApiError } from "../api/client";
-import { downloadExport, queryDocument, useColumns, useExplorerQuery } from "./api";
 import type { ColumnInfo, ImageCell, QueryResult, SourceRef } from "./api";
+import { downloadExport, queryDocument, useColumns, useExplorerQuery } from "./api";
 import { ColumnChooser } from "./ColumnChooser";
-import { orderColumns } from "./columns";
 import { ConfusionGrid } from "./ConfusionGrid";
+import { orderColumns } from "./columns";
 import { andFilter, equals, inBin } from "./expr";
 import { FilterEditor } from "./FilterEditor";
 import { Grid } from "./Grid";
 import { ImageViewer } from "./ImageViewer";
 import { HeaderMenu, InsertColumnDialog } from "./menus";
-import { resetColumns, update } from "./state";
 import type { ExplorerState } from "./state";
+import { resetColumns, update } from "./state";
 import type { SummaryActions } from "./summaries";
-import { MergeControls, Pager, RowHeightPicker, RunLegend, StepControls } from "./Toolbar";
 import type { SourceInfo } from "./Toolbar";
+import { MergeControls, Pager, RowHeightPicker, RunLegend, StepControls } from "./Toolbar";
 import "./explorer.css";
 
 export interface ExplorerSource extends SourceInfo {
@@ -44,7 +45,15 @@ function sameSources(a: SourceRef[]): string {
   return JSON.stringify(a);
 }
 
-export function TableExplorer({ project, sources, state, onChange, steps = [], canCompare = false, title }: TableExplorerProps) {
+export function TableExplorer({
+  project,
+  sources,
+  state,
+  onChange,
+  steps = [],
+  canCompare = false,
+  title,
+}: TableExplorerProps) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: the references' text stands in for sources, a new array each render.
   const refs = useMemo(() => sources.map((s) => s.ref), [sameSources(sources.map((s) => s.ref))]);
   const colors = sources.map((s) => s.color);
@@ -62,10 +71,15 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
   const [exportError, setExportError] = useState<string | null>(null);
 
   const baseColumns = columnsQuery.data?.columns ?? [];
-  const resultColumns = main.data?.groups ? Object.entries(main.data.groups.summaries).map(([name, s]) => ({ ...s, name })) : (main.data?.columns ?? []);
+  const resultColumns = main.data?.groups
+    ? Object.entries(main.data.groups.summaries).map(([name, s]) => ({ ...s, name }))
+    : (main.data?.columns ?? []);
   const completionColumns = useMemo(() => {
     const names = new Set(baseColumns.map((c) => c.name));
-    return [...baseColumns, ...state.derived.filter((d) => !names.has(d.name)).map((d) => ({ name: d.name, type: "derived" }))];
+    return [
+      ...baseColumns,
+      ...state.derived.filter((d) => !names.has(d.name)).map((d) => ({ name: d.name, type: "derived" })),
+    ];
   }, [baseColumns, state.derived]);
   const chooserColumns = resultColumns.length ? resultColumns : baseColumns;
 
@@ -96,12 +110,20 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
   };
 
   const error = main.error;
-  const filterError = error && (error.field === "filter" || error.field === null) ? { message: error.message, position: error.field === "filter" ? error.position : null } : null;
+  const filterError =
+    error && (error.field === "filter" || error.field === null)
+      ? { message: error.message, position: error.field === "filter" ? error.position : null }
+      : null;
   const columnError = error?.field?.startsWith("columns[") ? error : null;
   const brokenColumn = columnError ? state.derived[Number(/\d+/.exec(columnError.field ?? "")?.[0] ?? -1)] : undefined;
 
   const renderResult = (result: QueryResult | undefined, pending: boolean, label: string, panelColors: string[]) => {
-    if (!result) return pending ? <div className="explorer-empty"><div className="spinner" /> Loading rows…</div> : null;
+    if (!result)
+      return pending ? (
+        <div className="explorer-empty">
+          <div className="spinner" /> Loading rows…
+        </div>
+      ) : null;
     const groups = result.groups ?? null;
     if (result.total === 0) {
       return (
@@ -120,7 +142,8 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
       return <ConfusionGrid groups={groups} onCell={(a, b) => filterToKeys(groups.by, [a, b])} />;
     }
     // Concatenated rows say first which run they came from.
-    const shownState = state.merge === "concat" && refs.length > 1 && !state.order.length ? { ...state, order: ["source"] } : state;
+    const shownState =
+      state.merge === "concat" && refs.length > 1 && !state.order.length ? { ...state, order: ["source"] } : state;
     return (
       <Grid
         result={result}
@@ -140,9 +163,22 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
     if (!result) return null;
     const groups = result.groups;
     if (groups && groups.by.length === 2 && state.groupView === "grid") {
-      return <span className="pager-range" data-testid="pager-range">{groups.total_rows.toLocaleString()} rows in {groups.total.toLocaleString()} cells</span>;
+      return (
+        <span className="pager-range" data-testid="pager-range">
+          {groups.total_rows.toLocaleString()} rows in {groups.total.toLocaleString()} cells
+        </span>
+      );
     }
-    return <Pager offset={result.offset} size={state.pageSize} total={result.total} shown={(groups?.rows ?? result.rows).length} noun={groups ? `groups · ${groups.total_rows.toLocaleString()} rows` : "rows"} onChange={change} />;
+    return (
+      <Pager
+        offset={result.offset}
+        size={state.pageSize}
+        total={result.total}
+        shown={(groups?.rows ?? result.rows).length}
+        noun={groups ? `groups · ${groups.total_rows.toLocaleString()} rows` : "rows"}
+        onChange={change}
+      />
+    );
   };
 
   const exportDoc = sideBySide ? queryDocument(state, refs.length, state.panels[0] ?? 0) : document;
@@ -160,8 +196,20 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
       <div className={`explorer-progress${main.isFetching ? " on" : ""}`} />
       <div className="explorer-top">
         {title}
-        <FilterEditor value={state.filter} onApply={(filter) => change({ filter })} columns={completionColumns} functions={columnsQuery.data?.functions ?? []} error={filterError} />
-        <StepControls steps={steps} step={state.step} compare={state.compare} canCompare={canCompare} onChange={change} />
+        <FilterEditor
+          value={state.filter}
+          onApply={(filter) => change({ filter })}
+          columns={completionColumns}
+          functions={columnsQuery.data?.functions ?? []}
+          error={filterError}
+        />
+        <StepControls
+          steps={steps}
+          step={state.step}
+          compare={state.compare}
+          canCompare={canCompare}
+          onChange={change}
+        />
       </div>
       <div className="explorer-bar">
         {refs.length > 1 && <MergeControls state={state} sources={sources} columns={baseColumns} onChange={change} />}
@@ -177,7 +225,14 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
         {state.group.length === 2 && (
           <div className="segmented" role="radiogroup" aria-label="Group view">
             {(["grid", "list"] as const).map((v) => (
-              <button key={v} type="button" role="radio" aria-checked={state.groupView === v} className={state.groupView === v ? "on" : undefined} onClick={() => change({ groupView: v })}>
+              <button
+                key={v}
+                type="button"
+                role="radio"
+                aria-checked={state.groupView === v}
+                className={state.groupView === v ? "on" : undefined}
+                onClick={() => change({ groupView: v })}
+              >
                 {v === "grid" ? "Grid" : "List"}
               </button>
             ))}
@@ -186,22 +241,45 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
         {refs.length > 1 && state.merge === "join" && state.group.length > 0 && (
           <div className="segmented" role="radiogroup" aria-label="Histogram bars">
             {(["stacked", "side"] as const).map((v) => (
-              <button key={v} type="button" role="radio" aria-checked={state.histogram === v} className={state.histogram === v ? "on" : undefined} onClick={() => change({ histogram: v })} title={v === "stacked" ? "Stacked bars" : "One bar per run"}>
+              <button
+                key={v}
+                type="button"
+                role="radio"
+                aria-checked={state.histogram === v}
+                className={state.histogram === v ? "on" : undefined}
+                onClick={() => change({ histogram: v })}
+                title={v === "stacked" ? "Stacked bars" : "One bar per run"}
+              >
                 {v === "stacked" ? "Stacked" : "Per run"}
               </button>
             ))}
           </div>
         )}
         <RowHeightPicker value={state.rowHeight} onChange={(rowHeight) => change({ rowHeight })} />
-        <button type="button" className="button small" onClick={(event) => setChooser(event.currentTarget.getBoundingClientRect())}>
+        <button
+          type="button"
+          className="button small"
+          onClick={(event) => setChooser(event.currentTarget.getBoundingClientRect())}
+        >
           Columns{state.hidden.length ? ` (${state.hidden.length} hidden)` : ""}
         </button>
-        <button type="button" className="button small" onClick={() => setInsertAfter(state.sort[0]?.column ?? baseColumns[baseColumns.length - 1]?.name ?? "")}>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => setInsertAfter(state.sort[0]?.column ?? baseColumns[baseColumns.length - 1]?.name ?? "")}
+        >
           + Column
         </button>
         <span className="export">
           {(["csv", "parquet"] as const).map((format) => (
-            <button key={format} type="button" className="button small" disabled={exporting !== null} aria-busy={exporting === format} onClick={() => exportAs(format)}>
+            <button
+              key={format}
+              type="button"
+              className="button small"
+              disabled={exporting !== null}
+              aria-busy={exporting === format}
+              onClick={() => exportAs(format)}
+            >
               {format === "csv" ? "CSV" : "Parquet"}
             </button>
           ))}
@@ -212,7 +290,16 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
         <div className="explorer-alert" role="alert">
           Column <strong>{brokenColumn?.name ?? "?"}</strong>: {columnError.message}
           {brokenColumn && (
-            <button type="button" className="button small" onClick={() => change({ derived: state.derived.filter((d) => d !== brokenColumn), sort: state.sort.filter((s) => s.column !== brokenColumn.name) })}>
+            <button
+              type="button"
+              className="button small"
+              onClick={() =>
+                change({
+                  derived: state.derived.filter((d) => d !== brokenColumn),
+                  sort: state.sort.filter((s) => s.column !== brokenColumn.name),
+                })
+              }
+            >
               Remove column
             </button>
           )}
@@ -232,9 +319,21 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
         </div>
       )}
       {sideBySide ? (
-        <div className="side-by-side" style={{ gridTemplateColumns: `repeat(${Math.max(1, panels.length)}, minmax(0, 1fr))` }}>
+        <div
+          className="side-by-side"
+          style={{ gridTemplateColumns: `repeat(${Math.max(1, panels.length)}, minmax(0, 1fr))` }}
+        >
           {panels.map((index) => (
-            <SidePanel key={index} index={index} project={project} refs={refs} state={state} source={sources[index]} render={renderResult} pager={pagerFor} />
+            <SidePanel
+              key={index}
+              index={index}
+              project={project}
+              refs={refs}
+              state={state}
+              source={sources[index]}
+              render={renderResult}
+              pager={pagerFor}
+            />
           ))}
         </div>
       ) : (
@@ -243,8 +342,26 @@ export function TableExplorer({ project, sources, state, onChange, steps = [], c
           <div className="explorer-foot">{pagerFor(main.data)}</div>
         </>
       )}
-      {menu && <HeaderMenu column={menu.column} state={state} anchor={menu.anchor} onChange={change} onInsert={(after) => setInsertAfter(after)} onClose={() => setMenu(null)} />}
-      {chooser && <ColumnChooser columns={chooserColumns} state={state} anchor={chooser} onChange={change} onReset={() => onChange(resetColumns(state))} onClose={() => setChooser(null)} />}
+      {menu && (
+        <HeaderMenu
+          column={menu.column}
+          state={state}
+          anchor={menu.anchor}
+          onChange={change}
+          onInsert={(after) => setInsertAfter(after)}
+          onClose={() => setMenu(null)}
+        />
+      )}
+      {chooser && (
+        <ColumnChooser
+          columns={chooserColumns}
+          state={state}
+          anchor={chooser}
+          onChange={change}
+          onReset={() => onChange(resetColumns(state))}
+          onClose={() => setChooser(null)}
+        />
+      )}
       {insertAfter !== null && (
         <InsertColumnDialog
           after={baseColumns.find((c) => c.name === insertAfter) ?? resultColumns.find((c) => c.name === insertAfter)}

@@ -1,19 +1,37 @@
 // The explorer's controls: merge settings, steps, row height, columns, export, and the pager.
 import type { ReactNode } from "react";
 import type { ColumnInfo } from "./api";
-import { PAGE_SIZES, ROW_HEIGHT_LABELS } from "./state";
 import type { ExplorerState, RowHeight } from "./state";
+import { PAGE_SIZES, ROW_HEIGHT_LABELS } from "./state";
 
 export interface SourceInfo {
   label: string;
   color: string;
 }
 
-function Segmented<T extends string>({ value, options, onChange, label }: { value: T; options: { value: T; label: ReactNode; title?: string }[]; onChange: (value: T) => void; label: string }) {
+function Segmented<T extends string>({
+  value,
+  options,
+  onChange,
+  label,
+}: {
+  value: T;
+  options: { value: T; label: ReactNode; title?: string }[];
+  onChange: (value: T) => void;
+  label: string;
+}) {
   return (
     <div className="segmented" role="radiogroup" aria-label={label}>
       {options.map((o) => (
-        <button key={o.value} type="button" role="radio" aria-checked={value === o.value} className={value === o.value ? "on" : undefined} title={o.title} onClick={() => onChange(o.value)}>
+        <button
+          key={o.value}
+          type="button"
+          role="radio"
+          aria-checked={value === o.value}
+          className={value === o.value ? "on" : undefined}
+          title={o.title}
+          onClick={() => onChange(o.value)}
+        >
           {o.label}
         </button>
       ))}
@@ -82,7 +100,15 @@ export function MergeControls({ state, sources, columns, onChange }: MergeProps)
                 ))}
             </select>
           </label>
-          <Segmented label="Join type" value={state.how} onChange={(how) => onChange({ how })} options={[{ value: "inner", label: "inner" }, { value: "outer", label: "outer" }]} />
+          <Segmented
+            label="Join type"
+            value={state.how}
+            onChange={(how) => onChange({ how })}
+            options={[
+              { value: "inner", label: "inner" },
+              { value: "outer", label: "outer" },
+            ]}
+          />
         </>
       )}
       {state.merge === "side_by_side" && (
@@ -144,16 +170,38 @@ export function Pager({ offset, size, total, shown, noun, onChange }: PagerProps
       <span className="pager-range" data-testid="pager-range">
         {first.toLocaleString()}–{last.toLocaleString()} of {total.toLocaleString()} {noun}
       </span>
-      <button type="button" className="icon-button" aria-label="First page" disabled={offset === 0} onClick={() => onChange({ offset: 0 })}>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="First page"
+        disabled={offset === 0}
+        onClick={() => onChange({ offset: 0 })}
+      >
         «
       </button>
-      <button type="button" className="icon-button" aria-label="Previous page" disabled={offset === 0} onClick={() => onChange({ offset: Math.max(0, offset - size) })}>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="Previous page"
+        disabled={offset === 0}
+        onClick={() => onChange({ offset: Math.max(0, offset - size) })}
+      >
         ‹
       </button>
-      <button type="button" className="icon-button" aria-label="Next page" disabled={last >= total} onClick={() => onChange({ offset: offset + size })}>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="Next page"
+        disabled={last >= total}
+        onClick={() => onChange({ offset: offset + size })}
+      >
         ›
       </button>
-      <select aria-label="Rows per page" value={size} onChange={(event) => onChange({ pageSize: Number(event.target.value) })}>
+      <select
+        aria-label="Rows per page"
+        value={size}
+        onChange={(event) => onChange({ pageSize: Number(event.target.value) })}
+      >
         {PAGE_SIZES.map((n) => (
           <option key={n} value={n}>
             {n} / page
@@ -165,7 +213,19 @@ export function Pager({ offset, size, total, shown, noun, onChange }: PagerProps
 }
 
 /** Step of a per-step table, and a second step of the same run to compare with. */
-export function StepControls({ steps, step, compare, canCompare, onChange }: { steps: number[]; step: number | null; compare: number | null; canCompare: boolean; onChange: (changes: Partial<ExplorerState>) => void }) {
+export function StepControls({
+  steps,
+  step,
+  compare,
+  canCompare,
+  onChange,
+}: {
+  steps: number[];
+  step: number | null;
+  compare: number | null;
+  canCompare: boolean;
+  onChange: (changes: Partial<ExplorerState>) => void;
+}) {
   if (steps.length < 2) return null;
   const current = step ?? steps[steps.length - 1] ?? 0;
   const index = Math.max(0, steps.indexOf(current));
@@ -173,7 +233,14 @@ export function StepControls({ steps, step, compare, canCompare, onChange }: { s
     <div className="step-controls">
       <label className="control">
         step
-        <input type="range" aria-label="Step" min={0} max={steps.length - 1} value={index} onChange={(event) => onChange({ step: steps[Number(event.target.value)] ?? null })} />
+        <input
+          type="range"
+          aria-label="Step"
+          min={0}
+          max={steps.length - 1}
+          value={index}
+          onChange={(event) => onChange({ step: steps[Number(event.target.value)] ?? null })}
+        />
         <span className="control-value" data-testid="step-value">
           {current}
         </span>
@@ -181,7 +248,11 @@ export function StepControls({ steps, step, compare, canCompare, onChange }: { s
       {canCompare && (
         <label className="control">
           compare with
-          <select aria-label="Compare with step" value={compare ?? ""} onChange={(event) => onChange({ compare: event.target.value === "" ? null : Number(event.target.value) })}>
+          <select
+            aria-label="Compare with step"
+            value={compare ?? ""}
+            onChange={(event) => onChange({ compare: event.target.value === "" ? null : Number(event.target.value) })}
+          >
             <option value="">—</option>
             {steps
               .filter((s) => s !== current)

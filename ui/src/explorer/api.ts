@@ -1,15 +1,16 @@
 // The explorer's server calls: a query document over table sources, one page back.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
-import { api, ApiError, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
+import { ApiError, api, unwrap } from "../api/client";
 import type { ExplorerState } from "./state";
 
 /**
  * A page of rows or groups. The server always sends `columns`, `rows` and `labels` (lists with a
  * default, which the schema leaves optional).
  */
-export type QueryResult = Schemas["QueryResult"] & Required<Pick<Schemas["QueryResult"], "columns" | "rows" | "labels">>;
+export type QueryResult = Schemas["QueryResult"] &
+  Required<Pick<Schemas["QueryResult"], "columns" | "rows" | "labels">>;
 export type ImageCell = Schemas["ImageCell"];
 export type Groups = Schemas["Groups"];
 export type GroupRow = Schemas["GroupRow"];
@@ -37,7 +38,11 @@ function withLists(result: Schemas["QueryResult"]): QueryResult {
 export const IMAGES_PER_GROUP = 24;
 
 /** The query document (docs/query.md) of a view; `panel` picks one run of a side-by-side view. */
-export function queryDocument(state: ExplorerState, sourceCount: number, panel: number | null = null): Record<string, unknown> {
+export function queryDocument(
+  state: ExplorerState,
+  sourceCount: number,
+  panel: number | null = null,
+): Record<string, unknown> {
   const doc: Record<string, unknown> = { version: 1 };
   if (panel !== null) doc.merge = { mode: "side_by_side", index: panel };
   else if (sourceCount <= 1) doc.merge = { mode: "table" };
@@ -58,7 +63,12 @@ export function queryDocument(state: ExplorerState, sourceCount: number, panel: 
  * Download the whole view (every page) as CSV or Parquet. The query travels in a POST body, so a
  * view with a very long filter exports like any other (a URL would break at a few kilobytes).
  */
-export async function downloadExport(project: string, sources: SourceRef[], queryDoc: Record<string, unknown>, format: "csv" | "parquet"): Promise<void> {
+export async function downloadExport(
+  project: string,
+  sources: SourceRef[],
+  queryDoc: Record<string, unknown>,
+  format: "csv" | "parquet",
+): Promise<void> {
   const rest = { ...queryDoc };
   delete rest.page;
   const result = await api.POST("/api/projects/{project}/query/export", {
@@ -84,11 +94,24 @@ export async function downloadExport(project: string, sources: SourceRef[], quer
  * One page of a view. While a new page loads the previous one stays on screen, and when a query
  * fails (a typo in the filter) the last good result stays too, beside the error.
  */
-export function useExplorerQuery(project: string, sources: SourceRef[], document: Record<string, unknown>, enabled = true) {
+export function useExplorerQuery(
+  project: string,
+  sources: SourceRef[],
+  document: Record<string, unknown>,
+  enabled = true,
+) {
   const query = useQuery({
     queryKey: ["explorer", project, sources, document],
     queryFn: async ({ signal }): Promise<QueryResult> =>
-      withLists(unwrap(await api.POST("/api/projects/{project}/query", { params: { path: { project } }, body: { tables: sources, query: document }, signal }))),
+      withLists(
+        unwrap(
+          await api.POST("/api/projects/{project}/query", {
+            params: { path: { project } },
+            body: { tables: sources, query: document },
+            signal,
+          }),
+        ),
+      ),
     placeholderData: keepPreviousData,
     retry: false,
     staleTime: 60_000,
@@ -97,7 +120,12 @@ export function useExplorerQuery(project: string, sources: SourceRef[], document
   const lastGood = useRef<QueryResult | undefined>(undefined);
   if (query.data !== undefined && !query.isPlaceholderData) lastGood.current = query.data;
   const error = query.error ? ApiError.from(query.error) : null;
-  return { data: query.data ?? lastGood.current, error, isFetching: query.isFetching, isPending: query.isPending && !lastGood.current };
+  return {
+    data: query.data ?? lastGood.current,
+    error,
+    isFetching: query.isFetching,
+    isPending: query.isPending && !lastGood.current,
+  };
 }
 
 /** Column names and types of the sources as merged, and the functions, for completion. */
@@ -105,7 +133,13 @@ export function useColumns(project: string, sources: SourceRef[], merge: Record<
   return useQuery({
     queryKey: ["explorer-columns", project, sources, merge],
     queryFn: async ({ signal }): Promise<ColumnsResult> =>
-      unwrap(await api.POST("/api/projects/{project}/query/columns", { params: { path: { project } }, body: { tables: sources, query: { merge } }, signal })),
+      unwrap(
+        await api.POST("/api/projects/{project}/query/columns", {
+          params: { path: { project } },
+          body: { tables: sources, query: { merge } },
+          signal,
+        }),
+      ),
     retry: false,
     staleTime: 60_000,
     enabled: sources.length > 0,

@@ -17,12 +17,27 @@ export function imageSrc(image: ImageCell, size: number): string {
 }
 
 /** A thumbnail that loads when it scrolls into view; a broken image shows a placeholder. */
-export const Thumb = memo(function Thumb({ image, size, onOpen, border }: { image: ImageCell; size: number; onOpen?: (image: ImageCell) => void; border?: string }) {
+export const Thumb = memo(function Thumb({
+  image,
+  size,
+  onOpen,
+  border,
+}: {
+  image: ImageCell;
+  size: number;
+  onOpen?: (image: ImageCell) => void;
+  border?: string;
+}) {
   const [broken, setBroken] = useState(false);
   const box = { width: size, height: size, borderColor: border };
   if (broken) {
     return (
-      <span className="thumb broken" style={box} title={`image ${image.sha256.slice(0, 12)} cannot be shown`} data-broken="true">
+      <span
+        className="thumb broken"
+        style={box}
+        title={`image ${image.sha256.slice(0, 12)} cannot be shown`}
+        data-broken="true"
+      >
         <svg viewBox="0 0 24 24" width={Math.min(20, size * 0.6)} height={Math.min(20, size * 0.6)} aria-hidden="true">
           <path d="M4 5h16v14H4z M4 15l5-5 4 4 3-3 4 4" fill="none" stroke="currentColor" strokeWidth="1.6" />
           <path d="M3 3l18 18" stroke="currentColor" strokeWidth="1.6" />
@@ -32,7 +47,13 @@ export const Thumb = memo(function Thumb({ image, size, onOpen, border }: { imag
   }
   const fit = Math.max(32, Math.min(512, Math.ceil(size * (window.devicePixelRatio || 1))));
   return (
-    <button type="button" className="thumb" style={box} onClick={onOpen ? () => onOpen(image) : undefined} title={image.caption ?? undefined}>
+    <button
+      type="button"
+      className="thumb"
+      style={box}
+      onClick={onOpen ? () => onOpen(image) : undefined}
+      title={image.caption ?? undefined}
+    >
       <img
         src={imageSrc(image, fit <= 64 ? 64 : fit <= 128 ? 128 : fit <= 256 ? 256 : 512)}
         alt={image.caption ?? "image"}
@@ -50,17 +71,31 @@ function numberClass(value: unknown): string {
 }
 
 /** A scalar value (not per-run). */
-export function Scalar({ value, column, thumb, onOpen }: { value: unknown; column: ColumnInfo; thumb: number; onOpen: (image: ImageCell) => void }) {
+export function Scalar({
+  value,
+  column,
+  thumb,
+  onOpen,
+}: {
+  value: unknown;
+  column: ColumnInfo;
+  thumb: number;
+  onOpen: (image: ImageCell) => void;
+}) {
   if (value === null || value === undefined) return <span className="cell-null">–</span>;
   if (column.type === "image") {
     const image = imageOf(value);
     return image ? <Thumb image={image} size={thumb} onOpen={onOpen} /> : <span className="cell-null">–</span>;
   }
   if (column.type === "list" && Array.isArray(value)) {
-    const shown = value.slice(0, 12).map((v) => formatValue(v)).join(", ");
+    const shown = value
+      .slice(0, 12)
+      .map((v) => formatValue(v))
+      .join(", ");
     return (
       <span className="cell-text cell-list" title={value.length > 12 ? `${value.length} items` : undefined}>
-        [{shown}{value.length > 12 ? `, … ${value.length - 12} more` : ""}]
+        [{shown}
+        {value.length > 12 ? `, … ${value.length - 12} more` : ""}]
       </span>
     );
   }
@@ -73,7 +108,19 @@ export function Scalar({ value, column, thumb, onOpen }: { value: unknown; colum
 }
 
 /** A joined cell: each run's value in that run's color; identical values are shown once. */
-export function PerRun({ values, column, colors, thumb, onOpen }: { values: unknown[]; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageCell) => void }) {
+export function PerRun({
+  values,
+  column,
+  colors,
+  thumb,
+  onOpen,
+}: {
+  values: unknown[];
+  column: ColumnInfo;
+  colors: string[];
+  thumb: number;
+  onOpen: (image: ImageCell) => void;
+}) {
   // Images compare by content hash: the same picture in every run is drawn once.
   const identity = (v: unknown) => (column.type === "image" ? (imageOf(v)?.sha256 ?? null) : JSON.stringify(v));
   const same = values.length > 1 && values.every((v) => identity(v) === identity(values[0]));
@@ -95,7 +142,19 @@ export function PerRun({ values, column, colors, thumb, onOpen }: { values: unkn
       <span className="per-run images">
         {values.map((value, i) => {
           const image = imageOf(value);
-          return image ? <Thumb key={i} image={image} size={Math.max(20, thumb / Math.min(values.length, 2))} onOpen={onOpen} border={colors[i % colors.length]} /> : <span key={i} className="cell-null">–</span>;
+          return image ? (
+            <Thumb
+              key={i}
+              image={image}
+              size={Math.max(20, thumb / Math.min(values.length, 2))}
+              onOpen={onOpen}
+              border={colors[i % colors.length]}
+            />
+          ) : (
+            <span key={i} className="cell-null">
+              –
+            </span>
+          );
         })}
       </span>
     );
@@ -119,7 +178,20 @@ export function PerRun({ values, column, colors, thumb, onOpen }: { values: unkn
 }
 
 /** Any cell of an ungrouped table. */
-export function ValueCell({ value, column, colors, thumb, onOpen }: { value: unknown; column: ColumnInfo; colors: string[]; thumb: number; onOpen: (image: ImageCell) => void }) {
-  if (column.runs && Array.isArray(value)) return <PerRun values={value} column={column} colors={colors} thumb={thumb} onOpen={onOpen} />;
+export function ValueCell({
+  value,
+  column,
+  colors,
+  thumb,
+  onOpen,
+}: {
+  value: unknown;
+  column: ColumnInfo;
+  colors: string[];
+  thumb: number;
+  onOpen: (image: ImageCell) => void;
+}) {
+  if (column.runs && Array.isArray(value))
+    return <PerRun values={value} column={column} colors={colors} thumb={thumb} onOpen={onOpen} />;
   return <Scalar value={value} column={column} thumb={thumb} onOpen={onOpen} />;
 }

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ColumnInfo } from "./api";
-import { columnWidth, layoutColumns, moveColumn, orderColumns } from "./columns";
 import { confusion } from "./ConfusionGrid";
+import { columnWidth, layoutColumns, moveColumn, orderColumns } from "./columns";
 import { errorSpan } from "./FilterEditor";
 
-const cols: ColumnInfo[] = ["id", "image", "guess", "truth", "score"].map((name) => ({ name, type: name === "image" ? "image" : "string" }));
+const cols: ColumnInfo[] = ["id", "image", "guess", "truth", "score"].map((name) => ({
+  name,
+  type: name === "image" ? "image" : "string",
+}));
 const names = (list: ColumnInfo[]) => list.map((c) => c.name);
 
 describe("column layout", () => {

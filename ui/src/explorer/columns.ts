@@ -18,15 +18,28 @@ export function orderColumns(columns: readonly ColumnInfo[], order: readonly str
 }
 
 /** Visible columns split into pinned (kept at the left) and the rest. */
-export function layoutColumns(columns: readonly ColumnInfo[], order: readonly string[], hidden: readonly string[], pinned: readonly string[]): Layout {
+export function layoutColumns(
+  columns: readonly ColumnInfo[],
+  order: readonly string[],
+  hidden: readonly string[],
+  pinned: readonly string[],
+): Layout {
   const hiddenSet = new Set(hidden);
   const pinnedSet = new Set(pinned);
   const visible = orderColumns(columns, order).filter((c) => !hiddenSet.has(c.name));
-  return { pinned: visible.filter((c) => pinnedSet.has(c.name)), scrolling: visible.filter((c) => !pinnedSet.has(c.name)) };
+  return {
+    pinned: visible.filter((c) => pinnedSet.has(c.name)),
+    scrolling: visible.filter((c) => !pinnedSet.has(c.name)),
+  };
 }
 
 /** The order after moving `name` by `delta` places (within the full, ordered list). */
-export function moveColumn(columns: readonly ColumnInfo[], order: readonly string[], name: string, delta: number): string[] {
+export function moveColumn(
+  columns: readonly ColumnInfo[],
+  order: readonly string[],
+  name: string,
+  delta: number,
+): string[] {
   const names = orderColumns(columns, order).map((c) => c.name);
   const from = names.indexOf(name);
   if (from < 0) return names;

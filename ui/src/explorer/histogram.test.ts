@@ -13,16 +13,47 @@ describe("histogram bars", () => {
 
   it("stacks runs with run 0 at the bottom", () => {
     const bars = histogramBars([[2], [2]], 10, 40, "stacked", undefined, 0);
-    expect(bars.map((b) => [b.run, b.y, b.height])).toEqual([[0, 20, 20], [1, 0, 20]]);
-    expect(peak([[2, 1], [2, 5]], "stacked")).toBe(6);
+    expect(bars.map((b) => [b.run, b.y, b.height])).toEqual([
+      [0, 20, 20],
+      [1, 0, 20],
+    ]);
+    expect(
+      peak(
+        [
+          [2, 1],
+          [2, 5],
+        ],
+        "stacked",
+      ),
+    ).toBe(6);
   });
 
   it("puts runs side by side inside each bin", () => {
-    const bars = histogramBars([[4, 2], [2, 0]], 40, 20, "side", undefined, 0);
+    const bars = histogramBars(
+      [
+        [4, 2],
+        [2, 0],
+      ],
+      40,
+      20,
+      "side",
+      undefined,
+      0,
+    );
     expect(bars.map((b) => [b.run, b.bin, b.x, b.width, b.height])).toEqual([
-      [0, 0, 0, 10, 20], [1, 0, 10, 10, 10], [0, 1, 20, 10, 10],
+      [0, 0, 0, 10, 20],
+      [1, 0, 10, 10, 10],
+      [0, 1, 20, 10, 10],
     ]);
-    expect(peak([[4, 2], [2, 0]], "side")).toBe(4);
+    expect(
+      peak(
+        [
+          [4, 2],
+          [2, 0],
+        ],
+        "side",
+      ),
+    ).toBe(4);
   });
 
   it("shares a scale across cells and keeps tiny counts visible", () => {
@@ -68,7 +99,9 @@ describe("filters from clicks", () => {
   it("narrows an existing filter without changing its meaning", () => {
     expect(andFilter("", "a")).toBe("a");
     expect(andFilter("x = 1", "")).toBe("x = 1");
-    expect(andFilter('row["a"] = 1 or row["b"] = 2', 'row["c"] = 3')).toBe('(row["a"] = 1 or row["b"] = 2) and row["c"] = 3');
+    expect(andFilter('row["a"] = 1 or row["b"] = 2', 'row["c"] = 3')).toBe(
+      '(row["a"] = 1 or row["b"] = 2) and row["c"] = 3',
+    );
   });
 
   it("knows what is being typed for completion", () => {

@@ -18,7 +18,11 @@ export function peak(series: readonly (readonly number[])[], mode: BarMode): num
   const bins = Math.max(0, ...series.map((counts) => counts.length));
   let top = 0;
   for (let bin = 0; bin < bins; bin++) {
-    if (mode === "stacked") top = Math.max(top, series.reduce((sum, counts) => sum + (counts[bin] ?? 0), 0));
+    if (mode === "stacked")
+      top = Math.max(
+        top,
+        series.reduce((sum, counts) => sum + (counts[bin] ?? 0), 0),
+      );
     else for (const counts of series) top = Math.max(top, counts[bin] ?? 0);
   }
   return top;

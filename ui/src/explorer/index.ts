@@ -1,7 +1,8 @@
 // The table explorer, for any page that shows a table: the panel, its state and its URL codec.
-export { TableExplorer } from "./TableExplorer";
-export type { ExplorerSource, TableExplorerProps } from "./TableExplorer";
+
 export type { SourceRef } from "./api";
-export { DEFAULT_STATE, stateFromJSON, stateFromParams, stateToJSON, stateToParams } from "./state";
 export type { ExplorerState } from "./state";
+export { DEFAULT_STATE, stateFromJSON, stateFromParams, stateToJSON, stateToParams } from "./state";
+export type { ExplorerSource, TableExplorerProps } from "./TableExplorer";
+export { TableExplorer } from "./TableExplorer";
 export { useUrlExplorerState } from "./useUrlState";

@@ -1,12 +1,25 @@
 // Popovers of the explorer: a column's header menu and the "insert column" dialog.
-import { useEffect, useRef, useState } from "react";
+
 import type { ReactNode } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ColumnInfo } from "./api";
 import { columnRef } from "./expr";
 import type { DerivedColumn, ExplorerState } from "./state";
 
 /** A floating panel below `anchor` that closes on Escape or a click elsewhere. */
-export function Popover({ anchor, onClose, children, className = "", align = "left" }: { anchor: DOMRect; onClose: () => void; children: ReactNode; className?: string; align?: "left" | "right" }) {
+export function Popover({
+  anchor,
+  onClose,
+  children,
+  className = "",
+  align = "left",
+}: {
+  anchor: DOMRect;
+  onClose: () => void;
+  children: ReactNode;
+  className?: string;
+  align?: "left" | "right";
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const onDown = (event: MouseEvent) => {
@@ -22,7 +35,10 @@ export function Popover({ anchor, onClose, children, className = "", align = "le
       document.removeEventListener("keydown", onKey);
     };
   }, [onClose]);
-  const style = align === "right" ? { top: anchor.bottom + 4, right: Math.max(8, window.innerWidth - anchor.right) } : { top: anchor.bottom + 4, left: Math.min(anchor.left, window.innerWidth - 260) };
+  const style =
+    align === "right"
+      ? { top: anchor.bottom + 4, right: Math.max(8, window.innerWidth - anchor.right) }
+      : { top: anchor.bottom + 4, left: Math.min(anchor.left, window.innerWidth - 260) };
   return (
     <div ref={ref} className={`popover ${className}`} style={style} role="dialog">
       {children}
@@ -67,18 +83,39 @@ export function HeaderMenu({ column, state, anchor, onChange, onInsert, onClose 
         <div className="menu-title">{name}</div>
         {item("Sort ascending", () => onChange({ sort: [{ column: name, descending: false }] }), "A→Z")}
         {item("Sort descending", () => onChange({ sort: [{ column: name, descending: true }] }), "Z→A")}
-        {others.length > 0 && item("Add to sort, ascending", () => onChange({ sort: [...others, { column: name, descending: false }] }), `key ${others.length + 1}`)}
-        {others.length > 0 && item("Add to sort, descending", () => onChange({ sort: [...others, { column: name, descending: true }] }), `key ${others.length + 1}`)}
+        {others.length > 0 &&
+          item(
+            "Add to sort, ascending",
+            () => onChange({ sort: [...others, { column: name, descending: false }] }),
+            `key ${others.length + 1}`,
+          )}
+        {others.length > 0 &&
+          item(
+            "Add to sort, descending",
+            () => onChange({ sort: [...others, { column: name, descending: true }] }),
+            `key ${others.length + 1}`,
+          )}
         {sortIndex >= 0 && item("Remove sort", () => onChange({ sort: others }))}
         <div className="menu-sep" />
         {!grouped && item(`Group by ${name}`, () => onChange({ group: [name] }))}
-        {!grouped && state.group.length === 1 && item(`Group by ${state.group[0]} then ${name}`, () => onChange({ group: [...state.group, name] }), "grid")}
+        {!grouped &&
+          state.group.length === 1 &&
+          item(`Group by ${state.group[0]} then ${name}`, () => onChange({ group: [...state.group, name] }), "grid")}
         {grouped && item("Ungroup", () => onChange({ group: state.group.filter((g) => g !== name) }))}
         <div className="menu-sep" />
         {item("Insert column…", () => onInsert(name), "expression")}
-        {item(pinned ? "Unpin" : "Pin to the left", () => onChange({ pinned: pinned ? state.pinned.filter((p) => p !== name) : [...state.pinned, name] }))}
+        {item(pinned ? "Unpin" : "Pin to the left", () =>
+          onChange({ pinned: pinned ? state.pinned.filter((p) => p !== name) : [...state.pinned, name] }),
+        )}
         {item("Hide column", () => onChange({ hidden: [...state.hidden, name] }))}
-        {derived && item("Remove column", () => onChange({ derived: state.derived.filter((d) => d.name !== name), sort: others, group: state.group.filter((g) => g !== name) }))}
+        {derived &&
+          item("Remove column", () =>
+            onChange({
+              derived: state.derived.filter((d) => d.name !== name),
+              sort: others,
+              group: state.group.filter((g) => g !== name),
+            }),
+          )}
       </div>
     </Popover>
   );
@@ -132,10 +169,17 @@ export function InsertColumnDialog({ after, columns, error, onInsert, onClose }:
         {clash && <div className="field-error">A column called {JSON.stringify(name)} exists already.</div>}
         <label className="field">
           <span>Expression</span>
-          <input aria-label="Column expression" className="mono" value={expr} spellCheck={false} onChange={(event) => setExpr(event.target.value)} />
+          <input
+            aria-label="Column expression"
+            className="mono"
+            value={expr}
+            spellCheck={false}
+            onChange={(event) => setExpr(event.target.value)}
+          />
         </label>
         <p className="muted small">
-          Any expression of the filter language; on joined runs, reduce the per-run values with avg, stddev, min, max or index one run with [0].
+          Any expression of the filter language; on joined runs, reduce the per-run values with avg, stddev, min, max or
+          index one run with [0].
         </p>
         {error && <div className="field-error">{error}</div>}
         <div className="modal-actions">

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { queryDocument } from "./api";
+import type { ExplorerState } from "./state";
 import {
   DEFAULT_STATE,
   decodeList,
@@ -13,12 +14,14 @@ import {
   stateToParams,
   update,
 } from "./state";
-import type { ExplorerState } from "./state";
 
 const busy: ExplorerState = {
   ...DEFAULT_STATE,
   filter: 'row["truth"] = "Plantae" and row["guess"] != "Plantae"',
-  sort: [{ column: "disagreement", descending: true }, { column: "id", descending: false }],
+  sort: [
+    { column: "disagreement", descending: true },
+    { column: "id", descending: false },
+  ],
   group: ["truth", "guess"],
   derived: [{ name: "disagreement", expr: 'stddev(row["score_Amphibia"])' }],
   order: ["image", "guess"],
@@ -59,7 +62,11 @@ describe("explorer URL state", () => {
   it("survives column names with commas, percents and leading dashes", () => {
     const names = ["a,b", "50%", "%2C", "-neg", ""];
     expect(decodeList(encodeList(names))).toEqual(names);
-    const keys = [{ column: "-neg", descending: false }, { column: "-neg", descending: true }, { column: "a,b", descending: true }];
+    const keys = [
+      { column: "-neg", descending: false },
+      { column: "-neg", descending: true },
+      { column: "a,b", descending: true },
+    ];
     expect(decodeSort(encodeSort(keys))).toEqual(keys);
   });
 
@@ -135,7 +142,10 @@ describe("query documents", () => {
     expect(queryDocument(DEFAULT_STATE, 1).merge).toEqual({ mode: "table" });
     expect(queryDocument(DEFAULT_STATE, 3, 2).merge).toEqual({ mode: "side_by_side", index: 2 });
     expect(queryDocument({ ...DEFAULT_STATE, merge: "concat" }, 2).merge).toEqual({ mode: "concat" });
-    expect(queryDocument({ ...DEFAULT_STATE, group: ["truth", "guess"], offset: 100 }, 1).page).toEqual({ offset: 0, size: 1000 });
+    expect(queryDocument({ ...DEFAULT_STATE, group: ["truth", "guess"], offset: 100 }, 1).page).toEqual({
+      offset: 0,
+      size: 1000,
+    });
     expect(queryDocument({ ...DEFAULT_STATE, filter: "   " }, 1).filter).toBeUndefined();
   });
 });

@@ -141,9 +141,25 @@ function parseDerived(text: string | null): DerivedColumn[] {
 
 // URL parameter names, each prefixed so several panels can share one page's URL.
 const P = {
-  filter: "filter", sort: "sort", group: "group", derived: "derive", order: "order", hidden: "hide",
-  pinned: "pin", widths: "widths", rowHeight: "rows", offset: "offset", pageSize: "size", merge: "merge", on: "on",
-  how: "how", panels: "panels", step: "step", compare: "compare", histogram: "hist", groupView: "gview",
+  filter: "filter",
+  sort: "sort",
+  group: "group",
+  derived: "derive",
+  order: "order",
+  hidden: "hide",
+  pinned: "pin",
+  widths: "widths",
+  rowHeight: "rows",
+  offset: "offset",
+  pageSize: "size",
+  merge: "merge",
+  on: "on",
+  how: "how",
+  panels: "panels",
+  step: "step",
+  compare: "compare",
+  histogram: "hist",
+  groupView: "gview",
 } as const;
 
 /** The state a URL describes; missing or malformed params take their defaults. */
@@ -227,7 +243,8 @@ export function stateFromJSON(json: unknown): ExplorerState {
     order: Array.isArray(merged.order) ? merged.order.map(String) : [],
     hidden: Array.isArray(merged.hidden) ? merged.hidden.map(String) : [],
     pinned: Array.isArray(merged.pinned) ? merged.pinned.map(String) : [],
-    widths: typeof merged.widths === "object" && merged.widths !== null && !Array.isArray(merged.widths) ? merged.widths : {},
+    widths:
+      typeof merged.widths === "object" && merged.widths !== null && !Array.isArray(merged.widths) ? merged.widths : {},
     panels: Array.isArray(merged.panels) ? merged.panels.filter((n) => Number.isInteger(n) && n >= 0) : [],
     filter: typeof merged.filter === "string" ? merged.filter : "",
     on: typeof merged.on === "string" ? merged.on : "",

@@ -1,10 +1,10 @@
 // Cells of a grouped table: histograms with shared bins, value counts, image strips; per run in color.
 import { useState } from "react";
 import { formatNumber, formatValue } from "../lib/format";
-import type { ImageCell, ScalarSummary, Summary, GroupColumn } from "./api";
+import type { GroupColumn, ImageCell, ScalarSummary, Summary } from "./api";
 import { Thumb } from "./cells";
-import { histogramBars, peak, valueBarWidths } from "./histogram";
 import type { BarMode } from "./histogram";
+import { histogramBars, peak, valueBarWidths } from "./histogram";
 
 export interface SummaryActions {
   /** Filter to one histogram bin of a column (run set for a joined column). */
@@ -43,14 +43,26 @@ export function HistogramCell({ column, summary, info, colors, width, height, mo
   const edges = info?.edges ?? [];
   const series = hists.map((s) => s.counts);
   const plotHeight = Math.max(16, height - 18);
-  const bars = histogramBars(series, width, plotHeight, joined ? mode : "stacked", peak(series, joined ? mode : "stacked"));
+  const bars = histogramBars(
+    series,
+    width,
+    plotHeight,
+    joined ? mode : "stacked",
+    peak(series, joined ? mode : "stacked"),
+  );
   const first = hists[0];
   const [hover, setHover] = useState<number | null>(null);
   if (!first) return <span className="cell-null">–</span>;
   const stats = hists.map((s) => (s.mean === null ? "–" : formatNumber(s.mean)));
   return (
     <div className="hist" data-kind="histogram">
-      <svg width={width} height={plotHeight} role="img" aria-label={`histogram of ${column}`} onMouseLeave={() => setHover(null)}>
+      <svg
+        width={width}
+        height={plotHeight}
+        role="img"
+        aria-label={`histogram of ${column}`}
+        onMouseLeave={() => setHover(null)}
+      >
         <line x1={0} x2={width} y1={plotHeight - 0.5} y2={plotHeight - 0.5} className="hist-axis" />
         {bars.map((bar) => (
           <rect
@@ -105,15 +117,22 @@ export function ValuesCell({ column, summary, colors, width, height, actions }: 
   const shown = order.slice(0, rowsFit);
   const labelWidth = Math.min(110, Math.max(54, width * 0.42));
   const barSpace = Math.max(20, width - labelWidth - 34);
-  const countOf = (run: number, value: unknown) => lists[run]?.values.find((item) => JSON.stringify(item.value) === JSON.stringify(value))?.count ?? 0;
+  const countOf = (run: number, value: unknown) =>
+    lists[run]?.values.find((item) => JSON.stringify(item.value) === JSON.stringify(value))?.count ?? 0;
   const all = shown.flatMap((value) => runs.map((_, run) => countOf(run, value)));
   const widths = valueBarWidths(all, barSpace);
-  const hidden = order.length - shown.length + Math.max(0, ...lists.map((l) => l?.other ?? 0) as number[]);
+  const hidden = order.length - shown.length + Math.max(0, ...(lists.map((l) => l?.other ?? 0) as number[]));
   return (
     <div className="values" data-kind="values">
       {shown.map((value, i) => (
         <div key={i} className={`value-row${joined ? " joined" : ""}`} data-value={formatValue(value)}>
-          <button type="button" className="value-label" title={`${formatValue(value)} — filter to it`} style={{ width: labelWidth }} onClick={() => actions.onValue(column, joined ? 0 : null, value)}>
+          <button
+            type="button"
+            className="value-label"
+            title={`${formatValue(value)} — filter to it`}
+            style={{ width: labelWidth }}
+            onClick={() => actions.onValue(column, joined ? 0 : null, value)}
+          >
             {formatValue(value)}
           </button>
           <span className="value-bars">
@@ -129,7 +148,9 @@ export function ValuesCell({ column, summary, colors, width, height, actions }: 
                   title={`${formatValue(value)}: ${count}${joined ? ` (run ${run})` : ""}`}
                   onClick={() => actions.onValue(column, joined ? run : null, value)}
                 >
-                  <span style={{ width: widths[i * runs.length + run] ?? 0, background: colors[run % colors.length] }} />
+                  <span
+                    style={{ width: widths[i * runs.length + run] ?? 0, background: colors[run % colors.length] }}
+                  />
                   {!joined && <em>{count}</em>}
                 </button>
               );
@@ -153,19 +174,37 @@ export function ImageStrip({ summary, colors, width, height, actions }: CellProp
   const total = Math.max(0, ...lines.map((l) => l?.total ?? 0));
   return (
     <div className="strip" data-kind="images">
-      <button type="button" className="strip-arrow" aria-label="Previous images" disabled={start === 0} onClick={() => setStart(Math.max(0, start - fit))}>
+      <button
+        type="button"
+        className="strip-arrow"
+        aria-label="Previous images"
+        disabled={start === 0}
+        onClick={() => setStart(Math.max(0, start - fit))}
+      >
         ‹
       </button>
       <div className="strip-lines">
         {lines.map((line, run) => (
           <div key={run} className="strip-line">
             {(line?.images ?? []).slice(start, start + fit).map((image, i) => (
-              <Thumb key={`${start + i}`} image={image} size={size} onOpen={actions.onOpen} border={joined ? colors[run % colors.length] : undefined} />
+              <Thumb
+                key={`${start + i}`}
+                image={image}
+                size={size}
+                onOpen={actions.onOpen}
+                border={joined ? colors[run % colors.length] : undefined}
+              />
             ))}
           </div>
         ))}
       </div>
-      <button type="button" className="strip-arrow" aria-label="Next images" disabled={start + fit >= longest} onClick={() => setStart(start + fit)}>
+      <button
+        type="button"
+        className="strip-arrow"
+        aria-label="Next images"
+        disabled={start + fit >= longest}
+        onClick={() => setStart(start + fit)}
+      >
         ›
       </button>
       <span className="strip-count" title="images in this group">
@@ -186,9 +225,17 @@ export function SummaryCell(props: CellProps) {
     case "images":
       return <ImageStrip {...props} />;
     case "range":
-      return <span className="cell-text">{formatValue(first.min)} → {formatValue(first.max)}</span>;
+      return (
+        <span className="cell-text">
+          {formatValue(first.min)} → {formatValue(first.max)}
+        </span>
+      );
     case "list":
-      return <span className="cell-text muted">{first.count} lists, ~{formatNumber(first.mean_length ?? 0)} items</span>;
+      return (
+        <span className="cell-text muted">
+          {first.count} lists, ~{formatNumber(first.mean_length ?? 0)} items
+        </span>
+      );
     default:
       return <span className="cell-null">–</span>;
   }

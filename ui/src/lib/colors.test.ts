@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PALETTE, colorsByCreation, runColor } from "./colors";
+import { colorsByCreation, PALETTE, runColor } from "./colors";
 
 describe("runColor", () => {
   it("gives a run the same color every time", () => {

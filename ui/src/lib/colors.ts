@@ -1,8 +1,18 @@
 // A stable color per run: the same run has the same color in every view and every session.
 
 export const PALETTE = [
-  "#2f6fed", "#f0701a", "#1fa463", "#d6336c", "#8b5cf6", "#0ea5b7", "#c99a06", "#e03131",
-  "#5c6f91", "#b54fc4", "#74a31b", "#a0522d",
+  "#2f6fed",
+  "#f0701a",
+  "#1fa463",
+  "#d6336c",
+  "#8b5cf6",
+  "#0ea5b7",
+  "#c99a06",
+  "#e03131",
+  "#5c6f91",
+  "#b54fc4",
+  "#74a31b",
+  "#a0522d",
 ] as const;
 
 /** FNV-1a, 32 bits: a cheap, well-spread hash of a short string. */

@@ -11,7 +11,8 @@ export function formatDuration(seconds: number | null | undefined): string {
 }
 
 export function formatNumber(value: number): string {
-  if (Number.isInteger(value)) return Math.abs(value) >= 1e6 ? Number(value.toPrecision(4)).toExponential() : String(value);
+  if (Number.isInteger(value))
+    return Math.abs(value) >= 1e6 ? Number(value.toPrecision(4)).toExponential() : String(value);
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e6)) return Number(value.toPrecision(4)).toExponential();
   return String(Number(value.toPrecision(4)));

@@ -1,16 +1,16 @@
 // The lineage of a run or an artifact version: runs and versions laid out left to right by dagre,
 // drawn with React Flow. Fan-outs fold into counted clusters; clicking opens a node.
 import dagre from "@dagrejs/dagre";
-import { Handle, MarkerType, Position, ReactFlow, Background, Controls } from "@xyflow/react";
 import type { Edge, Node, NodeProps } from "@xyflow/react";
+import { Background, Controls, Handle, MarkerType, Position, ReactFlow } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { LineageNode } from "../api/client";
-import { useLineage } from "./api";
 import type { LineageStart } from "./api";
-import { clusterGraph } from "./cluster";
+import { useLineage } from "./api";
 import type { ViewNode } from "./cluster";
+import { clusterGraph } from "./cluster";
 import "./lineage.css";
 
 const WIDTH = 210;
@@ -35,10 +35,16 @@ function LineageNodeView({ data }: NodeProps<Node<NodeData>>) {
       className={`lineage-node ${kind} status-${status}${view.kind === "cluster" ? " cluster" : ""}${start ? " start" : ""}`}
       data-node-label={view.label}
       data-node-status={status}
-      title={status === "incomplete" && view.kind !== "cluster" ? `${view.missing_files} file(s) missing from the store` : undefined}
+      title={
+        status === "incomplete" && view.kind !== "cluster"
+          ? `${view.missing_files} file(s) missing from the store`
+          : undefined
+      }
     >
       <Handle type="target" position={Position.Left} />
-      <span className="lineage-icon" aria-hidden="true">{view.kind === "cluster" ? "⋯" : kind === "run" ? "▶" : "◆"}</span>
+      <span className="lineage-icon" aria-hidden="true">
+        {view.kind === "cluster" ? "⋯" : kind === "run" ? "▶" : "◆"}
+      </span>
       <span className="lineage-text">
         <span className="lineage-label">{view.label}</span>
         <span className="lineage-sub">{status === "incomplete" ? "files missing" : subtitle(view)}</span>
@@ -67,7 +73,8 @@ function layout(nodes: ViewNode[], edges: { source: string; target: string }[]):
 
 function target(project: string, node: LineageNode): string | null {
   if (node.status === "missing") return null;
-  if (node.kind === "run" && node.run_id) return `/projects/${encodeURIComponent(node.project ?? project)}/runs/${encodeURIComponent(node.run_id)}`;
+  if (node.kind === "run" && node.run_id)
+    return `/projects/${encodeURIComponent(node.project ?? project)}/runs/${encodeURIComponent(node.run_id)}`;
   if (node.kind === "artifact" && node.name && node.version) {
     return `/projects/${encodeURIComponent(node.project ?? project)}/artifacts/${encodeURIComponent(node.name)}/${node.version}`;
   }
@@ -75,7 +82,17 @@ function target(project: string, node: LineageNode): string | null {
 }
 
 /** The graph around `start`, `depth` edges out. */
-export function LineageGraph({ project, start, depth = 10, height = 460 }: { project: string; start: LineageStart; depth?: number; height?: number }) {
+export function LineageGraph({
+  project,
+  start,
+  depth = 10,
+  height = 460,
+}: {
+  project: string;
+  start: LineageStart;
+  depth?: number;
+  height?: number;
+}) {
   const lineage = useLineage(project, start, depth);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const navigate = useNavigate();
@@ -101,17 +118,35 @@ export function LineageGraph({ project, start, depth = 10, height = 460 }: { pro
     }));
     return { flowNodes, flowEdges, nodes, edges };
   }, [lineage.data, expanded]);
-  if (lineage.isPending) return <div className="lineage-box muted" style={{ height }}>Loading lineage…</div>;
-  if (lineage.isError) return <div className="lineage-box problem" role="alert">{lineage.error.message}</div>;
+  if (lineage.isPending)
+    return (
+      <div className="lineage-box muted" style={{ height }}>
+        Loading lineage…
+      </div>
+    );
+  if (lineage.isError)
+    return (
+      <div className="lineage-box problem" role="alert">
+        {lineage.error.message}
+      </div>
+    );
   if (!view) return null;
   const missing = lineage.data.nodes.filter((n) => n.status !== "ok");
   return (
     <div className="lineage">
       <div className="lineage-meta muted">
-        <span data-testid="lineage-counts">{lineage.data.nodes.length} nodes · {lineage.data.edges.length} edges</span>
+        <span data-testid="lineage-counts">
+          {lineage.data.nodes.length} nodes · {lineage.data.edges.length} edges
+        </span>
         {missing.length > 0 && <span className="lineage-warning">{missing.length} missing or incomplete</span>}
-        {expanded.size > 0 && <button type="button" className="button ghost" onClick={() => setExpanded(new Set())}>Collapse groups</button>}
-        <span className="lineage-legend"><i className="dot run" /> run <i className="dot artifact" /> artifact version</span>
+        {expanded.size > 0 && (
+          <button type="button" className="button ghost" onClick={() => setExpanded(new Set())}>
+            Collapse groups
+          </button>
+        )}
+        <span className="lineage-legend">
+          <i className="dot run" /> run <i className="dot artifact" /> artifact version
+        </span>
       </div>
       <div className="lineage-box" style={{ height }} data-testid="lineage-graph">
         <ReactFlow

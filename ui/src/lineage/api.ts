@@ -1,7 +1,7 @@
 // Lineage: the runs and artifact versions around a start node, and the edges between them.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
 import type { LineageGraph } from "../api/client";
+import { api, unwrap } from "../api/client";
 
 /** Where a lineage walk starts: a run id, or an artifact version as `name:vN`. */
 export interface LineageStart {
@@ -38,4 +38,3 @@ export function useRunLineage(project: string, runId: string) {
       ),
   });
 }
-

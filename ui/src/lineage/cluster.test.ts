@@ -2,11 +2,34 @@ import { describe, expect, it } from "vitest";
 import type { LineageEdge, LineageNode } from "../api/client";
 import { clusterGraph } from "./cluster";
 
-const run = (id: string, job: string): LineageNode => ({ id, kind: "run", status: "ok", depth: 1, label: id, job_type: job, aliases: [], missing_files: 0 });
-const art = (id: string): LineageNode => ({ id, kind: "artifact", status: "ok", depth: 0, label: id, name: "split", type: "data", aliases: [], missing_files: 0 });
+const run = (id: string, job: string): LineageNode => ({
+  id,
+  kind: "run",
+  status: "ok",
+  depth: 1,
+  label: id,
+  job_type: job,
+  aliases: [],
+  missing_files: 0,
+});
+const art = (id: string): LineageNode => ({
+  id,
+  kind: "artifact",
+  status: "ok",
+  depth: 0,
+  label: id,
+  name: "split",
+  type: "data",
+  aliases: [],
+  missing_files: 0,
+});
 
 describe("clusterGraph", () => {
-  const nodes = [art("artifact:s"), ...Array.from({ length: 6 }, (_, i) => run(`run:${i}`, "train")), run("run:x", "eval")];
+  const nodes = [
+    art("artifact:s"),
+    ...Array.from({ length: 6 }, (_, i) => run(`run:${i}`, "train")),
+    run("run:x", "eval"),
+  ];
   const edges: LineageEdge[] = nodes.slice(1).map((n) => ({ source: "artifact:s", target: n.id, kind: "input" }));
 
   it("folds a fan-out of same-kind runs into one counted node with one edge", () => {

@@ -56,7 +56,8 @@ export function clusterGraph(
     const id = `cluster:${signature}`;
     const first = members[0];
     if (first === undefined || members.length < min || expanded.has(id)) continue;
-    const what = first.kind === "run" ? `${first.job_type ?? "other"} runs` : `${first.name ?? first.type ?? "artifact"} versions`;
+    const what =
+      first.kind === "run" ? `${first.job_type ?? "other"} runs` : `${first.name ?? first.type ?? "artifact"} versions`;
     clusters.push({ id, kind: "cluster", memberKind: first.kind, label: `${members.length} ${what}`, members });
     for (const member of members) owner.set(member.id, id);
   }

@@ -6,7 +6,11 @@ import { useMemo } from "react";
 /** Markdown as safe HTML: scripts, event handlers and javascript: links are removed. */
 export function renderMarkdown(text: string): string {
   const html = marked.parse(text, { async: false, gfm: true });
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ["style", "form", "iframe"], FORBID_ATTR: ["style"] });
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ["style", "form", "iframe"],
+    FORBID_ATTR: ["style"],
+  });
 }
 
 export function Markdown({ text }: { text: string }) {

@@ -2,12 +2,21 @@
 // text, add panels, pick each panel's runs and colours, reorder, save, duplicate, export.
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
-import { useRuns } from "../runs/api";
 import { ErrorState, Loading } from "../components/PageState";
 import { runColor } from "../lib/colors";
-import { exportUrl, useReport, useReportMutations } from "./api";
+import { useRuns } from "../runs/api";
 import type { Block, PanelBlock, PanelKind, Report } from "./api";
-import { moveBlock, newMarkdown, newPanel, PANEL_LABELS, removeBlock, replaceBlock, setRunColor, toggleRun } from "./blocks";
+import { exportUrl, useReport, useReportMutations } from "./api";
+import {
+  moveBlock,
+  newMarkdown,
+  newPanel,
+  PANEL_LABELS,
+  removeBlock,
+  replaceBlock,
+  setRunColor,
+  toggleRun,
+} from "./blocks";
 import { Markdown } from "./Markdown";
 import { ReportPanel } from "./ReportPanel";
 import "./reports.css";
@@ -30,7 +39,9 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
   const navigate = useNavigate();
   // A save (or another tab's) brings a newer copy: it becomes the draft.
   useEffect(() => setDraft(saved), [saved]);
-  const dirty = JSON.stringify([draft.title, draft.description, draft.blocks]) !== JSON.stringify([saved.title, saved.description, saved.blocks]);
+  const dirty =
+    JSON.stringify([draft.title, draft.description, draft.blocks]) !==
+    JSON.stringify([saved.title, saved.description, saved.blocks]);
   useEffect(() => {
     if (!editing || !dirty) return;
     const warn = (event: BeforeUnloadEvent) => event.preventDefault();
@@ -38,19 +49,39 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
     return () => window.removeEventListener("beforeunload", warn);
   }, [editing, dirty]);
   const setBlocks = (blocks: Block[]) => setDraft({ ...draft, blocks });
-  const setEditing = (on: boolean) => setParams((p) => { const next = new URLSearchParams(p); if (on) next.set("edit", "1"); else next.delete("edit"); return next; });
-  const lastRuns = [...draft.blocks].reverse().find((b): b is PanelBlock => b.type === "panel" && b.runset.runs.length > 0)?.runset.runs ?? [];
+  const setEditing = (on: boolean) =>
+    setParams((p) => {
+      const next = new URLSearchParams(p);
+      if (on) next.set("edit", "1");
+      else next.delete("edit");
+      return next;
+    });
+  const lastRuns =
+    [...draft.blocks].reverse().find((b): b is PanelBlock => b.type === "panel" && b.runset.runs.length > 0)?.runset
+      .runs ?? [];
   return (
     <div className="page report-page">
       <header className="page-header">
         <div className="report-title-block">
           <div className="breadcrumb">
-            <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> / <Link to={`/projects/${enc(project)}/reports`}>Reports</Link> /
+            <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /{" "}
+            <Link to={`/projects/${enc(project)}/reports`}>Reports</Link> /
           </div>
           {editing ? (
             <>
-              <input className="title-input" aria-label="Report title" value={draft.title} onChange={(e) => setDraft({ ...draft, title: e.target.value })} />
-              <input className="search description-input" aria-label="Report description" placeholder="A one-line description" value={draft.description} onChange={(e) => setDraft({ ...draft, description: e.target.value })} />
+              <input
+                className="title-input"
+                aria-label="Report title"
+                value={draft.title}
+                onChange={(e) => setDraft({ ...draft, title: e.target.value })}
+              />
+              <input
+                className="search description-input"
+                aria-label="Report description"
+                placeholder="A one-line description"
+                value={draft.description}
+                onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+              />
             </>
           ) : (
             <>
@@ -63,20 +94,64 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
           {editing ? (
             <>
               {dirty && <span className="unsaved">Unsaved changes</span>}
-              <button type="button" className="button primary" disabled={!dirty || save.isPending || !draft.title.trim()} onClick={() => save.mutate(draft)}>{save.isPending ? "Saving…" : "Save"}</button>
-              <button type="button" className="button" onClick={() => { if (!dirty || window.confirm("Leave without saving?")) { setDraft(saved); setEditing(false); } }}>Done</button>
+              <button
+                type="button"
+                className="button primary"
+                disabled={!dirty || save.isPending || !draft.title.trim()}
+                onClick={() => save.mutate(draft)}
+              >
+                {save.isPending ? "Saving…" : "Save"}
+              </button>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  if (!dirty || window.confirm("Leave without saving?")) {
+                    setDraft(saved);
+                    setEditing(false);
+                  }
+                }}
+              >
+                Done
+              </button>
             </>
           ) : (
-            <button type="button" className="button primary" onClick={() => setEditing(true)}>Edit</button>
+            <button type="button" className="button primary" onClick={() => setEditing(true)}>
+              Edit
+            </button>
           )}
-          <button type="button" className="button" onClick={() => duplicate.mutate(saved.id, { onSuccess: (copy) => navigate(`/projects/${enc(project)}/reports/${copy.id}?edit=1`) })}>Duplicate</button>
-          <a className="button" href={exportUrl(project, saved.id)} download>Export HTML</a>
+          <button
+            type="button"
+            className="button"
+            onClick={() =>
+              duplicate.mutate(saved.id, {
+                onSuccess: (copy) => navigate(`/projects/${enc(project)}/reports/${copy.id}?edit=1`),
+              })
+            }
+          >
+            Duplicate
+          </button>
+          <a className="button" href={exportUrl(project, saved.id)} download>
+            Export HTML
+          </a>
         </div>
       </header>
-      {save.isError && <p className="problem" role="alert">{save.error.message}</p>}
-      {save.isSuccess && !dirty && editing && <p className="saved-note" role="status">Saved.</p>}
+      {save.isError && (
+        <p className="problem" role="alert">
+          {save.error.message}
+        </p>
+      )}
+      {save.isSuccess && !dirty && editing && (
+        <p className="saved-note" role="status">
+          Saved.
+        </p>
+      )}
       <div className="report-blocks">
-        {draft.blocks.length === 0 && <div className="empty">This report is empty. {editing ? "Add text or a panel below." : "Click Edit to add text and panels."}</div>}
+        {draft.blocks.length === 0 && (
+          <div className="empty">
+            This report is empty. {editing ? "Add text or a panel below." : "Click Edit to add text and panels."}
+          </div>
+        )}
         {draft.blocks.map((block, index) => (
           <BlockView
             key={block.id}
@@ -93,9 +168,18 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
       </div>
       {editing && (
         <div className="add-blocks" role="group" aria-label="Add a block">
-          <button type="button" className="button" onClick={() => setBlocks([...draft.blocks, newMarkdown()])}>+ Text</button>
+          <button type="button" className="button" onClick={() => setBlocks([...draft.blocks, newMarkdown()])}>
+            + Text
+          </button>
           {(Object.keys(PANEL_LABELS) as PanelKind[]).map((kind) => (
-            <button type="button" key={kind} className="button" onClick={() => setBlocks([...draft.blocks, newPanel(kind, lastRuns)])}>+ {PANEL_LABELS[kind]}</button>
+            <button
+              type="button"
+              key={kind}
+              className="button"
+              onClick={() => setBlocks([...draft.blocks, newPanel(kind, lastRuns)])}
+            >
+              + {PANEL_LABELS[kind]}
+            </button>
           ))}
         </div>
       )}
@@ -117,9 +201,15 @@ interface BlockProps {
 function BlockView({ project, block, editing, onChange, onMove, onRemove, first, last }: BlockProps) {
   const tools = editing && (
     <div className="block-tools">
-      <button type="button" className="block-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>↑</button>
-      <button type="button" className="block-button" aria-label="Move down" disabled={last} onClick={() => onMove(1)}>↓</button>
-      <button type="button" className="block-button danger" aria-label="Remove block" onClick={onRemove}>✕</button>
+      <button type="button" className="block-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>
+        ↑
+      </button>
+      <button type="button" className="block-button" aria-label="Move down" disabled={last} onClick={() => onMove(1)}>
+        ↓
+      </button>
+      <button type="button" className="block-button danger" aria-label="Remove block" onClick={onRemove}>
+        ✕
+      </button>
     </div>
   );
   if (block.type === "markdown") {
@@ -128,8 +218,16 @@ function BlockView({ project, block, editing, onChange, onMove, onRemove, first,
         {tools}
         {editing ? (
           <div className="markdown-editor">
-            <textarea aria-label="Markdown" value={block.text} placeholder="Write markdown: # headings, **bold**, lists, [links](https://…)" onChange={(e) => onChange({ ...block, text: e.target.value })} rows={Math.max(4, block.text.split("\n").length + 1)} />
-            <div className="markdown-preview"><Markdown text={block.text} /></div>
+            <textarea
+              aria-label="Markdown"
+              value={block.text}
+              placeholder="Write markdown: # headings, **bold**, lists, [links](https://…)"
+              onChange={(e) => onChange({ ...block, text: e.target.value })}
+              rows={Math.max(4, block.text.split("\n").length + 1)}
+            />
+            <div className="markdown-preview">
+              <Markdown text={block.text} />
+            </div>
           </div>
         ) : (
           <Markdown text={block.text} />
@@ -147,19 +245,41 @@ function BlockView({ project, block, editing, onChange, onMove, onRemove, first,
   );
 }
 
-function PanelSettings({ project, block, onChange }: { project: string; block: PanelBlock; onChange: (block: PanelBlock) => void }) {
+function PanelSettings({
+  project,
+  block,
+  onChange,
+}: {
+  project: string;
+  block: PanelBlock;
+  onChange: (block: PanelBlock) => void;
+}) {
   const runs = useRuns(project);
   const config = block.config;
   const field = (name: string, label: string, placeholder = "") => (
-    <label className="setting">{label}
-      <input className="search" aria-label={`Panel ${label.toLowerCase()}`} value={typeof config[name] === "string" ? (config[name] as string) : ""} placeholder={placeholder}
-        onChange={(e) => onChange({ ...block, config: { ...config, [name]: e.target.value } })} />
+    <label className="setting">
+      {label}
+      <input
+        className="search"
+        aria-label={`Panel ${label.toLowerCase()}`}
+        value={typeof config[name] === "string" ? (config[name] as string) : ""}
+        placeholder={placeholder}
+        onChange={(e) => onChange({ ...block, config: { ...config, [name]: e.target.value } })}
+      />
     </label>
   );
   return (
     <div className="panel-settings">
       <div className="settings-row">
-        <label className="setting">Title<input className="search" aria-label="Panel title" value={block.title} onChange={(e) => onChange({ ...block, title: e.target.value })} /></label>
+        <label className="setting">
+          Title
+          <input
+            className="search"
+            aria-label="Panel title"
+            value={block.title}
+            onChange={(e) => onChange({ ...block, title: e.target.value })}
+          />
+        </label>
         {(block.panel === "table" || block.panel === "evaluation") && field("key", "Table key", "e.g. val_predictions")}
         {block.panel === "evaluation" && field("truth", "Truth column")}
         {block.panel === "evaluation" && field("guess", "Guess column")}
@@ -176,9 +296,22 @@ function PanelSettings({ project, block, onChange }: { project: string; block: P
             const color = entry?.color ?? runColor(run.id);
             return (
               <span key={run.id} className={`run-chip${on ? " on" : ""}`}>
-                <input type="checkbox" aria-label={`Show ${run.name}`} checked={on} onChange={() => onChange({ ...block, runset: { runs: toggleRun(block.runset.runs, run.id) } })} />
-                <input type="color" className="color-input" aria-label={`Colour of ${run.name}`} value={color} disabled={!entry}
-                  onChange={(e) => onChange({ ...block, runset: { runs: setRunColor(block.runset.runs, run.id, e.target.value) } })} />
+                <input
+                  type="checkbox"
+                  aria-label={`Show ${run.name}`}
+                  checked={on}
+                  onChange={() => onChange({ ...block, runset: { runs: toggleRun(block.runset.runs, run.id) } })}
+                />
+                <input
+                  type="color"
+                  className="color-input"
+                  aria-label={`Colour of ${run.name}`}
+                  value={color}
+                  disabled={!entry}
+                  onChange={(e) =>
+                    onChange({ ...block, runset: { runs: setRunColor(block.runset.runs, run.id, e.target.value) } })
+                  }
+                />
                 {run.name}
               </span>
             );

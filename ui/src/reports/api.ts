@@ -1,13 +1,14 @@
 // Reports: list, read, create, save, duplicate, delete, and the static export's URL.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
+import { api, unwrap } from "../api/client";
 
 // The server always sends a panel's `config` and `runset` and a run set's `runs` (they have
 // defaults, which the schema leaves optional), and the UI always writes them.
 export type RunSetEntry = Schemas["RunSetEntry"];
 export type MarkdownBlock = Schemas["MarkdownBlock"];
-export type PanelBlock = Schemas["PanelBlock"] & Required<Pick<Schemas["PanelBlock"], "config">> & { runset: Required<Schemas["RunSet"]> };
+export type PanelBlock = Schemas["PanelBlock"] &
+  Required<Pick<Schemas["PanelBlock"], "config">> & { runset: Required<Schemas["RunSet"]> };
 export type PanelKind = PanelBlock["panel"];
 export type Block = MarkdownBlock | PanelBlock;
 export type Report = Omit<Schemas["Report"], "blocks"> & { blocks: Block[] };
@@ -23,7 +24,8 @@ const asReport = (report: Schemas["Report"]): Report => report as Report;
 export function useReports(project: string) {
   return useQuery({
     queryKey: ["reports", project],
-    queryFn: async (): Promise<ReportSummary[]> => unwrap(await api.GET("/api/projects/{project}/reports", { params: { path: { project } } })),
+    queryFn: async (): Promise<ReportSummary[]> =>
+      unwrap(await api.GET("/api/projects/{project}/reports", { params: { path: { project } } })),
   });
 }
 
@@ -31,7 +33,13 @@ export function useReport(project: string, id: string) {
   return useQuery({
     queryKey: ["report", project, id],
     queryFn: async (): Promise<Report> =>
-      asReport(unwrap(await api.GET("/api/projects/{project}/reports/{report_id}", { params: { path: { project, report_id: id } } }))),
+      asReport(
+        unwrap(
+          await api.GET("/api/projects/{project}/reports/{report_id}", {
+            params: { path: { project, report_id: id } },
+          }),
+        ),
+      ),
   });
 }
 
@@ -61,12 +69,23 @@ export function useReportMutations(project: string) {
     }),
     duplicate: useMutation({
       mutationFn: async (id: string): Promise<Report> =>
-        asReport(unwrap(await api.POST("/api/projects/{project}/reports/{report_id}/duplicate", { params: { path: { project, report_id: id } }, body: {} }))),
+        asReport(
+          unwrap(
+            await api.POST("/api/projects/{project}/reports/{report_id}/duplicate", {
+              params: { path: { project, report_id: id } },
+              body: {},
+            }),
+          ),
+        ),
       onSuccess: refresh,
     }),
     remove: useMutation({
       mutationFn: async (id: string): Promise<void> => {
-        unwrap(await api.DELETE("/api/projects/{project}/reports/{report_id}", { params: { path: { project, report_id: id } } }));
+        unwrap(
+          await api.DELETE("/api/projects/{project}/reports/{report_id}", {
+            params: { path: { project, report_id: id } },
+          }),
+        );
       },
       onSuccess: () => refresh(),
     }),

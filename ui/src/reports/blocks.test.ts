@@ -18,6 +18,8 @@ describe("report blocks", () => {
     const runs = toggleRun([], "r1");
     expect(runs).toEqual([{ id: "r1", visible: true }]);
     expect(toggleRun(runs, "r1")).toEqual([{ id: "r1", visible: false }]);
-    expect(missingRuns([...runs, { id: "gone", visible: true }], new Set(["r1"]))).toEqual([{ id: "gone", visible: true }]);
+    expect(missingRuns([...runs, { id: "gone", visible: true }], new Set(["r1"]))).toEqual([
+      { id: "gone", visible: true },
+    ]);
   });
 });

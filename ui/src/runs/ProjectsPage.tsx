@@ -1,7 +1,7 @@
 import { Link } from "react-router-dom";
-import { useProjects } from "./api";
 import { ErrorState, Loading } from "../components/PageState";
 import { formatAgo, formatTime } from "../lib/format";
+import { useProjects } from "./api";
 
 export function ProjectsPage() {
   const projects = useProjects();

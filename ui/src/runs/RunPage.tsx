@@ -1,16 +1,16 @@
 import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import type { Run, RunDetail, TableEntry } from "../api/client";
-import { useRunLineage } from "../lineage/api";
-import { useRun, useRunTables } from "./api";
-import { LoggedCharts } from "../charts/LoggedCharts";
 import { ChartControls } from "../charts/ChartControls";
 import { ChartsPanel } from "../charts/ChartsPanel";
+import { LoggedCharts } from "../charts/LoggedCharts";
 import { ErrorState, Loading } from "../components/PageState";
-import { StateBadge } from "./StateBadge";
-import { useRunColors } from "./useRunColors";
 import { formatDuration, formatTime, formatValue } from "../lib/format";
 import { withParams } from "../lib/urlState";
+import { useRunLineage } from "../lineage/api";
+import { useRun, useRunTables } from "./api";
+import { StateBadge } from "./StateBadge";
+import { useRunColors } from "./useRunColors";
 
 type Tab = "overview" | "charts" | "tables";
 const TABS: { id: Tab; label: string }[] = [
@@ -62,7 +62,9 @@ function Artifacts({ project, run }: { project: string; run: RunDetail }) {
   const runNode = lineage.data.nodes.find((node) => node.kind === "run" && node.run_id === run.id);
   const pick = (kind: "input" | "output") =>
     lineage.data.edges
-      .filter((edge) => edge.kind === kind && (kind === "output" ? edge.source === runNode?.id : edge.target === runNode?.id))
+      .filter(
+        (edge) => edge.kind === kind && (kind === "output" ? edge.source === runNode?.id : edge.target === runNode?.id),
+      )
       .map((edge) => nodes.get(kind === "output" ? edge.target : edge.source))
       .filter((node) => node !== undefined && node.kind === "artifact");
   const groups: [string, ReturnType<typeof pick>][] = [
@@ -82,11 +84,17 @@ function Artifacts({ project, run }: { project: string; run: RunDetail }) {
               {list.map((node) =>
                 node ? (
                   <li key={node.id}>
-                    <Link to={`/projects/${encodeURIComponent(node.project ?? project)}/artifacts/${encodeURIComponent(node.name ?? "")}/${encodeURIComponent(node.version ?? "")}`}>
+                    <Link
+                      to={`/projects/${encodeURIComponent(node.project ?? project)}/artifacts/${encodeURIComponent(node.name ?? "")}/${encodeURIComponent(node.version ?? "")}`}
+                    >
                       {node.name}:{node.version}
                     </Link>
                     {node.type && <span className="artifact-type">{node.type}</span>}
-                    {(node.aliases ?? []).map((alias) => <span className="tag" key={alias}>{alias}</span>)}
+                    {(node.aliases ?? []).map((alias) => (
+                      <span className="tag" key={alias}>
+                        {alias}
+                      </span>
+                    ))}
                   </li>
                 ) : null,
               )}
@@ -135,7 +143,11 @@ function Overview({ project, run }: { project: string; run: RunDetail }) {
         </dl>
         {run.tags.length > 0 && (
           <div className="tags spaced">
-            {run.tags.map((tag) => <span className="tag" key={tag}>{tag}</span>)}
+            {run.tags.map((tag) => (
+              <span className="tag" key={tag}>
+                {tag}
+              </span>
+            ))}
           </div>
         )}
         {run.notes && <p className="notes">{run.notes}</p>}
@@ -158,7 +170,10 @@ function Tables({ project, run, tables }: { project: string; run: RunDetail; tab
     <div className="card">
       <table className="data-table" data-testid="run-tables">
         <thead>
-          <tr><th>Table</th><th>Steps</th></tr>
+          <tr>
+            <th>Table</th>
+            <th>Steps</th>
+          </tr>
         </thead>
         <tbody>
           {byKey.map(([key, entries]) => (
@@ -241,7 +256,11 @@ export function RunPage() {
         </>
       )}
       {tab === "tables" &&
-        (tables.isError ? <ErrorState error={tables.error} /> : <Tables project={project} run={data} tables={tables.data ?? []} />)}
+        (tables.isError ? (
+          <ErrorState error={tables.error} />
+        ) : (
+          <Tables project={project} run={data} tables={tables.data ?? []} />
+        ))}
     </div>
   );
 }

@@ -1,5 +1,5 @@
-import { flexRender } from "@tanstack/react-table";
 import type { Header, Row, Table } from "@tanstack/react-table";
+import { flexRender } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 import type { Run } from "../api/client";
@@ -21,7 +21,15 @@ interface Props {
 
 function EyeIcon({ open }: { open: boolean }) {
   return (
-    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+    <svg
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden="true"
+    >
       <path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z" />
       {open ? <circle cx="12" cy="12" r="3" /> : <line x1="3" y1="21" x2="21" y2="3" />}
     </svg>
@@ -58,7 +66,16 @@ function HeaderCell({ header }: { header: Header<Run, unknown> }) {
 }
 
 /** The runs table: virtualised rows, so a thousand runs scroll as smoothly as ten. */
-export function RunsTable({ table, visible, onToggleVisible, onToggleAll, filterValue, onFilter, showFilters, colorOf }: Props) {
+export function RunsTable({
+  table,
+  visible,
+  onToggleVisible,
+  onToggleAll,
+  filterValue,
+  onFilter,
+  showFilters,
+  colorOf,
+}: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const rows = table.getRowModel().rows;
   const virtualizer = useVirtualizer({

@@ -9,7 +9,11 @@ function keyPath(key: string): string {
 /** The tables the visible runs logged; each opens in one panel that merges those runs. */
 export function TableKeys({ project, runs }: { project: string; runs: Run[] }) {
   const ids = runs.map((run) => run.id);
-  const tables = useProjectTables(project, ids, runs.some((run) => run.state === "running"));
+  const tables = useProjectTables(
+    project,
+    ids,
+    runs.some((run) => run.state === "running"),
+  );
   if (!tables.data || tables.data.length === 0) return null;
   return (
     <section className="table-keys" data-testid="workspace-tables">
@@ -21,7 +25,10 @@ export function TableKeys({ project, runs }: { project: string; runs: Run[] }) {
           to={`/projects/${encodeURIComponent(project)}/tables/${keyPath(entry.key)}?runs=${entry.runs.map((run) => run.run_id).join(",")}`}
           title={`${entry.key}: logged by ${entry.runs.length} of the visible runs`}
         >
-          {entry.key} <span className="chip-count">{entry.runs.length} {entry.runs.length === 1 ? "run" : "runs"}</span>
+          {entry.key}{" "}
+          <span className="chip-count">
+            {entry.runs.length} {entry.runs.length === 1 ? "run" : "runs"}
+          </span>
         </Link>
       ))}
     </section>

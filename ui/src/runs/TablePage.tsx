@@ -1,14 +1,14 @@
 import { useQueries } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { api, unwrap } from "../api/client";
 import type { TableEntry } from "../api/client";
-import { useRun, useRunTables, useRuns } from "./api";
-import { useRunColors } from "./useRunColors";
+import { api, unwrap } from "../api/client";
 import { ErrorState, Loading, NotFound } from "../components/PageState";
-import { TableExplorer, useUrlExplorerState } from "../explorer";
 import type { ExplorerSource } from "../explorer";
+import { TableExplorer, useUrlExplorerState } from "../explorer";
 import { PALETTE } from "../lib/colors";
+import { useRun, useRuns, useRunTables } from "./api";
+import { useRunColors } from "./useRunColors";
 
 function projectLink(project: string) {
   return `/projects/${encodeURIComponent(project)}`;
@@ -22,23 +22,35 @@ export function TablePage() {
   const [state, setState] = useUrlExplorerState();
   const entries = useMemo(() => (tables.data ?? []).filter((entry) => entry.key === key), [tables.data, key]);
   const steps = entries.map((entry) => entry.step);
-// biome-ignore lint/correctness/useExhaustiveDependencies: the steps' text stands in for steps, a new array each render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the steps' text stands in for steps, a new array each render.
   const sources = useMemo((): ExplorerSource[] => {
     const name = run.data?.name ?? runId;
     const step = state.step ?? steps[steps.length - 1] ?? null;
     // The reference keeps "latest" (no step) so learning the steps does not start a new query.
-    const first: ExplorerSource = { ref: { run_id: runId, key, step: state.step }, label: `${name} · step ${step ?? "latest"}`, color: PALETTE[0] };
+    const first: ExplorerSource = {
+      ref: { run_id: runId, key, step: state.step },
+      label: `${name} · step ${step ?? "latest"}`,
+      color: PALETTE[0],
+    };
     if (state.compare === null || state.compare === step) return [first];
-    return [first, { ref: { run_id: runId, key, step: state.compare }, label: `${name} · step ${state.compare}`, color: PALETTE[1] }];
+    return [
+      first,
+      { ref: { run_id: runId, key, step: state.compare }, label: `${name} · step ${state.compare}`, color: PALETTE[1] },
+    ];
   }, [run.data?.name, runId, key, state.step, state.compare, steps.join(",")]); // steps as text: a new array each render
 
   // The explorer starts its query at once; the run's name and steps arrive beside it.
   if (run.isError) return <ErrorState error={run.error} />;
   if (tables.isError) return <ErrorState error={tables.error} />;
   const name = run.data?.name ?? runId;
-  if (tables.data && entries.length === 0) return <NotFound message={`Run ${name} has no table ${JSON.stringify(key)}.`} />;
+  if (tables.data && entries.length === 0)
+    return <NotFound message={`Run ${name} has no table ${JSON.stringify(key)}.`} />;
   if (tables.data && state.step !== null && !steps.includes(state.step)) {
-    return <NotFound message={`Table ${JSON.stringify(key)} of run ${name} has no step ${state.step}; steps: ${steps.join(", ")}.`} />;
+    return (
+      <NotFound
+        message={`Table ${JSON.stringify(key)} of run ${name} has no step ${state.step}; steps: ${steps.join(", ")}.`}
+      />
+    );
   }
   const entry = entries.find((e) => e.step === (state.step ?? steps[steps.length - 1]));
   return (
@@ -83,7 +95,12 @@ export function KeyTablePage() {
   const tableLists = useQueries({
     queries: candidates.map((run) => ({
       queryKey: ["run-tables", project, run.id],
-      queryFn: async (): Promise<TableEntry[]> => unwrap(await api.GET("/api/projects/{project}/runs/{run_id}/tables", { params: { path: { project, run_id: run.id } } })),
+      queryFn: async (): Promise<TableEntry[]> =>
+        unwrap(
+          await api.GET("/api/projects/{project}/runs/{run_id}/tables", {
+            params: { path: { project, run_id: run.id } },
+          }),
+        ),
     })),
   });
   const loaded = tableLists.every((q) => q.data !== undefined);
@@ -94,7 +111,11 @@ export function KeyTablePage() {
   const steps = [...new Set(withKey.flatMap((r) => r.steps))].sort((a, b) => a - b);
   const sources: ExplorerSource[] = withKey.map(({ run, steps: own }) => {
     const step = state.step !== null && own.includes(state.step) ? state.step : null;
-    return { ref: { run_id: run.id, key, step }, label: `${run.name}${step === null ? "" : ` · step ${step}`}`, color: colorOf(run.id) };
+    return {
+      ref: { run_id: run.id, key, step },
+      label: `${run.name}${step === null ? "" : ` · step ${step}`}`,
+      color: colorOf(run.id),
+    };
   });
 
   if (runs.isPending || !loaded) return <Loading label="Loading tables…" />;

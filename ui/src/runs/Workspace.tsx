@@ -2,15 +2,10 @@ import type { SortingState } from "@tanstack/react-table";
 import { useCallback, useMemo } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import type { Run } from "../api/client";
-import { useRuns } from "./api";
-import { useRunColors } from "./useRunColors";
-import { LoggedCharts } from "../charts/LoggedCharts";
 import { ChartControls } from "../charts/ChartControls";
 import { ChartsPanel } from "../charts/ChartsPanel";
+import { LoggedCharts } from "../charts/LoggedCharts";
 import { ErrorState, Loading } from "../components/PageState";
-import { useRunsTable } from "./runColumns";
-import { RunsTable } from "./RunsTable";
-import { TableKeys } from "./TableKeys";
 import {
   FILTER_PREFIX,
   formatSort,
@@ -20,6 +15,11 @@ import {
   visibleRunIds,
   withParams,
 } from "../lib/urlState";
+import { useRuns } from "./api";
+import { RunsTable } from "./RunsTable";
+import { useRunsTable } from "./runColumns";
+import { TableKeys } from "./TableKeys";
+import { useRunColors } from "./useRunColors";
 
 // Runs shown in charts until the user picks, and the most a chart draws at once.
 export const DEFAULT_VISIBLE = 10;
@@ -72,20 +72,27 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
   );
 
   // Runs in table order after search and filters (group headers left out).
-  const listed = table.getRowModel().rows.filter((row) => !row.getIsGrouped()).map((row) => row.original);
+  const listed = table
+    .getRowModel()
+    .rows.filter((row) => !row.getIsGrouped())
+    .map((row) => row.original);
   const listedIds = listed.map((run) => run.id);
   const visible = visibleRunIds(params, listedIds, DEFAULT_VISIBLE);
   const chartRuns = listed.filter((run) => visible.has(run.id)).slice(0, MAX_CHART_RUNS);
   const chartKey = chartRuns.map((run) => `${run.id}:${run.name}:${run.state}`).join(",");
   // Charts refetch only when the set of drawn runs (or their state) changes, not on every render.
-// biome-ignore lint/correctness/useExhaustiveDependencies: chartKey stands in for chartRuns, a new array each render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: chartKey stands in for chartRuns, a new array each render.
   const stableChartRuns = useMemo(() => chartRuns, [chartKey]);
 
   const toggleVisible = (runId: string) => {
     const next = new Set(visible);
     if (next.has(runId)) next.delete(runId);
     else next.add(runId);
-    update({ show: formatVisible(listedIds.filter((id) => next.has(id)).concat([...next].filter((id) => !listedIds.includes(id)))) });
+    update({
+      show: formatVisible(
+        listedIds.filter((id) => next.has(id)).concat([...next].filter((id) => !listedIds.includes(id))),
+      ),
+    });
   };
   const toggleAll = () => {
     update({ show: visible.size > 0 ? formatVisible([]) : formatVisible(listedIds.slice(0, MAX_CHART_RUNS)) });
@@ -110,10 +117,22 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
           </p>
         </div>
         <div className="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={!expanded} className={`tab${expanded ? "" : " active"}`} onClick={() => update({ view: null })}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={!expanded}
+            className={`tab${expanded ? "" : " active"}`}
+            onClick={() => update({ view: null })}
+          >
             Charts
           </button>
-          <button type="button" role="tab" aria-selected={expanded} className={`tab${expanded ? " active" : ""}`} onClick={() => update({ view: "table" })}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={expanded}
+            className={`tab${expanded ? " active" : ""}`}
+            onClick={() => update({ view: "table" })}
+          >
             Runs table
           </button>
         </div>
@@ -129,9 +148,15 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
               value={search}
               onChange={(event) => update({ q: event.target.value || null })}
             />
-            <select aria-label="Group runs by" value={grouping ?? ""} onChange={(event) => update({ group: event.target.value || null })}>
+            <select
+              aria-label="Group runs by"
+              value={grouping ?? ""}
+              onChange={(event) => update({ group: event.target.value || null })}
+            >
               {groupOptions.map((option) => (
-                <option key={option.value} value={option.value}>{option.label}</option>
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
               ))}
             </select>
             {(search || columnFilters.length > 0) && (
@@ -147,7 +172,9 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
                 Clear filters
               </button>
             )}
-            <span className="toolbar-count">{listed.length} of {runs.length}</span>
+            <span className="toolbar-count">
+              {listed.length} of {runs.length}
+            </span>
           </div>
           <RunsTable
             table={table}
@@ -170,10 +197,18 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
             />
             <TableKeys project={project} runs={stableChartRuns} />
             {visible.size > MAX_CHART_RUNS && (
-              <div className="notice">Charts draw the first {MAX_CHART_RUNS} of {visible.size} visible runs.</div>
+              <div className="notice">
+                Charts draw the first {MAX_CHART_RUNS} of {visible.size} visible runs.
+              </div>
             )}
             <LoggedCharts project={project} runs={stableChartRuns} colorOf={colorOf} />
-            <ChartsPanel project={project} runs={stableChartRuns} smoothing={smoothing} logScale={logScale} colorOf={colorOf} />
+            <ChartsPanel
+              project={project}
+              runs={stableChartRuns}
+              smoothing={smoothing}
+              logScale={logScale}
+              colorOf={colorOf}
+            />
           </div>
         )}
       </div>

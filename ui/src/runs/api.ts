@@ -1,8 +1,8 @@
 // Projects, runs and the tables they logged, cached by TanStack Query. Running runs are polled so
 // views update live.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 import type { Project, RunDetail, RunList, TableEntry, TableKey } from "../api/client";
+import { api, LIVE_POLL_MS, unwrap } from "../api/client";
 
 export function useProjects() {
   return useQuery({
@@ -17,8 +17,7 @@ export function useRuns(project: string) {
     queryKey: ["runs", project],
     queryFn: async (): Promise<RunList> =>
       unwrap(await api.GET("/api/projects/{project}/runs", { params: { path: { project } } })),
-    refetchInterval: (query) =>
-      query.state.data?.runs.some((run) => run.state === "running") ? LIVE_POLL_MS : false,
+    refetchInterval: (query) => (query.state.data?.runs.some((run) => run.state === "running") ? LIVE_POLL_MS : false),
   });
 }
 

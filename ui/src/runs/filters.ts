@@ -45,12 +45,18 @@ export function parseFilter(expression: string): Predicate {
         const n = asNumber(value);
         if (n === null) return operator === "!=";
         switch (operator) {
-          case "<": return n < target;
-          case "<=": return n <= target;
-          case ">": return n > target;
-          case ">=": return n >= target;
-          case "!=": return n !== target;
-          default: return n === target;
+          case "<":
+            return n < target;
+          case "<=":
+            return n <= target;
+          case ">":
+            return n > target;
+          case ">=":
+            return n >= target;
+          case "!=":
+            return n !== target;
+          default:
+            return n === target;
         }
       };
     }

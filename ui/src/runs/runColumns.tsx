@@ -1,3 +1,4 @@
+import type { ColumnDef, ColumnFiltersState, FilterFn, Row, SortingFn, SortingState } from "@tanstack/react-table";
 import {
   getCoreRowModel,
   getExpandedRowModel,
@@ -6,13 +7,12 @@ import {
   getSortedRowModel,
   useReactTable,
 } from "@tanstack/react-table";
-import type { ColumnDef, ColumnFiltersState, FilterFn, Row, SortingFn, SortingState } from "@tanstack/react-table";
 import { useMemo } from "react";
 import { Link } from "react-router-dom";
 import type { Run } from "../api/client";
-import { matchesSearch, parseFilter } from "./filters";
-import type { Predicate } from "./filters";
 import { formatDuration, formatTime, formatValue } from "../lib/format";
+import type { Predicate } from "./filters";
+import { matchesSearch, parseFilter } from "./filters";
 import { StateBadge } from "./StateBadge";
 
 const predicates = new Map<string, Predicate>();
@@ -52,7 +52,11 @@ function valueColumn(id: string, header: string, read: (run: Run) => unknown, gr
     id,
     header,
     accessorFn: (run) => read(run) ?? undefined,
-    cell: (info) => <span className="cell-value" title={formatValue(info.getValue())}>{formatValue(info.getValue())}</span>,
+    cell: (info) => (
+      <span className="cell-value" title={formatValue(info.getValue())}>
+        {formatValue(info.getValue())}
+      </span>
+    ),
     sortingFn: mixedSort,
     sortUndefined: "last",
     filterFn: expressionFilter,
@@ -100,7 +104,9 @@ export function buildColumns(project: string, configKeys: string[], summaryKeys:
       cell: (info) => (
         <span className="tags">
           {info.row.original.tags.map((tag) => (
-            <span className="tag" key={tag}>{tag}</span>
+            <span className="tag" key={tag}>
+              {tag}
+            </span>
           ))}
         </span>
       ),
