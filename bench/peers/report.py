@@ -75,6 +75,8 @@ WHY = {
     ("largest_table", "peak_rss_mb"): "as for 100,000 plain rows: rows held in Python until "
     "run.log, plus pyarrow and the store's libraries",
     ("epochs_5x1k", "peak_rss_mb"): "each epoch's rows and encoded images are held until run.log",
+    ("read_100k", "wall_s"): "W&B's reader imports no wandb (offline tables are read as JSON); "
+    "heron's process imports heron and opens the store (SQLAlchemy) before reading",
     ("read_100k", "query_s"): "the same pandas code on frames of the same dtypes; a few "
     "milliseconds apart, within the noise of one round",
 }
@@ -258,9 +260,11 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
     for line in table:
         name = line.scenario.title if line.metric is line.scenario.metrics[0] else ""
         cells = [
-            _shown(c, line.metric.unit) if c.value is not None or c.at_least else (c.why or "—")
+            "n/a" if c.why.startswith("unsupported")
+            else _shown(c, line.metric.unit) if c.value is not None or c.at_least
+            else (c.why or "—")
             for c in (line.cells[t] for t in tools)
-        ]
+        ]  # fmt: skip
         ratios = _ratio_text(line, ", ")
         target = line.target.text(line.metric.unit) if line.target else ""
         text.append(f"| {name} | {line.metric.label} | " + " | ".join(cells)
@@ -273,6 +277,11 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
     text += [f"- {m}" for m in missed(table)] or ["- none of the targeted figures ran"]
     text += ["", "## Where heron is not ahead", ""]
     text += [f"- {b}" for b in behind(table)] or ["- nowhere in this run"]
+    not_run = sorted({f"{line.scenario.name}: {t} ({c.why.removeprefix('unsupported: ')})"
+                      for line in table for t, c in line.cells.items()
+                      if c.why.startswith("unsupported")})  # fmt: skip
+    if not_run:
+        text += ["", "## Not run (n/a)", ""] + [f"- {n}" for n in not_run]
     if notes:
         text += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(text) + "\n"
@@ -284,11 +293,12 @@ def plot(table: list[Line], path: Path) -> bool:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-    panels = {"time (first figure)": [], "peak RSS": []}  # type: ignore[var-annotated]
+    panels = {"first figure (time; rows stored)": [], "peak RSS": []}  # type: ignore[var-annotated]
     for line in table:
         if line.metric is line.scenario.metrics[0]:
-            panels["time (first figure)"].append(line)
+            panels["first figure (time; rows stored)"].append(line)
         elif line.metric.key == "peak_rss_mb":
             panels["peak RSS"].append(line)
     panels = {k: [ln for ln in v if any(r for r in ln.ratios.values())] for k, v in panels.items()}
@@ -305,6 +315,8 @@ def plot(table: list[Line], path: Path) -> bool:
         ax.set_yticks([i + width * (len(peers) - 1) / 2 for i in range(len(chosen))])
         ax.set_yticklabels([ln.scenario.name for ln in chosen], fontsize=8)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.axvline(1.0, color="black", linewidth=1)
         ax.set_title(f"{title}: peer ÷ heron (> 1: heron ahead)", fontsize=10)
         ax.invert_yaxis()
