@@ -295,13 +295,13 @@ def plot(table: list[Line], path: Path) -> bool:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-    panels = {"first figure (time; rows stored)": [], "peak RSS": []}  # type: ignore[var-annotated]
-    for line in table:
-        if line.metric is line.scenario.metrics[0]:
-            panels["first figure (time; rows stored)"].append(line)
-        elif line.metric.key == "peak_rss_mb":
-            panels["peak RSS"].append(line)
-    panels = {k: [ln for ln in v if any(r for r in ln.ratios.values())] for k, v in panels.items()}
+    compared = [ln for ln in table if any(ln.ratios.values())]
+    panels = {
+        "first figure (time; rows stored)": [
+            ln for ln in compared if ln.metric is ln.scenario.metrics[0]
+        ],
+        "peak RSS": [ln for ln in compared if ln.metric.key == "peak_rss_mb"],
+    }
     if not any(panels.values()):
         return False
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
