@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,6 +18,7 @@ import heron
 from heron.sdk.api import run_artifacts
 from tests.e2e.ui_server import UiServer
 from tests.fixtures.scenario import run_scenario
+from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -24,10 +26,14 @@ SPLIT = "inat_80-10-10_50"
 
 
 @pytest.fixture(scope="module")
-def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, heron.Api]]:
+def walkthrough(shared_stores: SharedStores) -> Iterator[tuple[UiServer, heron.Api]]:
     """`heron ui` over the store the walkthrough scenario logged, and an Api on it."""
-    workdir = tmp_path_factory.mktemp("wandb-walkthrough")
-    api = run_scenario("image_classification_artifacts", workdir)
+
+    def log(workdir: Path) -> None:
+        run_scenario("image_classification_artifacts", workdir)
+
+    workdir, _ = shared_stores.copy("wandb-walkthrough", log)
+    api = heron.Api(workdir / "heron-data")
     server = UiServer(workdir / "heron-data")
     yield server, api
     server.stop()
