@@ -18,5 +18,5 @@ if __name__ == "__main__":
     sys.stdin.readline()
     for step in range(steps):
         run.log({"train/loss": 1.0 / (step + 1)}, step=step)
-        time.sleep(0.25)
+        time.sleep(0.25)  # a training step takes time: the page must keep polling meanwhile
     run.finish()
