@@ -99,3 +99,29 @@ def test_bad_columns_filters_and_missing_runs_are_explained(
         json={"tables": [{"run_id": "deleted1", "key": "x"}], "truth": "t", "guess": "g"},
     )
     assert gone.status_code == 404 and "no longer exists" in gone.json()["error"]["message"]
+
+
+def test_the_panel_and_python_count_alike(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    panel = pipeline_client.post(
+        f"{BASE}/evaluation",
+        json={
+            "tables": [{"run_id": ids["infer fc256"], "key": "test_predictions"}],
+            "truth": "truth",
+            "guess": "guess",
+            "filter": 'row["truth"] != "Fungi"',
+        },
+    ).json()["results"][0]
+    os.environ["HERON_DIR"] = str(pipeline_store[0])
+    try:
+        table = heron.Api().run(f"pipeline/{ids['infer fc256']}").table("test_predictions")
+        python = (
+            table.query()
+            .filter('row["truth"] != "Fungi"')
+            .confusion_matrix("truth", "guess", classes=panel["classes"])
+        )
+    finally:
+        del os.environ["HERON_DIR"]
+    assert python.model_dump() == {key: panel[key] for key in python.model_dump()}
