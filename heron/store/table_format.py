@@ -107,6 +107,10 @@ IMAGE_FIELDS: tuple[CellField, ...] = (
 IMAGE_HASH_FIELD = "sha256"
 
 
+# The classes of an image without any: shared, so it must not change.
+_NO_CLASSES: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class MaskRef:
     """A segmentation mask of an image: a PNG blob of class ids, the image's size."""
@@ -135,7 +139,7 @@ class MaskRef:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ImageRef:
     """An image cell: a reference to stored image bytes, never the pixels.
 
@@ -154,6 +158,31 @@ class ImageRef:
     boxes: tuple[Mapping[str, Any], ...] = ()
     masks: tuple[MaskRef, ...] = ()
     classes: Mapping[str, str] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        sha256: str,
+        format: str,
+        width: int,
+        height: int,
+        caption: str | None = None,
+        boxes: tuple[Mapping[str, Any], ...] = (),
+        masks: tuple[MaskRef, ...] = (),
+        classes: Mapping[str, str] = _NO_CLASSES,
+    ) -> None:
+        # The generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__, about a microsecond per cell; a table has a cell per row (logging
+        # or reading 100,000 of them is common), so the fields are set in one step.
+        self.__dict__.update(
+            sha256=sha256,
+            format=format,
+            width=width,
+            height=height,
+            caption=caption,
+            boxes=boxes,
+            masks=masks,
+            classes=classes,
+        )
 
     def __hash__(self) -> int:
         # Equal references have equal stored fields; boxes and classes are dicts (unhashable).
@@ -198,12 +227,10 @@ class ImageRef:
         # Arrow typed the struct's fields when it was written; only the overlays need parsing.
         text = row.get("overlays")
         if not text:
-            return _stored_ref(
-                sha256, row["format"], row["width"], row["height"], row.get("caption")
-            )
+            return cls(sha256, row["format"], row["width"], row["height"], row.get("caption"))
         try:
             document = loads(text)
-            return _stored_ref(
+            return cls(
                 sha256,
                 row["format"],
                 row["width"],
@@ -217,39 +244,6 @@ class ImageRef:
             raise IntegrityError(
                 f"{where} (image {sha256}): its overlays are not valid ({error!r})"
             ) from None
-
-
-_NO_CLASSES: Mapping[str, str] = MappingProxyType({})
-
-
-def _stored_ref(
-    sha256: str,
-    format: str,
-    width: int,
-    height: int,
-    caption: str | None,
-    boxes: tuple[Mapping[str, Any], ...] = (),
-    masks: tuple[MaskRef, ...] = (),
-    classes: Mapping[str, str] = _NO_CLASSES,
-) -> ImageRef:
-    """An ImageRef of a stored cell, made without the frozen dataclass's ``__init__``.
-
-    That ``__init__`` sets each field through ``object.__setattr__``, about a microsecond per
-    cell; reading a table back makes one reference per image cell (100,000 for a typical
-    prediction table), so the fields are filled in one step here.
-    """
-    ref = object.__new__(ImageRef)
-    ref.__dict__.update(
-        sha256=sha256,
-        format=format,
-        width=width,
-        height=height,
-        caption=caption,
-        boxes=boxes,
-        masks=masks,
-        classes=classes,
-    )
-    return ref
 
 
 def overlays_document(
