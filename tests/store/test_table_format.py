@@ -194,3 +194,10 @@ def test_the_query_engine_has_a_type_for_every_column_type() -> None:
         assert f"{f.name} " in image_sql and IMAGE_FIELD_TYPES[f.name] == f.type
     for kind in COLUMN_TYPES:
         assert duckdb_type(ValueType(kind, "float" if kind == "list" else None))
+
+
+def test_a_query_result_image_cell_is_the_stored_struct_plus_its_urls() -> None:
+    from heron.query.results import ImageCell
+
+    stored = [f.name for f in IMAGE_FIELDS]
+    assert list(ImageCell.__annotations__) == [*stored, "url", "thumbnail_url"]
