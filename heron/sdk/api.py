@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from heron.errors import UsageError
 from heron.sdk.artifact import Artifact
 from heron.sdk.lineage import Direction, lineage_graph
-from heron.sdk.logged_table import LoggedTable, open_table
+from heron.sdk.logged_table import LoggedTable, open_run_table
+from heron.sdk.values import check_step
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
 from heron.store.lineage import lineage_edges
@@ -233,10 +234,9 @@ class ApiRun:
 
     def table(self, key: str, step: int | None = None) -> LoggedTable:
         """The table logged under ``key`` at ``step`` (the latest step when omitted)."""
-        from heron.query.references import table_reference
-
-        reference = table_reference({"run_id": self.id, "key": key, "step": step})
-        return open_table(self._api.store, reference)
+        return open_run_table(
+            self._api.store, self.id, key, None if step is None else check_step(step)
+        )
 
     def charts(self) -> dict[str, list[int]]:
         """Every key the run logged a chart under (a table with a chart description), with its steps."""

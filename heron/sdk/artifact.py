@@ -34,7 +34,7 @@ from heron.sdk.artifact_files import (
 )
 from heron.sdk.interfaces import RunContext, StoreReader
 from heron.sdk.lineage import lineage_graph
-from heron.sdk.logged_table import LoggedTable, open_table
+from heron.sdk.logged_table import LoggedTable, open_artifact_table
 from heron.sdk.table import Table
 from heron.sdk.values import text_problem, to_storable
 from heron.store import artifacts as artifact_store
@@ -617,10 +617,7 @@ class Artifact:
                 f"{entry.path!r} in {self.qualified_name} is a file, not a table: use get_path({entry.path!r}) "
                 "or download()"
             )
-        from heron.query.references import ArtifactTableRef
-
-        reference = ArtifactTableRef(artifact=self.qualified_name, name=entry.path)
-        return open_table(self._bound_store(), reference)
+        return open_artifact_table(self._bound_store(), self.qualified_name, entry.path)
 
     def _entry(self, name: str) -> ManifestEntry:
         manifest = self.manifest

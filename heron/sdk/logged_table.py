@@ -22,25 +22,30 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from heron.query import Query, TableSource
-    from heron.query.references import TableReference
+    from heron.query.table_lookup import ResolvedTable
     from heron.store.store import Store
     from heron.store.tables import TableRecord
 
 
-def open_table(store: Store, reference: TableReference) -> LoggedTable:
-    """The logged table ``reference`` names: a run's table by key and step, or a table added
-    to an artifact version. Found by the query layer's resolver, as the server finds it;
-    NotFoundError says what is missing (the run, the key, the step, the version, the table)."""
-    from heron.query.references import TableRef, resolve_table
+def open_run_table(store: Store, run_id: str, key: str, step: int | None = None) -> LoggedTable:
+    """What run ``run_id`` logged under ``key`` at ``step`` (its latest step when None), found as
+    the server finds it (:mod:`heron.query.table_lookup`): NotFoundError says what is missing."""
+    from heron.query.table_lookup import find_run_table
 
-    found = resolve_table(store, reference)
+    return _logged(store, find_run_table(store, run_id, key, step), key=key)
+
+
+def open_artifact_table(store: Store, artifact: str, name: str) -> LoggedTable:
+    """The table added as ``name`` to the artifact version ``artifact``, found as the server
+    finds it (:mod:`heron.query.table_lookup`)."""
+    from heron.query.table_lookup import find_artifact_table
+
+    return _logged(store, find_artifact_table(store, artifact, name))
+
+
+def _logged(store: Store, found: ResolvedTable, *, key: str | None = None) -> LoggedTable:
     return LoggedTable(
-        store,
-        found.record,
-        label=found.label,
-        key=reference.key if isinstance(reference, TableRef) else None,
-        step=found.step,
-        chart=found.chart,
+        store, found.record, label=found.label, key=key, step=found.step, chart=found.chart
     )
 
 
