@@ -38,12 +38,15 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 # Modules at heron's top that every layer may use.
 SHARED = ("heron", "heron.errors", "heron._types")
 
-# Libraries too heavy to import at module level (ruff's banned-module-level-imports).
-HEAVY = frozenset(
-    tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"][
-        "lint"
-    ]["flake8-tidy-imports"]["banned-module-level-imports"]
-)
+
+def _banned_at_module_level() -> frozenset[str]:
+    """The libraries ruff bans at module level (pyproject.toml): too heavy for ``import heron``."""
+    settings = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lint = settings["tool"]["ruff"]["lint"]
+    return frozenset(lint["flake8-tidy-imports"]["banned-module-level-imports"])
+
+
+HEAVY = _banned_at_module_level()
 
 # Loops kept on purpose, each with why it cannot be layered away.
 KNOWN_LOOPS: dict[frozenset[str], str] = {
