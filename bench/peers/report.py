@@ -77,8 +77,9 @@ WHY = {
     ("epochs_5x1k", "peak_rss_mb"): "each epoch's rows and encoded images are held until run.log",
     ("read_100k", "wall_s"): "W&B's reader imports no wandb (offline tables are read as JSON); "
     "heron's process imports heron and opens the store (SQLAlchemy) before reading",
-    ("read_100k", "query_s"): "the same pandas code on frames of the same dtypes; a few "
-    "milliseconds apart, within the noise of one round",
+    ("read_100k", "query_s"): "not explained yet: the same pandas code on frames of the same "
+    "dtypes; heron's frame is converted from Arrow (its columns may keep Arrow's chunks), the "
+    "peers' are built from Python lists",
 }
 
 
@@ -247,8 +248,8 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
         "# heron side by side with its peers",
         "",
         f"- date: {when}; machine: {_machine()}",
-        f"- load average (1 min) at start {loads[0]:.1f}, at end {loads[1]:.1f}: the machine was "
-        + ("shared with other work" if max(loads) > 1.5 else "quiet"),
+        f"- load average (1 min) at start {loads[0]:.1f}, at end {loads[1]:.1f}; per measurement "
+        f"in peers.csv (the suite's own processes count in it: about 1 on {os.cpu_count()} cores)",
         "- versions: " + ", ".join(f"{t} {v}" for t, v in versions.items()),
         f"- sizes: {size}; median of {repeat} round(s), tools interleaved in each round; each figure "
         "from a fresh process; memory is the peak RSS summed over the process tree",
