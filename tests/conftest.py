@@ -3,6 +3,10 @@
 PostgreSQL, SeaweedFS (S3) and Chromium are started by ``scripts/services.sh`` (``make test``
 and ``.ci/run`` call it) and found through ``HERON_TEST_*`` variables. A test that needs one of
 them fails, rather than skips, when it is missing: a skipped test would hide that CI ran nothing.
+
+The stores several suites look at are logged once per version of the code and copied for each
+user (``shared_stores``, tests/fixtures/shared_stores.py). Under `make test`'s two workers the
+browser tests run on one of them (``pytest_xdist_make_scheduler``).
 """
 
 from __future__ import annotations
