@@ -12,9 +12,9 @@ through :meth:`ResolvedTable.source`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from heron.errors import UsageError
 from heron.query.table_lookup import ResolvedTable, find_artifact_table, find_run_table
@@ -53,7 +53,20 @@ class ArtifactTableRef(BaseModel):
     name: str = Field(min_length=1, description="the name the table was added under")
 
 
-TableReference = TableRef | ArtifactTableRef
+def _reference_kind(value: Any) -> str:
+    """Which reference a JSON object or model is: one naming an ``artifact`` is an artifact's."""
+    if isinstance(value, Mapping):
+        return "ArtifactTableRef" if "artifact" in value else "TableRef"
+    return type(value).__name__
+
+
+# Tagged by the presence of ``artifact`` so that a bad reference is checked against the one form it
+# is written in: an out-of-range step is reported as that, not beside "artifact: Field required".
+# The tags are the models' names, which heron's validation errors leave out of a field's path.
+TableReference = Annotated[
+    Annotated[TableRef, Tag("TableRef")] | Annotated[ArtifactTableRef, Tag("ArtifactTableRef")],
+    Discriminator(_reference_kind),
+]
 """Any table a query can read: a run's or an artifact's."""
 
 

@@ -93,8 +93,13 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         problems = []
         for item in error.errors():
+            # A tagged union puts its member's model name (CamelCase) in the path; fields are
+            # snake_case, so a capitalised part is the tag and is left out of what we show.
             where = ".".join(
-                str(part) for part in item.get("loc", ()) if part not in ("query", "path")
+                str(part)
+                for part in item.get("loc", ())
+                if part not in ("query", "path")
+                and not (isinstance(part, str) and part[:1].isupper())
             )
             problems.append(
                 f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg"))

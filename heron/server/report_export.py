@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from heron.errors import HeronError
-from heron.query.references import resolve_table, table_reference
+from heron.errors import HeronError, UsageError
+from heron.query.references import TableReference, resolve_table, table_reference
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
@@ -142,7 +142,7 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     sources = []
     for ref in refs:
         try:
-            table = resolve_table(store, table_reference(ref), project=project)
+            table = resolve_table(store, _panel_reference(ref), project=project)
             # Readers of a report know runs by name: a concatenation's source column shows it.
             sources.append(table.source(label=table.owner))
         except HeronError as error:
@@ -244,6 +244,15 @@ def _chart_panel(store: Store, project: str, block: PanelBlock) -> str:
     return (_problems(problems) if problems else "") + svg + f"<div>{''.join(legend)}</div>"
 
 
+def _panel_reference(value: dict[str, Any]) -> TableReference:
+    """The table a panel's saved settings name; a ValueError (the panel's settings are not
+    valid, which spoils that panel alone) when they name none."""
+    try:
+        return table_reference(value)
+    except UsageError as error:
+        raise ValueError(error.message) from None
+
+
 def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
     config = block.config
     runs, problems = _visible_runs(store, project, block)
@@ -252,7 +261,7 @@ def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
     try:
         request = EvaluationRequest(
             tables=[
-                table_reference(
+                _panel_reference(
                     {"run_id": r.id, "key": config.get("key"), "step": config.get("step")}
                 )
                 for r in runs
