@@ -20,7 +20,6 @@ from heron.errors import MediaError, UsageError
 from heron.sdk.overlays import class_map, mask_png, normalize_boxes, normalize_masks
 from heron.sdk.values import text_problem
 from heron.store import codec
-from heron.store.blobs import sha256_hex
 from heron.store.table_format import ImageRef, MaskRef, overlays_document
 
 if TYPE_CHECKING:
@@ -169,6 +168,9 @@ class Image:
     def sha256(self) -> str:
         """The sha256 hex digest of the stored bytes (computed when first asked for)."""
         if self._sha256 is None:
+            # Imported here: the blob store loads SQLAlchemy, which `import heron` must not pay for.
+            from heron.store.blobs import sha256_hex
+
             self._sha256 = sha256_hex(self.encoded_bytes())
         return self._sha256
 

@@ -5,7 +5,7 @@ a value the store cannot hold fails at the call that passed it with a message na
 the value, and never reaches (or stops) the writer. The limits come from the store:
 
 - keys are valid UTF-8 text (no lone surrogates, as ``os.fsdecode`` makes of undecodable bytes),
-  without control characters, at most :data:`MAX_KEY_CHARS` characters (the key columns' size);
+  without control characters, at most :func:`max_key_chars` characters (the key columns' size);
 - steps are ints in ``0 ..`` :data:`MAX_STEP` (steps are stored as signed 64-bit integers);
 - numbers logged as metrics become float64: NaN and infinities are kept, an int too large for a
   float64 is refused;
@@ -18,20 +18,14 @@ numpy and torch scalars are recognised by duck typing (``.item()`` on a 0-d valu
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import String
-
 from heron.errors import ConfigError, UsageError
-from heron.store import schema
 
-_KEY_COLUMN = schema.metrics.c.key.type
-assert isinstance(_KEY_COLUMN, String) and _KEY_COLUMN.length is not None
-# The metrics and run_objects tables keep keys in columns of this many characters.
-MAX_KEY_CHARS: int = _KEY_COLUMN.length
 MAX_STEP = 2**63 - 1
 MAX_DEPTH = 64
 # Ints stay below 2**1023, inside a float64's range (metrics are float64; float() of an int
@@ -40,6 +34,20 @@ _MAX_INT_BITS = 1024
 # C0 controls and DEL: a key holding one is a bug (and PostgreSQL text cannot hold NUL).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 RESERVED_KEYS = frozenset({"_step"})  # history rows carry the step under this name
+
+
+@functools.cache
+def max_key_chars() -> int:
+    """How many characters a key may have: the size of the metrics and run_objects key columns."""
+    # Read from the schema on first use: importing it loads SQLAlchemy, which `import heron`
+    # must not pay for.
+    from sqlalchemy import String
+
+    from heron.store import schema
+
+    column = schema.metrics.c.key.type
+    assert isinstance(column, String) and column.length is not None
+    return column.length
 
 
 def short_repr(value: Any, limit: int = 80) -> str:
@@ -76,9 +84,9 @@ def check_key(key: Any, what: str = "log key") -> str:
         raise UsageError(f"{what} {short_repr(key)} {problem}")
     if _CONTROL.search(key):
         raise UsageError(f"{what} {short_repr(key)} holds a control character")
-    if len(key) > MAX_KEY_CHARS:
+    if len(key) > max_key_chars():
         raise UsageError(
-            f"{what} {short_repr(key)} has {len(key)} characters; the limit is {MAX_KEY_CHARS}"
+            f"{what} {short_repr(key)} has {len(key)} characters; the limit is {max_key_chars()}"
         )
     if key in RESERVED_KEYS:
         raise UsageError(f"{what} {key!r} is reserved: history rows use it for the step")

@@ -23,30 +23,34 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heron.errors import HeronError, UsageError
-from heron.sdk.metric_rules import MetricDefinition
-from heron.wandb import active, env, torch_watch
+from heron.wandb import active, env
 from heron.wandb.active import PreInit, log
-from heron.wandb.artifacts import Artifact
-from heron.wandb.data_types import (
-    Audio,
-    Classes,
-    Graph,
-    Histogram,
-    Html,
-    Image,
-    JoinedTable,
-    Molecule,
-    Object3D,
-    Table,
-    Video,
-)
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning, unsupported
-from heron.wandb.live_run import DisabledArtifact, Run
 from heron.wandb.run_config import Config, Summary
-from heron.wandb.session import Settings, init, login
+
+if TYPE_CHECKING:
+    # What type checkers and IDEs see; at run time these load through ``__getattr__`` below.
+    from heron.sdk.metric_rules import MetricDefinition
+    from heron.wandb.apis import Api
+    from heron.wandb.artifacts import Artifact
+    from heron.wandb.data_types import (
+        Audio,
+        Classes,
+        Graph,
+        Histogram,
+        Html,
+        Image,
+        JoinedTable,
+        Molecule,
+        Object3D,
+        Table,
+        Video,
+    )
+    from heron.wandb.live_run import DisabledArtifact, Run
+    from heron.wandb.session import Settings, init, login
 
 __version__ = "0.31.0"
 """The W&B version whose surface this module follows."""
@@ -171,24 +175,61 @@ def termerror(string: str, repeat: bool = True) -> None:
 
 def watch(models: Any, *args: Any, **kwargs: Any) -> Any:
     """Log gradient/parameter histograms of a PyTorch model (see :mod:`heron.wandb.torch_watch`)."""
+    from heron.wandb import torch_watch  # loads the SDK's media (and the store) on first use
+
     return torch_watch.watch(models, *args, **kwargs)
 
 
 def unwatch(models: Any = None) -> None:
     """Stop watching models."""
+    from heron.wandb import torch_watch
+
     torch_watch.unwatch(models)
 
 
 _LAZY_MODULES = ("plot", "keras", "integration", "apis")
-_LAZY_NAMES = {"Api": "heron.wandb.apis"}
+# Public name -> the module defining it: runs, media and artifacts load the SDK and the store
+# (SQLAlchemy), so they wait until a script first reads the name.
+_LAZY_NAMES = {
+    "Api": "heron.wandb.apis",
+    "Artifact": "heron.wandb.artifacts",
+    **dict.fromkeys(
+        (
+            "Audio",
+            "Classes",
+            "Graph",
+            "Histogram",
+            "Html",
+            "Image",
+            "JoinedTable",
+            "Molecule",
+            "Object3D",
+            "Table",
+            "Video",
+        ),
+        "heron.wandb.data_types",
+    ),
+    "Run": "heron.wandb.live_run",
+    "Settings": "heron.wandb.session",
+    "init": "heron.wandb.session",
+    "login": "heron.wandb.session",
+}
 
 
 def __getattr__(name: str) -> Any:
+    """Load a module (``wandb.plot``) or a public name (``wandb.Image``) on first use."""
     if name in _LAZY_MODULES:
         return importlib.import_module(f"heron.wandb.{name}")
     if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value  # later reads (``wandb.Image`` every step) are plain lookups
+        return value
     raise AttributeError(f"module 'heron.wandb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, those that load on first use included."""
+    return sorted({*globals(), *_LAZY_MODULES, *_LAZY_NAMES})
 
 
 __all__ = [

@@ -111,6 +111,7 @@ def test_wandb_signatures_keep_wandbs_argument_names() -> None:
 
 def test_import_heron_wandb_stays_light() -> None:
     heavy = ["numpy", "pandas", "pyarrow", "duckdb", "PIL", "torch", "fastapi", "polars", "keras"]
+    heavy.append("sqlalchemy")  # the store loads with the first run, artifact or media object
     code = (
         "import sys, heron.wandb\n"
         f"heavy = {heavy!r}\n"
@@ -118,3 +119,17 @@ def test_import_heron_wandb_stays_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "", f"import heron.wandb loaded: {done.stdout.strip()}"
+
+
+def test_lazy_names_resolve_in_a_fresh_process() -> None:
+    # Runs, media and artifacts load when first read; each is the class the submodule defines
+    # and dir(wandb) lists them before they load.
+    code = (
+        "import heron.wandb as wandb\n"
+        "listed = set(dir(wandb))\n"
+        "from heron.wandb.data_types import Image\n"
+        "from heron.wandb.session import init\n"
+        "print(sorted(set(wandb.__all__) - listed), wandb.Image is Image, wandb.init is init)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "True", "True"], done.stdout
