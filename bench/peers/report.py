@@ -69,7 +69,6 @@ WHY = {
     "log time) and holds the rows until run.log",
     ("table_100k_plain", "inner_s"): "add_data checks and converts every cell in Python; "
     "MLflow collects plain lists and writes one JSON document",
-    ("import", "inner_s"): "import heron loads SQLAlchemy and the store layer at import",
     ("table_100k_plain", "peak_rss_mb"): "the rows are held in Python as in W&B; heron's process "
     "also loads pyarrow and the store's libraries to write Parquet",
     ("largest_table", "peak_rss_mb"): "as for 100,000 plain rows: rows held in Python until "
