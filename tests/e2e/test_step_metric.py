@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import step_metric_store
 from tests.e2e.step_metric_store import DEFINED, EPOCHS, PLAIN, VAL_STEPS, val_acc
-from tests.e2e.ui_server import UiServer
-from tests.fixtures.scripts import names_to_ids, run_script
+from tests.e2e.ui_server import UiServer, script_store_ui
 from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -25,15 +23,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 @pytest.fixture(scope="module")
 def epochs_ui(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
     """`heron ui` over the store of step_metric_store.py."""
-    script = step_metric_store.__file__
-    copy, ids = shared_stores.copy(
-        "step-metric",
-        lambda root: names_to_ids(run_script(script, str(root / "heron-data"))),
-        sources=[Path(script)],
-    )
-    server = UiServer(copy / "heron-data")
-    yield server, ids
-    server.stop()
+    with script_store_ui(shared_stores, "step-metric", step_metric_store.__file__) as served:
+        yield served
 
 
 def _chart(page: Page, metric: str) -> Locator:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import wandb_charts_store
-from tests.e2e.ui_server import UiServer
+from tests.e2e.ui_server import UiServer, script_store_ui
 from tests.e2e.wandb_charts_store import CLASSES, RUNS
-from tests.fixtures.scripts import names_to_ids, run_script
 from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -25,15 +23,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 @pytest.fixture(scope="module")
 def charts_ui(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
     """`heron ui` over a store where two runs logged every chart kind."""
-    script = wandb_charts_store.__file__
-    copy, ids = shared_stores.copy(
-        "wandb-charts",
-        lambda root: names_to_ids(run_script(script, str(root / "heron-data"))),
-        sources=[Path(script)],
-    )
-    server = UiServer(copy / "heron-data")
-    yield server, ids
-    server.stop()
+    with script_store_ui(shared_stores, "wandb-charts", wandb_charts_store.__file__) as served:
+        yield served
 
 
 def _panel(page: Page, key: str) -> Locator:

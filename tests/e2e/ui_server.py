@@ -7,9 +7,14 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.scripts import names_to_ids, run_script
+from tests.fixtures.shared_stores import SharedStores
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +57,21 @@ class UiServer:
         if self.process.stdout:
             self.process.stdout.close()
         self._stderr.close()
+
+
+@contextmanager
+def script_store_ui(
+    shared_stores: SharedStores, name: str, script: str
+) -> Iterator[tuple[UiServer, dict[str, str]]]:
+    """`heron ui` over a copy of the store ``script`` logs (``run_id<TAB>name`` lines), and its
+    run name -> id map; the store is logged again only when ``script`` or heron changes."""
+    copy, ids = shared_stores.copy(
+        name,
+        lambda root: names_to_ids(run_script(script, str(root / "heron-data"))),
+        sources=[Path(script)],
+    )
+    server = UiServer(copy / "heron-data")
+    try:
+        yield server, ids
+    finally:
+        server.stop()
