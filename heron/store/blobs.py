@@ -39,6 +39,7 @@ from heron.store import quarantine, schema
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.safefiles import (
+    CREATE_NEW,
     NotARegularFile,
     copy_verified,
     hash_fd,
@@ -51,9 +52,6 @@ PACK_THRESHOLD = 1 << 20  # blobs under 1 MiB go into packs
 PACK_MAX_SIZE = 1 << 30  # start a new pack after 1 GiB
 _READ_CHUNK = 1 << 20
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-# A new file, never an existing one nor through a symlink; not inherited by child processes.
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-_CREATE |= getattr(os, "O_CLOEXEC", 0)
 _MAX_REMEMBERED = 100_000  # verified file identities kept by a serving process
 
 logger = logging.getLogger("heron.store")
@@ -130,7 +128,7 @@ class LocalBlobStore:
         hasher = hashlib.sha256()
         written = 0
         try:
-            fd = os.open(temporary, _CREATE, 0o600, dir_fd=objects)
+            fd = os.open(temporary, CREATE_NEW, 0o600, dir_fd=objects)
             with open(path, "rb") as source, open(fd, "wb", closefd=True) as target:
                 while chunk := source.read(_READ_CHUNK):
                     hasher.update(chunk)
@@ -178,7 +176,7 @@ class LocalBlobStore:
         directory = self._directory(f"objects/{digest[:2]}", digest)
         temporary = f".tmp-{uuid.uuid4().hex}"
         try:
-            fd = os.open(temporary, _CREATE, 0o600, dir_fd=directory)
+            fd = os.open(temporary, CREATE_NEW, 0o600, dir_fd=directory)
             with open(fd, "wb", closefd=True) as handle:
                 handle.write(data)
                 os.fchmod(handle.fileno(), _READ_ONLY)
@@ -226,7 +224,7 @@ class LocalBlobStore:
             name = f"{uuid.uuid4().hex}.pack"
             packs = self._directory("packs")
             try:
-                fd = os.open(name, _CREATE | os.O_APPEND, 0o644, dir_fd=packs)
+                fd = os.open(name, CREATE_NEW | os.O_APPEND, 0o644, dir_fd=packs)
             finally:
                 os.close(packs)
             self._pack_handle = open(fd, "ab")  # noqa: SIM115

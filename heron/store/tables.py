@@ -29,7 +29,12 @@ from sqlalchemy import Engine, select
 from heron.errors import IntegrityError, NotFoundError, StoreError
 from heron.store import schema
 from heron.store.database import write
-from heron.store.safefiles import NotARegularFile, open_directory_inside, open_inside
+from heron.store.safefiles import (
+    CREATE_NEW,
+    NotARegularFile,
+    open_directory_inside,
+    open_inside,
+)
 from heron.store.table_format import (
     IMAGE_FIELDS,
     ImageRef,
@@ -38,9 +43,6 @@ from heron.store.table_format import (
 )
 
 ROW_GROUP_SIZE = 128 * 1024  # rows; lets DuckDB scan a big part on several threads
-# A new file, never an existing one nor through a symlink; not inherited by child processes.
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-_CREATE |= getattr(os, "O_CLOEXEC", 0)
 
 
 _SCALARS: dict[str, pa.DataType] = {
@@ -137,7 +139,7 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
         ) from None
     temporary = f".{name}.tmp-{uuid.uuid4().hex}"
     try:
-        fd = os.open(temporary, _CREATE, 0o644, dir_fd=directory)
+        fd = os.open(temporary, CREATE_NEW, 0o644, dir_fd=directory)
         with open(fd, "wb", closefd=True) as handle:
             pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_SIZE)
         os.replace(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
