@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 # pydantic reads TypedDicts' field types from typing_extensions' class before Python 3.12.
 from typing_extensions import TypeAliasType, TypedDict
@@ -223,6 +223,10 @@ class Page(BaseModel):
     For a grouped query the page is of groups: they are in ``groups`` (sent once), ``rows`` is
     empty, ``total`` counts groups and ``columns`` describes the group table (keys, count).
     """
+
+    # Every field is always sent, so the response schema marks them all required (clients need
+    # not guard ``columns`` or ``rows`` against absence).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     columns: list[ColumnDescription] = Field(default_factory=list)
     rows: list[Row] = Field(default_factory=list)

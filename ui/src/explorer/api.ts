@@ -5,12 +5,8 @@ import type { Schemas } from "../api/client";
 import { ApiError, api, unwrap } from "../api/client";
 import type { ExplorerState } from "./state";
 
-/**
- * A page of rows or groups. The server always sends `columns`, `rows` and `labels` (lists with a
- * default, which the schema leaves optional).
- */
-export type QueryResult = Schemas["QueryResult"] &
-  Required<Pick<Schemas["QueryResult"], "columns" | "rows" | "labels">>;
+/** A page of rows or groups. */
+export type QueryResult = Schemas["QueryResult"];
 export type ImageCell = Schemas["ImageCell"];
 export type Groups = Schemas["Groups"];
 export type GroupRow = Schemas["GroupRow"];
@@ -29,11 +25,6 @@ export type ColumnInfo = Omit<Schemas["ColumnDescription"], "type" | "element"> 
   element?: string | null;
 };
 export type ColumnsResult = Schemas["ColumnsResult"];
-
-/** A result with the lists the server always sends, as QueryResult says. */
-function withLists(result: Schemas["QueryResult"]): QueryResult {
-  return { ...result, columns: result.columns ?? [], rows: result.rows ?? [], labels: result.labels ?? [] };
-}
 
 export const IMAGES_PER_GROUP = 24;
 
@@ -103,14 +94,12 @@ export function useExplorerQuery(
   const query = useQuery({
     queryKey: ["explorer", project, sources, document],
     queryFn: async ({ signal }): Promise<QueryResult> =>
-      withLists(
-        unwrap(
-          await api.POST("/api/projects/{project}/query", {
-            params: { path: { project } },
-            body: { tables: sources, query: document },
-            signal,
-          }),
-        ),
+      unwrap(
+        await api.POST("/api/projects/{project}/query", {
+          params: { path: { project } },
+          body: { tables: sources, query: document },
+          signal,
+        }),
       ),
     placeholderData: keepPreviousData,
     retry: false,
