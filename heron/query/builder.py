@@ -295,6 +295,8 @@ class Query:
         deadline = self._deadline() if deadline is None else deadline
         plan = self.plan(deadline)
         in_order = self._scans_in_order(plan)
+        names = [o.name for o in plan.outputs]
+        types = [o.type for o in plan.outputs]
         if self.grouping is not None:
             from heron.query.groups import group_table_sql
 
@@ -303,11 +305,8 @@ class Query:
         elif in_order:
             outputs = [f'{o.sql} AS "o{i}"' for i, o in enumerate(plan.outputs)]
             sql = f"SELECT {', '.join([*outputs, f'{_ORD_SQL} AS ord'])} FROM {plan.from_sql} WHERE {plan.where}"
-            names = [o.name for o in plan.outputs]
         else:
-            sql, names = self._select_sql(plan), [o.name for o in plan.outputs]
-        if self.grouping is None:
-            types = [o.type for o in plan.outputs]
+            sql = self._select_sql(plan)
         batch_rows = max(1024, min(MAX_BATCH_ROWS, BATCH_CELLS // max(1, len(names))))
 
         def renamed(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> T:
