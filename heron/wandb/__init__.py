@@ -25,7 +25,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from heron.errors import HeronError, UsageError
+from heron.errors import HeronError
 from heron.wandb import active, env
 from heron.wandb.active import PreInit, log
 from heron.wandb.errors import UnsupportedError, UnsupportedWarning, unsupported
@@ -67,12 +67,6 @@ summary: Summary | Any = PreInit("wandb.summary")
 """The active run's summary."""
 
 
-def _active(what: str) -> Run:
-    if run is None:
-        raise UsageError(f"call wandb.init() before wandb.{what}()")
-    return run
-
-
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
     """Finish the active run (nothing to do if there is none)."""
     if run is not None:
@@ -85,7 +79,7 @@ def save(
     policy: str = "live",
 ) -> bool | list[str]:
     """Keep files with the active run; see :meth:`Run.save`."""
-    return _active("save").save(glob_str, base_path, policy)
+    return active.require("wandb.save()").save(glob_str, base_path, policy)
 
 
 def define_metric(
@@ -98,7 +92,7 @@ def define_metric(
     **kwargs: Any,
 ) -> MetricDefinition | None:
     """Say how a metric is summarised and charted; see :meth:`Run.define_metric`."""
-    return _active("define_metric").define_metric(
+    return active.require("wandb.define_metric()").define_metric(
         name, step_metric, step_sync, hidden, summary, overwrite, **kwargs
     )
 
@@ -107,14 +101,18 @@ def use_artifact(
     artifact_or_name: str | Artifact, type: str | None = None, **kwargs: Any
 ) -> Artifact | None:
     """``run.use_artifact`` on the active run."""
-    return _active("use_artifact").use_artifact(artifact_or_name, type=type, **kwargs)
+    return active.require("wandb.use_artifact()").use_artifact(
+        artifact_or_name, type=type, **kwargs
+    )
 
 
 def log_artifact(
     artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None, **kwargs: Any
 ) -> Artifact | DisabledArtifact:
     """``run.log_artifact`` on the active run."""
-    return _active("log_artifact").log_artifact(artifact_or_path, name=name, **kwargs)
+    return active.require("wandb.log_artifact()").log_artifact(
+        artifact_or_path, name=name, **kwargs
+    )
 
 
 def alert(*args: Any, **kwargs: Any) -> None:
