@@ -40,15 +40,14 @@ def with_media_urls(result: dict[str, Any]) -> dict[str, Any]:
     """
     for run in result.get("runs") or ():
         with_media_urls(run)
+    groups = result.get("groups")
+    if groups is not None:
+        # A grouped page's rows travel in ``groups`` alone; its columns describe the group keys.
+        _groups_with_urls(groups)
+        return result
     images = [
         (c["name"], c.get("runs")) for c in result.get("columns") or () if c["type"] == "image"
     ]
-    groups = result.get("groups")
-    if groups is not None:
-        _groups_with_urls(groups)
-        if result.get("rows") is groups.get("rows"):
-            return result  # group rows are the page's rows: done once above
-        images = []  # the page's columns describe the groups' keys, not its rows
     if images:
         for row in result.get("rows") or ():
             for name, runs in images:
