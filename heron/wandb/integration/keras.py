@@ -39,7 +39,6 @@ from heron.integrations.prediction_tables import to_numpy
 from heron.wandb import active
 from heron.wandb.artifacts import Artifact
 from heron.wandb.data_types import Table
-from heron.wandb.live_run import Run
 
 # The callback classes are created on first access (module __getattr__ below).
 WandbMetricsLogger: type[Any]
@@ -49,11 +48,6 @@ WandbEvalCallback: type[Any]
 __all__ = ["WandbEvalCallback", "WandbMetricsLogger", "WandbModelCheckpoint"]
 
 LogStrategy = Literal["epoch", "batch"]
-
-
-def _wandb(what: str) -> Run:
-    """The active heron.wandb run; the callbacks need one, as W&B's do."""
-    return active.require(what)
 
 
 def _metrics(logs: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
@@ -93,7 +87,7 @@ class MetricsLoggerBehaviour:
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        run = _wandb("WandbMetricsLogger()")
+        run = active.require("WandbMetricsLogger()")
         if log_freq == "batch":
             log_freq = 1
         if not (log_freq == "epoch" or (isinstance(log_freq, int) and log_freq > 0)):
@@ -118,7 +112,7 @@ class MetricsLoggerBehaviour:
         rate = learning_rate(self.model)
         if rate is not None:
             data["epoch/learning_rate"] = rate
-        _wandb("logging epoch metrics").log(data)
+        active.require("logging epoch metrics").log(data)
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
         """With batch logging, log every ``log_freq``-th batch's running metrics."""
@@ -130,7 +124,7 @@ class MetricsLoggerBehaviour:
         rate = learning_rate(self.model)
         if rate is not None:
             data["batch/learning_rate"] = rate
-        _wandb("logging batch metrics").log(data)
+        active.require("logging batch metrics").log(data)
         self.global_batch += self.log_freq
 
 
@@ -170,7 +164,7 @@ class ModelCheckpointBehaviour:
             initial_value_threshold=initial_value_threshold,
             **kwargs,
         )
-        _wandb("WandbModelCheckpoint()")
+        active.require("WandbModelCheckpoint()")
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Save every ``save_freq`` batches (Keras' rule) and log the checkpoint."""
@@ -189,7 +183,7 @@ class ModelCheckpointBehaviour:
 
     def _log_checkpoint(self, path: str, aliases: list[str]) -> None:
         """Log the file (or directory) at ``path`` as a version of ``run_<id>_model``."""
-        run = _wandb("logging a checkpoint")
+        run = active.require("logging a checkpoint")
         if self._directory:
             path = os.path.dirname(path)
         if not os.path.exists(path):
@@ -218,7 +212,7 @@ class EvalCallbackBehaviour(abc.ABC):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _wandb("WandbEvalCallback()")
+        active.require("WandbEvalCallback()")
         self.data_table_columns = data_table_columns
         self.pred_table_columns = pred_table_columns
 
@@ -256,7 +250,7 @@ class EvalCallbackBehaviour(abc.ABC):
         """Log ``self.data_table`` in an artifact used by the run; keep it as ``data_table_ref``."""
         artifact = Artifact(name, type=type)
         artifact.add(self.data_table, table_name)
-        _wandb("logging the data table").use_artifact(artifact)
+        active.require("logging the data table").use_artifact(artifact)
         artifact.wait()
         reference = artifact.get(table_name)
         assert isinstance(reference, Table)  # the logged version reads its table back as one
@@ -269,7 +263,7 @@ class EvalCallbackBehaviour(abc.ABC):
         aliases: list[str] | None = None,
     ) -> None:
         """Log ``self.pred_table`` as the next version of the run's ``run_<id>_pred`` artifact."""
-        run = _wandb("logging the predictions table")
+        run = active.require("logging the predictions table")
         artifact = Artifact(f"run_{run.id}_pred", type=type)
         artifact.add(self.pred_table, table_name)
         run.log_artifact(artifact, aliases=aliases or ["latest"])
