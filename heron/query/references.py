@@ -56,7 +56,7 @@ class ArtifactTableRef(BaseModel):
 def _reference_kind(value: Any) -> str:
     """Which reference a JSON object or model is: one naming an ``artifact`` is an artifact's."""
     if isinstance(value, Mapping):
-        return "ArtifactTableRef" if "artifact" in value else "TableRef"
+        return "ArtifactTableRef" if value.get("artifact") is not None else "TableRef"
     return type(value).__name__
 
 
@@ -74,7 +74,7 @@ def table_reference(value: Mapping[str, Any]) -> TableReference:
     """A reference from its JSON form (as a saved panel or view keeps it): ``run_id``, ``key``
     and ``step``, or ``artifact`` and ``name``; UsageError naming the field that is wrong."""
     model: type[TableRef] | type[ArtifactTableRef]
-    model = ArtifactTableRef if value.get("artifact") is not None else TableRef
+    model = ArtifactTableRef if _reference_kind(value) == "ArtifactTableRef" else TableRef
     try:
         return model.model_validate(dict(value))
     except ValidationError as error:
