@@ -134,6 +134,30 @@ def disk_bytes(path: Path) -> int:
     return total
 
 
+def epochs_growth(job: Job, log: Callable[[int], None]) -> None:
+    """The epochs scenario's common part: ``log(epochs)`` timed, and the store's growth.
+
+    Growth is the store's size after all epochs over its size after one, the one-epoch run made
+    in a child process of its own (:meth:`Job.apart`), which runs ``log(1)`` alone.
+    """
+    if job.params.get("apart"):  # this is that child
+        log(job.params["epochs"])
+        return
+    one = disk_bytes(job.apart(epochs=1, apart=True))
+    seconds = timed(lambda: log(job.params["epochs"]))
+    many = disk_bytes(job.work)
+    job.done(inner_s=seconds, growth=many / one, store_mb=many / 2**20)
+
+
+def logged_twice(job: Job, log: Callable[[], None]) -> None:
+    """The artifact scenario's common part: ``log()`` timed twice, and the store's growth."""
+    first = timed(log)
+    after_one = disk_bytes(job.work)
+    second = timed(log)
+    growth = disk_bytes(job.work) / after_one
+    job.done(inner_s=first + second, first_s=first, second_s=second, growth=growth)
+
+
 def read_and_query(load: Callable[[], Any], job: Job) -> None:
     """The read scenario's common part: load into pandas, then filter + group as a user would."""
     import pandas as pd  # imported before the clock starts, as the scenario says

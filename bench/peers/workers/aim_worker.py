@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from _common import Job, disk_bytes, main, timed
+from _common import Job, epochs_growth, logged_twice, main, timed
 
 
 def do_import(job: Job) -> None:
@@ -43,13 +43,7 @@ def epochs(job: Job) -> None:
             run.track(images, name="predictions", step=epoch)
         run.close()
 
-    if job.params.get("apart"):  # the one-epoch run the growth is measured against
-        log(job.params["epochs"])
-        return
-    one = disk_bytes(job.apart(epochs=1, apart=True))
-    seconds = timed(lambda: log(job.params["epochs"]))
-    many = disk_bytes(job.work)
-    job.done(inner_s=seconds, growth=many / one, store_mb=many / 2**20)
+    epochs_growth(job, log)
 
 
 def artifact(job: Job) -> None:
@@ -63,11 +57,7 @@ def artifact(job: Job) -> None:
         run.log_artifacts(str(job.dataset()), name="dataset", block=True)
         run.close()
 
-    first = timed(log)
-    after_one = disk_bytes(job.work)
-    second = timed(log)
-    growth = disk_bytes(job.work) / after_one
-    job.done(inner_s=first + second, first_s=first, second_s=second, growth=growth)
+    logged_twice(job, log)
 
 
 def scalars(job: Job) -> None:

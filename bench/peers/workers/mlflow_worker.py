@@ -12,7 +12,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import COLUMNS, KEY, PLAIN, Job, disk_bytes, main, read_and_query, timed
+from _common import (
+    COLUMNS,
+    KEY,
+    PLAIN,
+    Job,
+    epochs_growth,
+    logged_twice,
+    main,
+    read_and_query,
+    timed,
+)
 
 TABLE = f"{KEY}.json"
 
@@ -90,13 +100,7 @@ def epochs(job: Job) -> None:
                 # log_table appends to a file logged before; one file per epoch keeps epochs apart
                 mlflow.log_table(frame, artifact_file=f"{KEY}_epoch{epoch}.json")
 
-    if job.params.get("apart"):  # the one-epoch run the growth is measured against
-        log(job.params["epochs"])
-        return
-    one = disk_bytes(job.apart(epochs=1, apart=True))
-    seconds = timed(lambda: log(job.params["epochs"]))
-    many = disk_bytes(job.work)
-    job.done(inner_s=seconds, growth=many / one, store_mb=many / 2**20)
+    epochs_growth(job, log)
 
 
 def artifact(job: Job) -> None:
@@ -108,11 +112,7 @@ def artifact(job: Job) -> None:
         with mlflow.start_run():
             mlflow.log_artifacts(str(job.dataset()), artifact_path="dataset")
 
-    first = timed(log)
-    after_one = disk_bytes(job.work)
-    second = timed(log)
-    growth = disk_bytes(job.work) / after_one
-    job.done(inner_s=first + second, first_s=first, second_s=second, growth=growth)
+    logged_twice(job, log)
 
 
 def read(job: Job) -> None:

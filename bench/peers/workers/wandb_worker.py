@@ -9,10 +9,21 @@ from __future__ import annotations
 import json
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from _common import COLUMNS, KEY, PLAIN, Job, disk_bytes, main, read_and_query, timed
+from _common import (
+    COLUMNS,
+    KEY,
+    PLAIN,
+    Job,
+    epochs_growth,
+    logged_twice,
+    main,
+    read_and_query,
+    timed,
+)
 
 
 def do_import(job: Job) -> None:
@@ -110,13 +121,7 @@ def epochs(job: Job) -> None:
             _log_table(run, table, job.params["images"], step=epoch)
         run.finish()
 
-    if job.params.get("apart"):  # the one-epoch run the growth is measured against
-        log(job.store, job.params["epochs"])
-        return
-    one = disk_bytes(job.apart(epochs=1, apart=True))
-    seconds = timed(lambda: log(job.store, job.params["epochs"]))
-    many = disk_bytes(job.work)
-    job.done(inner_s=seconds, growth=many / one, store_mb=many / 2**20)
+    epochs_growth(job, partial(log, job.store))
 
 
 def artifact(job: Job) -> None:
@@ -129,11 +134,7 @@ def artifact(job: Job) -> None:
         run.log_artifact(dataset)
         run.finish()
 
-    first = timed(log)
-    after_one = disk_bytes(job.work)
-    second = timed(log)
-    growth = disk_bytes(job.work) / after_one
-    job.done(inner_s=first + second, first_s=first, second_s=second, growth=growth)
+    logged_twice(job, log)
 
 
 def read(job: Job) -> None:
