@@ -1,4 +1,4 @@
-"""Option strings used across heron, as Literal aliases kept in one place."""
+"""Option strings used across heron, as Literal aliases kept in one place, and the step limit."""
 
 from __future__ import annotations
 
@@ -8,3 +8,6 @@ RunState = Literal["running", "finished", "failed", "crashed"]
 RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "crashed")
 
 ResumeMode = Literal["allow", "must", "never"]
+
+# Steps are stored as signed 64-bit integers; every layer checks against this one bound.
+MAX_STEP = 2**63 - 1

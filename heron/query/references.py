@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
+from heron._types import MAX_STEP
 from heron.errors import UsageError
 from heron.query.table_lookup import ResolvedTable, find_artifact_table, find_run_table
-from heron.store.runs import MAX_STEP
 
 if TYPE_CHECKING:
     from heron.store.store import Store

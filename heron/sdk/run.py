@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from heron._types import RunState
+from heron._types import MAX_STEP, RunState
 from heron.errors import HeronError, StoreError, UsageError
 from heron.sdk import active
 from heron.sdk.api import Api
@@ -33,7 +33,7 @@ from heron.sdk.media import figure_image
 from heron.sdk.metric_rules import MetricDefinition, MetricRules, parse_summary
 from heron.sdk.run_files import RunFiles, SavePolicy
 from heron.sdk.table import as_table
-from heron.sdk.values import MAX_STEP, as_scalar, check_step, flatten, short_repr, to_storable
+from heron.sdk.values import as_scalar, check_step, flatten, short_repr, to_storable
 from heron.sdk.writer import (
     FLUSH_ROWS,
     DroppedValue,

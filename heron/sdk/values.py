@@ -24,9 +24,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from heron._types import MAX_STEP
 from heron.errors import ConfigError, UsageError
 
-MAX_STEP = 2**63 - 1
 MAX_DEPTH = 64
 # Ints stay below 2**1023, inside a float64's range (metrics are float64; float() of an int
 # near 2**1024 overflows), which is also all that JSON readers other than Python's can hold.

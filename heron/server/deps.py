@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from heron.server.models import MAX_OFFSET, MAX_STEP
+from heron._types import MAX_STEP
+from heron.server.models import MAX_OFFSET
 from heron.store.store import Store
 
 

@@ -6,13 +6,13 @@ from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
+from heron._types import MAX_STEP
+
 # Query results are typed once, in the query layer; the API answers with those types.
 from heron.query.results import ColumnDescription as ColumnDescription
 from heron.query.results import QueryResult as QueryResult
 from heron.store.table_format import ColumnType
 
-MAX_STEP = 2**63 - 1
-"""Steps are stored as signed 64-bit integers: a larger step names nothing and is refused (422)."""
 MAX_OFFSET = 2**53 - 1
 """Row offsets past what a browser's numbers hold exactly are refused (422)."""
 

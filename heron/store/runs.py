@@ -19,9 +19,6 @@ from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.manifest import check_project_name
 
-# Steps are stored as signed 64-bit integers.
-MAX_STEP = 2**63 - 1
-
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
