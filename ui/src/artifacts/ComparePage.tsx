@@ -5,7 +5,7 @@
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProjectTabs } from "../components/ProjectTabs";
-import { formatBytes } from "../lib/format";
+import { formatBytes, plural } from "../lib/format";
 import type { ArtifactFile, ArtifactVersion, CellChange, MetadataRow, VersionDiff } from "./api";
 import { useCollection, useVersionsComparison } from "./api";
 import { CompareRuns, CompareTables } from "./CompareTables";
@@ -74,9 +74,7 @@ export function ComparePage() {
               ? "Files and metadata of the second version against the first"
               : `Each version against ${shown[0]}, the first`}
             {" · "}
-            {data.tables.length === 0
-              ? "no tables"
-              : `${data.tables.length} table${data.tables.length === 1 ? "" : "s"}`}
+            {data.tables.length === 0 ? "no tables" : plural(data.tables.length, "table")}
           </p>
         </div>
         <ProjectTabs project={project} active="artifacts" />
@@ -159,7 +157,7 @@ function VersionChip({
         </span>
       ))}
       <span className="muted">
-        {version.file_count} files · {formatBytes(version.size)}
+        {plural(version.file_count, "file")} · {formatBytes(version.size)}
       </span>
       {index === 0 && <span className="base-tag">base</span>}
       {onRemove && (
@@ -227,7 +225,7 @@ function FileList({ title, files, tone }: { title: string; files: ArtifactFile[]
 }
 
 function fileSize(file: ArtifactFile): string {
-  return file.n_rows !== null && file.n_rows !== undefined ? `${file.n_rows} rows` : formatBytes(file.size);
+  return file.n_rows !== null && file.n_rows !== undefined ? plural(file.n_rows, "row") : formatBytes(file.size);
 }
 
 function FileDiff({ diff }: { diff: VersionDiff }) {

@@ -3,7 +3,7 @@
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { formatBytes } from "../lib/format";
+import { formatBytes, plural } from "../lib/format";
 import type { ArtifactFile } from "./api";
 import { useFiles, usePreview } from "./api";
 import type { TreeFolder } from "./fileTree";
@@ -145,7 +145,7 @@ function Preview({
           <div className="strong">{file.path}</div>
           <div className="muted">
             {formatBytes(file.size)} · {file.kind}
-            {file.n_rows != null ? ` · ${file.n_rows} rows` : ""}
+            {file.n_rows != null ? ` · ${plural(file.n_rows, "row")}` : ""}
             {file.sha256 ? ` · sha256 ${file.sha256.slice(0, 12)}` : ""}
           </div>
         </div>

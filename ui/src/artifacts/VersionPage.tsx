@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProjectTabs } from "../components/ProjectTabs";
-import { formatBytes, formatDateTime } from "../lib/format";
+import { formatBytes, formatDateTime, plural } from "../lib/format";
 import { LineageGraph } from "../lineage/LineageGraph";
 import type { ArtifactVersion } from "./api";
 import { useAliasEdit, useCollection, useVersion } from "./api";
@@ -52,7 +52,7 @@ export function VersionPage() {
             ))}
           </h1>
           <p className="muted">
-            {data.file_count} files · {formatBytes(data.size)} · logged {formatDateTime(data.created_at)}
+            {plural(data.file_count, "file")} · {formatBytes(data.size)} · logged {formatDateTime(data.created_at)}
           </p>
         </div>
         <div className="header-actions">

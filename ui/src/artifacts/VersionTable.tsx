@@ -5,6 +5,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading, NotFound } from "../components/PageState";
 import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
+import { plural } from "../lib/format";
 import type { ArtifactFile } from "./api";
 import { useFiles } from "./api";
 import { versionColor } from "./compare";
@@ -130,7 +131,7 @@ export function FullPageTable({
           </h1>
           <p className="muted">
             {file.path}
-            {file.n_rows != null ? ` · ${file.n_rows.toLocaleString()} rows` : ""}
+            {file.n_rows != null ? ` · ${plural(file.n_rows, "row")}` : ""}
           </p>
         </div>
         <div className="header-actions">

@@ -1,6 +1,7 @@
 // A plain page of rows from the table explorer's query API, for panels that list the rows behind a
 // selection without the explorer's controls.
 
+import { plural } from "../lib/format";
 import type { ColumnInfo, SourceRef } from "./api";
 import { useExplorerQuery } from "./api";
 import { imageOf } from "./cells";
@@ -53,7 +54,8 @@ export function RowsPreview({
   return (
     <div className="rows-preview">
       <div className="rows-count" data-testid="rows-count">
-        {result.data.total.toLocaleString()} rows{label ? ` ${label}` : ""}
+        {plural(result.data.total, "row")}
+        {label ? ` ${label}` : ""}
       </div>
       <div className="rows-scroll">
         <table className="ax-table compact">

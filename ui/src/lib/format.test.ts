@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatDuration, formatNumber, formatValue } from "./format";
+import { formatAgo, formatDuration, formatNumber, formatValue, plural } from "./format";
 
 describe("format", () => {
   it("formats durations for people", () => {
@@ -22,5 +22,14 @@ describe("format", () => {
   it("says how long ago", () => {
     expect(formatAgo(1000, 1030)).toBe("just now");
     expect(formatAgo(0, 7200)).toBe("2 h ago");
+  });
+
+  it("says one of a thing, and many things", () => {
+    expect(plural(1, "project")).toBe("1 project");
+    expect(plural(0, "file")).toBe("0 files");
+    expect(plural(2, "file")).toBe("2 files");
+    expect(plural(1200, "row")).toBe("1,200 rows");
+    expect(plural(1, "class", "classes")).toBe("1 class");
+    expect(plural(3, "class", "classes")).toBe("3 classes");
   });
 });

@@ -18,6 +18,14 @@ export function formatNumber(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
+/**
+ * A count with its noun in the right number: "1 project", "3 projects", "1,200 rows". Nouns whose
+ * plural is not the noun plus "s" give it ("1 class", "2 classes").
+ */
+export function plural(count: number, noun: string, nouns: string = `${noun}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? noun : nouns}`;
+}
+
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return "–";
   if (typeof value === "number") return formatNumber(value);

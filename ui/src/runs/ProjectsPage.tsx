@@ -1,6 +1,6 @@
 import { Link } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { formatAgo, formatTime } from "../lib/format";
+import { formatAgo, formatTime, plural } from "../lib/format";
 import { useProjects } from "./api";
 
 export function ProjectsPage() {
@@ -12,7 +12,7 @@ export function ProjectsPage() {
       <header className="page-header">
         <div>
           <h1>Projects</h1>
-          <p className="muted">{projects.data.length} projects in this store</p>
+          <p className="muted">{plural(projects.data.length, "project")} in this store</p>
         </div>
       </header>
       {projects.data.length === 0 ? (

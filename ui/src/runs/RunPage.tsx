@@ -5,7 +5,7 @@ import { ChartControls } from "../charts/ChartControls";
 import { ChartsPanel } from "../charts/ChartsPanel";
 import { LoggedCharts } from "../charts/LoggedCharts";
 import { ErrorState, Loading } from "../components/PageState";
-import { formatDuration, formatTime, formatValue } from "../lib/format";
+import { formatDuration, formatTime, formatValue, plural } from "../lib/format";
 import { withParams } from "../lib/urlState";
 import { useRunLineage } from "../lineage/api";
 import { useRun, useRunTables } from "./api";
@@ -178,12 +178,15 @@ function Tables({ project, run, tables }: { project: string; run: RunDetail; tab
         <tbody>
           {byKey.map(([key, entries]) => (
             <tr key={key}>
-              <td className="strong">{key}</td>
+              <td className="strong">
+                {/* The name opens the latest step: what a reader clicking a table's name expects. */}
+                <Link to={tablePath(project, run.id, key, Math.max(...entries.map((e) => e.step)))}>{key}</Link>
+              </td>
               <td>
                 <div className="step-links">
                   {entries.map((entry) => (
                     <Link key={entry.step} className="chip" to={tablePath(project, run.id, key, entry.step)}>
-                      step {entry.step} · {entry.n_rows.toLocaleString()} rows
+                      step {entry.step} · {plural(entry.n_rows, "row")}
                     </Link>
                   ))}
                 </div>

@@ -3,6 +3,7 @@ import { flexRender } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 import type { Run } from "../api/client";
+import { plural } from "../lib/format";
 import type { ColorOf } from "./useRunColors";
 
 const ROW_HEIGHT = 34;
@@ -96,7 +97,7 @@ export function RunsTable({
         <div className="tr group-row" role="row" style={{ width }}>
           <span className="group-label">{label}:</span>
           <strong>{String(row.groupingValue ?? "–")}</strong>
-          <span className="group-count">{row.subRows.length} runs</span>
+          <span className="group-count">{plural(row.subRows.length, "run")}</span>
         </div>
       );
     }

@@ -6,6 +6,7 @@ import { ChartControls } from "../charts/ChartControls";
 import { ChartsPanel } from "../charts/ChartsPanel";
 import { LoggedCharts } from "../charts/LoggedCharts";
 import { ErrorState, Loading } from "../components/PageState";
+import { plural } from "../lib/format";
 import {
   FILTER_PREFIX,
   formatSort,
@@ -113,7 +114,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
           <div className="breadcrumb">Projects /</div>
           <h1>{project}</h1>
           <p className="muted">
-            {runs.length} runs · {visible.size} visible{running > 0 ? ` · ${running} running` : ""}
+            {plural(runs.length, "run")} · {visible.size} visible{running > 0 ? ` · ${running} running` : ""}
           </p>
         </div>
         <div className="tabs" role="tablist">
