@@ -1,7 +1,7 @@
 // Grouped by two columns (truth then guess): a confusion grid of counts; click a cell to filter.
+import { cellColor } from "../evaluation/matrix";
 import { formatValue } from "../lib/format";
 import type { Groups } from "./api";
-import { shade } from "./histogram";
 
 function single(value: unknown): unknown {
   if (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === JSON.stringify(value[0])))
@@ -81,7 +81,8 @@ export function ConfusionGrid({ groups, onCell }: { groups: Groups; onCell: (a: 
               {grid.columns.map((c) => {
                 const count = grid.counts.get(cellKey(r, c)) ?? 0;
                 const diagonal = JSON.stringify(r) === JSON.stringify(c);
-                const alpha = shade(count, grid.max);
+                // The evaluation matrix's scale: the same count reads the same in both views.
+                const share = grid.max ? count / grid.max : 0;
                 return (
                   <td
                     key={JSON.stringify(c)}
@@ -89,8 +90,8 @@ export function ConfusionGrid({ groups, onCell }: { groups: Groups; onCell: (a: 
                     data-row={formatValue(r)}
                     data-col={formatValue(c)}
                     style={{
-                      background: count ? `rgb(${diagonal ? "22 163 74" : "49 94 251"} / ${alpha})` : undefined,
-                      color: alpha > 0.55 ? "white" : undefined,
+                      background: count ? cellColor(share, diagonal) : undefined,
+                      color: share > 0.55 ? "white" : undefined,
                     }}
                   >
                     {count ? (

@@ -1,8 +1,12 @@
-// A full image with its caption, boxes and masks drawn over it, each class toggled on or off.
+// A full image with its caption, boxes and masks drawn over it, each class toggled on or off; beside
+// it the row it came from, and previous/next through the rows of the page it was opened from.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { PALETTE } from "../lib/colors";
-import type { ImageCell } from "./api";
+import { formatValue } from "../lib/format";
+import type { ImageCell, QueryResult } from "./api";
 import { imageSrc } from "./cells";
+import { viewerStops } from "./viewerStops";
+import "./imageViewer.css";
 
 interface Box {
   x0: number;
@@ -76,15 +80,47 @@ function MaskLayer({ mask, hidden }: { mask: Mask; hidden: Set<number> }) {
   return <canvas ref={canvas} className="overlay-layer" />;
 }
 
-export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () => void }) {
+export interface ImageViewerProps {
+  /** The image opened: an object taken from `result`, so its row can be found. */
+  image: ImageCell;
+  /** The page the image was opened from (its rows are what previous/next step through). */
+  result?: QueryResult | null;
+  /** The runs' colours, in the order of a joined row's values. */
+  colors?: string[];
+  onClose: () => void;
+}
+
+export function ImageViewer({ image: opened, result, colors = [], onClose }: ImageViewerProps) {
+  const { stops, index: openedAt } = useMemo(() => viewerStops(result, opened), [result, opened]);
+  const [at, setAt] = useState(openedAt);
+  const stop = stops[Math.min(at, stops.length - 1)] ?? stops[0];
+  const image = stop?.image ?? opened;
+  const labels = result?.labels ?? [];
+  const dialog = useRef<HTMLDivElement>(null);
   const overlays = useMemo(() => parseOverlays(image.overlays), [image.overlays]);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
   const [broken, setBroken] = useState(false);
+  const step = (by: number) => {
+    setAt((current) => Math.max(0, Math.min(stops.length - 1, current + by)));
+    setBroken(false);
+  };
   useEffect(() => {
-    const onKey = (event: KeyboardEvent) => event.key === "Escape" && onClose();
+    // Focus moves into the dialog, so the keys below work at once; it returns where it was.
+    const before = document.activeElement as HTMLElement | null;
+    dialog.current?.focus();
+    return () => before?.focus?.();
+  }, []);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+      else if (event.key === "ArrowLeft") step(-1);
+      else if (event.key === "ArrowRight") step(1);
+      else return;
+      event.preventDefault();
+    };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  });
   const classIds = useMemo(() => {
     const ids = new Set<number>(Object.keys(overlays.classes ?? {}).map(Number));
     for (const box of overlays.boxes ?? []) if (box.class_id !== undefined) ids.add(box.class_id);
@@ -104,7 +140,7 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
   display.height = Math.round((display.width / w) * h);
   return (
     <div className="modal-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <div className="modal image-viewer" role="dialog" aria-label="Image">
+      <div className="modal image-viewer" role="dialog" aria-label="Image" tabIndex={-1} ref={dialog}>
         <div className="viewer-stage" style={{ width: display.width, height: display.height }}>
           {broken ? (
             <div className="thumb broken" style={{ width: display.width, height: display.height }}>
@@ -145,6 +181,32 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
           </svg>
         </div>
         <div className="viewer-side">
+          {stops.length > 1 && (
+            <div className="viewer-nav">
+              <button
+                type="button"
+                className="button small"
+                aria-label="Previous image"
+                disabled={at <= 0}
+                onClick={() => step(-1)}
+              >
+                ←
+              </button>
+              <span className="viewer-position" data-testid="viewer-position">
+                {at + 1} of {stops.length} on this page
+              </span>
+              <button
+                type="button"
+                className="button small"
+                aria-label="Next image"
+                disabled={at >= stops.length - 1}
+                onClick={() => step(1)}
+              >
+                →
+              </button>
+            </div>
+          )}
+          {stop?.where && <div className="viewer-where">{stop.where}</div>}
           {image.caption && <div className="viewer-caption">{image.caption}</div>}
           <div className="muted small">
             {image.width}×{image.height} · {image.format} · <code>{image.sha256.slice(0, 12)}</code>
@@ -158,6 +220,31 @@ export function ImageViewer({ image, onClose }: { image: ImageCell; onClose: () 
                 </label>
               ))}
             </div>
+          )}
+          {stop && stop.cells.length > 0 && (
+            <table className="viewer-cells" aria-label="Row">
+              <tbody>
+                {stop.cells.map((cell) => (
+                  <tr key={cell.name} data-column={cell.name}>
+                    <th scope="row">{cell.name}</th>
+                    <td>
+                      {cell.values.length === 1 ? (
+                        formatValue(cell.values[0])
+                      ) : (
+                        <ul className="viewer-runs">
+                          {cell.values.map((value, run) => (
+                            <li key={run} title={labels[run]}>
+                              <span className="swatch" style={{ background: colors[run] ?? "#888" }} />
+                              {formatValue(value)}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
           <div className="modal-actions">
             <a className="button" href={`/api/media/${image.sha256}`} download>
