@@ -66,7 +66,8 @@ export function TableExplorer({
   const [menu, setMenu] = useState<{ column: ColumnInfo; anchor: DOMRect } | null>(null);
   const [chooser, setChooser] = useState<DOMRect | null>(null);
   const [insertAfter, setInsertAfter] = useState<string | null>(null);
-  const [viewing, setViewing] = useState<ImageCell | null>(null);
+  // The page an image was opened from goes with it: the viewer steps through that page's rows.
+  const [viewing, setViewing] = useState<{ image: ImageCell; result: QueryResult | undefined } | null>(null);
   const [exporting, setExporting] = useState<"csv" | "parquet" | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
 
@@ -90,7 +91,7 @@ export function TableExplorer({
         change({ filter: andFilter(state.filter, inBin(column, run, edges, bin)) });
       },
       onValue: (column, run, value) => change({ filter: andFilter(state.filter, equals(column, run, value)) }),
-      onOpen: setViewing,
+      onOpen: (image) => setViewing({ image, result }),
     }),
     [change, state.filter],
   );
@@ -378,7 +379,9 @@ export function TableExplorer({
           onClose={() => setInsertAfter(null)}
         />
       )}
-      {viewing && <ImageViewer image={viewing} onClose={() => setViewing(null)} />}
+      {viewing && (
+        <ImageViewer image={viewing.image} result={viewing.result} colors={colors} onClose={() => setViewing(null)} />
+      )}
     </section>
   );
 }
