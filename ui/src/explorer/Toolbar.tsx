@@ -7,6 +7,8 @@ import { PAGE_SIZES, ROW_HEIGHT_LABELS } from "./state";
 export interface SourceInfo {
   label: string;
   color: string;
+  /** The run's index in its panel's run set (runs/runSet.ts); by default its position here. */
+  index?: number | null;
 }
 
 function Segmented<T extends string>({
@@ -141,11 +143,11 @@ export function MergeControls({ state, sources, columns, onChange }: MergeProps)
 /** The legend of runs and their colors, with their index for row["x"][i]. */
 export function RunLegend({ sources }: { sources: SourceInfo[] }) {
   return (
-    <div className="run-legend">
+    <div className="run-legend" data-testid="run-legend">
       {sources.map((s, i) => (
-        <span key={i} className="legend-item" title={s.label}>
-          <span className="swatch" style={{ background: s.color }} />
-          <span className="legend-index">[{i}]</span> {s.label}
+        <span key={i} className="legend-item" title={s.label} data-index={s.index ?? i}>
+          <span className="swatch" style={{ background: s.color }} data-color={s.color} />
+          <span className="legend-index">[{s.index ?? i}]</span> <span className="legend-label">{s.label}</span>
         </span>
       ))}
     </div>

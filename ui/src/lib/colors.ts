@@ -1,4 +1,5 @@
-// A stable color per run: the same run has the same color in every view and every session.
+// A stable color per run: the same run has the same color in every view and every session
+// (runs/runSet.ts applies it to a panel's run set).
 
 export const PALETTE = [
   "#2f6fed",
@@ -34,6 +35,10 @@ export function runColor(runId: string): string {
  * a run keeps its color as new runs arrive. Runs not in the list fall back to their hash.
  */
 export function colorsByCreation(runs: readonly { id: string; created_at: number }[]): Map<string, string> {
-  const ordered = [...runs].sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
-  return new Map(ordered.map((run, index) => [run.id, PALETTE[index % PALETTE.length] ?? PALETTE[0]]));
+  return new Map(creationOrder(runs).map((run, index) => [run.id, PALETTE[index % PALETTE.length] ?? PALETTE[0]]));
+}
+
+/** Runs oldest first (ties by id): the order of colours and of a panel's run indices. */
+export function creationOrder<T extends { id: string; created_at: number }>(runs: readonly T[]): T[] {
+  return [...runs].sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
 }

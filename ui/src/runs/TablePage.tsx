@@ -6,8 +6,11 @@ import { api, unwrap } from "../api/client";
 import { ErrorState, Loading, NotFound } from "../components/PageState";
 import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
+import { decodeList, encodeList } from "../explorer/state";
 import { PALETTE } from "../lib/colors";
 import { useRun, useRuns, useRunTables } from "./api";
+import { RunSet } from "./RunSet";
+import { HIDDEN_PARAM, onlyThis, parseKeySelection, projectRunSet, selectedMembers, toggleHidden } from "./runSet";
 import { useRunColors } from "./useRunColors";
 
 function projectLink(project: string) {
@@ -20,6 +23,8 @@ export function TablePage() {
   const run = useRun(project, runId);
   const tables = useRunTables(project, runId, false);
   const [state, setState] = useUrlExplorerState();
+  // The run keeps its project colour here too; a second step takes the next palette colour.
+  const color = useRunColors(project)(runId);
   const entries = useMemo(() => (tables.data ?? []).filter((entry) => entry.key === key), [tables.data, key]);
   const steps = entries.map((entry) => entry.step);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the steps' text stands in for steps, a new array each render.
@@ -30,14 +35,18 @@ export function TablePage() {
     const first: ExplorerSource = {
       ref: { run_id: runId, key, step: state.step },
       label: `${name} · step ${step ?? "latest"}`,
-      color: PALETTE[0],
+      color,
     };
     if (state.compare === null || state.compare === step) return [first];
     return [
       first,
-      { ref: { run_id: runId, key, step: state.compare }, label: `${name} · step ${state.compare}`, color: PALETTE[1] },
+      {
+        ref: { run_id: runId, key, step: state.compare },
+        label: `${name} · step ${state.compare}`,
+        color: PALETTE.find((c) => c !== color) ?? color,
+      },
     ];
-  }, [run.data?.name, runId, key, state.step, state.compare, steps.join(",")]); // steps as text: a new array each render
+  }, [run.data?.name, runId, key, state.step, state.compare, steps.join(","), color]); // steps as text: a new array each render
 
   // The explorer starts its query at once; the run's name and steps arrive beside it.
   if (run.isError) return <ErrorState error={run.error} />;
@@ -75,22 +84,21 @@ export function TablePage() {
   );
 }
 
-/** One key across runs: /projects/:p/tables/<key>?runs=a,b (all runs that logged it by default). */
+/** One key across runs: /projects/:p/tables/<key>?runs=a,b&off=b (all runs that logged it by
+ * default). "<key>[i]" shows the visible run of index i alone, as a panel's key does in a report. */
 export function KeyTablePage() {
-  const { project = "", "*": key = "" } = useParams();
-  const [params] = useSearchParams();
+  const { project = "", "*": typed = "" } = useParams();
+  const [params, setParams] = useSearchParams();
   const runs = useRuns(project);
   const colorOf = useRunColors(project);
   const [state, setState] = useUrlExplorerState();
   const requested = params.get("runs");
+  const hidden = useMemo(() => new Set(decodeList(params.get(HIDDEN_PARAM))), [params]);
   const candidates = useMemo(() => {
     const all = runs.data?.runs ?? [];
-    if (!requested) return [...all].reverse(); // oldest first: index [0] is the first run
-    const byId = new Map(all.map((r) => [r.id, r]));
-    return requested.split(",").flatMap((id) => {
-      const found = byId.get(id) ?? all.find((r) => r.name === id);
-      return found ? [found] : [];
-    });
+    if (!requested) return all;
+    const wanted = new Set(decodeList(requested));
+    return all.filter((r) => wanted.has(r.id) || wanted.has(r.name));
   }, [runs.data, requested]);
   const tableLists = useQueries({
     queries: candidates.map((run) => ({
@@ -104,25 +112,50 @@ export function KeyTablePage() {
     })),
   });
   const loaded = tableLists.every((q) => q.data !== undefined);
-  const withKey = candidates.flatMap((run, i) => {
-    const entries = (tableLists[i]?.data ?? []).filter((e) => e.key === key);
-    return entries.length ? [{ run, steps: entries.map((e) => e.step) }] : [];
-  });
-  const steps = [...new Set(withKey.flatMap((r) => r.steps))].sort((a, b) => a - b);
-  const sources: ExplorerSource[] = withKey.map(({ run, steps: own }) => {
+  const logged = (key: string) => candidates.some((_, i) => (tableLists[i]?.data ?? []).some((e) => e.key === key));
+  // A key logged as typed wins over reading a trailing "[i]" as a run index.
+  const selection = logged(typed) ? { key: typed, index: null } : parseKeySelection(typed);
+  const key = selection.key;
+  const stepsOf = new Map(
+    candidates.map((run, i) => [run.id, (tableLists[i]?.data ?? []).filter((e) => e.key === key).map((e) => e.step)]),
+  );
+  const withKey = candidates.filter((run) => (stepsOf.get(run.id) ?? []).length > 0);
+  const members = projectRunSet(
+    withKey,
+    withKey.map((run) => run.id),
+    hidden,
+    colorOf,
+  );
+  const shown = selectedMembers(members, selection.index);
+  const steps = [...new Set(withKey.flatMap((r) => stepsOf.get(r.id) ?? []))].sort((a, b) => a - b);
+  const sources: ExplorerSource[] = shown.map((member) => {
+    const own = stepsOf.get(member.id) ?? [];
     const step = state.step !== null && own.includes(state.step) ? state.step : null;
     return {
-      ref: { run_id: run.id, key, step },
-      label: `${run.name}${step === null ? "" : ` · step ${step}`}`,
-      color: colorOf(run.id),
+      ref: { run_id: member.id, key, step },
+      label: `${member.name}${step === null ? "" : ` · step ${step}`}`,
+      color: member.color,
+      index: member.index,
     };
   });
+  const setHidden = (next: ReadonlySet<string>) =>
+    setParams((current) => {
+      const out = new URLSearchParams(current);
+      // Hidden ids in run-set order, so the URL reads like the list.
+      const ids = members.filter((m) => next.has(m.id)).map((m) => m.id);
+      if (ids.length) out.set(HIDDEN_PARAM, encodeList(ids));
+      else out.delete(HIDDEN_PARAM);
+      // Which run an index names changes with the visible runs: start again at the first page.
+      out.delete("offset");
+      return out;
+    });
 
   if (runs.isPending || !loaded) return <Loading label="Loading tables…" />;
   if (runs.isError) return <ErrorState error={runs.error} />;
   const failed = tableLists.find((q) => q.isError);
   if (failed) return <ErrorState error={failed.error} />;
-  if (sources.length === 0) return <NotFound message={`No run of ${project} logged a table ${JSON.stringify(key)}.`} />;
+  if (members.length === 0) return <NotFound message={`No run of ${project} logged a table ${JSON.stringify(key)}.`} />;
+  const visibleCount = members.filter((m) => m.index !== null).length;
   return (
     <div className="table-page">
       <header className="page-header">
@@ -131,11 +164,32 @@ export function KeyTablePage() {
             <Link to="/">Projects</Link> / <Link to={projectLink(project)}>{project}</Link> / tables /
           </div>
           <h1>
-            {key} <span className="muted">{sources.length === 1 ? "1 run" : `${sources.length} runs`}</span>
+            {key}
+            {selection.index !== null && <span className="legend-index"> [{selection.index}]</span>}{" "}
+            <span className="muted">
+              {shown.length === 1 && members.length === 1 ? "1 run" : `${shown.length} of ${members.length} runs`}
+            </span>
           </h1>
         </div>
       </header>
-      <TableExplorer project={project} sources={sources} state={state} onChange={setState} steps={steps} />
+      <div className="with-run-set">
+        {sources.length > 0 ? (
+          <TableExplorer project={project} sources={sources} state={state} onChange={setState} steps={steps} />
+        ) : (
+          <div className="run-set-empty" role="status">
+            {visibleCount === 0
+              ? "Every run is hidden: turn one on with its eye below."
+              : `No visible run has index [${selection.index}]: indices go from [0] to [${visibleCount - 1}].`}
+          </div>
+        )}
+        <RunSet
+          members={members}
+          selected={selection.index}
+          onToggle={(id) => setHidden(toggleHidden(hidden, id))}
+          onOnly={(id) => setHidden(onlyThis(members, id))}
+          onShowAll={() => setHidden(new Set())}
+        />
+      </div>
     </div>
   );
 }

@@ -152,7 +152,14 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
             <select
               aria-label="Group runs by"
               value={grouping ?? ""}
-              onChange={(event) => update({ group: event.target.value || null })}
+              onChange={(event) =>
+                // Regrouping reorders the list: the visible runs are pinned first, so grouping
+                // never changes which runs the charts and table panels show.
+                update({
+                  group: event.target.value || null,
+                  ...(params.get("show") === null ? { show: formatVisible([...visible]) } : {}),
+                })
+              }
             >
               {groupOptions.map((option) => (
                 <option key={option.value} value={option.value}>
