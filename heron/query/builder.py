@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from heron.errors import QueryError
+from heron.query.agreement import Agreement, check_agreement
 from heron.query.engine import BatchConsumer, Engine, default_engine
 from heron.query.jsonify import arrow_rows
 from heron.query.nodes import Expr
@@ -180,7 +181,13 @@ class Query:
             # A join key missing or of the wrong type: the document's merge part is at fault.
             raise error.within("merge") from None
         self.engine.check_deadline(deadline)
-        plan = build_plan(relation, self.filters, self.derived, self.sorts, self.selected)
+
+        def agreement(name: str) -> Agreement | None:
+            return check_agreement(self.engine, relation, name, deadline)
+
+        plan = build_plan(
+            relation, self.filters, self.derived, self.sorts, self.selected, agreement
+        )
         self.engine.check_deadline(deadline)
         return plan
 

@@ -7,10 +7,11 @@ spliced into SQL. Type mistakes raise QueryError naming the types and the positi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from heron.errors import QueryError, QueryLimitError
+from heron.query.agreement import Agreement, disagreement, per_run_hint, single_value_sql
 from heron.query.limits import IN_LIST_PARAMETER, MAX_IN_ITEMS, MAX_NODES
 from heron.query.nodes import (
     REDUCTIONS,
@@ -66,6 +67,9 @@ class Compiled:
 
 Schema = Mapping[str, ColumnRef]
 
+# Whether the runs of a merged table agree on a stored column (None: not a merged column).
+AgreementCheck = Callable[[str], Agreement | None]
+
 
 def _at(e: Expr) -> str:
     pos = getattr(e, "pos", None)
@@ -76,20 +80,20 @@ def _err(e: Expr, message: str) -> QueryError:
     return QueryError(message, getattr(e, "pos", None))
 
 
-def _per_run_hint(e: Expr, t: ValueType) -> str:
-    name = e.name if isinstance(e, Column) else format_expr(e)
-    return (
-        f'"{name}" holds one value per run ({t.runs} runs) on a merged table; pick one run '
-        f"with {format_expr(e)}[0] or reduce across runs with e.g. avg(...) or max(...)"
-    )
-
-
 class Compiler:
-    """Compiles expressions against one schema, sharing one parameter list."""
+    """Compiles expressions against one schema, sharing one parameter list.
 
-    def __init__(self, schema: Schema, params: Params) -> None:
+    ``agreement`` tells whether the runs of a merged table agree on a column; a column they
+    agree on can be used where one value is needed (heron.query.agreement). Without it, per-run
+    values must always be indexed or reduced.
+    """
+
+    def __init__(
+        self, schema: Schema, params: Params, agreement: AgreementCheck | None = None
+    ) -> None:
         self.schema = schema
         self.params = params
+        self.agreement = agreement
         self.nodes = 0
 
     def charge(self, terms: int) -> None:
@@ -127,9 +131,30 @@ class Compiler:
             return self._call(e)
         raise QueryError(f"not an expression: {type(e).__name__}")
 
+    def single(self, e: Expr, c: Compiled) -> Compiled:
+        """``c`` (compiled from ``e``) as one value: a per-run value is an error unless ``e``
+        is a merged column whose runs agree, which stands for the value they agree on."""
+        t = c.type
+        if t.runs is None:
+            return c
+        found = None
+        if isinstance(e, Column) and self.agreement is not None:
+            found = self.agreement(e.name)
+        if found is None:
+            raise _err(e, per_run_hint(e, t))
+        if not found.agrees:
+            raise _err(e, disagreement(e, t, found))
+        return Compiled(single_value_sql(c.sql, t.runs), t.scalar())
+
+    def compile_single(self, e: Expr) -> Compiled:
+        """Compile ``e`` where one value per row is needed (see :meth:`single`)."""
+        return self.single(e, self.compile(e))
+
     def compile_filter(self, e: Expr) -> Compiled:
         """Compile a filter, which must be true/false (or null) per row."""
         c = self.compile(e)
+        if c.type.kind == "bool" and c.type.per_run:
+            c = self.single(e, c)
         if c.type.kind not in ("bool", "null") or c.type.per_run:
             raise _err(
                 e, f"a filter must be true or false for each row, but this is {c.type.describe()}"
@@ -161,11 +186,8 @@ class Compiler:
     def _index(self, e: Index) -> Compiled:
         target = self.compile(e.target)
         t = target.type
-        if (
-            t.kind == "image" and not t.per_run and isinstance(e.index, Const)
-            and isinstance(e.index.value, str)
-        ):  # fmt: skip
-            return self._field(e, e.index.value, target)
+        if t.kind == "image" and isinstance(e.index, Const) and isinstance(e.index.value, str):
+            return self._field(e, e.index.value, target, e.target)
         if t.per_run:
             result = t.scalar()
         elif t.kind == "list":
@@ -189,18 +211,17 @@ class Compiler:
             pos_sql = f"(CASE WHEN {index.sql} >= 0 THEN {index.sql} + 1 ELSE {index.sql} END)"
         return Compiled(f"list_extract({target.sql}, {pos_sql})", result)
 
-    def _field(self, e: Expr, name: str, target: Compiled | None = None) -> Compiled:
-        if target is None:
+    def _field(
+        self, e: Expr, name: str, target: Compiled | None = None, of: Expr | None = None
+    ) -> Compiled:
+        if target is None or of is None:
             assert isinstance(e, Field)
-            target = self.compile(e.target)
+            of = e.target
+            target = self.compile(of)
+        if target.type.kind == "image":
+            target = self.single(of, target)  # one run's image, or the image all runs share
         t = target.type
         if t.kind != "image" or t.per_run:
-            if t.per_run and t.kind == "image":
-                raise _err(
-                    e,
-                    f"pick one run before taking .{name}{_at(e)}, as in "
-                    f"{format_expr(e)}: write row[...][0].{name}",
-                )
             raise _err(
                 e, f"{t.describe()} values have no field .{name}{_at(e)}; fields exist on images"
             )
@@ -215,7 +236,7 @@ class Compiler:
     # -- operators --------------------------------------------------------------------------
 
     def _unary(self, e: Unary) -> Compiled:
-        operand = self.compile(e.operand)
+        operand = self.compile_single(e.operand)
         t = operand.type
         if e.op == "not":
             if t.kind not in ("bool", "null") or t.per_run:
@@ -226,10 +247,7 @@ class Compiler:
         return Compiled(f"(-{operand.sql})", t)
 
     def _binary(self, e: Binary) -> Compiled:
-        left, right = self.compile(e.left), self.compile(e.right)
-        for side, c in ((e.left, left), (e.right, right)):
-            if c.type.per_run:
-                raise _err(side, _per_run_hint(side, c.type))
+        left, right = self.compile_single(e.left), self.compile_single(e.right)
         lt, rt = left.type, right.type
         op = e.op
         if op in ("and", "or"):
@@ -293,9 +311,7 @@ class Compiler:
         return Compiled(f"({left.sql} {sql_op} {right.sql})", BOOL)
 
     def _in(self, e: In) -> Compiled:
-        operand = self.compile(e.operand)
-        if operand.type.per_run:
-            raise _err(e.operand, _per_run_hint(e.operand, operand.type))
+        operand = self.compile_single(e.operand)
         if not e.items:
             return Compiled("TRUE" if e.negated else "FALSE", BOOL)
         if len(e.items) > MAX_IN_ITEMS:
@@ -307,7 +323,7 @@ class Compiler:
         bulk = self._in_list(e, operand)
         if bulk is not None:
             return bulk
-        items = [self.compile(i) for i in e.items]
+        items = [self.compile_single(i) for i in e.items]
         for node, item in zip(e.items, items, strict=True):
             if not comparable(operand.type, item.type):
                 raise _err(
@@ -354,10 +370,11 @@ class Compiler:
     def _call(self, e: Call) -> Compiled:
         if e.name in REDUCTIONS:
             return self._reduction(e)
-        args = [self.compile(a) for a in e.args]
-        for node, a in zip(e.args, args, strict=True):
-            if a.type.per_run and e.name not in ("len", "contains", "is_null"):
-                raise _err(node, _per_run_hint(node, a.type))
+        # len, contains and is_null also take the per-run values themselves.
+        whole = 1 if e.name in ("len", "contains", "is_null") else 0
+        args = [
+            self.compile(a) if i < whole else self.compile_single(a) for i, a in enumerate(e.args)
+        ]
         name = e.name
 
         def arity(lo: int, hi: int) -> None:
@@ -458,9 +475,7 @@ class Compiler:
                 )
             values = args[0].sql
         else:
-            for node, a in zip(e.args, args, strict=True):
-                if a.type.per_run:
-                    raise _err(node, _per_run_hint(node, a.type))
+            args = [self.single(node, a) for node, a in zip(e.args, args, strict=True)]
             common = unify([a.type for a in args])
             if common is None:
                 kinds = ", ".join(a.type.describe() for a in args)

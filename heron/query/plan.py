@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from heron.errors import QueryError
-from heron.query.compiler import ColumnRef, Compiler
+from heron.query.compiler import AgreementCheck, ColumnRef, Compiler
 from heron.query.engine import Engine
 from heron.query.joins import check_join_size
 from heron.query.nodes import Expr
@@ -149,8 +149,12 @@ def build_plan(
     derived: Sequence[Derived],
     sorts: Sequence[SortKey],
     select: Sequence[str] | None,
+    agreement: AgreementCheck | None = None,
 ) -> Plan:
     """Compile filters, derived columns and sorts of a query against ``relation``.
+
+    ``agreement`` says whether the runs of a merged relation agree on a column, which lets the
+    expressions use it as one value (heron.query.agreement).
 
     A mistake names the part of the query document it is in (``QueryError.field``), as
     ``heron.query.document`` names them, and its position in that part's expression.
@@ -160,7 +164,7 @@ def build_plan(
     schema: dict[str, ColumnRef] = {
         c.name: ColumnRef(f"t.{ident(c.ident)}", c.type) for c in relation.columns
     }
-    compiler = Compiler(schema, params)
+    compiler = Compiler(schema, params, agreement)
     for i, d in enumerate(derived):
         if not d.name:
             raise QueryError("a derived column needs a name", field=f"columns[{i}].name")
