@@ -2,6 +2,7 @@
 // lineage. Runs of the run set that no longer exist are named, not silently dropped.
 import { useMemo } from "react";
 import type { Run } from "../api/client";
+import { versionColor } from "../artifacts/compare";
 import type { ChartLine } from "../charts/MetricChart";
 import { MetricChart } from "../charts/MetricChart";
 import { useSeries } from "../charts/metrics";
@@ -12,14 +13,23 @@ import { stateFromJSON, stateToJSON, TableExplorer } from "../explorer";
 import { runColor } from "../lib/colors";
 import { LineageGraph } from "../lineage/LineageGraph";
 import { useRuns } from "../runs/api";
+import { RunSet } from "../runs/RunSet";
+import type { RunIdentity } from "../runs/runSet";
+import {
+  hiddenIds,
+  onlyThis,
+  parseKeySelection,
+  reportRunSet,
+  selectedMembers,
+  toggleHidden,
+  visibleMembers,
+  withHidden,
+} from "../runs/runSet";
+import { useRunColors } from "../runs/useRunColors";
 import type { PanelBlock } from "./api";
 import { missingRuns } from "./blocks";
 
-export interface PanelRun {
-  id: string;
-  name: string;
-  color: string;
-}
+export type PanelRun = Pick<RunIdentity, "id" | "name" | "color">;
 
 function str(value: unknown, fallback = ""): string {
   return typeof value === "string" ? value : fallback;
@@ -35,16 +45,17 @@ export function ReportPanel({
   onChange?: (block: PanelBlock) => void;
 }) {
   const runs = useRuns(project);
+  const colorOf = useRunColors(project);
   const byId = useMemo(() => new Map((runs.data?.runs ?? []).map((run: Run) => [run.id, run])), [runs.data]);
+  // One rule for colour, order and index, as on the table page (runs/runSet.ts).
+  const members = reportRunSet(runs.data?.runs ?? [], block.runset.runs, colorOf);
   if (runs.isPending) return <p className="muted">Loading runs…</p>;
   const gone = missingRuns(block.runset.runs, new Set(byId.keys()));
-  const visible: PanelRun[] = block.runset.runs
-    .filter((entry) => entry.visible && byId.has(entry.id))
-    .map((entry) => ({
-      id: entry.id,
-      name: byId.get(entry.id)?.name ?? entry.id,
-      color: entry.color ?? runColor(entry.id),
-    }));
+  const visible: PanelRun[] = visibleMembers(members);
+  // A reader toggles runs in place: the page keeps the change in its draft of the report.
+  const setHidden = onChange
+    ? (hidden: ReadonlySet<string>) => onChange({ ...block, runset: { runs: withHidden(block.runset.runs, hidden) } })
+    : undefined;
   const config = block.config;
   const setConfig = onChange ? (next: Record<string, unknown>) => onChange({ ...block, config: next }) : undefined;
   return (
@@ -54,7 +65,9 @@ export function ReportPanel({
           Run {entry.id} no longer exists in {project}: it was deleted, so this panel leaves it out.
         </p>
       ))}
-      {block.panel === "table" && <TablePanel project={project} runs={visible} config={config} onConfig={setConfig} />}
+      {block.panel === "table" && (
+        <TablePanel project={project} members={members} config={config} onConfig={setConfig} onHidden={setHidden} />
+      )}
       {block.panel === "chart" && <ChartPanel project={project} runs={visible} metric={str(config.metric)} />}
       {block.panel === "evaluation" &&
         (str(config.key) ? (
@@ -84,16 +97,20 @@ export function ReportPanel({
 
 function TablePanel({
   project,
-  runs,
+  members,
   config,
   onConfig,
+  onHidden,
 }: {
   project: string;
-  runs: PanelRun[];
+  members: RunIdentity[];
   config: Record<string, unknown>;
   onConfig?: (config: Record<string, unknown>) => void;
+  onHidden?: (hidden: ReadonlySet<string>) => void;
 }) {
-  const key = str(config.key);
+  // "predictions[2]" shows the visible run of index 2 alone, as the walkthrough's panels do.
+  const selection = parseKeySelection(str(config.key));
+  const key = selection.key;
   const state = useMemo(() => stateFromJSON(config.state), [config.state]);
   const artifacts = Array.isArray(config.artifacts)
     ? config.artifacts.filter((a): a is string => typeof a === "string")
@@ -102,28 +119,42 @@ function TablePanel({
     ? artifacts.map((artifact, i) => ({
         ref: { artifact, name: str(config.name) },
         label: artifact,
-        color: runColor(artifact + i),
+        color: versionColor(i),
       }))
-    : runs.map((run) => ({
+    : selectedMembers(members, selection.index).map((run) => ({
         ref: { run_id: run.id, key, step: typeof config.step === "number" ? config.step : null },
         label: run.name,
         color: run.color,
+        index: run.index,
       }));
   if (!artifacts.length && !key) return <p className="muted">Choose the table key in the panel settings.</p>;
-  if (sources.length === 0)
-    return (
-      <p className="problem" role="alert">
-        No visible run in this panel's run set.
-      </p>
-    );
+  const visibleCount = visibleMembers(members).length;
+  const hidden = hiddenIds(members);
   return (
-    <div className="report-table-panel">
-      <TableExplorer
-        project={project}
-        sources={sources}
-        state={state}
-        onChange={(next: ExplorerState) => onConfig?.({ ...config, state: stateToJSON(next) })}
-      />
+    <div className="report-table-panel with-run-set">
+      {sources.length > 0 ? (
+        <TableExplorer
+          project={project}
+          sources={sources}
+          state={state}
+          onChange={(next: ExplorerState) => onConfig?.({ ...config, state: stateToJSON(next) })}
+        />
+      ) : (
+        <p className="problem run-set-empty" role="alert">
+          {visibleCount === 0
+            ? "No visible run in this panel's run set."
+            : `No visible run has index [${selection.index}]: indices go from [0] to [${visibleCount - 1}].`}
+        </p>
+      )}
+      {!artifacts.length && members.length > 0 && onHidden && (
+        <RunSet
+          members={members}
+          selected={selection.index}
+          onToggle={(id) => onHidden(toggleHidden(hidden, id))}
+          onOnly={(id) => onHidden(onlyThis(members, id))}
+          onShowAll={() => onHidden(new Set())}
+        />
+      )}
     </div>
   );
 }
