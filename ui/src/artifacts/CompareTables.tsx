@@ -2,11 +2,14 @@
 // they logged, opened across runs or across steps by the explorer's own pages) and every table the
 // versions hold, in one table explorer each.
 import { useQueries } from "@tanstack/react-query";
-import { Link } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import type { TableEntry } from "../api/client";
 import { api, unwrap } from "../api/client";
 import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
+import { decodeList, encodeList } from "../explorer/state";
+import { RunSet } from "../runs/RunSet";
+import { HIDDEN_PARAM, identify, onlyThis, toggleHidden, visibleMembers } from "../runs/runSet";
 import type { ArtifactVersion, ComparedTable, RunRef } from "./api";
 import { keysOf, versionColor } from "./compare";
 
@@ -164,18 +167,39 @@ function TableSection({
   versions: ArtifactVersion[];
   table: ComparedTable;
 }) {
-  const [state, setState] = useUrlExplorerState(`${table.name}.`);
-  const sources: ExplorerSource[] = versions.flatMap((version, i) =>
-    table.rows[i] === null || table.rows[i] === undefined
-      ? []
-      : [
-          {
-            ref: { artifact: `${name}:${version.version}`, name: table.name },
-            label: version.created_by?.exists ? `${version.version} · ${version.created_by.name}` : version.version,
-            color: versionColor(i),
-          },
-        ],
+  const prefix = `${table.name}.`;
+  const [state, setState] = useUrlExplorerState(prefix);
+  const [params, setParams] = useSearchParams();
+  const hidden = new Set(decodeList(params.get(prefix + HIDDEN_PARAM)));
+  // The versions are this page's run set: coloured by their place in the comparison (as in the
+  // header), indexed among the visible ones.
+  const held = versions.flatMap((_, i) => (table.rows[i] === null || table.rows[i] === undefined ? [] : [i]));
+  const members = identify(
+    held.map((i) => {
+      const version = versions[i] as ArtifactVersion;
+      return {
+        id: version.version,
+        name: version.created_by?.exists ? `${version.version} · ${version.created_by.name}` : version.version,
+        color: versionColor(i),
+        visible: !hidden.has(version.version),
+      };
+    }),
   );
+  const sources: ExplorerSource[] = visibleMembers(members).map((member) => ({
+    ref: { artifact: `${name}:${member.id}`, name: table.name },
+    label: member.name,
+    color: member.color,
+    index: member.index,
+  }));
+  const setHidden = (next: ReadonlySet<string>) =>
+    setParams((current) => {
+      const out = new URLSearchParams(current);
+      const ids = members.filter((m) => next.has(m.id)).map((m) => m.id);
+      if (ids.length) out.set(prefix + HIDDEN_PARAM, encodeList(ids));
+      else out.delete(prefix + HIDDEN_PARAM);
+      out.delete(`${prefix}offset`);
+      return out;
+    });
   const missing = versions
     .filter((_, i) => table.rows[i] === null || table.rows[i] === undefined)
     .map((v) => v.version);
@@ -198,8 +222,21 @@ function TableSection({
         </span>
         {missing.length > 0 && <span className="muted">not in {missing.join(", ")}</span>}
       </div>
-      <div className="compare-table-panel">
-        <TableExplorer project={project} sources={sources} state={state} onChange={setState} />
+      <div className="compare-table-panel with-run-set">
+        {sources.length > 0 ? (
+          <TableExplorer project={project} sources={sources} state={state} onChange={setState} />
+        ) : (
+          <div className="run-set-empty" role="status">
+            Every version is hidden: turn one on with its eye below.
+          </div>
+        )}
+        <RunSet
+          members={members}
+          noun="version"
+          onToggle={(id) => setHidden(toggleHidden(hidden, id))}
+          onOnly={(id) => setHidden(onlyThis(members, id))}
+          onShowAll={() => setHidden(new Set())}
+        />
       </div>
     </section>
   );
