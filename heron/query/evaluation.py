@@ -104,8 +104,8 @@ def label_counts(
     or holds no labels (images, lists, JSON).
     """
     plan = query.plan(deadline)
-    truth_sql = _label_sql(plan, truth, "truth")
-    guess_sql = _label_sql(plan, guess, "guess")
+    truth_sql = label_sql(plan, truth, "truth")
+    guess_sql = label_sql(plan, guess, "guess")
     table = query.engine.run(
         f"SELECT {truth_sql} AS t, {guess_sql} AS g, count(*) AS n "
         f"FROM {plan.from_sql} WHERE {plan.where} GROUP BY 1, 2",
@@ -172,7 +172,7 @@ def score_histograms(
     if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 1000:
         raise UsageError(f"bins must be a whole number from 1 to 1000, not {bins!r}")
     plan = query.plan(deadline)
-    truth_sql = _label_sql(plan, truth, "truth")
+    truth_sql = label_sql(plan, truth, "truth")
     outputs = {output.name: output for output in plan.outputs}
     scored = [
         (name, f"{prefix}{name}", f"CAST({outputs[f'{prefix}{name}'].sql} AS DOUBLE)")
@@ -226,7 +226,9 @@ def score_histograms(
     return histograms
 
 
-def _label_sql(plan: Plan, name: str, what: str) -> str:
+def label_sql(plan: Plan, name: str, what: str) -> str:
+    """SQL for column ``name`` of the plan as text labels; UsageError naming ``what`` (truth,
+    guess) if the column is missing or holds no labels."""
     outputs: dict[str, OutputColumn] = {output.name: output for output in plan.outputs}
     output = outputs.get(name)
     if output is None:

@@ -125,3 +125,75 @@ def test_the_panel_and_python_count_alike(
     finally:
         del os.environ["HERON_DIR"]
     assert python.model_dump() == {key: panel[key] for key in python.model_dump()}
+
+
+def test_threshold_sweep_matches_the_table_read_with_the_sdk(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    result = pipeline_client.post(
+        f"{BASE}/evaluation",
+        json={
+            "tables": [{"run_id": ids["train fc256"], "key": "val_predictions"}],
+            "truth": "truth",
+            "guess": "guess",
+        },
+    ).json()
+    (table,) = result["results"]
+    sweep = table["threshold"]
+    assert table["threshold_problem"] is None
+    classes = result["classes"]
+    assert sweep["top_score"] == "max(" + ", ".join(f'row["score_{c}"]' for c in classes) + ")"
+    os.environ["HERON_DIR"] = str(pipeline_store[0])
+    try:
+        frame = heron.Api().run(f"pipeline/{ids['train fc256']}").table("val_predictions")
+        frame = frame.to_pandas()
+    finally:
+        del os.environ["HERON_DIR"]
+    top = frame[[f"score_{c}" for c in classes]].max(axis=1)
+    right = frame["truth"] == frame["guess"]
+    # The latest epoch's scores are 0.6 to 0.68: 0.64 keeps some rows of every class.
+    for threshold in (0.0, 0.64, 1.0):
+        k = sweep["thresholds"].index(threshold)
+        kept = top >= threshold
+        assert sweep["kept"][k] == int(kept.sum())
+        assert sweep["abstained"][k] == len(frame) - int(kept.sum())
+        assert sweep["correct"][k] == int((kept & right).sum())
+        for c, per_class in zip(classes, sweep["per_class"], strict=True):
+            guessed = kept & (frame["guess"] == c)
+            hits = int((guessed & right).sum())
+            assert per_class["predicted"][k] == int(guessed.sum())
+            assert per_class["abstained"][k] == int(((frame["truth"] == c) & ~kept).sum())
+            assert per_class["recall"][k] == hits / int((frame["truth"] == c).sum())
+            expected = hits / int(guessed.sum()) if guessed.any() else None
+            assert per_class["precision"][k] == expected
+    k = sweep["thresholds"].index(0.64)
+    assert 0 < sweep["abstained"][k] < len(frame)
+    # At 0 the rates are the unthresholded ones.
+    assert sweep["accuracy"][0] == table["accuracy"]
+    assert [c["recall"][0] for c in sweep["per_class"]] == [
+        c["recall"] for c in table["per_class"]
+    ]
+
+
+def test_a_table_without_score_columns_says_why_it_has_no_threshold(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    # The epochs project's tables carry one `score` column, the guess's, not one per class.
+    run_id = pipeline_store[1]["epochs"]["train 1 epoch"]
+    response = pipeline_client.post(
+        "/api/projects/epochs/evaluation",
+        json={
+            "tables": [{"run_id": run_id, "key": "val_predictions"}],
+            "truth": "truth",
+            "guess": "guess",
+        },
+    )
+    assert response.status_code == 200
+    (table,) = response.json()["results"]
+    # The rest of the evaluation stands: the one-epoch model is wrong on every other image.
+    assert table["threshold"] is None and table["accuracy"] == 0.5
+    assert table["threshold_problem"] == (
+        "a score threshold needs a numeric score_<class> column for every class; missing or "
+        "not numeric: score_Aves, score_Fungi, score_Insecta (numeric columns: score)"
+    )

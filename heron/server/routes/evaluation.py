@@ -1,11 +1,15 @@
 """Model evaluation of prediction tables: accuracy, per-class precision/recall/F1, a confusion
-matrix and per-class score histograms (computed by heron.query.evaluation, in DuckDB).
+matrix, per-class score histograms (heron.query.evaluation) and what a minimum score threshold
+keeps at every threshold of a grid, with per-class PR and ROC curves (heron.query.thresholds);
+all counted in DuckDB.
 
 Several tables (one per run) come back as one result each over a shared class list, so two runs'
 matrices line up cell for cell. An optional filter uses the query language (docs/query.md).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -19,8 +23,12 @@ from heron.query.evaluation import (
     score_histograms,
 )
 from heron.query.references import TableReference, resolve_tables
+from heron.query.thresholds import ThresholdSweep, score_columns, threshold_sweep
 from heron.server.deps import StoreDep
 from heron.store.store import Store
+
+if TYPE_CHECKING:
+    from heron.query.builder import Query
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["evaluation"])
 
@@ -47,6 +55,10 @@ class TableEvaluation(ConfusionMatrix):
     step: int | None
     table_id: str
     histograms: list[ScoreHistogram]
+    threshold: ThresholdSweep | None = Field(
+        description="kept and abstained rows at each threshold on the top score"
+    )
+    threshold_problem: str | None = Field(description="why there is no threshold sweep")
 
 
 class EvaluationResult(BaseModel):
@@ -73,26 +85,47 @@ def evaluate(store: Store, project: str, request: EvaluationRequest) -> Evaluati
             f"{len(classes)} distinct labels in {request.truth!r}/{request.guess!r}: "
             f"more than {MAX_CLASSES}; are these the right columns?"
         )
-    results = [
-        TableEvaluation(
-            **confusion_matrix(count, classes).model_dump(),
-            label=table.owner,
-            run_id=table.run_id,
-            step=table.step,
-            table_id=table.record.id,
-            histograms=score_histograms(
-                query,
-                request.truth,
-                classes[:MAX_HISTOGRAMS],
-                prefix=request.score_prefix,
-                bins=request.bins,
-            ),
+    results = []
+    for table, query, count in zip(tables, queries, counts, strict=True):
+        sweep, problem = _sweep(query, request, classes)
+        results.append(
+            TableEvaluation(
+                **confusion_matrix(count, classes).model_dump(),
+                label=table.owner,
+                run_id=table.run_id,
+                step=table.step,
+                table_id=table.record.id,
+                histograms=score_histograms(
+                    query,
+                    request.truth,
+                    classes[:MAX_HISTOGRAMS],
+                    prefix=request.score_prefix,
+                    bins=request.bins,
+                ),
+                threshold=sweep,
+                threshold_problem=problem,
+            )
         )
-        for table, query, count in zip(tables, queries, counts, strict=True)
-    ]
     return EvaluationResult(
         truth=request.truth, guess=request.guess, classes=classes, results=results
     )
+
+
+def _sweep(
+    query: Query, request: EvaluationRequest, classes: list[str]
+) -> tuple[ThresholdSweep | None, str | None]:
+    """The threshold sweep of one table, or why it has none (the rest of its evaluation stands)."""
+    if not classes:
+        return None, "no row has both a truth and a guess"
+    if len(classes) > MAX_HISTOGRAMS:
+        return None, f"a score threshold is offered for at most {MAX_HISTOGRAMS} classes"
+    try:
+        score_columns(query, classes, request.score_prefix)
+    except UsageError as error:
+        return None, str(error)
+    return threshold_sweep(
+        query, request.truth, request.guess, classes, prefix=request.score_prefix
+    ), None
 
 
 @router.post("/evaluation", response_model=EvaluationResult)
