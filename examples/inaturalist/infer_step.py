@@ -2,7 +2,9 @@
 
 Each model gets an inference run that uses the model artifact and the dataset artifact it was
 trained on (so lineage links test results back to both) and logs a "test_results" table with
-the same columns as the validation predictions.
+the same columns as the validation predictions. The run also logs that table as a version of the
+`predictions` artifact "inat_test_results", aliased by the model's alias, so the test results of
+any two models compare in the artifacts view as the models' validation tables do.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ import heron
 from examples.inaturalist.backbone import BackboneSpec, FeatureCache
 from examples.inaturalist.classifier import load_head, predict_logits
 from examples.inaturalist.data import scan_split_tree
-from examples.inaturalist.settings import MODEL_ARTIFACT, TEST_RESULTS_KEY, Settings
+from examples.inaturalist.settings import (
+    MODEL_ARTIFACT,
+    PREDICTIONS_TYPE,
+    TEST_RESULTS_ARTIFACT,
+    TEST_RESULTS_KEY,
+    Settings,
+)
 from examples.inaturalist.train_step import split_features
 from heron.integrations.pytorch import log_predictions
 
@@ -73,7 +81,7 @@ def infer_one(
             caches[spec] = FeatureCache(settings.workdir / "features", spec)
         data = split_features(caches[spec], test, names)
         scores, are_probabilities = _scores(meta, model_path, data.x, len(names))
-        log_predictions(
+        table = log_predictions(
             run,
             TEST_RESULTS_KEY,
             scores,
@@ -85,6 +93,14 @@ def infer_one(
         )
         accuracy = float((scores.argmax(axis=1) == data.y).mean())
         run.summary["test/acc"] = accuracy
+        results = heron.Artifact(
+            TEST_RESULTS_ARTIFACT,
+            type=PREDICTIONS_TYPE,
+            description=f"{reference} on the test split of {source}",
+            metadata={"model": reference, "dataset": source, "test/acc": accuracy},
+        )
+        results.add(table, TEST_RESULTS_KEY)
+        run.log_artifact(results, aliases=[reference.split(":")[-1]])
     return accuracy
 
 

@@ -16,6 +16,9 @@ MODEL_TYPE = "model"
 MODEL_ARTIFACT = "inat_model"
 PREDICTIONS_KEY = "predictions"
 TEST_RESULTS_KEY = "test_results"
+# Inference runs log their test predictions as versions of one artifact, aliased by model.
+TEST_RESULTS_ARTIFACT = "inat_test_results"
+PREDICTIONS_TYPE = "predictions"
 
 
 def raw_artifact_name(n_images: int) -> str:

@@ -2,7 +2,9 @@
 
 Every variant is one run in the group "fc-sweep". After every epoch it logs loss/acc metrics and
 the validation predictions table under the key "predictions" (id, image, guess, truth,
-score_<class>), and at the end it logs the trained head as a `model` artifact aliased by variant.
+score_<class>), and at the end it logs the trained head as a `model` artifact aliased by variant,
+holding the last epoch's validation predictions as its table "predictions" too, so versions of the
+model compare table to table in the artifacts view.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def train_variant(
         )
         with tempfile.TemporaryDirectory() as scratch:
             if trainer == "torch":
-                model_file = _train_torch(
+                model_file, predictions = _train_torch(
                     run,
                     variant,
                     train_data,
@@ -135,7 +137,7 @@ def train_variant(
                     Path(scratch),
                 )
             else:
-                model_file = _train_keras(
+                model_file, predictions = _train_keras(
                     run,
                     variant,
                     train_data,
@@ -158,6 +160,7 @@ def train_variant(
                 metadata=metadata,
             )
             artifact.add_file(str(model_file), name=model_file.name)
+            artifact.add(predictions, PREDICTIONS_KEY)
             run.log_artifact(artifact, aliases=[variant.name, variant.short_alias])
     return variant.name
 
@@ -171,11 +174,15 @@ def _train_torch(
     batch_size: int,
     seed: int,
     scratch: Path,
-) -> Path:
-    """Train the head in a plain PyTorch loop; the pytorch integration logs each epoch's table."""
+) -> tuple[Path, heron.Table]:
+    """Train the head in a plain PyTorch loop; the pytorch integration logs each epoch's table.
+
+    Returns the saved head and the last epoch's validation predictions.
+    """
+    tables: list[heron.Table] = []
 
     def log_epoch(result: EpochResult) -> None:
-        log_predictions(
+        table = log_predictions(
             run,
             PREDICTIONS_KEY,
             result.val_logits,
@@ -186,6 +193,7 @@ def _train_torch(
             step=result.epoch,
             extra=result.metrics(),  # the step is the epoch
         )
+        tables.append(table)
         tqdm.write(
             f"{variant.name} epoch {result.epoch + 1}/{variant.epochs}: "
             + _metrics_text(result.metrics())
@@ -204,7 +212,7 @@ def _train_torch(
     )
     path = scratch / "head.pt"
     save_head(head, path)
-    return path
+    return path, tables[-1]
 
 
 def _train_keras(
@@ -216,8 +224,11 @@ def _train_keras(
     batch_size: int,
     seed: int,
     scratch: Path,
-) -> Path:
-    """Train the head with Keras `fit`; the Keras callback logs metrics and each epoch's table."""
+) -> tuple[Path, heron.Table]:
+    """Train the head with Keras `fit`; the Keras callback logs metrics and each epoch's table.
+
+    Returns the saved model and its validation predictions after the last epoch.
+    """
     from examples.inaturalist.keras_head import build_keras_head
     from heron.integrations.keras import HeronCallback
 
@@ -245,7 +256,7 @@ def _train_keras(
         tqdm.write(f"{variant.name} epoch {epoch + 1}/{variant.epochs}: " + _metrics_text(values))
     path = scratch / "head.keras"
     model.save(path)
-    return path
+    return path, callback.predictions_table()
 
 
 def _metrics_text(metrics: dict[str, float]) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 import heron
 from examples.inaturalist.cli import build_parser, main
+from heron.sdk.logged_table import LoggedTable
 
 # Saving the Keras head on the torch backend: see tests/examples/test_keras_backbone_and_head.py.
 pytestmark = [
@@ -23,6 +24,13 @@ pytestmark = [
 
 CLASSES = ["Bear", "Bird", "Cat", "Cow", "Dog", "Elephant", "Giraffe", "Horse", "Sheep", "Zebra"]
 PREDICTION_COLUMNS = ["id", "image", "guess", "truth", *(f"score_{c}" for c in CLASSES)]
+
+
+def _same_rows(a: LoggedTable, b: LoggedTable) -> bool:
+    """Whether two tables hold the same rows: equal values, the same images (by content)."""
+    x, y = a.to_pandas(), b.to_pandas()
+    images = [i.sha256 for i in x.pop("image")] == [i.sha256 for i in y.pop("image")]
+    return images and x.equals(y)
 
 
 def _flags(store_dir: Path, workdir: Path) -> list[str]:
@@ -65,11 +73,17 @@ def test_all_steps_log_connected_artifacts_and_joinable_tables(
     model = api.artifact("walkthrough/inat_model:fc256-e2")
     assert model.type == "model" and "fc256-adam-e2" in model.aliases
     assert model.metadata["fc_size"] == 256 and model.metadata["classes"] == CLASSES
+    # The model holds its last epoch's validation predictions, to compare versions by.
+    assert _same_rows(model.get("predictions"), predictions)
 
     inference = runs["inference"]
     results = inference.table("test_results")
     assert results.columns == PREDICTION_COLUMNS and len(results) == 10
     assert 0.0 <= inference.summary["test/acc"] <= 1.0
+    tested = api.artifact("walkthrough/inat_test_results:fc256-adam-e2")
+    assert tested.type == "predictions" and tested.metadata["model"] == "inat_model:fc256-adam-e2"
+    assert _same_rows(tested.get("test_results"), results)
+    assert tested.metadata["test/acc"] == inference.summary["test/acc"]
 
     upstream = api.lineage(inference, depth=6, direction="upstream")
     artifact_ids = {node["id"] for node in upstream["nodes"]}
@@ -86,6 +100,8 @@ def test_all_steps_log_connected_artifacts_and_joinable_tables(
     assert keras_run.table("predictions", step=0).columns == PREDICTION_COLUMNS
     keras_model = api.artifact("walkthrough/inat_model:fc64-adam-e1")
     assert keras_model.metadata["model_file"] == "head.keras"
+    assert _same_rows(keras_model.get("predictions"), keras_run.table("predictions", step=0))
+    assert api.artifact("walkthrough/inat_test_results:fc64-adam-e1").version == "v1"
 
 
 def test_inception_v3_without_weights_stops_before_any_run(store_dir: Path) -> None:
