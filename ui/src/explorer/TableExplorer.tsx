@@ -91,6 +91,7 @@ export function TableExplorer({
         change({ filter: andFilter(state.filter, inBin(column, run, edges, bin)) });
       },
       onValue: (column, run, value) => change({ filter: andFilter(state.filter, equals(column, run, value)) }),
+      onFilter: (condition) => change({ filter: andFilter(state.filter, condition) }),
       onOpen: (image) => setViewing({ image, result }),
     }),
     [change, state.filter],

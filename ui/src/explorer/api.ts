@@ -27,6 +27,11 @@ export type ColumnInfo = Omit<Schemas["ColumnDescription"], "type" | "element"> 
 export type ColumnsResult = Schemas["ColumnsResult"];
 
 export const IMAGES_PER_GROUP = 24;
+/**
+ * Values of a category listed per group, most frequent first: every class of a real label set
+ * (ten, a hundred) is listed; past that a cell counts the rest and a click filters them in.
+ */
+export const VALUES_PER_GROUP = 100;
 
 /** The query document (docs/query.md) of a view; `panel` picks one run of a side-by-side view. */
 export function queryDocument(
@@ -43,7 +48,7 @@ export function queryDocument(
   if (state.derived.length) doc.columns = state.derived;
   if (state.sort.length) doc.sort = state.sort;
   if (state.group.length) {
-    doc.group = { by: state.group, top_n: 6, bins: 12, images_per_group: IMAGES_PER_GROUP };
+    doc.group = { by: state.group, top_n: VALUES_PER_GROUP, bins: 12, images_per_group: IMAGES_PER_GROUP };
   }
   const grid = state.group.length === 2 && state.groupView === "grid";
   doc.page = grid ? { offset: 0, size: 1000 } : { offset: state.offset, size: state.pageSize };

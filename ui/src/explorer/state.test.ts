@@ -133,7 +133,7 @@ describe("query documents", () => {
       filter: busy.filter,
       columns: busy.derived,
       sort: busy.sort,
-      group: { by: ["truth", "guess"], top_n: 6, bins: 12, images_per_group: 24 },
+      group: { by: ["truth", "guess"], top_n: 100, bins: 12, images_per_group: 24 },
       page: { offset: 200, size: 500 },
     });
   });

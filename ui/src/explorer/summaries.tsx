@@ -1,8 +1,9 @@
 // Cells of a grouped table: histograms with shared bins, value counts, image strips; per run in color.
-import { useState } from "react";
+import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import { formatNumber, formatValue } from "../lib/format";
-import type { GroupColumn, ImageCell, ScalarSummary, Summary } from "./api";
+import type { GroupColumn, ImageCell, Summary } from "./api";
 import { Thumb } from "./cells";
+import { clampStart, othersCondition, perRun, stripGeometry, stripLines, valueList } from "./groupCells";
 import type { BarMode } from "./histogram";
 import { histogramBars, peak, valueBarWidths } from "./histogram";
 
@@ -11,6 +12,8 @@ export interface SummaryActions {
   onBin: (column: string, run: number | null, bin: number) => void;
   /** Filter to one value of a column. */
   onValue: (column: string, run: number | null, value: unknown) => void;
+  /** Narrow the filter by a condition (e.g. to the values a cell could not list). */
+  onFilter: (condition: string) => void;
   onOpen: (image: ImageCell) => void;
 }
 
@@ -23,10 +26,6 @@ interface CellProps {
   height: number;
   mode: BarMode;
   actions: SummaryActions;
-}
-
-function perRun(summary: Summary): { runs: ScalarSummary[]; joined: boolean } {
-  return summary.kind === "runs" ? { runs: summary.runs, joined: true } : { runs: [summary], joined: false };
 }
 
 function rangeLabel(edges: readonly number[], bin: number): string {
@@ -95,104 +94,164 @@ export function HistogramCell({ column, summary, info, colors, width, height, mo
   );
 }
 
-/** The most common values with count bars; joined columns get one bar per run. Click to filter. */
-export function ValuesCell({ column, summary, colors, width, height, actions }: CellProps) {
-  const { runs, joined } = perRun(summary);
-  const lists = runs.map((s) => (s.kind === "values" ? s : null));
-  const order: unknown[] = [];
-  const seen = new Set<string>();
-  for (const list of lists) {
-    for (const item of list?.values ?? []) {
-      const key = JSON.stringify(item.value);
-      if (!seen.has(key)) {
-        seen.add(key);
-        order.push(item.value);
-      }
-    }
+function counted(n: number, noun: string): string {
+  return `${n.toLocaleString()} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** What the server left out of a cell: "+3 more values (40 rows)", with the run for a merged one. */
+function othersText(values: number, rows: number, run: number | null): string {
+  return `+${counted(values, "more value")} (${counted(rows, "row")})${run !== null ? ` in [${run}]` : ""}`;
+}
+
+/** How many value lines lie below a scrolled list's visible part (partly hidden ones count). */
+function linesBelow(list: HTMLElement): number {
+  const bottom = list.scrollTop + list.clientHeight;
+  let below = 0;
+  for (const line of list.querySelectorAll<HTMLElement>(":scope > .value-row")) {
+    if (line.offsetTop + line.offsetHeight > bottom + 1) below++;
   }
-  const line = joined ? 8 + 5 * runs.length : 17;
-  const fitsAll = order.length * line <= height - 2;
-  // Leave a line for "+N more" when not every value fits.
-  const rowsFit = Math.max(1, Math.floor((height - (fitsAll ? 2 : 16)) / line));
-  const shown = order.slice(0, rowsFit);
-  const labelWidth = Math.min(110, Math.max(54, width * 0.42));
-  const barSpace = Math.max(20, width - labelWidth - 34);
-  const countOf = (run: number, value: unknown) =>
-    lists[run]?.values.find((item) => JSON.stringify(item.value) === JSON.stringify(value))?.count ?? 0;
-  const all = shown.flatMap((value) => runs.map((_, run) => countOf(run, value)));
-  const widths = valueBarWidths(all, barSpace);
-  const hidden = order.length - shown.length + Math.max(0, ...(lists.map((l) => l?.other ?? 0) as number[]));
+  return below;
+}
+
+/**
+ * Every value of a category in the group with its count (one bar and count per run for a merged
+ * column), most frequent first. The list scrolls within the cell; a hint at the bottom says how
+ * many values lie below. Values the server did not send are counted and one click away.
+ */
+export function ValuesCell({ column, summary, colors, width, height, actions }: CellProps) {
+  const { lines, hiddenValues, hiddenRows, hiddenRun } = valueList(summary);
+  const joined = summary.kind === "runs";
+  const list = useRef<HTMLDivElement>(null);
+  const [below, setBelow] = useState(0);
+  const measure = useCallback(() => {
+    if (list.current) setBelow(linesBelow(list.current));
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: measured again whenever what is drawn changes.
+  useLayoutEffect(measure, [measure, summary, width, height]);
+  const labelWidth = Math.min(120, Math.max(54, width * 0.42));
+  const top = Math.max(0, ...lines.flatMap((line) => line.counts));
+  const countWidth = 8 + 6.5 * String(top).length;
+  // Room for the label, the count beside each bar, the gaps and a thin scroll bar.
+  const barSpace = Math.max(16, width - labelWidth - countWidth - 22);
+  const widths = valueBarWidths(
+    lines.flatMap((line) => line.counts),
+    barSpace,
+  );
+  const runsPerLine = lines[0]?.counts.length ?? 1;
+  const filterRun = (run: number) => (joined ? run : null);
   return (
-    <div className="values" data-kind="values">
-      {shown.map((value, i) => (
-        <div key={i} className={`value-row${joined ? " joined" : ""}`} data-value={formatValue(value)}>
+    <div ref={list} className="values" data-kind="values" data-values={lines.length + hiddenValues} onScroll={measure}>
+      {lines.map((line, i) => (
+        <div
+          key={JSON.stringify(line.value)}
+          className={`value-row${joined ? " joined" : ""}`}
+          data-value={formatValue(line.value)}
+        >
           <button
             type="button"
             className="value-label"
-            title={`${formatValue(value)} — filter to it`}
+            title={`${formatValue(line.value)} — filter to it`}
             style={{ width: labelWidth }}
-            onClick={() => actions.onValue(column, joined ? 0 : null, value)}
+            onClick={() => actions.onValue(column, filterRun(0), line.value)}
           >
-            {formatValue(value)}
+            {formatValue(line.value)}
           </button>
           <span className="value-bars">
-            {runs.map((_, run) => {
-              const count = countOf(run, value);
-              return (
-                <button
-                  type="button"
-                  key={run}
-                  className="value-bar"
-                  data-run={run}
-                  data-count={count}
-                  title={`${formatValue(value)}: ${count}${joined ? ` (run ${run})` : ""}`}
-                  onClick={() => actions.onValue(column, joined ? run : null, value)}
-                >
-                  <span
-                    style={{ width: widths[i * runs.length + run] ?? 0, background: colors[run % colors.length] }}
-                  />
-                  {!joined && <em>{count}</em>}
-                </button>
-              );
-            })}
+            {line.counts.map((count, run) => (
+              <button
+                type="button"
+                key={run}
+                className="value-bar"
+                data-run={run}
+                data-count={count}
+                title={`${formatValue(line.value)}: ${count}${joined ? ` (run [${run}])` : ""} — filter to it`}
+                onClick={() => actions.onValue(column, filterRun(run), line.value)}
+              >
+                <span
+                  style={{
+                    width: widths[i * runsPerLine + run] ?? 0,
+                    background: colors[run % colors.length],
+                  }}
+                />
+                <em style={joined ? { color: colors[run % colors.length] } : undefined}>{count}</em>
+              </button>
+            ))}
           </span>
         </div>
       ))}
-      {hidden > 0 && <div className="value-more">+{hidden} more</div>}
+      {hiddenValues > 0 && (
+        <button
+          type="button"
+          className="value-others"
+          title="Filter to the rows holding none of the values listed here"
+          onClick={() =>
+            actions.onFilter(
+              othersCondition(
+                column,
+                hiddenRun,
+                lines.map((line) => line.value),
+              ),
+            )
+          }
+        >
+          {othersText(hiddenValues, hiddenRows, hiddenRun)}
+        </button>
+      )}
+      {below > 0 && (
+        <button
+          type="button"
+          className="value-below"
+          aria-label={`${below} more below: scroll the list`}
+          onClick={() => list.current?.scrollBy({ top: list.current.clientHeight - 18 })}
+        >
+          ↓ {below} more
+        </button>
+      )}
     </div>
   );
 }
 
-/** A strip of a group's images with arrows to page through them (one strip per run). */
+/**
+ * A group's images, as many as fit the cell's width, with arrows paging by that many. A merged
+ * column draws one line per run (marked with the run's colour and index) unless every run holds
+ * the same images. The page starts over whenever the summary changes (a new grouping or filter).
+ */
 export function ImageStrip({ summary, colors, width, height, actions }: CellProps) {
-  const { runs, joined } = perRun(summary);
-  const [start, setStart] = useState(0);
-  const lines = runs.map((s) => (s.kind === "images" ? s : null));
-  const size = Math.max(18, Math.min(96, Math.floor((height - 4) / lines.length) - 4));
-  const fit = Math.max(1, Math.floor((width - 44) / (size + 4)));
-  const longest = Math.max(0, ...lines.map((l) => l?.images.length ?? 0));
-  const total = Math.max(0, ...lines.map((l) => l?.total ?? 0));
+  const lines = stripLines(summary);
+  const perRunLines = lines.some((line) => line.run !== null);
+  const { size, perPage } = stripGeometry(width, height, lines.length, perRunLines ? 62 : 40);
+  const [paged, setPaged] = useState<{ summary: Summary; start: number }>({ summary, start: 0 });
+  const loaded = Math.max(0, ...lines.map((line) => line.images.length));
+  const total = Math.max(0, ...lines.map((line) => line.total));
+  const start = paged.summary === summary ? clampStart(paged.start, perPage, loaded) : 0;
+  const go = (to: number) => setPaged({ summary, start: clampStart(to, perPage, loaded) });
+  const end = Math.min(start + perPage, loaded);
   return (
-    <div className="strip" data-kind="images">
+    <div className="strip" data-kind="images" data-per-page={perPage} data-start={start}>
       <button
         type="button"
         className="strip-arrow"
         aria-label="Previous images"
         disabled={start === 0}
-        onClick={() => setStart(Math.max(0, start - fit))}
+        onClick={() => go(start - perPage)}
       >
         ‹
       </button>
       <div className="strip-lines">
-        {lines.map((line, run) => (
-          <div key={run} className="strip-line">
-            {(line?.images ?? []).slice(start, start + fit).map((image, i) => (
+        {lines.map((line) => (
+          <div key={line.run ?? "all"} className="strip-line" data-run={line.run ?? undefined}>
+            {line.run !== null && (
+              <span className="strip-run" style={{ borderColor: colors[line.run % colors.length] }}>
+                [{line.run}]
+              </span>
+            )}
+            {line.images.slice(start, start + perPage).map((image, i) => (
               <Thumb
                 key={`${start + i}`}
                 image={image}
                 size={size}
                 onOpen={actions.onOpen}
-                border={joined ? colors[run % colors.length] : undefined}
+                border={line.run !== null ? colors[line.run % colors.length] : undefined}
               />
             ))}
           </div>
@@ -202,13 +261,16 @@ export function ImageStrip({ summary, colors, width, height, actions }: CellProp
         type="button"
         className="strip-arrow"
         aria-label="Next images"
-        disabled={start + fit >= longest}
-        onClick={() => setStart(start + fit)}
+        disabled={end >= loaded}
+        onClick={() => go(start + perPage)}
       >
         ›
       </button>
-      <span className="strip-count" title="images in this group">
-        {Math.min(start + 1, longest)}–{Math.min(start + fit, longest)} of {total}
+      <span
+        className="strip-count"
+        title={loaded < total ? `the first ${loaded} images are shown here` : "images in this group"}
+      >
+        {loaded ? `${start + 1}–${end}` : "0"} of {total}
       </span>
     </div>
   );

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import type { ImageCell, ScalarSummary, Summary } from "./api";
+import { clampStart, MIN_THUMB, othersCondition, stripGeometry, stripLines, valueList } from "./groupCells";
+
+const values = (pairs: [unknown, number][], distinct = pairs.length, other = 0): ScalarSummary => ({
+  kind: "values",
+  values: pairs.map(([value, count]) => ({ value: value as string, count })),
+  distinct,
+  other,
+});
+
+const image = (sha: string): ImageCell => ({
+  sha256: sha,
+  format: "png",
+  width: 24,
+  height: 24,
+  caption: null,
+  overlays: null,
+});
+
+const images = (shas: string[], total = shas.length): ScalarSummary => ({
+  kind: "images",
+  images: shas.map(image),
+  total,
+});
+
+describe("value lists", () => {
+  it("lists every value sent with its count, nothing hidden when all were sent", () => {
+    const list = valueList(
+      values([
+        ["Aves", 3],
+        ["Fungi", 3],
+        ["Insecta", 2],
+      ]),
+    );
+    expect(list.lines).toEqual([
+      { value: "Aves", counts: [3] },
+      { value: "Fungi", counts: [3] },
+      { value: "Insecta", counts: [2] },
+    ]);
+    expect([list.hiddenValues, list.hiddenRows, list.hiddenRun]).toEqual([0, 0, null]);
+  });
+
+  it("counts the values the server left out from distinct and other, not from what fits", () => {
+    const list = valueList(
+      values(
+        [
+          ["a", 50],
+          ["b", 20],
+        ],
+        7,
+        30,
+      ),
+    );
+    expect(list.lines).toHaveLength(2);
+    expect([list.hiddenValues, list.hiddenRows]).toEqual([5, 30]);
+  });
+
+  it("merges the runs' lists: each value once, a zero where a run lacks it", () => {
+    const merged: Summary = {
+      kind: "runs",
+      runs: [
+        values([
+          ["Aves", 4],
+          ["Fungi", 1],
+        ]),
+        values(
+          [
+            ["Fungi", 3],
+            ["Insecta", 2],
+          ],
+          4,
+          1,
+        ),
+      ],
+    };
+    const list = valueList(merged);
+    expect(list.lines).toEqual([
+      { value: "Aves", counts: [4, 0] },
+      { value: "Fungi", counts: [1, 3] },
+      { value: "Insecta", counts: [0, 2] },
+    ]);
+    expect([list.hiddenValues, list.hiddenRows, list.hiddenRun]).toEqual([2, 1, 1]);
+  });
+
+  it("keeps a missing value as a value of its own", () => {
+    expect(
+      valueList(
+        values([
+          [null, 2],
+          ["x", 1],
+        ]),
+      ).lines.map((l) => l.value),
+    ).toEqual([null, "x"]);
+  });
+});
+
+describe("the condition for values not listed", () => {
+  it("keeps rows holding none of the listed values, and missing ones", () => {
+    expect(othersCondition("label", null, ["Aves", "Fungi"])).toBe(
+      '(row["label"] = null or row["label"] not in ["Aves", "Fungi"])',
+    );
+  });
+
+  it("leaves missing values out when null was listed, and names the run of a merged column", () => {
+    expect(othersCondition("guess", 1, [null, true])).toBe('row["guess"][1] != null and row["guess"][1] not in [true]');
+    expect(othersCondition("guess", null, [null])).toBe('row["guess"] != null');
+  });
+});
+
+describe("image strips", () => {
+  it("draws a merged column once when every run holds the same images", () => {
+    const same: Summary = { kind: "runs", runs: [images(["a", "b"], 9), images(["a", "b"], 9)] };
+    expect(stripLines(same)).toEqual([{ run: null, images: [image("a"), image("b")], total: 9 }]);
+  });
+
+  it("gives each run its line when their images differ", () => {
+    const differ: Summary = { kind: "runs", runs: [images(["a", "b"]), images(["a", "c"])] };
+    expect(stripLines(differ).map((line) => [line.run, line.images.map((i) => i.sha256)])).toEqual([
+      [0, ["a", "b"]],
+      [1, ["a", "c"]],
+    ]);
+    expect(stripLines(images(["a"])).map((line) => line.run)).toEqual([null]);
+  });
+
+  it("fits as many thumbnails as the width holds, never smaller than the minimum", () => {
+    // 94 px tall, one line: 86 px thumbnails; 300 px less 40 reserved holds 2 (86 + 4 each).
+    expect(stripGeometry(300, 94, 1, 40)).toEqual({ size: 86, perPage: 2 });
+    expect(stripGeometry(900, 94, 1, 40).perPage).toBe(9);
+    // Five runs in a short row would be 14 px each: they stay at the minimum and scroll.
+    expect(stripGeometry(300, 94, 5, 40).size).toBe(MIN_THUMB);
+  });
+
+  it("keeps the page start inside the images, on a page boundary", () => {
+    expect(clampStart(6, 3, 24)).toBe(6);
+    expect(clampStart(7, 3, 24)).toBe(6);
+    expect(clampStart(30, 3, 24)).toBe(21);
+    expect(clampStart(8, 5, 10)).toBe(5);
+    expect(clampStart(4, 3, 0)).toBe(0);
+  });
+});
