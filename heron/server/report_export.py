@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from heron.errors import HeronError, UsageError
 from heron.query.references import TableReference, resolve_table, table_reference
+from heron.server import report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
@@ -26,6 +27,9 @@ from heron.store.table_format import ImageRef
 
 THUMBNAIL = 96
 ROWS = 50
+# As many values and images per group as a reader can scroll through in the live cell.
+TOP_VALUES = 50
+STRIP_IMAGES = 24
 PALETTE = ("#4f6bed", "#e8793b", "#2aa876", "#c2417a", "#8a63d2", "#d4a22b", "#3aa3c2")
 
 
@@ -76,23 +80,41 @@ def _thumbnail_uri(store: Store, sha256: str) -> str:
     return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
-def _cell(store: Store, value: Any, column: Mapping[str, Any]) -> str:
+def _cell(store: Store, value: Any, column: Mapping[str, Any], colors: list[str]) -> str:
     """A cell as HTML by its column's type (a result column description): an image column's
-    cells as inlined thumbnails, one per run of a merged column; anything else as text."""
+    cells as inlined thumbnails, one per run of a merged column side by side in the run's
+    colour, as the explorer draws them; anything else as text."""
+    merged = column.get("runs") is not None and isinstance(value, list) and len(value) > 1
+    if merged and all(v == value[0] for v in value):
+        # Every run holds the same value: shown once, as the explorer does.
+        value = value[0]
+        column = {**column, "runs": None}
     if column.get("type") != "image":
         return _value(value)
     if value is None:
         return ""
     if column.get("runs") is None:
         return _image(store, value)
-    return "<br>".join(_image(store, cell) for cell in value[:8])
+    images = "".join(
+        _image(store, cell, border=colors[run % len(colors)]) for run, cell in enumerate(value[:8])
+    )
+    return f'<div class="per-run">{images}</div>'
 
 
-def _image(store: Store, cell: Mapping[str, Any] | None) -> str:
+def _image(
+    store: Store,
+    cell: Mapping[str, Any] | None,
+    border: str | None = None,
+    size: int | None = None,
+) -> str:
     if cell is None:
         return ""
     uri = _thumbnail_uri(store, ImageRef.from_row(cell).sha256)
-    return f'<img class="thumb" alt="image" src="{uri}">' if uri else "(missing image)"
+    styles = [f"border-color:{border}"] if border else []
+    if size is not None:
+        styles.append(f"width:{size}px;height:{size}px")
+    style = f' style="{_e(";".join(styles))}"' if styles else ""
+    return f'<img class="thumb" alt="image" src="{uri}"{style}>' if uri else "(missing image)"
 
 
 def _value(value: Any) -> str:
@@ -123,8 +145,38 @@ def _query_document(state: dict[str, Any], sources: int) -> dict[str, Any]:
             {"column": s["column"], "descending": bool(s["descending"])} for s in state["sort"]
         ]
     if state.get("group"):
-        doc["group"] = {"by": list(state["group"]), "images_per_group": 6, "limit": ROWS}
+        doc["group"] = {
+            "by": list(state["group"]),
+            "top_n": TOP_VALUES,
+            "bins": 12,
+            "images_per_group": STRIP_IMAGES,
+            "limit": ROWS,
+        }
     return doc
+
+
+def _run_refs(store: Store, project: str, block: PanelBlock) -> tuple[list[Any], list[str]]:
+    """(table references, problems) of a run-set panel, with the live panel's step rule: the
+    panel's step for each visible run that logged the key at that step, and the latest step for
+    the others when some run has it; when none has it, the step as saved (each run says so)."""
+    config = block.config
+    runs, problems = _visible_runs(store, project, block)
+    key, step = config.get("key"), config.get("step")
+    logged: dict[str, list[int]] = {}
+    if isinstance(key, str) and isinstance(step, int) and runs:
+        logged = run_store.project_table_keys(store.engine, project, [r.id for r in runs]).get(
+            key, {}
+        )
+    somewhere = any(step in steps for steps in logged.values())
+    refs = [
+        {
+            "run_id": r.id,
+            "key": key,
+            "step": step if not somewhere or step in logged.get(r.id, []) else None,
+        }
+        for r in runs
+    ]
+    return refs, problems
 
 
 def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
@@ -134,11 +186,11 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     if config.get("artifacts"):
         refs = [{"artifact": a, "name": config.get("name")} for a in config["artifacts"]]
         problems: list[str] = []
+        colors = list(PALETTE)
     else:
-        runs, problems = _visible_runs(store, project, block)
-        refs = [
-            {"run_id": r.id, "key": config.get("key"), "step": config.get("step")} for r in runs
-        ]
+        refs, problems = _run_refs(store, project, block)
+        by_run = _colors(block)
+        colors = [by_run.get(ref["run_id"], PALETTE[0]) for ref in refs] or list(PALETTE)
     sources = []
     for ref in refs:
         try:
@@ -155,59 +207,121 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     out = [_problems(problems)] if problems else []
     groups = result.get("groups")
     if groups:
-        by = groups.get("by", [])
-        key_columns = groups.get("columns", [])[: len(by)]
-        summary_columns = list(groups.get("summaries", {}))
-        head = "".join(f"<th>{_e(c)}</th>" for c in [*by, "count", *summary_columns])
-        group_rows = []
-        for row in groups.get("rows", []):
-            cells = [_cell(store, k, c) for k, c in zip(row["key"], key_columns, strict=True)]
-            cells.append(_e(row["count"]))
-            cells += [_summary(store, row["summaries"].get(c)) for c in summary_columns]
-            group_rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        out.append(
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(group_rows)}</tbody></table>"
-        )
+        out.append(_group_table(store, groups, state, colors))
         return "".join(out)
     columns = result.get("columns", [])
     head = "".join(f"<th>{_e(c['name'])}</th>" for c in columns)
     body = "".join(
         "<tr>"
-        + "".join(f"<td>{_cell(store, row.get(c['name']), c)}</td>" for c in columns)
+        + "".join(f"<td>{_cell(store, row.get(c['name']), c, colors)}</td>" for c in columns)
         + "</tr>"
         for row in result.get("rows", [])
     )
     total = result.get("total", 0)
-    out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    out.append(_scrolling(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"))
     out.append(f'<p class="muted">{_e(min(total, ROWS))} of {_e(total)} rows</p>')
     return "".join(out)
 
 
-def _summary(store: Store, summary: Any) -> str:
+def _scrolling(table: str) -> str:
+    """A table in a box that scrolls sideways when it is wider than the page, as the explorer's
+    grid does, instead of being cut at the page's edge."""
+    return f'<div class="table-scroll">{table}</div>'
+
+
+def _group_table(
+    store: Store, groups: Mapping[str, Any], state: Mapping[str, Any], colors: list[str]
+) -> str:
+    """One row per group: its key, its count and each column's summary drawn as the explorer's
+    grouped cells are, at the size they have there."""
+    by = groups.get("by", [])
+    key_columns = groups.get("columns", [])[: len(by)]
+    infos: Mapping[str, Any] = groups.get("summaries", {})
+    saved_widths = state.get("widths")
+    widths: Mapping[str, Any] = saved_widths if isinstance(saved_widths, dict) else {}
+    row_height = str(state.get("rowHeight", "m"))
+    head = "".join(f"<th>{_e(c)}</th>" for c in [*by, "count", *infos])
+    group_rows = []
+    for row in groups.get("rows", []):
+        cells = [_cell(store, k, c, colors) for k, c in zip(row["key"], key_columns, strict=True)]
+        cells.append(_e(row["count"]))
+        for name, info in infos.items():
+            width = widths.get(name) if isinstance(widths.get(name), int | float) else None
+            cells.append(
+                _summary(store, name, row["summaries"].get(name), info, colors, row_height, width)
+            )
+        group_rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    body = "".join(group_rows)
+    return _scrolling(
+        f"<table class='groups'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _summary(
+    store: Store,
+    column: str,
+    summary: Any,
+    info: Mapping[str, Any],
+    colors: list[str],
+    row_height: str,
+    width: float | None,
+) -> str:
     if not isinstance(summary, dict):
         return ""
-    kind = summary.get("kind")
+    per_run = summary.get("runs", []) if summary.get("kind") == "runs" else [summary]
+    kind = next((s.get("kind") for s in per_run if isinstance(s, dict)), None)
+    plot_width, plot_height = report_svg.histogram_size(row_height, width)
     if kind == "images":
-        return "".join(_image(store, image) for image in summary.get("images", [])[:6])
+        # One horizontal strip per run, as the explorer's grouped image cell; the reader scrolls
+        # sideways through the group's images where the live cell pages with arrows.
+        size = report_svg.strip_image_size(row_height, len(per_run))
+        strip_width, _ = report_svg.cell_size(row_height, width, report_svg.IMAGE_COLUMN_WIDTH)
+        lines = "".join(
+            '<div class="strip-line">'
+            + "".join(
+                _image(
+                    store,
+                    image,
+                    border=colors[run % len(colors)] if len(per_run) > 1 else None,
+                    size=size,
+                )
+                for image in s.get("images", [])
+            )
+            + "</div>"
+            for run, s in enumerate(per_run)
+        )
+        total = max((s.get("total", 0) for s in per_run), default=0)
+        return (
+            f'<div class="strip" data-kind="images" style="width:{strip_width}px">'
+            f'<div class="strip-lines">{lines}</div>'
+            f'<span class="strip-count">{_e(total)} images</span></div>'
+        )
     if kind == "values":
-        return "<br>".join(
-            f"{_e(v['value'])}: {_e(v['count'])}" for v in summary.get("values", [])[:6]
+        values_width, values_height = report_svg.cell_size(
+            row_height, width, report_svg.TEXT_COLUMN_WIDTH
         )
+        return report_svg.values_html(per_run, colors, width=values_width, height=values_height)
     if kind == "histogram":
-        counts = summary.get("counts", [])
-        peak = max(counts) if counts else 0
-        bars = "".join(
-            f'<span class="bar" style="height:{int(20 * c / peak) if peak else 0}px"></span>'
-            for c in counts
+        return report_svg.histogram_svg(
+            column,
+            [s.get("counts", []) for s in per_run],
+            colors,
+            info.get("edges", []),
+            [s.get("mean") for s in per_run],
+            width=plot_width,
+            height=plot_height,
         )
-        return f'<span class="hist">{bars}</span> mean {_e(_fmt(summary.get("mean")))}'
-    if kind == "runs":
-        return " | ".join(_summary(store, s) for s in summary.get("runs", []))
+    if kind == "range":
+        first = per_run[0]
+        return f"{_e(first.get('min'))} → {_e(first.get('max'))}"
+    if kind == "list":
+        first = per_run[0]
+        return f"{_e(first.get('count'))} lists, ~{_e(_fmt(first.get('mean_length')))} items"
     return ""
 
 
 def _fmt(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    return report_svg.fmt(value)
 
 
 def _chart_panel(store: Store, project: str, block: PanelBlock) -> str:
@@ -255,17 +369,12 @@ def _panel_reference(value: dict[str, Any]) -> TableReference:
 
 def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
     config = block.config
-    runs, problems = _visible_runs(store, project, block)
-    if not runs:
+    refs, problems = _run_refs(store, project, block)
+    if not refs:
         return _problems(problems or ["the run set has no visible run"])
     try:
         request = EvaluationRequest(
-            tables=[
-                _panel_reference(
-                    {"run_id": r.id, "key": config.get("key"), "step": config.get("step")}
-                )
-                for r in runs
-            ],
+            tables=[_panel_reference(ref) for ref in refs],
             truth=str(config.get("truth", "truth")),
             guess=str(config.get("guess", "guess")),
             filter=str(config.get("filter", "")),
@@ -310,14 +419,10 @@ def _lineage_panel(store: Store, project: str, block: PanelBlock) -> str:
             graph = lineage(store.engine, run_ids=[run.id], version_ids=[], depth=depth)
     except HeronError as error:
         return _problems([error.message])
-    labels = {n.id: n.label for n in graph.nodes}
-    items = "".join(
-        f"<li>{_e(labels.get(e.source, e.source))} → {_e(labels.get(e.target, e.target))}</li>"
-        for e in graph.edges
-    )
     missing = [n.label for n in graph.nodes if n.status != "ok"]
     note = _problems([f"{m} is missing" for m in missing]) if missing else ""
-    return f"{note}<ul class='edges'>{items}</ul>"
+    counts = f'<p class="muted">{len(graph.nodes)} nodes · {len(graph.edges)} edges</p>'
+    return f'{note}{counts}<div class="lineage">{report_svg.lineage_svg(graph)}</div>'
 
 
 def _problems(messages: list[str]) -> str:
@@ -332,15 +437,45 @@ _PANELS = {
 }
 
 _CSS = """
-body{font:14px/1.5 system-ui,sans-serif;color:#1d2330;max-width:1100px;margin:32px auto;padding:0 24px}
-h1{font-size:28px;margin-bottom:4px}.muted{color:#6b7385}
-section.panel{border:1px solid #dfe3ea;border-radius:10px;padding:12px 16px;margin:18px 0;overflow-x:auto}
+:root{--muted:#6b7280;--border:#e5e7eb}
+body{font:14px/1.5 system-ui,sans-serif;color:#111827;background:#f7f8fa;max-width:1280px;
+margin:32px auto;padding:0 24px}
+h1{font-size:28px;margin-bottom:4px}.muted{color:var(--muted)}
+.markdown{font-size:14.5px;line-height:1.6;max-width:860px;padding:4px 18px}
+section.panel{background:#fff;border:1px solid var(--border);border-radius:8px;padding:14px 18px;
+margin:14px 0;min-width:0}
 section.panel h3{margin:0 0 8px;font-size:15px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}td,th{border:1px solid #e5e8ee;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f5f7fa}img.thumb{width:48px;height:48px;object-fit:cover;border-radius:4px;margin:1px}
+.table-scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}
+td,th{border:1px solid var(--border);padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f5f7fa;white-space:nowrap}
+td{max-width:360px;overflow:hidden;text-overflow:ellipsis}
+img.thumb{width:48px;height:48px;object-fit:cover;border-radius:4px;border:2px solid transparent;
+flex:none;display:block}
+.per-run{display:flex;gap:4px}
 .problem{color:#a33;background:#fdf0f0;border-radius:6px;padding:6px 10px}
-.hist{display:inline-flex;align-items:flex-end;height:20px;gap:1px}.bar{width:4px;background:#4f6bed;display:inline-block}
-.legend{border-left:4px solid;padding:0 8px;margin-right:8px}.axis{font-size:11px;fill:#6b7385}
+.hist{display:flex;flex-direction:column}.hist svg{display:block;overflow:visible}
+.hist-axis{stroke:#e5e7eb}
+.hist-foot{display:flex;justify-content:space-between;gap:6px;font-size:10.5px;color:var(--muted);
+height:14px;line-height:14px;font-variant-numeric:tabular-nums}
+.values{display:flex;flex-direction:column;gap:1px;overflow-y:auto}
+.value-row{display:flex;align-items:center;gap:6px;min-height:16px}
+.value-label{flex:none;font-size:11.5px;text-align:right;overflow:hidden;text-overflow:ellipsis;
+white-space:nowrap}
+.value-bars{flex:1;display:flex;flex-direction:column;gap:1px;min-width:0}
+.value-bar{display:flex;align-items:center;gap:4px;height:12px}
+.value-bar span{display:block;height:100%;border-radius:2px;opacity:.85}
+.value-bar em{font-style:normal;font-size:10.5px;color:var(--muted)}
+.value-more{font-size:10.5px;color:var(--muted)}
+.strip{display:flex;flex-direction:column;gap:2px}
+.strip-lines{display:flex;flex-direction:column;gap:2px;overflow-x:auto}
+.strip-line{display:flex;flex-direction:row;flex-wrap:nowrap;gap:4px}
+.strip-count{font-size:10.5px;color:var(--muted)}
+.lineage{overflow-x:auto;background:#fbfcfd;border:1px solid var(--border);border-radius:8px;
+padding:8px}.lineage svg{display:block;margin:0 auto}.lineage .edge{fill:none;stroke:#94a3b8;stroke-width:1.5}
+.lineage .label{font-size:12.5px;font-weight:600;fill:#111827}
+.lineage .sub{font-size:11.5px;fill:var(--muted)}.lineage .icon{font-size:12px}
+.legend{border-left:4px solid;padding:0 8px;margin-right:8px}.axis{font-size:11px;fill:var(--muted)}
 """
 
 

@@ -1,0 +1,214 @@
+"""The static report export draws what the live page draws: grouped histograms as SVG at the
+explorer's size, image strips in a row, wide tables in a sideways-scrolling box, every value of a
+categorical cell, the lineage as an SVG graph with a node per run and version, and a panel's step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.fixtures.pipeline import CLASSES, guess_for
+
+BASE = "/api/projects/pipeline/reports"
+# The explorer's grouped number column is 210 px wide and draws its histogram 16 px narrower.
+UI_HISTOGRAM_WIDTH = 194
+VOID = {"img", "br", "meta", "input", "hr", "link"}
+
+
+@dataclass
+class Element:
+    """An element of the exported page, enough of a DOM to ask what contains what."""
+
+    tag: str
+    attrs: dict[str, str]
+    parent: Element | None = None
+    children: list[Element] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def find_all(self, tag: str | None = None, cls: str | None = None) -> list[Element]:
+        found = []
+        for child in self.children:
+            if (tag is None or child.tag == tag) and (cls is None or cls in child.classes()):
+                found.append(child)
+            found.extend(child.find_all(tag, cls))
+        return found
+
+    def ancestor(self, cls: str) -> Element | None:
+        node = self.parent
+        while node is not None and cls not in node.classes():
+            node = node.parent
+        return node
+
+    def all_text(self) -> str:
+        return "".join(self.text) + "".join(child.all_text() for child in self.children)
+
+
+class _Builder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Element("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, parent=self.current)
+        self.current.children.append(element)
+        if tag not in VOID:
+            self.current = element
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.current.children.append(Element(tag, {k: v or "" for k, v in attrs}, self.current))
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Element | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.text.append(data)
+
+
+def parse(page: str) -> Element:
+    builder = _Builder()
+    builder.feed(page)
+    return builder.root
+
+
+def _export(client: TestClient, blocks: list[dict[str, Any]]) -> Element:
+    report = client.post(BASE, json={"title": "Export", "blocks": blocks}).json()
+    exported = client.get(f"{BASE}/{report['id']}/export")
+    assert exported.status_code == 200, exported.text
+    return parse(exported.text)
+
+
+def _panels(page: Element) -> list[Element]:
+    return page.find_all("section", "panel")
+
+
+def test_grouped_cells_look_like_the_explorer(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    runs = {"runs": [{"id": ids["infer fc256"]}, {"id": ids["infer fc1024"]}]}
+    page = _export(
+        pipeline_client,
+        [
+            {
+                "id": "g",
+                "type": "panel",
+                "panel": "table",
+                "runset": {"runs": [{"id": ids["split"]}]},
+                "config": {"key": "split_table", "state": {"group": ["split"]}},
+            },
+            {
+                "id": "t",
+                "type": "panel",
+                "panel": "table",
+                "runset": runs,
+                "config": {"key": "test_predictions", "state": {"group": ["truth"]}},
+            },
+        ],
+    )
+    split_panel, truth_panel = _panels(page)
+    # Image strips: each group's images sit side by side in one row, not stacked.
+    groups = {
+        row.find_all("td")[0].all_text(): row
+        for row in split_panel.find_all("tbody")[0].find_all("tr")
+    }
+    assert sorted(groups) == ["test", "train", "val"]
+    head = [th.all_text() for th in split_panel.find_all("th")]
+    for split, shown in (("train", 24), ("val", 12), ("test", 12)):
+        (line,) = groups[split].find_all("div", "strip-line")
+        assert line.ancestor("strip") is not None
+        assert len(line.find_all("img")) == shown  # train has 36 images: the first 24 come
+        # Categorical cells list every value with its count: 12 of each class in train.
+        (values,) = groups[split].find_all("td")[head.index("label")].find_all("div", "values")
+        counts = [
+            (row.find_all("span", "value-label")[0].all_text(), row.find_all("em")[0].all_text())
+            for row in values.find_all("div", "value-row")
+        ]
+        per_class = "12" if split == "train" else "4"
+        assert sorted(counts) == [(label, per_class) for label in CLASSES]
+    # Histograms are SVG at least as wide as the explorer draws them, one bar set per run
+    # (merged: two runs, each in its colour).
+    histograms = truth_panel.find_all("svg", "hist-plot")
+    assert histograms, "a grouped number column draws a histogram"
+    assert all(int(svg.attrs["width"]) >= UI_HISTOGRAM_WIDTH for svg in histograms)
+    assert all(int(svg.attrs["height"]) >= 60 for svg in histograms)
+    fills = {rect.attrs["fill"] for svg in histograms for rect in svg.find_all("rect")}
+    assert len(fills) == 2
+    # A merged image column's strip has one line per run.
+    assert len(truth_panel.find_all("div", "strip")[0].find_all("div", "strip-line")) == 2
+    # The tables sit in a box that scrolls sideways.
+    for panel in (split_panel, truth_panel):
+        table = panel.find_all("table")[0]
+        assert table.ancestor("table-scroll") is not None
+
+
+def test_wide_table_scrolls_and_the_panel_step_is_shown(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    run = ids["train fc256"]
+
+    def guesses(step: int | None) -> list[str]:
+        config: dict[str, Any] = {"key": "val_predictions", "state": {}}
+        if step is not None:
+            config["step"] = step
+        block = {"id": "p", "type": "panel", "panel": "table", "config": config}
+        block["runset"] = {"runs": [{"id": run}]}
+        (panel,) = _panels(_export(pipeline_client, [block]))
+        table = panel.find_all("table")[0]
+        assert table.ancestor("table-scroll") is not None
+        names = [th.all_text() for th in table.find_all("th")]
+        column = names.index("guess")
+        return [
+            row.find_all("td")[column].all_text() for row in table.find_all("tbody")[0].children
+        ]
+
+    truths = [t for t in CLASSES for _ in range(4)]
+    expected = {
+        step: [guess_for("fc256", i + step, t) for i, t in enumerate(truths)] for step in (0, 1)
+    }
+    assert expected[0] != expected[1]
+    assert guesses(0) == expected[0]
+    assert guesses(1) == expected[1]
+    assert guesses(None) == expected[1]  # no step: the latest
+
+
+def test_lineage_is_an_svg_graph_with_a_node_per_run_and_version(
+    pipeline_client: TestClient,
+) -> None:
+    graph = pipeline_client.get(
+        "/api/projects/pipeline/lineage", params={"artifact": "inat-raw:v0"}
+    ).json()
+    page = _export(
+        pipeline_client,
+        [{"id": "l", "type": "panel", "panel": "lineage", "config": {"artifact": "inat-raw:v0"}}],
+    )
+    (panel,) = _panels(page)
+    (svg,) = panel.find_all("svg", "lineage-graph")
+    assert svg.ancestor("lineage") is not None
+    nodes = svg.find_all("g", "node")
+    assert sorted(n.attrs["data-node-label"] for n in nodes) == sorted(
+        n["label"] for n in graph["nodes"]
+    )
+    assert len(svg.find_all("path", "edge")) == len(graph["edges"])
+    assert len(panel.find_all("li")) == 0  # no longer a text list
+    # Producers stand left of what they produce: the raw data, then the split run.
+    place = {
+        n.attrs["data-node-label"]: float(n.attrs["transform"].split("(")[1].split(",")[0])
+        for n in nodes
+    }
+    assert place["inat-raw:v0"] < place["balanced split"]
+    # Every node is inside the drawing.
+    width = float(svg.attrs["width"])
+    assert all(0 <= x <= width - 210 for x in place.values())
