@@ -262,12 +262,15 @@ def test_join_on_image_and_sort_by_disagreement(
 def test_side_by_side_by_index(page: Page, explorer: tuple[UiServer, dict[str, str]]) -> None:
     query = "step=0&merge=side_by_side&filter=" + quote('row["truth"] != row["guess"]')
     page.goto(_runs_url(explorer, query))
+    mistakes = [sum(1 for t, g in _guesses(run, 0) if t != g) for run in range(2)]
     for run in range(2):
-        mistakes = sum(1 for t, g in _guesses(run, 0) if t != g)
         panel = page.locator(f".side-panel[data-panel='{run}']")
         expect(panel.locator(".side-title")).to_contain_text(f"[{run}]")
-        expect(panel.locator(".side-title")).to_contain_text(f"{mistakes} rows")
-        expect(panel.locator("[data-testid=pager-range]")).to_have_text(_rows_text(mistakes))
+        expect(panel.locator(".side-title")).to_contain_text(f"{mistakes[run]} rows")
+    # One pager for both panels, as far as the run with the most rows goes.
+    most = max(mistakes)
+    noun = "rows in each run" if min(mistakes) == most else "rows in the largest run"
+    expect(page.locator("[data-testid=pager-range]")).to_have_text(f"1–{most} of {most} {noun}")
     # Showing only [1] leaves one panel.
     page.get_by_role("button", name="[0]").click()
     expect(page.locator(".side-panel")).to_have_count(1)

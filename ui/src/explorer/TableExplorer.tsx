@@ -14,6 +14,7 @@ import { FilterEditor } from "./FilterEditor";
 import { Grid } from "./Grid";
 import { ImageViewer } from "./ImageViewer";
 import { HeaderMenu, InsertColumnDialog } from "./menus";
+import { SideBySide } from "./SideBySide";
 import type { ExplorerState } from "./state";
 import { resetColumns, update } from "./state";
 import type { SummaryActions } from "./summaries";
@@ -321,23 +322,15 @@ export function TableExplorer({
         </div>
       )}
       {sideBySide ? (
-        <div
-          className="side-by-side"
-          style={{ gridTemplateColumns: `repeat(${Math.max(1, panels.length)}, minmax(0, 1fr))` }}
-        >
-          {panels.map((index) => (
-            <SidePanel
-              key={index}
-              index={index}
-              project={project}
-              refs={refs}
-              state={state}
-              source={sources[index]}
-              render={renderResult}
-              pager={pagerFor}
-            />
-          ))}
-        </div>
+        <SideBySide
+          project={project}
+          refs={refs}
+          sources={sources}
+          state={state}
+          panels={panels}
+          render={renderResult}
+          onChange={change}
+        />
       ) : (
         <>
           <div className="explorer-body">{renderResult(main.data, main.isPending, "Table rows", colors)}</div>
@@ -384,34 +377,5 @@ export function TableExplorer({
         <ImageViewer image={viewing.image} result={viewing.result} colors={colors} onClose={() => setViewing(null)} />
       )}
     </section>
-  );
-}
-
-interface SidePanelProps {
-  index: number;
-  project: string;
-  refs: SourceRef[];
-  state: ExplorerState;
-  source: ExplorerSource | undefined;
-  render: (result: QueryResult | undefined, pending: boolean, label: string, colors: string[]) => ReactNode;
-  pager: (result: QueryResult | undefined) => ReactNode;
-}
-
-/** One run of a side-by-side view: the same filter, sort and groups on that run alone. */
-function SidePanel({ index, project, refs, state, source, render, pager }: SidePanelProps) {
-  const document = useMemo(() => queryDocument(state, refs.length, index), [state, refs.length, index]);
-  const query = useExplorerQuery(project, refs, document);
-  const color = source?.color ?? "#888";
-  return (
-    <div className="side-panel" data-panel={index} style={{ borderTopColor: color }}>
-      <div className="side-title">
-        <span className="swatch" style={{ background: color }} />
-        <span className="legend-index">[{index}]</span>
-        <span className="side-label">{source?.label}</span>
-        {query.data && !query.data.groups && <span className="muted">{query.data.total.toLocaleString()} rows</span>}
-      </div>
-      <div className="explorer-body">{render(query.data, query.isPending, `Rows of run ${index}`, [color])}</div>
-      <div className="explorer-foot">{pager(query.data)}</div>
-    </div>
   );
 }
