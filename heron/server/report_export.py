@@ -19,6 +19,7 @@ from heron.query.references import TableReference, resolve_table, table_referenc
 from heron.server import report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
+from heron.server.report_runs import PALETTE, key_selection, panel_runs
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
@@ -30,7 +31,6 @@ ROWS = 50
 # As many values and images per group as a reader can scroll through in the live cell.
 TOP_VALUES = 50
 STRIP_IMAGES = 24
-PALETTE = ("#4f6bed", "#e8793b", "#2aa876", "#c2417a", "#8a63d2", "#d4a22b", "#3aa3c2")
 
 
 def render_markdown(text: str) -> str:
@@ -48,26 +48,6 @@ def render_markdown(text: str) -> str:
 
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _visible_runs(store: Store, project: str, block: PanelBlock) -> tuple[list[Any], list[str]]:
-    """(run records, problems): runs of the run set that are visible, and why others are absent."""
-    found, problems = [], []
-    for entry in block.runset.runs:
-        if not entry.visible:
-            continue
-        try:
-            found.append(run_store.get_run(store.engine, entry.id, project=project))
-        except HeronError:
-            problems.append(f"run {entry.id} no longer exists")
-    return found, problems
-
-
-def _colors(block: PanelBlock) -> dict[str, str]:
-    return {
-        entry.id: entry.color or PALETTE[i % len(PALETTE)]
-        for i, entry in enumerate(block.runset.runs)
-    }
 
 
 def _thumbnail_uri(store: Store, sha256: str) -> str:
@@ -155,28 +135,41 @@ def _query_document(state: dict[str, Any], sources: int) -> dict[str, Any]:
     return doc
 
 
-def _run_refs(store: Store, project: str, block: PanelBlock) -> tuple[list[Any], list[str]]:
-    """(table references, problems) of a run-set panel, with the live panel's step rule: the
-    panel's step for each visible run that logged the key at that step, and the latest step for
-    the others when some run has it; when none has it, the step as saved (each run says so)."""
+def _run_refs(
+    store: Store, project: str, block: PanelBlock, *, selectable: bool
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """(table references, their runs' colours, problems) of a run-set panel, read as the live
+    panel reads it: a key such as ``predictions[1]`` (when ``selectable``) keeps the visible run
+    of that index; each run's table at the panel's step when it logged one there, else at its
+    latest step when another run has that step; when none has it, at the step as saved (each
+    run then says so)."""
     config = block.config
-    runs, problems = _visible_runs(store, project, block)
-    key, step = config.get("key"), config.get("step")
+    runs, problems = panel_runs(store, project, block)
+    key, index = key_selection(str(config.get("key") or ""))
+    if not selectable:
+        key, index = str(config.get("key") or ""), None
+    if index is not None:
+        chosen = [run for run in runs if run.index == index]
+        if not chosen:
+            problems.append(
+                f"no visible run has index [{index}]: the run set shows {len(runs)} run(s)"
+            )
+        runs = chosen
+    step = config.get("step")
     logged: dict[str, list[int]] = {}
-    if isinstance(key, str) and isinstance(step, int) and runs:
-        logged = run_store.project_table_keys(store.engine, project, [r.id for r in runs]).get(
-            key, {}
-        )
+    if isinstance(step, int) and runs:
+        ids = [run.record.id for run in runs]
+        logged = run_store.project_table_keys(store.engine, project, ids).get(key, {})
     somewhere = any(step in steps for steps in logged.values())
     refs = [
         {
-            "run_id": r.id,
+            "run_id": run.record.id,
             "key": key,
-            "step": step if not somewhere or step in logged.get(r.id, []) else None,
+            "step": step if not somewhere or step in logged.get(run.record.id, []) else None,
         }
-        for r in runs
+        for run in runs
     ]
-    return refs, problems
+    return refs, [run.color for run in runs], problems
 
 
 def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
@@ -188,9 +181,7 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
         problems: list[str] = []
         colors = list(PALETTE)
     else:
-        refs, problems = _run_refs(store, project, block)
-        by_run = _colors(block)
-        colors = [by_run.get(ref["run_id"], PALETTE[0]) for ref in refs] or list(PALETTE)
+        refs, colors, problems = _run_refs(store, project, block, selectable=True)
     sources = []
     for ref in refs:
         try:
@@ -326,10 +317,9 @@ def _fmt(value: Any) -> str:
 
 def _chart_panel(store: Store, project: str, block: PanelBlock) -> str:
     metric = str(block.config.get("metric", ""))
-    runs, problems = _visible_runs(store, project, block)
-    colors = _colors(block)
+    runs, problems = panel_runs(store, project, block)
     lines, legend = [], []
-    series = [(r, *run_store.read_series(store.engine, r.id, metric)) for r in runs]
+    series = [(r, *run_store.read_series(store.engine, r.record.id, metric)) for r in runs]
     points = [(s, v) for _, steps, values in series for s, v in zip(steps, values, strict=True)]
     finite = [(s, v) for s, v in points if v == v and abs(v) != float("inf")]
     if not finite:
@@ -344,11 +334,13 @@ def _chart_panel(store: Store, project: str, block: PanelBlock) -> str:
             for s, v in zip(steps, values, strict=True)
             if v == v and abs(v) != float("inf")
         ]
-        color = _e(colors.get(run.id, PALETTE[0]))
+        color = _e(run.color)
         lines.append(
             f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(coords)}"/>'
         )
-        legend.append(f'<span class="legend" style="border-color:{color}">{_e(run.name)}</span>')
+        legend.append(
+            f'<span class="legend" style="border-color:{color}">{_e(run.record.name)}</span>'
+        )
     svg = (
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{_e(metric)}">{"".join(lines)}'
@@ -369,7 +361,7 @@ def _panel_reference(value: dict[str, Any]) -> TableReference:
 
 def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
     config = block.config
-    refs, problems = _run_refs(store, project, block)
+    refs, _, problems = _run_refs(store, project, block, selectable=False)
     if not refs:
         return _problems(problems or ["the run set has no visible run"])
     try:

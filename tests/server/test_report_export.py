@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from heron.server.report_runs import PALETTE
 from tests.fixtures.pipeline import CLASSES, guess_for
 
 BASE = "/api/projects/pipeline/reports"
@@ -97,7 +98,8 @@ def test_grouped_cells_look_like_the_explorer(
     pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
 ) -> None:
     ids = pipeline_store[1]
-    runs = {"runs": [{"id": ids["infer fc256"]}, {"id": ids["infer fc1024"]}]}
+    # Stored in any order, the runs come in creation order, each in its project colour.
+    runs = {"runs": [{"id": ids["infer fc1024"]}, {"id": ids["infer fc256"]}]}
     page = _export(
         pipeline_client,
         [
@@ -144,7 +146,7 @@ def test_grouped_cells_look_like_the_explorer(
     assert all(int(svg.attrs["width"]) >= UI_HISTOGRAM_WIDTH for svg in histograms)
     assert all(int(svg.attrs["height"]) >= 60 for svg in histograms)
     fills = {rect.attrs["fill"] for svg in histograms for rect in svg.find_all("rect")}
-    assert len(fills) == 2
+    assert fills == {_project_color(ids, "infer fc256"), _project_color(ids, "infer fc1024")}
     # A merged image column's strip has one line per run.
     assert len(truth_panel.find_all("div", "strip")[0].find_all("div", "strip-line")) == 2
     # The tables sit in a box that scrolls sideways.
@@ -182,6 +184,43 @@ def test_wide_table_scrolls_and_the_panel_step_is_shown(
     assert guesses(0) == expected[0]
     assert guesses(1) == expected[1]
     assert guesses(None) == expected[1]  # no step: the latest
+
+
+def _project_color(ids: dict[str, Any], name: str) -> str:
+    """The colour the browser gives a run of the pipeline project: the palette in the order
+    the fixture logged the runs (ui/src/lib/colors.ts)."""
+    order = ["upload", "split", "train fc256", "train fc1024", "infer fc256", "infer fc1024"]
+    return PALETTE[order.index(name)]
+
+
+def test_a_key_with_an_index_exports_that_run_alone(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    runs = {"runs": [{"id": ids["infer fc256"]}, {"id": ids["infer fc1024"]}]}
+
+    def guesses(key: str) -> list[str]:
+        block = {"id": "p", "type": "panel", "panel": "table", "runset": runs}
+        block["config"] = {"key": key, "state": {}}
+        (panel,) = _panels(_export(pipeline_client, [block]))
+        tables = panel.find_all("table")
+        if not tables:
+            return [p.all_text() for p in panel.find_all("p", "problem")]
+        names = [th.all_text() for th in tables[0].find_all("th")]
+        column = names.index("guess")
+        return [
+            r.find_all("td")[column].all_text() for r in tables[0].find_all("tbody")[0].children
+        ]
+
+    truths = [t for t in CLASSES for _ in range(4)]
+    assert guesses("test_predictions[1]") == [
+        guess_for("fc1024", i, t) for i, t in enumerate(truths)
+    ]
+    assert guesses("test_predictions[0]") == [
+        guess_for("fc256", i, t) for i, t in enumerate(truths)
+    ]
+    (problem,) = guesses("test_predictions[2]")
+    assert "no visible run has index [2]" in problem
 
 
 def test_lineage_is_an_svg_graph_with_a_node_per_run_and_version(
