@@ -107,13 +107,13 @@ def test_confusion_matrix_click_filters_the_rows(page: Page, pipeline_ui: Pipeli
     expect(page.get_by_test_id("accuracy")).to_have_text("75.0%")
     # The fc256 rule is wrong on every fourth test row (one per class): Aves -> Fungi once.
     page.get_by_role("button", name="truth Aves, guess Fungi: 1").click()
-    expect(page.get_by_test_id("rows-count")).to_have_text("1 rows match")
+    expect(page.get_by_test_id("rows-count")).to_have_text("1 row")
     rows = page.locator(".cell-rows tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Aves")
     expect(rows.first).to_contain_text("Fungi")
     page.get_by_role("button", name="truth Aves, guess Aves: 3").click()
-    expect(page.get_by_test_id("rows-count")).to_have_text("3 rows match")
+    expect(page.get_by_test_id("rows-count")).to_have_text("3 rows")
     expect(page.locator(".cell-rows tbody tr")).to_have_count(3)
     # Normalised view, and two runs compared side by side.
     page.get_by_role("button", name="Normalised").click()
@@ -121,7 +121,7 @@ def test_confusion_matrix_click_filters_the_rows(page: Page, pipeline_ui: Pipeli
     page.get_by_role("checkbox", name=re.compile("infer fc1024")).click()
     expect(page.locator(".run-evaluation")).to_have_count(2)
     # The chosen cell stays with its run when another run joins.
-    expect(page.get_by_test_id("rows-count")).to_have_text("3 rows match")
+    expect(page.get_by_test_id("rows-count")).to_have_text("3 rows")
 
 
 def test_file_browser_opens_a_table_in_the_explorer(page: Page, pipeline_ui: Pipeline) -> None:

@@ -140,7 +140,6 @@ export function EvaluationPanel({
                   config.filter ?? "",
                   cellFilter(config.truth, config.guess, cell.truth, cell.guess),
                 )}
-                label="match"
               />
             </div>
           )}
