@@ -37,6 +37,13 @@ function placeIn(cell: unknown, image: ImageCell): number | null | undefined {
   return undefined;
 }
 
+/** A cell's values, one per run when merged; runs that agree are said once, as the grid does. */
+function perRun(value: unknown, merged: boolean): unknown[] {
+  if (!merged || !Array.isArray(value)) return [value];
+  const first = JSON.stringify(value[0]);
+  return value.every((v) => JSON.stringify(v) === first) ? value.slice(0, 1) : value;
+}
+
 function rowStops(result: QueryResult, image: ImageCell): ViewerStops | null {
   const imageColumns = result.columns.filter((c) => c.type === "image").map((c) => c.name);
   for (const [r, row] of result.rows.entries()) {
@@ -54,10 +61,7 @@ function rowStops(result: QueryResult, image: ImageCell): ViewerStops | null {
           where: `row ${(result.offset + k + 1).toLocaleString()} of ${result.total.toLocaleString()}`,
           cells: result.columns
             .filter((c) => c.name !== column && c.type !== "image")
-            .map((c) => {
-              const value = other[c.name];
-              return { name: c.name, values: c.runs && Array.isArray(value) ? value : [value] };
-            }),
+            .map((c) => ({ name: c.name, values: perRun(other[c.name], Boolean(c.runs)) })),
         });
       }
       return { stops, index };
