@@ -1,22 +1,20 @@
 // The grid: virtualised rows and columns, sticky header and pinned columns, rows or group summaries.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { CSSProperties, ReactNode, PointerEvent as ReactPointerEvent } from "react";
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatValue } from "../lib/format";
 import type { ColumnInfo, GroupColumn, GroupRow, QueryResult } from "./api";
 import { ValueCell } from "./cells";
 import { columnWidth, layoutColumns } from "./columns";
+import { cellBox, layoutStyle, rowLayout } from "./rowLayout";
 import type { ExplorerState } from "./state";
-import { MAX_WIDTH, MIN_WIDTH, ROW_HEIGHTS } from "./state";
+import { MAX_WIDTH, MIN_WIDTH } from "./state";
 import type { SummaryActions } from "./summaries";
 import { SummaryCell } from "./summaries";
 
-export const GROUP_HEIGHTS = { s: 64, m: 104, l: 150, xl: 224 } as const;
 const KEY_WIDTH = 150;
 const COUNT_WIDTH = 96;
 const INDEX_WIDTH = 56;
-
-const PER_RUN_LINE = 18; // px: one run's value (12.5px text at 1.25 line height, plus the gap)
 
 interface Props {
   result: QueryResult;
@@ -186,11 +184,21 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   );
   const groups = result.groups ?? null;
   const grouped = groups !== null;
-  const chosen = grouped ? GROUP_HEIGHTS[state.rowHeight] : ROW_HEIGHTS[state.rowHeight];
-  const thumb = Math.max(22, chosen - 10);
-  // A joined table stacks one line per run in a cell: rows grow to fit them rather than spill.
-  const runs = grouped ? 1 : Math.max(1, ...result.columns.map((c) => c.runs ?? 1));
-  const height = Math.max(chosen, runs > 1 ? runs * PER_RUN_LINE + 10 : 0);
+  // The columns in sight, in the user's order: what the rows are laid out to hold.
+  const visible = useMemo(() => {
+    const infos: ColumnInfo[] = groups
+      ? Object.entries(groups.summaries).map(([name, s]) => ({ ...s, name }))
+      : result.columns;
+    return layoutColumns(infos, state.order, state.hidden, state.pinned);
+  }, [groups, result.columns, state.order, state.hidden, state.pinned]);
+  // The one row layout: the setting and the shape of what is drawn (a joined column stacks its
+  // runs, a merged group one strip per run). Everything below reads it; nothing measures rows.
+  const stacked = Math.max(1, ...[...visible.pinned, ...visible.scrolling].map((c) => c.runs ?? 1));
+  const layout = useMemo(
+    () => rowLayout({ rowHeight: state.rowHeight, grouped, runs: stacked }),
+    [state.rowHeight, grouped, stacked],
+  );
+  const { height, thumb } = layout;
 
   const { pinned, scrolling, pinnedWidth } = useMemo(() => {
     const out: GridColumn[] = [];
@@ -201,11 +209,9 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       });
       const countInfo = { name: "count", type: "int" };
       out.push({ info: countInfo, width: widthOf(countInfo, COUNT_WIDTH), role: "count" });
-      const infos: ColumnInfo[] = Object.entries(groups.summaries).map(([name, s]) => ({ ...s, name }));
-      const layout = layoutColumns(infos, state.order, state.hidden, state.pinned);
       const fixed: GridColumn[] = [
         ...out,
-        ...layout.pinned.map((info) => ({
+        ...visible.pinned.map((info) => ({
           info,
           width: widthOf(info, columnWidth(info, true, thumb)),
           role: "summary" as const,
@@ -218,7 +224,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       }
       return {
         pinned: fixed,
-        scrolling: layout.scrolling.map((info) => ({
+        scrolling: visible.scrolling.map((info) => ({
           info,
           width: widthOf(info, columnWidth(info, true, thumb)),
           role: "summary" as const,
@@ -226,10 +232,9 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
         pinnedWidth: left,
       };
     }
-    const layout = layoutColumns(result.columns, state.order, state.hidden, state.pinned);
     const fixed: GridColumn[] = [
       { info: { name: "#", type: "int" }, width: INDEX_WIDTH, role: "index" },
-      ...layout.pinned.map((info) => ({
+      ...visible.pinned.map((info) => ({
         info,
         width: widthOf(info, columnWidth(info, false, thumb)),
         role: "value" as const,
@@ -242,22 +247,37 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     }
     return {
       pinned: fixed,
-      scrolling: layout.scrolling.map((info) => ({
+      scrolling: visible.scrolling.map((info) => ({
         info,
         width: widthOf(info, columnWidth(info, false, thumb)),
         role: "value" as const,
       })),
       pinnedWidth: left,
     };
-  }, [groups, result.columns, state.order, state.hidden, state.pinned, thumb, widthOf]);
+  }, [groups, visible, thumb, widthOf]);
 
   const rowCount = grouped ? groups.rows.length : result.rows.length;
+  // The virtualizer places rows again only when its options' identity changes, never when the
+  // size it is told changes (it keeps the places computed with the old size: rows overlapped or
+  // left gaps after a height change). A row's key names the height it was placed with, so a new
+  // layout is a new key function and every row is placed again, in the same render.
+  const rowKey = useCallback((index: number) => `${height}:${index}`, [height]);
   const rows = useVirtualizer({
     count: rowCount,
     getScrollElement: () => scroller.current,
     estimateSize: () => height,
+    getItemKey: rowKey,
     overscan: 6,
   });
+  // The row at the top of the view stays there when rows change height.
+  const placedWith = useRef(height);
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    const before = placedWith.current;
+    placedWith.current = height;
+    if (!element || before === height) return;
+    element.scrollTop = Math.floor(element.scrollTop / before) * height;
+  }, [height]);
   const cols = useVirtualizer({
     horizontal: true,
     count: scrolling.length,
@@ -280,7 +300,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
   // Rows re-render only when their data, the view or the columns in sight change, not on every
   // scroll frame: scrolling stays smooth with images and histograms in every row.
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new version object whenever anything drawn in a row changes.
-  const version = useMemo(() => ({}), [result, state, colors.join(","), thumb, height, pinned, scrolling]);
+  const version = useMemo(() => ({}), [result, state, colors.join(","), layout, pinned, scrolling]);
   const columnsKey = `${before}:${after}:${visibleCols.map((c) => c.index).join(",")}`;
   const cellStyle = (c: GridColumn): CSSProperties =>
     c.left !== undefined ? { width: c.width, left: c.left } : { width: c.width };
@@ -318,8 +338,8 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
           summary={summary}
           info={summaryInfo(name)}
           colors={colors}
-          width={c.width - 16}
-          height={height - 10}
+          width={cellBox(layout, c.width).width}
+          height={layout.content}
           mode={state.histogram}
           actions={actions}
         />
@@ -328,7 +348,16 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     const row = result.rows[rowIndex] as Record<string, unknown>;
     if (c.role === "index")
       return <span className="row-index num">{(result.offset + rowIndex + 1).toLocaleString()}</span>;
-    return <ValueCell value={row[name]} column={c.info} colors={colors} thumb={thumb} onOpen={actions.onOpen} />;
+    return (
+      <ValueCell
+        value={row[name]}
+        column={c.info}
+        colors={colors}
+        thumb={thumb}
+        box={cellBox(layout, c.width)}
+        onOpen={actions.onOpen}
+      />
+    );
   };
 
   return (
@@ -339,6 +368,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       aria-label={label}
       aria-rowcount={rowCount}
       data-grouped={grouped}
+      style={layoutStyle(layout) as CSSProperties}
     >
       <div className="xthead" style={{ width: totalWidth }} role="row">
         {pinned.map((c) => (

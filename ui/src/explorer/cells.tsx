@@ -2,6 +2,12 @@
 import { memo, useState } from "react";
 import { formatValue } from "../lib/format";
 import type { ColumnInfo, ImageCell } from "./api";
+import type { CellBox } from "./rowLayout";
+import { tileImages } from "./rowLayout";
+
+/** Space between the images of a joined cell, and beside the run dots of a value shown once. */
+const IMAGE_GAP = 4;
+const RUN_DOTS = 5 + 6;
 
 /**
  * The image in a cell of an image column, or null for an empty cell. The column's type says which
@@ -70,22 +76,25 @@ function numberClass(value: unknown): string {
   return typeof value === "number" ? " num" : "";
 }
 
-/** A scalar value (not per-run). */
+/** A scalar value (not per-run); an image is drawn at `thumb` px, or smaller to fit `box`. */
 export function Scalar({
   value,
   column,
   thumb,
+  box,
   onOpen,
 }: {
   value: unknown;
   column: ColumnInfo;
   thumb: number;
+  box: CellBox;
   onOpen: (image: ImageCell) => void;
 }) {
   if (value === null || value === undefined) return <span className="cell-null">–</span>;
   if (column.type === "image") {
     const image = imageOf(value);
-    return image ? <Thumb image={image} size={thumb} onOpen={onOpen} /> : <span className="cell-null">–</span>;
+    const size = Math.max(1, Math.min(thumb, box.width, box.height));
+    return image ? <Thumb image={image} size={size} onOpen={onOpen} /> : <span className="cell-null">–</span>;
   }
   if (column.type === "list" && Array.isArray(value)) {
     const shown = value
@@ -107,18 +116,23 @@ export function Scalar({
   );
 }
 
-/** A joined cell: each run's value in that run's color; identical values are shown once. */
+/**
+ * A joined cell: each run's value in that run's color, one line per run (the row is laid out to
+ * hold them: rowLayout); identical values are shown once. Different images tile the cell whole.
+ */
 export function PerRun({
   values,
   column,
   colors,
   thumb,
+  box,
   onOpen,
 }: {
   values: unknown[];
   column: ColumnInfo;
   colors: string[];
   thumb: number;
+  box: CellBox;
   onOpen: (image: ImageCell) => void;
 }) {
   // Images compare by content hash: the same picture in every run is drawn once.
@@ -132,24 +146,29 @@ export function PerRun({
             <span key={i} className="run-dot" style={{ background: colors[i % colors.length] }} />
           ))}
         </span>
-        <Scalar value={values[0]} column={{ ...column, runs: undefined }} thumb={thumb} onOpen={onOpen} />
+        <Scalar
+          value={values[0]}
+          column={{ ...column, runs: undefined }}
+          thumb={thumb}
+          box={{ width: box.width - RUN_DOTS, height: box.height }}
+          onOpen={onOpen}
+        />
       </span>
     );
   }
   const scalar = { ...column, runs: undefined };
   if (column.type === "image") {
+    const tiles = tileImages(values.length, box.width, box.height, IMAGE_GAP);
+    const size = Math.min(thumb, tiles.size);
     return (
-      <span className="per-run images">
+      <span
+        className="per-run images"
+        style={{ gridTemplateColumns: `repeat(${tiles.columns}, ${size}px)`, gap: IMAGE_GAP }}
+      >
         {values.map((value, i) => {
           const image = imageOf(value);
           return image ? (
-            <Thumb
-              key={i}
-              image={image}
-              size={Math.max(20, thumb / Math.min(values.length, 2))}
-              onOpen={onOpen}
-              border={colors[i % colors.length]}
-            />
+            <Thumb key={i} image={image} size={size} onOpen={onOpen} border={colors[i % colors.length]} />
           ) : (
             <span key={i} className="cell-null">
               –
@@ -170,28 +189,30 @@ export function PerRun({
               <span style={{ width: `${value * 100}%`, background: colors[i % colors.length] }} />
             </span>
           ) : null}
-          <Scalar value={value} column={scalar} thumb={thumb} onOpen={onOpen} />
+          <Scalar value={value} column={scalar} thumb={thumb} box={box} onOpen={onOpen} />
         </span>
       ))}
     </span>
   );
 }
 
-/** Any cell of an ungrouped table. */
+/** Any cell of an ungrouped table, drawn inside its content `box`. */
 export function ValueCell({
   value,
   column,
   colors,
   thumb,
+  box,
   onOpen,
 }: {
   value: unknown;
   column: ColumnInfo;
   colors: string[];
   thumb: number;
+  box: CellBox;
   onOpen: (image: ImageCell) => void;
 }) {
   if (column.runs && Array.isArray(value))
-    return <PerRun values={value} column={column} colors={colors} thumb={thumb} onOpen={onOpen} />;
-  return <Scalar value={value} column={column} thumb={thumb} onOpen={onOpen} />;
+    return <PerRun values={value} column={column} colors={colors} thumb={thumb} box={box} onOpen={onOpen} />;
+  return <Scalar value={value} column={column} thumb={thumb} box={box} onOpen={onOpen} />;
 }

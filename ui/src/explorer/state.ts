@@ -45,7 +45,6 @@ export interface ExplorerState {
 }
 
 export const PAGE_SIZES = [50, 100, 500, 1000] as const;
-export const ROW_HEIGHTS: Record<RowHeight, number> = { s: 34, m: 60, l: 104, xl: 184 };
 export const ROW_HEIGHT_LABELS: Record<RowHeight, string> = { s: "Small", m: "Medium", l: "Large", xl: "Extra large" };
 
 export const DEFAULT_STATE: ExplorerState = {
