@@ -4,9 +4,10 @@ ROC curve over its ``score_<class>`` column, counted in DuckDB in one scan.
 
 A row's *top score* is the highest of its class scores, written in the query language as
 ``max(row["score_A"], row["score_B"], ...)`` (:func:`top_score_expression`). At threshold ``t``
-a row is *abstained* when ``top score < t`` (the very filter the explorer is given to list those
-rows, so the counts and the listed rows are the same set) and *kept* otherwise; a row without
-any score is never abstained. The grid is ``0, 0.01, ..., 1``: one query counts the rows per
+an evaluated row (truth and guess set) is *abstained* when ``top score < t`` and *kept*
+otherwise; a row without any score is never abstained. ``ThresholdSweep.below_filter`` is that
+rule as a filter, the one the explorer is given to list those rows, so the counts and the listed
+rows are the same set. The grid is ``0, 0.01, ..., 1``: one query counts the rows per
 (truth, guess, how many grid thresholds keep the row), so the browser can move a slider over the
 whole grid without asking again.
 """
@@ -80,6 +81,7 @@ class ThresholdSweep(BaseModel):
 
     thresholds: list[float]
     top_score: str = Field(description="the query-language expression of a row's top score")
+    labelled: str = Field(description="the filter of the rows evaluated: truth and guess set")
     evaluated: int
     kept: list[int]
     correct: list[int]
@@ -95,8 +97,9 @@ class ThresholdSweep(BaseModel):
         return k
 
     def below_filter(self, threshold: float) -> str:
-        """The filter listing the rows abstained at ``threshold``."""
-        return below_filter(self.top_score, self.thresholds[self.at(threshold)])
+        """The filter listing the rows abstained at ``threshold``: those evaluated (both labels
+        set) whose top score is below it."""
+        return f"{self.labelled} and {self.top_score} < {self.thresholds[self.at(threshold)]!r}"
 
 
 def top_score_expression(columns: Sequence[str]) -> str:
@@ -106,11 +109,6 @@ def top_score_expression(columns: Sequence[str]) -> str:
         raise UsageError("a top score needs at least one score column")
     refs = [f"row[{_string_literal(column)}]" for column in columns]
     return refs[0] if len(refs) == 1 else f"max({', '.join(refs)})"
-
-
-def below_filter(top_score: str, threshold: float) -> str:
-    """The filter keeping the rows abstained at ``threshold``: ``<top score> < threshold``."""
-    return f"{top_score} < {threshold!r}"
 
 
 def score_columns(query: Query, classes: Sequence[str], prefix: str = "score_") -> list[str]:
@@ -184,7 +182,8 @@ def threshold_sweep(
         for c in range(len(classes)):
             if which == _grouping_mask(c + 1, width):
                 reached[c][int(classes[c] == t)][int(bucket[c + 1])] += n
-    return _sweep(top, list(classes), columns, kept, reached)
+    labelled = " and ".join(f"row[{_string_literal(c)}] != null" for c in (truth, guess))
+    return _sweep(top, labelled, list(classes), columns, kept, reached)
 
 
 def _steps_reached(x: str) -> str:
@@ -230,6 +229,7 @@ def _suffix(counts: list[int]) -> list[int]:
 
 def _sweep(
     top: str,
+    labelled: str,
     classes: list[str],
     columns: list[str],
     kept: list[list[list[int]]],
@@ -266,6 +266,7 @@ def _sweep(
     return ThresholdSweep(
         thresholds=grid(),
         top_score=top,
+        labelled=labelled,
         evaluated=evaluated,
         kept=kept_all,
         correct=correct_all,

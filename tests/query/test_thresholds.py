@@ -90,11 +90,15 @@ def test_per_class_precision_recall_and_abstained(predictions: Query) -> None:
 def test_the_below_filter_lists_exactly_the_abstained_rows(predictions: Query) -> None:
     sweep = threshold_sweep(predictions, "truth", "guess", CLASSES)
     assert sweep.top_score == 'max(row["score_bird"], row["score_cat"], row["score_dog"])'
-    assert sweep.below_filter(0.58) == sweep.top_score + " < 0.58"
+    assert sweep.labelled == 'row["truth"] != null and row["guess"] != null'
+    assert sweep.below_filter(0.58) == f"{sweep.labelled} and {sweep.top_score} < 0.58"
     below = predictions.filter(sweep.below_filter(0.58)).select(["id"]).to_arrow()
     assert below.column("id").to_pylist() == [3, 7]
     below = predictions.filter(sweep.below_filter(0.61)).select(["id"]).to_arrow()
     assert below.column("id").to_pylist() == [2, 3, 5, 6, 7]
+    # At 1 every evaluated row with a score is below; r8 and r9 lack a label, r10 a score.
+    below = predictions.filter(sweep.below_filter(1.0)).select(["id"]).to_arrow()
+    assert below.column("id").to_pylist() == [1, 2, 3, 4, 5, 6, 7]
     assert predictions.filter(sweep.below_filter(0.0)).count() == 0
     with pytest.raises(UsageError, match="not on the grid"):
         sweep.below_filter(0.555)

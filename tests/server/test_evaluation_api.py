@@ -171,9 +171,7 @@ def test_threshold_sweep_matches_the_table_read_with_the_sdk(
     assert 0 < sweep["abstained"][k] < len(frame)
     # At 0 the rates are the unthresholded ones.
     assert sweep["accuracy"][0] == table["accuracy"]
-    assert [c["recall"][0] for c in sweep["per_class"]] == [
-        c["recall"] for c in table["per_class"]
-    ]
+    assert [c["recall"][0] for c in sweep["per_class"]] == [c["recall"] for c in table["per_class"]]
 
 
 def test_a_table_without_score_columns_says_why_it_has_no_threshold(

@@ -11,6 +11,12 @@ import "./evaluation.css";
 
 const enc = encodeURIComponent;
 
+/** The threshold in the URL: a number from 0 to 1, else 0 (keep every row). */
+function thresholdParam(text: string | null): number {
+  const value = Number(text);
+  return text !== null && Number.isFinite(value) && value >= 0 && value <= 1 ? value : 0;
+}
+
 export function EvaluationPage() {
   const { project = "" } = useParams();
   const [params, setParams] = useSearchParams();
@@ -27,6 +33,8 @@ export function EvaluationPage() {
     guess: params.get("guess") ?? "guess",
     filter: params.get("filter") ?? "",
     normalize: params.get("norm") === "1",
+    threshold: thresholdParam(params.get("threshold")),
+    curveClass: params.get("curve") ?? "",
   };
   const write = (next: EvaluationConfig, runIds = chosen) => {
     const out = new URLSearchParams();
@@ -36,6 +44,8 @@ export function EvaluationPage() {
     out.set("guess", next.guess);
     if (next.filter) out.set("filter", next.filter);
     if (next.normalize) out.set("norm", "1");
+    if (next.threshold) out.set("threshold", String(next.threshold));
+    if (next.curveClass) out.set("curve", next.curveClass);
     setParams(out, { replace: true });
   };
   const toggleRun = (id: string) =>
@@ -51,7 +61,10 @@ export function EvaluationPage() {
             <Link to="/">Projects</Link> / <Link to={`/projects/${enc(project)}`}>{project}</Link> /
           </div>
           <h1>Model evaluation</h1>
-          <p className="muted">Pick runs that logged a predictions table; click a matrix cell to see its rows.</p>
+          <p className="muted">
+            Pick runs that logged a predictions table; click a matrix cell to see its rows, move the minimum score to
+            see what a threshold keeps.
+          </p>
         </div>
         <ProjectTabs project={project} active="runs" />
       </header>

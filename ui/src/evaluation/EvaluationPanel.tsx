@@ -1,11 +1,14 @@
 // The model evaluation panel: accuracy, a confusion matrix (counts or normalised) whose cells filter
-// the rows below, per-class precision/recall/F1 and score histograms; several runs side by side.
-import { useState } from "react";
+// the rows below, per-class precision/recall/F1 and score histograms, and a minimum score threshold
+// with what it keeps and abstains and per-class PR and ROC curves; several runs side by side.
+import { useEffect, useState } from "react";
 import type { SourceRef } from "../explorer/api";
 import { RowsPreview } from "../explorer/RowsPreview";
 import type { EvaluationResult, ScoreHistogram, TableEvaluation } from "./api";
 import { useEvaluation } from "./api";
 import { cellColor, cellFilter, combineFilters, formatRate, normaliseRows } from "./matrix";
+import { ThresholdCurves, ThresholdSlider, ThresholdSummary } from "./ThresholdParts";
+import { thresholdIndex } from "./threshold";
 import "./evaluation.css";
 
 export interface EvaluationRun {
@@ -21,6 +24,10 @@ export interface EvaluationConfig {
   guess: string;
   filter?: string;
   normalize?: boolean;
+  /** The minimum top score, 0 to 1 in steps of 0.01; 0 keeps every row. */
+  threshold?: number;
+  /** The class whose PR and ROC curves are shown. */
+  curveClass?: string;
 }
 
 interface Cell {
@@ -45,6 +52,19 @@ export function EvaluationPanel({
   const [cell, setCell] = useState<Cell | null>(null);
   const cellRun = cell ? runs.findIndex((run) => run.id === cell.runId) : -1;
   const normalize = Boolean(config.normalize);
+  // The slider and the curve class move locally too, so a reader of a report can explore them.
+  const [threshold, setThreshold] = useState(config.threshold ?? 0);
+  const [curveClass, setCurveClass] = useState(config.curveClass ?? "");
+  useEffect(() => setThreshold(config.threshold ?? 0), [config.threshold]);
+  useEffect(() => setCurveClass(config.curveClass ?? ""), [config.curveClass]);
+  const moveThreshold = (value: number) => {
+    setThreshold(value);
+    onConfig?.({ ...config, threshold: value });
+  };
+  const chooseCurve = (name: string) => {
+    setCurveClass(name);
+    onConfig?.({ ...config, curveClass: name });
+  };
   if (runs.length === 0)
     return (
       <p className="problem" role="alert">
@@ -110,10 +130,18 @@ export function EvaluationPanel({
       {evaluation.isPending && !evaluation.isError && <p className="muted">Evaluating…</p>}
       {evaluation.data && (
         <>
+          <ThresholdSlider
+            value={threshold}
+            onChange={moveThreshold}
+            available={evaluation.data.results.some((result) => result.threshold)}
+          />
           <div className="evaluation-runs">
             {evaluation.data.results.map((result, index) => (
               <RunEvaluation
                 key={result.table_id + index}
+                project={project}
+                config={config}
+                threshold={threshold}
                 data={evaluation.data}
                 result={result}
                 run={runs[index]}
@@ -123,6 +151,14 @@ export function EvaluationPanel({
               />
             ))}
           </div>
+          <ThresholdCurves
+            classes={evaluation.data.classes}
+            results={evaluation.data.results}
+            runs={runs}
+            threshold={threshold}
+            chosen={curveClass}
+            onChoose={chooseCurve}
+          />
           {cell && cellRun >= 0 && (
             <div className="cell-rows">
               <div className="cell-rows-head">
@@ -150,6 +186,9 @@ export function EvaluationPanel({
 }
 
 function RunEvaluation({
+  project,
+  config,
+  threshold,
   data,
   result,
   run,
@@ -157,6 +196,9 @@ function RunEvaluation({
   cell,
   onCell,
 }: {
+  project: string;
+  config: EvaluationConfig;
+  threshold: number;
   data: EvaluationResult;
   result: TableEvaluation;
   run?: EvaluationRun;
@@ -166,6 +208,8 @@ function RunEvaluation({
 }) {
   const shares = normaliseRows(result.matrix);
   const max = Math.max(1, ...result.matrix.flat());
+  const sweep = result.threshold;
+  const k = sweep ? thresholdIndex(sweep.thresholds, threshold) : 0;
   return (
     <section className="run-evaluation" data-run={run?.name}>
       <header className="run-evaluation-head">
@@ -182,6 +226,13 @@ function RunEvaluation({
           {result.evaluated} rows{result.step !== null ? ` · step ${result.step}` : ""}
         </span>
       </header>
+      <ThresholdSummary
+        project={project}
+        result={result}
+        tableKey={config.key}
+        threshold={threshold}
+        panelFilter={config.filter ?? ""}
+      />
       <div className="matrix-wrap">
         <table className="confusion" aria-label={`Confusion matrix of ${run?.name ?? result.label}`}>
           <thead>
@@ -228,26 +279,34 @@ function RunEvaluation({
           </tbody>
         </table>
       </div>
-      <table className="ax-table compact per-class">
+      <table
+        className="ax-table compact per-class"
+        aria-label={`Per-class metrics of ${run?.name ?? result.label}${sweep ? ` at minimum score ${threshold.toFixed(2)}` : ""}`}
+      >
         <thead>
           <tr>
-            <th>Class</th>
+            <th>Class{sweep && threshold > 0 ? ` · score ≥ ${threshold.toFixed(2)}` : ""}</th>
             <th className="num">Precision</th>
             <th className="num">Recall</th>
             <th className="num">F1</th>
             <th className="num">Support</th>
+            {sweep && <th className="num">Abstained</th>}
           </tr>
         </thead>
         <tbody>
-          {result.per_class.map((m) => (
-            <tr key={m.name}>
-              <th>{m.name}</th>
-              <td className="num">{formatRate(m.precision)}</td>
-              <td className="num">{formatRate(m.recall)}</td>
-              <td className="num">{formatRate(m.f1)}</td>
-              <td className="num">{m.support}</td>
-            </tr>
-          ))}
+          {result.per_class.map((m, i) => {
+            const at = sweep?.per_class[i];
+            return (
+              <tr key={m.name} data-class={m.name}>
+                <th>{m.name}</th>
+                <td className="num">{formatRate(at ? at.precision[k] : m.precision)}</td>
+                <td className="num">{formatRate(at ? at.recall[k] : m.recall)}</td>
+                <td className="num">{formatRate(at ? at.f1[k] : m.f1)}</td>
+                <td className="num">{m.support}</td>
+                {sweep && <td className="num abstained">{at?.abstained[k] ?? 0}</td>}
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       {result.histograms.length > 0 && (
