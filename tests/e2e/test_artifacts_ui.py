@@ -78,7 +78,7 @@ def test_versions_list_and_comparison(page: Page, pipeline_ui: Pipeline) -> None
     expect(page).to_have_url(re.compile(r"/artifacts/inat-model/compare\?versions=v0,v1$"))
     expect(page.get_by_test_id("files-added").locator("li")).to_have_text(["optimizer.bin 16 B"])
     expect(page.get_by_test_id("files-removed").locator("li")).to_have_text(["history.csv 22 B"])
-    expect(page.get_by_test_id("files-changed").locator("li")).to_have_count(2)
+    expect(page.get_by_test_id("files-changed").locator("li")).to_have_count(3)
     expect(page.locator('tr[data-status="changed"]')).to_contain_text("fc_size")
 
 

@@ -4,7 +4,8 @@ graph folding a fan-out of runs into one node.
 
 The data is the ``epochs`` project of tests/fixtures/pipeline.py: a classifier trained for 1, 5 and
 10 epochs (v0, v1, v2), each version holding a ``predictions`` table, and six evaluation runs that
-use v1.
+use v1; and the ``pipeline`` project, whose two models hold their validation predictions as the
+example workflow's do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.ui_server import UiServer
-from tests.fixtures.pipeline import confidence, epoch_guess, eval_images
+from tests.fixtures.pipeline import (
+    CLASSES,
+    PER_CLASS,
+    confidence,
+    epoch_guess,
+    eval_images,
+    guess_for,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -177,3 +185,58 @@ def test_lineage_folds_a_fan_out_and_expands_it(page: Page, pipeline_ui: Pipelin
         expect(graph.locator(f'[data-node-label="evaluate shard {shard}"]')).to_have_count(1)
     page.get_by_role("button", name="Collapse groups").click()
     expect(graph.locator(".lineage-node.cluster")).to_contain_text("6 evaluate runs")
+
+
+def _val_rows() -> list[tuple[str, str]]:
+    """(id, truth) of the pipeline's validation images, in the order the models predicted them."""
+    return [
+        (f"{label.lower()}_{index:02d}.png", label)
+        for label in CLASSES
+        for index in range(PER_CLASS)
+        if 12 <= index < 16
+    ]
+
+
+def test_pipeline_model_versions_compare_their_predictions(
+    page: Page, pipeline_ui: Pipeline
+) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + "/projects/pipeline/artifacts/inat-model")
+    page.get_by_label("Pick v0").check()
+    page.get_by_label("Pick v1").check()
+    page.get_by_role("button", name="Compare v0 ↔ v1").click()
+    expect(page.locator(".compare-no-tables")).to_have_count(0)
+    table = _table(page, "val_predictions")
+    expect(table.locator(".count-chip")).to_have_text(["v0: 12 rows", "v1: 12 rows"])
+    expect(table.locator(".run-legend")).to_contain_text("v0 · train fc256")
+    expect(table.locator(".run-legend")).to_contain_text("v1 · train fc1024")
+    # Joined on id: each image once, with both models' last-epoch guesses.
+    expect(_pager(table)).to_have_text(_rows(12))
+    last = 1  # both models trained for two epochs
+    rows = _val_rows()
+    index, (item, truth) = next(
+        (i, r) for i, r in enumerate(rows) if guess_for("fc256", i + last, r[1]) != r[1]
+    )
+    row = table.locator(".xrow", has=page.locator("[data-column='id']", has_text=item))
+    expect(row.locator("[data-column='guess'] .run-value")).to_have_text(
+        [guess_for("fc256", index + last, truth), guess_for("fc1024", index + last, truth)]
+    )
+    # truth is the same image's label in both versions: usable without an index.
+    box = table.get_by_label("Filter expression")
+    box.fill('row["truth"] = "Aves" and row["guess"][0] != row["guess"][1]')
+    box.press("Enter")
+    differ = [
+        r
+        for i, r in enumerate(rows)
+        if r[1] == "Aves"
+        and guess_for("fc256", i + last, r[1]) != guess_for("fc1024", i + last, r[1])
+    ]
+    assert differ
+    expect(_pager(table)).to_have_text(_rows(len(differ)))
+    expect(table.locator(".xrow [data-column='id']")).to_have_text([r[0] for r in differ])
+    # guess is not: the message says so and what to write instead.
+    box.fill('row["guess"] = "Aves"')
+    box.press("Enter")
+    error = table.locator(".filter-error")
+    expect(error).to_contain_text('the runs hold different values of "guess"')
+    expect(error).to_contain_text('pick one run with row["guess"][0]')

@@ -27,7 +27,7 @@ def test_types_collections_and_versions_with_their_runs(
     assert v0["created_by"]["id"] == ids["train fc256"]
     assert [run["id"] for run in v0["used_by"]] == [ids["infer fc256"]]
     assert v0["metadata"] == {"fc_size": 256, "epochs": 2, "optimizer": "rmsprop"}
-    assert v0["file_count"] == 3 and len(v0["digest"]) == 64
+    assert v0["file_count"] == 4 and len(v0["digest"]) == 64
     assert pipeline_client.get(f"{BASE}/artifacts/nope").status_code == 404
     assert pipeline_client.get("/api/projects/nope/artifacts").status_code == 404
 
@@ -57,7 +57,12 @@ def test_files_previews_and_ranged_download(pipeline_client: TestClient) -> None
 def test_whole_version_as_zip_and_tar(pipeline_client: TestClient) -> None:
     zipped = pipeline_client.get(f"{BASE}/artifacts/inat-model/v0/archive?format=zip")
     archive = zipfile.ZipFile(io.BytesIO(zipped.content))
-    assert sorted(archive.namelist()) == ["config.json", "history.csv", "weights.bin"]
+    assert sorted(archive.namelist()) == [
+        "config.json",
+        "history.csv",
+        "val_predictions.table.parquet",
+        "weights.bin",
+    ]
     assert archive.read("config.json") == b'{"fc_size": 256}'
     tarred = pipeline_client.get(f"{BASE}/artifacts/inat-raw/v0/archive?format=tar")
     with tarfile.open(fileobj=io.BytesIO(tarred.content)) as tar:
@@ -84,13 +89,17 @@ def test_compare_two_versions(pipeline_client: TestClient) -> None:
     diff = pipeline_client.get(f"{BASE}/artifacts/inat-model/compare/v0/v1").json()
     assert [f["path"] for f in diff["added"]] == ["optimizer.bin"]
     assert [f["path"] for f in diff["removed"]] == ["history.csv"]
-    assert [f["path"] for f in diff["changed"]] == ["config.json", "weights.bin"]
+    assert [f["path"] for f in diff["changed"]] == [
+        "config.json",
+        "val_predictions.table.parquet",
+        "weights.bin",
+    ]
     assert diff["unchanged"] == 0
     statuses = {m["key"]: (m["status"], m["a"], m["b"]) for m in diff["metadata"]}
     assert statuses["fc_size"] == ("changed", 256, 1024)
     assert statuses["epochs"] == ("same", 2, 2)
     same = pipeline_client.get(f"{BASE}/artifacts/inat-model/compare/v1/latest").json()
-    assert same["added"] == same["removed"] == same["changed"] == [] and same["unchanged"] == 3
+    assert same["added"] == same["removed"] == same["changed"] == [] and same["unchanged"] == 4
 
 
 def test_lineage_of_the_pipeline_shows_the_deleted_version(
