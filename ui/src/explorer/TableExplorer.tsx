@@ -4,6 +4,7 @@
 import type { ReactNode } from "react";
 import { useCallback, useMemo, useState } from "react";
 import { ApiError } from "../api/client";
+import { plural } from "../lib/format";
 import type { ColumnInfo, ImageCell, QueryResult, SourceRef } from "./api";
 import { downloadExport, queryDocument, useColumns, useExplorerQuery } from "./api";
 import { ColumnChooser } from "./ColumnChooser";
@@ -178,7 +179,14 @@ export function TableExplorer({
         size={state.pageSize}
         total={result.total}
         shown={(groups?.rows ?? result.rows).length}
-        noun={groups ? `groups · ${groups.total_rows.toLocaleString()} rows` : "rows"}
+        // The noun agrees with the total it follows ("of 1 row", "of 3 groups · 1 row").
+        noun={
+          groups
+            ? `${groups.total === 1 ? "group" : "groups"} · ${plural(groups.total_rows, "row")}`
+            : result.total === 1
+              ? "row"
+              : "rows"
+        }
         onChange={change}
       />
     );
