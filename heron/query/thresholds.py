@@ -48,7 +48,9 @@ class ClassCurve(BaseModel):
     precision: list[float | None]
     recall: list[float | None] = Field(description="also the true positive rate (ROC y)")
     false_positive_rate: list[float | None] = Field(description="ROC x")
-    pr_auc: float | None = Field(description="area under the PR curve (trapezoids)")
+    average_precision: float | None = Field(
+        description="precision averaged over recall: the sum of precision times each step's recall gain"
+    )
     roc_auc: float | None = Field(description="area under the ROC curve (trapezoids)")
 
 
@@ -289,20 +291,28 @@ def _curve(reached: list[list[int]]) -> ClassCurve:
         precision=precision,
         recall=recall,
         false_positive_rate=fpr,
-        pr_auc=_area(recall, precision),
-        roc_auc=_area(fpr, recall, ends=True),
+        average_precision=_average_precision(recall, precision),
+        roc_auc=_area(fpr, recall),
     )
 
 
-def _area(xs: list[float | None], ys: list[float | None], *, ends: bool = False) -> float | None:
-    """Trapezoid area under the points (x descending as the threshold rises); ``ends`` adds
-    (0, 0) and (1, 1), the corners every ROC curve passes through."""
-    points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]
-    if not points:
+def _average_precision(recall: list[float | None], precision: list[float | None]) -> float | None:
+    """Each threshold's precision weighted by the recall it adds over the next higher one, as
+    scikit-learn's average precision does over the grid; above the grid nothing is called."""
+    rates = [r for r in recall if r is not None]
+    if len(rates) < len(recall):
         return None
-    if ends:
-        points = [(1.0, 1.0), *points, (0.0, 0.0)]
-    points.sort()
+    gains = [r - above for r, above in zip(rates, [*rates[1:], 0.0], strict=True)]
+    return sum(gain * p for gain, p in zip(gains, precision, strict=True) if p is not None)
+
+
+def _area(xs: list[float | None], ys: list[float | None]) -> float | None:
+    """Trapezoid area under the ROC points, with (0, 0) and (1, 1), the corners every ROC curve
+    passes through (None unless both classes have rows)."""
+    points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]
+    if len(points) < len(xs):
+        return None
+    points = sorted([(0.0, 0.0), (1.0, 1.0), *points])
     return sum((x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in pairwise(points))
 
 

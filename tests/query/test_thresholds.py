@@ -116,8 +116,11 @@ def test_one_vs_rest_curves_over_each_score_column(predictions: Query) -> None:
     # r7's score_cat is exactly 0.29: counted at 0.29, gone at 0.3.
     assert curve.false_positive_rate[sweep.at(0.29)] == 0.4
     assert curve.false_positive_rate[sweep.at(0.3)] == 0.2
-    assert curve.roc_auc is not None and 0.5 < curve.roc_auc <= 1.0
-    assert curve.pr_auc is not None and 0.0 < curve.pr_auc <= 1.0
+    # Ranked by score_cat: .9 cat, .7 cat, .58 dog, .5 cat, .3 cat, .29 bird, .2, .1, null:
+    # 18 of the 20 (cat, other) pairs are ordered right, and the cats come in at precision
+    # 1/1, 2/2, 3/4 and 4/5.
+    assert curve.roc_auc == pytest.approx(18 / 20)
+    assert curve.average_precision == pytest.approx((1 + 1 + 3 / 4 + 4 / 5) / 4)
 
 
 def test_a_filter_narrows_the_sweep(predictions: Query) -> None:

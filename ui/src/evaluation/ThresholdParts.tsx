@@ -179,7 +179,7 @@ export function ThresholdCurves({
         <thead>
           <tr>
             <th>Run</th>
-            <th className="num">PR AUC</th>
+            <th className="num">Average precision</th>
             <th className="num">ROC AUC</th>
             <th className="num">Precision at {threshold.toFixed(2)}</th>
             <th className="num">Recall</th>
@@ -192,7 +192,7 @@ export function ThresholdCurves({
               <th>
                 <span className="run-swatch" style={{ background: e.color }} /> {e.label}
               </th>
-              <td className="num">{rate(e.curve.pr_auc)}</td>
+              <td className="num">{rate(e.curve.average_precision)}</td>
               <td className="num" data-testid="roc-auc">
                 {rate(e.curve.roc_auc)}
               </td>

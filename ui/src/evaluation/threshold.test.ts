@@ -38,7 +38,7 @@ describe("threshold helpers", () => {
       precision: [0.5, 1, null],
       recall: [1, 0.5, 0],
       false_positive_rate: [1, 0, 0],
-      pr_auc: null,
+      average_precision: null,
       roc_auc: null,
     });
     expect(curves.pr).toEqual({ xs: [1, 0.5], ys: [0.5, 1] });
