@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_server import UiServer
+from tests.e2e import six_runs_store
+from tests.e2e.ui_server import UiServer, script_store_ui
 from tests.fixtures import explorer_store as fx
 from tests.fixtures import pipeline
 from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "grid"
+HEIGHTS = ("Small", "Medium", "Large", "Extra large")
+PAGE = 100  # rows on a page, the explorer's default
 
 # Everything wrong with the rows in sight of the grid, as sentences naming the row and column.
 _PROBLEMS_JS = """
@@ -100,6 +106,13 @@ _PROBLEMS_JS = """
         const x = Math.min(Math.max(b.left + Math.min(b.width / 2, 6), left + 1), right - 1);
         const y = b.top + b.height / 2;
         if (y <= top || y >= bottom) continue;
+        // Text scrolled out of a scrolling part of the cell is out of sight on purpose.
+        let port = el.parentElement;
+        while (port && port !== cell && !scrolls(port)) port = port.parentElement;
+        if (port && port !== cell) {
+          const p = port.getBoundingClientRect();
+          if (y <= p.top || y >= p.bottom) continue;
+        }
         const hit = document.elementFromPoint(x, y);
         if (hit !== null && !cell.contains(hit)) {
           const other = hit.closest(".xrow");
@@ -163,15 +176,22 @@ def _scroll_grid(page: Page, to: str) -> None:
     grid.evaluate(f"(g) => {{ g.scrollTop = {to}; }}")
 
 
-def _exercise(page: Page, rows: int, lines: int, group_by: str) -> None:
+def _shot(page: Page, name: str) -> None:
+    """Keep what the reader sees, to look at (test-artifacts/ is not committed)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> None:
     """Every change the brief names, each followed by the geometry check: the four row heights,
     join -> concatenate -> join, group -> ungroup, 1440 -> 1000 px, scroll down and back."""
     expect(_pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
     expect(page.locator(".xrow[data-row='0'] .run-value").first).to_be_visible()
     _expect_sound(page, "opening the joined table")
-    heights = [
-        _set_row_height(page, label) for label in ("Small", "Medium", "Large", "Extra large")
-    ]
+    heights = []
+    for label in HEIGHTS:
+        heights.append(_set_row_height(page, label))
+        _shot(page, f"{name}_1440_join_{label.replace(' ', '_').lower()}")
     # Taller settings give taller rows, and a joined row holds one line per run.
     assert heights == sorted(heights) and heights[0] < heights[-1], heights
     assert heights[0] >= lines * 15, f"{lines} runs' lines in a {heights[0]} px row"
@@ -181,6 +201,7 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str) -> None:
     expect(_pager(page)).to_have_text(re.compile(r"of \d+ rows$"))
     expect(page.locator(".xth[data-column='source']")).to_be_visible()
     _expect_sound(page, "switching to Concatenate")
+    _shot(page, f"{name}_1440_concat_medium")
     for label in ("Extra large", "Small"):
         _set_row_height(page, label)
     page.get_by_role("radio", name="Join", exact=True).click()
@@ -195,6 +216,7 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str) -> None:
     page.get_by_role("menuitem", name=f"Group by {group_by}").click()
     expect(page.locator(".xgrid[data-grouped='true']")).to_be_visible()
     _expect_sound(page, f"grouping by {group_by}")
+    _shot(page, f"{name}_1440_grouped_medium")
     for label in ("Small", "Extra large", "Medium"):
         _set_row_height(page, label)
     page.get_by_role("button", name="Ungroup").click()
@@ -203,14 +225,25 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str) -> None:
 
     page.set_viewport_size({"width": 1000, "height": 900})
     _expect_sound(page, "narrowing the window to 1000 px")
+    for label in HEIGHTS:
+        _set_row_height(page, label)
+        _shot(page, f"{name}_1000_join_{label.replace(' ', '_').lower()}")
+    page.get_by_role("radio", name="Concatenate").click()
+    expect(page.locator(".xth[data-column='source']")).to_be_visible()
+    _expect_sound(page, "switching to Concatenate at 1000 px")
+    _shot(page, f"{name}_1000_concat_extra_large")
+    page.get_by_role("radio", name="Join", exact=True).click()
+    expect(page.locator(".xrow[data-row='0'] .run-value").first).to_be_visible()
     _set_row_height(page, "Large")
     page.set_viewport_size({"width": 1440, "height": 900})
     _expect_sound(page, "widening the window to 1440 px")
 
+    # Scrolled to the end of the page of rows, the last row shows whole, and back at the top.
+    last_row = page.locator(f".xrow[data-row='{min(rows, PAGE) - 1}']")
     _scroll_grid(page, "g.scrollHeight")
-    expect(page.locator(f".xrow[data-row='{rows - 1}']")).to_be_visible()
+    expect(last_row).to_be_visible()
     _expect_sound(page, "scrolling to the bottom")
-    last = page.locator(f".xrow[data-row='{rows - 1}']").bounding_box()
+    last = last_row.bounding_box()
     grid = page.locator(".xgrid").first.bounding_box()
     assert last is not None and grid is not None
     assert last["y"] + last["height"] <= grid["y"] + grid["height"] + 1, "the last row is cut"
@@ -236,7 +269,42 @@ def test_two_joined_runs_keep_their_shape(
     server, ids = explorer
     runs = ",".join(ids[name] for name in fx.RUNS)
     page.goto(f"{server.url}/projects/{fx.PROJECT}/tables/predictions?runs={runs}&step=2")
-    _exercise(page, fx.N_VAL, len(fx.RUNS), "truth")
+    _exercise(page, fx.N_VAL, len(fx.RUNS), "truth", "two_runs")
+
+
+def test_different_images_per_run_tile_their_cell(
+    page: Page, explorer: tuple[UiServer, dict[str, str]]
+) -> None:
+    """Joined on the class, a row pairs different images of the two runs: both show whole."""
+    server, ids = explorer
+    runs = ",".join(ids[name] for name in fx.RUNS)
+    page.goto(f"{server.url}/projects/{fx.PROJECT}/tables/predictions?runs={runs}&step=2&on=truth")
+    pairs = fx.PER_CLASS * fx.PER_CLASS * len(fx.CLASSES)
+    expect(_pager(page)).to_have_text(re.compile(rf"of {pairs} rows$"))
+    # Row 0 pairs image 0 with itself; row 1 pairs it with another image of its class.
+    images = page.locator(".xrow[data-row='1'] [data-column='image'] .per-run.images .thumb")
+    expect(images).to_have_count(len(fx.RUNS))
+    for label in HEIGHTS:
+        _set_row_height(page, label)
+        _shot(page, f"join_on_truth_1440_{label.replace(' ', '_').lower()}")
+    page.set_viewport_size({"width": 1000, "height": 900})
+    _set_row_height(page, "Small")
+    _shot(page, "join_on_truth_1000_small")
+    # Narrowed by hand, the column still holds both images whole, smaller.
+    header = page.locator(".xth[data-column='image']")
+    before = images.first.bounding_box()
+    handle = header.get_by_role("separator", name="Resize image")
+    box = handle.bounding_box()
+    assert box is not None and before is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] - 40, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    expect(page).to_have_url(re.compile(r"widths="))
+    _expect_sound(page, "narrowing the image column")
+    after = images.first.bounding_box()
+    assert after is not None and after["width"] < before["width"]
+    _set_row_height(page, "Large")
 
 
 def test_three_joined_runs_keep_their_shape(
@@ -249,4 +317,20 @@ def test_three_joined_runs_keep_their_shape(
     # Each run at its latest step. The 1-epoch model saw the small eval set; an inner join keeps
     # the images all three saw.
     rows = len(pipeline.eval_images(False))
-    _exercise(page, rows, len(pipeline.EPOCHS), "truth")
+    _exercise(page, rows, len(pipeline.EPOCHS), "truth", "three_runs")
+
+
+@pytest.fixture(scope="module")
+def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
+    """`heron ui` over six runs logging the same 120-row predictions table."""
+    with script_store_ui(shared_stores, "six-runs", six_runs_store.__file__) as served:
+        yield served
+
+
+def test_six_joined_runs_keep_their_shape(
+    page: Page, six_runs: tuple[UiServer, dict[str, str]]
+) -> None:
+    server, ids = six_runs
+    runs = ",".join(ids[name] for name in six_runs_store.RUNS)
+    page.goto(f"{server.url}/projects/{six_runs_store.PROJECT}/tables/predictions?runs={runs}")
+    _exercise(page, six_runs_store.ROWS, len(six_runs_store.RUNS), "truth", "six_runs")
