@@ -87,6 +87,19 @@ def _groups(groups: int, rows: int) -> re.Pattern[str]:
     return re.compile(rf"^1–{groups} of {groups} groups? · {rows} rows?$")
 
 
+def _panel_count(panel: Locator) -> Locator:
+    """What a side-by-side panel's header says it holds."""
+    return panel.locator(".side-title .side-count")
+
+
+def _count(rows: int) -> re.Pattern[str]:
+    return re.compile(rf"^{rows} rows?$")
+
+
+def _group_count(groups: int, rows: int) -> re.Pattern[str]:
+    return re.compile(rf"^{rows} rows? · {groups} groups?$")
+
+
 def _column_menu(page: Page, column: str, action: str, within: Locator | None = None) -> None:
     """Open a column's ⋮ menu from its header and pick ``action``."""
     scope = within if within is not None else page
@@ -333,7 +346,7 @@ def test_11_side_by_side_with_index_selection(page: Page, pipeline_ui: Pipeline)
         panel = page.locator(f".side-panel[data-panel='{index}']")
         expect(panel.locator(".side-title")).to_contain_text(f"[{index}]")
         expect(panel.locator(".side-title")).to_contain_text(f"train {variant}")
-        expect(_pager(page, panel)).to_have_text(_rows(len(wrong)))
+        expect(_panel_count(panel)).to_have_text(_count(len(wrong)))
     _shot(page, "11a_side_by_side")
     # Picking a run by its index leaves its panel alone.
     page.get_by_role("button", name="[0]").click()
@@ -365,7 +378,7 @@ def test_12_step_compare_one_and_five_epochs(page: Page, pipeline_ui: Pipeline) 
         panel = page.locator(
             ".side-panel", has=page.locator(".side-title", has_text=f"step {step}")
         )
-        expect(_pager(page, panel)).to_have_text(_rows(len(wrong)))
+        expect(_panel_count(panel)).to_have_text(_count(len(wrong)))
         expect(panel.locator(".xrow [data-column='id']")).to_have_text(wrong)
     _shot(page, "12_step_compare")
 
@@ -407,7 +420,7 @@ def test_14_inference_stacked_and_side_by_side(page: Page, pipeline_ui: Pipeline
     for index, variant in enumerate(_variants(page, ids, "infer")):
         panel = page.locator(f".side-panel[data-panel='{index}']")
         rows = _predictions(variant, "test", 0)
-        expect(_pager(page, panel)).to_have_text(_groups(len(CLASSES), len(rows)))
+        expect(_panel_count(panel)).to_have_text(_group_count(len(CLASSES), len(rows)))
         for truth in CLASSES:
             guesses = Counter(g for _, t, g in rows if t == truth)
             cell = _group_row(page, "truth", truth, panel).locator("[data-column='guess']")
@@ -429,7 +442,7 @@ def test_15_inference_subset_filter(page: Page, pipeline_ui: Pipeline) -> None:
     for index, variant in enumerate(_variants(page, ids, "infer")):
         panel = page.locator(f".side-panel[data-panel='{index}']")
         rows = [r for r in _predictions(variant, "test", 0) if r[1] in subset]
-        expect(_pager(page, panel)).to_have_text(_rows(len(rows)))
+        expect(_panel_count(panel)).to_have_text(_count(len(rows)))
         expect(panel.locator(".xrow [data-column='guess']")).to_have_text([r[2] for r in rows])
     _shot(page, "15_inference_subset_filter")
 
@@ -442,7 +455,9 @@ def test_16_inference_group_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
     for index, variant in enumerate(_variants(page, ids, "infer")):
         panel = page.locator(f".side-panel[data-panel='{index}']")
         mistakes = Counter(g for _, t, g in _predictions(variant, "test", 0) if t != g)
-        expect(_pager(page, panel)).to_have_text(_groups(len(mistakes), sum(mistakes.values())))
+        expect(_panel_count(panel)).to_have_text(
+            _group_count(len(mistakes), sum(mistakes.values()))
+        )
         for guess, count in mistakes.items():
             row = _group_row(page, "guess", guess, panel)
             expect(row.locator("[data-column='count']")).to_have_text(str(count))
