@@ -8,6 +8,7 @@ import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
 import { decodeList, encodeList } from "../explorer/state";
 import { PALETTE } from "../lib/colors";
+import { plural } from "../lib/format";
 import { useRun, useRuns, useRunTables } from "./api";
 import { RunSet } from "./RunSet";
 import { HIDDEN_PARAM, onlyThis, parseKeySelection, projectRunSet, selectedMembers, toggleHidden } from "./runSet";
@@ -167,7 +168,9 @@ export function KeyTablePage() {
             {key}
             {selection.index !== null && <span className="legend-index"> [{selection.index}]</span>}{" "}
             <span className="muted">
-              {shown.length === 1 && members.length === 1 ? "1 run" : `${shown.length} of ${members.length} runs`}
+              {shown.length === members.length
+                ? plural(members.length, "run")
+                : `${shown.length} of ${plural(members.length, "run")}`}
             </span>
           </h1>
         </div>
