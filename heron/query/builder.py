@@ -308,7 +308,7 @@ class Query:
             from heron.query.groups import group_table_sql
 
             sql, names = group_table_sql(plan, self.grouping)
-            types = [*(plan.ref(name).type for name in self.grouping.by), INT]
+            types = [*(plan.key_ref(name).type for name in self.grouping.by), INT]
         elif in_order:
             outputs = [f'{o.sql} AS "o{i}"' for i, o in enumerate(plan.outputs)]
             sql = f"SELECT {', '.join([*outputs, f'{_ORD_SQL} AS ord'])} FROM {plan.from_sql} WHERE {plan.where}"

@@ -113,7 +113,7 @@ def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float)
 
 
 def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Groups:
-    keys = [plan.ref(name, field="group.by") for name in spec.by]
+    keys = [plan.key_ref(name, field="group.by") for name in spec.by]
     targets = _targets(plan.outputs, spec.by)
     values = plan.params.values
     key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
@@ -527,7 +527,7 @@ def _value_counts(
 def group_table_sql(plan: Plan, spec: GroupSpec) -> tuple[str, list[str]]:
     """The SELECT of all groups (key columns and ``count``, ordered by key), and its column
     names; its values are ``plan.params.values``."""
-    keys = [plan.ref(name, field="group.by") for name in spec.by]
+    keys = [plan.key_ref(name, field="group.by") for name in spec.by]
     key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
     cols = ", ".join(f"g{i}" for i in range(len(keys)))
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))

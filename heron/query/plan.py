@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from heron.errors import QueryError
+from heron.query.agreement import single_value_sql
 from heron.query.compiler import AgreementCheck, ColumnRef, Compiler
 from heron.query.engine import Engine
 from heron.query.joins import check_join_size
@@ -114,6 +115,7 @@ class Plan:
     where: str
     outputs: list[OutputColumn]
     order_by: list[str]
+    agreement: AgreementCheck | None = None
 
     @property
     def from_sql(self) -> str:
@@ -135,6 +137,17 @@ class Plan:
                 f'unknown column "{name}"{did_you_mean(name, self.schema.keys())}', field=field
             )
         return ref
+
+    def key_ref(self, name: str, *, field: str | None = None) -> ColumnRef:
+        """The reference a group key uses. A merged column the runs agree on groups by that one
+        value, so an outer join's rows that only some runs hold join the others' group; other
+        per-run columns group by each combination of the runs' values."""
+        ref = self.ref(name, field=field)
+        runs = ref.type.runs
+        found = None if runs is None or self.agreement is None else self.agreement(name)
+        if runs is None or found is None or not found.agrees:
+            return ref
+        return ColumnRef(single_value_sql(ref.sql, runs), ref.type.scalar(), ref.weight)
 
 
 def filter_field(index: int, count: int) -> str:
@@ -189,7 +202,7 @@ def build_plan(
     where = " AND ".join(wheres) if wheres else "TRUE"
     names = list(select) if select is not None else list(schema)
     outputs: list[OutputColumn] = []
-    plan = Plan(relation, params, schema, where, outputs, [])
+    plan = Plan(relation, params, schema, where, outputs, [], agreement)
     for i, name in enumerate(names):
         ref = plan.ref(name, field=f"select[{i}]")
         outputs.append(OutputColumn(name, ref.sql, ref.type))

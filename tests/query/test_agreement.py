@@ -152,3 +152,22 @@ def test_a_merge_of_one_run(labelled_runs: Runs, engine: Engine) -> None:
     assert single.filter('row["truth"] = "Aves"').count() == int(
         (labelled_runs[0][1]["truth"] == "Aves").sum()
     )
+
+
+def test_groups_of_a_column_the_runs_agree_on_hold_every_run_s_rows(
+    labelled_runs: Runs, engine: Engine
+) -> None:
+    ref = _joined(labelled_runs, "outer")
+    truth = ref.apply(lambda r: _one_label(r, 3), axis=1)
+    q = merge([s for s, _ in labelled_runs], on="id", how="outer", engine=engine)
+    # An image only some runs saw is in its label's one group, not in a group of its own.
+    groups = q.group_by("truth", limit=100).groups()
+    assert {r["key"][0]: r["count"] for r in groups["rows"]} == truth.value_counts().to_dict()
+    assert groups["columns"][0]["runs"] is None
+    table = q.group_by("truth").to_arrow().to_pylist()
+    assert {r["truth"]: r["count"] for r in table} == truth.value_counts().to_dict()
+    # Runs that disagree group by each combination of their values.
+    by_guess = q.group_by("guess", limit=1000).groups()
+    combos = ref[["guess_0", "guess_1", "guess_2"]].astype(object).where(ref.notna(), None)
+    expected = combos.apply(tuple, axis=1).value_counts().to_dict()
+    assert {tuple(r["key"][0]): r["count"] for r in by_guess["rows"]} == expected
