@@ -224,6 +224,25 @@ def test_image_strip_pages_by_width_and_starts_over(
     expect(cell.locator(".strip")).to_have_attribute("data-start", str(per_page))
     assert cell.locator(".thumb img").first.get_attribute("src") != first
     expect(cell.locator(".strip-count")).to_contain_text(f"{per_page + 1}–{2 * per_page} of 30")
+    # Paging on past the images the group's summary carried reads the rest: all 30 reachable.
+    seen: set[str] = set()
+    next_button = cell.get_by_role("button", name="Next images")
+    cell.get_by_role("button", name="Previous images").click()
+    expect(cell.locator(".strip")).to_have_attribute("data-start", "0")
+    for _ in range(30):
+        expect(cell.locator(".strip-count")).not_to_contain_text("loading")
+        seen.update(
+            cell.locator(".thumb img").evaluate_all("imgs => imgs.map(i => i.getAttribute('src'))")
+        )
+        if next_button.is_disabled():
+            break
+        start = cell.locator(".strip").get_attribute("data-start")
+        next_button.click()
+        expect(cell.locator(".strip")).not_to_have_attribute("data-start", start or "")
+    expect(cell.locator(".strip-count")).to_have_text(re.compile(r"–30 of 30$"))
+    assert len(seen) == 30
+    page.reload()
+    expect(cell.locator(".strip")).to_have_attribute("data-start", "0")
     # A wider column holds more thumbnails and pages by that many.
     handle = page.locator(".xth[data-column='image'] .xth-resize")
     box = handle.bounding_box()

@@ -342,6 +342,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
           height={layout.content}
           mode={state.histogram}
           actions={actions}
+          group={{ by: groups.by, key: group.key }}
         />
       );
     }

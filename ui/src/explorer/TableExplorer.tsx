@@ -13,6 +13,7 @@ import { orderColumns } from "./columns";
 import { andFilter, equals, inBin } from "./expr";
 import { FilterEditor } from "./FilterEditor";
 import { Grid } from "./Grid";
+import { groupImagesLoader } from "./groupImages";
 import { ImageViewer } from "./ImageViewer";
 import { HeaderMenu, InsertColumnDialog } from "./menus";
 import { SideBySide } from "./SideBySide";
@@ -95,8 +96,9 @@ export function TableExplorer({
       onValue: (column, run, value) => change({ filter: andFilter(state.filter, equals(column, run, value)) }),
       onFilter: (condition) => change({ filter: andFilter(state.filter, condition) }),
       onOpen: (image) => setViewing({ image, result }),
+      images: sideBySide ? undefined : groupImagesLoader(project, refs, document),
     }),
-    [change, state.filter],
+    [change, state.filter, sideBySide, project, refs, document],
   );
   const filterToKeys = (by: string[], values: unknown[]) => {
     let filter = state.filter;

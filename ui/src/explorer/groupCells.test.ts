@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ImageCell, ScalarSummary, Summary } from "./api";
-import { clampStart, MIN_THUMB, othersCondition, stripGeometry, stripLines, valueList } from "./groupCells";
+import {
+  clampStart,
+  groupImagesDocument,
+  MIN_THUMB,
+  othersCondition,
+  stripGeometry,
+  stripLines,
+  valueList,
+} from "./groupCells";
 
 const values = (pairs: [unknown, number][], distinct = pairs.length, other = 0): ScalarSummary => ({
   kind: "values",
@@ -137,5 +145,41 @@ describe("image strips", () => {
     expect(clampStart(30, 3, 24)).toBe(21);
     expect(clampStart(8, 5, 10)).toBe(5);
     expect(clampStart(4, 3, 0)).toBe(0);
+  });
+});
+
+describe("reading more of a group's images", () => {
+  const view = {
+    version: 1,
+    merge: { mode: "join", how: "inner" },
+    filter: 'row["score"] > 0.5',
+    sort: [{ column: "score", descending: true }],
+    group: { by: ["truth", "split"], top_n: 100 },
+    page: { offset: 0, size: 100 },
+  };
+
+  it("narrows the view to the group and to rows with an image, in table order", () => {
+    const doc = groupImagesDocument(view, {
+      by: ["truth", "split"],
+      key: ["Aves", null],
+      column: "image",
+      run: null,
+      offset: 24,
+      size: 48,
+    });
+    expect(doc).toEqual({
+      version: 1,
+      merge: { mode: "join", how: "inner" },
+      filter: 'row["score"] > 0.5 and row["truth"] = "Aves" and is_null(row["split"]) and row["image"] != null',
+      page: { offset: 24, size: 48 },
+    });
+  });
+
+  it("matches every run's value of a merged key, and reads one run's images", () => {
+    const doc = groupImagesDocument(
+      { version: 1 },
+      { by: ["guess"], key: [["Aves", "Fungi"]], column: "image", run: 1, offset: 0, size: 24 },
+    );
+    expect(doc.filter).toBe('row["guess"][0] = "Aves" and row["guess"][1] = "Fungi" and row["image"][1] != null');
   });
 });

@@ -1,6 +1,6 @@
 // What a grouped cell lists and how its image strip pages: pure functions, so they are unit-tested.
 import type { ImageCell, ScalarSummary, Summary } from "./api";
-import { columnRef, literal } from "./expr";
+import { andFilter, columnRef, equals, literal } from "./expr";
 
 /** A summary split into its runs: a merged column has one per run, a single table one. */
 export function perRun(summary: Summary): { runs: ScalarSummary[]; joined: boolean } {
@@ -129,4 +129,36 @@ export function othersCondition(column: string, run: number | null, shown: reado
   if (present.length === 0) return nullShown ? `${ref} != null` : "";
   const notAmong = `${ref} not in [${present.map(literal).join(", ")}]`;
   return nullShown ? `${ref} != null and ${notAmong}` : `(${ref} = null or ${notAmong})`;
+}
+
+/** Which images of a group to fetch: the group (`by` columns, `key` values), the column, and
+ * the run whose images to read (null for a single table's column). */
+export interface GroupImagesRequest {
+  by: readonly string[];
+  key: readonly unknown[];
+  column: string;
+  run: number | null;
+  offset: number;
+  size: number;
+}
+
+/**
+ * The query document reading a group's images from `offset` on: the view's document without its
+ * grouping and sort, narrowed to the group and to rows holding an image. Rows come in table
+ * order, the order a group's first images were chosen in, so the pages continue that list.
+ */
+export function groupImagesDocument(
+  view: Record<string, unknown>,
+  request: GroupImagesRequest,
+): Record<string, unknown> {
+  const { group: _group, sort: _sort, page: _page, ...rest } = view;
+  let filter = typeof view.filter === "string" ? view.filter : "";
+  request.by.forEach((name, i) => {
+    const value = request.key[i];
+    // A key of a merged column holds one value per run: the group has every run's value.
+    const parts: [number | null, unknown][] = Array.isArray(value) ? value.map((v, r) => [r, v]) : [[null, value]];
+    for (const [run, v] of parts) filter = andFilter(filter, equals(name, run, v));
+  });
+  filter = andFilter(filter, `${columnRef(request.column, request.run)} != null`);
+  return { ...rest, filter, page: { offset: request.offset, size: request.size } };
 }

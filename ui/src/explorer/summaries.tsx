@@ -2,8 +2,10 @@
 import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import { formatNumber, formatValue } from "../lib/format";
 import type { GroupColumn, ImageCell, Summary } from "./api";
+import { IMAGES_PER_GROUP } from "./api";
 import { Thumb } from "./cells";
 import { clampStart, othersCondition, perRun, stripGeometry, stripLines, valueList } from "./groupCells";
+import type { GroupImagesLoader } from "./groupImages";
 import type { BarMode } from "./histogram";
 import { histogramBars, peak, valueBarWidths } from "./histogram";
 
@@ -15,6 +17,8 @@ export interface SummaryActions {
   /** Narrow the filter by a condition (e.g. to the values a cell could not list). */
   onFilter: (condition: string) => void;
   onOpen: (image: ImageCell) => void;
+  /** Reads more of a group's images than its summary carries (absent: the strip pages those). */
+  images?: GroupImagesLoader;
 }
 
 interface CellProps {
@@ -26,6 +30,21 @@ interface CellProps {
   height: number;
   mode: BarMode;
   actions: SummaryActions;
+  /** The group the cell belongs to (its `by` columns and key), for reading more of its images. */
+  group?: { by: readonly string[]; key: readonly unknown[] };
+}
+
+/** Where a strip is: its page start and the images fetched past the summary's, per line. */
+interface StripPage {
+  summary: Summary;
+  start: number;
+  more: ImageCell[][];
+  loading: boolean;
+  failed: boolean;
+}
+
+function firstPage(summary: Summary): StripPage {
+  return { summary, start: 0, more: [], loading: false, failed: false };
 }
 
 function rangeLabel(edges: readonly number[], bin: number): string {
@@ -216,16 +235,57 @@ export function ValuesCell({ column, summary, colors, width, height, actions }: 
  * column draws one line per run (marked with the run's colour and index) unless every run holds
  * the same images. The page starts over whenever the summary changes (a new grouping or filter).
  */
-export function ImageStrip({ summary, colors, width, height, actions }: CellProps) {
+export function ImageStrip({ column, summary, colors, width, height, actions, group }: CellProps) {
   const lines = stripLines(summary);
+  const joined = summary.kind === "runs";
   const perRunLines = lines.some((line) => line.run !== null);
   const { size, perPage } = stripGeometry(width, height, lines.length, perRunLines ? 62 : 40);
-  const [paged, setPaged] = useState<{ summary: Summary; start: number }>({ summary, start: 0 });
-  const loaded = Math.max(0, ...lines.map((line) => line.images.length));
+  const [paged, setPaged] = useState<StripPage>(() => firstPage(summary));
+  const current = paged.summary === summary ? paged : firstPage(summary);
+  // Each line: the images the summary carries, then those fetched while paging past them.
+  const shown = lines.map((line, i) => [...line.images, ...(current.more[i] ?? [])]);
+  const loaded = Math.max(0, ...shown.map((images) => images.length));
   const total = Math.max(0, ...lines.map((line) => line.total));
-  const start = paged.summary === summary ? clampStart(paged.start, perPage, loaded) : 0;
-  const go = (to: number) => setPaged({ summary, start: clampStart(to, perPage, loaded) });
+  const load = actions.images && group ? actions.images : null;
+  const start = clampStart(current.start, perPage, loaded);
   const end = Math.min(start + perPage, loaded);
+  const go = (to: number) => setPaged({ ...current, start: clampStart(to, perPage, loaded) });
+  const next = async () => {
+    const to = start + perPage;
+    if (to + perPage <= loaded || loaded >= total || !load || !group) {
+      go(to);
+      return;
+    }
+    setPaged({ ...current, loading: true });
+    try {
+      const fetched = await Promise.all(
+        lines.map((line, i) =>
+          load({
+            by: group.by,
+            key: group.key,
+            column,
+            // Runs holding the same images are read from run 0.
+            run: line.run ?? (joined ? 0 : null),
+            offset: shown[i]?.length ?? 0,
+            size: Math.max(IMAGES_PER_GROUP, 2 * perPage),
+          }),
+        ),
+      );
+      setPaged((now) =>
+        now.summary === summary
+          ? {
+              ...now,
+              loading: false,
+              start: to,
+              more: lines.map((_, i) => [...(now.more[i] ?? []), ...(fetched[i] ?? [])]),
+            }
+          : now,
+      );
+    } catch {
+      setPaged((now) => (now.summary === summary ? { ...now, loading: false, failed: true } : now));
+    }
+  };
+  const reachable = load ? total : loaded;
   return (
     <div className="strip" data-kind="images" data-per-page={perPage} data-start={start}>
       <button
@@ -238,16 +298,16 @@ export function ImageStrip({ summary, colors, width, height, actions }: CellProp
         ‹
       </button>
       <div className="strip-lines">
-        {lines.map((line) => (
+        {lines.map((line, i) => (
           <div key={line.run ?? "all"} className="strip-line" data-run={line.run ?? undefined}>
             {line.run !== null && (
               <span className="strip-run" style={{ borderColor: colors[line.run % colors.length] }}>
                 [{line.run}]
               </span>
             )}
-            {line.images.slice(start, start + perPage).map((image, i) => (
+            {(shown[i] ?? []).slice(start, start + perPage).map((image, k) => (
               <Thumb
-                key={`${start + i}`}
+                key={`${start + k}`}
                 image={image}
                 size={size}
                 onOpen={actions.onOpen}
@@ -261,15 +321,16 @@ export function ImageStrip({ summary, colors, width, height, actions }: CellProp
         type="button"
         className="strip-arrow"
         aria-label="Next images"
-        disabled={end >= loaded}
-        onClick={() => go(start + perPage)}
+        disabled={end >= reachable || current.loading}
+        onClick={() => void next()}
       >
         ›
       </button>
       <span
         className="strip-count"
-        title={loaded < total ? `the first ${loaded} images are shown here` : "images in this group"}
+        title={current.failed ? "the next images could not be read" : "images in this group"}
       >
+        {current.loading ? "loading… " : ""}
         {loaded ? `${start + 1}–${end}` : "0"} of {total}
       </span>
     </div>
