@@ -228,3 +228,37 @@ def test_known_values_give_the_same_value_counts(
     rel = warm.table_relation(source)
     image = next(f"t.{ident(c.ident)}" for c in rel.columns if c.name == "image")
     assert seen[0].startswith("SELECT g0, count(*)") and image not in seen[0]
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+@pytest.mark.parametrize("top_n", [100, 10])
+def test_value_lists_say_exactly_what_they_leave_out(
+    tmp_tables: Any, top_n: int, filtered: bool
+) -> None:
+    # A grouped category cell lists what it is sent and counts the rest from ``distinct`` and
+    # ``other``: with room for every value the list is complete; capped, the counts of what is
+    # left out are exact. Both when the table's values are known up front (unfiltered, loaded)
+    # and when a scan of their own counts them (filtered).
+    n = 300
+    data: dict[str, list[Any]] = {
+        "split": [("train", "val", "test")[i % 3] for i in range(n)],
+        "label": [None if i % 50 == 0 else f"class{i % 60:02d}" for i in range(n)],
+    }
+    source = write_table(tmp_tables, [("split", "string"), ("label", "string")], data, "labels")
+    engine = Engine(timeout=20, cache="sync")
+    q = Query(source, engine=engine)
+    q.count()  # loads the table, so its values are known up front
+    if filtered:
+        q = q.filter('row["split"] != "none"')
+    result = json_roundtrip(q.group_by("split", top_n=top_n).groups())
+    df = pd.DataFrame(data)
+    for (split,), row in by_key(result).items():
+        counts = df[df.split == split].label.value_counts(dropna=False)
+        listed = row["summaries"]["label"]
+        got = {v["value"]: v["count"] for v in listed["values"]}
+        assert listed["distinct"] == len(counts) == 20 + 1  # 20 classes and the missing value
+        assert len(got) == min(top_n, len(counts))
+        for value, count in got.items():
+            assert count == counts[np.nan if value is None else value]
+        assert listed["other"] == row["count"] - sum(got.values())
+        assert listed["other"] == 0 or len(got) < len(counts)
