@@ -21,7 +21,7 @@ import type { ExplorerState } from "./state";
 import { resetColumns, update } from "./state";
 import type { SummaryActions } from "./summaries";
 import type { SourceInfo } from "./Toolbar";
-import { MergeControls, Pager, RowHeightPicker, RunLegend, StepControls } from "./Toolbar";
+import { MergeControls, Pager, RowHeightPicker, RunLegend, Segmented, StepControls } from "./Toolbar";
 import "./explorer.css";
 
 export interface ExplorerSource extends SourceInfo {
@@ -236,42 +236,33 @@ export function TableExplorer({
           </span>
         )}
         {state.group.length === 2 && (
-          <div className="segmented" role="radiogroup" aria-label="Group view">
-            {(["grid", "list"] as const).map((v) => (
-              <button
-                key={v}
-                type="button"
-                role="radio"
-                aria-checked={state.groupView === v}
-                className={state.groupView === v ? "on" : undefined}
-                onClick={() => change({ groupView: v })}
-              >
-                {v === "grid" ? "Grid" : "List"}
-              </button>
-            ))}
-          </div>
+          <Segmented
+            label="Group view"
+            value={state.groupView}
+            onChange={(groupView) => change({ groupView })}
+            options={[
+              { value: "grid", label: "Grid" },
+              { value: "list", label: "List" },
+            ]}
+          />
         )}
         {refs.length > 1 && state.merge === "join" && state.group.length > 0 && (
-          <div className="segmented" role="radiogroup" aria-label="Histogram bars">
-            {(["stacked", "side"] as const).map((v) => (
-              <button
-                key={v}
-                type="button"
-                role="radio"
-                aria-checked={state.histogram === v}
-                className={state.histogram === v ? "on" : undefined}
-                onClick={() => change({ histogram: v })}
-                title={v === "stacked" ? "Stacked bars" : "One bar per run"}
-              >
-                {v === "stacked" ? "Stacked" : "Per run"}
-              </button>
-            ))}
-          </div>
+          <Segmented
+            label="Histogram bars"
+            value={state.histogram}
+            onChange={(histogram) => change({ histogram })}
+            options={[
+              { value: "stacked", label: "Stacked", title: "Stacked bars" },
+              { value: "side", label: "Per run", title: "One bar per run" },
+            ]}
+          />
         )}
         <RowHeightPicker value={state.rowHeight} onChange={(rowHeight) => change({ rowHeight })} />
         <button
           type="button"
           className="button small"
+          aria-haspopup="dialog"
+          aria-expanded={chooser !== null}
           onClick={(event) => setChooser(event.currentTarget.getBoundingClientRect())}
         >
           Columns{state.hidden.length ? ` (${state.hidden.length} hidden)` : ""}

@@ -1,5 +1,5 @@
 // The explorer's controls: merge settings, steps, row height, columns, export, and the pager.
-import type { ReactNode } from "react";
+import type { KeyboardEvent, ReactNode } from "react";
 import type { ColumnInfo } from "./api";
 import type { ExplorerState, RowHeight } from "./state";
 import { PAGE_SIZES, ROW_HEIGHT_LABELS } from "./state";
@@ -11,7 +11,11 @@ export interface SourceInfo {
   index?: number | null;
 }
 
-function Segmented<T extends string>({
+/**
+ * A row of mutually exclusive choices (a WAI-ARIA radio group): one Tab stop, the checked choice;
+ * arrow keys move to and choose the next or previous one, Home and End the first and last.
+ */
+export function Segmented<T extends string>({
   value,
   options,
   onChange,
@@ -22,14 +26,35 @@ function Segmented<T extends string>({
   onChange: (value: T) => void;
   label: string;
 }) {
+  const at = Math.max(
+    0,
+    options.findIndex((o) => o.value === value),
+  );
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    const next =
+      step !== undefined
+        ? (at + step + options.length) % options.length
+        : event.key === "Home"
+          ? 0
+          : event.key === "End"
+            ? options.length - 1
+            : null;
+    const option = next === null ? undefined : options[next];
+    if (!option) return;
+    event.preventDefault();
+    onChange(option.value);
+    event.currentTarget.querySelectorAll<HTMLElement>("[role=radio]")[next ?? 0]?.focus();
+  };
   return (
-    <div className="segmented" role="radiogroup" aria-label={label}>
-      {options.map((o) => (
+    <div className="segmented" role="radiogroup" aria-label={label} onKeyDown={onKeyDown}>
+      {options.map((o, i) => (
         <button
           key={o.value}
           type="button"
           role="radio"
           aria-checked={value === o.value}
+          tabIndex={i === at ? 0 : -1}
           className={value === o.value ? "on" : undefined}
           title={o.title}
           onClick={() => onChange(o.value)}

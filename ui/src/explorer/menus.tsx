@@ -1,10 +1,100 @@
-// Popovers of the explorer: a column's header menu and the "insert column" dialog.
+// Popovers of the explorer: a column's header menu and the "insert column" dialog, and the keyboard
+// rules they share (the WAI-ARIA menu button pattern: focus moves in on open, arrows move, Enter
+// activates, Escape closes and gives focus back to the button that opened it).
 
-import type { ReactNode } from "react";
-import { useEffect, useRef, useState } from "react";
+import type { KeyboardEvent as ReactKeyboardEvent, ReactNode, RefObject } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ColumnInfo } from "./api";
 import { columnRef } from "./expr";
 import type { DerivedColumn, ExplorerState } from "./state";
+
+/**
+ * Give focus back to the element that had it when the popover opened: on Escape, on choosing an
+ * item, or on a click elsewhere (that click then moves focus on as it would).
+ */
+function useFocusReturn(popover: RefObject<HTMLElement | null>) {
+  // Read while rendering: by the time effects run, a field inside may already have taken focus.
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
+  useLayoutEffect(
+    () => () => {
+      const active = document.activeElement;
+      const inside = active === null || active === document.body || popover.current?.contains(active);
+      if (opener && inside) returnFocus(opener);
+    },
+    [opener, popover],
+  );
+}
+
+const FOLLOW_MS = 5000;
+
+/**
+ * Focus `opener`; if the view then draws it again (choosing "Group by" redraws the grid's headers
+ * once the grouped rows arrive) and focus falls to the page, the new element with the same label
+ * takes it. This stops at the user's next focus move, or after a few seconds.
+ */
+function returnFocus(opener: HTMLElement) {
+  opener.focus();
+  const label = opener.getAttribute("aria-label");
+  if (!label) return;
+  const selector = `[aria-label="${CSS.escape(label)}"]`;
+  const observer = new MutationObserver(() => {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    document.querySelector<HTMLElement>(selector)?.focus();
+  });
+  const stop = () => {
+    observer.disconnect();
+    document.removeEventListener("focusin", onFocus);
+    window.clearTimeout(timer);
+  };
+  const onFocus = (event: FocusEvent) => {
+    if (!(event.target instanceof Element && event.target.matches(selector))) stop();
+  };
+  const timer = window.setTimeout(stop, FOLLOW_MS);
+  observer.observe(document.body, { childList: true, subtree: true });
+  document.addEventListener("focusin", onFocus);
+}
+
+/** Items of a menu or list that arrow keys move between, in document order. */
+function focusables(root: HTMLElement, selector: string): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(selector)].filter(
+    (e) => !(e as HTMLButtonElement).disabled && e.offsetParent !== null,
+  );
+}
+
+/**
+ * Arrow keys (and Home/End) move focus among the `selector` items inside `root`, wrapping around;
+ * returns whether the key was used. A printable key jumps to the next item starting with it.
+ */
+export function moveFocus(
+  event: ReactKeyboardEvent,
+  root: HTMLElement | null,
+  selector: string,
+  typeahead = true,
+): boolean {
+  if (!root) return false;
+  const items = focusables(root, selector);
+  if (!items.length) return false;
+  const at = items.indexOf(document.activeElement as HTMLElement);
+  let next: number | null = null;
+  if (event.key === "ArrowDown") next = at < 0 ? 0 : (at + 1) % items.length;
+  else if (event.key === "ArrowUp") next = at < 0 ? items.length - 1 : (at - 1 + items.length) % items.length;
+  else if (event.key === "Home") next = 0;
+  else if (event.key === "End") next = items.length - 1;
+  else if (typeahead && event.key.length === 1 && /\S/.test(event.key) && !event.ctrlKey && !event.metaKey) {
+    const key = event.key.toLowerCase();
+    for (let step = 1; step <= items.length; step++) {
+      const candidate = (Math.max(at, 0) + step) % items.length;
+      if ((items[candidate]?.textContent ?? "").trim().toLowerCase().startsWith(key)) {
+        next = candidate;
+        break;
+      }
+    }
+  }
+  if (next === null) return false;
+  event.preventDefault();
+  items[next]?.focus();
+  return true;
+}
 
 /** A floating panel below `anchor` that closes on Escape or a click elsewhere. */
 export function Popover({
@@ -13,20 +103,26 @@ export function Popover({
   children,
   className = "",
   align = "left",
+  role = "dialog",
 }: {
   anchor: DOMRect;
   onClose: () => void;
   children: ReactNode;
   className?: string;
   align?: "left" | "right";
+  role?: "dialog" | "none";
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  useFocusReturn(ref);
   useEffect(() => {
     const onDown = (event: MouseEvent) => {
       if (ref.current && !ref.current.contains(event.target as Node)) onClose();
     };
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
+      if (event.key === "Escape") {
+        event.preventDefault();
+        onClose();
+      }
     };
     document.addEventListener("mousedown", onDown);
     document.addEventListener("keydown", onKey);
@@ -40,7 +136,36 @@ export function Popover({
       ? { top: anchor.bottom + 4, right: Math.max(8, window.innerWidth - anchor.right) }
       : { top: anchor.bottom + 4, left: Math.min(anchor.left, window.innerWidth - 260) };
   return (
-    <div ref={ref} className={`popover ${className}`} style={style} role="dialog">
+    <div ref={ref} className={`popover ${className}`} style={style} role={role}>
+      {children}
+    </div>
+  );
+}
+
+/**
+ * A menu of `role="menuitem"` buttons: the first item takes focus on open, arrows move, Enter or
+ * Space activates (they are buttons), Tab closes the menu like Escape.
+ */
+function Menu({ label, onClose, children }: { label: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current) focusables(ref.current, "[role=menuitem]")[0]?.focus();
+  }, []);
+  return (
+    <div
+      ref={ref}
+      role="menu"
+      aria-label={label}
+      aria-orientation="vertical"
+      tabIndex={-1}
+      onKeyDown={(event) => {
+        if (moveFocus(event, ref.current, "[role=menuitem]")) return;
+        if (event.key === "Tab") {
+          event.preventDefault();
+          onClose();
+        }
+      }}
+    >
       {children}
     </div>
   );
@@ -67,6 +192,7 @@ export function HeaderMenu({ column, state, anchor, onChange, onInsert, onClose 
     <button
       type="button"
       role="menuitem"
+      tabIndex={-1}
       className="menu-item"
       onClick={() => {
         action();
@@ -78,9 +204,11 @@ export function HeaderMenu({ column, state, anchor, onChange, onInsert, onClose 
     </button>
   );
   return (
-    <Popover anchor={anchor} onClose={onClose} className="menu">
-      <div role="menu" aria-label={`${name} column menu`}>
-        <div className="menu-title">{name}</div>
+    <Popover anchor={anchor} onClose={onClose} className="menu" role="none">
+      <Menu label={`${name} column menu`} onClose={onClose}>
+        <div className="menu-title" aria-hidden="true">
+          {name}
+        </div>
         {item("Sort ascending", () => onChange({ sort: [{ column: name, descending: false }] }), "A→Z")}
         {item("Sort descending", () => onChange({ sort: [{ column: name, descending: true }] }), "Z→A")}
         {others.length > 0 &&
@@ -96,13 +224,13 @@ export function HeaderMenu({ column, state, anchor, onChange, onInsert, onClose 
             `key ${others.length + 1}`,
           )}
         {sortIndex >= 0 && item("Remove sort", () => onChange({ sort: others }))}
-        <div className="menu-sep" />
+        <div className="menu-sep" role="separator" />
         {!grouped && item(`Group by ${name}`, () => onChange({ group: [name] }))}
         {!grouped &&
           state.group.length === 1 &&
           item(`Group by ${state.group[0]} then ${name}`, () => onChange({ group: [...state.group, name] }), "grid")}
         {grouped && item("Ungroup", () => onChange({ group: state.group.filter((g) => g !== name) }))}
-        <div className="menu-sep" />
+        <div className="menu-sep" role="separator" />
         {item("Insert column…", () => onInsert(name), "expression")}
         {item(pinned ? "Unpin" : "Pin to the left", () =>
           onChange({ pinned: pinned ? state.pinned.filter((p) => p !== name) : [...state.pinned, name] }),
@@ -116,7 +244,7 @@ export function HeaderMenu({ column, state, anchor, onChange, onInsert, onClose 
               group: state.group.filter((g) => g !== name),
             }),
           )}
-      </div>
+      </Menu>
     </Popover>
   );
 }
