@@ -7,6 +7,8 @@ import type { ColumnInfo, GroupColumn, GroupRow, QueryResult } from "./api";
 import { ValueCell } from "./cells";
 import { columnWidth, layoutColumns } from "./columns";
 import { cellBox, layoutStyle, rowLayout } from "./rowLayout";
+import type { GridRuns } from "./runPaint";
+import { RunTag } from "./runPaint";
 import type { ExplorerState } from "./state";
 import { MAX_WIDTH, MIN_WIDTH } from "./state";
 import type { SummaryActions } from "./summaries";
@@ -26,6 +28,8 @@ interface Props {
   onKey: (values: unknown[]) => void;
   onResize: (column: string, width: number) => void;
   label: string;
+  /** Who the runs are, to name and colour them (runPaint.tsx); without it, `colors` by run index. */
+  runs?: GridRuns;
 }
 
 interface GridColumn {
@@ -169,7 +173,7 @@ const RowView = memo(
     a.version === b.version,
 );
 
-export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, onResize, label }: Props) {
+export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, onResize, label, runs }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   // While a header edge is dragged, its width lives here; the URL gets it on release.
   const [dragging, setDragging] = useState<{ name: string; width: number } | null>(null);
@@ -311,6 +315,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       const group = groups.rows[rowIndex] as GroupRow;
       if (c.role === "key") {
         const value = group.key[groups.by.indexOf(name)];
+        const run = runs?.sourceRun(name, value) ?? null;
         return (
           <button
             type="button"
@@ -318,7 +323,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
             title={`Filter to ${name} = ${keyText(value)}`}
             onClick={() => onKey(group.key)}
           >
-            {keyText(value)}
+            {run ? <RunTag run={run} raw={value} /> : keyText(value)}
           </button>
         );
       }
@@ -337,7 +342,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
           column={name}
           summary={summary}
           info={summaryInfo(name)}
-          colors={colors}
+          colors={runs ? runs.colorsFor(summary.kind === "runs", { by: groups.by, key: group.key }) : colors}
           width={cellBox(layout, c.width).width}
           height={layout.content}
           mode={state.histogram}
@@ -349,11 +354,13 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     const row = result.rows[rowIndex] as Record<string, unknown>;
     if (c.role === "index")
       return <span className="row-index num">{(result.offset + rowIndex + 1).toLocaleString()}</span>;
+    const run = runs?.sourceRun(name, row[name]) ?? null;
+    if (run) return <RunTag run={run} raw={row[name]} />;
     return (
       <ValueCell
         value={row[name]}
         column={c.info}
-        colors={colors}
+        colors={runs ? runs.colorsFor(Boolean(c.info.runs), null) : colors}
         thumb={thumb}
         box={cellBox(layout, c.width)}
         onOpen={actions.onOpen}

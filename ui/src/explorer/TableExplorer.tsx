@@ -16,6 +16,7 @@ import { Grid } from "./Grid";
 import { groupImagesLoader } from "./groupImages";
 import { ImageViewer } from "./ImageViewer";
 import { HeaderMenu, InsertColumnDialog } from "./menus";
+import { gridRuns } from "./runPaint";
 import { SideBySide } from "./SideBySide";
 import type { ExplorerState } from "./state";
 import { resetColumns, update } from "./state";
@@ -161,6 +162,7 @@ export function TableExplorer({
         onKey={(values) => groups && filterToKeys(groups.by, values)}
         onResize={(column, width) => change({ widths: { ...state.widths, [column]: width } })}
         label={label}
+        runs={gridRuns(sources, refs, state.merge, panelColors)}
       />
     );
   };
