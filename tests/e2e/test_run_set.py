@@ -193,3 +193,60 @@ def test_a_run_has_one_colour_and_index_on_workspace_table_page_and_report(
     items.filter(has_text=RUNS[1]).get_by_role("button", name=f"Hide {RUNS[1]}").click()
     expect(panel_legend).to_have_text([f"[0] {RUNS[0]}", f"[1] {RUNS[2]}"])
     expect(_runs_of(panel, "guess")).to_have_text("×2")
+
+
+def _fills(cell: Locator) -> set[str]:
+    """The colours a grouped cell's histogram bars are drawn in."""
+    expect(cell.locator("rect.hist-bar").first).to_be_attached()
+    return set(
+        cell.locator("rect.hist-bar").evaluate_all("bars => bars.map(b => b.getAttribute('fill'))")
+    )
+
+
+def test_concatenated_rows_and_groups_carry_their_runs_name_and_colour(
+    page: Page, pipeline_ui: Pipeline
+) -> None:
+    server, ids = pipeline_ui
+    run_ids = [ids["epochs"][name] for name in RUNS]
+    page.goto(server.url + TABLE + "?merge=concat")
+    expect(_pager(page)).to_have_text("1–40 of 40 rows")  # 12 + 14 + 14 images
+    legend = page.get_by_test_id("run-legend").locator(".legend-item .swatch")
+    expect(legend).to_have_count(3)
+    colors = [_background(legend.nth(i)) for i in range(3)]
+
+    # The first rows come from run [0]: its name and colour, not its table's id.
+    first = page.locator('.xtd[data-column="source"]').first
+    expect(first.locator(".run-tag")).to_have_text(f"[0]{RUNS[0]}")
+    assert _background(first.locator(".run-tag .swatch")) == colors[0]
+    assert run_ids[0] not in (first.inner_text())
+
+    # Grouped by source: one row per run, its key and its histograms in that run's colour.
+    page.goto(server.url + TABLE + "?merge=concat&group=source&sort=source")
+    rows = page.locator(".xrow")
+    expect(rows).to_have_count(3)
+    hex_colors = [
+        str(legend.nth(i).get_attribute("data-color")) for i in range(3)
+    ]  # the fill attribute is the hex colour
+    for i in range(3):
+        row = rows.nth(i)
+        tag = row.locator('.xtd[data-column="source"] .run-tag')
+        index = int(str(tag.get_attribute("data-index")))
+        expect(tag).to_contain_text(RUNS[index])
+        assert _background(tag.locator(".swatch")) == colors[index]
+        assert _fills(row.locator('.xtd[data-column="score"]')) == {hex_colors[index]}
+
+
+def test_a_value_computed_across_runs_is_not_drawn_in_one_runs_colour(
+    page: Page, pipeline_ui: Pipeline
+) -> None:
+    server, _ = pipeline_ui
+    derive = '[{"name":"spread","expr":"stddev(row[\\"score\\"])"}]'
+    page.goto(server.url + TABLE + f"?group=truth&derive={derive}")
+    legend = page.get_by_test_id("run-legend").locator(".legend-item .swatch")
+    expect(legend).to_have_count(3)
+    hex_colors = {str(legend.nth(i).get_attribute("data-color")) for i in range(3)}
+    row = page.locator(".xrow").first
+    # score is each run's own: three colours; spread belongs to no run: gray, none of theirs.
+    assert _fills(row.locator('.xtd[data-column="score"]')) == hex_colors
+    spread = _fills(row.locator('.xtd[data-column="spread"]'))
+    assert spread == {"#7b8494"}
