@@ -14,6 +14,7 @@ runs disagree it finds how many rows differ and the first one, for the error mes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,10 @@ class Agreement:
     def agrees(self) -> bool:
         """True when no row holds two different values: the column can stand for one value."""
         return self.differing == 0
+
+
+# Whether the runs of a merged table agree on a stored column (None: not a merged column).
+AgreementCheck = Callable[[str], Agreement | None]
 
 
 def _choices(e: Expr, t: ValueType) -> str:

@@ -7,11 +7,11 @@ spliced into SQL. Type mistakes raise QueryError naming the types and the positi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from heron.errors import QueryError, QueryLimitError
-from heron.query.agreement import Agreement, disagreement, per_run_hint, single_value_sql
+from heron.query.agreement import AgreementCheck, disagreement, per_run_hint, single_value_sql
 from heron.query.limits import IN_LIST_PARAMETER, MAX_IN_ITEMS, MAX_NODES
 from heron.query.nodes import (
     REDUCTIONS,
@@ -66,9 +66,6 @@ class Compiled:
 
 
 Schema = Mapping[str, ColumnRef]
-
-# Whether the runs of a merged table agree on a stored column (None: not a merged column).
-AgreementCheck = Callable[[str], Agreement | None]
 
 
 def _at(e: Expr) -> str:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from heron.errors import QueryError
-from heron.query.agreement import single_value_sql
-from heron.query.compiler import AgreementCheck, ColumnRef, Compiler
+from heron.query.agreement import AgreementCheck, single_value_sql
+from heron.query.compiler import ColumnRef, Compiler
 from heron.query.engine import Engine
 from heron.query.joins import check_join_size
 from heron.query.nodes import Expr
