@@ -71,6 +71,14 @@ def _scores(variant: str, split: str, epoch: int) -> dict[str, dict[str, float]]
 def _shot(page: Page, name: str) -> None:
     """Keep what the view looks like, to be looked at by a person."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # The images in view have loaded (or failed), so the picture shows what a reader sees.
+    page.wait_for_function(
+        """() => [...document.images].every((image) => {
+            const box = image.getBoundingClientRect();
+            const inView = box.bottom > 0 && box.top < innerHeight && box.width > 0;
+            return !inView || image.complete;
+        })"""
+    )
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
@@ -139,19 +147,21 @@ def _open_run_table(page: Page, server: UiServer, project: str, run: str, key: s
     expect(page.get_by_role("heading", level=1)).to_contain_text(key)
 
 
-def _run_names(page: Page, ids: dict[str, Any]) -> list[str]:
-    """The names of the runs a merged view shows, in run-index order ([0], [1], ...): the order
-    of the ``runs`` the page's address lists."""
-    names = {run_id: name for name, run_id in ids.items() if isinstance(run_id, str)}
-    names.update({i: n for n, i in ids.get("epochs", {}).items()})
-    listed = re.search(r"[?&]runs=([^&]+)", page.url)
-    assert listed, f"no runs in {page.url}"
-    return [names[run_id] for run_id in listed.group(1).replace("%2C", ",").split(",")]
+def _run_names(page: Page) -> list[str]:
+    """The names of the runs a merged view shows, in index order ([0], [1], ...), read off the
+    panel's run set."""
+    visible = page.locator("[data-testid=run-set] .run-set-item:not(.off)")
+    expect(visible.first).to_be_visible()
+    indexed = {
+        int(str(item.get_attribute("data-index"))): item.locator(".run-set-name").inner_text()
+        for item in visible.all()
+    }
+    return [indexed[i] for i in sorted(indexed)]
 
 
-def _variants(page: Page, ids: dict[str, Any], job: str) -> list[str]:
-    """The model variants (fc256, fc1024) of a merged view's runs, in run-index order."""
-    return [name.removeprefix(f"{job} ") for name in _run_names(page, ids)]
+def _variants(page: Page, job: str) -> list[str]:
+    """The model variants (fc256, fc1024) of a merged view's runs, in index order."""
+    return [name.removeprefix(f"{job} ") for name in _run_names(page)]
 
 
 def _open_merged_table(page: Page, server: UiServer, project: str, key: str) -> None:
@@ -231,16 +241,20 @@ def test_04_precision_group_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
 
 def test_05_filter_a_subset_of_classes(page: Page, pipeline_ui: Pipeline) -> None:
     server, _ = pipeline_ui
-    _open_run_table(page, server, "pipeline", "train fc1024", "val_predictions")
+    _open_merged_table(page, server, "pipeline", "val_predictions")
+    # Truth is each image's label in every run: the filter needs no run index.
+    subset = ("Aves", "Insecta")
     _filter(page, 'row["truth"] = "Aves" or row["truth"] = "Insecta"')
-    rows = [r for r in _predictions("fc1024", "val", 1) if r[1] in ("Aves", "Insecta")]
-    expect(_pager(page)).to_have_text(_rows(len(rows)))
-    # Down to the model's mistakes among them, grouped by truth.
+    expect(_pager(page)).to_have_text(_rows(sum(t in subset for _, t in _items("val"))))
+    expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
+    # A variant toggled off in the run set below the panel: the other's mistakes alone.
+    page.get_by_test_id("run-set").get_by_role("button", name="Hide train fc256").click()
+    expect(page.get_by_test_id("run-set-count")).to_have_text(re.compile(r"^1 of 2 runs visible"))
     _filter(
         page,
         '(row["truth"] = "Aves" or row["truth"] = "Insecta") and row["truth"] != row["guess"]',
     )
-    mistakes = [r for r in rows if r[1] != r[2]]
+    mistakes = [r for r in _predictions("fc1024", "val", 1) if r[1] in subset and r[1] != r[2]]
     assert mistakes, "the fixture's fc1024 must get some of these wrong"
     expect(_pager(page)).to_have_text(_rows(len(mistakes)))
     expect(page.locator(".xrow [data-column='id']")).to_have_text([r[0] for r in mistakes])
@@ -261,7 +275,7 @@ def test_06_filter_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
 
 
 def test_07_merged_across_runs(page: Page, pipeline_ui: Pipeline) -> None:
-    server, ids = pipeline_ui
+    server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "val_predictions")
     legend = page.locator(".run-legend")
     expect(legend).to_contain_text("train fc256")
@@ -271,7 +285,7 @@ def test_07_merged_across_runs(page: Page, pipeline_ui: Pipeline) -> None:
     expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
     guesses = [
         {i: g for i, _, g in _predictions(variant, "val", 1)}
-        for variant in _variants(page, ids, "train")
+        for variant in _variants(page, "train")
     ]
     disagree = next(i for i in guesses[0] if guesses[0][i] != guesses[1][i])
     row = page.locator(".xrow", has=page.locator("[data-column='id']", has_text=disagree))
@@ -324,24 +338,40 @@ def test_09_merged_group_by_truth(page: Page, pipeline_ui: Pipeline) -> None:
 
 def test_10_variants_toggled(page: Page, pipeline_ui: Pipeline) -> None:
     server, _ = pipeline_ui
-    page.goto(f"{server.url}/projects/pipeline")
-    page.get_by_role("button", name="Hide train fc1024").click()
-    tables = page.get_by_test_id("workspace-tables")
-    expect(tables.locator("li, tr, a", has_text="val_predictions").first).to_contain_text("1 run")
-    tables.locator("a", has_text="val_predictions").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("1 run")
+    # The epochs project's three trained variants logged val_predictions.
+    _open_merged_table(page, server, "epochs", "val_predictions")
+    run_set = page.get_by_test_id("run-set")
+    count = page.get_by_test_id("run-set-count")
+    expect(count).to_have_text(re.compile(r"^3 of 3 runs visible"))
+    expect(page.locator(".xth[data-column='guess']")).to_contain_text("×3")
+    # Joined (inner): only the images every visible variant was evaluated on.
+    expect(_pager(page)).to_have_text(_rows(len(eval_images(False))))
+    run_set.get_by_role("button", name="Hide train 1 epoch").click()
+    expect(count).to_have_text(re.compile(r"^2 of 3 runs visible"))
+    expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
+    expect(_pager(page)).to_have_text(_rows(len(eval_images(True))))
+    _shot(page, "10a_variants_toggled")
+    # "only" shows on the run under the pointer.
+    run_set.locator(".run-set-item", has_text="train 10 epochs").hover()
+    run_set.get_by_role("button", name="Only train 10 epochs").click()
+    expect(count).to_have_text(re.compile(r"^1 of 3 runs visible"))
+    expect(page.locator(".xth[data-column='guess']")).not_to_contain_text("×")
     _filter(page, 'row["truth"] != row["guess"]')
-    mistakes = [r for r in _predictions("fc256", "val", 1) if r[1] != r[2]]
-    expect(_pager(page)).to_have_text(_rows(len(mistakes)))
-    _shot(page, "10_variants_toggled")
+    wrong = [i for i in eval_images(True) if epoch_guess(10, i) != i.split("_")[0].title()]
+    expect(_pager(page)).to_have_text(_rows(len(wrong)))
+    # The choice is part of the address: a reload keeps it.
+    page.reload()
+    expect(count).to_have_text(re.compile(r"^1 of 3 runs visible"))
+    expect(_pager(page)).to_have_text(_rows(len(wrong)))
+    _shot(page, "10b_variant_only_this")
 
 
 def test_11_side_by_side_with_index_selection(page: Page, pipeline_ui: Pipeline) -> None:
-    server, ids = pipeline_ui
+    server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "val_predictions")
     page.get_by_role("radio", name="Side by side").click()
     _filter(page, 'row["truth"] = "Aves" and row["guess"] != "Aves"')
-    for index, variant in enumerate(_variants(page, ids, "train")):
+    for index, variant in enumerate(_variants(page, "train")):
         wrong = [r for r in _predictions(variant, "val", 1) if r[1] == "Aves" and r[2] != "Aves"]
         panel = page.locator(f".side-panel[data-panel='{index}']")
         expect(panel.locator(".side-title")).to_contain_text(f"[{index}]")
@@ -407,7 +437,7 @@ def test_13_artifact_version_compare(page: Page, pipeline_ui: Pipeline) -> None:
 
 
 def test_14_inference_stacked_and_side_by_side(page: Page, pipeline_ui: Pipeline) -> None:
-    server, ids = pipeline_ui
+    server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "test_predictions")
     _column_menu(page, "truth", "Group by truth")
     expect(_pager(page)).to_have_text(_groups(len(CLASSES), len(_items("test"))))
@@ -417,7 +447,7 @@ def test_14_inference_stacked_and_side_by_side(page: Page, pipeline_ui: Pipeline
     expect(score.locator("rect[data-run='1']").first).to_be_visible()
     _shot(page, "14a_inference_stacked")
     page.get_by_role("radio", name="Side by side").click()
-    for index, variant in enumerate(_variants(page, ids, "infer")):
+    for index, variant in enumerate(_variants(page, "infer")):
         panel = page.locator(f".side-panel[data-panel='{index}']")
         rows = _predictions(variant, "test", 0)
         expect(_panel_count(panel)).to_have_text(_group_count(len(CLASSES), len(rows)))
@@ -435,11 +465,11 @@ def _inference_side_by_side(page: Page, server: UiServer) -> None:
 
 
 def test_15_inference_subset_filter(page: Page, pipeline_ui: Pipeline) -> None:
-    server, ids = pipeline_ui
+    server, _ = pipeline_ui
     _inference_side_by_side(page, server)
     subset = ("Fungi", "Insecta")
     _filter(page, 'row["truth"] = "Fungi" or row["truth"] = "Insecta"')
-    for index, variant in enumerate(_variants(page, ids, "infer")):
+    for index, variant in enumerate(_variants(page, "infer")):
         panel = page.locator(f".side-panel[data-panel='{index}']")
         rows = [r for r in _predictions(variant, "test", 0) if r[1] in subset]
         expect(_panel_count(panel)).to_have_text(_count(len(rows)))
@@ -448,11 +478,11 @@ def test_15_inference_subset_filter(page: Page, pipeline_ui: Pipeline) -> None:
 
 
 def test_16_inference_group_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
-    server, ids = pipeline_ui
+    server, _ = pipeline_ui
     _inference_side_by_side(page, server)
     _filter(page, 'row["truth"] != row["guess"]')
     _column_menu(page, "guess", "Group by guess", page.locator(".side-panel").first)
-    for index, variant in enumerate(_variants(page, ids, "infer")):
+    for index, variant in enumerate(_variants(page, "infer")):
         panel = page.locator(f".side-panel[data-panel='{index}']")
         mistakes = Counter(g for _, t, g in _predictions(variant, "test", 0) if t != g)
         expect(_panel_count(panel)).to_have_text(
@@ -465,11 +495,11 @@ def test_16_inference_group_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
 
 
 def test_17_compare_individual_images(page: Page, pipeline_ui: Pipeline) -> None:
-    server, ids = pipeline_ui
+    server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "test_predictions")
     page.get_by_label("Join on").select_option("image")
     expect(_pager(page)).to_have_text(_rows(len(_items("test"))))
-    first, second = (_predictions(v, "test", 0) for v in _variants(page, ids, "infer"))
+    first, second = (_predictions(v, "test", 0) for v in _variants(page, "infer"))
     # The first image the two models disagree on, opened full size with both models' answers.
     at = next(k for k in range(len(first)) if first[k][2] != second[k][2])
     row = page.locator(".xrow", has=page.locator("[data-column='id']", has_text=first[at][0]))
