@@ -1,7 +1,7 @@
 // The model evaluation panel: accuracy, a confusion matrix (counts or normalised) whose cells filter
 // the rows below, per-class precision/recall/F1 and score histograms, and a minimum score threshold
 // with what it keeps and abstains and per-class PR and ROC curves; several runs side by side.
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { SourceRef } from "../explorer/api";
 import { RowsPreview } from "../explorer/RowsPreview";
 import type { EvaluationResult, ScoreHistogram, TableEvaluation } from "./api";
@@ -9,6 +9,7 @@ import { useEvaluation } from "./api";
 import { cellColor, cellFilter, combineFilters, formatRate, normaliseRows } from "./matrix";
 import { ThresholdCurves, ThresholdSlider, ThresholdSummary } from "./ThresholdParts";
 import { thresholdIndex } from "./threshold";
+import { useDraft } from "./useDraft";
 import "./evaluation.css";
 
 export interface EvaluationRun {
@@ -52,19 +53,14 @@ export function EvaluationPanel({
   const [cell, setCell] = useState<Cell | null>(null);
   const cellRun = cell ? runs.findIndex((run) => run.id === cell.runId) : -1;
   const normalize = Boolean(config.normalize);
-  // The slider and the curve class move locally too, so a reader of a report can explore them.
-  const [threshold, setThreshold] = useState(config.threshold ?? 0);
-  const [curveClass, setCurveClass] = useState(config.curveClass ?? "");
-  useEffect(() => setThreshold(config.threshold ?? 0), [config.threshold]);
-  useEffect(() => setCurveClass(config.curveClass ?? ""), [config.curveClass]);
-  const moveThreshold = (value: number) => {
-    setThreshold(value);
-    onConfig?.({ ...config, threshold: value });
-  };
-  const chooseCurve = (name: string) => {
-    setCurveClass(name);
-    onConfig?.({ ...config, curveClass: name });
-  };
+  // The slider moves in local state and reaches the config (the page's URL, a report being edited)
+  // once it rests; a reader of a report moves it without saving.
+  const [threshold, moveThreshold] = useDraft(config.threshold ?? 0, (value) =>
+    onConfig?.({ ...config, threshold: value }),
+  );
+  const [localCurve, setLocalCurve] = useState(config.curveClass ?? "");
+  const curveClass = onConfig ? (config.curveClass ?? "") : localCurve;
+  const chooseCurve = (name: string) => (onConfig ? onConfig({ ...config, curveClass: name }) : setLocalCurve(name));
   if (runs.length === 0)
     return (
       <p className="problem" role="alert">

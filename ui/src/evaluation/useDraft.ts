@@ -1,0 +1,35 @@
+// A value the user moves quickly (a slider) kept in local state, written to its owner (the URL, a
+// report) once it rests. Writing every step would let the owner's late echoes of earlier steps
+// pull the slider back while it is still moving.
+import { useEffect, useRef, useState } from "react";
+
+/** `[value, change]`: `value` follows `change` at once and `external` when it changes from
+ * elsewhere (back navigation, a report reloaded); `commit` gets the value `delay` ms after the last
+ * change. */
+export function useDraft<T>(
+  external: T,
+  commit: ((value: T) => void) | undefined,
+  delay = 200,
+): [T, (value: T) => void] {
+  const [value, setValue] = useState(external);
+  const committed = useRef(external);
+  const latestCommit = useRef(commit);
+  latestCommit.current = commit;
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (external !== committed.current) {
+      committed.current = external;
+      setValue(external);
+    }
+  }, [external]);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const change = (next: T) => {
+    setValue(next);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => {
+      committed.current = next;
+      latestCommit.current?.(next);
+    }, delay);
+  };
+  return [value, change];
+}
