@@ -455,6 +455,12 @@ def test_14_inference_stacked_and_side_by_side(page: Page, pipeline_ui: Pipeline
             guesses = Counter(g for _, t, g in rows if t == truth)
             cell = _group_row(page, "truth", truth, panel).locator("[data-column='guess']")
             _expect_value_counts(cell, guesses)
+    # Columns are chosen once for every panel: without ids and images the guesses come into view.
+    first = page.locator(".side-panel").first
+    for column in ("id", "image"):
+        _column_menu(page, column, "Hide column", first)
+        expect(page.locator(f".xth[data-column='{column}']")).to_have_count(0)
+    expect(page.locator(".side-panel .xth[data-column='guess']")).to_have_count(2)
     _shot(page, "14b_inference_side_by_side")
 
 
@@ -491,6 +497,8 @@ def test_16_inference_group_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
         for guess, count in mistakes.items():
             row = _group_row(page, "guess", guess, panel)
             expect(row.locator("[data-column='count']")).to_have_text(str(count))
+    _column_menu(page, "id", "Hide column", page.locator(".side-panel").first)
+    expect(page.locator(".xth[data-column='id']")).to_have_count(0)
     _shot(page, "16_inference_group_by_guess")
 
 
