@@ -152,7 +152,7 @@ def _expect_sound(page: Page, after: str) -> None:
 
 
 def _row_height(page: Page) -> float:
-    box = page.locator(".xrow[data-row='0']").bounding_box()
+    box = page.locator(".xgrid .xrow").first.bounding_box()
     assert box is not None
     return box["height"]
 
@@ -169,6 +169,19 @@ def _set_row_height(page: Page, label: str) -> float:
     expect(choice).to_have_attribute("aria-checked", "true")
     _expect_sound(page, f"choosing {label} rows")
     return _row_height(page)
+
+
+def _top_row(page: Page) -> int:
+    """The row whose top edge is at the top of the grid's body."""
+    top: int = page.locator(".xgrid").first.evaluate(
+        """(g) => {
+          const edge = g.querySelector(".xthead").getBoundingClientRect().bottom;
+          const rows = [...g.querySelectorAll(".xtbody > .xrow")];
+          const at = rows.find((r) => Math.abs(r.getBoundingClientRect().top - edge) < 1);
+          return at ? Number(at.dataset.row) : -1;
+        }"""
+    )
+    return top
 
 
 def _scroll_grid(page: Page, to: str) -> None:
@@ -270,6 +283,12 @@ def test_two_joined_runs_keep_their_shape(
     runs = ",".join(ids[name] for name in fx.RUNS)
     page.goto(f"{server.url}/projects/{fx.PROJECT}/tables/predictions?runs={runs}&step=2")
     _exercise(page, fx.N_VAL, len(fx.RUNS), "truth", "two_runs")
+    # Scrolled down, a new row height keeps the row at the top of the view there.
+    for label, scrolled in (("Large", 20), ("Small", 30), ("Extra large", 12)):
+        _scroll_grid(page, f"{scrolled} * document.querySelector('.xrow').offsetHeight")
+        expect(page.locator(f".xrow[data-row='{scrolled}']")).to_be_visible()
+        _set_row_height(page, label)
+        assert _top_row(page) == scrolled, f"{label}: row {_top_row(page)} at the top"
 
 
 def test_different_images_per_run_tile_their_cell(

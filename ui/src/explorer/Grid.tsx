@@ -273,14 +273,19 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     getItemKey: rowKey,
     overscan: 6,
   });
-  // The row at the top of the view stays there when rows change height.
+  // The row at the top of the view stays there when rows change height. Where the view is, in
+  // rows, is noted on every scroll: once the new rows are committed the browser has already
+  // clamped scrollTop to the new (maybe shorter) body, so it cannot be read back then.
   const placedWith = useRef(height);
+  const viewAt = useRef(0);
+  const onScroll = useCallback(() => {
+    if (scroller.current) viewAt.current = scroller.current.scrollTop / placedWith.current;
+  }, []);
   useLayoutEffect(() => {
     const element = scroller.current;
-    const before = placedWith.current;
+    if (!element || placedWith.current === height) return;
     placedWith.current = height;
-    if (!element || before === height) return;
-    element.scrollTop = Math.floor(element.scrollTop / before) * height;
+    element.scrollTop = Math.round(viewAt.current * height);
   }, [height]);
   const cols = useVirtualizer({
     horizontal: true,
@@ -377,6 +382,7 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
       aria-rowcount={rowCount}
       data-grouped={grouped}
       style={layoutStyle(layout) as CSSProperties}
+      onScroll={onScroll}
     >
       <div className="xthead" style={{ width: totalWidth }} role="row">
         {pinned.map((c) => (
