@@ -430,6 +430,13 @@ def test_13_artifact_version_compare(page: Page, pipeline_ui: Pipeline) -> None:
     expect(row.locator("[data-column='score'] .run-value")).to_have_text(
         [str(confidence(1)), str(confidence(5))]
     )
+    # Grouped by truth, each version's confidence in its own colour.
+    _column_menu(page, "truth", "Group by truth", table)
+    expect(_pager(page, table)).to_have_text(_groups(len(CLASSES), len(eval_images(False))))
+    score = _group_row(page, "truth", "Aves", table).locator("[data-column='score']")
+    expect(score.locator("rect[data-run='0']").first).to_be_visible()
+    expect(score.locator("rect[data-run='1']").first).to_be_visible()
+    table.evaluate("section => section.scrollIntoView({ block: 'start' })")
     _shot(page, "13_artifact_version_compare")
 
 
