@@ -442,6 +442,7 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}
 td,th{border:1px solid var(--border);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f5f7fa;white-space:nowrap}
 td{max-width:360px;overflow:hidden;text-overflow:ellipsis}
+.table-scroll td{white-space:nowrap}
 img.thumb{width:48px;height:48px;object-fit:cover;border-radius:4px;border:2px solid transparent;
 flex:none;display:block}
 .per-run{display:flex;gap:4px}

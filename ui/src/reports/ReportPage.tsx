@@ -3,8 +3,9 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
-import { runColor } from "../lib/colors";
-import { useRuns } from "../runs/api";
+import { useProjectTables, useRuns } from "../runs/api";
+import { parseKeySelection } from "../runs/runSet";
+import { useRunColors } from "../runs/useRunColors";
 import type { Block, PanelBlock, PanelKind, Report } from "./api";
 import { exportUrl, useReport, useReportMutations } from "./api";
 import {
@@ -17,11 +18,16 @@ import {
   setRunColor,
   toggleRun,
 } from "./blocks";
+import { KeyPicker, stepsOf } from "./KeyPicker";
 import { Markdown } from "./Markdown";
 import { ReportPanel } from "./ReportPanel";
 import "./reports.css";
 
 const enc = encodeURIComponent;
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
 
 export function ReportPage() {
   const { project = "", reportId = "" } = useParams();
@@ -255,7 +261,15 @@ function PanelSettings({
   onChange: (block: PanelBlock) => void;
 }) {
   const runs = useRuns(project);
+  const colorOf = useRunColors(project);
   const config = block.config;
+  // Keys logged by the panel's runs (every run of the project until some are ticked).
+  const runIds = block.runset.runs.length
+    ? block.runset.runs.map((entry) => entry.id)
+    : (runs.data?.runs ?? []).map((run) => run.id);
+  const tables = useProjectTables(project, runIds, false);
+  const key = parseKeySelection(str(config.key)).key;
+  const steps = stepsOf(tables.data, key);
   const field = (name: string, label: string, placeholder = "") => (
     <label className="setting">
       {label}
@@ -280,7 +294,39 @@ function PanelSettings({
             onChange={(e) => onChange({ ...block, title: e.target.value })}
           />
         </label>
-        {(block.panel === "table" || block.panel === "evaluation") && field("key", "Table key", "e.g. val_predictions")}
+        {(block.panel === "table" || block.panel === "evaluation") && (
+          <div className="setting">
+            Table key
+            <KeyPicker
+              value={str(config.key)}
+              keys={tables.data}
+              loading={tables.isPending && runIds.length > 0}
+              onChange={(next) => onChange({ ...block, config: { ...config, key: next } })}
+            />
+          </div>
+        )}
+        {(block.panel === "table" || block.panel === "evaluation") && steps.length > 1 && (
+          <label className="setting">
+            Step
+            <select
+              aria-label="Panel step"
+              value={typeof config.step === "number" ? String(config.step) : ""}
+              onChange={(e) =>
+                onChange({
+                  ...block,
+                  config: { ...config, step: e.target.value === "" ? null : Number(e.target.value) },
+                })
+              }
+            >
+              <option value="">latest ({steps[steps.length - 1]})</option>
+              {steps.map((s) => (
+                <option key={s} value={String(s)}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {block.panel === "evaluation" && field("truth", "Truth column")}
         {block.panel === "evaluation" && field("guess", "Guess column")}
         {block.panel === "chart" && field("metric", "Metric", "e.g. val/acc")}
@@ -293,7 +339,7 @@ function PanelSettings({
           {(runs.data?.runs ?? []).map((run) => {
             const entry = block.runset.runs.find((r) => r.id === run.id);
             const on = Boolean(entry?.visible);
-            const color = entry?.color ?? runColor(run.id);
+            const color = entry?.color ?? colorOf(run.id);
             return (
               <span key={run.id} className={`run-chip${on ? " on" : ""}`}>
                 <input

@@ -1,6 +1,6 @@
 // One panel of a report, drawn live from its run set: table explorer, metric chart, evaluation or
 // lineage. Runs of the run set that no longer exist are named, not silently dropped.
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import type { Run } from "../api/client";
 import { versionColor } from "../artifacts/compare";
 import type { ChartLine } from "../charts/MetricChart";
@@ -12,7 +12,7 @@ import type { ExplorerState } from "../explorer";
 import { stateFromJSON, stateToJSON, TableExplorer } from "../explorer";
 import { runColor } from "../lib/colors";
 import { LineageGraph } from "../lineage/LineageGraph";
-import { useRuns } from "../runs/api";
+import { useProjectTables, useRuns } from "../runs/api";
 import { RunSet } from "../runs/RunSet";
 import type { RunIdentity } from "../runs/runSet";
 import {
@@ -27,7 +27,8 @@ import {
 } from "../runs/runSet";
 import { useRunColors } from "../runs/useRunColors";
 import type { PanelBlock } from "./api";
-import { missingRuns } from "./blocks";
+import { missingRuns, runStep } from "./blocks";
+import { stepsOf } from "./KeyPicker";
 
 export type PanelRun = Pick<RunIdentity, "id" | "name" | "color">;
 
@@ -82,11 +83,11 @@ export function ReportPanel({
         ))}
       {block.panel === "lineage" &&
         (str(config.artifact) || str(config.run) ? (
-          <LineageGraph
+          <ReportLineage
             project={project}
-            start={{ artifact: str(config.artifact) || undefined, run: str(config.run) || undefined }}
+            artifact={str(config.artifact)}
+            run={str(config.run)}
             depth={typeof config.depth === "number" ? config.depth : 10}
-            height={380}
           />
         ) : (
           <p className="muted">Choose an artifact version (name:vN) or a run id in the panel settings.</p>
@@ -111,7 +112,18 @@ function TablePanel({
   // "predictions[2]" shows the visible run of index 2 alone, as the walkthrough's panels do.
   const selection = parseKeySelection(str(config.key));
   const key = selection.key;
-  const state = useMemo(() => stateFromJSON(config.state), [config.state]);
+  const saved = useMemo(() => stateFromJSON(config.state), [config.state]);
+  // The panel's step lives in its config (the export reads it there); the explorer's step
+  // slider shows and sets it, for readers too.
+  const step = typeof config.step === "number" ? config.step : null;
+  const state = useMemo(() => ({ ...saved, step }), [saved, step]);
+  const tables = useProjectTables(
+    project,
+    members.map((member) => member.id),
+    false,
+  );
+  const logged = new Map((tables.data?.find((k) => k.key === key)?.runs ?? []).map((r) => [r.run_id, r.steps]));
+  const steps = stepsOf(tables.data, key);
   const artifacts = Array.isArray(config.artifacts)
     ? config.artifacts.filter((a): a is string => typeof a === "string")
     : [];
@@ -122,7 +134,7 @@ function TablePanel({
         color: versionColor(i),
       }))
     : selectedMembers(members, selection.index).map((run) => ({
-        ref: { run_id: run.id, key, step: typeof config.step === "number" ? config.step : null },
+        ref: { run_id: run.id, key, step: runStep(step, logged.get(run.id), steps) },
         label: run.name,
         color: run.color,
         index: run.index,
@@ -137,7 +149,10 @@ function TablePanel({
           project={project}
           sources={sources}
           state={state}
-          onChange={(next: ExplorerState) => onConfig?.({ ...config, state: stateToJSON(next) })}
+          steps={artifacts.length ? [] : steps}
+          onChange={(next: ExplorerState) =>
+            onConfig?.({ ...config, step: next.step, state: stateToJSON({ ...next, step: null }) })
+          }
         />
       ) : (
         <p className="problem run-set-empty" role="alert">
@@ -186,4 +201,48 @@ function ChartPanel({ project, runs, metric }: { project: string; runs: PanelRun
       </p>
     );
   return <MetricChart title={metric} lines={lines} smoothing={0} logScale={false} height={240} />;
+}
+
+/** Height of a report's lineage graph: room for the walkthrough's pipeline at a legible scale. */
+const LINEAGE_HEIGHT = 480;
+
+/**
+ * A lineage graph as a report shows it: the panel's full width, and the wheel left to the page
+ * (the graph would otherwise zoom on every wheel turn and hold the reader's scroll); Ctrl + wheel
+ * (and a trackpad's pinch) still zooms, and the graph's buttons zoom and fit.
+ */
+function ReportLineage({
+  project,
+  artifact,
+  run,
+  depth,
+}: {
+  project: string;
+  artifact: string;
+  run: string;
+  depth: number;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    // Capturing on the wrapper runs before the graph's own wheel listener; the page's scroll
+    // is the wheel's default action, which nothing then prevents.
+    const handBack = (event: WheelEvent) => {
+      if (!event.ctrlKey) event.stopPropagation();
+    };
+    element.addEventListener("wheel", handBack, { capture: true });
+    return () => element.removeEventListener("wheel", handBack, { capture: true });
+  }, []);
+  return (
+    <div className="report-lineage" ref={box} data-testid="report-lineage">
+      <LineageGraph
+        project={project}
+        start={{ artifact: artifact || undefined, run: run || undefined }}
+        depth={depth}
+        height={LINEAGE_HEIGHT}
+      />
+      <p className="report-lineage-hint muted">Ctrl + wheel zooms the graph; the wheel scrolls the report.</p>
+    </div>
+  );
 }

@@ -64,3 +64,18 @@ export function setRunColor(runs: readonly RunSetEntry[], id: string, color: str
 export function missingRuns(runs: readonly RunSetEntry[], existing: ReadonlySet<string>): RunSetEntry[] {
   return runs.filter((r) => !existing.has(r.id));
 }
+
+/**
+ * The step a panel reads a run's table at: the panel's step when the run logged the key there;
+ * its latest (null) when it did not but another run did, so runs of different lengths compare;
+ * the panel's step again when no run has it, so the run says which steps it has.
+ */
+export function runStep(
+  step: number | null,
+  own: readonly number[] | undefined,
+  all: readonly number[],
+): number | null {
+  if (step === null) return null;
+  if (!all.includes(step) || own === undefined || own.includes(step)) return step;
+  return null;
+}

@@ -1,0 +1,121 @@
+// A report panel's table key: a text box that lists, as you type, the table keys the panel's runs
+// logged (with how many runs and steps), so nobody has to remember a key. Typing stays free, for a
+// key the runs have not logged yet or a run index such as predictions[1].
+import { useId, useState } from "react";
+import type { TableKey } from "../api/client";
+import { plural } from "../lib/format";
+import { parseKeySelection } from "../runs/runSet";
+
+/** The steps at which any of the runs logged `key`, ascending. */
+export function stepsOf(keys: readonly TableKey[] | undefined, key: string): number[] {
+  const entry = keys?.find((k) => k.key === key);
+  return [...new Set((entry?.runs ?? []).flatMap((run) => run.steps))].sort((a, b) => a - b);
+}
+
+/** The keys whose name contains the typed text (the run index left aside), best matches first. */
+export function matchingKeys(keys: readonly TableKey[], text: string): TableKey[] {
+  const needle = parseKeySelection(text).key.toLowerCase();
+  if (!needle) return [...keys];
+  const found = keys.filter((k) => k.key.toLowerCase().includes(needle));
+  return found.sort(
+    (a, b) => Number(!a.key.toLowerCase().startsWith(needle)) - Number(!b.key.toLowerCase().startsWith(needle)),
+  );
+}
+
+export function KeyPicker({
+  value,
+  keys,
+  loading,
+  onChange,
+}: {
+  value: string;
+  keys: readonly TableKey[] | undefined;
+  loading: boolean;
+  onChange: (key: string) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [active, setActive] = useState(0);
+  const listId = useId();
+  const all = keys ?? [];
+  // An exact key lists every key: the box shows what is chosen, the list what else there is.
+  const options = all.some((k) => k.key === value) ? all : matchingKeys(all, value);
+  const choose = (key: string) => {
+    onChange(key);
+    setOpen(false);
+  };
+  return (
+    <div className="key-picker">
+      <input
+        className="search"
+        role="combobox"
+        aria-label="Panel table key"
+        aria-expanded={open}
+        aria-controls={listId}
+        aria-autocomplete="list"
+        aria-activedescendant={open && options[active] ? `${listId}-${active}` : undefined}
+        value={value}
+        placeholder={loading ? "Loading keys…" : all.length ? "Choose or type a key" : "e.g. val_predictions"}
+        onFocus={() => setOpen(true)}
+        // A click on an option lands before the box loses focus (options take mousedown).
+        onBlur={() => setOpen(false)}
+        onChange={(e) => {
+          onChange(e.target.value);
+          setActive(0);
+          // A key typed out in full is chosen: the list steps aside (ArrowDown brings it back).
+          setOpen(!all.some((k) => k.key === e.target.value));
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "ArrowDown") {
+            e.preventDefault();
+            setOpen(true);
+            setActive((i) => Math.min(options.length - 1, i + 1));
+          } else if (e.key === "ArrowUp") {
+            e.preventDefault();
+            setActive((i) => Math.max(0, i - 1));
+          } else if (e.key === "Enter" && open && options[active]) {
+            e.preventDefault();
+            choose(options[active].key);
+          } else if (e.key === "Escape") {
+            setOpen(false);
+          }
+        }}
+      />
+      {open && (
+        <ul className="key-options" id={listId} role="listbox" aria-label="Table keys">
+          {options.length === 0 && (
+            <li className="key-empty muted">
+              {loading
+                ? "Loading keys…"
+                : all.length
+                  ? "No logged key matches."
+                  : "The panel's runs logged no table: tick runs in the run set."}
+            </li>
+          )}
+          {options.map((k, i) => {
+            const steps = [...new Set(k.runs.flatMap((run) => run.steps))];
+            return (
+              <li
+                key={k.key}
+                id={`${listId}-${i}`}
+                role="option"
+                aria-selected={k.key === value}
+                className={`key-option${i === active ? " active" : ""}`}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  choose(k.key);
+                }}
+                onMouseEnter={() => setActive(i)}
+              >
+                <span className="key-name">{k.key}</span>
+                <span className="key-meta">
+                  {plural(k.runs.length, "run")}
+                  {steps.length > 1 ? ` · ${plural(steps.length, "step")}` : ""}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
