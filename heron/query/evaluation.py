@@ -191,8 +191,11 @@ def score_histograms(
         f"SELECT {ranges} FROM {plan.from_sql} WHERE {plan.where}", values, deadline=deadline
     ).to_pylist()[0]
     limits = list(bounds.values())
-    histograms = []
-    for k, (name, column, score) in enumerate(scored):
+    # Every class's bins in one scan: a grouping set per class of (its bin, truth is the class);
+    # a non-finite or null score has no bin, so the class leaves that row out.
+    binned_columns: list[tuple[int, str, str]] = []  # (index in scored, bin SQL, positive SQL)
+    edges: list[tuple[float, float]] = []  # (low, width)
+    for k, (_, _, score) in enumerate(scored):
         low, high = limits[2 * k], limits[2 * k + 1]
         if low is None:
             continue
@@ -201,29 +204,62 @@ def score_histograms(
         elif high == low:
             high = low + 1.0
         width = (high - low) / bins
-        label = f"${len(values) + 1}"
-        binned = query.engine.run(
-            f"SELECT least(greatest(CAST(floor(({score} - {float(low)!r}) / {width!r}) AS BIGINT),"
-            f" 0), {bins - 1}) AS b, ({truth_sql} = {label}) AS pos, count(*) AS n "
-            f"FROM {plan.from_sql} WHERE ({plan.where}) AND isfinite({score}) GROUP BY 1, 2",
-            [*values, name],
-            deadline=deadline,
-        )
-        positive, negative = [0] * bins, [0] * bins
-        for index, is_positive, n in zip(
-            *(binned.column(i).to_pylist() for i in range(3)), strict=True
-        ):
-            (positive if is_positive else negative)[int(index)] += int(n)
-        histograms.append(
-            ScoreHistogram(
-                class_name=name,
-                column=column,
-                edges=[low + width * i for i in range(bins + 1)],
-                positive=positive,
-                negative=negative,
+        label = f"${len(values) + len(binned_columns) + 1}"
+        binned_columns.append(
+            (
+                k,
+                f"(CASE WHEN isfinite({score}) THEN least(greatest(CAST(floor(({score} - "
+                f"{float(low)!r}) / {width!r}) AS BIGINT), 0), {bins - 1}) END)",
+                f"({truth_sql} = {label})",
             )
         )
-    return histograms
+        edges.append((low, width))
+    if not binned_columns:
+        return []
+    names = [f"b{i}, p{i}" for i in range(len(binned_columns))]
+    selected = ", ".join(f"{b} AS b{i}, {p} AS p{i}" for i, (_, b, p) in enumerate(binned_columns))
+    sets = ", ".join(f"({n})" for n in names)
+    binned = query.engine.run(
+        f"SELECT {', '.join(names)}, GROUPING({', '.join(names)}) AS which, count(*) AS n "
+        f"FROM (SELECT {selected} FROM {plan.from_sql} WHERE {plan.where}) "
+        f"GROUP BY GROUPING SETS ({sets})",
+        [*values, *(scored[k][0] for k, _, _ in binned_columns)],
+        deadline=deadline,
+    )
+    width_all = 2 * len(binned_columns)
+    counts = [([0] * bins, [0] * bins) for _ in binned_columns]
+    for row in zip(*(binned.column(i).to_pylist() for i in range(binned.num_columns)), strict=True):
+        which, n = row[-2], row[-1]
+        # GROUPING sets a bit per listed column left out of the set; set i keeps b{i} and p{i}.
+        i = next(
+            i
+            for i in range(len(binned_columns))
+            if which == grouping_mask((2 * i, 2 * i + 1), width_all)
+        )
+        index, is_positive = row[2 * i], row[2 * i + 1]
+        if index is not None:
+            counts[i][0 if is_positive else 1][int(index)] += int(n)
+    return [
+        ScoreHistogram(
+            class_name=scored[k][0],
+            column=scored[k][1],
+            edges=[low + width * j for j in range(bins + 1)],
+            positive=positive,
+            negative=negative,
+        )
+        for (k, _, _), (low, width), (positive, negative) in zip(
+            binned_columns, edges, counts, strict=True
+        )
+    ]
+
+
+def grouping_mask(grouped: Iterable[int], width: int) -> int:
+    """What DuckDB's GROUPING() over ``width`` columns returns for a grouping set that groups the
+    columns at positions ``grouped``: a bit set per column left out, the leftmost the highest."""
+    mask = (1 << width) - 1
+    for column in grouped:
+        mask &= ~(1 << (width - 1 - column))
+    return mask
 
 
 def label_sql(plan: Plan, name: str, what: str) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from heron.errors import UsageError
-from heron.query.evaluation import label_sql
+from heron.query.evaluation import grouping_mask, label_sql
 
 if TYPE_CHECKING:
     from heron.query.builder import Query
@@ -177,12 +177,13 @@ def threshold_sweep(
         t, g, bucket, which, n = row[0], row[1], row[2 : 2 + width], row[-2], row[-1]
         if t not in index:
             continue
-        if which == _grouping_mask(0, width):
+        # The sets list (g, b0, ..., b{width-1}): set 0 groups g and b0, set c + 1 groups b{c + 1}.
+        if which == grouping_mask((0, 1), width + 1):
             if g in index:
                 kept[index[t]][index[g]][int(bucket[0])] += n
             continue
         for c in range(len(classes)):
-            if which == _grouping_mask(c + 1, width):
+            if which == grouping_mask((c + 2,), width + 1):
                 reached[c][int(classes[c] == t)][int(bucket[c + 1])] += n
     labelled = " and ".join(f"row[{_string_literal(c)}] != null" for c in (truth, guess))
     return _sweep(top, labelled, list(classes), columns, kept, reached)
@@ -203,20 +204,6 @@ def _steps_reached(x: str) -> str:
         f"ELSE {f} + 1 + CAST(({f} + 1) / {step!r} <= {x} AS INTEGER) "
         f"- CAST({f} / {step!r} > {x} AS INTEGER) END)"
     )
-
-
-def _grouping_mask(set_index: int, width: int) -> int:
-    """GROUPING(g, b0, ..., b{width-1}) of grouping set ``set_index``: a bit is 1 where the
-    column is not grouped; set 0 groups g and b0, set i groups b{i} alone (t is not listed)."""
-    bits = [1] * (width + 1)
-    if set_index == 0:
-        bits[0] = bits[1] = 0
-    else:
-        bits[set_index + 1] = 0
-    mask = 0
-    for bit in bits:
-        mask = (mask << 1) | bit
-    return mask
 
 
 def _suffix(counts: list[int]) -> list[int]:

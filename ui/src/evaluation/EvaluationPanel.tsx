@@ -279,9 +279,12 @@ function RunEvaluation({
         className="ax-table compact per-class"
         aria-label={`Per-class metrics of ${run?.name ?? result.label}${sweep ? ` at minimum score ${threshold.toFixed(2)}` : ""}`}
       >
+        {sweep && threshold > 0 && (
+          <caption className="per-class-caption">Kept at minimum score {threshold.toFixed(2)}</caption>
+        )}
         <thead>
           <tr>
-            <th>Class{sweep && threshold > 0 ? ` · score ≥ ${threshold.toFixed(2)}` : ""}</th>
+            <th>Class</th>
             <th className="num">Precision</th>
             <th className="num">Recall</th>
             <th className="num">F1</th>

@@ -182,14 +182,14 @@ export function ThresholdCurves({
             <th className="num">Average precision</th>
             <th className="num">ROC AUC</th>
             <th className="num">Precision at {threshold.toFixed(2)}</th>
-            <th className="num">Recall</th>
-            <th className="num">False positive rate</th>
+            <th className="num">Recall at {threshold.toFixed(2)}</th>
+            <th className="num">FPR at {threshold.toFixed(2)}</th>
           </tr>
         </thead>
         <tbody>
           {entries.map((e) => (
             <tr key={e.key} data-run={e.label}>
-              <th>
+              <th scope="row">
                 <span className="run-swatch" style={{ background: e.color }} /> {e.label}
               </th>
               <td className="num">{rate(e.curve.average_precision)}</td>
