@@ -132,7 +132,8 @@ def _group_row(page: Page, column: str, value: str, within: Locator | None = Non
 
 
 def _expect_value_counts(cell: Locator, counts: Counter[str]) -> None:
-    """A grouped categorical cell shows every value with its count."""
+    """A grouped categorical cell of one run shows every value with its count, and nothing else."""
+    expect(cell.locator(".value-bar")).to_have_count(len(counts))
     for value, count in counts.items():
         bar = cell.locator(f".value-row[data-value='{value}'] .value-bar")
         expect(bar).to_have_attribute("data-count", str(count))
@@ -566,25 +567,44 @@ def test_19_report(page: Page, pipeline_ui: Pipeline) -> None:
     server, _ = pipeline_ui
     page.goto(f"{server.url}/projects/pipeline")
     page.get_by_role("link", name="Reports").first.click()
-    page.get_by_label("New report title").fill("Walkthrough: recall by class")
+    page.get_by_label("New report title").fill("Walkthrough: recall and hard negatives")
     page.get_by_role("button", name="Create report").click()
     page.get_by_label("Markdown").fill("## Check model recall\n\nGroup by **truth**.")
+    # A panel of both variants, grouped by truth.
     page.get_by_role("button", name="+ Table explorer").click()
-    panel = page.locator('[data-panel="table"]')
-    panel.get_by_label("Panel table key").fill("val_predictions")
-    panel.get_by_label("Show train fc256").check()
-    _column_menu(page, "truth", "Group by truth", panel)
-    rows = _predictions("fc256", "val", 1)
-    expect(_pager(page, panel)).to_have_text(_groups(len(CLASSES), len(rows)))
+    recall = page.locator('[data-panel="table"]').nth(0)
+    recall.get_by_label("Panel table key").fill("val_predictions")
+    recall.get_by_label("Show train fc256").check()
+    recall.get_by_label("Show train fc1024").check()
+    _column_menu(page, "truth", "Group by truth", recall)
+    expect(_pager(page, recall)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
+    # A second panel picks one variant by typing its index after the table key.
+    page.get_by_role("button", name="+ Table explorer").click()
+    hard = page.locator('[data-panel="table"]').nth(1)
+    hard.get_by_label("Panel table key").fill("val_predictions[1]")
+    picked = hard.locator("[data-testid=run-set] .run-set-item.picked .run-set-name")
+    expect(picked).to_have_count(1)
+    variant = picked.inner_text().removeprefix("train ")
+    box = hard.get_by_label("Filter expression")
+    box.fill('row["truth"] != row["guess"]')
+    box.press("Enter")
+    mistakes = [r for r in _predictions(variant, "val", 1) if r[1] != r[2]]
+    expect(_pager(page, hard)).to_have_text(_rows(len(mistakes)))
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     page.get_by_role("button", name="Done").click()
     page.reload()
     expect(page.get_by_role("heading", name="Check model recall")).to_be_visible()
-    panel = page.locator('[data-panel="table"]')
-    expect(_pager(page, panel)).to_have_text(_groups(len(CLASSES), len(rows)))
+    recall = page.locator('[data-panel="table"]').nth(0)
+    hard = page.locator('[data-panel="table"]').nth(1)
+    expect(_pager(page, recall)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
+    expect(_pager(page, hard)).to_have_text(_rows(len(mistakes)))
+    expect(hard.locator(".xrow [data-column='id']")).to_have_text([r[0] for r in mistakes])
+    # A reader toggles a variant off in the panel's own run set: the other's recall alone.
+    recall.get_by_test_id("run-set").get_by_role("button", name="Hide train fc1024").click()
+    rows = _predictions("fc256", "val", 1)
     for truth in CLASSES:
         guesses = Counter(g for _, t, g in rows if t == truth)
-        cell = _group_row(page, "truth", truth, panel).locator("[data-column='guess']")
+        cell = _group_row(page, "truth", truth, recall).locator("[data-column='guess']")
         _expect_value_counts(cell, guesses)
     _shot(page, "19_report")
