@@ -139,10 +139,11 @@ def _run_refs(
     store: Store, project: str, block: PanelBlock, *, selectable: bool
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """(table references, their runs' colours, problems) of a run-set panel, read as the live
-    panel reads it: a key such as ``predictions[1]`` (when ``selectable``) keeps the visible run
-    of that index; each run's table at the panel's step when it logged one there, else at its
-    latest step when another run has that step; when none has it, at the step as saved (each
-    run then says so)."""
+    panel reads it. A table panel (``selectable``) keeps, for a key such as ``predictions[1]``,
+    the visible run of that index, and reads each run's table at the panel's step when it
+    logged one there, else at its latest step when another run has that step (when none has it,
+    at the step as saved: each run then says so). An evaluation panel reads every run at the
+    step as saved."""
     config = block.config
     runs, problems = panel_runs(store, project, block)
     key, index = key_selection(str(config.get("key") or ""))
@@ -157,7 +158,7 @@ def _run_refs(
         runs = chosen
     step = config.get("step")
     logged: dict[str, list[int]] = {}
-    if isinstance(step, int) and runs:
+    if selectable and isinstance(step, int) and runs:
         ids = [run.record.id for run in runs]
         logged = run_store.project_table_keys(store.engine, project, ids).get(key, {})
     somewhere = any(step in steps for steps in logged.values())
