@@ -101,11 +101,11 @@ def test_two_versions_files_metadata_and_merged_table(page: Page, pipeline_ui: P
     expect(panels.nth(0).locator(".side-title")).to_contain_text("12 rows")
     expect(panels.nth(1).locator(".side-title")).to_contain_text("14 rows")
 
-    # Concatenate: both versions' rows, each naming its version.
+    # Concatenate: both versions' rows, each naming its version (and the run that logged it).
     table.get_by_role("radio", name="Concatenate").click()
     expect(_pager(table)).to_have_text(_rows(12 + 14))
-    sources = table.locator(".xrow [data-column='source']").all_inner_texts()
-    assert {s.rsplit(":", 1)[-1] for s in sources} == {"v0/predictions", "v1/predictions"}
+    sources = table.locator(".xrow [data-column='source'] .run-tag-name").all_inner_texts()
+    assert set(sources) == {"v0 · train 1 epoch", "v1 · train 5 epochs"}
 
     # The whole view comes back from the link.
     page.reload()

@@ -250,3 +250,55 @@ def test_a_value_computed_across_runs_is_not_drawn_in_one_runs_colour(
     assert _fills(row.locator('.xtd[data-column="score"]')) == hex_colors
     spread = _fills(row.locator('.xtd[data-column="spread"]'))
     assert spread == {"#7b8494"}
+
+
+def test_compared_versions_have_a_run_set(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + "/projects/epochs/artifacts/classifier/compare?versions=v0,v1,v2")
+    table = page.locator('section.compare-table[data-table="predictions"]')
+    legend = table.get_by_test_id("run-legend").locator(".legend-item")
+    expect(legend).to_have_count(3)
+    expect(legend.nth(0)).to_contain_text("[0] v0")
+    run_set = table.get_by_test_id("run-set")
+    expect(run_set.get_by_test_id("run-set-count")).to_have_text("3 of 3 versions visible")
+
+    run_set.get_by_role("button", name=re.compile(r"^Hide v0")).click()
+    expect(legend).to_have_count(2)
+    expect(legend.nth(0)).to_contain_text("[0] v1")
+    expect(page).to_have_url(re.compile(r"predictions\.off=v0"))
+    page.reload()
+    expect(table.get_by_test_id("run-set-count")).to_have_text("2 of 3 versions visible")
+    expect(legend).to_have_count(2)
+
+
+def test_grouping_the_workspace_keeps_the_runs_a_table_merges(
+    page: Page, pipeline_ui: Pipeline
+) -> None:
+    server, _ = pipeline_ui
+    page.goto(server.url + "/projects/epochs")
+    eyes = page.locator('[data-run-id] button.eye[aria-pressed="true"]')
+    expect(eyes.first).to_be_visible()
+    chip = page.get_by_test_id("workspace-tables").locator('[data-key="val_predictions"]')
+    expect(chip.locator(".swatch[data-run]")).to_have_count(3)
+    shown = sorted(str(e.get_attribute("aria-label")) for e in eyes.all())
+    dots = chip.locator(".swatch[data-run]").evaluate_all(
+        "dots => dots.map(d => d.dataset.run + ':' + d.dataset.index)"
+    )
+
+    page.get_by_label("Group runs by").select_option(label="config: epochs")
+    expect(page.locator(".group-count").first).to_be_visible()
+    expect(eyes).to_have_count(len(shown))
+    assert sorted(str(e.get_attribute("aria-label")) for e in eyes.all()) == shown
+    assert (
+        chip.locator(".swatch[data-run]").evaluate_all(
+            "dots => dots.map(d => d.dataset.run + ':' + d.dataset.index)"
+        )
+        == dots
+    )
+
+    # A link that opens the workspace grouped shows the same runs too.
+    page.goto(server.url + "/projects/epochs?group=config.epochs")
+    expect(page.locator(".group-count").first).to_be_visible()
+    expect(eyes).to_have_count(len(shown))
+    assert sorted(str(e.get_attribute("aria-label")) for e in eyes.all()) == shown
+    expect(chip.locator(".swatch[data-run]")).to_have_count(3)

@@ -78,7 +78,10 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
     .rows.filter((row) => !row.getIsGrouped())
     .map((row) => row.original);
   const listedIds = listed.map((run) => run.id);
-  const visible = visibleRunIds(params, listedIds, DEFAULT_VISIBLE);
+  // Until the user picks, the newest runs the search and filters leave are visible: grouping or
+  // sorting the list never changes which runs the charts and table panels show.
+  const newestIds = table.getFilteredRowModel().rows.map((row) => row.original.id);
+  const visible = visibleRunIds(params, newestIds, DEFAULT_VISIBLE);
   const chartRuns = listed.filter((run) => visible.has(run.id)).slice(0, MAX_CHART_RUNS);
   const chartKey = chartRuns.map((run) => `${run.id}:${run.name}:${run.state}`).join(",");
   // Charts refetch only when the set of drawn runs (or their state) changes, not on every render.
@@ -152,14 +155,7 @@ function WorkspaceView({ project, runs, configKeys, summaryKeys }: ViewProps) {
             <select
               aria-label="Group runs by"
               value={grouping ?? ""}
-              onChange={(event) =>
-                // Regrouping reorders the list: the visible runs are pinned first, so grouping
-                // never changes which runs the charts and table panels show.
-                update({
-                  group: event.target.value || null,
-                  ...(params.get("show") === null ? { show: formatVisible([...visible]) } : {}),
-                })
-              }
+              onChange={(event) => update({ group: event.target.value || null })}
             >
               {groupOptions.map((option) => (
                 <option key={option.value} value={option.value}>
