@@ -19,7 +19,7 @@ from heron.query.references import TableReference, resolve_table, table_referenc
 from heron.server import report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
-from heron.server.report_runs import PALETTE, key_selection, panel_runs
+from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE, key_selection, panel_runs
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
@@ -184,11 +184,14 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     else:
         refs, colors, problems = _run_refs(store, project, block, selectable=True)
     sources = []
-    for ref in refs:
+    # A concatenation's source value -> its run's colour, for groups of one source.
+    source_colors: dict[str, str] = {}
+    for ref, color in zip(refs, colors, strict=False):
         try:
             table = resolve_table(store, _panel_reference(ref), project=project)
             # Readers of a report know runs by name: a concatenation's source column shows it.
             sources.append(table.source(label=table.owner))
+            source_colors.setdefault(table.owner, color)
         except HeronError as error:
             problems.append(error.message)
     if not sources:
@@ -199,7 +202,7 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     out = [_problems(problems)] if problems else []
     groups = result.get("groups")
     if groups:
-        out.append(_group_table(store, groups, state, colors))
+        out.append(_group_table(store, groups, state, colors, source_colors))
         return "".join(out)
     columns = result.get("columns", [])
     head = "".join(f"<th>{_e(c['name'])}</th>" for c in columns)
@@ -222,10 +225,15 @@ def _scrolling(table: str) -> str:
 
 
 def _group_table(
-    store: Store, groups: Mapping[str, Any], state: Mapping[str, Any], colors: list[str]
+    store: Store,
+    groups: Mapping[str, Any],
+    state: Mapping[str, Any],
+    colors: list[str],
+    source_colors: Mapping[str, str],
 ) -> str:
     """One row per group: its key, its count and each column's summary drawn as the explorer's
-    grouped cells are, at the size they have there."""
+    grouped cells are, at the size they have there; a group of one run's rows (grouped by a
+    concatenation's source) in that run's colour."""
     by = groups.get("by", [])
     key_columns = groups.get("columns", [])[: len(by)]
     infos: Mapping[str, Any] = groups.get("summaries", {})
@@ -237,10 +245,12 @@ def _group_table(
     for row in groups.get("rows", []):
         cells = [_cell(store, k, c, colors) for k, c in zip(row["key"], key_columns, strict=True)]
         cells.append(_e(row["count"]))
+        source = str(row["key"][by.index("source")]) if "source" in by else ""
+        own = [source_colors[source]] if source in source_colors else colors
         for name, info in infos.items():
             width = widths.get(name) if isinstance(widths.get(name), int | float) else None
             cells.append(
-                _summary(store, name, row["summaries"].get(name), info, colors, row_height, width)
+                _summary(store, name, row["summaries"].get(name), info, own, row_height, width)
             )
         group_rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     body = "".join(group_rows)
@@ -261,6 +271,10 @@ def _summary(
     if not isinstance(summary, dict):
         return ""
     per_run = summary.get("runs", []) if summary.get("kind") == "runs" else [summary]
+    if summary.get("kind") != "runs" and len(colors) > 1:
+        # A column over several runs' rows at once (concatenated, or derived across runs)
+        # belongs to no one run: drawn in the explorer's neutral gray, not in run 0's colour.
+        colors = [ACROSS_RUNS_COLOR]
     kind = next((s.get("kind") for s in per_run if isinstance(s, dict)), None)
     plot_width, plot_height = report_svg.histogram_size(row_height, width)
     if kind == "images":

@@ -33,6 +33,9 @@ PALETTE = (
     "#a0522d",
 )
 
+# The gray of a value computed across runs (ui/src/runs/runSet.ts): it belongs to no single run.
+ACROSS_RUNS_COLOR = "#7b8494"
+
 _SELECTION = re.compile(r"^(.*\S)\s*\[(\d+)\]$")
 
 

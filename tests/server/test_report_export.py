@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from heron.server.report_runs import PALETTE
+from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE
 from tests.fixtures.pipeline import CLASSES, guess_for
 
 BASE = "/api/projects/pipeline/reports"
@@ -251,3 +251,27 @@ def test_lineage_is_an_svg_graph_with_a_node_per_run_and_version(
     # Every node is inside the drawing.
     width = float(svg.attrs["width"])
     assert all(0 <= x <= width - 210 for x in place.values())
+
+
+def test_concatenated_groups_take_their_run_colour_or_the_gray_of_no_run(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    runs = {"runs": [{"id": ids["infer fc256"]}, {"id": ids["infer fc1024"]}]}
+
+    def fills(group: str) -> dict[str, set[str]]:
+        state = {"merge": "concat", "group": [group]}
+        block = {"id": "c", "type": "panel", "panel": "table", "runset": runs}
+        block["config"] = {"key": "test_predictions", "state": state}
+        (panel,) = _panels(_export(pipeline_client, [block]))
+        return {
+            row.find_all("td")[0].all_text(): {rect.attrs["fill"] for rect in row.find_all("rect")}
+            for row in panel.find_all("tbody")[0].find_all("tr")
+        }
+
+    # Grouped by source, each group is one run's rows, drawn in that run's colour.
+    assert fills("source") == {
+        name: {_project_color(ids, name)} for name in ("infer fc256", "infer fc1024")
+    }
+    # Grouped by truth, a group mixes both runs' rows: the gray of no single run.
+    assert fills("truth") == {truth: {ACROSS_RUNS_COLOR} for truth in CLASSES}
