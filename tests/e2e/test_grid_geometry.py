@@ -1,12 +1,16 @@
 """The explorer's grid keeps its shape whatever the user changes: row height, merge mode, grouping,
 window width, scrolling. After each change the rows on screen are read back from the browser: no
-two rows overlap, no gap lies between consecutive rows, every cell is as tall as its row, no cell's
-content reaches outside the cell (an image lies whole inside it), and every text cell shows its
-text (the point at its middle belongs to the cell, not to a row drawn over it).
+two rows overlap, no gap lies between consecutive rows, every cell is as tall as its row and sits
+under its column's header, nothing drawn in a cell reaches outside it (an image lies whole inside
+it), and every text cell shows its text (the point at its middle belongs to the cell, not to a row
+drawn over it).
 
-Two stores: the walkthrough-shaped explorer store (two runs, sixty validation images, ten classes:
-tests/fixtures/explorer_store.py) and the pipeline store's epochs project, whose three training
-runs log ``val_predictions`` (tests/fixtures/pipeline.py), so a joined row stacks three lines.
+Three stores: the walkthrough-shaped explorer store (two runs, sixty validation images, ten
+classes: tests/fixtures/explorer_store.py), the pipeline store's epochs project, whose three
+training runs log ``val_predictions`` (tests/fixtures/pipeline.py), and six runs logging one
+120-row table (six_runs_store.py), so a joined row stacks two, three or six lines.
+Screenshots of each row height, joined and concatenated, at 1440 and 1000 px are kept in
+test-artifacts/grid/.
 """
 
 from __future__ import annotations
@@ -74,6 +78,15 @@ _PROBLEMS_JS = """
       const box = cell.getBoundingClientRect();
       if (box.right <= left || box.left >= right) continue;
       const where = `row ${row.i}, column ${cell.dataset.column ?? "#"}`;
+      // The cell sits under its column's header.
+      const header = cell.dataset.column
+        ? grid.querySelector(`.xth[data-column="${CSS.escape(cell.dataset.column)}"]`)
+        : null;
+      if (header) {
+        const h = header.getBoundingClientRect();
+        if (Math.abs(h.left - box.left) > tol || Math.abs(h.width - box.width) > tol)
+          problems.push(`${where}: the cell (${box.left.toFixed(0)}, ${box.width.toFixed(0)} px wide) is not under its header (${h.left.toFixed(0)}, ${h.width.toFixed(0)} px)`);
+      }
       if (Math.abs(box.height - row.el.clientHeight) > tol)
         problems.push(`${where}: the cell is ${box.height.toFixed(1)} px tall in a ${row.el.clientHeight} px row`);
       // Every element drawn in the cell lies inside it; images whole, both ways. A scrolling

@@ -1,7 +1,7 @@
 // The grid: virtualised rows and columns, sticky header and pinned columns, rows or group summaries.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { CSSProperties, ReactNode, PointerEvent as ReactPointerEvent } from "react";
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatValue } from "../lib/format";
 import type { ColumnInfo, GroupColumn, GroupRow, QueryResult } from "./api";
 import { ValueCell } from "./cells";
@@ -287,16 +287,17 @@ export function Grid({ result, state, colors, actions, onSort, onMenu, onKey, on
     placedWith.current = height;
     element.scrollTop = Math.round(viewAt.current * height);
   }, [height]);
+  // Columns likewise: a new set of columns or widths is a new key function, placed in this render.
+  const columnKey = useCallback((index: number) => scrolling[index]?.info.name ?? index, [scrolling]);
   const cols = useVirtualizer({
     horizontal: true,
     count: scrolling.length,
     getScrollElement: () => scroller.current,
     estimateSize: (i) => scrolling[i]?.width ?? 120,
+    getItemKey: columnKey,
     overscan: 3,
     scrollMargin: pinnedWidth,
   });
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the columns are measured again when the scrolled set changes.
-  useEffect(() => cols.measure(), [scrolling, cols]);
   const totalWidth = pinnedWidth + cols.getTotalSize();
   const visibleCols = cols.getVirtualItems();
   const before = visibleCols[0] ? visibleCols[0].start - pinnedWidth : 0;
