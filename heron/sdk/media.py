@@ -258,19 +258,36 @@ class Image:
         return run.executor.submit(lambda: ("image", store_images(run.store, [self])[0].to_row()))
 
 
-def store_images(store: Store, images: Sequence[Image]) -> list[ImageRef]:
+def held_bytes(image: Image) -> int:
+    """How many bytes of pixels or encoded data ``image`` holds in memory (0 if store-backed)."""
+    array = image._array
+    if array is not None:
+        return int(array.nbytes)
+    return len(image._data) if image._data is not None else 0
+
+
+def store_images(
+    store: Store, images: Sequence[Image], *, keep_bytes: bool = True
+) -> list[ImageRef]:
     """Encode and store images (and their masks) in batches; returns their cells in order.
 
-    Runs in a worker thread: the images were checked when they were made.
+    Runs in a worker thread: the images were checked when they were made. ``keep_bytes=False``
+    leaves the encoded bytes off the Image objects (a streamed table must not hold them).
     """
     to_encode = [image for image in images if image._data is None and image._array is not None]
+    encoded: dict[int, bytes] = {}
     if to_encode:
-        encoded = codec.encode_many([image._array for image in to_encode])  # type: ignore[misc]
-        for image, data in zip(to_encode, encoded, strict=True):
-            image._data = data
+        arrays = [image._array for image in to_encode]
+        for image, data in zip(to_encode, codec.encode_many(arrays), strict=True):  # type: ignore[arg-type]
+            if keep_bytes:
+                image._data = data
+            else:
+                encoded[id(image)] = data
     # Images read back from this store are already in it; everything else is put (deduplicated).
     fresh = [image for image in images if image._store is None or image._store.root != store.root]
-    digests = store.blobs.put_many([image.encoded_bytes() for image in fresh])
+    digests = store.blobs.put_many(
+        [encoded.get(id(image)) or image.encoded_bytes() for image in fresh]
+    )
     for image, digest in zip(fresh, digests, strict=True):
         image._sha256 = digest
     masked = [image for image in fresh if image._mask_arrays]

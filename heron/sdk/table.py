@@ -1,9 +1,11 @@
 """``heron.Table``: a typed table built row by row or from a dataframe, logged with ``run.log``.
 
 Every cell is checked when it is added (see :mod:`heron.sdk.table_types`), so a bad row fails
-at the call that added it and leaves the table as it was. ``run.log({"key": table})`` builds the
-Arrow columns at once (cheap, and it freezes a snapshot the caller may keep mutating), then
-encodes and stores images in chunks on the run's thread pool and commits the Parquet part last.
+at the call that added it and leaves the table as it was. Images leave memory as they come: an
+image column encodes and stores them in batches while rows are added and keeps only their cells
+(:mod:`heron.sdk.table_images`). ``run.log({"key": table})`` builds the other Arrow columns at
+once (cheap, and it freezes a snapshot the caller may keep mutating), then commits the Parquet
+part on the run's thread pool once the images are stored.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from heron.errors import TableError, UsageError
 from heron.sdk.interfaces import ObjectResult, RunContext
-from heron.sdk.media import Image, store_images
+from heron.sdk.media import Image
 from heron.sdk.table_frames import columns_from_frame
+from heron.sdk.table_images import ImageColumn
 from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
 from heron.sdk.values import text_problem
 
@@ -24,11 +27,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pyarrow as pa
 
-    from heron.store.store import Store
-
 TableMode = Literal["immutable", "incremental"]
 TABLE_MODES: tuple[TableMode, ...] = ("immutable", "incremental")
-IMAGE_CHUNK = 2048  # images encoded and stored per thread-pool task
 
 
 class Table:
@@ -53,7 +53,8 @@ class Table:
             raise UsageError(f"mode must be one of {TABLE_MODES}, got {mode!r}")
         self.mode: TableMode = mode or "immutable"
         self._specs: list[ColumnSpec] = []
-        self._values: list[list[Any]] = []
+        # A column's Python values; an image column's are an ImageColumn (stored as they come).
+        self._values: list[list[Any] | ImageColumn] = []
         # Columns taken from a dataframe stay Arrow arrays (typed in one pass); add_data appends
         # Python values after them.
         self._heads: list[pa.Array | None] = []
@@ -169,7 +170,12 @@ class Table:
                 self._specs[index] = replace(
                     declared, element=declared.element or self._specs[index].element
                 )
-                self._fill_column(index, self._values[index], replace_values=True)
+                values = self._values[index]
+                if isinstance(values, ImageColumn):
+                    if declared.type == "image":
+                        continue  # checked when added, and already being stored
+                    values = values.images()
+                self._fill_column(index, values, replace_values=True)
 
     # -- adding data ----------------------------------------------------------------------------
 
@@ -202,6 +208,8 @@ class Table:
                 changes.append((index, kind, element))
         for index, kind, element in changes:
             self._specs[index].type, self._specs[index].element = kind, element
+            if kind == "image":
+                self._stream_images(index)
         if changes:
             self._types_changed()
         for column, value in zip(self._values, stored, strict=True):
@@ -209,6 +217,15 @@ class Table:
 
     def _types_changed(self) -> None:
         self._fast_types = None
+
+    def _stream_images(self, index: int) -> ImageColumn:
+        """Column ``index`` (an image column) as an ImageColumn, its values sent to be stored."""
+        values = self._values[index]
+        if isinstance(values, ImageColumn):
+            return values
+        column = ImageColumn(self._specs[index].name, values)
+        self._values[index] = column
+        return column
 
     def _refresh_fast_types(self) -> list[type | None]:
         fast_types = [_FAST_TYPES.get(spec.type) for spec in self._specs]
@@ -247,6 +264,8 @@ class Table:
             self._values[index] = stored
         else:
             self._values[index].extend(stored)
+        if spec.type == "image":
+            self._stream_images(index)
 
     def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], Mapping[str, Any]]) -> None:
         """Add columns computed per row: ``fn(index, row_dict) -> {new_column: value, ...}``."""
@@ -291,7 +310,9 @@ class Table:
         """A column's values as a list (or a numpy array with ``convert_to="numpy"``)."""
         index = self._index(name)
         head = self._heads[index]
-        values = (head.to_pylist() if head is not None else []) + self._values[index]
+        column = self._values[index]
+        tail = column.images() if isinstance(column, ImageColumn) else column
+        values = (head.to_pylist() if head is not None else []) + tail
         if convert_to == "numpy":
             import numpy as np
 
@@ -337,8 +358,10 @@ class Table:
         target = arrow_type(spec.type, spec.element)
         head = self._heads[index]
         head_len = len(head) if head is not None else 0
+        values = self._values[index]
+        assert not isinstance(values, ImageColumn)  # image columns are built by the store
         tail = to_arrow_array(
-            spec, self._values[index][max(0, start - head_len) :], first_row=max(start, head_len)
+            spec, values[max(0, start - head_len) :], first_row=max(start, head_len)
         )
         if head is None or start >= head_len:
             return tail.cast(target) if tail.type != target else tail
@@ -349,8 +372,9 @@ class Table:
 
     def log_to(self, run: RunContext, key: str, step: int) -> Future[ObjectResult]:
         """Store the table as ``key`` at ``step`` of ``run`` (what ``run.log`` calls; see
-        :class:`heron.sdk.interfaces.Loggable`). The rows are frozen now; images are stored
-        and the Parquet part committed in the run's thread pool, which the Future waits on."""
+        :class:`heron.sdk.interfaces.Loggable`). The rows are frozen now; the Parquet part is
+        committed in the run's thread pool once the images are stored (copied over when they
+        went to another store), which the Future waits on."""
         from heron.store import tables as table_store
 
         incremental = self.mode == "incremental"
@@ -359,7 +383,7 @@ class Table:
         # Synchronous part: freeze the rows to store as Arrow (errors surface here, at the call).
         frozen = self._frozen_arrow(start)
         image_columns = {
-            spec.name: self._values[index][start:]
+            spec.name: self._stream_images(index).snapshot(start)
             for index, spec in enumerate(self._specs)
             if spec.type == "image"
         }
@@ -374,21 +398,12 @@ class Table:
         parts = [*self._parts, part] if incremental else [part]
         previous = self._log_chain if incremental else None
         executor = run.executor
-        chunk_futures = {
-            name: [
-                executor.submit(
-                    _store_image_chunk, run.store, values[i : i + IMAGE_CHUNK], name, start + i
-                )
-                for i in range(0, len(values), IMAGE_CHUNK)
-            ]
-            for name, values in image_columns.items()
-        }
 
         def commit() -> ObjectResult:
             import pyarrow as pa
 
-            # Futures waited on here were all submitted before this task (FIFO pool): no deadlock.
-            images = {name: _join_chunks(futures) for name, futures in chunk_futures.items()}
+            # The images are stored by a pool of their own, which waits on nothing: no deadlock.
+            images = {name: shot.arrow(run.store) for name, shot in image_columns.items()}
             arrays = [
                 images[name] if name in images else frozen.column(name).combine_chunks()
                 for name in names
@@ -433,31 +448,6 @@ _FAST_TYPES: dict[str, type] = {
     "image": Image,
 }
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def _store_image_chunk(
-    store: Store, values: list[Image | None], column: str, first_row: int
-) -> pa.Array:
-    """Store one chunk of an image column; returns the chunk's cells as an Arrow struct array."""
-    from heron.store.tables import image_array
-
-    present = [value for value in values if value is not None]
-    try:
-        refs = iter(store_images(store, present))
-    except Exception as error:
-        raise TableError(
-            f"column {column!r}, rows {first_row}..{first_row + len(values) - 1}: {error}"
-        ) from error
-    return image_array([None if value is None else next(refs) for value in values])
-
-
-def _join_chunks(futures: list[Future[pa.Array]]) -> pa.Array:
-    import pyarrow as pa
-
-    from heron.store.tables import IMAGE_STRUCT
-
-    chunks = [future.result() for future in futures]
-    return pa.concat_arrays(chunks) if chunks else pa.array([], IMAGE_STRUCT)
 
 
 def as_table(value: Any) -> Table | None:
