@@ -131,12 +131,23 @@ describe("image strips", () => {
     expect(stripLines(images(["a"])).map((line) => line.run)).toEqual([null]);
   });
 
-  it("fits as many thumbnails as the width holds, never smaller than the minimum", () => {
-    // 94 px tall, one line: 86 px thumbnails; 300 px less 40 reserved holds 2 (86 + 4 each).
-    expect(stripGeometry(300, 94, 1, 40)).toEqual({ size: 86, perPage: 2 });
-    expect(stripGeometry(900, 94, 1, 40).perPage).toBe(9);
+  it("fills the cell's width with thumbnails, never smaller than the minimum", () => {
+    // 94 px tall, one line: up to 86 px; 300 px less 40 reserved holds three of 84 px.
+    expect(stripGeometry(300, 94, 1, 40)).toEqual({ size: 84, perRow: 3, rows: 1, perPage: 3 });
+    expect(stripGeometry(900, 94, 1, 40)).toMatchObject({ size: 82, perPage: 10 });
     // Five runs in a short row would be 14 px each: they stay at the minimum and scroll.
-    expect(stripGeometry(300, 94, 5, 40).size).toBe(MIN_THUMB);
+    expect(stripGeometry(300, 94, 5, 40)).toMatchObject({ size: MIN_THUMB, rows: 1 });
+    for (const width of [120, 260, 333, 700, 1200]) {
+      const { size, perRow } = stripGeometry(width, 94, 1, 40);
+      expect(perRow * (size + 4)).toBeLessThanOrEqual(width - 40 + 4);
+    }
+  });
+
+  it("wraps one line into rows of thumbnails in a tall cell", () => {
+    // 250 px tall: two rows of three 84 px thumbnails in 300 px.
+    expect(stripGeometry(300, 250, 1, 40)).toEqual({ size: 84, perRow: 3, rows: 2, perPage: 6 });
+    // One line per run stays one row each.
+    expect(stripGeometry(300, 250, 2, 40)).toMatchObject({ rows: 1, perPage: 3 });
   });
 
   it("keeps the page start inside the images, on a page boundary", () => {

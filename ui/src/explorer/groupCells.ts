@@ -91,23 +91,34 @@ export function stripLines(summary: Summary): StripLine[] {
 }
 
 export const MIN_THUMB = 40;
-export const MAX_THUMB = 120;
+export const MAX_THUMB = 96;
 const THUMB_GAP = 4;
 
+/** How a strip lays out its thumbnails: their size, how many across and how many rows. */
+export interface StripGeometry {
+  size: number;
+  perRow: number;
+  rows: number;
+  /** Thumbnails per page: what the arrows page by. */
+  perPage: number;
+}
+
 /**
- * Thumbnail size and how many fit across: lines share the cell's height, but a thumbnail is
- * never smaller than MIN_THUMB (the lines then scroll within the cell instead of shrinking).
+ * Thumbnail size and how many fit the cell, filling its width. Lines (one per run) share the cell's height, but a
+ * thumbnail is never smaller than MIN_THUMB (the lines then scroll within the cell instead of
+ * shrinking). A single line in a cell taller than one MAX_THUMB thumbnail wraps into rows, so a
+ * tall row fills with images rather than drawing a few huge ones.
  */
-export function stripGeometry(
-  width: number,
-  height: number,
-  lines: number,
-  reserved: number,
-): { size: number; perPage: number } {
+export function stripGeometry(width: number, height: number, lines: number, reserved: number): StripGeometry {
   const share = Math.floor((height - 4) / Math.max(lines, 1)) - THUMB_GAP;
-  const size = Math.max(MIN_THUMB, Math.min(MAX_THUMB, share));
-  const perPage = Math.max(1, Math.floor((width - reserved + THUMB_GAP) / (size + THUMB_GAP)));
-  return { size, perPage };
+  const largest = Math.max(MIN_THUMB, Math.min(MAX_THUMB, share));
+  // As many across as fill the width best; they shrink a little (never below MIN_THUMB) rather
+  // than leave most of a thumbnail's width empty.
+  const across = width - reserved + THUMB_GAP;
+  const perRow = Math.max(1, Math.round(across / (largest + THUMB_GAP)));
+  const size = Math.max(MIN_THUMB, Math.min(largest, Math.floor(across / perRow) - THUMB_GAP));
+  const rows = lines === 1 ? Math.max(1, Math.floor((height - 4 + THUMB_GAP) / (size + THUMB_GAP))) : 1;
+  return { size, perRow, rows, perPage: perRow * rows };
 }
 
 /** A page start kept inside the images there are, on a multiple of the page size. */

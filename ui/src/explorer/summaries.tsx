@@ -122,14 +122,23 @@ function othersText(values: number, rows: number, run: number | null): string {
   return `+${counted(values, "more value")} (${counted(rows, "row")})${run !== null ? ` in [${run}]` : ""}`;
 }
 
-/** How many value lines lie below a scrolled list's visible part (partly hidden ones count). */
-function linesBelow(list: HTMLElement): number {
-  const bottom = list.scrollTop + list.clientHeight;
+const HINT_HEIGHT = 16; // px: the "↓ N more" hint covers the bottom of the list
+
+function countBelow(list: HTMLElement, bottom: number): number {
   let below = 0;
   for (const line of list.querySelectorAll<HTMLElement>(":scope > .value-row")) {
     if (line.offsetTop + line.offsetHeight > bottom + 1) below++;
   }
   return below;
+}
+
+/**
+ * How many value lines lie below a scrolled list's visible part. While some do, the hint covers
+ * the list's last pixels: a line under it counts as below too, so no count is hidden unannounced.
+ */
+function linesBelow(list: HTMLElement): number {
+  const bottom = list.scrollTop + list.clientHeight;
+  return countBelow(list, bottom) > 0 ? countBelow(list, bottom - HINT_HEIGHT) : 0;
 }
 
 /**
@@ -239,7 +248,7 @@ export function ImageStrip({ column, summary, colors, width, height, actions, gr
   const lines = stripLines(summary);
   const joined = summary.kind === "runs";
   const perRunLines = lines.some((line) => line.run !== null);
-  const { size, perPage } = stripGeometry(width, height, lines.length, perRunLines ? 62 : 40);
+  const { size, perRow, perPage } = stripGeometry(width, height, lines.length, perRunLines ? 62 : 40);
   const [paged, setPaged] = useState<StripPage>(() => firstPage(summary));
   const current = paged.summary === summary ? paged : firstPage(summary);
   // Each line: the images the summary carries, then those fetched while paging past them.
@@ -299,7 +308,12 @@ export function ImageStrip({ column, summary, colors, width, height, actions, gr
       </button>
       <div className="strip-lines">
         {lines.map((line, i) => (
-          <div key={line.run ?? "all"} className="strip-line" data-run={line.run ?? undefined}>
+          <div
+            key={line.run ?? "all"}
+            className="strip-line"
+            data-run={line.run ?? undefined}
+            style={line.run === null ? { maxWidth: perRow * (size + 4) } : undefined}
+          >
             {line.run !== null && (
               <span className="strip-run" style={{ borderColor: colors[line.run % colors.length] }}>
                 [{line.run}]
