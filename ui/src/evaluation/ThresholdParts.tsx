@@ -81,7 +81,9 @@ export function ThresholdSummary({
       <span className="metric">
         accuracy on kept <b data-testid="threshold-accuracy">{percent(sweep.accuracy[k])}</b>
       </span>
-      {result.run_id && abstained > 0 ? (
+      {abstained === 0 ? (
+        <span className="muted">no row below {at.toFixed(2)}</span>
+      ) : result.run_id ? (
         <Link
           className="threshold-link"
           to={explorerLink(project, result.run_id, tableKey, result.step, below, panelFilter)}
@@ -90,7 +92,9 @@ export function ThresholdSummary({
           Open the {abstained} {abstained === 1 ? "row" : "rows"} below {at.toFixed(2)} in the table →
         </Link>
       ) : (
-        <span className="muted">no row below {at.toFixed(2)}</span>
+        <code className="threshold-filter" title="the filter of the rows below the threshold">
+          {below}
+        </code>
       )}
     </div>
   );
