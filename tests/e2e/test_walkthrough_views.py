@@ -5,10 +5,10 @@ series of views: the dataset grouped by split and by label, one model's predicti
 truth (recall) and by guess (precision), filtered to a few classes or to one guess, several runs
 merged, a derived cross-run column to sort by, run variants toggled, side by side by index, two
 steps and two model versions compared, the inference runs stacked and side by side, the top
-confused images of a (truth, guess) pair, and a report. Each test below opens one of them the way
-a reader would, starting from a page a person lands on and clicking on, checks what the view
-shows against the counts tests/fixtures/pipeline.py's fixed rules give, and leaves a screenshot in
-test-artifacts/walkthrough/ to look at.
+confused images of a (truth, guess) pair, a report, and its closing idea: a minimum score
+threshold. Each test below opens one of them the way a reader would, starting from a page a person
+lands on and clicking on, checks what the view shows against the counts tests/fixtures/pipeline.py's
+fixed rules give, and leaves a screenshot in test-artifacts/walkthrough/ to look at.
 """
 
 from __future__ import annotations
@@ -608,3 +608,36 @@ def test_19_report(page: Page, pipeline_ui: Pipeline) -> None:
         cell = _group_row(page, "truth", truth, recall).locator("[data-column='guess']")
         _expect_value_counts(cell, guesses)
     _shot(page, "19_report")
+
+
+def test_20_minimum_score_threshold(page: Page, pipeline_ui: Pipeline) -> None:
+    server, _ = pipeline_ui
+    # The closing idea: a minimum score below which the model abstains, on both inference runs.
+    page.goto(f"{server.url}/projects/pipeline")
+    page.get_by_role("link", name="Evaluation").first.click()
+    runs = page.get_by_role("group", name="Runs")
+    runs.get_by_label("infer fc256").check()
+    runs.get_by_label("infer fc1024").check()
+    expect(page.get_by_label("Table key")).to_have_value("test_predictions")
+    expect(page.locator(".run-evaluation")).to_have_count(2)
+    slider = page.get_by_role("slider", name="Minimum score")
+    slider.focus()
+    page.keyboard.press("Home")
+    for _ in range(53):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("threshold-value")).to_have_text("0.53")
+    # The guessed class scores 0.5 + 0.02 * (row % 5) in every test row: rows 0, 1 (mod 5) abstain.
+    below = [item for i, (item, _) in enumerate(_items("test")) if 0.5 + 0.02 * (i % 5) < 0.53]
+    for variant in ("fc256", "fc1024"):
+        card = page.locator(".run-evaluation", has_text=f"infer {variant}")
+        expect(card.get_by_test_id("threshold-abstained")).to_have_text(str(len(below)))
+        expect(card.get_by_test_id("threshold-kept")).to_have_text(
+            str(len(_items("test")) - len(below))
+        )
+    _shot(page, "20a_minimum_score_threshold")
+    # The images below the threshold, one click away.
+    card = page.locator(".run-evaluation", has_text="infer fc256")
+    card.get_by_role("link", name=f"Open the {len(below)} rows below 0.53 in the table").click()
+    expect(_pager(page)).to_have_text(_rows(len(below)))
+    expect(page.locator(".xrow [data-column='id']")).to_have_text(below)
+    _shot(page, "20b_images_below_the_threshold")
