@@ -253,12 +253,21 @@ def test_a_value_computed_across_runs_is_not_drawn_in_one_runs_colour(
 
 
 def test_compared_versions_have_a_run_set(page: Page, pipeline_ui: Pipeline) -> None:
-    server, _ = pipeline_ui
+    server, ids = pipeline_ui
+    page.goto(server.url + TABLE)
+    items = page.get_by_test_id("run-set").locator(".run-set-item")
+    expect(items).to_have_count(3)
+    run_colors = _identities(items)
+
     page.goto(server.url + "/projects/epochs/artifacts/classifier/compare?versions=v0,v1,v2")
     table = page.locator('section.compare-table[data-table="predictions"]')
     legend = table.get_by_test_id("run-legend").locator(".legend-item")
     expect(legend).to_have_count(3)
     expect(legend.nth(0)).to_contain_text("[0] v0")
+    # Each version is drawn in the colour of the run that logged it (v0: the 1-epoch run).
+    for i, name in enumerate(RUNS):
+        swatch = legend.nth(i).locator(".swatch")
+        assert _background(swatch) == run_colors[ids["epochs"][name]][1]
     run_set = table.get_by_test_id("run-set")
     expect(run_set.get_by_test_id("run-set-count")).to_have_text("3 of 3 versions visible")
 

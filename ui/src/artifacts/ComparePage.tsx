@@ -6,10 +6,11 @@ import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { formatBytes, plural } from "../lib/format";
+import { useRunColors } from "../runs/useRunColors";
 import type { ArtifactFile, ArtifactVersion, CellChange, MetadataRow, VersionDiff } from "./api";
 import { useCollection, useVersionsComparison } from "./api";
 import { CompareRuns, CompareTables } from "./CompareTables";
-import { parseVersions, versionColor } from "./compare";
+import { parseVersions, versionColors } from "./compare";
 import "./artifacts.css";
 
 const enc = encodeURIComponent;
@@ -19,6 +20,7 @@ export function ComparePage() {
   const [params, setParams] = useSearchParams();
   const versions = parseVersions(params.get("versions"));
   const comparison = useVersionsComparison(project, name, versions);
+  const colorOf = useRunColors(project);
   const setVersions = (next: string[]) =>
     setParams((current) => {
       const out = new URLSearchParams(current);
@@ -58,6 +60,7 @@ export function ComparePage() {
   if (comparison.isPending) return <Loading label="Comparing…" />;
   if (comparison.isError) return <ErrorState error={comparison.error} />;
   const data = comparison.data;
+  const colors = versionColors(data.versions, colorOf);
   const shown = data.versions.map((v) => v.version);
   const diffVersion = params.get("files") ?? "";
   const diff = data.diffs.find((d) => d.version === diffVersion) ?? data.diffs[0];
@@ -86,6 +89,7 @@ export function ComparePage() {
             project={project}
             version={version}
             index={index}
+            color={colors[index] ?? "#888"}
             onRemove={data.versions.length > 2 ? () => setVersions(versions.filter((_, i) => i !== index)) : undefined}
           />
         ))}
@@ -125,9 +129,9 @@ export function ComparePage() {
         </div>
         {diff && <FileDiff diff={diff} />}
       </section>
-      <MetadataDiff versions={data.versions} rows={data.metadata} />
-      <CompareRuns project={project} versions={data.versions} />
-      <CompareTables project={project} name={name} versions={data.versions} tables={data.tables} />
+      <MetadataDiff versions={data.versions} colors={colors} rows={data.metadata} />
+      <CompareRuns project={project} versions={data.versions} colors={colors} />
+      <CompareTables project={project} name={name} versions={data.versions} colors={colors} tables={data.tables} />
     </div>
   );
 }
@@ -136,14 +140,15 @@ function VersionChip({
   project,
   version,
   index,
+  color,
   onRemove,
 }: {
   project: string;
   version: ArtifactVersion;
   index: number;
+  color: string;
   onRemove?: () => void;
 }) {
-  const color = versionColor(index);
   return (
     <span className="version-chip" style={{ borderColor: color }} data-version={version.version}>
       <span className="swatch" style={{ background: color }} />
@@ -265,7 +270,15 @@ const CHANGE_TITLES: Record<CellChange, string> = {
   absent: "in neither",
 };
 
-function MetadataDiff({ versions, rows }: { versions: ArtifactVersion[]; rows: MetadataRow[] }) {
+function MetadataDiff({
+  versions,
+  colors,
+  rows,
+}: {
+  versions: ArtifactVersion[];
+  colors: string[];
+  rows: MetadataRow[];
+}) {
   const differing = rows.filter((row) => row.status !== "same").length;
   return (
     <section className="ax-card">
@@ -281,7 +294,7 @@ function MetadataDiff({ versions, rows }: { versions: ArtifactVersion[]; rows: M
               <th>Key</th>
               {versions.map((v, i) => (
                 <th key={i}>
-                  <span className="swatch" style={{ background: versionColor(i) }} /> {v.version}
+                  <span className="swatch" style={{ background: colors[i] }} /> {v.version}
                 </th>
               ))}
             </tr>

@@ -11,7 +11,7 @@ import { decodeList, encodeList } from "../explorer/state";
 import { RunSet } from "../runs/RunSet";
 import { HIDDEN_PARAM, identify, onlyThis, toggleHidden, visibleMembers } from "../runs/runSet";
 import type { ArtifactVersion, ComparedTable, RunRef } from "./api";
-import { keysOf, versionColor } from "./compare";
+import { keysOf } from "./compare";
 
 const enc = encodeURIComponent;
 const MAX_RUNS = 24;
@@ -23,7 +23,15 @@ function RunName({ project, run }: { project: string; run: RunRef }) {
 }
 
 /** Who logged and used each version, and the tables those runs logged: across runs or steps. */
-export function CompareRuns({ project, versions }: { project: string; versions: ArtifactVersion[] }) {
+export function CompareRuns({
+  project,
+  versions,
+  colors,
+}: {
+  project: string;
+  versions: ArtifactVersion[];
+  colors: string[];
+}) {
   const seen = new Set<string>();
   const runs: RunRef[] = [];
   for (const run of [
@@ -67,7 +75,7 @@ export function CompareRuns({ project, versions }: { project: string; versions: 
             {versions.map((version, i) => (
               <tr key={i} data-version={version.version}>
                 <th>
-                  <span className="swatch" style={{ background: versionColor(i) }} /> {version.version}
+                  <span className="swatch" style={{ background: colors[i] }} /> {version.version}
                 </th>
                 <td>
                   {version.created_by ? (
@@ -136,11 +144,14 @@ export function CompareTables({
   project,
   name,
   versions,
+  colors,
   tables,
 }: {
   project: string;
   name: string;
   versions: ArtifactVersion[];
+  /** One colour per version (versionColors), the same in the header and every table. */
+  colors: string[];
   tables: ComparedTable[];
 }) {
   if (tables.length === 0) return <p className="muted compare-no-tables">None of these versions holds a table.</p>;
@@ -150,7 +161,14 @@ export function CompareTables({
   return (
     <>
       {ordered.map((table) => (
-        <TableSection key={table.path} project={project} name={name} versions={versions} table={table} />
+        <TableSection
+          key={table.path}
+          project={project}
+          name={name}
+          versions={versions}
+          colors={colors}
+          table={table}
+        />
       ))}
     </>
   );
@@ -160,19 +178,21 @@ function TableSection({
   project,
   name,
   versions,
+  colors,
   table,
 }: {
   project: string;
   name: string;
   versions: ArtifactVersion[];
+  colors: string[];
   table: ComparedTable;
 }) {
   const prefix = `${table.name}.`;
   const [state, setState] = useUrlExplorerState(prefix);
   const [params, setParams] = useSearchParams();
   const hidden = new Set(decodeList(params.get(prefix + HIDDEN_PARAM)));
-  // The versions are this page's run set: coloured by their place in the comparison (as in the
-  // header), indexed among the visible ones.
+  // The versions are this page's run set: coloured as in the header (their runs' colours),
+  // indexed among the visible ones.
   const held = versions.flatMap((_, i) => (table.rows[i] === null || table.rows[i] === undefined ? [] : [i]));
   const members = identify(
     held.map((i) => {
@@ -180,7 +200,7 @@ function TableSection({
       return {
         id: version.version,
         name: version.created_by?.exists ? `${version.version} · ${version.created_by.name}` : version.version,
-        color: versionColor(i),
+        color: colors[i] ?? "#888",
         visible: !hidden.has(version.version),
       };
     }),
@@ -214,8 +234,8 @@ function TableSection({
             const rows = table.rows[i];
             return rows === null || rows === undefined ? null : (
               <span key={i} className="count-chip" data-version={version.version}>
-                <span className="swatch" style={{ background: versionColor(i) }} /> {version.version}:{" "}
-                {rows.toLocaleString()} rows
+                <span className="swatch" style={{ background: colors[i] }} /> {version.version}: {rows.toLocaleString()}{" "}
+                rows
               </span>
             );
           })}

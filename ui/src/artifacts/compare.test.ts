@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunRef } from "./api";
-import { keysOf, parseVersions, previousVersion, versionColor } from "./compare";
+import { keysOf, parseVersions, previousVersion, versionColor, versionColors } from "./compare";
 
 const run = (id: string): RunRef => ({
   id,
@@ -53,5 +53,23 @@ describe("keysOf", () => {
   });
   it("leaves out runs whose tables are not known yet", () => {
     expect(keysOf([run("a")], [undefined])).toEqual([]);
+  });
+});
+
+describe("versionColors", () => {
+  const colorOf = (id: string) => ({ a: "#aa0000", b: "#00bb00", c: "#aa0000" })[id] ?? "#999999";
+
+  it("colours each version as the run that logged it", () => {
+    expect(versionColors([{ created_by: run("a") }, { created_by: run("b") }], colorOf)).toEqual([
+      "#aa0000",
+      "#00bb00",
+    ]);
+  });
+
+  it("falls back to the palette by place when runs are shared, missing or look alike", () => {
+    const byPlace = [versionColor(0), versionColor(1)];
+    expect(versionColors([{ created_by: run("a") }, { created_by: run("a") }], colorOf)).toEqual(byPlace);
+    expect(versionColors([{ created_by: run("a") }, { created_by: null }], colorOf)).toEqual(byPlace);
+    expect(versionColors([{ created_by: run("a") }, { created_by: run("c") }], colorOf)).toEqual(byPlace);
   });
 });

@@ -7,6 +7,21 @@ import type { RunRef } from "./api";
 /** The colour of the i-th compared version: the same in the header, the legend and the tables. */
 export const versionColor = (index: number): string => PALETTE[index % PALETTE.length] ?? PALETTE[0];
 
+/**
+ * The colours of compared versions: each version in the colour of the run that logged it, so a
+ * model's versions look like their training runs in the workspace and reports; when two versions
+ * share a run (or a colour), or one was logged by no run, the palette by place in the comparison.
+ */
+export function versionColors(
+  versions: readonly { created_by?: RunRef | null }[],
+  colorOf: (runId: string) => string,
+): string[] {
+  const runs = versions.map((v) => (v.created_by?.exists ? v.created_by.id : null));
+  const colors = runs.map((id) => (id === null ? null : colorOf(id)));
+  if (colors.every((c): c is string => c !== null) && new Set(colors).size === colors.length) return colors;
+  return versions.map((_, i) => versionColor(i));
+}
+
 /** The nearest version before `number` among `versions` (which may skip deleted ones), or null. */
 export function previousVersion(
   versions: readonly { number: number; version: string }[],
