@@ -3,6 +3,8 @@
 Run as a script (``python six_runs_store.py STORE_DIR``, prints ``run_id<TAB>name`` lines) or
 call :func:`log_runs`. Each run guesses the 120 images' classes with its own mistakes
 (:func:`guess_of`), so a filter on mistakes leaves a different number of rows in every run.
+For the lineage graph, a "collect" run logs the ``sweep-data`` artifact, which every training run
+uses before logging its own ``sweep-model`` version; the runs' long names differ only at the end.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 PROJECT = "sweep"
 CLASSES = ("Aves", "Fungi", "Insecta", "Mammalia")
 ROWS = 120
-RUNS = tuple(f"sweep lr 0.00{r + 1} seed {r}" for r in range(6))
+RUNS = tuple(f"sweep-fc1024-rmsprop-lr0.00{r + 1}-seed{r}" for r in range(6))
+COLLECT = "collect"
 COLUMNS = ("id", "image", "truth", "guess", "score", "note")
 
 
@@ -48,8 +51,15 @@ def log_runs(store_dir: Path) -> dict[str, str]:
         pixels[i % 16, :, :] = 255  # every image's bytes differ
         images.append(heron.Image(pixels))
     ids = {}
+    with heron.init(project=PROJECT, name=COLLECT, job_type="upload") as run:
+        data = heron.Artifact("sweep-data", type="dataset")
+        with data.new_file("labels.csv") as handle:
+            handle.write("".join(f"img{i:03d},{truth_of(i)}\n" for i in range(ROWS)))
+        run.log_artifact(data)
+        ids[COLLECT] = run.id
     for r, name in enumerate(RUNS):
         with heron.init(project=PROJECT, name=name, job_type="train") as run:
+            run.use_artifact("sweep-data:latest")
             table = heron.Table(columns=list(COLUMNS))
             for i in range(ROWS):
                 table.add_data(
@@ -61,6 +71,10 @@ def log_runs(store_dir: Path) -> dict[str, str]:
                     f"run {r} row {i}",
                 )
             run.log({"predictions": table})
+            model = heron.Artifact("sweep-model", type="model")
+            with model.new_file("weights.bin") as handle:
+                handle.write(f"weights of run {r}\n")
+            run.log_artifact(model)
             ids[name] = run.id
     return ids
 
