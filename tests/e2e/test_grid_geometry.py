@@ -142,9 +142,17 @@ _PROBLEMS_JS = """
 """
 
 
+# Every grid on the page (side by side draws one per run), its problems prefixed by its panel.
+_ALL_PROBLEMS_JS = f"""
+() => [...document.querySelectorAll(".xgrid")].flatMap((grid, k, all) => {{
+  const found = ({_PROBLEMS_JS})(grid);
+  return all.length > 1 ? found.map((p) => `grid ${{k}}: ${{p}}`) : found;
+}})
+"""
+
+
 def _problems(page: Page) -> list[str]:
-    grid = page.locator(".xgrid").first
-    result: list[str] = grid.evaluate(_PROBLEMS_JS)
+    result: list[str] = page.evaluate(_ALL_PROBLEMS_JS)
     return result
 
 
@@ -156,7 +164,7 @@ def _expect_sound(page: Page, after: str) -> None:
     found: list[str] = []
     try:
         page.wait_for_function(
-            f"() => {{ const g = document.querySelector('.xgrid'); return g && ({_PROBLEMS_JS})(g).length === 0; }}",
+            f"() => ({_ALL_PROBLEMS_JS})().length === 0",
             timeout=5_000,
         )
     except PlaywrightError:
@@ -209,8 +217,8 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> None:
-    """Every change the brief names, each followed by the geometry check: the four row heights,
-    join -> concatenate -> join, group -> ungroup, 1440 -> 1000 px, scroll down and back."""
+    """Every change, each followed by the geometry check: the four row heights, join ->
+    concatenate -> side by side -> join, group -> ungroup, 1440 -> 1000 px, scroll down and back."""
     expect(_pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
     expect(page.locator(".xrow[data-row='0'] .run-value").first).to_be_visible()
     _expect_sound(page, "opening the joined table")
@@ -230,6 +238,15 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> No
     _shot(page, f"{name}_1440_concat_medium")
     for label in ("Extra large", "Small"):
         _set_row_height(page, label)
+    page.get_by_role("radio", name="Side by side").click()
+    expect(page.locator(".side-panel")).to_have_count(lines)
+    for panel in range(lines):
+        expect(
+            page.locator(f".side-panel[data-panel='{panel}'] .xrow[data-row='0']")
+        ).to_be_visible()
+    _expect_sound(page, "switching to Side by side")
+    _set_row_height(page, "Large")
+    _shot(page, f"{name}_1440_side_by_side_large")
     page.get_by_role("radio", name="Join", exact=True).click()
     expect(_pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
     expect(page.locator(".xrow[data-row='0'] .run-value").first).to_be_visible()
