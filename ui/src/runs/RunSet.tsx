@@ -1,6 +1,7 @@
 // The run set below a table panel: each run with its colour, index and name, an eye to show or
 // hide it, "only this", and a search box. Hosts keep the state (the URL, a report's JSON).
 import { useState } from "react";
+import { plural } from "../lib/format";
 import type { RunIdentity } from "./runSet";
 import { searchMembers } from "./runSet";
 import "./runSet.css";
@@ -38,13 +39,12 @@ export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, 
   const [search, setSearch] = useState("");
   const shown = searchMembers(members, search);
   const visible = members.filter((m) => m.index !== null).length;
-  const plural = members.length === 1 ? noun : `${noun}s`;
   return (
     <section className="run-set" aria-label="Run set" data-testid="run-set">
       <div className="run-set-head">
         <span className="run-set-title">Run set</span>
         <span className="run-set-count" data-testid="run-set-count">
-          {visible} of {members.length} {plural} visible
+          {visible} of {plural(members.length, noun)} visible
           {selected !== null && ` · showing [${selected}] only`}
         </span>
         {members.length > 6 && (
