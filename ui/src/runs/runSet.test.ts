@@ -102,6 +102,15 @@ describe("sourceIndexOf", () => {
     expect(sourceIndexOf("inat/xyz/predictions@0", refs)).toBeNull();
     expect(sourceIndexOf(null, refs)).toBeNull();
   });
+
+  it("tells one run's table at two steps apart", () => {
+    const steps = [
+      { run_id: "abc", key: "predictions", step: null },
+      { run_id: "abc", key: "predictions", step: 0 },
+    ];
+    expect(sourceIndexOf("inat/abc/predictions@0", steps)).toBe(1);
+    expect(sourceIndexOf("inat/abc/predictions@4", steps)).toBe(0);
+  });
 });
 
 describe("cellColors", () => {

@@ -107,12 +107,22 @@ export function selectedMembers(identities: readonly RunIdentity[], index: numbe
  */
 export function sourceIndexOf(label: unknown, refs: readonly SourceRef[]): number | null {
   if (typeof label !== "string") return null;
-  const found = refs.findIndex((ref) =>
+  const names = (text: string) => label === text || label.endsWith(`/${text}`);
+  // A reference with a step names exactly one table; one without ("latest") any step of its key,
+  // so exact matches come first (one run's table at two steps compared).
+  const exact = refs.findIndex((ref) =>
     "run_id" in ref
-      ? label.includes(`/${ref.run_id}/${ref.key}@`) || label.startsWith(`${ref.run_id}/${ref.key}@`)
-      : label === `${ref.artifact}/${ref.name}` || label.endsWith(`/${ref.artifact}/${ref.name}`),
+      ? ref.step !== null && ref.step !== undefined && names(`${ref.run_id}/${ref.key}@${ref.step}`)
+      : names(`${ref.artifact}/${ref.name}`),
   );
-  return found < 0 ? null : found;
+  if (exact >= 0) return exact;
+  const latest = refs.findIndex(
+    (ref) =>
+      "run_id" in ref &&
+      (ref.step === null || ref.step === undefined) &&
+      (label.includes(`/${ref.run_id}/${ref.key}@`) || label.startsWith(`${ref.run_id}/${ref.key}@`)),
+  );
+  return latest < 0 ? null : latest;
 }
 
 /** The gray a value computed across runs is drawn in: it belongs to no single run. */
