@@ -15,7 +15,7 @@ whole grid without asking again.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -89,6 +89,10 @@ class ThresholdSweep(BaseModel):
     correct: list[int]
     abstained: list[int]
     accuracy: list[float | None]
+    macro_precision: list[float | None] = Field(
+        description="mean precision over the classes with a kept guess"
+    )
+    macro_recall: list[float | None] = Field(description="mean recall over the classes with rows")
     per_class: list[ClassThreshold]
 
     def at(self, threshold: float) -> int:
@@ -261,6 +265,8 @@ def _sweep(
         correct=correct_all,
         abstained=[evaluated - kept_all[k] for k in steps],
         accuracy=[_ratio(correct_all[k], kept_all[k]) for k in steps],
+        macro_precision=[_mean(c.precision[k] for c in per_class) for k in steps],
+        macro_recall=[_mean(c.recall[k] for c in per_class) for k in steps],
         per_class=per_class,
     )
 
@@ -307,6 +313,11 @@ def _f1(precision: float | None, recall: float | None) -> float | None:
     if precision is None or recall is None:
         return None
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    defined = [value for value in values if value is not None]
+    return sum(defined) / len(defined) if defined else None
 
 
 def _ratio(a: int, b: int) -> float | None:

@@ -81,10 +81,14 @@ def test_per_class_precision_recall_and_abstained(predictions: Query) -> None:
     assert cat.f1[k] == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))
     assert (dog.support, dog.predicted[k], dog.correct[k], dog.abstained[k]) == (3, 3, 2, 0)
     assert (bird.precision[k], bird.recall[k], bird.abstained[k]) == (1.0, 0.5, 1)
+    # Overall, the classes' mean: precision over classes with a kept guess, recall over all.
+    assert sweep.macro_precision[k] == pytest.approx((1.0 + 0.5 + 2 / 3) / 3)
+    assert sweep.macro_recall[k] == pytest.approx((0.5 + 1 / 3 + 2 / 3) / 3)
     # Recall counts an abstained row as missed; precision is over what is kept.
     k = sweep.at(1.0)
     assert (bird.predicted[k], bird.precision[k], bird.recall[k]) == (0, None, 0.0)
     assert (dog.precision[k], dog.recall[k]) == (1.0, pytest.approx(1 / 3))
+    assert (sweep.macro_precision[k], sweep.macro_recall[k]) == (1.0, pytest.approx(1 / 9))
 
 
 def test_the_below_filter_lists_exactly_the_abstained_rows(predictions: Query) -> None:

@@ -81,6 +81,12 @@ export function ThresholdSummary({
       <span className="metric">
         accuracy on kept <b data-testid="threshold-accuracy">{percent(sweep.accuracy[k])}</b>
       </span>
+      <span className="metric" title="mean over the classes">
+        macro precision <b data-testid="threshold-precision">{rate(sweep.macro_precision[k])}</b>
+      </span>
+      <span className="metric" title="mean over the classes; an abstained row counts as missed">
+        macro recall <b data-testid="threshold-recall">{rate(sweep.macro_recall[k])}</b>
+      </span>
       {abstained === 0 ? (
         <span className="muted">no row below {at.toFixed(2)}</span>
       ) : result.run_id ? (
