@@ -173,3 +173,31 @@ def test_panels_scroll_together(page: Page, six_runs: tuple[UiServer, dict[str, 
     page.wait_for_function(
         """() => [...document.querySelectorAll('.side-panel .xgrid')].every((g) => g.scrollTop === 0)"""
     )
+
+
+def test_grouped_panels_page_their_own_images(
+    page: Page, six_runs: tuple[UiServer, dict[str, str]]
+) -> None:
+    page.goto(_url(six_runs, "group=truth&hide=note"))
+    per_class = fx.ROWS // len(fx.CLASSES)
+    for index in (0, 4):
+        panel = page.locator(f".side-panel[data-panel='{index}']")
+        expect(panel.locator(".side-title")).to_contain_text(f"{len(fx.CLASSES)} groups")
+        row = panel.locator(".xrow", has=page.locator(".group-key", has_text="Fungi"))
+        cell = row.locator("[data-column='image']")
+        next_button = cell.get_by_role("button", name="Next images")
+        # Paging on past the images the summary carried reads the rest from this panel's run.
+        for _ in range(per_class):
+            expect(cell.locator(".strip-count")).not_to_contain_text("loading")
+            if next_button.is_disabled():
+                break
+            start = cell.locator(".strip").get_attribute("data-start")
+            next_button.click()
+            expect(cell.locator(".strip")).not_to_have_attribute("data-start", start or "")
+        expect(cell.locator(".strip-count")).to_have_text(
+            re.compile(rf"–{per_class} of {per_class}$")
+        )
+    # The pager counts groups.
+    expect(page.locator("[data-testid=pager-range]")).to_have_text(
+        f"1–{len(fx.CLASSES)} of {len(fx.CLASSES)} groups in each run"
+    )

@@ -9,12 +9,16 @@ import type { ExplorerState } from "./state";
 import type { SourceInfo } from "./Toolbar";
 import { Pager } from "./Toolbar";
 
-/** Draws one panel's result: rows, groups or the truth × guess grid (the explorer's own renderer). */
+/**
+ * Draws a result: rows, groups or the truth × guess grid (the explorer's own renderer); `view` is
+ * the query document it answers (a panel's own), for what is fetched from a cell later.
+ */
 export type RenderResult = (
   result: QueryResult | undefined,
   pending: boolean,
   label: string,
   colors: string[],
+  view?: Record<string, unknown>,
 ) => ReactNode;
 
 interface PanelStatus {
@@ -121,16 +125,18 @@ function SidePanel({ index, project, refs, state, source, render, onStatus }: Si
   }, [index, data, total, shown, groups, error, onStatus]);
   const color = source?.color ?? "#888";
   const label = source?.label ?? `run ${index}`;
+  // The run's index in the panel's run set, the one a merged expression's [i] means.
+  const shownIndex = source?.index ?? index;
   return (
     <section
       className="side-panel"
       data-panel={index}
       style={{ borderTopColor: color }}
-      aria-label={`[${index}] ${label}`}
+      aria-label={`[${shownIndex}] ${label}`}
     >
       <header className="side-title" title={label}>
         <span className="swatch" style={{ background: color }} />
-        <span className="legend-index">[{index}]</span>
+        <span className="legend-index">[{shownIndex}]</span>
         <span className="side-label">{label}</span>
         {data && (
           <span className="side-count muted">
@@ -140,7 +146,7 @@ function SidePanel({ index, project, refs, state, source, render, onStatus }: Si
           </span>
         )}
       </header>
-      <div className="explorer-body">{render(data, query.isPending, `Rows of run ${index}`, [color])}</div>
+      <div className="explorer-body">{render(data, query.isPending, `Rows of run ${index}`, [color], document)}</div>
     </section>
   );
 }

@@ -17,6 +17,7 @@ import { groupImagesLoader } from "./groupImages";
 import { ImageViewer } from "./ImageViewer";
 import { HeaderMenu, InsertColumnDialog } from "./menus";
 import { gridRuns } from "./runPaint";
+import type { RenderResult } from "./SideBySide";
 import { SideBySide } from "./SideBySide";
 import type { ExplorerState } from "./state";
 import { resetColumns, update } from "./state";
@@ -89,7 +90,8 @@ export function TableExplorer({
   const chooserColumns = resultColumns.length ? resultColumns : baseColumns;
 
   const actionsFor = useCallback(
-    (result: QueryResult | undefined): SummaryActions => ({
+    // A side-by-side panel passes its own query document, so its strips page over its own run.
+    (result: QueryResult | undefined, view: Record<string, unknown>): SummaryActions => ({
       onBin: (column, run, bin) => {
         const edges = result?.groups?.summaries[column]?.edges ?? [];
         change({ filter: andFilter(state.filter, inBin(column, run, edges, bin)) });
@@ -97,9 +99,9 @@ export function TableExplorer({
       onValue: (column, run, value) => change({ filter: andFilter(state.filter, equals(column, run, value)) }),
       onFilter: (condition) => change({ filter: andFilter(state.filter, condition) }),
       onOpen: (image) => setViewing({ image, result }),
-      images: sideBySide ? undefined : groupImagesLoader(project, refs, document),
+      images: groupImagesLoader(project, refs, view),
     }),
-    [change, state.filter, sideBySide, project, refs, document],
+    [change, state.filter, project, refs],
   );
   const filterToKeys = (by: string[], values: unknown[]) => {
     let filter = state.filter;
@@ -124,7 +126,7 @@ export function TableExplorer({
   const columnError = error?.field?.startsWith("columns[") ? error : null;
   const brokenColumn = columnError ? state.derived[Number(/\d+/.exec(columnError.field ?? "")?.[0] ?? -1)] : undefined;
 
-  const renderResult = (result: QueryResult | undefined, pending: boolean, label: string, panelColors: string[]) => {
+  const renderResult: RenderResult = (result, pending, label, panelColors, view = document) => {
     if (!result)
       return pending ? (
         <div className="explorer-empty">
@@ -156,7 +158,7 @@ export function TableExplorer({
         result={result}
         state={shownState}
         colors={panelColors}
-        actions={actionsFor(result)}
+        actions={actionsFor(result, view)}
         onSort={onSort}
         onMenu={(column, anchor) => setMenu({ column, anchor })}
         onKey={(values) => groups && filterToKeys(groups.by, values)}
