@@ -142,10 +142,10 @@ describe("query documents", () => {
     expect(queryDocument(DEFAULT_STATE, 1).merge).toEqual({ mode: "table" });
     expect(queryDocument(DEFAULT_STATE, 3, 2).merge).toEqual({ mode: "side_by_side", index: 2 });
     expect(queryDocument({ ...DEFAULT_STATE, merge: "concat" }, 2).merge).toEqual({ mode: "concat" });
-    expect(queryDocument({ ...DEFAULT_STATE, group: ["truth", "guess"], offset: 100 }, 1).page).toEqual({
-      offset: 0,
-      size: 1000,
-    });
+    const grid = queryDocument({ ...DEFAULT_STATE, group: ["truth", "guess"], offset: 100 }, 1);
+    expect(grid.page).toEqual({ offset: 0, size: 1000 });
+    // The grid draws counts only: no value lists or images per pair.
+    expect(grid.group).toEqual({ by: ["truth", "guess"], top_n: 0, bins: 12, images_per_group: 0 });
     expect(queryDocument({ ...DEFAULT_STATE, filter: "   " }, 1).filter).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // Cells of a grouped table: histograms with shared bins, value counts, image strips; per run in color.
 import { useCallback, useLayoutEffect, useRef, useState } from "react";
-import { formatNumber, formatValue } from "../lib/format";
+import { formatNumber, formatValue, plural } from "../lib/format";
 import type { GroupColumn, ImageCell, Summary } from "./api";
 import { IMAGES_PER_GROUP } from "./api";
 import { Thumb } from "./cells";
@@ -113,13 +113,9 @@ export function HistogramCell({ column, summary, info, colors, width, height, mo
   );
 }
 
-function counted(n: number, noun: string): string {
-  return `${n.toLocaleString()} ${noun}${n === 1 ? "" : "s"}`;
-}
-
 /** What the server left out of a cell: "+3 more values (40 rows)", with the run for a merged one. */
 function othersText(values: number, rows: number, run: number | null): string {
-  return `+${counted(values, "more value")} (${counted(rows, "row")})${run !== null ? ` in [${run}]` : ""}`;
+  return `+${plural(values, "more value")} (${plural(rows, "row")})${run !== null ? ` in [${run}]` : ""}`;
 }
 
 const HINT_HEIGHT = 16; // px: the "↓ N more" hint covers the bottom of the list
