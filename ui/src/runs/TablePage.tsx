@@ -166,7 +166,14 @@ export function KeyTablePage() {
           </div>
           <h1>
             {key}
-            {selection.index !== null && <span className="legend-index"> [{selection.index}]</span>}{" "}
+            {selection.index !== null && <span className="legend-index"> [{selection.index}]</span>}
+            {selection.index !== null && shown[0] && (
+              <span className="run-tag heading-run">
+                {" "}
+                <span className="swatch" style={{ background: shown[0].color }} />
+                {shown[0].name}
+              </span>
+            )}{" "}
             <span className="muted">
               {shown.length === members.length
                 ? plural(members.length, "run")
