@@ -3,6 +3,7 @@
 
 import type { ReactNode, RefObject } from "react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { plural } from "../lib/format";
 import type { QueryResult, SourceRef } from "./api";
 import { queryDocument, useExplorerQuery } from "./api";
 import type { ExplorerState } from "./state";
@@ -57,7 +58,8 @@ export function SideBySide({ project, refs, sources, state, panels, render, onCh
   const total = Math.max(0, ...shown.map((s) => s.total));
   const most = Math.max(0, ...shown.map((s) => s.shown));
   const equal = shown.every((s) => s.total === total);
-  const noun = `${state.group.length ? "groups" : "rows"}${equal ? " in each run" : " in the largest run"}`;
+  const unit = state.group.length ? "group" : "row";
+  const noun = `${total === 1 ? unit : `${unit}s`} in ${equal ? "each run" : "the largest run"}`;
   return (
     <>
       {error && (
@@ -140,9 +142,7 @@ function SidePanel({ index, project, refs, state, source, render, onStatus }: Si
         <span className="side-label">{label}</span>
         {data && (
           <span className="side-count muted">
-            {groups
-              ? `${groups.total_rows.toLocaleString()} rows · ${groups.total.toLocaleString()} groups`
-              : `${total.toLocaleString()} rows`}
+            {groups ? `${plural(groups.total_rows, "row")} · ${plural(groups.total, "group")}` : plural(total, "row")}
           </span>
         )}
       </header>
