@@ -53,6 +53,9 @@ PACK_MAX_SIZE = 1 << 30  # start a new pack after 1 GiB
 _READ_CHUNK = 1 << 20
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _MAX_REMEMBERED = 100_000  # verified file identities kept by a serving process
+# Digests a writer remembers as stored: enough for the images a training loop logs again every
+# epoch, while a million-image table does not keep 150 MB of them (the index answers the rest).
+_MAX_KNOWN = 1 << 18
 
 logger = logging.getLogger("heron.store")
 
@@ -240,7 +243,7 @@ class LocalBlobStore:
         ]
         with write(self._engine) as connection:
             insert_ignoring_duplicates(connection, schema.blobs, rows)
-        self._known.update(d for d, _, _, _ in entries)
+        self._remember_stored(d for d, _, _, _ in entries)
 
     def close(self) -> None:
         """Close the open pack file, if any."""
@@ -395,8 +398,13 @@ class LocalBlobStore:
         if not wanted:
             return set()
         found = set(self._located(wanted))
-        self._known.update(found)
+        self._remember_stored(found)
         return wanted - found
+
+    def _remember_stored(self, digests: Iterable[str]) -> None:
+        if len(self._known) >= _MAX_KNOWN:
+            self._known.clear()
+        self._known.update(digests)
 
     def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
         b = schema.blobs
