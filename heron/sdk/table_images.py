@@ -46,12 +46,22 @@ COPY_BATCH = 512  # blobs copied per put when a table is logged to another store
 
 _pool: ThreadPoolExecutor | None = None
 _spool: Store | None = None
+_owner = 0  # the process that made the pool and spool: a forked child makes its own
 _lock = threading.Lock()
+
+
+def _forked() -> None:
+    """Forget a parent's pool (its threads do not exist here) and spool (its database
+    connections must not be shared); called with the lock held."""
+    global _pool, _spool, _owner
+    if _owner != os.getpid():
+        _pool, _spool, _owner = None, None, os.getpid()
 
 
 def _executor() -> ThreadPoolExecutor:
     global _pool
     with _lock:
+        _forked()
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="heron-images")
         return _pool
@@ -62,17 +72,20 @@ def spool_store() -> Store:
     process, removed when it exits."""
     global _spool
     with _lock:
+        _forked()
         if _spool is None:
             # Imported here: the store loads SQLAlchemy, which `import heron` must not pay for.
             from heron.store.store import Store
 
             directory = tempfile.mkdtemp(prefix="heron-spool-")
             _spool = Store.open(directory)
-            atexit.register(_remove_spool, _spool)
+            atexit.register(_remove_spool, _spool, os.getpid())
         return _spool
 
 
-def _remove_spool(store: Store) -> None:
+def _remove_spool(store: Store, owner: int) -> None:
+    if owner != os.getpid():  # a forked child exiting: the spool is its parent's
+        return
     if _pool is not None:
         _pool.shutdown(wait=True)  # nothing may write to it any more
     store.blobs.close()

@@ -9,6 +9,7 @@ nothing is visible).
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -233,3 +234,28 @@ def test_a_process_killed_before_logging_leaves_no_table(store_dir: Path, tmp_pa
     report = collect(store, min_age=0)
     assert report.referenced == 0 and report.total_blobs == 1_000
     assert len(report.packed) == 1_000  # unreferenced: gc reports them
+
+
+def _log_in_forked_child(directory: str) -> None:
+    rng = np.random.default_rng(7)
+    with heron.init(project="p", dir=directory) as run:
+        table = heron.Table(columns=["image"])
+        for _ in range(600):
+            table.add_data(heron.Image(noise(rng, 8)))
+        run.log({"child": table})
+
+
+def test_a_forked_child_streams_its_own_tables(store_dir: Path) -> None:
+    rng = np.random.default_rng(8)
+    built = heron.Table(columns=["image"], data=[[heron.Image(noise(rng, 8))] for _ in range(300)])
+    assert len(built.get_column("image")) == 300  # this process's pool and spool are running
+    child = multiprocessing.get_context("fork").Process(
+        target=_log_in_forked_child, args=(str(store_dir),)
+    )
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    [run] = heron.Api(store_dir).runs("p")
+    assert len(run.table("child").get_column("image")) == 600
+    assert built.get_column("image")[299] is not None  # the parent's spool is still there
+    assert built.get_column("image")[299].to_numpy().shape == (8, 8, 3)
