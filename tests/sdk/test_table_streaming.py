@@ -147,6 +147,19 @@ def test_a_table_built_before_any_run_round_trips_to_two_stores(tmp_path: Path) 
         assert read.get_column("id") == list(range(600))
 
 
+def test_images_too_large_for_a_pack_are_copied_from_the_spool(store_dir: Path) -> None:
+    rng = np.random.default_rng(9)
+    arrays = [noise(rng, 640) for _ in range(2)]  # over 1 MiB encoded: a file each
+    table = heron.Table(columns=["image"], data=[[heron.Image(array)] for array in arrays])
+    with heron.init(project="p", dir=store_dir) as run:
+        run.log({"big": table})
+    cells = heron.Api(store_dir).run(run.path).table("big").get_column("image")
+    assert len(cells) == 2
+    assert np.array_equal(cells[0].to_numpy(), arrays[0])
+    assert np.array_equal(cells[1].to_numpy(), arrays[1])
+    assert len(list((store_dir / "blobs" / "objects").rglob("*"))) >= 2
+
+
 def test_computed_columns_rows_and_retyping_see_the_stored_images(store_dir: Path) -> None:
     rng = np.random.default_rng(4)
     arrays = [noise(rng, 8) for _ in range(300)]
