@@ -311,3 +311,36 @@ def test_grouping_the_workspace_keeps_the_runs_a_table_merges(
     expect(eyes).to_have_count(len(shown))
     assert sorted(str(e.get_attribute("aria-label")) for e in eyes.all()) == shown
     expect(chip.locator(".swatch[data-run]")).to_have_count(3)
+
+
+def test_a_report_reader_toggles_the_runs_of_an_evaluation_panel(
+    page: Page, pipeline_ui: Pipeline
+) -> None:
+    server, ids = pipeline_ui
+    run_ids = [ids["epochs"][name] for name in RUNS]
+    response = page.request.post(
+        server.url + "/api/projects/epochs/reports",
+        headers={"X-Heron-Token": server.token},
+        data={
+            "title": "Evaluation run set",
+            "blocks": [
+                {
+                    "id": "e1",
+                    "type": "panel",
+                    "panel": "evaluation",
+                    "runset": {"runs": [{"id": i, "visible": True} for i in run_ids]},
+                    "config": {"key": "val_predictions", "truth": "truth", "guess": "guess"},
+                }
+            ],
+        },
+    )
+    assert response.ok, response.text()
+    page.goto(server.url + f"/projects/epochs/reports/{response.json()['id']}")
+    panel = page.locator('[data-block="e1"]')
+    cards = panel.locator(".run-evaluation")
+    expect(cards).to_have_count(3)
+    item = panel.get_by_test_id("run-set").locator(".run-set-item", has_text=RUNS[2])
+    item.hover()
+    item.get_by_role("button", name=f"Only {RUNS[2]}").click()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text(RUNS[2])

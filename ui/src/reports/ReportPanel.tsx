@@ -1,5 +1,6 @@
 // One panel of a report, drawn live from its run set: table explorer, metric chart, evaluation or
 // lineage. Runs of the run set that no longer exist are named, not silently dropped.
+import type { ReactNode } from "react";
 import { useEffect, useMemo, useRef } from "react";
 import type { Run } from "../api/client";
 import { versionColor } from "../artifacts/compare";
@@ -54,9 +55,20 @@ export function ReportPanel({
   const gone = missingRuns(block.runset.runs, new Set(byId.keys()));
   const visible: PanelRun[] = visibleMembers(members);
   // A reader toggles runs in place: the page keeps the change in its draft of the report.
-  const setHidden = onChange
-    ? (hidden: ReadonlySet<string>) => onChange({ ...block, runset: { runs: withHidden(block.runset.runs, hidden) } })
-    : undefined;
+  const setHidden = (next: ReadonlySet<string>) =>
+    onChange?.({ ...block, runset: { runs: withHidden(block.runset.runs, next) } });
+  const hidden = hiddenIds(members);
+  // The run set drawn below a panel (the walkthrough's gray tab), `selected` the run a key's [i] picks.
+  const runSet = (selected: number | null) =>
+    onChange && members.length > 0 ? (
+      <RunSet
+        members={members}
+        selected={selected}
+        onToggle={(id) => setHidden(toggleHidden(hidden, id))}
+        onOnly={(id) => setHidden(onlyThis(members, id))}
+        onShowAll={() => setHidden(new Set())}
+      />
+    ) : null;
   const config = block.config;
   const setConfig = onChange ? (next: Record<string, unknown>) => onChange({ ...block, config: next }) : undefined;
   return (
@@ -67,7 +79,7 @@ export function ReportPanel({
         </p>
       ))}
       {block.panel === "table" && (
-        <TablePanel project={project} members={members} config={config} onConfig={setConfig} onHidden={setHidden} />
+        <TablePanel project={project} members={members} config={config} onConfig={setConfig} runSet={runSet} />
       )}
       {block.panel === "chart" && <ChartPanel project={project} runs={visible} metric={str(config.metric)} />}
       {block.panel === "evaluation" &&
@@ -81,6 +93,7 @@ export function ReportPanel({
         ) : (
           <p className="muted">Choose the predictions table key in the panel settings.</p>
         ))}
+      {(block.panel === "chart" || block.panel === "evaluation") && runSet(null)}
       {block.panel === "lineage" &&
         (str(config.artifact) || str(config.run) ? (
           <ReportLineage
@@ -101,13 +114,13 @@ function TablePanel({
   members,
   config,
   onConfig,
-  onHidden,
+  runSet,
 }: {
   project: string;
   members: RunIdentity[];
   config: Record<string, unknown>;
   onConfig?: (config: Record<string, unknown>) => void;
-  onHidden?: (hidden: ReadonlySet<string>) => void;
+  runSet: (selected: number | null) => ReactNode;
 }) {
   // "predictions[2]" shows the visible run of index 2 alone, as the walkthrough's panels do.
   const selection = parseKeySelection(str(config.key));
@@ -141,7 +154,6 @@ function TablePanel({
       }));
   if (!artifacts.length && !key) return <p className="muted">Choose the table key in the panel settings.</p>;
   const visibleCount = visibleMembers(members).length;
-  const hidden = hiddenIds(members);
   return (
     <div className="report-table-panel with-run-set">
       {sources.length > 0 ? (
@@ -161,15 +173,7 @@ function TablePanel({
             : `No visible run has index [${selection.index}]: indices go from [0] to [${visibleCount - 1}].`}
         </p>
       )}
-      {!artifacts.length && members.length > 0 && onHidden && (
-        <RunSet
-          members={members}
-          selected={selection.index}
-          onToggle={(id) => onHidden(toggleHidden(hidden, id))}
-          onOnly={(id) => onHidden(onlyThis(members, id))}
-          onShowAll={() => onHidden(new Set())}
-        />
-      )}
+      {!artifacts.length && runSet(selection.index)}
     </div>
   );
 }
