@@ -30,7 +30,7 @@ const FOLLOW_MS = 5000;
 /**
  * Focus `opener`; if the view then draws it again (choosing "Group by" redraws the grid's headers
  * once the grouped rows arrive) and focus falls to the page, the new element with the same label
- * takes it. This stops at the user's next focus move, or after a few seconds.
+ * takes it. This stops at the user's next focus move or press, or after a few seconds.
  */
 function returnFocus(opener: HTMLElement) {
   opener.focus();
@@ -44,6 +44,7 @@ function returnFocus(opener: HTMLElement) {
   const stop = () => {
     observer.disconnect();
     document.removeEventListener("focusin", onFocus);
+    document.removeEventListener("pointerdown", stop, true);
     window.clearTimeout(timer);
   };
   const onFocus = (event: FocusEvent) => {
@@ -52,6 +53,8 @@ function returnFocus(opener: HTMLElement) {
   const timer = window.setTimeout(stop, FOLLOW_MS);
   observer.observe(document.body, { childList: true, subtree: true });
   document.addEventListener("focusin", onFocus);
+  // A press anywhere is the reader moving on, even where it moves focus to no element.
+  document.addEventListener("pointerdown", stop, true);
 }
 
 /** Items of a menu or list that arrow keys move between, in document order. */
