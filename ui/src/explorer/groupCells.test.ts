@@ -113,6 +113,7 @@ describe("the condition for values not listed", () => {
   it("leaves missing values out when null was listed, and names the run of a merged column", () => {
     expect(othersCondition("guess", 1, [null, true])).toBe('row["guess"][1] != null and row["guess"][1] not in [true]');
     expect(othersCondition("guess", null, [null])).toBe('row["guess"] != null');
+    expect(othersCondition("meta", null, [{ a: 1 }, "x"])).toBe("");
   });
 });
 

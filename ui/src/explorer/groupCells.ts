@@ -131,11 +131,14 @@ export function clampStart(start: number, perPage: number, count: number): numbe
 /**
  * The condition keeping the rows whose value is none of `shown`: a click on "N more values"
  * narrows the view to what the cell could not list, so those values come into view. A missing
- * value counts as a value of its own (SQL's `not in` alone would drop it).
+ * value counts as a value of its own (SQL's `not in` alone would drop it). Empty when no
+ * condition can say it (values without a literal).
  */
 export function othersCondition(column: string, run: number | null, shown: readonly unknown[]): string {
   const ref = columnRef(column, run);
   const present = shown.filter((value) => value !== null && value !== undefined);
+  // Text, numbers and booleans have literals; a JSON object or list has none to exclude it by.
+  if (present.some((value) => typeof value === "object")) return "";
   const nullShown = present.length < shown.length;
   if (present.length === 0) return nullShown ? `${ref} != null` : "";
   const notAmong = `${ref} not in [${present.map(literal).join(", ")}]`;

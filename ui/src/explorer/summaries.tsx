@@ -163,6 +163,14 @@ export function ValuesCell({ column, summary, colors, width, height, actions }: 
   );
   const runsPerLine = lines[0]?.counts.length ?? 1;
   const filterRun = (run: number) => (joined ? run : null);
+  const others =
+    hiddenValues > 0
+      ? othersCondition(
+          column,
+          hiddenRun,
+          lines.map((line) => line.value),
+        )
+      : "";
   return (
     <div ref={list} className="values" data-kind="values" data-values={lines.length + hiddenValues} onScroll={measure}>
       {lines.map((line, i) => (
@@ -207,16 +215,9 @@ export function ValuesCell({ column, summary, colors, width, height, actions }: 
         <button
           type="button"
           className="value-others"
-          title="Filter to the rows holding none of the values listed here"
-          onClick={() =>
-            actions.onFilter(
-              othersCondition(
-                column,
-                hiddenRun,
-                lines.map((line) => line.value),
-              ),
-            )
-          }
+          title={others ? "Filter to the rows holding none of the values listed here" : undefined}
+          disabled={!others}
+          onClick={() => actions.onFilter(others)}
         >
           {othersText(hiddenValues, hiddenRows, hiddenRun)}
         </button>
