@@ -178,6 +178,8 @@ def test_pick_a_key_change_the_step_and_toggle_a_run(page: Page, pipeline_ui: Pi
     expect(options.locator(".key-name")).to_have_text(
         ["split_table", "test_predictions", "val_predictions"]
     )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "key_picker_1440.png"))
     key.press("Escape")
     panel.get_by_label("Show train fc256").check()
     # Once runs are ticked, only what they logged, with how many runs and steps.
@@ -264,6 +266,12 @@ def test_the_wheel_over_a_panel_scrolls_the_page_once_the_panel_cannot(
                 "config": {"key": "split_table", "state": {"group": ["split"]}},
             },
             {"id": "l", "type": "panel", "panel": "lineage", "config": {"artifact": "inat-raw:v0"}},
+            {
+                "id": "s",
+                "type": "panel",
+                "panel": "lineage",
+                "config": {"run": ids["split"], "depth": 1},
+            },
             {"id": "n", "type": "markdown", "text": "The end.\n\n" * 40},
         ],
     )
@@ -306,10 +314,47 @@ def test_the_wheel_over_a_panel_scrolls_the_page_once_the_panel_cannot(
             break
     assert _scroll_top(scroller) > page_top, "the grouped cell kept the wheel"
 
-    # Over the lineage graph the wheel scrolls the report; the graph keeps its zoom.
-    graph = page.get_by_test_id("report-lineage").get_by_test_id("lineage-graph")
-    expect(graph.locator(".react-flow__node").first).to_be_visible()
+    # A lineage graph spans its panel, and its nodes sit in the middle of it.
+    for name in ("l", "s"):
+        block = page.locator(f'[data-block="{name}"]')
+        graph = block.get_by_test_id("lineage-graph")
+        expect(graph.locator(".react-flow__node").first).to_be_visible()
+        graph.scroll_into_view_if_needed()
+        layout = graph.evaluate(
+            """box => {
+                const own = box.getBoundingClientRect();
+                const panel = box.closest('.report-block').getBoundingClientRect();
+                const nodes = [...box.querySelectorAll('.react-flow__node')].map(
+                    n => n.getBoundingClientRect());
+                const left = Math.min(...nodes.map(n => n.left));
+                const right = Math.max(...nodes.map(n => n.right));
+                const top = Math.min(...nodes.map(n => n.top));
+                const bottom = Math.max(...nodes.map(n => n.bottom));
+                return {width: own.width, panel: panel.width, height: own.height,
+                        extent: right - left, start: left - own.left,
+                        dx: (left + right) / 2 - (own.left + own.right) / 2,
+                        dy: (top + bottom) / 2 - (own.top + own.bottom) / 2};
+            }"""
+        )
+        assert layout["width"] >= 0.9 * layout["panel"]
+        assert layout["height"] >= 400
+        assert abs(layout["dy"]) <= 0.05 * layout["height"]
+        if layout["extent"] < layout["width"]:
+            assert abs(layout["dx"]) <= 0.05 * layout["width"]
+        else:  # wider than the panel at a legible scale: it starts at its beginning, then pans
+            assert 0 <= layout["start"] <= 0.1 * layout["width"]
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        block.screenshot(path=str(SHOTS / f"live_lineage_{name}_1440.png"))
+    page.set_viewport_size({"width": 1000, "height": 900})
+    for name in ("l", "s"):
+        block = page.locator(f'[data-block="{name}"]')
+        block.scroll_into_view_if_needed()
+        block.screenshot(path=str(SHOTS / f"live_lineage_{name}_1000.png"))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    graph = page.locator('[data-block="l"]').get_by_test_id("lineage-graph")
     graph.scroll_into_view_if_needed()
+
+    # Over the lineage graph the wheel scrolls the report; the graph keeps its zoom.
     viewport = graph.locator(".react-flow__viewport")
     zoom = viewport.get_attribute("style")
     _wheel_at(page, graph)

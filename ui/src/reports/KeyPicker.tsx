@@ -33,15 +33,21 @@ export function KeyPicker({
   loading: boolean;
   onChange: (key: string) => void;
 }) {
-  const [open, setOpen] = useState(false);
+  const [focused, setFocused] = useState(false);
+  // A click or ArrowDown asks for the list even when the box holds a whole key already.
+  const [asked, setAsked] = useState(false);
   const [active, setActive] = useState(0);
   const listId = useId();
   const all = keys ?? [];
-  // An exact key lists every key: the box shows what is chosen, the list what else there is.
-  const options = all.some((k) => k.key === value) ? all : matchingKeys(all, value);
+  const exact = all.some((k) => k.key === value);
+  // A key typed out in full is chosen: the list steps aside unless asked for, and then shows
+  // every key (the box says what is chosen, the list what else there is).
+  const options = exact ? all : matchingKeys(all, value);
+  // With nothing to offer the list stays shut, so it never covers the run set below for no gain.
+  const open = focused && (asked || !exact) && options.length > 0;
   const choose = (key: string) => {
     onChange(key);
-    setOpen(false);
+    setAsked(false);
   };
   return (
     <div className="key-picker">
@@ -55,20 +61,24 @@ export function KeyPicker({
         aria-activedescendant={open && options[active] ? `${listId}-${active}` : undefined}
         value={value}
         placeholder={loading ? "Loading keys…" : all.length ? "Choose or type a key" : "e.g. val_predictions"}
-        onFocus={() => setOpen(true)}
+        onFocus={() => setFocused(true)}
+        onMouseDown={() => setAsked(true)}
         // A click on an option lands before the box loses focus (options take mousedown).
-        onBlur={() => setOpen(false)}
+        onBlur={() => {
+          setFocused(false);
+          setAsked(false);
+        }}
         onChange={(e) => {
           onChange(e.target.value);
           setActive(0);
-          // A key typed out in full is chosen: the list steps aside (ArrowDown brings it back).
-          setOpen(!all.some((k) => k.key === e.target.value));
+          setAsked(false);
+          setFocused(true);
         }}
         onKeyDown={(e) => {
           if (e.key === "ArrowDown") {
             e.preventDefault();
-            setOpen(true);
-            setActive((i) => Math.min(options.length - 1, i + 1));
+            if (open) setActive((i) => Math.min(options.length - 1, i + 1));
+            else setAsked(true);
           } else if (e.key === "ArrowUp") {
             e.preventDefault();
             setActive((i) => Math.max(0, i - 1));
@@ -76,21 +86,13 @@ export function KeyPicker({
             e.preventDefault();
             choose(options[active].key);
           } else if (e.key === "Escape") {
-            setOpen(false);
+            setAsked(false);
+            if (!exact) setFocused(false);
           }
         }}
       />
       {open && (
         <ul className="key-options" id={listId} role="listbox" aria-label="Table keys">
-          {options.length === 0 && (
-            <li className="key-empty muted">
-              {loading
-                ? "Loading keys…"
-                : all.length
-                  ? "No logged key matches."
-                  : "The panel's runs logged no table: tick runs in the run set."}
-            </li>
-          )}
           {options.map((k, i) => {
             const steps = [...new Set(k.runs.flatMap((run) => run.steps))];
             return (

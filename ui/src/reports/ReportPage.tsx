@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ErrorState, Loading } from "../components/PageState";
+import { creationOrder } from "../lib/colors";
 import { useProjectTables, useRuns } from "../runs/api";
 import { parseKeySelection } from "../runs/runSet";
 import { useRunColors } from "../runs/useRunColors";
@@ -336,7 +337,8 @@ function PanelSettings({
       {block.panel !== "lineage" && (
         <div className="runset" role="group" aria-label="Run set">
           <span className="runset-label">Run set</span>
-          {(runs.data?.runs ?? []).map((run) => {
+          {/* In order of creation, as the panel's run set and its indices list them. */}
+          {creationOrder(runs.data?.runs ?? []).map((run) => {
             const entry = block.runset.runs.find((r) => r.id === run.id);
             const on = Boolean(entry?.visible);
             const color = entry?.color ?? colorOf(run.id);
