@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
@@ -47,6 +47,10 @@ class TableFacts:
     values: dict[str, list[Any]] = field(default_factory=dict)
     # likely join key ("id", image columns by hash) -> most rows sharing one non-null value
     multiplicity: dict[str, int] = field(default_factory=dict)
+    # string column with listed values -> identifier of a hidden column of the copy holding each
+    # row's position in that list (null for null): grouping and counting by a small integer
+    # costs a quarter of doing it by string
+    codes: dict[str, str] = field(default_factory=dict)
 
 
 def default_budget() -> int:
@@ -133,6 +137,8 @@ class TableCache:
                 self._loading.pop(name, None)
             return
         facts = self._column_facts(name, rel)
+        if facts is not None:
+            facts = self._add_codes(name, rel, facts)
         evicted = []
         with self._lock:
             self._loading.pop(name, None)
@@ -200,6 +206,34 @@ class TableCache:
                 values[c.name] = found_values
         return TableFacts(ranges, nulls, values, multiplicity)
 
+    def _add_codes(self, name: str, rel: Relation, facts: TableFacts) -> TableFacts:
+        """Give each string column with listed values a hidden column of value positions.
+
+        Added before the copy is used; its columns stay out of the relation's column list, so
+        only code that asks ``facts.codes`` ever reads them. On failure the facts stay without.
+        """
+        codes: dict[str, str] = {}
+        for c in rel.columns:
+            listed = facts.values.get(c.name)
+            if c.type.kind != "string" or c.type.runs is not None or listed is None:
+                continue
+            code = f"{c.ident}_code"
+            try:
+                self.engine.execute_statement(
+                    f'ALTER TABLE "{name}" ADD COLUMN {ident(code)} USMALLINT', [], timeout=3600
+                )
+                # Positions from 0 in the listed (DuckDB) order, so codes sort as values do.
+                self.engine.execute_statement(
+                    f'UPDATE "{name}" SET {ident(code)} = '
+                    f"CAST(list_position(CAST($1 AS VARCHAR[]), {ident(c.ident)}) - 1 AS USMALLINT)",
+                    [listed],
+                    timeout=3600,
+                )
+            except QueryError:
+                return facts
+            codes[c.name] = code
+        return replace(facts, codes=codes) if codes else facts
+
     def _key_multiplicity(self, name: str, rel: Relation, deadline: float) -> dict[str, int]:
         """How many rows share one value, at most, in the columns joins usually use as keys.
 
@@ -232,6 +266,14 @@ class TableCache:
         """
         with self._lock:
             return self._facts.get(self.name_for(rel.key))
+
+    def codes(self, rel: Relation) -> dict[str, str]:
+        """Column name -> identifier of its hidden column of value codes (see ``TableFacts``),
+        when ``rel`` reads the in-memory copy that holds them; else empty."""
+        facts = self.facts(rel)
+        if facts is None or rel.sql != _from_table(self.name_for(rel.key), rel).sql:
+            return {}
+        return facts.codes
 
     def ranges(self, rel: Relation) -> dict[str, tuple[float, float] | None] | None:
         """Finite ranges of ``rel``'s numeric columns if its in-memory copy is loaded, else None."""

@@ -124,7 +124,9 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     keys = [plan.key_ref(name, field="group.by") for name in spec.by]
     targets = _targets(plan.outputs, spec.by)
     values = plan.params.values
-    key_select = ", ".join(f"{k.sql} AS g{i}" for i, k in enumerate(keys))
+    # Keys the loaded copy holds value codes for group by the code (read back at the end).
+    key_sqls, key_values = _coded_keys(engine, plan, keys)
+    key_select = ", ".join(f"{sql} AS g{i}" for i, sql in enumerate(key_sqls))
     group_cols = ", ".join(f"g{i}" for i in range(len(keys)))
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
     numeric = [t for t in targets if t.kind == "histogram"]
@@ -150,8 +152,10 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         for a in map(_alias, numeric)
     )  # fmt: skip
     readers: list[tuple[Target, str]] = []
+    decode: dict[int, list[Any]] = {}
     if known is not None:
         dense, dictionaries = _known_columns(engine, plan, spec, targets)
+        decode = {tid: listed for tid, (listed, _, code) in dictionaries.items() if code}
         more_inner, aggs, readers = _aggregate_parts(
             plan, spec, targets, edges, finite=False, dense=dense, dictionaries=dictionaries
         )
@@ -206,7 +210,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
                 "max": json_value(row[f"max_{a}"]), "nulls": int(row[f"nul_{a}"]),
                 "non_finite": int(row[f"nf_{a}"]),
             }  # fmt: skip
-        _read_aggregates(row, key, slot, readers, edges, spec, wanted)
+        _read_aggregates(row, key, slot, readers, edges, spec, wanted, decode)
     if page and targets:
         if known is None:
             _aggregate(engine, plan, spec, targets, edges, key_select, group_cols, restrict,
@@ -235,7 +239,12 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
                 columns[t.column] = s
             else:
                 columns.setdefault(t.column, {"kind": "runs", "runs": []})["runs"].append(s)
-        rows.append({"key": [json_value(k) for k in key], "count": count, "summaries": columns})
+        shown_key = [
+            k if v is None or k is None else v[k] for k, v in zip(key, key_values, strict=True)
+        ]
+        rows.append(
+            {"key": [json_value(k) for k in shown_key], "count": count, "summaries": columns}
+        )
     column_info: dict[str, GroupColumn] = {}
     for t in targets:
         info = column_info.get(t.column)
@@ -327,7 +336,7 @@ def _scan_ranges(
 
 def _known_columns(
     engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target]
-) -> tuple[set[int], dict[int, tuple[list[Any], str]]]:
+) -> tuple[set[int], dict[int, tuple[list[Any], str, str | None]]]:
     """Targets whose table facts save work in an unfiltered page statement.
 
     Returns the image targets without nulls (their positions need no read of the images) and,
@@ -339,7 +348,8 @@ def _known_columns(
         return set(), {}
     stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
     dense: set[int] = set()
-    dictionaries: dict[int, tuple[list[Any], str]] = {}
+    dictionaries: dict[int, tuple[list[Any], str, str | None]] = {}
+    codes = engine.tables.codes(plan.relation)
     for t in targets:
         name = stored.get(t.sql)
         if t.run is not None or name is None:
@@ -348,8 +358,31 @@ def _known_columns(
             dense.add(id(t))
         elif t.kind == "values" and spec.top_n > 0 and name in facts.values:
             sql_type = "BOOLEAN[]" if t.type.kind == "bool" else "VARCHAR[]"
-            dictionaries[id(t)] = (facts.values[name], sql_type)
+            code = codes.get(name)
+            dictionaries[id(t)] = (facts.values[name], sql_type, code and f"t.{ident(code)}")
     return dense, dictionaries
+
+
+def _coded_keys(
+    engine: Engine, plan: Plan, keys: list[ColumnRef]
+) -> tuple[list[str], list[list[Any] | None]]:
+    """Each key's SQL, and per key the listed values its SQL's codes stand for (None: the SQL
+    gives the values themselves)."""
+    codes = engine.tables.codes(plan.relation)
+    facts = engine.tables.facts(plan.relation) if codes else None
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    sqls: list[str] = []
+    listed: list[list[Any] | None] = []
+    for k in keys:
+        name = stored.get(k.sql)
+        code = None if name is None else codes.get(name)
+        if facts is None or name is None or code is None:
+            sqls.append(k.sql)
+            listed.append(None)
+        else:
+            sqls.append(f"t.{ident(code)}")
+            listed.append(facts.values[name])
+    return sqls, listed
 
 
 def _edges(
@@ -400,7 +433,7 @@ def _aggregate_parts(
     *,
     finite: bool = True,
     dense: set[int] | None = None,
-    dictionaries: dict[int, tuple[list[Any], str]] | None = None,
+    dictionaries: dict[int, tuple[list[Any], str, str | None]] | None = None,
 ) -> tuple[list[str], list[str], list[tuple[Target, str]]]:
     """Inner select items, aggregates and readers for histograms, images, ranges and lists.
 
@@ -448,12 +481,16 @@ def _aggregate_parts(
             aggs += [f"count({a}) AS n_{a}", f"avg(len({a})) AS len_{a}"]
             readers.append((t, "list"))
         elif t.kind == "values" and id(t) in dictionaries:
-            known_values, sql_type = dictionaries[id(t)]
-            inner.append(f"{t.sql} AS {a}")
+            known_values, sql_type, code = dictionaries[id(t)]
+            inner.append(f"{code or t.sql} AS {a}")
             # With every value as a boundary each bin holds exactly one value, counted into an
-            # array by binary search: far cheaper than grouping the rows by (group, value).
+            # array by binary search: far cheaper than grouping the rows by (group, value);
+            # over value codes, when the copy holds them, cheaper still than over strings.
             # Nulls are not binned; they are a value of their own.
-            bounds = params.add(known_values, sql_type)
+            if code is None:
+                bounds = params.add(known_values, sql_type)
+            else:
+                bounds = params.add(list(range(len(known_values))), "USMALLINT[]")
             aggs += [f"histogram({a}, {bounds}) AS vh_{a}", f"count(*) - count({a}) AS vn_{a}"]
             readers.append((t, "values"))
     return inner, aggs, readers
@@ -463,8 +500,10 @@ def _read_aggregates(
     row: dict[str, Any], key: tuple[Any, ...], slot: dict[int, dict[str, Any]],
     readers: list[tuple[Target, str]], edges: dict[int, list[float]], spec: GroupSpec,
     wanted: dict[tuple[tuple[Any, ...], int], list[int]],
+    decode: dict[int, list[Any]] | None = None,
 ) -> None:  # fmt: skip
-    """Fill one group's summaries from the aggregates ``_aggregate_parts`` asked for."""
+    """Fill one group's summaries from the aggregates ``_aggregate_parts`` asked for
+    (``decode``: per target counted by value codes, the values they stand for)."""
     for t, kind in readers:
         a = _alias(t)
         if kind == "histogram":
@@ -492,6 +531,9 @@ def _read_aggregates(
             hist = row.get(f"vh_{a}") or {}
             pairs = hist.items() if isinstance(hist, dict) else hist
             counted = [(v, int(c)) for v, c in pairs if c]
+            listed = (decode or {}).get(id(t))
+            if listed is not None:
+                counted = [(listed[v], c) for v, c in counted]
             if row[f"vn_{a}"]:
                 counted.append((None, int(row[f"vn_{a}"])))
             # The order _value_counts asks DuckDB for: count descending, then value ascending

@@ -138,6 +138,8 @@ def test_filtered_groups_over_listed_keys_match_the_general_path(
         (odd, ("k",), 'row["i"] > -20'),
         (odd, ("flag",), 'row["k"] != "x"'),
         (odd, ("k", "flag"), 'row["f"] < 1'),
+        (source, ("truth",), None),
+        (odd, ("k",), None),
     ]
     fast = Engine(timeout=20, cache="sync")
     general = Engine(timeout=20, cache="sync")
@@ -149,14 +151,41 @@ def test_filtered_groups_over_listed_keys_match_the_general_path(
     spec: dict[str, Any] = {"images_per_group": 2, "offset": offset, "limit": limit, "top_n": 3}
     for src, by, where in cases:
         seen = _statements(fast)
-        got = Query(src, engine=fast).filter(where).group_by(*by, **spec).groups()
+        queries = [Query(src, engine=e) for e in (fast, general)]
+        if where is not None:
+            queries = [q.filter(where) for q in queries]
+        got = queries[0].group_by(*by, **spec).groups()
         fast.run = Engine.run.__get__(fast)  # type: ignore[method-assign]
-        expected = Query(src, engine=general).filter(where).group_by(*by, **spec).groups()
+        expected = queries[1].group_by(*by, **spec).groups()
         assert json_roundtrip(got) == json_roundtrip(expected), (by, where)
         if not got["rows"]:
             continue
-        # Ranges first (no grouping), then one grouped statement holding the histograms; only
-        # the columns without a list of values ("many") are counted by a scan of their own.
-        assert "GROUP BY" not in seen[0] and "histogram(" in seen[1]
-        assert not any("histogram(" in sql for sql in seen[2:])
+        # Filtered: ranges first (no grouping), then one grouped statement holding the
+        # histograms; only the columns without a list of values ("many") are counted by a scan
+        # of their own. String keys group by their codes.
+        page = seen[0] if where is None else seen[1]
+        assert where is None or "GROUP BY" not in seen[0]
+        assert "histogram(" in page and not any("histogram(" in sql for sql in seen[2:])
         assert sum("row_number()" in sql for sql in seen) == (1 if src is odd else 0)
+        assert ('_code" AS g0' in page) == (by[0] != "flag")
+
+
+def test_value_codes_stay_hidden(tmp_tables: Any) -> None:
+    # The loaded copy holds a code column per listed string column; rows, pages and counts
+    # still show exactly the table's columns and values.
+    source = _odd_table(tmp_tables)
+    engine = Engine(timeout=20, cache="sync")
+    q = Query(source, engine=engine)
+    q.count()
+    rel = engine.table_relation(source)
+    facts = engine.tables.facts(rel)
+    assert facts is not None
+    assert set(facts.codes) == {"k", "word"}  # "flag" is bool, "many" has too many values
+    assert set(engine.tables.codes(rel)) == {"k", "word"}
+    kept = q.filter('row["word"] == "é"')
+    page = kept.sort("word").page(0, 5)
+    assert [c["name"] for c in page.columns] == [name for name, _ in source.columns]
+    assert page.rows and all(set(row) == set(page.rows[0]) for row in page.rows)
+    assert set(page.rows[0]) == {name for name, _ in source.columns}
+    assert all(row["word"] == "é" for row in page.rows)
+    assert kept.to_arrow().column_names == [name for name, _ in source.columns]
