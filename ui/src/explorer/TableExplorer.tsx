@@ -16,7 +16,7 @@ import { Grid } from "./Grid";
 import { groupImagesLoader } from "./groupImages";
 import { ImageViewer } from "./ImageViewer";
 import { HeaderMenu, InsertColumnDialog } from "./menus";
-import { gridRuns } from "./runPaint";
+import { gridRuns, SOURCE_COLUMN, SOURCE_WIDTH } from "./runPaint";
 import type { RenderResult } from "./SideBySide";
 import { SideBySide } from "./SideBySide";
 import type { ExplorerState } from "./state";
@@ -150,9 +150,15 @@ export function TableExplorer({
     if (groups && groups.by.length === 2 && state.groupView === "grid") {
       return <ConfusionGrid groups={groups} onCell={(a, b) => filterToKeys(groups.by, [a, b])} />;
     }
-    // Concatenated rows say first which run they came from.
+    // Concatenated rows say first which run they came from, wide enough to read the run's name.
     const shownState =
-      state.merge === "concat" && refs.length > 1 && !state.order.length ? { ...state, order: ["source"] } : state;
+      state.merge === "concat" && refs.length > 1
+        ? {
+            ...state,
+            order: state.order.length ? state.order : [SOURCE_COLUMN],
+            widths: { [SOURCE_COLUMN]: SOURCE_WIDTH, ...state.widths },
+          }
+        : state;
     return (
       <Grid
         result={result}

@@ -9,6 +9,8 @@ import "../runs/runSet.css";
 
 /** The concatenated table's column naming each row's run (the query's default source column). */
 export const SOURCE_COLUMN = "source";
+/** Its width until the user drags it: room for a swatch, an index and a run's name. */
+export const SOURCE_WIDTH = 220;
 
 /** What the grid asks about runs while drawing a cell. */
 export interface GridRuns {
