@@ -33,6 +33,8 @@ CacheMode = Literal["background", "sync", "off"]
 # A string or bool column with at most this many distinct values gets them listed as its copy
 # loads; a group-by then counts them per group with a binary search over this many entries.
 MAX_DICTIONARY = 256
+# At most this many values in the code space shared by a table's listed string columns.
+MAX_CODES = 65_535
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,12 @@ class TableFacts:
     # likely join key ("id", image columns by hash) -> most rows sharing one non-null value
     multiplicity: dict[str, int] = field(default_factory=dict)
     # string column with listed values -> identifier of a hidden column of the copy holding each
-    # row's position in that list (null for null): grouping and counting by a small integer
-    # costs a quarter of doing it by string
+    # row's position in ``code_values`` (null for null): grouping, counting and comparing by a
+    # small integer costs a quarter of doing it by string (a tenth for comparisons)
     codes: dict[str, str] = field(default_factory=dict)
+    # every coded column's values, sorted as DuckDB sorts them: one code space for all, so two
+    # columns' codes compare exactly as their values do
+    code_values: list[Any] = field(default_factory=list)
 
 
 def default_budget() -> int:
@@ -92,7 +97,7 @@ class TableCache:
         with self._lock:
             if name in self._ready:
                 self._ready.move_to_end(name)
-                return _from_table(name, rel)
+                return _from_table(name, rel, self._facts.get(name))
             if name in self._failed:
                 return rel
             pending = self._loading.get(name)
@@ -117,7 +122,7 @@ class TableCache:
                 pending.result()
             with self._lock:
                 if name in self._ready:
-                    return _from_table(name, rel)
+                    return _from_table(name, rel, self._facts.get(name))
         return rel
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -207,32 +212,37 @@ class TableCache:
         return TableFacts(ranges, nulls, values, multiplicity)
 
     def _add_codes(self, name: str, rel: Relation, facts: TableFacts) -> TableFacts:
-        """Give each string column with listed values a hidden column of value positions.
+        """Give each string column with listed values a hidden column of value codes.
 
         Added before the copy is used; its columns stay out of the relation's column list, so
-        only code that asks ``facts.codes`` ever reads them. On failure the facts stay without.
+        only code that asks for them (``Relation.codes``) ever reads them. On failure the facts
+        stay without.
         """
+        coded = [
+            c for c in rel.columns
+            if c.type.kind == "string" and c.type.runs is None and c.name in facts.values
+        ]  # fmt: skip
+        # Python orders str by code point, as DuckDB orders UTF-8 bytes.
+        space = sorted({v for c in coded for v in facts.values[c.name]})
+        if not coded or len(space) > MAX_CODES:
+            return facts
         codes: dict[str, str] = {}
-        for c in rel.columns:
-            listed = facts.values.get(c.name)
-            if c.type.kind != "string" or c.type.runs is not None or listed is None:
-                continue
+        for c in coded:
             code = f"{c.ident}_code"
             try:
                 self.engine.execute_statement(
                     f'ALTER TABLE "{name}" ADD COLUMN {ident(code)} USMALLINT', [], timeout=3600
                 )
-                # Positions from 0 in the listed (DuckDB) order, so codes sort as values do.
                 self.engine.execute_statement(
                     f'UPDATE "{name}" SET {ident(code)} = '
                     f"CAST(list_position(CAST($1 AS VARCHAR[]), {ident(c.ident)}) - 1 AS USMALLINT)",
-                    [listed],
+                    [space],
                     timeout=3600,
                 )
             except QueryError:
                 return facts
             codes[c.name] = code
-        return replace(facts, codes=codes) if codes else facts
+        return replace(facts, codes=codes, code_values=space)
 
     def _key_multiplicity(self, name: str, rel: Relation, deadline: float) -> dict[str, int]:
         """How many rows share one value, at most, in the columns joins usually use as keys.
@@ -267,14 +277,6 @@ class TableCache:
         with self._lock:
             return self._facts.get(self.name_for(rel.key))
 
-    def codes(self, rel: Relation) -> dict[str, str]:
-        """Column name -> identifier of its hidden column of value codes (see ``TableFacts``),
-        when ``rel`` reads the in-memory copy that holds them; else empty."""
-        facts = self.facts(rel)
-        if facts is None or rel.sql != _from_table(self.name_for(rel.key), rel).sql:
-            return {}
-        return facts.codes
-
     def ranges(self, rel: Relation) -> dict[str, tuple[float, float] | None] | None:
         """Finite ranges of ``rel``'s numeric columns if its in-memory copy is loaded, else None."""
         facts = self.facts(rel)
@@ -299,7 +301,8 @@ class TableCache:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{name}"', [])
 
 
-def _from_table(name: str, rel: Relation) -> Relation:
+def _from_table(name: str, rel: Relation, facts: TableFacts | None) -> Relation:
+    codes = () if facts is None else tuple(facts.codes.items())
     return Relation(
         sql=f'SELECT * FROM "{name}"',
         values=(),
@@ -308,6 +311,8 @@ def _from_table(name: str, rel: Relation) -> Relation:
         labels=rel.labels,
         num_rows=rel.num_rows,
         decoded_bytes=rel.decoded_bytes,
+        codes=codes,
+        code_values=() if facts is None else tuple(facts.code_values),
     )
 
 

@@ -125,7 +125,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     targets = _targets(plan.outputs, spec.by)
     values = plan.params.values
     # Keys the loaded copy holds value codes for group by the code (read back at the end).
-    key_sqls, key_values = _coded_keys(engine, plan, keys)
+    key_sqls, key_values = _coded_keys(plan, keys)
     key_select = ", ".join(f"{sql} AS g{i}" for i, sql in enumerate(key_sqls))
     group_cols = ", ".join(f"g{i}" for i in range(len(keys)))
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
@@ -155,7 +155,8 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     decode: dict[int, list[Any]] = {}
     if known is not None:
         dense, dictionaries = _known_columns(engine, plan, spec, targets)
-        decode = {tid: listed for tid, (listed, _, code) in dictionaries.items() if code}
+        space = list(plan.relation.code_values)
+        decode = {tid: space for tid, (_, _, code) in dictionaries.items() if code}
         more_inner, aggs, readers = _aggregate_parts(
             plan, spec, targets, edges, finite=False, dense=dense, dictionaries=dictionaries
         )
@@ -349,7 +350,7 @@ def _known_columns(
     stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
     dense: set[int] = set()
     dictionaries: dict[int, tuple[list[Any], str, str | None]] = {}
-    codes = engine.tables.codes(plan.relation)
+    codes = dict(plan.relation.codes)
     for t in targets:
         name = stored.get(t.sql)
         if t.run is not None or name is None:
@@ -363,25 +364,23 @@ def _known_columns(
     return dense, dictionaries
 
 
-def _coded_keys(
-    engine: Engine, plan: Plan, keys: list[ColumnRef]
-) -> tuple[list[str], list[list[Any] | None]]:
+def _coded_keys(plan: Plan, keys: list[ColumnRef]) -> tuple[list[str], list[list[Any] | None]]:
     """Each key's SQL, and per key the listed values its SQL's codes stand for (None: the SQL
     gives the values themselves)."""
-    codes = engine.tables.codes(plan.relation)
-    facts = engine.tables.facts(plan.relation) if codes else None
+    codes = dict(plan.relation.codes)
+    space = list(plan.relation.code_values)
     stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
     sqls: list[str] = []
     listed: list[list[Any] | None] = []
     for k in keys:
         name = stored.get(k.sql)
         code = None if name is None else codes.get(name)
-        if facts is None or name is None or code is None:
+        if code is None:
             sqls.append(k.sql)
             listed.append(None)
         else:
             sqls.append(f"t.{ident(code)}")
-            listed.append(facts.values[name])
+            listed.append(space)
     return sqls, listed
 
 
@@ -490,7 +489,9 @@ def _aggregate_parts(
             if code is None:
                 bounds = params.add(known_values, sql_type)
             else:
-                bounds = params.add(list(range(len(known_values))), "USMALLINT[]")
+                # The codes of the column's values: ascending, as the values are.
+                position = {v: i for i, v in enumerate(plan.relation.code_values)}
+                bounds = params.add([position[v] for v in known_values], "USMALLINT[]")
             aggs += [f"histogram({a}, {bounds}) AS vh_{a}", f"count(*) - count({a}) AS vn_{a}"]
             readers.append((t, "values"))
     return inner, aggs, readers
