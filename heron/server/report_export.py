@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from heron.errors import HeronError, UsageError
 from heron.query.references import TableReference, resolve_table, table_reference
-from heron.server import report_svg
+from heron.server import report_lineage, report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE, key_selection, panel_runs
@@ -429,7 +429,7 @@ def _lineage_panel(store: Store, project: str, block: PanelBlock) -> str:
     missing = [n.label for n in graph.nodes if n.status != "ok"]
     note = _problems([f"{m} is missing" for m in missing]) if missing else ""
     counts = f'<p class="muted">{len(graph.nodes)} nodes · {len(graph.edges)} edges</p>'
-    return f'{note}{counts}<div class="lineage">{report_svg.lineage_svg(graph)}</div>'
+    return f'{note}{counts}<div class="lineage">{report_lineage.lineage_svg(graph)}</div>'
 
 
 def _problems(messages: list[str]) -> str:

@@ -275,3 +275,24 @@ def test_concatenated_groups_take_their_run_colour_or_the_gray_of_no_run(
     }
     # Grouped by truth, a group mixes both runs' rows: the gray of no single run.
     assert fills("truth") == {truth: {ACROSS_RUNS_COLOR} for truth in CLASSES}
+
+
+def test_a_lineage_fan_out_folds_into_one_box_naming_its_members(
+    pipeline_client: TestClient,
+) -> None:
+    block = {"id": "l", "type": "panel", "panel": "lineage"}
+    block["config"] = {"artifact": "classifier:best", "depth": 1}
+    report = pipeline_client.post(
+        "/api/projects/epochs/reports", json={"title": "Fan-out", "blocks": [block]}
+    ).json()
+    exported = pipeline_client.get(f"/api/projects/epochs/reports/{report['id']}/export")
+    (svg,) = parse(exported.text).find_all("svg", "lineage-graph")
+    # Six evaluation runs used the same version: one box, as the live graph folds them.
+    (fold,) = svg.find_all("g", "cluster")
+    assert fold.attrs["data-node-label"] == "6 evaluate runs"
+    members = fold.find_all("title")[0].all_text().split(", ")
+    assert sorted(members) == [f"evaluate shard {shard}" for shard in range(6)]
+    labels = [node.attrs["data-node-label"] for node in svg.find_all("g", "node")]
+    assert not any(label.startswith("evaluate shard") for label in labels)
+    # One arrow from the version to the fold, not six.
+    assert len(svg.find_all("path", "edge")) == len(labels) - 1
