@@ -200,7 +200,7 @@ def build_plan(
             wheres.append(compiler.compile_filter(f).sql)
         except QueryError as error:
             raise error.within(filter_field(i, len(filters))) from None
-    where = coded_comparisons(" AND ".join(wheres), relation) if wheres else "TRUE"
+    where = coded_comparisons(" AND ".join(wheres), relation, params.values) if wheres else "TRUE"
     names = list(select) if select is not None else list(schema)
     outputs: list[OutputColumn] = []
     plan = Plan(relation, params, schema, where, outputs, [], agreement)

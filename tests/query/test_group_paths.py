@@ -194,8 +194,8 @@ def test_value_codes_stay_hidden(tmp_tables: Any) -> None:
 
 @pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">="])
 def test_comparing_two_coded_columns_compares_their_values(tmp_tables: Any, op: str) -> None:
-    # truth != guess style filters compare the columns' codes on a loaded copy: the rows kept
-    # are exactly those that comparing the strings keeps (nulls, case, non-ASCII, "" included).
+    # truth != guess and truth == "Cat" style filters compare codes on a loaded copy: the rows
+    # kept are exactly those comparing the strings keeps (nulls, case, non-ASCII, "" included).
     words = ["cat", "Cat", "", "é", "e", None, "dog"]
     n = 300
     data = {
@@ -208,11 +208,15 @@ def test_comparing_two_coded_columns_compares_their_values(tmp_tables: Any, op: 
     warm = Engine(timeout=20, cache="sync")
     cold = Engine(timeout=20, cache="off")
     Query(source, engine=warm).count()
-    for left, right in [("a", "b"), ("b", "other")]:
-        where = f'row["{left}"] {op} row["{right}"]'
+    wheres = [f'row["a"] {op} row["b"]', f'row["b"] {op} row["other"]']
+    # A value compares by its place among the codes, present or not, on either side, negated.
+    for value in ["cat", "Cat", "", "é", "dog", "zzz", "a", "d", "\u00e9t\u00e9"]:
+        wheres += [f'row["a"] {op} "{value}"', f'"{value}" {op} row["b"]']
+        wheres.append(f'not (row["a"] {op} "{value}")')
+    for where in wheres:
         seen = _statements(warm)
         got = Query(source, engine=warm).filter(where).page(0, n)
         warm.run = Engine.run.__get__(warm)  # type: ignore[method-assign]
         expected = Query(source, engine=cold).filter(where).page(0, n)
-        assert got.rows == expected.rows and got.total == expected.total
-        assert expected.total and any("_code" in sql for sql in seen)
+        assert got.rows == expected.rows and got.total == expected.total, where
+        assert any("_code" in sql for sql in seen)
