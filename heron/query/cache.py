@@ -56,6 +56,8 @@ class TableFacts:
     # every coded column's values, sorted as DuckDB sorts them: one code space for all, so two
     # columns' codes compare exactly as their values do
     code_values: list[Any] = field(default_factory=list)
+    # numeric columns without a null or non-finite value
+    clean: frozenset[str] = frozenset()
 
 
 def default_budget() -> int:
@@ -176,7 +178,7 @@ class TableCache:
         parts = []
         for i, c in enumerate(numeric):
             x = finite_sql(ident(c.ident), c.type)
-            parts.append(f"min({x}) AS lo{i}, max({x}) AS hi{i}")
+            parts.append(f"min({x}) AS lo{i}, max({x}) AS hi{i}, count(*) - count({x}) AS bad{i}")
         parts += [f"count(*) - count({ident(c.ident)}) AS nul{i}" for i, c in enumerate(images)]
         parts += [
             f"approx_count_distinct({ident(c.ident)}) AS nd{i}" for i, c in enumerate(categorical)
@@ -204,12 +206,13 @@ class TableCache:
             lo, hi = row[f"lo{i}"], row[f"hi{i}"]
             ranges[c.name] = None if lo is None or hi is None else (lo, hi)
         nulls = {c.name: int(row[f"nul{i}"]) for i, c in enumerate(images)}
+        clean = frozenset(c.name for i, c in enumerate(numeric) if row[f"bad{i}"] == 0)
         values = {}
         for i, c in enumerate(few):
             found_values = lists[f"v{i}"] or []
             if 0 < len(found_values) <= MAX_DICTIONARY:
                 values[c.name] = found_values
-        return TableFacts(ranges, nulls, values, multiplicity)
+        return TableFacts(ranges, nulls, values, multiplicity, clean=clean)
 
     def _add_codes(self, name: str, rel: Relation, facts: TableFacts) -> TableFacts:
         """Give each string column with listed values a hidden column of value codes.

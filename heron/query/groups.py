@@ -143,13 +143,20 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     edges = {} if known is None else _edges(numeric, known, spec.bins)
     # 1. the page of groups, their count, each numeric column's per-group statistics (which do
     # not depend on the bin edges) and its finite range over all groups (which fixes the edges)
-    finite = [f"{t.sql} AS r_{_alias(t)}, {_finite(t)} AS {_alias(t)}" for t in numeric]
+    # Columns the table holds no null or non-finite value of need no counting of them.
+    clean = _clean(engine, plan, numeric)
+    finite = [
+        f"{t.sql if t.type.kind == 'float' else _finite(t)} AS {_alias(t)}" if id(t) in clean
+        else f"{t.sql} AS r_{_alias(t)}, {_finite(t)} AS {_alias(t)}"
+        for t in numeric
+    ]  # fmt: skip
     stats = "".join(
-        f", min({a}) AS min_{a}, avg({a}) AS mean_{a}, max({a}) AS max_{a}, "
-        f"count(r_{a}) - count({a}) AS nf_{a}, count(*) - count(r_{a}) AS nul_{a}"
+        f", min({a}) AS min_{a}, avg({a}) AS mean_{a}, max({a}) AS max_{a}"
+        + ("" if id(t) in clean else
+           f", count(r_{a}) - count({a}) AS nf_{a}, count(*) - count(r_{a}) AS nul_{a}")
         + ("" if known is not None else
            f", min(min({a})) OVER () AS lo_{a}, max(max({a})) OVER () AS hi_{a}")
-        for a in map(_alias, numeric)
+        for t, a in zip(numeric, map(_alias, numeric), strict=True)
     )  # fmt: skip
     readers: list[tuple[Target, str]] = []
     decode: dict[int, list[Any]] = {}
@@ -208,8 +215,8 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
             slot[id(t)] = {
                 "kind": "histogram", "counts": [0] * max(len(edges.get(id(t), [])) - 1, 0),
                 "min": json_value(row[f"min_{a}"]), "mean": json_value(row[f"mean_{a}"]),
-                "max": json_value(row[f"max_{a}"]), "nulls": int(row[f"nul_{a}"]),
-                "non_finite": int(row[f"nf_{a}"]),
+                "max": json_value(row[f"max_{a}"]), "nulls": int(row.get(f"nul_{a}") or 0),
+                "non_finite": int(row.get(f"nf_{a}") or 0),
             }  # fmt: skip
         _read_aggregates(row, key, slot, readers, edges, spec, wanted, decode)
     if page and targets:
@@ -295,6 +302,16 @@ def _known_ranges(
             return None
         known[t.column] = table[name]
     return known
+
+
+def _clean(engine: Engine, plan: Plan, numeric: list[Target]) -> set[int]:
+    """The numeric targets that are stored columns the loaded table has no null or non-finite
+    value in (so neither has any selection of its rows)."""
+    facts = engine.tables.facts(plan.relation)
+    if facts is None or not facts.clean:
+        return set()
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    return {id(t) for t in numeric if t.run is None and stored.get(t.sql) in facts.clean}
 
 
 def _few_groups(engine: Engine, plan: Plan, keys: list[ColumnRef]) -> bool:
