@@ -24,7 +24,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from heron.errors import TableError
@@ -98,13 +97,41 @@ def _target_store() -> Store:
     return run.store if run is not None else spool_store()
 
 
-@dataclass(frozen=True)
 class _Chunk:
-    """Rows ``first .. first + size - 1`` of a column, stored (or being stored) by ``future``."""
+    """Rows ``first .. first + size - 1`` of a column, stored (or being stored) by ``future``.
 
-    first: int
-    size: int
-    future: Future[pa.Array]
+    The batch's images are kept until they are stored, so a batch the store refused (a full
+    disk) is stored again at the next log instead of failing every log of the table.
+    """
+
+    __slots__ = ("batch", "first", "future", "size")
+
+    def __init__(self, first: int, batch: list[Image | None], future: Future[pa.Array]) -> None:
+        self.first = first
+        self.size = len(batch)
+        self.batch: list[Image | None] | None = batch
+        self.future = future
+        future.add_done_callback(self._settled)
+
+    def _settled(self, future: Future[pa.Array]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self.batch = None
+
+    def failed(self) -> bool:
+        """Whether the store refused the batch (it can be stored again)."""
+        future = self.future
+        return (
+            self.batch is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is not None
+        )
+
+    def retry(self, store: Store, column: str) -> None:
+        """Store the refused batch again."""
+        assert self.batch is not None
+        self.future = _executor().submit(_store_batch, store, self.batch, column, self.first)
+        self.future.add_done_callback(self._settled)
 
 
 class ImageColumn:
@@ -169,7 +196,7 @@ class ImageColumn:
         if self._store is None:
             self._store = _target_store()
         future = _executor().submit(_store_batch, self._store, batch, self.name, first)
-        self._chunks.append(_Chunk(first, len(batch), future))
+        self._chunks.append(_Chunk(first, batch, future))
         self._count += len(batch)
         in_flight = self._in_flight
         in_flight.append(future)
@@ -183,7 +210,11 @@ class ImageColumn:
         thread that adds rows; the snapshot may then be read from any thread)."""
         self.flush()
         chunks = [chunk for chunk in self._chunks if chunk.first + chunk.size > start]
-        return ImageSnapshot(self.name, self._store, chunks, start, self._count)
+        for chunk in chunks:
+            if chunk.failed() and self._store is not None:
+                chunk.retry(self._store, self.name)
+        parts = [(chunk.first, chunk.future) for chunk in chunks]
+        return ImageSnapshot(self.name, self._store, parts, start, self._count)
 
     def images(self) -> list[Image | None]:
         """The cells as Images backed by the store they were written to."""
@@ -211,7 +242,12 @@ class ImageSnapshot:
     """Rows ``start .. end - 1`` of an image column at the moment it was logged."""
 
     def __init__(
-        self, name: str, store: Store | None, chunks: list[_Chunk], start: int, end: int
+        self,
+        name: str,
+        store: Store | None,
+        chunks: list[tuple[int, Future[pa.Array]]],
+        start: int,
+        end: int,
     ) -> None:
         self.name = name
         self.store = store
@@ -226,11 +262,11 @@ class ImageSnapshot:
 
         from heron.store.tables import IMAGE_STRUCT
 
-        pieces = [chunk.future.result() for chunk in self.chunks]
+        pieces = [future.result() for _, future in self.chunks]
         if not pieces:
             return pa.array([], IMAGE_STRUCT)
         whole = pa.concat_arrays(pieces) if len(pieces) > 1 else pieces[0]
-        offset = self.start - self.chunks[0].first
+        offset = self.start - self.chunks[0][0]
         cells = whole.slice(offset, self.end - self.start)
         if target is not None and self.store is not None and target.root != self.store.root:
             _copy_blobs(self.store, target, cells, self.name)

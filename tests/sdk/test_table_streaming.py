@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import heron
+from heron.errors import TableError
 from heron.store import codec
 from heron.store.gc import collect
 from heron.store.store import Store
@@ -272,3 +273,32 @@ def test_a_forked_child_streams_its_own_tables(store_dir: Path) -> None:
     assert len(run.table("child").get_column("image")) == 600
     assert built.get_column("image")[299] is not None  # the parent's spool is still there
     assert built.get_column("image")[299].to_numpy().shape == (8, 8, 3)
+
+
+def test_a_batch_the_store_refused_is_stored_again_at_the_next_log(store_dir: Path) -> None:
+    rng = np.random.default_rng(10)
+    arrays = [noise(rng, 8) for _ in range(310)]
+    packs = store_dir / "blobs" / "packs"
+    with heron.init(project="p", dir=store_dir) as run:
+        table = heron.Table(columns=["image"])
+        for array in arrays[:10]:
+            table.add_data(heron.Image(array))
+        table.get_column("image")  # stored: the pack file is open
+        run.store.blobs.close()
+        packs.rename(packs.with_name("packs-aside"))
+        packs.write_text("not a directory")  # the store cannot start a pack file now
+        for array in arrays[10:]:
+            table.add_data(heron.Image(array))
+        run.log({"t": table}, step=0)
+        with pytest.raises(
+            TableError, match=r"column 'image', rows 10\.\.265: cannot store a blob"
+        ):
+            table.get_column("image")
+        packs.unlink()
+        packs.with_name("packs-aside").rename(packs)
+        run.log({"t": table}, step=1)
+    assert [(f.key, f.first_step) for f in run.failures] == [("t", 0)]
+    read = heron.Api(store_dir).run(run.path).table("t", step=1)
+    cells = read.get_column("image")
+    assert len(cells) == 310
+    assert np.array_equal(cells[309].to_numpy(), arrays[309])
