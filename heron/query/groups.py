@@ -506,9 +506,9 @@ def _aggregate_parts(
             if code is None:
                 bounds = params.add(known_values, sql_type)
             else:
-                # The codes of the column's values: ascending, as the values are.
+                # The codes of the column's values, ascending (histogram boundaries must be).
                 position = {v: i for i, v in enumerate(plan.relation.code_values)}
-                bounds = params.add([position[v] for v in known_values], "USMALLINT[]")
+                bounds = params.add(sorted(position[v] for v in known_values), "USMALLINT[]")
             aggs += [f"histogram({a}, {bounds}) AS vh_{a}", f"count(*) - count({a}) AS vn_{a}"]
             readers.append((t, "values"))
     return inner, aggs, readers
