@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from heron.errors import HeronError, UsageError
 from heron.query.references import TableReference, resolve_table, table_reference
-from heron.server import report_lineage, report_svg
+from heron.server import report_lineage, report_style, report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE, key_selection, panel_runs
@@ -395,9 +395,16 @@ def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
     for item in result.results:
         accuracy = "n/a" if item.accuracy is None else f"{item.accuracy:.1%}"
         head = "".join(f"<th>{_e(c)}</th>" for c in result.classes)
+        peak = max(1, *(n for row in item.matrix for n in row))
+        normalize = bool(config.get("normalize"))
         rows = "".join(
-            f"<tr><th>{_e(t)}</th>" + "".join(f"<td>{n}</td>" for n in item.matrix[i]) + "</tr>"
-            for i, t in enumerate(result.classes)
+            f"<tr><th>{_e(t)}</th>"
+            + "".join(
+                f'<td style="background:{_matrix_color(n, row, peak, normalize, i == j)}">{n}</td>'
+                for j, n in enumerate(row)
+            )
+            + "</tr>"
+            for i, (t, row) in enumerate(zip(result.classes, item.matrix, strict=True))
         )
         metrics = "".join(
             f"<tr><td>{_e(c.name)}</td><td>{_fmt(c.precision)}</td><td>{_fmt(c.recall)}</td>"
@@ -412,6 +419,15 @@ def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
             f"<th>support</th></tr></thead><tbody>{metrics}</tbody></table>"
         )
     return "".join(out)
+
+
+def _matrix_color(count: int, row: list[int], peak: int, normalize: bool, diagonal: bool) -> str:
+    """A confusion cell's background as the evaluation panel shades it (ui/src/evaluation/
+    matrix.ts): right answers green, errors red, deeper for a larger share of the matrix's
+    largest count (or of the true class's row when the panel is normalised)."""
+    share = count / max(1, sum(row)) if normalize else count / peak
+    alpha = min(1.0, max(0.0, share)) * 0.85 + (0.08 if share > 0 else 0)
+    return f"rgba(22, 163, 74, {alpha:.3f})" if diagonal else f"rgba(220, 38, 38, {alpha:.3f})"
 
 
 def _lineage_panel(store: Store, project: str, block: PanelBlock) -> str:
@@ -443,49 +459,6 @@ _PANELS = {
     "lineage": _lineage_panel,
 }
 
-_CSS = """
-:root{--muted:#6b7280;--border:#e5e7eb}
-body{font:14px/1.5 system-ui,sans-serif;color:#111827;background:#f7f8fa;max-width:1280px;
-margin:32px auto;padding:0 24px}
-h1{font-size:28px;margin-bottom:4px}.muted{color:var(--muted)}
-.markdown{font-size:14.5px;line-height:1.6;max-width:860px;padding:4px 18px}
-section.panel{background:#fff;border:1px solid var(--border);border-radius:8px;padding:14px 18px;
-margin:14px 0;min-width:0}
-section.panel h3{margin:0 0 8px;font-size:15px}
-.table-scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}
-td,th{border:1px solid var(--border);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f5f7fa;white-space:nowrap}
-td{max-width:360px;overflow:hidden;text-overflow:ellipsis}
-.table-scroll td{white-space:nowrap}
-img.thumb{width:48px;height:48px;object-fit:cover;border-radius:4px;border:2px solid transparent;
-flex:none;display:block}
-.per-run{display:flex;gap:4px}
-.problem{color:#a33;background:#fdf0f0;border-radius:6px;padding:6px 10px}
-.hist{display:flex;flex-direction:column}.hist svg{display:block;overflow:visible}
-.hist-axis{stroke:#e5e7eb}
-.hist-foot{display:flex;justify-content:space-between;gap:6px;font-size:10.5px;color:var(--muted);
-height:14px;line-height:14px;font-variant-numeric:tabular-nums}
-.values{display:flex;flex-direction:column;gap:1px;overflow-y:auto}
-.value-row{display:flex;align-items:center;gap:6px;min-height:16px}
-.value-label{flex:none;font-size:11.5px;text-align:right;overflow:hidden;text-overflow:ellipsis;
-white-space:nowrap}
-.value-bars{flex:1;display:flex;flex-direction:column;gap:1px;min-width:0}
-.value-bar{display:flex;align-items:center;gap:4px;height:12px}
-.value-bar span{display:block;height:100%;border-radius:2px;opacity:.85}
-.value-bar em{font-style:normal;font-size:10.5px;color:var(--muted)}
-.value-more{font-size:10.5px;color:var(--muted)}
-.strip{display:flex;flex-direction:column;gap:2px}
-.strip-lines{display:flex;flex-direction:column;gap:2px;overflow-x:auto}
-.strip-line{display:flex;flex-direction:row;flex-wrap:nowrap;gap:4px}
-.strip-count{font-size:10.5px;color:var(--muted)}
-.lineage{overflow-x:auto;background:#fbfcfd;border:1px solid var(--border);border-radius:8px;
-padding:8px}.lineage svg{display:block;margin:0 auto}.lineage .edge{fill:none;stroke:#94a3b8;stroke-width:1.5}
-.lineage .label{font-size:12.5px;font-weight:600;fill:#111827}
-.lineage .sub{font-size:11.5px;fill:var(--muted)}.lineage .icon{font-size:12px}
-.legend{border-left:4px solid;padding:0 8px;margin-right:8px}.axis{font-size:11px;fill:var(--muted)}
-"""
-
 
 def export_html(store: Store, report: Report) -> str:
     """The report as a standalone HTML page (no scripts, no external requests for data)."""
@@ -494,7 +467,7 @@ def export_html(store: Store, report: Report) -> str:
         # The export runs no script at all; this policy makes sure of it in the reader's browser.
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
         "img-src data: https: http:; style-src 'unsafe-inline'\">",
-        f"<title>{_e(report.title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{_e(report.title)}</title><style>{report_style.CSS}</style></head><body>",
         f"<h1>{_e(report.title)}</h1>",
         f'<p class="muted">{_e(report.description)}</p>' if report.description else "",
     ]

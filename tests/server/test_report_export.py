@@ -296,3 +296,20 @@ def test_a_lineage_fan_out_folds_into_one_box_naming_its_members(
     assert not any(label.startswith("evaluate shard") for label in labels)
     # One arrow from the version to the fold, not six.
     assert len(svg.find_all("path", "edge")) == len(labels) - 1
+
+
+def test_confusion_matrices_are_shaded_as_the_evaluation_panel_shades_them(
+    pipeline_client: TestClient, pipeline_store: tuple[Path, dict[str, Any]]
+) -> None:
+    ids = pipeline_store[1]
+    block = {"id": "e", "type": "panel", "panel": "evaluation"}
+    block["runset"] = {"runs": [{"id": ids["infer fc256"]}]}
+    block["config"] = {"key": "test_predictions", "truth": "truth", "guess": "guess"}
+    (panel,) = _panels(_export(pipeline_client, [block]))
+    (matrix,) = panel.find_all("table", "matrix")
+    for i, row in enumerate(matrix.find_all("tbody")[0].find_all("tr")):
+        for j, cell in enumerate(row.find_all("td")):
+            style, count = cell.attrs["style"], int(cell.all_text())
+            # Right answers green, mistakes red; an empty cell stays clear.
+            assert ("22, 163, 74" if i == j else "220, 38, 38") in style
+            assert style.endswith("0.000)") == (count == 0)
