@@ -10,13 +10,16 @@ on images 1 and 3 of each class, the others on image 1 only, always guessing the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.ui_server import UiServer
+from tests.e2e import six_runs_store
+from tests.e2e.ui_server import UiServer, script_store_ui
 from tests.fixtures.pipeline import EPOCHS, eval_images
+from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -344,3 +347,27 @@ def test_a_report_reader_toggles_the_runs_of_an_evaluation_panel(
     item.get_by_role("button", name=f"Only {RUNS[2]}").click()
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text(RUNS[2])
+
+
+@pytest.fixture(scope="module")
+def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
+    """`heron ui` over six runs logging the same predictions table."""
+    with script_store_ui(shared_stores, "six-runs", six_runs_store.__file__) as served:
+        yield served
+
+
+def test_search_finds_a_run_to_pick_among_many(
+    page: Page, six_runs: tuple[UiServer, dict[str, str]]
+) -> None:
+    server, _ = six_runs
+    page.goto(f"{server.url}/projects/{six_runs_store.PROJECT}/tables/predictions")
+    run_set = page.get_by_test_id("run-set")
+    expect(run_set.locator(".run-set-item")).to_have_count(len(six_runs_store.RUNS))
+    run_set.get_by_role("searchbox", name="Search runs in the run set").fill("seed4")
+    expect(run_set.locator(".run-set-item")).to_have_count(1)
+    target = six_runs_store.RUNS[4]
+    item = run_set.locator(".run-set-item", has_text=target)
+    item.hover()
+    item.get_by_role("button", name=f"Only {target}").click()
+    expect(page.get_by_test_id("run-set-count")).to_have_text("1 of 6 runs visible")
+    expect(_pager(page)).to_have_text(f"1–100 of {six_runs_store.ROWS} rows")

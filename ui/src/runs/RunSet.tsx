@@ -6,6 +6,9 @@ import type { RunIdentity } from "./runSet";
 import { searchMembers } from "./runSet";
 import "./runSet.css";
 
+/** Run sets this long get a search box; shorter ones read at a glance. */
+const SEARCH_FROM = 5;
+
 export interface RunSetProps {
   members: RunIdentity[];
   onToggle: (id: string) => void;
@@ -47,7 +50,7 @@ export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, 
           {visible} of {plural(members.length, noun)} visible
           {selected !== null && ` · showing [${selected}] only`}
         </span>
-        {members.length > 6 && (
+        {members.length >= SEARCH_FROM && (
           <input
             className="run-set-search"
             type="search"
