@@ -186,3 +186,37 @@ def test_radio_groups_move_with_arrow_keys(
     expect(page.get_by_role("radio", name="Small rows", exact=True)).to_have_attribute(
         "aria-checked", "true"
     )
+
+
+def test_insert_column_dialog_from_the_menu_and_back(
+    page: Page, six_runs: tuple[UiServer, dict[str, str]]
+) -> None:
+    _open_rows(page, _one_run(six_runs))
+    _tab_to(page, "score column menu")
+    page.keyboard.press("Enter")
+    page.keyboard.press("i")
+    assert _focused_text(page).startswith("Insert column")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("form", name="Insert column")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_label("Column name")).to_be_focused()
+    # Escape leaves the dialog without a column, back on the menu's button.
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    page.wait_for_function(
+        "document.activeElement?.getAttribute('aria-label') === 'score column menu'"
+    )
+    # Again, typing an expression and Enter inserts it.
+    page.keyboard.press("Enter")
+    page.keyboard.press("i")
+    page.keyboard.press("Enter")
+    page.get_by_label("Column name").fill("double")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type('row["score"] * 2')
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(page.locator(".xth[data-column='double']")).to_be_visible()
+    page.wait_for_function(
+        "document.activeElement?.getAttribute('aria-label') === 'score column menu'"
+    )

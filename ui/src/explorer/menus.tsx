@@ -9,12 +9,23 @@ import { columnRef } from "./expr";
 import type { DerivedColumn, ExplorerState } from "./state";
 
 /**
- * Give focus back to the element that had it when the popover opened: on Escape, on choosing an
- * item, or on a click elsewhere (that click then moves focus on as it would).
+ * What gets focus back when a popover or dialog closes: the element focused as it opened, or, when
+ * that was an item of a menu (the dialog an item opened), the button of that menu, which carries
+ * the menu's label.
+ */
+function openerOf(active: Element | null): HTMLElement | string | null {
+  const menu = active?.closest("[role=menu]");
+  if (menu) return menu.getAttribute("aria-label");
+  return active instanceof HTMLElement && active !== document.body ? active : null;
+}
+
+/**
+ * Give focus back to the opener (openerOf) on Escape, on choosing an item, or on a click elsewhere
+ * (that click then moves focus on as it would).
  */
 function useFocusReturn(popover: RefObject<HTMLElement | null>) {
   // Read while rendering: by the time effects run, a field inside may already have taken focus.
-  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
+  const [opener] = useState(() => openerOf(document.activeElement));
   useLayoutEffect(
     () => () => {
       const active = document.activeElement;
@@ -28,15 +39,17 @@ function useFocusReturn(popover: RefObject<HTMLElement | null>) {
 const FOLLOW_MS = 5000;
 
 /**
- * Focus `opener`; if the view then draws it again (choosing "Group by" redraws the grid's headers
- * once the grouped rows arrive) and focus falls to the page, the new element with the same label
- * takes it. This stops at the user's next focus move or press, or after a few seconds.
+ * Focus `opener` (an element, or the label of one); if the view then draws it again (choosing
+ * "Group by" redraws the grid's headers once the grouped rows arrive) and focus falls to the page,
+ * the new element with the same label takes it. This stops at the user's next focus move or
+ * press, or after a few seconds.
  */
-function returnFocus(opener: HTMLElement) {
-  opener.focus();
-  const label = opener.getAttribute("aria-label");
-  if (!label) return;
-  const selector = `[aria-label="${CSS.escape(label)}"]`;
+function returnFocus(opener: HTMLElement | string) {
+  const label = typeof opener === "string" ? opener : opener.getAttribute("aria-label");
+  const selector = label ? `[aria-label="${CSS.escape(label)}"]:not([role=menu])` : null;
+  const target = typeof opener === "string" ? null : opener;
+  (target?.isConnected ? target : selector ? document.querySelector<HTMLElement>(selector) : null)?.focus();
+  if (!selector) return;
   const observer = new MutationObserver(() => {
     if (document.activeElement && document.activeElement !== document.body) return;
     document.querySelector<HTMLElement>(selector)?.focus();
@@ -281,11 +294,20 @@ export function InsertColumnDialog({ after, columns, error, onInsert, onClose }:
   const [name, setName] = useState(freeName(guess.startsWith("stddev") ? "disagreement" : "derived", taken));
   const [expr, setExpr] = useState(guess);
   const clash = taken.has(name);
+  const form = useRef<HTMLFormElement>(null);
+  useFocusReturn(form);
   return (
     <div className="modal-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
       <form
+        ref={form}
         className="modal insert-dialog"
         aria-label="Insert column"
+        onKeyDown={(event) => {
+          if (event.key === "Escape") {
+            event.preventDefault();
+            onClose();
+          }
+        }}
         onSubmit={(event) => {
           event.preventDefault();
           if (name.trim() && expr.trim() && !clash) onInsert({ name: name.trim(), expr: expr.trim() });
