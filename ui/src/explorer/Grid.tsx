@@ -118,6 +118,7 @@ const HeaderCell = memo(function HeaderCell({
         <button
           type="button"
           className="xth-menu"
+          aria-haspopup="menu"
           aria-label={`${name} column menu`}
           onClick={(event) => onMenu(column.info, event.currentTarget.getBoundingClientRect())}
         >
