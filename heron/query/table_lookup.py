@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import NotFoundError
-from heron.store import artifacts as artifact_store
-from heron.store import runs as run_store
-from heron.store.artifacts import VersionRecord
-from heron.store.runs import RunRecord
-from heron.store.table_format import artifact_table_name, artifact_table_path
-from heron.store.tables import TableRecord, get_table, part_paths
+from heron.store.run_record import RunRecord, run_table_label
+from heron.store.tables import TableRecord, part_paths
 
 if TYPE_CHECKING:
     from heron.query.source import TableSource
+    from heron.store.artifacts import VersionRecord
     from heron.store.store import Store
 
 
@@ -79,6 +76,9 @@ def find_run_table(
     """What run ``run_id`` (in ``project`` when given) logged under ``key`` at ``step`` (its
     latest step when None). NotFoundError says what is missing: the run, the key (listing the
     run's tables) or the step (listing the key's steps)."""
+    from heron.store import runs as run_store
+    from heron.store.tables import get_table
+
     try:
         run = run_store.get_run(store.engine, run_id, project=project)
     except NotFoundError as error:
@@ -101,11 +101,25 @@ def find_run_table(
             )
         chosen = found[0]
     at, _, _, payload = chosen
+    return _resolved(
+        store.root, run, key, at, steps, payload, get_table(store.engine, str(payload["table_id"]))
+    )
+
+
+def _resolved(
+    root: Path,
+    run: RunRecord,
+    key: str,
+    at: int,
+    steps: tuple[int, ...],
+    payload: dict[str, Any],
+    record: TableRecord,
+) -> ResolvedTable:
     chart = payload.get("chart")
     return ResolvedTable(
-        record=get_table(store.engine, str(payload["table_id"])),
-        root=store.root,
-        label=f"{run.path}/{key}@{at}",
+        record=record,
+        root=root,
+        label=run_table_label(run, key, at),
         run=run,
         step=at,
         steps=steps,
@@ -118,6 +132,10 @@ def find_artifact_table(
 ) -> ResolvedTable:
     """The table added as ``name`` to the version ``artifact`` (``name:v3``, ``name:alias``,
     ``project/name:v3``). NotFoundError names the missing version or table."""
+    from heron.store import artifacts as artifact_store
+    from heron.store.table_format import artifact_table_name, artifact_table_path
+    from heron.store.tables import get_table
+
     version = artifact_store.resolve(store.engine, artifact, project=project)
     path = artifact_table_path(name)
     entry = artifact_store.manifest_entry(store.engine, version.id, path)

@@ -7,48 +7,95 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import UsageError
-from heron.sdk.artifact import Artifact
-from heron.sdk.lineage import Direction, lineage_graph
-from heron.sdk.logged_table import LoggedTable, open_run_table
+from heron.sdk.logged_table import LoggedTable, open_run_table, quick_run_table
 from heron.sdk.values import check_step
-from heron.store import artifacts as artifact_store
-from heron.store import runs as run_store
-from heron.store.lineage import lineage_edges
-from heron.store.store import Store
+from heron.store.run_record import RunRecord
+from heron.store.store import MARKER_NAME, Store, check_marker, resolve_store_dir
 
 if TYPE_CHECKING:
     import pandas
+
+    from heron.sdk.artifact import Artifact
+    from heron.sdk.lineage import Direction
+    from heron.store.sqlite_reader import SqliteReader
+
+# The store modules below import SQLAlchemy; they are imported where used, so reading a table of a
+# SQLite store (Api(...).run(path).table(key)) goes through heron.store.sqlite_reader without it.
 
 
 class Api:
     """Read access to a store: projects, runs and their history, tables, artifacts.
 
     ``Api()`` opens the same store ``heron.init`` would (``dir``, else ``$HERON_DIR``, else
-    ``./heron-data``); it never creates one.
+    ``./heron-data``); it never creates one. A SQLite store is opened in full (SQLAlchemy,
+    schema upgrade, crashed runs marked) the first time something needs more than a run and its
+    tables; until then those are read through the standard library's sqlite3.
     """
 
     def __init__(
         self, dir: str | os.PathLike[str] | None = None, *, database_url: str | None = None
     ) -> None:
-        self.store = Store.open(dir, database_url=database_url, create=False)
+        self._dir = dir
+        self._database_url = database_url
+        self._store: Store | None = None
+        self._reader: SqliteReader | None = None
+        self._root = root = resolve_store_dir(dir)
+        if (
+            database_url
+            or os.environ.get("HERON_DATABASE_URL")
+            or not (root / MARKER_NAME).exists()
+        ):
+            self._store = Store.open(dir, database_url=database_url, create=False)
+            return
+        check_marker(root / MARKER_NAME)
+        from heron.store.sqlite_reader import SqliteReader
+
+        self._reader = SqliteReader.open(root)
+        if self._reader is None:
+            self._store = Store.open(dir, database_url=database_url, create=False)
+
+    @property
+    def store(self) -> Store:
+        """The open store (opened in full on first use)."""
+        if self._store is None:
+            self._store = Store.open(self._dir, database_url=self._database_url, create=False)
+            self._reader = None
+        return self._store
+
+    def _quick(self) -> SqliteReader | None:
+        """The sqlite3 reader while the store is not open in full (None once it is)."""
+        return self._reader if self._store is None else None
 
     def projects(self) -> list[dict[str, Any]]:
         """Every project with its number of runs and artifacts and its last activity."""
+        from heron.store import runs as run_store
+
         return run_store.list_projects(self.store.engine)
 
     def runs(self, project: str | None = None) -> list[ApiRun]:
         """Runs of ``project`` (or of every project), newest first."""
+        from heron.store import runs as run_store
+
         return [ApiRun(self, record) for record in run_store.list_runs(self.store.engine, project)]
 
     def run(self, path: str) -> ApiRun:
         """One run by ``project/id``, ``id``, or a unique ``project/name``."""
-        return ApiRun(self, run_store.find_run(self.store.engine, path))
+        reader = self._quick()
+        record = None if reader is None else reader.find_run(path)
+        if record is None:
+            from heron.store import runs as run_store
+
+            record = run_store.find_run(self.store.engine, path)
+        return ApiRun(self, record)
 
     @classmethod
     def from_store(cls, store: Store) -> Api:
         """An Api on an already open store (a live run's, a server's), without opening it again."""
         api = cls.__new__(cls)
-        api.store = store
+        api._dir = api._root = store.root
+        api._database_url = None
+        api._store = store
+        api._reader = None
         return api
 
     # -- artifacts ----------------------------------------------------------------------------
@@ -56,6 +103,9 @@ class Api:
     def artifact(self, ref: str, *, type: str | None = None) -> Artifact:
         """One artifact version: ``project/name:alias``, ``project/name:vN``, or ``name:alias``
         when the name exists in one project only. Errors list what exists."""
+        from heron.sdk.artifact import Artifact
+        from heron.store import artifacts as artifact_store
+
         record = artifact_store.resolve(self.store.engine, ref)
         if type is not None and record.type != type:
             raise UsageError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
@@ -63,11 +113,17 @@ class Api:
 
     def artifacts(self, project: str | None = None, type: str | None = None) -> list[Artifact]:
         """Every artifact version (of ``project``, of ``type``), by project, name and version."""
+        from heron.sdk.artifact import Artifact
+        from heron.store import artifacts as artifact_store
+
         records = artifact_store.list_versions(self.store.engine, project=project, type=type)
         return [Artifact.from_version(self, record) for record in records]
 
     def artifact_versions(self, name: str, project: str | None = None) -> list[Artifact]:
         """The versions of one collection, oldest first (``name`` may be ``project/name``)."""
+        from heron.sdk.artifact import Artifact
+        from heron.store import artifacts as artifact_store
+
         project, name = artifact_store.find_collection(self.store.engine, name, project)
         records = artifact_store.list_versions(self.store.engine, project=project, name=name)
         return [Artifact.from_version(self, r) for r in records]
@@ -76,6 +132,8 @@ class Api:
         self, project: str | None = None, type: str | None = None
     ) -> list[dict[str, Any]]:
         """Collections with their type, description, number of versions and latest version."""
+        from heron.store import artifacts as artifact_store
+
         return artifact_store.list_collections(self.store.engine, project=project, type=type)
 
     def lineage(
@@ -89,6 +147,9 @@ class Api:
         "target", "kind"}]}``; ``kind`` is ``output`` (run -> version it logged) or ``input``
         (version -> run that used it). A string is an artifact reference if it holds ':',
         else a run path. ``direction``: ``both``, ``upstream`` or ``downstream``."""
+        from heron.sdk.artifact import Artifact
+        from heron.sdk.lineage import lineage_graph
+
         if isinstance(artifact_or_run, str):
             artifact_or_run = (
                 self.artifact(artifact_or_run)
@@ -111,7 +172,7 @@ class Api:
 class ApiRun:
     """A stored run, as read back: identity, config, summary, state, history."""
 
-    def __init__(self, api: Api, record: run_store.RunRecord) -> None:
+    def __init__(self, api: Api, record: RunRecord) -> None:
         self._api = api
         self._record = record
 
@@ -176,21 +237,27 @@ class ApiRun:
         return self._record.notes
 
     @property
-    def record(self) -> run_store.RunRecord:
+    def record(self) -> RunRecord:
         """Every stored field (host, pid, git commit, timestamps, ...)."""
         return self._record
 
     def refresh(self) -> ApiRun:
         """Re-read the run from the store (state and summary change while it runs)."""
+        from heron.store import runs as run_store
+
         self._record = run_store.get_run(self._api.store.engine, self.id)
         return self
 
     def metric_keys(self) -> list[str]:
         """Every metric key the run has logged."""
+        from heron.store import runs as run_store
+
         return run_store.metric_keys(self._api.store.engine, self.id)
 
     def scan_history(self, keys: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         """History rows as dicts ``{"_step": n, key: value, ...}``, ordered by step."""
+        from heron.store import runs as run_store
+
         current: dict[str, Any] | None = None
         for step, key, value in run_store.read_history(self._api.store.engine, self.id, keys):
             if current is None or current["_step"] != step:
@@ -216,6 +283,8 @@ class ApiRun:
 
     def metric_definitions(self) -> dict[str, dict[str, Any]]:
         """What ``define_metric`` said per metric name: ``step_metric``, ``summary``, ``hidden``."""
+        from heron.store import runs as run_store
+
         return {
             key: payload
             for _, key, _, payload in run_store.read_objects(
@@ -225,6 +294,8 @@ class ApiRun:
 
     def tables(self) -> dict[str, list[int]]:
         """Every table key the run logged, with the steps it was logged at (ascending)."""
+        from heron.store import runs as run_store
+
         out: dict[str, list[int]] = {}
         for step, key, _, _ in run_store.read_objects(
             self._api.store.engine, self.id, kind="table"
@@ -234,12 +305,20 @@ class ApiRun:
 
     def table(self, key: str, step: int | None = None) -> LoggedTable:
         """The table logged under ``key`` at ``step`` (the latest step when omitted)."""
-        return open_run_table(
-            self._api.store, self.id, key, None if step is None else check_step(step)
-        )
+        at = None if step is None else check_step(step)
+        reader = self._api._quick()
+        if reader is not None:
+            found = quick_run_table(
+                reader, lambda: self._api.store, self._api._root, self._record, key, at
+            )
+            if found is not None:
+                return found
+        return open_run_table(self._api.store, self.id, key, at)
 
     def charts(self) -> dict[str, list[int]]:
         """Every key the run logged a chart under (a table with a chart description), with its steps."""
+        from heron.store import runs as run_store
+
         out: dict[str, list[int]] = {}
         for step, key, _, payload in run_store.read_objects(
             self._api.store.engine, self.id, kind="table"
@@ -253,6 +332,8 @@ class ApiRun:
 
         ``bins`` are the edges, one more than ``counts``.
         """
+        from heron.store import runs as run_store
+
         out: dict[str, dict[int, dict[str, Any]]] = {}
         for step, name, _, payload in run_store.read_objects(
             self._api.store.engine, self.id, key=key, kind="histogram"
@@ -278,6 +359,10 @@ def run_artifacts(store: Store, run_id: str, direction: str) -> list[Artifact]:
 
 
 def _run_artifacts(api: Api, run_id: str, direction: str) -> list[Artifact]:
+    from heron.sdk.artifact import Artifact
+    from heron.store import artifacts as artifact_store
+    from heron.store.lineage import lineage_edges
+
     if direction not in ("input", "output"):
         raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
     version_ids = [

@@ -7,14 +7,12 @@ the query engine the part files and column types.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heron.errors import TableError
-from heron.sdk.media import Image
 from heron.store.jsonvalues import loads
-from heron.store.table_format import ImageRef, image_refs
 
 if TYPE_CHECKING:
     import pandas
@@ -23,8 +21,14 @@ if TYPE_CHECKING:
 
     from heron.query import Query, TableSource
     from heron.query.table_lookup import ResolvedTable
+    from heron.sdk.media import Image
+    from heron.store.run_record import RunRecord
+    from heron.store.sqlite_reader import SqliteReader
     from heron.store.store import Store
     from heron.store.tables import TableRecord
+
+# Images (heron.sdk.media, heron.store.table_format) are imported where a table has them: a table
+# of plain columns is read without them.
 
 
 def open_run_table(store: Store, run_id: str, key: str, step: int | None = None) -> LoggedTable:
@@ -45,7 +49,46 @@ def open_artifact_table(store: Store, artifact: str, name: str) -> LoggedTable:
 
 def _logged(store: Store, found: ResolvedTable, *, key: str | None = None) -> LoggedTable:
     return LoggedTable(
-        store, found.record, label=found.label, key=key, step=found.step, chart=found.chart
+        lambda: store,
+        found.record,
+        root=found.root,
+        label=found.label,
+        key=key,
+        step=found.step,
+        chart=found.chart,
+    )
+
+
+def quick_run_table(
+    reader: SqliteReader,
+    open_store: Callable[[], Store],
+    root: Path,
+    run: RunRecord,
+    key: str,
+    step: int | None = None,
+) -> LoggedTable | None:
+    """What :func:`open_run_table` opens, found through the SQLite reader (no SQLAlchemy, no
+    query engine); None where open_run_table would raise, so the caller falls back to it for
+    the error."""
+    from heron.store.run_record import run_table_label
+
+    entries = reader.run_tables(run.id, key)
+    chosen = entries[-1:] if step is None else [entry for entry in entries if entry[0] == step]
+    if not chosen:
+        return None
+    at, payload = chosen[0]
+    record = reader.get_table(str(payload["table_id"]))
+    if record is None:
+        return None
+    chart = payload.get("chart")
+    return LoggedTable(
+        open_store,
+        record,
+        root=root,
+        label=run_table_label(run, key, at),
+        key=key,
+        step=at,
+        chart=chart if isinstance(chart, dict) else None,
     )
 
 
@@ -54,15 +97,17 @@ class LoggedTable:
 
     def __init__(
         self,
-        store: Store,
+        open_store: Callable[[], Store],
         record: TableRecord,
         *,
+        root: Path,
         label: str,
         key: str | None = None,
         step: int | None = None,
         chart: dict[str, Any] | None = None,
     ) -> None:
-        self._store = store
+        self._open_store = open_store
+        self._root = root
         self._record = record
         self._arrow: pa.Table | None = None
         self.label = label
@@ -96,7 +141,7 @@ class LoggedTable:
         """Absolute paths of the Parquet part files, in order; the table is their concatenation."""
         from heron.store.tables import part_paths
 
-        return part_paths(self._store.root, self._record)
+        return part_paths(self._root, self._record)
 
     def __len__(self) -> int:
         return self._record.n_rows
@@ -111,7 +156,7 @@ class LoggedTable:
         if self._arrow is None:
             from heron.store.tables import read_arrow
 
-            self._arrow = read_arrow(self._store.root, self._record)
+            self._arrow = read_arrow(self._root, self._record)
         return self._arrow
 
     def to_polars(self) -> polars.DataFrame:
@@ -152,9 +197,13 @@ class LoggedTable:
         kind = self.types[name]
         values: list[Any] = self.to_arrow().column(name).to_pylist()
         if kind == "image":
+            from heron.sdk.media import Image
+            from heron.store.table_format import image_refs
+
             where = f"column {name!r} of table {self.label}"
+            store = self._open_store()
             return [
-                None if ref is None else Image.from_ref(self._store, ref)
+                None if ref is None else Image.from_ref(store, ref)
                 for ref in image_refs(values, where)
             ]
         if kind in ("json", "any"):
@@ -169,6 +218,9 @@ class LoggedTable:
 
     def image(self, index: int, column: str | None = None) -> Image | None:
         """The image at row ``index`` of ``column`` (default: the first image column)."""
+        from heron.sdk.media import Image
+        from heron.store.table_format import ImageRef
+
         names = [name for name, kind in self.column_types if kind == "image"]
         if column is None:
             if not names:
@@ -182,7 +234,7 @@ class LoggedTable:
         if cell is None:
             return None
         where = f"row {index}, column {column!r} of table {self.label}"
-        return Image.from_ref(self._store, ImageRef.from_row(cell, where=where))
+        return Image.from_ref(self._open_store(), ImageRef.from_row(cell, where=where))
 
     # -- queries --------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ import sys
 import time
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, exists, func, select
@@ -18,44 +17,12 @@ from heron.store import schema
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.manifest import check_project_name
+from heron.store.run_record import RunRecord as RunRecord  # re-exported: its home before
+from heron.store.run_record import run_record
 
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One run as stored."""
-
-    id: str
-    project: str
-    name: str
-    group: str | None
-    job_type: str | None
-    tags: list[str]
-    notes: str
-    config: dict[str, Any]
-    summary: dict[str, Any]
-    state: str
-    exit_code: int | None
-    created_at: float
-    updated_at: float
-    finished_at: float | None
-    heartbeat_at: float
-    host: str
-    pid: int
-    python_version: str
-    program: str
-    git_commit: str | None
-    git_dirty: bool | None
-    git_remote: str | None
-    last_step: int
-
-    @property
-    def path(self) -> str:
-        """``project/run_id``: how the API and the CLI name a run."""
-        return f"{self.project}/{self.id}"
 
 
 def project_id(connection: Connection, name: str, *, create: bool) -> int:
@@ -75,32 +42,7 @@ def project_id(connection: Connection, name: str, *, create: bool) -> int:
 
 
 def _record(row: Any) -> RunRecord:
-    m = row._mapping
-    return RunRecord(
-        id=m["id"],
-        project=m["project"],
-        name=m["name"],
-        group=m["group_name"],
-        job_type=m["job_type"],
-        tags=loads(m["tags"]),
-        notes=m["notes"],
-        config=loads(m["config"]),
-        summary=loads(m["summary"]),
-        state=m["state"],
-        exit_code=m["exit_code"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        finished_at=m["finished_at"],
-        heartbeat_at=m["heartbeat_at"],
-        host=m["host"],
-        pid=m["pid"],
-        python_version=m["python_version"],
-        program=m["program"],
-        git_commit=m["git_commit"],
-        git_dirty=m["git_dirty"],
-        git_remote=m["git_remote"],
-        last_step=m["last_step"],
-    )
+    return run_record(row._mapping)
 
 
 def _runs_query() -> Any:

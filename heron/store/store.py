@@ -17,14 +17,14 @@ import os
 import sys
 import threading
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from heron.errors import NotAStoreError, SchemaTooNewError
-from heron.store import migrations
-from heron.store.blobs import LocalBlobStore
-from heron.store.database import make_engine
-from heron.store.runs import mark_crashed_runs
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from heron.store.blobs import LocalBlobStore
 
 MARKER_NAME = "heron-store.json"
 STORE_FORMAT = 1
@@ -71,6 +71,13 @@ class Store:
         A directory holding other files, or a store from a newer heron, is refused and left
         untouched. ``database_url`` (or ``$HERON_DATABASE_URL``) puts the metadata in PostgreSQL.
         """
+        # Imported here: a reader that only looks at a SQLite store (heron.store.sqlite_reader)
+        # needs this module without SQLAlchemy, whose import alone costs more than its read.
+        from heron.store import migrations
+        from heron.store.blobs import LocalBlobStore
+        from heron.store.database import make_engine
+        from heron.store.runs import mark_crashed_runs
+
         root = resolve_store_dir(directory)
         marker = root / MARKER_NAME
         database_url = database_url or os.environ.get("HERON_DATABASE_URL") or None
@@ -86,7 +93,7 @@ class Store:
             if not create:
                 raise NotAStoreError(f"there is no heron store at {root}")
         else:
-            _check_marker(marker)
+            check_marker(marker)
         root.mkdir(parents=True, exist_ok=True)
         engine = make_engine(database_url or str(root / "heron.db"))
         migrations.upgrade(engine)
@@ -118,7 +125,8 @@ def _is_own_entry(name: str) -> bool:
     )
 
 
-def _check_marker(marker: Path) -> None:
+def check_marker(marker: Path) -> None:
+    """Refuse a marker that does not describe a heron store this heron can read."""
     try:
         content = json.loads(marker.read_text())
     except (OSError, ValueError) as error:

@@ -17,18 +17,16 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, select
 
 from heron.errors import IntegrityError, NotFoundError, StoreError
-from heron.store import schema
-from heron.store.database import write
 from heron.store.safefiles import (
     CREATE_NEW,
     NotARegularFile,
@@ -41,6 +39,9 @@ from heron.store.table_format import (
     field_metadata,
     schema_metadata,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ROW_GROUP_SIZE = 128 * 1024  # rows; lets DuckDB scan a big part on several threads
 
@@ -153,6 +154,10 @@ def commit_table(
     engine: Engine, table_id: str, n_rows: int, columns: list[dict[str, Any]], parts: list[str]
 ) -> None:
     """Insert the ``tables`` row that makes a table (whose parts are written) visible."""
+    # SQLAlchemy is imported where the database is used, so reading parts needs none of it.
+    from heron.store import schema
+    from heron.store.database import write
+
     with write(engine) as connection:
         connection.execute(
             schema.tables.insert().values(
@@ -167,12 +172,20 @@ def commit_table(
 
 def get_table(engine: Engine, table_id: str) -> TableRecord:
     """A committed table's record."""
+    from sqlalchemy import select
+
+    from heron.store import schema
+
     t = schema.tables
     with engine.connect() as connection:
         row = connection.execute(select(t).where(t.c.id == table_id)).first()
     if row is None:
         raise NotFoundError(f"no table {table_id!r} in the store")
-    m = row._mapping
+    return table_record(row._mapping)
+
+
+def table_record(m: Mapping[Any, Any]) -> TableRecord:
+    """The record of a ``tables`` row given as a mapping of its columns."""
     return TableRecord(
         id=m["id"],
         n_rows=int(m["n_rows"]),
@@ -198,8 +211,10 @@ def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None
         target = pa.schema([target.field(name) for name in columns], metadata=target.metadata)
     pieces = []
     for index in range(len(record.parts)):
+        # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset (and with it
+        # pandas) on first use, which costs more than reading a 100,000-row part.
         with arrow_file(open_part(root, record, index)) as source:
-            piece = pq.read_table(source, columns=columns)
+            piece = pq.ParquetFile(source).read(columns=columns)
         if piece.schema != target:
             piece = (
                 piece.cast(target)
