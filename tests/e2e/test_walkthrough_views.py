@@ -616,8 +616,10 @@ def test_20_minimum_score_threshold(page: Page, pipeline_ui: Pipeline) -> None:
     page.goto(f"{server.url}/projects/pipeline")
     page.get_by_role("link", name="Evaluation").first.click()
     runs = page.get_by_role("group", name="Runs")
-    runs.get_by_label("infer fc256").check()
-    runs.get_by_label("infer fc1024").check()
+    # A run's box is checked once the address lists it (a click, then the page follows).
+    for name in ("infer fc256", "infer fc1024"):
+        runs.get_by_label(name).click()
+        expect(runs.get_by_label(name)).to_be_checked()
     expect(page.get_by_label("Table key")).to_have_value("test_predictions")
     expect(page.locator(".run-evaluation")).to_have_count(2)
     slider = page.get_by_role("slider", name="Minimum score")
@@ -626,6 +628,8 @@ def test_20_minimum_score_threshold(page: Page, pipeline_ui: Pipeline) -> None:
     for _ in range(53):
         page.keyboard.press("ArrowRight")
     expect(page.get_by_test_id("threshold-value")).to_have_text("0.53")
+    # The slider has come to rest once its value is in the address.
+    expect(page).to_have_url(re.compile(r"[?&]threshold=0\.53(&|$)"))
     # The guessed class scores 0.5 + 0.02 * (row % 5) in every test row: rows 0, 1 (mod 5) abstain.
     below = [item for i, (item, _) in enumerate(_items("test")) if 0.5 + 0.02 * (i % 5) < 0.53]
     for variant in ("fc256", "fc1024"):
