@@ -30,74 +30,32 @@ themselves (heron.query.bins) spare the per-row cast to a bin number, half the s
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from heron.query.bins import bin_bounds, bin_lookup
-from heron.query.cache import finite_sql
-from heron.query.compiler import ColumnRef
 from heron.query.engine import Engine
+from heron.query.group_targets import (
+    Target,
+    alias,
+    clean_targets,
+    coded_keys,
+    few_groups,
+    finite_value,
+    known_columns,
+    known_ranges,
+    scan_ranges,
+    summary_targets,
+)
 from heron.query.jsonify import json_value
-from heron.query.plan import OutputColumn, Plan
+from heron.query.plan import Plan
 from heron.query.relation import ORD
-from heron.query.results import GroupColumn, GroupRow, Groups, SummaryKind, column_description
-from heron.query.sql import ident
-from heron.query.types import INT, ValueType
-
-# Groups whose keys allow at most this many are aggregated all at once (see _few_groups).
-MAX_LISTED_GROUPS = 1024
+from heron.query.results import GroupColumn, GroupRow, Groups, column_description
+from heron.query.types import INT
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from heron.query.builder import GroupSpec
-
-
-@dataclass
-class Target:
-    """One scalar series to summarise: a column, or one run of a per-run column."""
-
-    column: str
-    run: int | None
-    sql: str
-    type: ValueType
-    kind: SummaryKind
-    alias: str  # heron's own SQL alias stem for this target, never user text
-
-
-def _kind(t: ValueType) -> SummaryKind:
-    if t.kind in ("int", "float"):
-        return "histogram"
-    if t.kind in ("string", "bool", "json", "any"):
-        return "values"
-    if t.kind == "image":
-        return "images"
-    if t.kind == "datetime":
-        return "range"
-    if t.kind == "list":
-        return "list"
-    return "none"
-
-
-def _targets(outputs: list[OutputColumn], by: tuple[str, ...]) -> list[Target]:
-    targets: list[Target] = []
-    for out in outputs:
-        if out.name in by:
-            continue
-        t = out.type
-        if t.runs is not None:
-            scalar = t.scalar()
-            for i in range(t.runs):
-                sql = f"list_extract({out.sql}, {i + 1})"
-                alias = f"x{len(targets)}"
-                targets.append(Target(out.name, i, sql, scalar, _kind(scalar), alias))
-        else:
-            targets.append(Target(out.name, None, out.sql, t, _kind(t), f"x{len(targets)}"))
-    return targets
-
-
-def _alias(t: Target) -> str:
-    return t.alias
 
 
 def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Groups:
@@ -122,10 +80,10 @@ def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float)
 
 def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Groups:
     keys = [plan.key_ref(name, field="group.by") for name in spec.by]
-    targets = _targets(plan.outputs, spec.by)
+    targets = summary_targets(plan.outputs, spec.by)
     values = plan.params.values
     # Keys the loaded copy holds value codes for group by the code (read back at the end).
-    key_sqls, key_values = _coded_keys(plan, keys)
+    key_sqls, key_values = coded_keys(plan, keys)
     key_select = ", ".join(f"{sql} AS g{i}" for i, sql in enumerate(key_sqls))
     group_cols = ", ".join(f"g{i}" for i in range(len(keys)))
     order = ", ".join(f"g{i} ASC NULLS LAST" for i in range(len(keys)))
@@ -134,20 +92,20 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     # Without a filter each column's finite range is a property of the table, known once its
     # in-memory copy is loaded: the edges are fixed before any scan, so the page statement can
     # count the bins (and find image positions) itself, saving a second scan of every row.
-    known = _known_ranges(engine, plan, numeric)
-    if known is None and _few_groups(engine, plan, keys):
+    known = known_ranges(engine, plan, numeric)
+    if known is None and few_groups(engine, plan, keys):
         # With few groups (keys the table lists few values of) aggregating every group costs
         # what aggregating a page does; a filtered selection's ranges then come from a scan
         # without grouping, far cheaper than the grouped scan that would otherwise find them.
-        known = _scan_ranges(engine, plan, numeric, deadline)
+        known = scan_ranges(engine, plan, numeric, deadline)
     edges = {} if known is None else _edges(numeric, known, spec.bins)
     # 1. the page of groups, their count, each numeric column's per-group statistics (which do
     # not depend on the bin edges) and its finite range over all groups (which fixes the edges)
     # Columns the table holds no null or non-finite value of need no counting of them.
-    clean = _clean(engine, plan, numeric)
+    clean = clean_targets(engine, plan, numeric)
     finite = [
-        f"{t.sql if t.type.kind == 'float' else _finite(t)} AS {_alias(t)}" if id(t) in clean
-        else f"{t.sql} AS r_{_alias(t)}, {_finite(t)} AS {_alias(t)}"
+        f"{t.sql if t.type.kind == 'float' else finite_value(t)} AS {alias(t)}" if id(t) in clean
+        else f"{t.sql} AS r_{alias(t)}, {finite_value(t)} AS {alias(t)}"
         for t in numeric
     ]  # fmt: skip
     stats = "".join(
@@ -156,12 +114,12 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
            f", count(r_{a}) - count({a}) AS nf_{a}, count(*) - count(r_{a}) AS nul_{a}")
         + ("" if known is not None else
            f", min(min({a})) OVER () AS lo_{a}, max(max({a})) OVER () AS hi_{a}")
-        for t, a in zip(numeric, map(_alias, numeric), strict=True)
+        for t, a in zip(numeric, map(alias, numeric), strict=True)
     )  # fmt: skip
     readers: list[tuple[Target, str]] = []
     decode: dict[int, list[Any]] = {}
     if known is not None:
-        dense, dictionaries = _known_columns(engine, plan, spec, targets)
+        dense, dictionaries = known_columns(engine, plan, spec, targets)
         space = list(plan.relation.code_values)
         decode = {tid: space for tid, (_, _, code) in dictionaries.items() if code}
         more_inner, aggs, readers = _aggregate_parts(
@@ -188,7 +146,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         # One range per column: the runs of a merged column share edges so they compare.
         ranges_by_column: dict[str, tuple[float, float] | None] = {}
         for t in numeric:
-            lo, hi = page[0][f"lo_{_alias(t)}"], page[0][f"hi_{_alias(t)}"]
+            lo, hi = page[0][f"lo_{alias(t)}"], page[0][f"hi_{alias(t)}"]
             if lo is None or hi is None:
                 continue
             old = ranges_by_column.get(t.column)
@@ -211,7 +169,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         key = _hashable(tuple(row[f"g{i}"] for i in range(len(keys))))
         slot = summaries.setdefault(key, {})
         for t in numeric:
-            a = _alias(t)
+            a = alias(t)
             slot[id(t)] = {
                 "kind": "histogram", "counts": [0] * max(len(edges.get(id(t), [])) - 1, 0),
                 "min": json_value(row[f"min_{a}"]), "mean": json_value(row[f"mean_{a}"]),
@@ -281,126 +239,6 @@ def _group_column(t: Target) -> GroupColumn:
     return GroupColumn(kind=t.kind, type=t.type.kind, element=t.type.elem, runs=None)
 
 
-def _known_ranges(
-    engine: Engine, plan: Plan, numeric: list[Target]
-) -> dict[str, tuple[float, float] | None] | None:
-    """Each numeric target's finite range when it is known before scanning, else None.
-
-    That is when every row is kept and every numeric target is a stored column of a table whose
-    ranges were computed as its in-memory copy loaded; derived columns and runs never are.
-    """
-    if plan.where != "TRUE" or not numeric:
-        return None
-    table = engine.tables.ranges(plan.relation)
-    if table is None:
-        return None
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
-    known: dict[str, tuple[float, float] | None] = {}
-    for t in numeric:
-        name = stored.get(t.sql)
-        if t.run is not None or name is None or name not in table:
-            return None
-        known[t.column] = table[name]
-    return known
-
-
-def _clean(engine: Engine, plan: Plan, numeric: list[Target]) -> set[int]:
-    """The numeric targets that are stored columns the loaded table has no null or non-finite
-    value in (so neither has any selection of its rows)."""
-    facts = engine.tables.facts(plan.relation)
-    if facts is None or not facts.clean:
-        return set()
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
-    return {id(t) for t in numeric if t.run is None and stored.get(t.sql) in facts.clean}
-
-
-def _few_groups(engine: Engine, plan: Plan, keys: list[ColumnRef]) -> bool:
-    """True when the keys are stored columns the loaded table lists few values of, so there
-    are at most ``MAX_LISTED_GROUPS`` groups whatever the filter."""
-    facts = engine.tables.facts(plan.relation)
-    if facts is None:
-        return False
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
-    bound = 1
-    for k in keys:
-        name = stored.get(k.sql)
-        if name is None or name not in facts.values:
-            return False
-        bound *= len(facts.values[name]) + 1  # and null
-    return bound <= MAX_LISTED_GROUPS
-
-
-def _scan_ranges(
-    engine: Engine, plan: Plan, numeric: list[Target], deadline: float
-) -> dict[str, tuple[float, float] | None]:
-    """Each numeric column's finite range over the rows the filter keeps (one per column: the
-    runs of a merged column share edges so they compare)."""
-    if not numeric:
-        return {}
-    inner = ", ".join(f"{_finite(t)} AS {_alias(t)}" for t in numeric)
-    aggs = ", ".join(f"min({a}) AS lo_{a}, max({a}) AS hi_{a}" for a in map(_alias, numeric))
-    sql = f"SELECT {aggs} FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f"
-    row = engine.run(sql, plan.params.values, deadline=deadline).to_pylist()[0]
-    ranges: dict[str, tuple[float, float] | None] = {}
-    for t in numeric:
-        lo, hi = row[f"lo_{_alias(t)}"], row[f"hi_{_alias(t)}"]
-        old = ranges.get(t.column)
-        if lo is None or hi is None:
-            ranges.setdefault(t.column, None)
-        else:
-            ranges[t.column] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-    return ranges
-
-
-def _known_columns(
-    engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target]
-) -> tuple[set[int], dict[int, tuple[list[Any], str, str | None]]]:
-    """Targets whose table facts save work in an unfiltered page statement.
-
-    Returns the image targets without nulls (their positions need no read of the images) and,
-    per categorical target with a short list of values, that list and its SQL type (its values
-    are counted per group in the page statement instead of a scan of their own).
-    """
-    facts = engine.tables.facts(plan.relation)
-    if facts is None:
-        return set(), {}
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
-    dense: set[int] = set()
-    dictionaries: dict[int, tuple[list[Any], str, str | None]] = {}
-    codes = dict(plan.relation.codes)
-    for t in targets:
-        name = stored.get(t.sql)
-        if t.run is not None or name is None:
-            continue
-        if t.kind == "images" and facts.nulls.get(name) == 0:
-            dense.add(id(t))
-        elif t.kind == "values" and spec.top_n > 0 and name in facts.values:
-            sql_type = "BOOLEAN[]" if t.type.kind == "bool" else "VARCHAR[]"
-            code = codes.get(name)
-            dictionaries[id(t)] = (facts.values[name], sql_type, code and f"t.{ident(code)}")
-    return dense, dictionaries
-
-
-def _coded_keys(plan: Plan, keys: list[ColumnRef]) -> tuple[list[str], list[list[Any] | None]]:
-    """Each key's SQL, and per key the listed values its SQL's codes stand for (None: the SQL
-    gives the values themselves)."""
-    codes = dict(plan.relation.codes)
-    space = list(plan.relation.code_values)
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
-    sqls: list[str] = []
-    listed: list[list[Any] | None] = []
-    for k in keys:
-        name = stored.get(k.sql)
-        code = None if name is None else codes.get(name)
-        if code is None:
-            sqls.append(k.sql)
-            listed.append(None)
-        else:
-            sqls.append(f"t.{ident(code)}")
-            listed.append(space)
-    return sqls, listed
-
-
 def _edges(
     numeric: list[Target], ranges: dict[str, tuple[float, float] | None], bins: int
 ) -> dict[int, list[float]]:
@@ -415,10 +253,6 @@ def _edges(
         width = (hi - lo) / n if hi > lo else 0.0
         edges[id(t)] = [lo + width * b for b in range(n)] + [hi]
     return edges
-
-
-def _finite(t: Target) -> str:
-    return finite_sql(t.sql, t.type)
 
 
 def _hashable(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -455,7 +289,7 @@ def _aggregate_parts(
 
     ``finite=False`` leaves out the histogram inputs for a statement that already selects them.
     ``dense`` holds image targets known to have no nulls, ``dictionaries`` categorical targets
-    whose values are all known (see ``_known_columns``).
+    whose values are all known (see ``known_columns``).
     """  # fmt: skip
     dense = dense or set()
     dictionaries = dictionaries or {}
@@ -464,11 +298,11 @@ def _aggregate_parts(
     aggs: list[str] = []
     readers: list[tuple[Target, str]] = []
     for t in targets:
-        a = _alias(t)
+        a = alias(t)
         e = edges.get(id(t))
         if t.kind == "histogram" and e is not None:
             if finite:
-                inner.append(f"{_finite(t)} AS {a}")
+                inner.append(f"{finite_value(t)} AS {a}")
             # Fixed boundaries let DuckDB count into an array instead of a per-group map; on
             # the values themselves they spare a cast per row (heron.query.bins). Nulls (and
             # non-finite values) are not counted; values past the last boundary, the column
@@ -523,7 +357,7 @@ def _read_aggregates(
     """Fill one group's summaries from the aggregates ``_aggregate_parts`` asked for
     (``decode``: per target counted by value codes, the values they stand for)."""
     for t, kind in readers:
-        a = _alias(t)
+        a = alias(t)
         if kind == "histogram":
             e = edges[id(t)]
             lookup = bin_lookup(e[0], e[-1], len(e) - 1)
@@ -593,7 +427,7 @@ def _fetch_images(
     ords = sorted({o for chosen in wanted.values() for o in chosen})
     params = plan.params
     found = params.add(ords, "BIGINT[]")
-    cols = ", ".join(f"{t.sql} AS {_alias(t)}" for t in images)
+    cols = ", ".join(f"{t.sql} AS {alias(t)}" for t in images)
     # The keys come along because a position is only unique within a group: a join that
     # repeats a key repeats its row positions.
     sql = (
@@ -606,7 +440,7 @@ def _fetch_images(
         by_row.setdefault((key, row["o"]), row)
     for (key, target_id), chosen in wanted.items():
         t = next(t for t in images if id(t) == target_id)
-        picked = [by_row.get((key, o), {}).get(_alias(t)) for o in chosen]
+        picked = [by_row.get((key, o), {}).get(alias(t)) for o in chosen]
         out[key][target_id]["images"] = json_value([p for p in picked if p is not None])
 
 

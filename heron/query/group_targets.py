@@ -1,0 +1,203 @@
+"""What a group-by summarises, and what a loaded table's facts let it skip.
+
+The targets are the scalar series a group-by summarises (a column, or one run of a per-run
+column). The rest reads the facts heron.query.cache notes as a table's in-memory copy loads: the
+numeric ranges that fix histogram edges before any scan, image columns without nulls, string
+columns' listed values and their codes, numeric columns without nulls or non-finite values, and
+whether the group keys allow few enough groups to aggregate them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from heron.query.cache import finite_sql
+from heron.query.compiler import ColumnRef
+from heron.query.engine import Engine
+from heron.query.plan import OutputColumn, Plan
+from heron.query.results import SummaryKind
+from heron.query.sql import ident
+from heron.query.types import ValueType
+
+if TYPE_CHECKING:
+    from heron.query.builder import GroupSpec
+
+
+# Groups whose keys allow at most this many are aggregated all at once (see few_groups).
+MAX_LISTED_GROUPS = 1024
+
+
+@dataclass
+class Target:
+    """One scalar series to summarise: a column, or one run of a per-run column."""
+
+    column: str
+    run: int | None
+    sql: str
+    type: ValueType
+    kind: SummaryKind
+    alias: str  # heron's own SQL alias stem for this target, never user text
+
+
+def summary_kind(t: ValueType) -> SummaryKind:
+    """How a column of type ``t`` is summarised per group."""
+    if t.kind in ("int", "float"):
+        return "histogram"
+    if t.kind in ("string", "bool", "json", "any"):
+        return "values"
+    if t.kind == "image":
+        return "images"
+    if t.kind == "datetime":
+        return "range"
+    if t.kind == "list":
+        return "list"
+    return "none"
+
+
+def summary_targets(outputs: list[OutputColumn], by: tuple[str, ...]) -> list[Target]:
+    """The series a grouping by ``by`` summarises: every other output column, per run."""
+    targets: list[Target] = []
+    for out in outputs:
+        if out.name in by:
+            continue
+        t = out.type
+        if t.runs is not None:
+            scalar = t.scalar()
+            for i in range(t.runs):
+                sql = f"list_extract({out.sql}, {i + 1})"
+                alias = f"x{len(targets)}"
+                targets.append(Target(out.name, i, sql, scalar, summary_kind(scalar), alias))
+        else:
+            targets.append(Target(out.name, None, out.sql, t, summary_kind(t), f"x{len(targets)}"))
+    return targets
+
+
+def alias(t: Target) -> str:
+    """The SQL alias stem of target ``t``."""
+    return t.alias
+
+
+def known_ranges(
+    engine: Engine, plan: Plan, numeric: list[Target]
+) -> dict[str, tuple[float, float] | None] | None:
+    """Each numeric target's finite range when it is known before scanning, else None.
+
+    That is when every row is kept and every numeric target is a stored column of a table whose
+    ranges were computed as its in-memory copy loaded; derived columns and runs never are.
+    """
+    if plan.where != "TRUE" or not numeric:
+        return None
+    table = engine.tables.ranges(plan.relation)
+    if table is None:
+        return None
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    known: dict[str, tuple[float, float] | None] = {}
+    for t in numeric:
+        name = stored.get(t.sql)
+        if t.run is not None or name is None or name not in table:
+            return None
+        known[t.column] = table[name]
+    return known
+
+
+def clean_targets(engine: Engine, plan: Plan, numeric: list[Target]) -> set[int]:
+    """The numeric targets that are stored columns the loaded table has no null or non-finite
+    value in (so neither has any selection of its rows)."""
+    facts = engine.tables.facts(plan.relation)
+    if facts is None or not facts.clean:
+        return set()
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    return {id(t) for t in numeric if t.run is None and stored.get(t.sql) in facts.clean}
+
+
+def few_groups(engine: Engine, plan: Plan, keys: list[ColumnRef]) -> bool:
+    """True when the keys are stored columns the loaded table lists few values of, so there
+    are at most ``MAX_LISTED_GROUPS`` groups whatever the filter."""
+    facts = engine.tables.facts(plan.relation)
+    if facts is None:
+        return False
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    bound = 1
+    for k in keys:
+        name = stored.get(k.sql)
+        if name is None or name not in facts.values:
+            return False
+        bound *= len(facts.values[name]) + 1  # and null
+    return bound <= MAX_LISTED_GROUPS
+
+
+def scan_ranges(
+    engine: Engine, plan: Plan, numeric: list[Target], deadline: float
+) -> dict[str, tuple[float, float] | None]:
+    """Each numeric column's finite range over the rows the filter keeps (one per column: the
+    runs of a merged column share edges so they compare)."""
+    if not numeric:
+        return {}
+    inner = ", ".join(f"{finite_value(t)} AS {alias(t)}" for t in numeric)
+    aggs = ", ".join(f"min({a}) AS lo_{a}, max({a}) AS hi_{a}" for a in map(alias, numeric))
+    sql = f"SELECT {aggs} FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f"
+    row = engine.run(sql, plan.params.values, deadline=deadline).to_pylist()[0]
+    ranges: dict[str, tuple[float, float] | None] = {}
+    for t in numeric:
+        lo, hi = row[f"lo_{alias(t)}"], row[f"hi_{alias(t)}"]
+        old = ranges.get(t.column)
+        if lo is None or hi is None:
+            ranges.setdefault(t.column, None)
+        else:
+            ranges[t.column] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    return ranges
+
+
+def known_columns(
+    engine: Engine, plan: Plan, spec: GroupSpec, targets: list[Target]
+) -> tuple[set[int], dict[int, tuple[list[Any], str, str | None]]]:
+    """Targets whose table facts save work in an unfiltered page statement.
+
+    Returns the image targets without nulls (their positions need no read of the images) and,
+    per categorical target with a short list of values, that list and its SQL type (its values
+    are counted per group in the page statement instead of a scan of their own).
+    """
+    facts = engine.tables.facts(plan.relation)
+    if facts is None:
+        return set(), {}
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    dense: set[int] = set()
+    dictionaries: dict[int, tuple[list[Any], str, str | None]] = {}
+    codes = dict(plan.relation.codes)
+    for t in targets:
+        name = stored.get(t.sql)
+        if t.run is not None or name is None:
+            continue
+        if t.kind == "images" and facts.nulls.get(name) == 0:
+            dense.add(id(t))
+        elif t.kind == "values" and spec.top_n > 0 and name in facts.values:
+            sql_type = "BOOLEAN[]" if t.type.kind == "bool" else "VARCHAR[]"
+            code = codes.get(name)
+            dictionaries[id(t)] = (facts.values[name], sql_type, code and f"t.{ident(code)}")
+    return dense, dictionaries
+
+
+def coded_keys(plan: Plan, keys: list[ColumnRef]) -> tuple[list[str], list[list[Any] | None]]:
+    """Each key's SQL, and per key the listed values its SQL's codes stand for (None: the SQL
+    gives the values themselves)."""
+    codes = dict(plan.relation.codes)
+    space = list(plan.relation.code_values)
+    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    sqls: list[str] = []
+    listed: list[list[Any] | None] = []
+    for k in keys:
+        name = stored.get(k.sql)
+        code = None if name is None else codes.get(name)
+        if code is None:
+            sqls.append(k.sql)
+            listed.append(None)
+        else:
+            sqls.append(f"t.{ident(code)}")
+            listed.append(space)
+    return sqls, listed
+
+
+def finite_value(t: Target) -> str:
+    """Target ``t``'s SQL as a DOUBLE-comparable value, non-finite values as nulls."""
+    return finite_sql(t.sql, t.type)
