@@ -1,11 +1,14 @@
 """Reading a logged table back: a 100,000-row table without images into pandas, Arrow, polars.
 
-Each measurement runs in a fresh process that has already imported heron and the frame library
-(pandas, pyarrow or polars), as a user's notebook has; the clock runs from ``heron.Api(dir=...)``
+Each measurement runs in a fresh process that has already imported heron, pandas and the frame
+library (pyarrow or polars), as a user's notebook has; the clock runs from ``heron.Api(dir=...)``
 to the frame in hand, as the peers suite's read scenario times it. Prints the median of
 ``--repeat`` processes per target (issue 15: pandas <= 0.06 s, Arrow and polars <= 0.02 s).
 
-    python -m bench.read_bench [--rows N] [--repeat N] [--store DIR]
+    python -m bench.read_bench [--rows N] [--repeat N] [--store DIR] [--heron-src DIR]
+
+``--heron-src`` times another checkout's heron (e.g. an older commit's ``git archive``) on the
+same store, for before/after figures.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ TARGETS = {"pandas": 0.06, "arrow": 0.02, "polars": 0.02}
 # Runs in the fresh process: imports first, then the timed read.
 _CHILD = """
 import json, sys, time
+import pandas
 import {library}
 import heron
 store, path, key = sys.argv[1:4]
@@ -64,7 +68,9 @@ def make_store(store: Path, rows: int) -> str:
         return run.path
 
 
-def time_read(store: Path, path: str, target: str, rows: int, pycache: Path) -> tuple[float, float]:
+def time_read(
+    store: Path, path: str, target: str, rows: int, pycache: Path, source: Path | None = None
+) -> tuple[float, float]:
     """Seconds one fresh process takes from Api(...) to the frame in hand: wall clock, and CPU
     time over all its threads (steadier than the wall clock on a busy machine)."""
     library, method = _FORMATS[target]
@@ -73,12 +79,15 @@ def time_read(store: Path, path: str, target: str, rows: int, pycache: Path) -> 
     # bytecode off would time Python compiling SQLAlchemy, not heron reading a table).
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     output = subprocess.run(
         [sys.executable, "-c", code, str(store), path, KEY],
         check=True,
         capture_output=True,
         text=True,
         env=env,
+        cwd=pycache.parent,  # not a checkout: ``python -c`` imports from its working directory
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     assert result["rows"] == rows, result
@@ -91,6 +100,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--store", type=Path, help="reuse (or create) the store here")
+    parser.add_argument("--heron-src", type=Path, help="the directory holding the heron to time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         store = args.store or Path(scratch) / "store"
@@ -103,10 +113,15 @@ def main() -> None:
         pycache = Path(scratch) / "pycache"
         print(f"read {args.rows:,} rows, median of {args.repeat} fresh processes")
         for target in _FORMATS:
-            time_read(store, path, target, args.rows, pycache)  # warm-up: compile, page cache
+            time_read(
+                store, path, target, args.rows, pycache, args.heron_src
+            )  # warm-up: compile, page cache
             # Interleaved with the other targets would cancel drift too; one target's runs in a
             # row keep the page cache equally warm for each.
-            runs = [time_read(store, path, target, args.rows, pycache) for _ in range(args.repeat)]
+            runs = [
+                time_read(store, path, target, args.rows, pycache, args.heron_src)
+                for _ in range(args.repeat)
+            ]
             wall = sorted(seconds for seconds, _ in runs)
             median = statistics.median(wall)
             cpu = statistics.median(cpu for _, cpu in runs)

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from heron.errors import IntegrityError, NotFoundError, StoreError
 from heron.store.safefiles import (
@@ -138,6 +137,8 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
             f"cannot write table {table_dir}: its directory in the store is a symlink or not a "
             "directory, and heron writes through no link inside the store; remove it"
         ) from None
+    import pyarrow.parquet as pq  # here, not at the top: reading needs only _read_part's reader
+
     temporary = f".{name}.tmp-{uuid.uuid4().hex}"
     try:
         fd = os.open(temporary, CREATE_NEW, 0o644, dir_fd=directory)
@@ -211,10 +212,8 @@ def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None
         target = pa.schema([target.field(name) for name in columns], metadata=target.metadata)
     pieces = []
     for index in range(len(record.parts)):
-        # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset (and with it
-        # pandas) on first use, which costs more than reading a 100,000-row part.
         with arrow_file(open_part(root, record, index)) as source:
-            piece = pq.ParquetFile(source).read(columns=columns)
+            piece = _read_part(source, columns)
         if piece.schema != target:
             piece = (
                 piece.cast(target)
@@ -225,6 +224,23 @@ def read_arrow(root: Path, record: TableRecord, columns: list[str] | None = None
     if not pieces:
         return target.empty_table()
     return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _read_part(source: pa.NativeFile, columns: list[str] | None) -> pa.Table:
+    """One Parquet part (``columns`` only, when given; in file order), read with the reader
+    pyarrow.parquet.ParquetFile wraps. Importing pyarrow.parquet loads pyarrow.fs (and with it
+    ssl and the cloud file systems), and pq.read_table pyarrow.dataset: either costs more than
+    reading a 100,000-row part, for files heron always opens itself."""
+    from pyarrow._parquet import ParquetReader
+
+    reader = ParquetReader()
+    reader.open(source)
+    indices = None
+    if columns is not None:
+        wanted = set(columns)
+        # Leaf columns: an image struct's fields are leaves under the column's name.
+        indices = [i for i, path in enumerate(reader.column_paths) if path[0] in wanted]
+    return reader.read_all(column_indices=indices, use_threads=True)
 
 
 def open_part(root: Path, record: TableRecord, index: int) -> int:

@@ -12,6 +12,7 @@ import pytest
 from heron.errors import NotFoundError, StoreError
 from heron.store import tables as table_store
 from heron.store.store import Store
+from heron.store.table_format import ImageRef
 
 COLUMNS = [
     {"name": "id", "type": "int"},
@@ -59,12 +60,38 @@ def test_parts_are_written_atomically_and_read_back_concatenated(store: Store) -
     assert pq.read_metadata(store.root / parts[0]).row_group(0).column(0).compression == "ZSTD"
 
 
+def test_chosen_columns_come_back_whole_and_in_the_order_asked(store: Store) -> None:
+    columns = [*COLUMNS, {"name": "image", "type": "image"}]
+    ref = ImageRef(sha256="ab" * 32, format="png", width=4, height=3, caption="cat")
+    table = pa.Table.from_arrays(
+        [
+            pa.array([1, 2]),
+            pa.array(["a", None]),
+            pa.array([[1, 2], []], pa.list_(pa.int64())),
+            table_store.image_array([ref, None]),
+        ],
+        schema=table_store.arrow_schema(columns),
+    )
+    table_id = table_store.new_table_id()
+    part = table_store.part_name(table_id, 0)
+    table_store.write_part(store.root, part, table)
+    table_store.commit_table(store.engine, table_id, 2, columns, [part])
+    record = table_store.get_table(store.engine, table_id)
+    # A struct (the image) and a list are several Parquet leaf columns each: all come back.
+    read = table_store.read_arrow(store.root, record, ["image", "emb", "id"])
+    assert read.column_names == ["image", "emb", "id"]
+    assert read.column("image").to_pylist() == [ref.to_row(), None]
+    assert read.column("emb").to_pylist() == [[1, 2], []]
+    assert read.column("id").to_pylist() == [1, 2]
+    assert table_store.read_arrow(store.root, record).equals(table)
+
+
 def test_a_failed_write_leaves_no_file(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(table: pa.Table, where: BinaryIO, **kwargs: object) -> None:
         where.write(b"half a part")
         raise OSError("disk full")
 
-    monkeypatch.setattr(table_store.pq, "write_table", broken)
+    monkeypatch.setattr(pq, "write_table", broken)
     with pytest.raises(OSError, match="disk full"):
         table_store.write_part(store.root, "tables/x/part-00000.parquet", pa.table({"a": [1]}))
     assert list((store.root / "tables" / "x").iterdir()) == []
