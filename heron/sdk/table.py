@@ -360,8 +360,9 @@ class Table:
         head_len = len(head) if head is not None else 0
         values = self._values[index]
         assert not isinstance(values, ImageColumn)  # image columns are built by the store
+        skip = max(0, start - head_len)
         tail = to_arrow_array(
-            spec, values[max(0, start - head_len) :], first_row=max(start, head_len)
+            spec, values[skip:] if skip else values, first_row=max(start, head_len)
         )
         if head is None or start >= head_len:
             return tail.cast(target) if tail.type != target else tail

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from heron.errors import TableError
 from heron.sdk.media import Image
+from heron.sdk.table_arrow import plain_array
 from heron.sdk.values import text_problem, to_storable
 from heron.store.jsonvalues import dumps
 from heron.store.table_format import COLUMN_TYPES, ColumnType, ListElement
@@ -268,6 +269,9 @@ def to_arrow_array(spec: ColumnSpec, values: list[Any], first_row: int = 0) -> p
         return pa.array([None if v is None else dumps(v) for v in values], pa.string())
     if spec.type == "null":
         return pa.nulls(len(values))
+    packed = plain_array(spec.type, values)
+    if packed is not None:
+        return packed
     try:
         return pa.array(values, arrow_type(spec.type, spec.element), from_pandas=False)
     except UnicodeEncodeError:
