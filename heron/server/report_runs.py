@@ -17,7 +17,7 @@ from heron.store.runs import RunRecord
 from heron.store.store import Store
 
 # The browser's run palette (ui/src/lib/colors.ts), in the same order: a project's runs take
-# these colours in order of creation.
+# these colours in order of creation. tests/server/test_run_palette.py checks the two are equal.
 PALETTE = (
     "#2f6fed",
     "#f0701a",
@@ -34,6 +34,7 @@ PALETTE = (
 )
 
 # The gray of a value computed across runs (ui/src/runs/runSet.ts): it belongs to no single run.
+# tests/server/test_run_palette.py checks the two are equal.
 ACROSS_RUNS_COLOR = "#7b8494"
 
 _SELECTION = re.compile(r"^(.*\S)\s*\[(\d+)\]$")

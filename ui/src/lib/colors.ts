@@ -1,5 +1,6 @@
 // A stable color per run: the same run has the same color in every view and every session
-// (runs/runSet.ts applies it to a panel's run set).
+// (runs/runSet.ts applies it to a panel's run set). The report export draws with a copy in
+// heron/server/report_runs.py; tests/server/test_run_palette.py keeps the two equal.
 
 export const PALETTE = [
   "#2f6fed",

@@ -125,7 +125,10 @@ export function sourceIndexOf(label: unknown, refs: readonly SourceRef[]): numbe
   return latest < 0 ? null : latest;
 }
 
-/** The gray a value computed across runs is drawn in: it belongs to no single run. */
+/**
+ * The gray a value computed across runs is drawn in: it belongs to no single run. The report
+ * export's copy (heron/server/report_runs.py) is kept equal by tests/server/test_run_palette.py.
+ */
 export const ACROSS_RUNS_COLOR = "#7b8494";
 
 /**
