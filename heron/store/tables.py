@@ -230,9 +230,12 @@ def _read_part(source: pa.NativeFile, columns: list[str] | None) -> pa.Table:
     """One Parquet part (``columns`` only, when given; in file order), read with the reader
     pyarrow.parquet.ParquetFile wraps. Importing pyarrow.parquet loads pyarrow.fs (and with it
     ssl and the cloud file systems), and pq.read_table pyarrow.dataset: either costs more than
-    reading a 100,000-row part, for files heron always opens itself."""
-    from pyarrow._parquet import ParquetReader
-
+    reading a 100,000-row part, for files heron always opens itself. That reader is not public
+    API: if a pyarrow release moves it, the public ParquetFile reads the part instead."""
+    try:
+        from pyarrow._parquet import ParquetReader
+    except ImportError:
+        return _read_part_public(source, columns)
     reader = ParquetReader()
     reader.open(source)
     indices = None
@@ -241,6 +244,13 @@ def _read_part(source: pa.NativeFile, columns: list[str] | None) -> pa.Table:
         # Leaf columns: an image struct's fields are leaves under the column's name.
         indices = [i for i, path in enumerate(reader.column_paths) if path[0] in wanted]
     return reader.read_all(column_indices=indices, use_threads=True)
+
+
+def _read_part_public(source: pa.NativeFile, columns: list[str] | None) -> pa.Table:
+    """:func:`_read_part` through pyarrow's public ParquetFile (slower to import, same table)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(source).read(columns=columns, use_threads=True)
 
 
 def open_part(root: Path, record: TableRecord, index: int) -> int:
