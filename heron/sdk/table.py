@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from heron.errors import TableError, UsageError
@@ -54,7 +55,10 @@ class Table:
         self.mode: TableMode = mode or "immutable"
         self._specs: list[ColumnSpec] = []
         # A column's Python values; an image column's are an ImageColumn (stored as they come).
-        self._values: list[list[Any] | ImageColumn] = []
+        self._columns: list[list[Any] | ImageColumn] = []
+        # Rows add_data took on its fast path, not yet split into columns: appending the row
+        # is all a row costs; _values splits them (a pass in C per column) before anything reads columns.
+        self._pending: list[tuple[Any, ...]] = []
         # Columns taken from a dataframe stay Arrow arrays (typed in one pass); add_data appends
         # Python values after them.
         self._heads: list[pa.Array | None] = []
@@ -67,6 +71,8 @@ class Table:
         # row after a type changed, never once per change: a 10,000-column table changes 10,000.
         self._fast_types: list[type | None] | None = []
         self._int_columns: list[int] = []
+        self._int_column: int | None = None
+        self._has_images = False
         if data is not None and dataframe is not None:
             raise UsageError("pass data= or dataframe=, not both")
         if data is not None and _is_dataframe(data):
@@ -113,10 +119,20 @@ class Table:
         if not self._specs:
             return 0
         head = self._heads[0]
-        return (len(head) if head is not None else 0) + len(self._values[0])
+        return (len(head) if head is not None else 0) + len(self._columns[0]) + len(self._pending)
 
     def __repr__(self) -> str:
         return f"<heron.Table {len(self)} rows x {len(self._specs)} columns {self.columns}>"
+
+    @property
+    def _values(self) -> list[list[Any] | ImageColumn]:
+        """Each column's values (an image column's as an ImageColumn), pending rows included."""
+        pending = self._pending
+        if pending:
+            self._pending = []
+            for index, column in enumerate(self._columns):
+                column.extend(map(itemgetter(index), pending))
+        return self._columns
 
     def _index(self, name: str) -> int:
         for index, spec in enumerate(self._specs):
@@ -186,12 +202,19 @@ class Table:
         fast_types = self._fast_types
         if fast_types is None:
             fast_types = self._refresh_fast_types()
-        if list(map(type, row)) == fast_types and all(
-            _INT64_MIN <= row[i] <= _INT64_MAX for i in self._int_columns
-        ):
-            for column, value in zip(self._values, row, strict=True):
-                column.append(value)
-            return
+        if list(map(type, row)) == fast_types:
+            int_column = self._int_column
+            if int_column is not None:
+                fits = _INT64_MIN <= row[int_column] <= _INT64_MAX
+            else:
+                fits = all(_INT64_MIN <= row[i] <= _INT64_MAX for i in self._int_columns)
+            if fits:
+                if self._has_images:  # images are sent to be stored as they come
+                    for column, value in zip(self._values, row, strict=True):
+                        column.append(value)
+                else:
+                    self._pending.append(row)
+                return
         specs = self._specs
         if len(row) != len(specs):
             raise TableError(
@@ -231,6 +254,9 @@ class Table:
         fast_types = [_FAST_TYPES.get(spec.type) for spec in self._specs]
         self._fast_types = fast_types
         self._int_columns = [index for index, spec in enumerate(self._specs) if spec.type == "int"]
+        # One int column (an id) is the common case: checked without a generator.
+        self._int_column = self._int_columns[0] if len(self._int_columns) == 1 else None
+        self._has_images = any(spec.type == "image" for spec in self._specs)
         return fast_types
 
     def add_column(self, name: str, values: Iterable[Any], dtype: Any = None) -> None:

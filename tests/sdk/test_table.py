@@ -412,3 +412,20 @@ def test_incremental_tables_store_only_new_rows(store_dir: Path) -> None:
     ]
     assert [p["new_rows"] for p in payloads] == [3, 2, 0, 1]
     assert all(p["incremental"] for p in payloads)
+
+
+def test_rows_added_between_reads_and_reshapes_keep_their_order() -> None:
+    table = heron.Table(columns=["id", "label", "score"])
+    for i in range(3):
+        table.add_data(i, f"c{i}", i / 2)
+    assert len(table) == 3
+    assert table.get_column("id") == [0, 1, 2]
+    table.add_data(3, "c3", 2)  # an int in a float column: checked row by row, stored as float
+    table.add_data(4, None, 2.5)
+    table.add_column("flag", [True, False, True, False, True])
+    table.add_data(5, "c5", 3.0, False)
+    assert len(table) == 6
+    assert table.data[3:] == [[3, "c3", 2.0, False], [4, None, 2.5, True], [5, "c5", 3.0, False]]
+    with pytest.raises(TableError, match="row 6, column 'id'"):
+        table.add_data(2**70, "big", 1.0, True)
+    assert len(table) == 6
