@@ -2,14 +2,13 @@
 // they logged, opened across runs or across steps by the explorer's own pages) and every table the
 // versions hold, in one table explorer each.
 import { useQueries } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router-dom";
+import { Link } from "react-router-dom";
 import type { TableEntry } from "../api/client";
 import { api, unwrap } from "../api/client";
 import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
-import { decodeList, encodeList } from "../explorer/state";
-import { RunSet } from "../runs/RunSet";
-import { HIDDEN_PARAM, identify, onlyThis, toggleHidden, visibleMembers } from "../runs/runSet";
+import { RunSet, useHiddenParam } from "../runs/RunSet";
+import { identify, visibleMembers } from "../runs/runSet";
 import type { ArtifactVersion, ComparedTable, RunRef } from "./api";
 import { keysOf } from "./compare";
 
@@ -189,8 +188,7 @@ function TableSection({
 }) {
   const prefix = `${table.name}.`;
   const [state, setState] = useUrlExplorerState(prefix);
-  const [params, setParams] = useSearchParams();
-  const hidden = new Set(decodeList(params.get(prefix + HIDDEN_PARAM)));
+  const [hidden, setHidden] = useHiddenParam(prefix);
   // The versions are this page's run set: coloured as in the header (their runs' colours),
   // indexed among the visible ones.
   const held = versions.flatMap((_, i) => (table.rows[i] === null || table.rows[i] === undefined ? [] : [i]));
@@ -211,15 +209,6 @@ function TableSection({
     color: member.color,
     index: member.index,
   }));
-  const setHidden = (next: ReadonlySet<string>) =>
-    setParams((current) => {
-      const out = new URLSearchParams(current);
-      const ids = members.filter((m) => next.has(m.id)).map((m) => m.id);
-      if (ids.length) out.set(prefix + HIDDEN_PARAM, encodeList(ids));
-      else out.delete(prefix + HIDDEN_PARAM);
-      out.delete(`${prefix}offset`);
-      return out;
-    });
   const missing = versions
     .filter((_, i) => table.rows[i] === null || table.rows[i] === undefined)
     .map((v) => v.version);
@@ -250,13 +239,7 @@ function TableSection({
             Every version is hidden: turn one on with its eye below.
           </div>
         )}
-        <RunSet
-          members={members}
-          noun="version"
-          onToggle={(id) => setHidden(toggleHidden(hidden, id))}
-          onOnly={(id) => setHidden(onlyThis(members, id))}
-          onShowAll={() => setHidden(new Set())}
-        />
+        <RunSet members={members} noun="version" onHide={setHidden} />
       </div>
     </section>
   );

@@ -16,16 +16,7 @@ import { LineageGraph } from "../lineage/LineageGraph";
 import { useProjectTables, useRuns } from "../runs/api";
 import { RunSet } from "../runs/RunSet";
 import type { RunIdentity } from "../runs/runSet";
-import {
-  hiddenIds,
-  onlyThis,
-  parseKeySelection,
-  reportRunSet,
-  selectedMembers,
-  toggleHidden,
-  visibleMembers,
-  withHidden,
-} from "../runs/runSet";
+import { parseKeySelection, reportRunSet, selectedMembers, visibleMembers, withHidden } from "../runs/runSet";
 import { useRunColors } from "../runs/useRunColors";
 import type { PanelBlock } from "./api";
 import { missingRuns, runStep } from "./blocks";
@@ -55,20 +46,11 @@ export function ReportPanel({
   const gone = missingRuns(block.runset.runs, new Set(byId.keys()));
   const visible: PanelRun[] = visibleMembers(members);
   // A reader toggles runs in place: the page keeps the change in its draft of the report.
-  const setHidden = (next: ReadonlySet<string>) =>
-    onChange?.({ ...block, runset: { runs: withHidden(block.runset.runs, next) } });
-  const hidden = hiddenIds(members);
+  const setHidden = (ids: string[]) =>
+    onChange?.({ ...block, runset: { runs: withHidden(block.runset.runs, new Set(ids)) } });
   // The run set drawn below a panel (the walkthrough's gray tab), `selected` the run a key's [i] picks.
   const runSet = (selected: number | null) =>
-    onChange && members.length > 0 ? (
-      <RunSet
-        members={members}
-        selected={selected}
-        onToggle={(id) => setHidden(toggleHidden(hidden, id))}
-        onOnly={(id) => setHidden(onlyThis(members, id))}
-        onShowAll={() => setHidden(new Set())}
-      />
-    ) : null;
+    onChange && members.length > 0 ? <RunSet members={members} selected={selected} onHide={setHidden} /> : null;
   const config = block.config;
   const setConfig = onChange ? (next: Record<string, unknown>) => onChange({ ...block, config: next }) : undefined;
   return (

@@ -1,9 +1,11 @@
 // The run set below a table panel: each run with its colour, index and name, an eye to show or
 // hide it, "only this", and a search box. Hosts keep the state (the URL, a report's JSON).
-import { useState } from "react";
+import { useCallback, useMemo, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { decodeList, encodeList } from "../explorer/state";
 import { plural } from "../lib/format";
 import type { RunIdentity } from "./runSet";
-import { searchMembers } from "./runSet";
+import { HIDDEN_PARAM, hiddenIds, onlyThis, searchMembers, toggleHidden } from "./runSet";
 import "./runSet.css";
 
 /** Run sets this long get a search box; shorter ones read at a glance. */
@@ -11,9 +13,8 @@ const SEARCH_FROM = 5;
 
 export interface RunSetProps {
   members: RunIdentity[];
-  onToggle: (id: string) => void;
-  onOnly: (id: string) => void;
-  onShowAll: () => void;
+  /** The ids to hide, in run-set order, after an eye, "only" or "Show all" is clicked. */
+  onHide: (ids: string[]) => void;
   /** The index typed after the table key ("predictions[2]"): that run alone is in the panel. */
   selected?: number | null;
   /** What the members are: "run" (the default) or "version". */
@@ -38,8 +39,9 @@ function EyeIcon({ open }: { open: boolean }) {
   );
 }
 
-export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, noun = "run" }: RunSetProps) {
+export function RunSet({ members, onHide, selected = null, noun = "run" }: RunSetProps) {
   const [search, setSearch] = useState("");
+  const hide = (next: ReadonlySet<string>) => onHide(members.filter((m) => next.has(m.id)).map((m) => m.id));
   const shown = searchMembers(members, search);
   const visible = members.filter((m) => m.index !== null).length;
   return (
@@ -61,7 +63,7 @@ export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, 
           />
         )}
         {visible < members.length && (
-          <button type="button" className="button small ghost" onClick={onShowAll}>
+          <button type="button" className="button small ghost" onClick={() => hide(new Set())}>
             Show all
           </button>
         )}
@@ -83,7 +85,7 @@ export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, 
                 className="run-set-eye"
                 aria-pressed={on}
                 aria-label={`${on ? "Hide" : "Show"} ${member.name}`}
-                onClick={() => onToggle(member.id)}
+                onClick={() => hide(toggleHidden(hiddenIds(members), member.id))}
               >
                 <EyeIcon open={on} />
               </button>
@@ -95,7 +97,7 @@ export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, 
                 className="run-set-only"
                 aria-label={`Only ${member.name}`}
                 title={`Show only ${member.name}`}
-                onClick={() => onOnly(member.id)}
+                onClick={() => hide(onlyThis(members, member.id))}
               >
                 only
               </button>
@@ -110,4 +112,27 @@ export function RunSet({ members, onToggle, onOnly, onShowAll, selected = null, 
       </ul>
     </section>
   );
+}
+
+/**
+ * The ids a page's run set hides, kept in the URL (`<prefix>off=a,b`). Hiding starts the table
+ * again at its first page: which run an index names changes with the visible runs.
+ */
+export function useHiddenParam(prefix = ""): [Set<string>, (ids: string[]) => void] {
+  const [params, setParams] = useSearchParams();
+  const name = prefix + HIDDEN_PARAM;
+  const raw = params.get(name);
+  const hidden = useMemo(() => new Set(decodeList(raw)), [raw]);
+  const setHidden = useCallback(
+    (ids: string[]) =>
+      setParams((current) => {
+        const out = new URLSearchParams(current);
+        if (ids.length) out.set(name, encodeList(ids));
+        else out.delete(name);
+        out.delete(`${prefix}offset`);
+        return out;
+      }),
+    [setParams, name, prefix],
+  );
+  return [hidden, setHidden];
 }

@@ -6,12 +6,12 @@ import { api, unwrap } from "../api/client";
 import { ErrorState, Loading, NotFound } from "../components/PageState";
 import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
-import { decodeList, encodeList } from "../explorer/state";
+import { decodeList } from "../explorer/state";
 import { PALETTE } from "../lib/colors";
 import { plural } from "../lib/format";
 import { useRun, useRuns, useRunTables } from "./api";
-import { RunSet } from "./RunSet";
-import { HIDDEN_PARAM, onlyThis, parseKeySelection, projectRunSet, selectedMembers, toggleHidden } from "./runSet";
+import { RunSet, useHiddenParam } from "./RunSet";
+import { parseKeySelection, projectRunSet, selectedMembers } from "./runSet";
 import { useRunColors } from "./useRunColors";
 
 function projectLink(project: string) {
@@ -89,12 +89,12 @@ export function TablePage() {
  * default). "<key>[i]" shows the visible run of index i alone, as a panel's key does in a report. */
 export function KeyTablePage() {
   const { project = "", "*": typed = "" } = useParams();
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const runs = useRuns(project);
   const colorOf = useRunColors(project);
   const [state, setState] = useUrlExplorerState();
   const requested = params.get("runs");
-  const hidden = useMemo(() => new Set(decodeList(params.get(HIDDEN_PARAM))), [params]);
+  const [hidden, setHidden] = useHiddenParam();
   const candidates = useMemo(() => {
     const all = runs.data?.runs ?? [];
     if (!requested) return all;
@@ -139,17 +139,6 @@ export function KeyTablePage() {
       index: member.index,
     };
   });
-  const setHidden = (next: ReadonlySet<string>) =>
-    setParams((current) => {
-      const out = new URLSearchParams(current);
-      // Hidden ids in run-set order, so the URL reads like the list.
-      const ids = members.filter((m) => next.has(m.id)).map((m) => m.id);
-      if (ids.length) out.set(HIDDEN_PARAM, encodeList(ids));
-      else out.delete(HIDDEN_PARAM);
-      // Which run an index names changes with the visible runs: start again at the first page.
-      out.delete("offset");
-      return out;
-    });
 
   if (runs.isPending || !loaded) return <Loading label="Loading tables…" />;
   if (runs.isError) return <ErrorState error={runs.error} />;
@@ -192,13 +181,7 @@ export function KeyTablePage() {
               : `No visible run has index [${selection.index}]: indices go from [0] to [${visibleCount - 1}].`}
           </div>
         )}
-        <RunSet
-          members={members}
-          selected={selection.index}
-          onToggle={(id) => setHidden(toggleHidden(hidden, id))}
-          onOnly={(id) => setHidden(onlyThis(members, id))}
-          onShowAll={() => setHidden(new Set())}
-        />
+        <RunSet members={members} selected={selection.index} onHide={setHidden} />
       </div>
     </div>
   );
