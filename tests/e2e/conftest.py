@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from tests.e2e import six_runs_store
 from tests.e2e.chromium import CHROMIUM_ARGS
-from tests.e2e.ui_server import UiServer
+from tests.e2e.ui_server import UiServer, script_store_ui
+from tests.fixtures import explorer_store
 from tests.fixtures.pipeline import log_pipeline_store
 from tests.fixtures.populate import log_store
 from tests.fixtures.shared_stores import SharedStores
@@ -116,3 +118,23 @@ def pipeline_ui(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[st
     server = UiServer(copy / "heron-data")
     yield server, ids
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def explorer(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
+    """`heron ui` over the walkthrough-shaped store (tests/fixtures/explorer_store.py), and run
+    name -> id."""
+    copy, ids = shared_stores.copy(
+        "explorer", lambda root: explorer_store.log_in_subprocess(root / "heron-data")
+    )
+    server = UiServer(copy / "heron-data")
+    yield server, ids
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
+    """`heron ui` over six runs logging the same 120-row predictions table (six_runs_store.py),
+    and run name -> id."""
+    with script_store_ui(shared_stores, "six-runs", six_runs_store.__file__) as served:
+        yield served

@@ -11,7 +11,6 @@ import io
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,20 +19,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.ui_server import UiServer
 from tests.fixtures import explorer_store as fx
-from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-
-@pytest.fixture(scope="module")
-def explorer(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over the walkthrough-shaped store, and run name -> id."""
-    copy, ids = shared_stores.copy(
-        "explorer", lambda root: fx.log_in_subprocess(root / "heron-data")
-    )
-    server = UiServer(copy / "heron-data")
-    yield server, ids
-    server.stop()
 
 
 def _table_url(

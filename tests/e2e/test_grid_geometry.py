@@ -16,7 +16,6 @@ test-artifacts/grid/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.e2e import six_runs_store
-from tests.e2e.ui_server import UiServer, script_store_ui
+from tests.e2e.ui_server import UiServer
 from tests.fixtures import explorer_store as fx
 from tests.fixtures import pipeline
-from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -295,17 +293,6 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> No
     _expect_sound(page, "scrolling back to the top")
 
 
-@pytest.fixture(scope="module")
-def explorer(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over the walkthrough-shaped store, and run name -> id."""
-    copy, ids = shared_stores.copy(
-        "explorer", lambda root: fx.log_in_subprocess(root / "heron-data")
-    )
-    server = UiServer(copy / "heron-data")
-    yield server, ids
-    server.stop()
-
-
 def test_two_joined_runs_keep_their_shape(
     page: Page, explorer: tuple[UiServer, dict[str, str]]
 ) -> None:
@@ -367,13 +354,6 @@ def test_three_joined_runs_keep_their_shape(
     # the images all three saw.
     rows = len(pipeline.eval_images(False))
     _exercise(page, rows, len(pipeline.EPOCHS), "truth", "three_runs")
-
-
-@pytest.fixture(scope="module")
-def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over six runs logging the same 120-row predictions table."""
-    with script_store_ui(shared_stores, "six-runs", six_runs_store.__file__) as served:
-        yield served
 
 
 def test_six_joined_runs_keep_their_shape(

@@ -31,17 +31,6 @@ LISTED = 100
 
 
 @pytest.fixture(scope="module")
-def explorer(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over the walkthrough-shaped store, and run name -> id."""
-    copy, ids = shared_stores.copy(
-        "explorer", lambda root: fx.log_in_subprocess(root / "heron-data")
-    )
-    server = UiServer(copy / "heron-data")
-    yield server, ids
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def species(shared_stores: SharedStores) -> Iterator[tuple[UiServer, str]]:
     """`heron ui` over one run whose table holds 130 species of plants and 3 of fungi."""
     from tests.fixtures.scripts import run_script

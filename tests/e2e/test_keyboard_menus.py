@@ -8,23 +8,14 @@ The store is six_runs_store.py's (runs logging a ``predictions`` table of four c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import six_runs_store as fx
-from tests.e2e.ui_server import UiServer, script_store_ui
-from tests.fixtures.shared_stores import SharedStores
+from tests.e2e.ui_server import UiServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-
-@pytest.fixture(scope="module")
-def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over the store of six_runs_store.py."""
-    with script_store_ui(shared_stores, "six-runs", fx.__file__) as served:
-        yield served
 
 
 def _one_run(six_runs: tuple[UiServer, dict[str, str]]) -> str:

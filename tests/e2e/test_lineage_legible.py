@@ -7,7 +7,6 @@ a model version from one data artifact) and the pipeline fixture (upload → spl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import six_runs_store as fx
-from tests.e2e.ui_server import UiServer, script_store_ui
-from tests.fixtures.shared_stores import SharedStores
+from tests.e2e.ui_server import UiServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -42,13 +40,6 @@ _NODES_JS = """(graph) => {
         };
     });
 }"""
-
-
-@pytest.fixture(scope="module")
-def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over the store of six_runs_store.py."""
-    with script_store_ui(shared_stores, "six-runs", fx.__file__) as served:
-        yield served
 
 
 def _nodes(page: Page, count: int) -> list[dict[str, Any]]:

@@ -10,16 +10,14 @@ on images 1 and 3 of each class, the others on image 1 only, always guessing the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import six_runs_store
-from tests.e2e.ui_server import UiServer, script_store_ui
+from tests.e2e.ui_server import UiServer
 from tests.fixtures.pipeline import EPOCHS, eval_images
-from tests.fixtures.shared_stores import SharedStores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -347,13 +345,6 @@ def test_a_report_reader_toggles_the_runs_of_an_evaluation_panel(
     item.get_by_role("button", name=f"Only {RUNS[2]}").click()
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text(RUNS[2])
-
-
-@pytest.fixture(scope="module")
-def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over six runs logging the same predictions table."""
-    with script_store_ui(shared_stores, "six-runs", six_runs_store.__file__) as served:
-        yield served
 
 
 def test_search_finds_a_run_to_pick_among_many(

@@ -7,7 +7,6 @@ The store is logged by six_runs_store.py (six runs, 120 rows each, different mis
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,19 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import six_runs_store as fx
-from tests.e2e.ui_server import UiServer, script_store_ui
-from tests.fixtures.shared_stores import SharedStores
+from tests.e2e.ui_server import UiServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "side-by-side"
-
-
-@pytest.fixture(scope="module")
-def six_runs(shared_stores: SharedStores) -> Iterator[tuple[UiServer, dict[str, str]]]:
-    """`heron ui` over the store of six_runs_store.py."""
-    with script_store_ui(shared_stores, "six-runs", fx.__file__) as served:
-        yield served
 
 
 def _url(six_runs: tuple[UiServer, dict[str, str]], query: str = "") -> str:
