@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.ui_server import UiServer
 
@@ -79,6 +79,37 @@ def test_moving_the_slider_changes_the_counts_and_the_link_lists_the_rows(
     expect(ids_shown).to_have_text(
         [re.compile("aves_12"), re.compile("fungi_13"), re.compile("insecta_14")]
     )
+
+
+def test_following_the_link_right_after_moving_the_slider_stays_on_the_table(
+    page: Page, pipeline_ui: Pipeline
+) -> None:
+    """The threshold reaches the URL once the slider rests; a click on the link before then
+    must not let that late write bring the user back to the evaluation page."""
+    server, ids = pipeline_ui
+    page.goto(_evaluation(server, ids["train fc256"]))
+    card = page.locator(".run-evaluation", has_text="train fc256")
+    expect(card.get_by_test_id("threshold-abstained")).to_have_text("0")
+    # The explorer's code is held back until the threshold is in the URL, so the navigation is
+    # still under way when the write happens, however soon the click comes.
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(re.compile(r"/assets/TablePage-[^/]*\.js$"), hold)
+    _move_to(page, 61)
+    card.get_by_role("link", name="Open the 3 rows below 0.61 in the table").click()
+    expect(page).to_have_url(re.compile(r"/evaluation\?.*threshold=0\.61(&|$)"))
+    for route in held:
+        route.continue_()
+    page.unroute(re.compile(r"/assets/TablePage-[^/]*\.js$"))
+    expect(page).to_have_url(re.compile(rf"/projects/pipeline/runs/{ids['train fc256']}/tables/"))
+    expect(page.get_by_test_id("pager-range")).to_have_text("1–3 of 3 rows")
+    # The threshold was written before leaving: back on the evaluation page, it is still 0.61.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]threshold=0\.61(&|$)"))
+    expect(page.get_by_test_id("threshold-value")).to_have_text("0.61")
 
 
 def test_the_threshold_applies_to_every_run_and_draws_curves_per_class(

@@ -55,7 +55,7 @@ export function EvaluationPanel({
   const normalize = Boolean(config.normalize);
   // The slider moves in local state and reaches the config (the page's URL, a report being edited)
   // once it rests; a reader of a report moves it without saving.
-  const [threshold, moveThreshold] = useDraft(config.threshold ?? 0, (value) =>
+  const [threshold, moveThreshold, flushThreshold] = useDraft(config.threshold ?? 0, (value) =>
     onConfig?.({ ...config, threshold: value }),
   );
   const [localCurve, setLocalCurve] = useState(config.curveClass ?? "");
@@ -138,6 +138,7 @@ export function EvaluationPanel({
                 project={project}
                 config={config}
                 threshold={threshold}
+                onFollow={flushThreshold}
                 data={evaluation.data}
                 result={result}
                 run={runs[index]}
@@ -185,6 +186,7 @@ function RunEvaluation({
   project,
   config,
   threshold,
+  onFollow,
   data,
   result,
   run,
@@ -195,6 +197,7 @@ function RunEvaluation({
   project: string;
   config: EvaluationConfig;
   threshold: number;
+  onFollow: () => void;
   data: EvaluationResult;
   result: TableEvaluation;
   run?: EvaluationRun;
@@ -228,6 +231,7 @@ function RunEvaluation({
         tableKey={config.key}
         threshold={threshold}
         panelFilter={config.filter ?? ""}
+        onFollow={onFollow}
       />
       <div className="matrix-wrap">
         <table className="confusion" aria-label={`Confusion matrix of ${run?.name ?? result.label}`}>

@@ -51,12 +51,15 @@ export function ThresholdSummary({
   tableKey,
   threshold,
   panelFilter,
+  onFollow,
 }: {
   project: string;
   result: TableEvaluation;
   tableKey: string;
   threshold: number;
   panelFilter: string;
+  /** Called as the link to the abstained rows is followed, before the navigation starts. */
+  onFollow?: () => void;
 }) {
   const sweep = result.threshold;
   if (!sweep)
@@ -94,6 +97,7 @@ export function ThresholdSummary({
           className="threshold-link"
           to={explorerLink(project, result.run_id, tableKey, result.step, below, panelFilter)}
           title={below}
+          onClick={onFollow}
         >
           Open the {abstained} {abstained === 1 ? "row" : "rows"} below {at.toFixed(2)} in the table →
         </Link>

@@ -3,19 +3,21 @@
 // pull the slider back while it is still moving.
 import { useEffect, useRef, useState } from "react";
 
-/** `[value, change]`: `value` follows `change` at once and `external` when it changes from
+/** `[value, change, flush]`: `value` follows `change` at once and `external` when it changes from
  * elsewhere (back navigation, a report reloaded); `commit` gets the value `delay` ms after the last
- * change. */
+ * change, or at once on `flush`. Call `flush` before leaving the page (a link's click): a write
+ * still pending would fire during the navigation and bring the user back. */
 export function useDraft<T>(
   external: T,
   commit: ((value: T) => void) | undefined,
   delay = 200,
-): [T, (value: T) => void] {
+): [T, (value: T) => void, () => void] {
   const [value, setValue] = useState(external);
   const committed = useRef(external);
   const latestCommit = useRef(commit);
   latestCommit.current = commit;
   const timer = useRef<number | undefined>(undefined);
+  const pending = useRef<{ value: T } | null>(null);
   useEffect(() => {
     if (external !== committed.current) {
       committed.current = external;
@@ -23,13 +25,19 @@ export function useDraft<T>(
     }
   }, [external]);
   useEffect(() => () => window.clearTimeout(timer.current), []);
+  const flush = () => {
+    window.clearTimeout(timer.current);
+    const next = pending.current;
+    pending.current = null;
+    if (next === null) return;
+    committed.current = next.value;
+    latestCommit.current?.(next.value);
+  };
   const change = (next: T) => {
     setValue(next);
+    pending.current = { value: next };
     window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => {
-      committed.current = next;
-      latestCommit.current?.(next);
-    }, delay);
+    timer.current = window.setTimeout(flush, delay);
   };
-  return [value, change];
+  return [value, change, flush];
 }
