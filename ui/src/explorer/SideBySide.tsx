@@ -25,7 +25,6 @@ export type RenderResult = (
 interface PanelStatus {
   total: number;
   shown: number;
-  grouped: boolean;
   error: string | null;
 }
 
@@ -98,9 +97,7 @@ export function SideBySide({ project, refs, sources, state, panels, render, onCh
 }
 
 function sameStatus(a: PanelStatus | undefined, b: PanelStatus): boolean {
-  return (
-    a !== undefined && a.total === b.total && a.shown === b.shown && a.grouped === b.grouped && a.error === b.error
-  );
+  return a !== undefined && a.total === b.total && a.shown === b.shown && a.error === b.error;
 }
 
 interface SidePanelProps {
@@ -123,8 +120,8 @@ function SidePanel({ index, project, refs, state, source, render, onStatus }: Si
   const shown = groups ? groups.rows.length : (data?.rows.length ?? 0);
   const error = query.error?.message ?? null;
   useEffect(() => {
-    if (data || error) onStatus(index, { total, shown, grouped: groups !== null, error });
-  }, [index, data, total, shown, groups, error, onStatus]);
+    if (data || error) onStatus(index, { total, shown, error });
+  }, [index, data, total, shown, error, onStatus]);
   const color = source?.color ?? "#888";
   const label = source?.label ?? `run ${index}`;
   // The run's index in the panel's run set, the one a merged expression's [i] means.
