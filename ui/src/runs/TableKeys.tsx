@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import type { Run } from "../api/client";
 import { encodeList } from "../explorer/state";
+import { plural } from "../lib/format";
 import { useProjectTables } from "./api";
 import { projectRunSet } from "./runSet";
 import "./runSet.css";
@@ -55,9 +56,7 @@ export function TableKeys({ project, runs }: { project: string; runs: Run[] }) {
                 />
               ))}
             </span>
-            <span className="chip-count">
-              {entry.runs.length} {entry.runs.length === 1 ? "run" : "runs"}
-            </span>
+            <span className="chip-count">{plural(entry.runs.length, "run")}</span>
           </Link>
         );
       })}
