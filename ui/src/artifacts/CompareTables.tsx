@@ -7,6 +7,7 @@ import type { TableEntry } from "../api/client";
 import { api, unwrap } from "../api/client";
 import type { ExplorerSource } from "../explorer";
 import { TableExplorer, useUrlExplorerState } from "../explorer";
+import { plural } from "../lib/format";
 import { RunSet, useHiddenParam } from "../runs/RunSet";
 import { identify, visibleMembers } from "../runs/runSet";
 import type { ArtifactVersion, ComparedTable, RunRef } from "./api";
@@ -223,8 +224,7 @@ function TableSection({
             const rows = table.rows[i];
             return rows === null || rows === undefined ? null : (
               <span key={i} className="count-chip" data-version={version.version}>
-                <span className="swatch" style={{ background: colors[i] }} /> {version.version}: {rows.toLocaleString()}{" "}
-                rows
+                <span className="swatch" style={{ background: colors[i] }} /> {version.version}: {plural(rows, "row")}
               </span>
             );
           })}

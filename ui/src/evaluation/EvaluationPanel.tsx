@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { SourceRef } from "../explorer/api";
 import { RowsPreview } from "../explorer/RowsPreview";
+import { plural } from "../lib/format";
 import type { EvaluationResult, ScoreHistogram, TableEvaluation } from "./api";
 import { useEvaluation } from "./api";
 import { cellColor, cellFilter, combineFilters, formatRate, normaliseRows } from "./matrix";
@@ -222,7 +223,8 @@ function RunEvaluation({
           macro F1 <b>{formatRate(result.macro_f1)}</b>
         </span>
         <span className="muted">
-          {result.evaluated} rows{result.step !== null ? ` · step ${result.step}` : ""}
+          {plural(result.evaluated, "row")}
+          {result.step !== null ? ` · step ${result.step}` : ""}
         </span>
       </header>
       <ThresholdSummary

@@ -74,7 +74,7 @@ export function TablePage() {
           <h1>
             {key} <span className="muted">step {entry?.step ?? state.step ?? "…"}</span>
           </h1>
-          <p className="muted">{entry ? `${entry.n_rows.toLocaleString()} rows logged` : "\u00a0"}</p>
+          <p className="muted">{entry ? `${plural(entry.n_rows, "row")} logged` : "\u00a0"}</p>
         </div>
         <Link className="button" to={`${projectLink(project)}/tables/${encodeURIComponent(key)}`}>
           Compare across runs
