@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.explorer_page import all_rows, pager
 from tests.e2e.ui_server import UiServer
 from tests.fixtures.pipeline import (
     CLASSES,
@@ -34,14 +35,6 @@ BASE = "/projects/epochs/artifacts/classifier"
 
 def _table(page: Page, name: str = "predictions") -> Locator:
     return page.locator(f'section.compare-table[data-table="{name}"]')
-
-
-def _pager(table: Locator) -> Locator:
-    return table.locator(".explorer-foot [data-testid=pager-range]")
-
-
-def _rows(total: int) -> re.Pattern[str]:
-    return re.compile(rf"^1–{total} of {total} rows$")
 
 
 def test_two_versions_files_metadata_and_merged_table(page: Page, pipeline_ui: Pipeline) -> None:
@@ -78,7 +71,7 @@ def test_two_versions_files_metadata_and_merged_table(page: Page, pipeline_ui: P
     expect(table.locator(".count-chip")).to_have_text(["v0: 12 rows", "v1: 14 rows"])
     expect(table.locator(".run-legend")).to_contain_text("v0 · train 1 epoch")
     expect(table.locator(".run-legend")).to_contain_text("v1 · train 5 epochs")
-    expect(_pager(table)).to_have_text(_rows(12))
+    expect(pager(table)).to_have_text(all_rows(12))
     row = table.locator(".xrow", has=page.locator("[data-column='id']", has_text="aves_03"))
     guesses = row.locator("[data-column='guess'] .run-value")
     assert epoch_guess(1, "aves_03") == "Fungi" and epoch_guess(5, "aves_03") == "Aves"
@@ -89,7 +82,7 @@ def test_two_versions_files_metadata_and_merged_table(page: Page, pipeline_ui: P
 
     # Outer join: every image either version saw.
     table.get_by_role("radio", name="outer").click()
-    expect(_pager(table)).to_have_text(_rows(len(eval_images(True))))
+    expect(pager(table)).to_have_text(all_rows(len(eval_images(True))))
     expect(page).to_have_url(re.compile(r"predictions\.how=outer"))
 
     # Side by side: one panel per version, each with its own rows.
@@ -103,13 +96,13 @@ def test_two_versions_files_metadata_and_merged_table(page: Page, pipeline_ui: P
 
     # Concatenate: both versions' rows, each naming its version (and the run that logged it).
     table.get_by_role("radio", name="Concatenate").click()
-    expect(_pager(table)).to_have_text(_rows(12 + 14))
+    expect(pager(table)).to_have_text(all_rows(12 + 14))
     sources = table.locator(".xrow [data-column='source'] .run-tag-name").all_inner_texts()
     assert set(sources) == {"v0 · train 1 epoch", "v1 · train 5 epochs"}
 
     # The whole view comes back from the link.
     page.reload()
-    expect(_pager(_table(page))).to_have_text(_rows(26))
+    expect(pager(_table(page))).to_have_text(all_rows(26))
     expect(_table(page).get_by_role("radio", name="Concatenate")).to_have_attribute(
         "aria-checked", "true"
     )
@@ -134,10 +127,10 @@ def test_three_versions_each_against_the_first(page: Page, pipeline_ui: Pipeline
     # Every table gets an explorer; one only v2 holds opens alone.
     calibration = _table(page, "calibration")
     expect(calibration).to_contain_text("not in v0, v1")
-    expect(_pager(calibration)).to_have_text(_rows(3))
+    expect(pager(calibration)).to_have_text(all_rows(3))
     predictions = _table(page)
     expect(predictions.locator(".run-legend .legend-item")).to_have_count(3)
-    expect(_pager(predictions)).to_have_text(_rows(12))
+    expect(pager(predictions)).to_have_text(all_rows(12))
     # Taking a version out of the comparison.
     page.get_by_role("button", name="Remove v1 from the comparison").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare classifier: v0 ↔ v2")
@@ -166,7 +159,7 @@ def test_runs_tables_open_across_runs_and_steps(page: Page, pipeline_ui: Pipelin
         re.compile(rf"/runs/{epochs['train 5 epochs']}/tables/val_predictions\?step=4&compare=0$")
     )
     expect(page.locator(".run-legend")).to_contain_text("step 0")
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows(14))
+    expect(pager(page)).to_have_text(all_rows(14))
 
 
 def test_lineage_folds_a_fan_out_and_expands_it(page: Page, pipeline_ui: Pipeline) -> None:
@@ -211,7 +204,7 @@ def test_pipeline_model_versions_compare_their_predictions(
     expect(table.locator(".run-legend")).to_contain_text("v0 · train fc256")
     expect(table.locator(".run-legend")).to_contain_text("v1 · train fc1024")
     # Joined on id: each image once, with both models' last-epoch guesses.
-    expect(_pager(table)).to_have_text(_rows(12))
+    expect(pager(table)).to_have_text(all_rows(12))
     last = 1  # both models trained for two epochs
     rows = _val_rows()
     index, (item, truth) = next(
@@ -232,7 +225,7 @@ def test_pipeline_model_versions_compare_their_predictions(
         and guess_for("fc256", i + last, r[1]) != guess_for("fc1024", i + last, r[1])
     ]
     assert differ
-    expect(_pager(table)).to_have_text(_rows(len(differ)))
+    expect(pager(table)).to_have_text(all_rows(len(differ)))
     expect(table.locator(".xrow [data-column='id']")).to_have_text([r[0] for r in differ])
     # guess is not: the message says so and what to write instead.
     box.fill('row["guess"] = "Aves"')

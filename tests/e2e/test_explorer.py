@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.explorer_page import all_rows, pager
 from tests.e2e.ui_server import UiServer
 from tests.fixtures import explorer_store as fx
 
@@ -37,14 +38,6 @@ def _runs_url(explorer: tuple[UiServer, dict[str, str]], query: str = "") -> str
     return f"{server.url}/projects/{fx.PROJECT}/tables/predictions?runs={runs}" + (
         f"&{query}" if query else ""
     )
-
-
-def _pager(page: Page, within: str = ".explorer-foot") -> str:
-    return page.locator(f"{within} [data-testid=pager-range]").first.inner_text()
-
-
-def _rows_text(total: int) -> re.Pattern[str]:
-    return re.compile(rf"^1–{total} of {total} rows$")
 
 
 def _filter(page: Page, text: str) -> None:
@@ -68,9 +61,7 @@ def test_rows_show_values_and_thumbnails(
     page: Page, explorer: tuple[UiServer, dict[str, str]]
 ) -> None:
     page.goto(_table_url(explorer, "fc 256", "predictions"))
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        f"1–{fx.N_VAL} of {fx.N_VAL} rows"
-    )
+    expect(pager(page)).to_have_text(f"1–{fx.N_VAL} of {fx.N_VAL} rows")
     first = page.locator(".xrow[data-row='0']")
     expect(first.locator("[data-column='id']")).to_have_text("img000")
     expect(first.locator("[data-column='truth']")).to_have_text(fx.truth_of(0))
@@ -101,9 +92,7 @@ def test_broken_images_show_a_placeholder(
     first = page.locator(".xrow[data-row='0']")
     expect(first.locator("[data-column='image'] [data-broken=true]")).to_be_visible()
     expect(first.locator("[data-column='truth']")).to_have_text(fx.truth_of(0))
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(fx.N_VAL)
-    )
+    expect(pager(page)).to_have_text(all_rows(fx.N_VAL))
 
 
 def test_group_by_truth_then_filter_from_a_bar(
@@ -115,9 +104,7 @@ def test_group_by_truth_then_filter_from_a_bar(
     header.get_by_role("button", name="truth column menu").click()
     page.get_by_role("menuitem", name="Group by truth").click()
     expect(page).to_have_url(re.compile(r"group=truth"))
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        f"1–10 of 10 groups · {fx.N_VAL} rows"
-    )
+    expect(pager(page)).to_have_text(f"1–10 of 10 groups · {fx.N_VAL} rows")
     _expect_cells(page, "truth", sorted(fx.CLASSES))
     _expect_cells(page, "count", [str(fx.PER_CLASS)] * 10)
     # Each group's "guess" cell counts that class's guesses.
@@ -133,7 +120,7 @@ def test_group_by_truth_then_filter_from_a_bar(
     row.locator(f"[data-column='guess'] .value-row[data-value='{guess}'] .value-label").click()
     expect(page.get_by_label("Filter expression")).to_have_value(f'row["guess"] = "{guess}"')
     matching = Counter(t for t, g in pairs if g == guess)
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
+    expect(pager(page)).to_have_text(
         f"1–{len(matching)} of {len(matching)} groups · {sum(matching.values())} rows"
     )
     expect(row.locator("[data-column='count']")).to_have_text(str(count))
@@ -150,7 +137,7 @@ def test_group_by_guess_with_the_mistakes_filter(
     _expect_cells(page, "count", [str(by_guess[g]) for g in sorted(by_guess)])
     _filter(page, 'row["truth"] != row["guess"]')
     mistakes = Counter(g for t, g in pairs if t != g)
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
+    expect(pager(page)).to_have_text(
         f"1–{len(mistakes)} of {len(mistakes)} groups · {sum(mistakes.values())} rows"
     )
     _expect_cells(page, "count", [str(mistakes[g]) for g in sorted(mistakes)])
@@ -165,17 +152,13 @@ def test_filter_quoted_in_the_walkthrough(
     pairs = _guesses(0, 0)
     wanted = [g for t, g in pairs if t == "Plantae" and g != "Plantae"]
     assert wanted, "the fixture must have confused plants at epoch 0"
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(len(wanted))
-    )
+    expect(pager(page)).to_have_text(all_rows(len(wanted)))
     _expect_cells(page, "truth", ["Plantae"] * len(wanted))
     _expect_cells(page, "guess", wanted)
     # The link reproduces the view.
     expect(page).to_have_url(re.compile(r"filter="))
     page.reload()
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(len(wanted))
-    )
+    expect(pager(page)).to_have_text(all_rows(len(wanted)))
     expect(page.get_by_label("Filter expression")).to_have_value(
         'row["truth"] = "Plantae" and row["guess"] != "Plantae"'
     )
@@ -186,13 +169,13 @@ def test_invalid_expression_keeps_the_last_rows(
 ) -> None:
     page.goto(_table_url(explorer, "fc 256", "predictions", "step=0"))
     _filter(page, 'row["truth"] = "Aves"')
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows_text(6))
+    expect(pager(page)).to_have_text(all_rows(6))
     _filter(page, 'row["truth"] != row["gues"]')
     error = page.locator(".filter-error")
     expect(error).to_contain_text('unknown column "gues"')
     expect(error).to_contain_text('did you mean "guess"')
     expect(page.locator(".filter-squiggle")).to_have_text("gues")
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows_text(6))
+    expect(pager(page)).to_have_text(all_rows(6))
     _expect_cells(page, "truth", ["Aves"] * 6)
     # Completion offers column names inside row["...
     box = page.get_by_label("Filter expression")
@@ -204,9 +187,7 @@ def test_invalid_expression_keeps_the_last_rows(
     _filter(page, 'row["truth"] = "Dinosauria"')
     expect(page.get_by_text("No rows match")).to_be_visible()
     page.get_by_role("button", name="Clear filter").last.click()
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(fx.N_VAL)
-    )
+    expect(pager(page)).to_have_text(all_rows(fx.N_VAL))
 
 
 def test_join_on_image_and_sort_by_disagreement(
@@ -215,9 +196,7 @@ def test_join_on_image_and_sort_by_disagreement(
     page.goto(_runs_url(explorer, "step=2"))
     page.get_by_label("Join on").select_option("image")
     expect(page).to_have_url(re.compile(r"on=image"))
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(fx.N_VAL)
-    )
+    expect(pager(page)).to_have_text(all_rows(fx.N_VAL))
     expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
     header = page.locator(".xth[data-column='score_Amphibia']")
     header.hover()
@@ -268,15 +247,11 @@ def test_side_by_side_by_index(page: Page, explorer: tuple[UiServer, dict[str, s
 def test_concatenate_runs(page: Page, explorer: tuple[UiServer, dict[str, str]]) -> None:
     page.goto(_runs_url(explorer, "step=2"))
     page.get_by_role("radio", name="Concatenate").click()
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        f"1–100 of {2 * fx.N_VAL} rows"
-    )
+    expect(pager(page)).to_have_text(f"1–100 of {2 * fx.N_VAL} rows")
     expect(page.locator(".xth[data-column='source']")).to_be_visible()
     _filter(page, 'row["guess"] != row["truth"]')
     mistakes = sum(1 for r in range(2) for t, g in _guesses(r, 2) if t != g)
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(mistakes)
-    )
+    expect(pager(page)).to_have_text(all_rows(mistakes))
 
 
 def test_export_csv_of_the_current_view(
@@ -289,9 +264,7 @@ def test_export_csv_of_the_current_view(
         for i in range(fx.N_VAL)
         if fx.truth_of(i) != fx.guess_of(0, 0, i)
     ]
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(len(expected))
-    )
+    expect(pager(page)).to_have_text(all_rows(len(expected)))
     with page.expect_download() as info:
         page.get_by_role("button", name="CSV").click()
     path = info.value.path()
@@ -312,9 +285,7 @@ def test_export_of_a_view_with_a_very_long_filter(
     text = f'row["id"] in [{listed}]'
     assert 90_000 < len(text) <= 100_000  # the language's longest expression
     _filter(page, text)
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(
-        _rows_text(len(wanted))
-    )
+    expect(pager(page)).to_have_text(all_rows(len(wanted)))
     with page.expect_download() as info:
         page.get_by_role("button", name="Parquet").click()
     assert info.value.suggested_filename.endswith(".parquet")
@@ -339,7 +310,7 @@ def test_confusion_grid_and_compare_steps(
     cell = grid.locator(f"td[data-row='{truth}'][data-col='{guess}']")
     expect(cell).to_have_text(str(count))
     cell.get_by_role("button").click()
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows_text(count))
+    expect(pager(page)).to_have_text(all_rows(count))
     # Two steps of one run, joined: each column holds both epochs.
     page.goto(_table_url(explorer, "fc 256", "predictions", "step=2"))
     page.get_by_label("Compare with step").select_option("0")
@@ -351,7 +322,7 @@ def test_wide_table_columns_stay_usable(
     page: Page, explorer: tuple[UiServer, dict[str, str]]
 ) -> None:
     page.goto(_table_url(explorer, "wide", "wide"))
-    expect(page.locator(".explorer-foot [data-testid=pager-range]")).to_have_text(_rows_text(20))
+    expect(pager(page)).to_have_text(all_rows(20))
     note = page.locator(".xrow[data-row='3'] [data-column='note']")
     expect(note).to_contain_text("a very long note")
     # Drag a header's edge to read a long value; the width is kept in the URL.

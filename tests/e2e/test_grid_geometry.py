@@ -24,6 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.e2e import six_runs_store
+from tests.e2e.explorer_page import pager
 from tests.e2e.ui_server import UiServer
 from tests.fixtures import explorer_store as fx
 from tests.fixtures import pipeline
@@ -176,10 +177,6 @@ def _row_height(page: Page) -> float:
     return box["height"]
 
 
-def _pager(page: Page) -> Any:
-    return page.locator(".explorer-foot [data-testid=pager-range]").first
-
-
 def _set_row_height(page: Page, label: str) -> float:
     """Choose a row height; the grid is checked and its first row's height returned. The radio
     reads checked once React has drawn the grid again with the new setting."""
@@ -217,7 +214,7 @@ def _shot(page: Page, name: str) -> None:
 def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> None:
     """Every change, each followed by the geometry check: the four row heights, join ->
     concatenate -> side by side -> join, group -> ungroup, 1440 -> 1000 px, scroll down and back."""
-    expect(_pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
+    expect(pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
     expect(page.locator(".xrow[data-row='0'] .run-value").first).to_be_visible()
     _expect_sound(page, "opening the joined table")
     heights = []
@@ -230,7 +227,7 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> No
     _set_row_height(page, "Medium")
 
     page.get_by_role("radio", name="Concatenate").click()
-    expect(_pager(page)).to_have_text(re.compile(r"of \d+ rows$"))
+    expect(pager(page)).to_have_text(re.compile(r"of \d+ rows$"))
     expect(page.locator(".xth[data-column='source']")).to_be_visible()
     _expect_sound(page, "switching to Concatenate")
     _shot(page, f"{name}_1440_concat_medium")
@@ -246,7 +243,7 @@ def _exercise(page: Page, rows: int, lines: int, group_by: str, name: str) -> No
     _set_row_height(page, "Large")
     _shot(page, f"{name}_1440_side_by_side_large")
     page.get_by_role("radio", name="Join", exact=True).click()
-    expect(_pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
+    expect(pager(page)).to_have_text(re.compile(rf"of {rows} rows$"))
     expect(page.locator(".xrow[data-row='0'] .run-value").first).to_be_visible()
     _expect_sound(page, "switching back to Join")
     _set_row_height(page, "Medium")
@@ -316,7 +313,7 @@ def test_different_images_per_run_tile_their_cell(
     runs = ",".join(ids[name] for name in fx.RUNS)
     page.goto(f"{server.url}/projects/{fx.PROJECT}/tables/predictions?runs={runs}&step=2&on=truth")
     pairs = fx.PER_CLASS * fx.PER_CLASS * len(fx.CLASSES)
-    expect(_pager(page)).to_have_text(re.compile(rf"of {pairs} rows$"))
+    expect(pager(page)).to_have_text(re.compile(rf"of {pairs} rows$"))
     # Row 0 pairs image 0 with itself; row 1 pairs it with another image of its class.
     images = page.locator(".xrow[data-row='1'] [data-column='image'] .per-run.images .thumb")
     expect(images).to_have_count(len(fx.RUNS))

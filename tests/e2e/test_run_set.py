@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import six_runs_store
+from tests.e2e.explorer_page import pager
 from tests.e2e.ui_server import UiServer
 from tests.fixtures.pipeline import EPOCHS, eval_images
 
@@ -24,10 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 Pipeline = tuple[UiServer, dict[str, Any]]
 TABLE = "/projects/epochs/tables/val_predictions"
 RUNS = [f"train {n} epoch{'s' if n > 1 else ''}" for n in EPOCHS]  # in creation order
-
-
-def _pager(page: Page) -> Locator:
-    return page.locator(".explorer-foot [data-testid=pager-range]")
 
 
 def _item(page: Page, name: str) -> Locator:
@@ -76,7 +73,7 @@ def test_eye_and_only_this_change_the_merged_runs_and_survive_reload(
 
     # The 1-epoch model ([0]) and the 5-epoch one ([1]) disagree on image 3 of each class.
     _filter(page, 'row["guess"][0] != row["guess"][1]')
-    expect(_pager(page)).to_have_text("1–3 of 3 rows")
+    expect(pager(page)).to_have_text("1–3 of 3 rows")
 
     # Hiding the 1-epoch run: the 5- and 10-epoch runs become [0] and [1], which always agree.
     _item(page, RUNS[0]).get_by_role("button", name=f"Hide {RUNS[0]}").click()
@@ -94,7 +91,7 @@ def test_eye_and_only_this_change_the_merged_runs_and_survive_reload(
 
     # Shown again, it is [0] again and the disagreements are back.
     _item(page, RUNS[0]).get_by_role("button", name=f"Show {RUNS[0]}").click()
-    expect(_pager(page)).to_have_text("1–3 of 3 rows")
+    expect(pager(page)).to_have_text("1–3 of 3 rows")
     expect(legend).to_have_count(3)
 
     # "Only this": one run, its own table (14 images), no merged columns.
@@ -103,9 +100,7 @@ def test_eye_and_only_this_change_the_merged_runs_and_survive_reload(
     item.hover()
     item.get_by_role("button", name=f"Only {RUNS[2]}").click()
     expect(page.get_by_test_id("run-set-count")).to_have_text("1 of 3 runs visible")
-    expect(_pager(page)).to_have_text(
-        f"1–{len(eval_images(True))} of {len(eval_images(True))} rows"
-    )
+    expect(pager(page)).to_have_text(f"1–{len(eval_images(True))} of {len(eval_images(True))} rows")
     expect(page.locator('[role=columnheader][data-column="guess"]')).to_be_visible()
     expect(_runs_of(page, "guess")).to_have_count(0)
     expect(page.get_by_test_id("run-legend")).to_have_count(0)
@@ -123,13 +118,11 @@ def test_typing_an_index_after_the_key_shows_that_run(page: Page, pipeline_ui: P
     expect(page.get_by_test_id("run-set-count")).to_contain_text("showing [1] only")
     expect(_item(page, RUNS[1])).to_have_class(re.compile(r"\bpicked\b"))
     # The 5-epoch run alone: its 14 images, plain (not merged) columns.
-    expect(_pager(page)).to_have_text(
-        f"1–{len(eval_images(True))} of {len(eval_images(True))} rows"
-    )
+    expect(pager(page)).to_have_text(f"1–{len(eval_images(True))} of {len(eval_images(True))} rows")
     expect(page.locator('[role=columnheader][data-column="guess"]')).to_be_visible()
     expect(_runs_of(page, "guess")).to_have_count(0)
     _filter(page, 'row["guess"] != row["truth"]')
-    expect(_pager(page)).to_have_text("1–3 of 3 rows")
+    expect(pager(page)).to_have_text("1–3 of 3 rows")
 
     # An index past the visible runs says which indices there are.
     page.goto(server.url + TABLE + "[7]")
@@ -210,7 +203,7 @@ def test_concatenated_rows_and_groups_carry_their_runs_name_and_colour(
     server, ids = pipeline_ui
     run_ids = [ids["epochs"][name] for name in RUNS]
     page.goto(server.url + TABLE + "?merge=concat")
-    expect(_pager(page)).to_have_text("1–40 of 40 rows")  # 12 + 14 + 14 images
+    expect(pager(page)).to_have_text("1–40 of 40 rows")  # 12 + 14 + 14 images
     legend = page.get_by_test_id("run-legend").locator(".legend-item .swatch")
     expect(legend).to_have_count(3)
     colors = [_background(legend.nth(i)) for i in range(3)]
@@ -361,4 +354,4 @@ def test_search_finds_a_run_to_pick_among_many(
     item.hover()
     item.get_by_role("button", name=f"Only {target}").click()
     expect(page.get_by_test_id("run-set-count")).to_have_text("1 of 6 runs visible")
-    expect(_pager(page)).to_have_text(f"1–100 of {six_runs_store.ROWS} rows")
+    expect(pager(page)).to_have_text(f"1–100 of {six_runs_store.ROWS} rows")

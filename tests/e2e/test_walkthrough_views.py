@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.explorer_page import all_rows, pager
 from tests.e2e.ui_server import UiServer
 from tests.fixtures.pipeline import (
     CLASSES,
@@ -80,15 +81,6 @@ def _shot(page: Page, name: str) -> None:
         })"""
     )
     page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def _pager(page: Page, within: Locator | None = None) -> Locator:
-    scope = within if within is not None else page.locator(".explorer")
-    return scope.locator(".explorer-foot [data-testid=pager-range]").first
-
-
-def _rows(total: int) -> re.Pattern[str]:
-    return re.compile(rf"^1–{total} of {total} rows?$")
 
 
 def _groups(groups: int, rows: int) -> re.Pattern[str]:
@@ -179,7 +171,7 @@ def test_01_group_by_split(page: Page, pipeline_ui: Pipeline) -> None:
     server, _ = pipeline_ui
     _open_run_table(page, server, "pipeline", "balanced split", "split_table")
     _column_menu(page, "split", "Group by split")
-    expect(_pager(page)).to_have_text(_groups(3, PER_CLASS * len(CLASSES)))
+    expect(pager(page)).to_have_text(_groups(3, PER_CLASS * len(CLASSES)))
     # Every label is equally represented in each split: the label cell of each group says so.
     for split, size in SPLIT_SIZES.items():
         row = _group_row(page, "split", split)
@@ -194,7 +186,7 @@ def test_02_group_by_label(page: Page, pipeline_ui: Pipeline) -> None:
     server, _ = pipeline_ui
     _open_run_table(page, server, "pipeline", "balanced split", "split_table")
     _column_menu(page, "label", "Group by label")
-    expect(_pager(page)).to_have_text(_groups(3, PER_CLASS * len(CLASSES)))
+    expect(pager(page)).to_have_text(_groups(3, PER_CLASS * len(CLASSES)))
     for label in CLASSES:
         row = _group_row(page, "label", label)
         expect(row.locator("[data-column='count']")).to_have_text(str(PER_CLASS))
@@ -213,7 +205,7 @@ def test_03_recall_group_by_truth(page: Page, pipeline_ui: Pipeline) -> None:
     expect(page).to_have_url(re.compile(r"step=1"))  # the name opens the latest step
     _column_menu(page, "truth", "Group by truth")
     rows = _predictions("fc256", "val", 1)
-    expect(_pager(page)).to_have_text(_groups(len(CLASSES), len(rows)))
+    expect(pager(page)).to_have_text(_groups(len(CLASSES), len(rows)))
     for truth in CLASSES:
         guesses = Counter(g for _, t, g in rows if t == truth)
         _expect_value_counts(
@@ -231,7 +223,7 @@ def test_04_precision_group_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
     _column_menu(page, "guess", "Group by guess")
     rows = _predictions("fc256", "val", 1)
     by_guess = Counter(g for _, _, g in rows)
-    expect(_pager(page)).to_have_text(_groups(len(by_guess), len(rows)))
+    expect(pager(page)).to_have_text(_groups(len(by_guess), len(rows)))
     for guess, count in by_guess.items():
         row = _group_row(page, "guess", guess)
         expect(row.locator("[data-column='count']")).to_have_text(str(count))
@@ -246,7 +238,7 @@ def test_05_filter_a_subset_of_classes(page: Page, pipeline_ui: Pipeline) -> Non
     # Truth is each image's label in every run: the filter needs no run index.
     subset = ("Aves", "Insecta")
     _filter(page, 'row["truth"] = "Aves" or row["truth"] = "Insecta"')
-    expect(_pager(page)).to_have_text(_rows(sum(t in subset for _, t in _items("val"))))
+    expect(pager(page)).to_have_text(all_rows(sum(t in subset for _, t in _items("val"))))
     expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
     # A variant toggled off in the run set below the panel: the other's mistakes alone.
     page.get_by_test_id("run-set").get_by_role("button", name="Hide train fc256").click()
@@ -257,7 +249,7 @@ def test_05_filter_a_subset_of_classes(page: Page, pipeline_ui: Pipeline) -> Non
     )
     mistakes = [r for r in _predictions("fc1024", "val", 1) if r[1] in subset and r[1] != r[2]]
     assert mistakes, "the fixture's fc1024 must get some of these wrong"
-    expect(_pager(page)).to_have_text(_rows(len(mistakes)))
+    expect(pager(page)).to_have_text(all_rows(len(mistakes)))
     expect(page.locator(".xrow [data-column='id']")).to_have_text([r[0] for r in mistakes])
     _shot(page, "05_filter_subset_of_classes")
 
@@ -267,7 +259,7 @@ def test_06_filter_by_guess(page: Page, pipeline_ui: Pipeline) -> None:
     _open_run_table(page, server, "pipeline", "train fc256", "val_predictions")
     _filter(page, 'row["guess"] = "Fungi"')
     rows = [r for r in _predictions("fc256", "val", 1) if r[2] == "Fungi"]
-    expect(_pager(page)).to_have_text(_rows(len(rows)))
+    expect(pager(page)).to_have_text(all_rows(len(rows)))
     expect(page.locator(".xrow [data-column='truth']")).to_have_text([r[1] for r in rows])
     _shot(page, "06_filter_by_guess")
 
@@ -282,7 +274,7 @@ def test_07_merged_across_runs(page: Page, pipeline_ui: Pipeline) -> None:
     expect(legend).to_contain_text("train fc256")
     expect(legend).to_contain_text("train fc1024")
     # Joined on id: one row per image, each run's guess in the run's colour.
-    expect(_pager(page)).to_have_text(_rows(len(_items("val"))))
+    expect(pager(page)).to_have_text(all_rows(len(_items("val"))))
     expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
     guesses = [
         {i: g for i, _, g in _predictions(variant, "val", 1)}
@@ -295,13 +287,13 @@ def test_07_merged_across_runs(page: Page, pipeline_ui: Pipeline) -> None:
     )
     _shot(page, "07a_merged_join_on_id")
     page.get_by_role("radio", name="outer").click()
-    expect(_pager(page)).to_have_text(_rows(len(_items("val"))))
+    expect(pager(page)).to_have_text(all_rows(len(_items("val"))))
     page.get_by_label("Join on").select_option("image")
     expect(page).to_have_url(re.compile(r"on=image"))
-    expect(_pager(page)).to_have_text(_rows(len(_items("val"))))
+    expect(pager(page)).to_have_text(all_rows(len(_items("val"))))
     # Concatenated: both runs' rows one after the other.
     page.get_by_role("radio", name="Concatenate").click()
-    expect(_pager(page)).to_have_text(_rows(2 * len(_items("val"))))
+    expect(pager(page)).to_have_text(all_rows(2 * len(_items("val"))))
     expect(page.locator(".xth[data-column='source']")).to_be_visible()
     _shot(page, "07b_merged_concatenated")
 
@@ -327,7 +319,7 @@ def test_09_merged_group_by_truth(page: Page, pipeline_ui: Pipeline) -> None:
     server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "val_predictions")
     _column_menu(page, "truth", "Group by truth")
-    expect(_pager(page)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
+    expect(pager(page)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
     for truth in CLASSES:
         row = _group_row(page, "truth", truth)
         # Each run's scores, stacked in the run's colour.
@@ -346,11 +338,11 @@ def test_10_variants_toggled(page: Page, pipeline_ui: Pipeline) -> None:
     expect(count).to_have_text(re.compile(r"^3 of 3 runs visible"))
     expect(page.locator(".xth[data-column='guess']")).to_contain_text("×3")
     # Joined (inner): only the images every visible variant was evaluated on.
-    expect(_pager(page)).to_have_text(_rows(len(eval_images(False))))
+    expect(pager(page)).to_have_text(all_rows(len(eval_images(False))))
     run_set.get_by_role("button", name="Hide train 1 epoch").click()
     expect(count).to_have_text(re.compile(r"^2 of 3 runs visible"))
     expect(page.locator(".xth[data-column='guess']")).to_contain_text("×2")
-    expect(_pager(page)).to_have_text(_rows(len(eval_images(True))))
+    expect(pager(page)).to_have_text(all_rows(len(eval_images(True))))
     _shot(page, "10a_variants_toggled")
     # "only" shows on the run under the pointer.
     run_set.locator(".run-set-item", has_text="train 10 epochs").hover()
@@ -359,11 +351,11 @@ def test_10_variants_toggled(page: Page, pipeline_ui: Pipeline) -> None:
     expect(page.locator(".xth[data-column='guess']")).not_to_contain_text("×")
     _filter(page, 'row["truth"] != row["guess"]')
     wrong = [i for i in eval_images(True) if epoch_guess(10, i) != i.split("_")[0].title()]
-    expect(_pager(page)).to_have_text(_rows(len(wrong)))
+    expect(pager(page)).to_have_text(all_rows(len(wrong)))
     # The choice is part of the address: a reload keeps it.
     page.reload()
     expect(count).to_have_text(re.compile(r"^1 of 3 runs visible"))
-    expect(_pager(page)).to_have_text(_rows(len(wrong)))
+    expect(pager(page)).to_have_text(all_rows(len(wrong)))
     _shot(page, "10b_variant_only_this")
 
 
@@ -394,7 +386,7 @@ def test_12_step_compare_one_and_five_epochs(page: Page, pipeline_ui: Pipeline) 
     legend = page.locator(".run-legend .legend-item")
     expect(legend).to_have_text([re.compile(r"\[0\].*step 4"), re.compile(r"\[1\].*step 0")])
     items = eval_images(True)
-    expect(_pager(page)).to_have_text(_rows(len(items)))
+    expect(pager(page)).to_have_text(all_rows(len(items)))
     # Joined, each image shows what the model said after 5 epochs ([0]) and after 1 ([1]).
     changed = next(i for i in items if epoch_guess(1, i) != epoch_guess(5, i))
     row = page.locator(".xrow", has=page.locator("[data-column='id']", has_text=changed))
@@ -426,14 +418,14 @@ def test_13_artifact_version_compare(page: Page, pipeline_ui: Pipeline) -> None:
     legend = table.locator(".run-legend")
     expect(legend).to_contain_text("v0 · train 1 epoch")
     expect(legend).to_contain_text("v1 · train 5 epochs")
-    expect(_pager(page, table)).to_have_text(_rows(len(eval_images(False))))
+    expect(pager(table)).to_have_text(all_rows(len(eval_images(False))))
     row = table.locator(".xrow", has=page.locator("[data-column='id']", has_text="aves_01"))
     expect(row.locator("[data-column='score'] .run-value")).to_have_text(
         [str(confidence(1)), str(confidence(5))]
     )
     # Grouped by truth, each version's confidence in its own colour.
     _column_menu(page, "truth", "Group by truth", table)
-    expect(_pager(page, table)).to_have_text(_groups(len(CLASSES), len(eval_images(False))))
+    expect(pager(table)).to_have_text(_groups(len(CLASSES), len(eval_images(False))))
     score = _group_row(page, "truth", "Aves", table).locator("[data-column='score']")
     expect(score.locator("rect[data-run='0']").first).to_be_visible()
     expect(score.locator("rect[data-run='1']").first).to_be_visible()
@@ -448,7 +440,7 @@ def test_14_inference_stacked_and_side_by_side(page: Page, pipeline_ui: Pipeline
     server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "test_predictions")
     _column_menu(page, "truth", "Group by truth")
-    expect(_pager(page)).to_have_text(_groups(len(CLASSES), len(_items("test"))))
+    expect(pager(page)).to_have_text(_groups(len(CLASSES), len(_items("test"))))
     page.get_by_role("radio", name="Stacked").click()
     score = _group_row(page, "truth", "Aves").locator("[data-column='score_Aves']")
     expect(score.locator("rect[data-run='0']").first).to_be_visible()
@@ -514,7 +506,7 @@ def test_17_compare_individual_images(page: Page, pipeline_ui: Pipeline) -> None
     server, _ = pipeline_ui
     _open_merged_table(page, server, "pipeline", "test_predictions")
     page.get_by_label("Join on").select_option("image")
-    expect(_pager(page)).to_have_text(_rows(len(_items("test"))))
+    expect(pager(page)).to_have_text(all_rows(len(_items("test"))))
     first, second = (_predictions(v, "test", 0) for v in _variants(page, "infer"))
     # The first image the two models disagree on, opened full size with both models' answers.
     at = next(k for k in range(len(first)) if first[k][2] != second[k][2])
@@ -548,7 +540,7 @@ def test_18_top_confused_images_of_a_pair(page: Page, pipeline_ui: Pipeline) -> 
     expect(cell).to_have_text(str(count))
     _shot(page, "18a_confused_pairs_grid")
     cell.get_by_role("button").click()
-    expect(_pager(page)).to_have_text(_rows(count))
+    expect(pager(page)).to_have_text(all_rows(count))
     # The most confidently wrong first.
     _column_menu(page, f"score_{guess}", "Sort descending")
     scores = _scores("fc1024", "test", 0)
@@ -575,7 +567,7 @@ def test_19_report(page: Page, pipeline_ui: Pipeline) -> None:
     recall.get_by_label("Show train fc256").check()
     recall.get_by_label("Show train fc1024").check()
     _column_menu(page, "truth", "Group by truth", recall)
-    expect(_pager(page, recall)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
+    expect(pager(recall)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
     # A second panel picks one variant by typing its index after the table key.
     page.get_by_role("button", name="+ Table explorer").click()
     hard = page.locator('[data-panel="table"]').nth(1)
@@ -587,7 +579,7 @@ def test_19_report(page: Page, pipeline_ui: Pipeline) -> None:
     box.fill('row["truth"] != row["guess"]')
     box.press("Enter")
     mistakes = [r for r in _predictions(variant, "val", 1) if r[1] != r[2]]
-    expect(_pager(page, hard)).to_have_text(_rows(len(mistakes)))
+    expect(pager(hard)).to_have_text(all_rows(len(mistakes)))
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     page.get_by_role("button", name="Done").click()
@@ -595,8 +587,8 @@ def test_19_report(page: Page, pipeline_ui: Pipeline) -> None:
     expect(page.get_by_role("heading", name="Check model recall")).to_be_visible()
     recall = page.locator('[data-panel="table"]').nth(0)
     hard = page.locator('[data-panel="table"]').nth(1)
-    expect(_pager(page, recall)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
-    expect(_pager(page, hard)).to_have_text(_rows(len(mistakes)))
+    expect(pager(recall)).to_have_text(_groups(len(CLASSES), len(_items("val"))))
+    expect(pager(hard)).to_have_text(all_rows(len(mistakes)))
     expect(hard.locator(".xrow [data-column='id']")).to_have_text([r[0] for r in mistakes])
     # A reader toggles a variant off in the panel's own run set: the other's recall alone.
     recall.get_by_test_id("run-set").get_by_role("button", name="Hide train fc1024").click()
@@ -640,6 +632,6 @@ def test_20_minimum_score_threshold(page: Page, pipeline_ui: Pipeline) -> None:
     # The images below the threshold, one click away.
     card = page.locator(".run-evaluation", has_text="infer fc256")
     card.get_by_role("link", name=f"Open the {len(below)} rows below 0.53 in the table").click()
-    expect(_pager(page)).to_have_text(_rows(len(below)))
+    expect(pager(page)).to_have_text(all_rows(len(below)))
     expect(page.locator(".xrow [data-column='id']")).to_have_text(below)
     _shot(page, "20b_images_below_the_threshold")
