@@ -392,8 +392,12 @@ class Table:
         )
         if head is None or start >= head_len:
             return tail.cast(target) if tail.type != target else tail
-        pieces = [head.slice(start).cast(target), tail.cast(target)]
-        return pa.concat_arrays(pieces)
+        head = head.slice(start) if start else head
+        if head.type != target:
+            head = head.cast(target)
+        if not len(tail):  # a dataframe's column alone: no copy
+            return head
+        return pa.concat_arrays([head, tail.cast(target) if tail.type != target else tail])
 
     # -- logging --------------------------------------------------------------------------------
 
@@ -432,7 +436,7 @@ class Table:
             # The images are stored by a pool of their own, which waits on nothing: no deadlock.
             images = {name: shot.arrow(run.store) for name, shot in image_columns.items()}
             arrays = [
-                images[name] if name in images else frozen.column(name).combine_chunks()
+                images[name] if name in images else _one_array(frozen.column(name))
                 for name in names
             ]
             schema = table_store.arrow_schema(columns_json)
@@ -475,6 +479,11 @@ _FAST_TYPES: dict[str, type] = {
     "image": Image,
 }
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its chunk when it has one (combine_chunks would copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def as_table(value: Any) -> Table | None:

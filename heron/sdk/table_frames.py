@@ -35,7 +35,9 @@ def columns_from_frame(frame: Any) -> Iterator[tuple[str, Head | None, list[Any]
             f"dataframe= takes a pandas/polars DataFrame or a pyarrow Table, got {type(frame).__name__}"
         )
     for name, column in zip(frame.column_names, frame.columns, strict=True):
-        yield (name, *_arrow_column(name, column.combine_chunks()))
+        # One chunk (the usual case) is used as it is; combine_chunks would copy it.
+        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        yield (name, *_arrow_column(name, array))
 
 
 def _pandas_column(name: str, series: Any) -> tuple[Head | None, list[Any]]:

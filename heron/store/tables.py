@@ -119,6 +119,13 @@ def part_name(table_id: str, index: int) -> str:
     return f"tables/{table_id}/part-{index:05d}.parquet"
 
 
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns worth a Parquet dictionary: text, whose labels repeat. Numbers rarely do
+    (scores, ids), and trying a dictionary on them before giving up costs about four times the
+    rest of writing the part and leaves it larger."""
+    return [field.name for field in schema if pa.types.is_string(field.type)]
+
+
 def write_part(root: Path, relative: str, table: pa.Table) -> None:
     """Write one Parquet part (zstd) atomically: temporary name, then rename.
 
@@ -143,7 +150,13 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
     try:
         fd = os.open(temporary, CREATE_NEW, 0o644, dir_fd=directory)
         with open(fd, "wb", closefd=True) as handle:
-            pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+            pq.write_table(
+                table,
+                handle,
+                compression="zstd",
+                row_group_size=ROW_GROUP_SIZE,
+                use_dictionary=dictionary_columns(table.schema),
+            )
         os.replace(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
     finally:
         with suppress(FileNotFoundError):

@@ -84,3 +84,18 @@ def test_logging_a_plain_table_does_not_load_pandas(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_parts_keep_dictionaries_for_text_only(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = heron.Table(columns=["label", "score"])
+    for i in range(2000):
+        table.add_data(f"class_{i % 10}", i / 3)
+    with heron.init(project="p", dir=tmp_path) as run:
+        run.log({"t": table})
+    [part] = list(tmp_path.rglob("*.parquet"))
+    columns = pq.ParquetFile(part).metadata.row_group(0)
+    encodings = {columns.column(i).path_in_schema: columns.column(i).encodings for i in range(2)}
+    assert any("DICTIONARY" in e for e in encodings["label"])
+    assert not any("DICTIONARY" in e for e in encodings["score"])
