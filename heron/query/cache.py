@@ -144,8 +144,21 @@ class TableCache:
                 self._loading.pop(name, None)
             return
         facts = self._column_facts(name, rel)
-        if facts is not None:
-            facts = self._add_codes(name, rel, facts)
+        self._publish(name, size, facts)
+        if facts is None:
+            return
+        # The codes come after the copy is in use: adding them rewrites whole columns, and the
+        # queries of a table just opened should not wait for that scanning Parquet. DuckDB keeps
+        # readers of the copy consistent while the columns are added; until the facts name the
+        # codes, nothing reads them.
+        coded = self._add_codes(name, rel, facts)
+        if coded is not facts:
+            with self._lock:
+                if name in self._ready:
+                    self._facts[name] = coded
+
+    def _publish(self, name: str, size: int, facts: TableFacts | None) -> None:
+        """Make the loaded copy ``name`` the one queries use; evict the oldest over budget."""
         evicted = []
         with self._lock:
             self._loading.pop(name, None)
