@@ -130,5 +130,8 @@ def test_run_page_draws_the_runs_charts_and_their_tables_open_in_the_explorer(
     page.get_by_role("tab", name=re.compile("Tables")).click()
     tables = page.get_by_test_id("run-tables")
     expect(tables.get_by_role("row", name=re.compile(r"^pr\b"))).to_be_visible()
-    tables.get_by_role("row", name=re.compile(r"^pr\b")).get_by_role("link").click()
+    # The table's name opens its latest step, as its step chip does.
+    tables.get_by_role("row", name=re.compile(r"^pr\b")).get_by_role(
+        "link", name="pr", exact=True
+    ).click()
     expect(page.get_by_text("63 rows").first).to_be_visible()
