@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from bench.peers import report
 from bench.peers.__main__ import main
 from bench.peers.scenarios import select
-from bench.peers.suite import Record, Runner
+from bench.peers.suite import Record, Runner, _env
 
 
 def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
@@ -103,3 +105,11 @@ def test_a_size_predicted_past_the_time_limit_is_skipped_with_the_reason(tmp_pat
     assert runner.predicted_too_long(bigger, "heron", done) == ""  # nothing to predict from
     (first,) = select("table_1k_img")
     assert runner.predicted_too_long(first, "mlflow", done) == ""  # no smaller size
+
+
+def test_workers_keep_compiled_bytecode_as_users_interpreters_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    for tool in ("heron", "wandb"):
+        assert "PYTHONDONTWRITEBYTECODE" not in _env(tool, tmp_path / tool)
