@@ -14,12 +14,17 @@ import heron
 BASE = "/api/projects/pipeline"
 
 
-def _pairs(store_dir: Path, run_id: str) -> Counter[tuple[str, str]]:
+def _frame(store_dir: Path, run_id: str, key: str) -> Any:
+    """The run's table ``key`` read with the SDK, as pandas."""
     os.environ["HERON_DIR"] = str(store_dir)
     try:
-        frame = heron.Api().run(f"pipeline/{run_id}").table("test_predictions").to_pandas()
+        return heron.Api().run(f"pipeline/{run_id}").table(key).to_pandas()
     finally:
         del os.environ["HERON_DIR"]
+
+
+def _pairs(store_dir: Path, run_id: str) -> Counter[tuple[str, str]]:
+    frame = _frame(store_dir, run_id, "test_predictions")
     return Counter(zip(frame["truth"], frame["guess"], strict=True))
 
 
@@ -144,12 +149,7 @@ def test_threshold_sweep_matches_the_table_read_with_the_sdk(
     assert table["threshold_problem"] is None
     classes = result["classes"]
     assert sweep["top_score"] == "max(" + ", ".join(f'row["score_{c}"]' for c in classes) + ")"
-    os.environ["HERON_DIR"] = str(pipeline_store[0])
-    try:
-        frame = heron.Api().run(f"pipeline/{ids['train fc256']}").table("val_predictions")
-        frame = frame.to_pandas()
-    finally:
-        del os.environ["HERON_DIR"]
+    frame = _frame(pipeline_store[0], ids["train fc256"], "val_predictions")
     top = frame[[f"score_{c}" for c in classes]].max(axis=1)
     right = frame["truth"] == frame["guess"]
     # The latest epoch's scores are 0.6 to 0.68: 0.64 keeps some rows of every class.
