@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
-from heron.query.relation import Relation
+from heron.query.relation import MAX_CODES, Relation
 from heron.query.sql import ident
 from heron.query.types import ValueType, image_hash_sql
 
@@ -33,8 +33,6 @@ CacheMode = Literal["background", "sync", "off"]
 # A string or bool column with at most this many distinct values gets them listed as its copy
 # loads; a group-by then counts them per group with a binary search over this many entries.
 MAX_DICTIONARY = 256
-# At most this many values in the code space shared by a table's listed string columns.
-MAX_CODES = 65_535
 
 
 @dataclass(frozen=True)

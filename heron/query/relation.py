@@ -63,8 +63,11 @@ _COMPARISON = re.compile(
     rf"\({_COLUMN} {_OPS} {_COLUMN}\)|\({_COLUMN} {_OPS} {_VALUE}\)|\({_VALUE} {_OPS} {_COLUMN}\)"
 )
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-# A code no value has (codes run from 0 to MAX_CODES - 1): equal to nothing, null stays null.
-_NO_CODE = 65_535
+# At most this many values in the code space shared by a loaded copy's coded string columns:
+# codes run from 0 to MAX_CODES - 1 in a USMALLINT, so MAX_CODES itself is a code no value has.
+MAX_CODES = 65_535
+# Equal to nothing, and null stays null.
+_NO_CODE = MAX_CODES
 
 
 def coded_comparisons(where: str, relation: Relation, values: Sequence[Any]) -> str:
