@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from heron.errors import TableError, UsageError
 from heron.sdk.interfaces import ObjectResult, RunContext
 from heron.sdk.media import Image
+from heron.sdk.table_arrow import one_array
 from heron.sdk.table_frames import columns_from_frame
 from heron.sdk.table_images import ImageColumn
 from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
@@ -436,8 +437,7 @@ class Table:
             # The images are stored by a pool of their own, which waits on nothing: no deadlock.
             images = {name: shot.arrow(run.store) for name, shot in image_columns.items()}
             arrays = [
-                images[name] if name in images else _one_array(frozen.column(name))
-                for name in names
+                images[name] if name in images else one_array(frozen.column(name)) for name in names
             ]
             schema = table_store.arrow_schema(columns_json)
             arrow = pa.Table.from_arrays(arrays, schema=schema)
@@ -479,11 +479,6 @@ _FAST_TYPES: dict[str, type] = {
     "image": Image,
 }
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def _one_array(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one array: its chunk when it has one (combine_chunks would copy it)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def as_table(value: Any) -> Table | None:

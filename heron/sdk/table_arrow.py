@@ -73,5 +73,11 @@ def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
     )
 
 
+def one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its chunk when it has one (the usual case; combine_chunks would
+    copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 _PYTHON_TYPES: dict[str, type] = {"string": str, "int": int, "float": float, "bool": bool}
 _FILLERS: dict[str, Any] = {"string": "", "int": 0, "float": 0.0, "bool": False}

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from heron.errors import TableError
+from heron.sdk.table_arrow import one_array
 
 Head = tuple[tuple[Any, Any], Any]  # ((heron type, list element), pyarrow Array)
 
@@ -35,9 +36,7 @@ def columns_from_frame(frame: Any) -> Iterator[tuple[str, Head | None, list[Any]
             f"dataframe= takes a pandas/polars DataFrame or a pyarrow Table, got {type(frame).__name__}"
         )
     for name, column in zip(frame.column_names, frame.columns, strict=True):
-        # One chunk (the usual case) is used as it is; combine_chunks would copy it.
-        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-        yield (name, *_arrow_column(name, array))
+        yield (name, *_arrow_column(name, one_array(column)))
 
 
 def _pandas_column(name: str, series: Any) -> tuple[Head | None, list[Any]]:
