@@ -20,6 +20,7 @@ from heron.server import report_lineage, report_style, report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE, key_selection, panel_runs
+from heron.server.report_svg import fmt
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
 from heron.store import artifacts as artifact_store
 from heron.store import runs as run_store
@@ -322,12 +323,8 @@ def _summary(
         return f"{_e(first.get('min'))} → {_e(first.get('max'))}"
     if kind == "list":
         first = per_run[0]
-        return f"{_e(first.get('count'))} lists, ~{_e(_fmt(first.get('mean_length')))} items"
+        return f"{_e(first.get('count'))} lists, ~{_e(fmt(first.get('mean_length')))} items"
     return ""
-
-
-def _fmt(value: Any) -> str:
-    return report_svg.fmt(value)
 
 
 def _chart_panel(store: Store, project: str, block: PanelBlock) -> str:
@@ -359,8 +356,8 @@ def _chart_panel(store: Store, project: str, block: PanelBlock) -> str:
     svg = (
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{_e(metric)}">{"".join(lines)}'
-        f'<text x="20" y="14" class="axis">{_e(_fmt(y1))}</text>'
-        f'<text x="20" y="{height - 4}" class="axis">{_e(_fmt(y0))} (step {x0}..{x1})</text></svg>'
+        f'<text x="20" y="14" class="axis">{_e(fmt(y1))}</text>'
+        f'<text x="20" y="{height - 4}" class="axis">{_e(fmt(y0))} (step {x0}..{x1})</text></svg>'
     )
     return (_problems(problems) if problems else "") + svg + f"<div>{''.join(legend)}</div>"
 
@@ -407,8 +404,8 @@ def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
             for i, (t, row) in enumerate(zip(result.classes, item.matrix, strict=True))
         )
         metrics = "".join(
-            f"<tr><td>{_e(c.name)}</td><td>{_fmt(c.precision)}</td><td>{_fmt(c.recall)}</td>"
-            f"<td>{_fmt(c.f1)}</td><td>{c.support}</td></tr>"
+            f"<tr><td>{_e(c.name)}</td><td>{fmt(c.precision)}</td><td>{fmt(c.recall)}</td>"
+            f"<td>{fmt(c.f1)}</td><td>{c.support}</td></tr>"
             for c in item.per_class
         )
         out.append(
