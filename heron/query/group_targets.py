@@ -78,6 +78,12 @@ def alias(t: Target) -> str:
     return t.alias
 
 
+def stored_columns(plan: Plan) -> dict[str, str]:
+    """The SQL the plan reads each stored column by -> that column's name: a target or key with
+    other SQL is derived (or one run of a merged column), which no table fact describes."""
+    return {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+
+
 def known_ranges(
     engine: Engine, plan: Plan, numeric: list[Target]
 ) -> dict[str, tuple[float, float] | None] | None:
@@ -91,7 +97,7 @@ def known_ranges(
     table = engine.tables.ranges(plan.relation)
     if table is None:
         return None
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    stored = stored_columns(plan)
     known: dict[str, tuple[float, float] | None] = {}
     for t in numeric:
         name = stored.get(t.sql)
@@ -107,7 +113,7 @@ def clean_targets(engine: Engine, plan: Plan, numeric: list[Target]) -> set[int]
     facts = engine.tables.facts(plan.relation)
     if facts is None or not facts.clean:
         return set()
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    stored = stored_columns(plan)
     return {id(t) for t in numeric if t.run is None and stored.get(t.sql) in facts.clean}
 
 
@@ -117,7 +123,7 @@ def few_groups(engine: Engine, plan: Plan, keys: list[ColumnRef]) -> bool:
     facts = engine.tables.facts(plan.relation)
     if facts is None:
         return False
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    stored = stored_columns(plan)
     bound = 1
     for k in keys:
         name = stored.get(k.sql)
@@ -161,7 +167,7 @@ def known_columns(
     facts = engine.tables.facts(plan.relation)
     if facts is None:
         return set(), {}
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    stored = stored_columns(plan)
     dense: set[int] = set()
     dictionaries: dict[int, tuple[list[Any], str, str | None]] = {}
     codes = dict(plan.relation.codes)
@@ -183,7 +189,7 @@ def coded_keys(plan: Plan, keys: list[ColumnRef]) -> tuple[list[str], list[list[
     gives the values themselves)."""
     codes = dict(plan.relation.codes)
     space = list(plan.relation.code_values)
-    stored = {f"t.{ident(c.ident)}": c.name for c in plan.relation.columns}
+    stored = stored_columns(plan)
     sqls: list[str] = []
     listed: list[list[Any] | None] = []
     for k in keys:
