@@ -11,7 +11,7 @@ import { PALETTE } from "../lib/colors";
 import { plural } from "../lib/format";
 import { useRun, useRuns, useRunTables } from "./api";
 import { RunSet, useHiddenParam } from "./RunSet";
-import { parseKeySelection, projectRunSet, selectedMembers } from "./runSet";
+import { parseKeySelection, projectRunSet, selectedMembers, visibleMembers } from "./runSet";
 import { useRunColors } from "./useRunColors";
 
 function projectLink(project: string) {
@@ -145,7 +145,7 @@ export function KeyTablePage() {
   const failed = tableLists.find((q) => q.isError);
   if (failed) return <ErrorState error={failed.error} />;
   if (members.length === 0) return <NotFound message={`No run of ${project} logged a table ${JSON.stringify(key)}.`} />;
-  const visibleCount = members.filter((m) => m.index !== null).length;
+  const visibleCount = visibleMembers(members).length;
   return (
     <div className="table-page">
       <header className="page-header">
