@@ -8,7 +8,6 @@ comes from the store is escaped. A panel whose run or table is gone says so in p
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from heron.server import report_lineage, report_style, report_svg
 from heron.server.lineage_view import lineage
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE, key_selection, panel_runs
+from heron.server.report_svg import escape as _e
 from heron.server.report_svg import fmt
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
 from heron.store import artifacts as artifact_store
@@ -45,10 +45,6 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _thumbnail_uri(store: Store, sha256: str) -> str:

@@ -8,12 +8,11 @@ drawn is escaped.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from heron.server.artifact_models import LineageGraph, LineageNode
+from heron.server.report_svg import escape as _e
 
 # The live view's node box and spacing (dagre's ranksep and nodesep there).
 NODE_WIDTH = 210
@@ -43,10 +42,6 @@ class Box:
     title: str  # the hover text: the full name, or every member of a fold
     start: bool
     folded: bool = False
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _subtitle(node: LineageNode) -> str:

@@ -23,7 +23,8 @@ CELL_PADDING_Y = 10
 HISTOGRAM_FOOT = 18
 
 
-def _e(value: Any) -> str:
+def escape(value: Any) -> str:
+    """Any value as text safe inside an element or a quoted attribute of the export."""
     return html.escape(str(value), quote=True)
 
 
@@ -84,20 +85,20 @@ def histogram_svg(
                 hi = edges[b + 1] if b + 1 < len(edges) else ""
                 rects.append(
                     f'<rect x="{b * slot + 0.5:.1f}" y="{top:.1f}" width="{max(slot - 1, 0.5):.1f}"'
-                    f' height="{bar:.1f}" fill="{_e(colors[run % len(colors)])}" opacity="0.9">'
-                    f"<title>{_e(fmt(lo))} – {_e(fmt(hi))}: {count}</title></rect>"
+                    f' height="{bar:.1f}" fill="{escape(colors[run % len(colors)])}" opacity="0.9">'
+                    f"<title>{escape(fmt(lo))} – {escape(fmt(hi))}: {count}</title></rect>"
                 )
     axis = f'<line x1="0" x2="{width}" y1="{height - 0.5}" y2="{height - 0.5}" class="hist-axis"/>'
     svg = (
         f'<svg class="hist-plot" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-label="histogram of {_e(column)}">{axis}{"".join(rects)}</svg>'
+        f' role="img" aria-label="histogram of {escape(column)}">{axis}{"".join(rects)}</svg>'
     )
     mean = " · ".join("–" if m is None else fmt(m) for m in means)
     low = fmt(edges[0]) if edges else ""
     high = fmt(edges[-1]) if edges else ""
     foot = (
-        f'<div class="hist-foot" style="width:{width}px"><span>{_e(low)}</span>'
-        f'<span title="mean">μ {_e(mean)}</span><span>{_e(high)}</span></div>'
+        f'<div class="hist-foot" style="width:{width}px"><span>{escape(low)}</span>'
+        f'<span title="mean">μ {escape(mean)}</span><span>{escape(high)}</span></div>'
     )
     return f'<div class="hist" data-kind="histogram">{svg}{foot}</div>'
 
@@ -122,12 +123,12 @@ def values_html(per_run: Sequence[Any], colors: Sequence[str], *, width: int, he
     for value in order:
         bars = "".join(
             f'<span class="value-bar"><span style="width:{_bar(found.get(value, 0), top, bar_space)}px;'
-            f'background:{_e(colors[run % len(colors)])}"></span><em>{found.get(value, 0)}</em></span>'
+            f'background:{escape(colors[run % len(colors)])}"></span><em>{found.get(value, 0)}</em></span>'
             for run, found in enumerate(counts)
         )
         lines.append(
             f'<div class="value-row"><span class="value-label" style="width:{label_width}px"'
-            f' title="{_e(value)}">{_e(value)}</span><span class="value-bars">{bars}</span></div>'
+            f' title="{escape(value)}">{escape(value)}</span><span class="value-bars">{bars}</span></div>'
         )
     others = [s.get("other", 0) for s in per_run if isinstance(s, dict)]
     more = (
