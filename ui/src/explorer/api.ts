@@ -31,7 +31,7 @@ export const IMAGES_PER_GROUP = 24;
  * Values of a category listed per group, most frequent first: every class of a real label set
  * (ten, a hundred) is listed; past that a cell counts the rest and a click filters them in.
  */
-export const VALUES_PER_GROUP = 100;
+const VALUES_PER_GROUP = 100;
 
 /** The query document (docs/query.md) of a view; `panel` picks one run of a side-by-side view. */
 export function queryDocument(

@@ -91,7 +91,7 @@ export function stripLines(summary: Summary): StripLine[] {
 }
 
 export const MIN_THUMB = 40;
-export const MAX_THUMB = 96;
+const MAX_THUMB = 96;
 const THUMB_GAP = 4;
 
 /** How a strip lays out its thumbnails: their size, how many across and how many rows. */
