@@ -73,11 +73,6 @@ def summary_targets(outputs: list[OutputColumn], by: tuple[str, ...]) -> list[Ta
     return targets
 
 
-def alias(t: Target) -> str:
-    """The SQL alias stem of target ``t``."""
-    return t.alias
-
-
 def stored_columns(plan: Plan) -> dict[str, str]:
     """The SQL the plan reads each stored column by -> that column's name: a target or key with
     other SQL is derived (or one run of a merged column), which no table fact describes."""
@@ -140,13 +135,15 @@ def scan_ranges(
     runs of a merged column share edges so they compare)."""
     if not numeric:
         return {}
-    inner = ", ".join(f"{finite_value(t)} AS {alias(t)}" for t in numeric)
-    aggs = ", ".join(f"min({a}) AS lo_{a}, max({a}) AS hi_{a}" for a in map(alias, numeric))
+    inner = ", ".join(f"{finite_value(t)} AS {t.alias}" for t in numeric)
+    aggs = ", ".join(
+        f"min({t.alias}) AS lo_{t.alias}, max({t.alias}) AS hi_{t.alias}" for t in numeric
+    )
     sql = f"SELECT {aggs} FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f"
     row = engine.run(sql, plan.params.values, deadline=deadline).to_pylist()[0]
     ranges: dict[str, tuple[float, float] | None] = {}
     for t in numeric:
-        lo, hi = row[f"lo_{alias(t)}"], row[f"hi_{alias(t)}"]
+        lo, hi = row[f"lo_{t.alias}"], row[f"hi_{t.alias}"]
         old = ranges.get(t.column)
         if lo is None or hi is None:
             ranges.setdefault(t.column, None)

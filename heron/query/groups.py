@@ -36,7 +36,6 @@ from heron.query.bins import bin_bounds, bin_lookup
 from heron.query.engine import Engine
 from heron.query.group_targets import (
     Target,
-    alias,
     clean_targets,
     coded_keys,
     few_groups,
@@ -104,8 +103,8 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     # Columns the table holds no null or non-finite value of need no counting of them.
     clean = clean_targets(engine, plan, numeric)
     finite = [
-        f"{t.sql if t.type.kind == 'float' else finite_value(t)} AS {alias(t)}" if id(t) in clean
-        else f"{t.sql} AS r_{alias(t)}, {finite_value(t)} AS {alias(t)}"
+        f"{t.sql if t.type.kind == 'float' else finite_value(t)} AS {t.alias}" if id(t) in clean
+        else f"{t.sql} AS r_{t.alias}, {finite_value(t)} AS {t.alias}"
         for t in numeric
     ]  # fmt: skip
     stats = "".join(
@@ -114,7 +113,8 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
            f", count(r_{a}) - count({a}) AS nf_{a}, count(*) - count(r_{a}) AS nul_{a}")
         + ("" if known is not None else
            f", min(min({a})) OVER () AS lo_{a}, max(max({a})) OVER () AS hi_{a}")
-        for t, a in zip(numeric, map(alias, numeric), strict=True)
+        for t in numeric
+        for a in (t.alias,)
     )  # fmt: skip
     readers: list[tuple[Target, str]] = []
     decode: dict[int, list[Any]] = {}
@@ -146,7 +146,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         # One range per column: the runs of a merged column share edges so they compare.
         ranges_by_column: dict[str, tuple[float, float] | None] = {}
         for t in numeric:
-            lo, hi = page[0][f"lo_{alias(t)}"], page[0][f"hi_{alias(t)}"]
+            lo, hi = page[0][f"lo_{t.alias}"], page[0][f"hi_{t.alias}"]
             if lo is None or hi is None:
                 continue
             old = ranges_by_column.get(t.column)
@@ -169,7 +169,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         key = _hashable(tuple(row[f"g{i}"] for i in range(len(keys))))
         slot = summaries.setdefault(key, {})
         for t in numeric:
-            a = alias(t)
+            a = t.alias
             slot[id(t)] = {
                 "kind": "histogram", "counts": [0] * max(len(edges.get(id(t), [])) - 1, 0),
                 "min": json_value(row[f"min_{a}"]), "mean": json_value(row[f"mean_{a}"]),
@@ -298,7 +298,7 @@ def _aggregate_parts(
     aggs: list[str] = []
     readers: list[tuple[Target, str]] = []
     for t in targets:
-        a = alias(t)
+        a = t.alias
         e = edges.get(id(t))
         if t.kind == "histogram" and e is not None:
             if finite:
@@ -357,7 +357,7 @@ def _read_aggregates(
     """Fill one group's summaries from the aggregates ``_aggregate_parts`` asked for
     (``decode``: per target counted by value codes, the values they stand for)."""
     for t, kind in readers:
-        a = alias(t)
+        a = t.alias
         if kind == "histogram":
             e = edges[id(t)]
             lookup = bin_lookup(e[0], e[-1], len(e) - 1)
@@ -427,7 +427,7 @@ def _fetch_images(
     ords = sorted({o for chosen in wanted.values() for o in chosen})
     params = plan.params
     found = params.add(ords, "BIGINT[]")
-    cols = ", ".join(f"{t.sql} AS {alias(t)}" for t in images)
+    cols = ", ".join(f"{t.sql} AS {t.alias}" for t in images)
     # The keys come along because a position is only unique within a group: a join that
     # repeats a key repeats its row positions.
     sql = (
@@ -440,7 +440,7 @@ def _fetch_images(
         by_row.setdefault((key, row["o"]), row)
     for (key, target_id), chosen in wanted.items():
         t = next(t for t in images if id(t) == target_id)
-        picked = [by_row.get((key, o), {}).get(alias(t)) for o in chosen]
+        picked = [by_row.get((key, o), {}).get(t.alias) for o in chosen]
         out[key][target_id]["images"] = json_value([p for p in picked if p is not None])
 
 
