@@ -381,7 +381,7 @@ def _evaluation_panel(store: Store, project: str, block: PanelBlock) -> str:
             score_prefix="score_",
             bins=10,
         )
-        result = evaluate(store, project, request)
+        result = evaluate(store, project, request, sweep=False)  # the export draws no threshold
     except HeronError as error:
         return _problems([*problems, error.message])
     out = [_problems(problems)] if problems else []

@@ -70,8 +70,11 @@ class EvaluationResult(BaseModel):
     results: list[TableEvaluation]
 
 
-def evaluate(store: Store, project: str, request: EvaluationRequest) -> EvaluationResult:
-    """The evaluation of each table, over the union of their classes."""
+def evaluate(
+    store: Store, project: str, request: EvaluationRequest, *, sweep: bool = True
+) -> EvaluationResult:
+    """The evaluation of each table, over the union of their classes; ``sweep=False`` leaves out
+    the threshold sweep (a scan of its own) for a caller that draws no threshold."""
     from heron.query.builder import Query
 
     tables = resolve_tables(store, request.tables, project=project)
@@ -87,7 +90,7 @@ def evaluate(store: Store, project: str, request: EvaluationRequest) -> Evaluati
         )
     results = []
     for table, query, count in zip(tables, queries, counts, strict=True):
-        sweep, problem = _sweep(query, request, classes)
+        thresholds, problem = _sweep(query, request, classes) if sweep else (None, None)
         results.append(
             TableEvaluation(
                 **confusion_matrix(count, classes).model_dump(),
@@ -102,7 +105,7 @@ def evaluate(store: Store, project: str, request: EvaluationRequest) -> Evaluati
                     prefix=request.score_prefix,
                     bins=request.bins,
                 ),
-                threshold=sweep,
+                threshold=thresholds,
                 threshold_problem=problem,
             )
         )
