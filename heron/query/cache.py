@@ -228,9 +228,9 @@ class TableCache:
     def _add_codes(self, name: str, rel: Relation, facts: TableFacts) -> TableFacts:
         """Give each string column with listed values a hidden column of value codes.
 
-        Added before the copy is used; its columns stay out of the relation's column list, so
-        only code that asks for them (``Relation.codes``) ever reads them. On failure the facts
-        stay without.
+        Added once the copy is already serving queries; its columns stay out of the relation's
+        column list, so only code that asks for them (``Relation.codes``, once the returned facts
+        are published) ever reads them. On failure the facts stay without.
         """
         coded = [
             c for c in rel.columns
