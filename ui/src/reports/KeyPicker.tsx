@@ -9,7 +9,12 @@ import { parseKeySelection } from "../runs/runSet";
 /** The steps at which any of the runs logged `key`, ascending. */
 export function stepsOf(keys: readonly TableKey[] | undefined, key: string): number[] {
   const entry = keys?.find((k) => k.key === key);
-  return [...new Set((entry?.runs ?? []).flatMap((run) => run.steps))].sort((a, b) => a - b);
+  return entry ? keySteps(entry) : [];
+}
+
+/** The steps at which any of an entry's runs logged its key, ascending. */
+function keySteps(entry: TableKey): number[] {
+  return [...new Set(entry.runs.flatMap((run) => run.steps))].sort((a, b) => a - b);
 }
 
 /** The keys whose name contains the typed text (the run index left aside), best matches first. */
@@ -94,7 +99,7 @@ export function KeyPicker({
       {open && (
         <ul className="key-options" id={listId} role="listbox" aria-label="Table keys">
           {options.map((k, i) => {
-            const steps = [...new Set(k.runs.flatMap((run) => run.steps))];
+            const steps = keySteps(k);
             return (
               <li
                 key={k.key}
