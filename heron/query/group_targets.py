@@ -9,6 +9,7 @@ whether the group keys allow few enough groups to aggregate them all at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,14 @@ def scan_ranges(
     )
     sql = f"SELECT {aggs} FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f"
     row = engine.run(sql, plan.params.values, deadline=deadline).to_pylist()[0]
+    return column_ranges(numeric, row)
+
+
+def column_ranges(
+    numeric: list[Target], row: Mapping[str, Any]
+) -> dict[str, tuple[float, float] | None]:
+    """Each numeric column's finite range from ``row``'s ``lo_<alias>`` and ``hi_<alias>`` per
+    target: one per column, so the runs of a merged column share edges and compare."""
     ranges: dict[str, tuple[float, float] | None] = {}
     for t in numeric:
         lo, hi = row[f"lo_{t.alias}"], row[f"hi_{t.alias}"]

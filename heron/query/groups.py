@@ -38,6 +38,7 @@ from heron.query.group_targets import (
     Target,
     clean_targets,
     coded_keys,
+    column_ranges,
     few_groups,
     finite_value,
     known_columns,
@@ -143,17 +144,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         # An empty page reports no edges, whether or not the ranges were known.
         edges = {}
     elif known is None:
-        # One range per column: the runs of a merged column share edges so they compare.
-        ranges_by_column: dict[str, tuple[float, float] | None] = {}
-        for t in numeric:
-            lo, hi = page[0][f"lo_{t.alias}"], page[0][f"hi_{t.alias}"]
-            if lo is None or hi is None:
-                continue
-            old = ranges_by_column.get(t.column)
-            ranges_by_column[t.column] = (
-                (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-            )
-        edges = _edges(numeric, ranges_by_column, spec.bins)
+        edges = _edges(numeric, column_ranges(numeric, page[0]), spec.bins)
     restrict = ""
     if page and (spec.offset > 0 or total_groups > len(page)):
         # Only aggregate this page's groups; join on the recomputed page of keys.
