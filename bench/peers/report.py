@@ -62,18 +62,21 @@ TARGETS = {
 
 # Why heron is behind where it is known to be (issue 15); other cells say they are unexplained.
 WHY = {
-    ("table_100k_img", "peak_rss_mb"): "heron holds every row and its encoded image until "
-    "run.log writes the table; W&B writes each image to a file as it is added",
-    ("table_10k_img", "peak_rss_mb"): "as for 100k rows: rows are held until run.log",
-    ("table_1k_img", "peak_rss_mb"): "heron's process starts heavier (SQLAlchemy, pyarrow at "
-    "log time) and holds the rows until run.log",
-    ("table_100k_plain", "inner_s"): "add_data checks and converts every cell in Python; "
-    "MLflow collects plain lists and writes one JSON document",
+    ("table_100k_img", "peak_rss_mb"): "images stream to the store in batches as rows are "
+    "added; what remains is the process's libraries (SQLAlchemy, pyarrow, PIL) and the batches "
+    "being encoded",
+    ("table_10k_img", "peak_rss_mb"): "as for 100k rows: the libraries and the batches in flight",
+    ("table_1k_img", "peak_rss_mb"): "heron's process starts heavier (SQLAlchemy, pyarrow and PIL "
+    "at log time); images are not held",
+    ("table_100k_plain", "inner_s"): "rows are split into columns at log time and built into "
+    "Arrow without pandas; starting the run imports SQLAlchemy (about 0.3 s). MLflow collects "
+    "plain lists and writes one JSON document",
     ("table_100k_plain", "peak_rss_mb"): "the rows are held in Python as in W&B; heron's process "
     "also loads pyarrow and the store's libraries to write Parquet",
     ("largest_table", "peak_rss_mb"): "as for 100,000 plain rows: rows held in Python until "
     "run.log, plus pyarrow and the store's libraries",
-    ("epochs_5x1k", "peak_rss_mb"): "each epoch's rows and encoded images are held until run.log",
+    ("epochs_5x1k", "peak_rss_mb"): "the libraries and the image batches in flight; images "
+    "stream to the store as they are added",
     ("read_100k", "wall_s"): "W&B's reader imports no wandb (offline tables are read as JSON); "
     "heron's process imports heron and opens the store (SQLAlchemy) before reading",
     ("read_100k", "query_s"): "not explained yet: the same pandas code on frames of the same "
