@@ -19,6 +19,8 @@ heron's failures without catching bugs. The server maps each class to one JSON e
     │   ├── NotAStoreError    the directory holds something that is not a heron store
     │   └── SchemaTooNewError the store was written by a newer heron
     ├── IntegrityError        stored bytes do not match their hash
+    ├── AuthenticationError   a team server got no key, or a wrong, revoked or expired one
+    ├── PermissionDeniedError the signed-in user's role in a project does not allow the request
     └── ImportSourceError     a run directory to import is missing, truncated or corrupt (names the file)
 """
 
@@ -114,12 +116,22 @@ class IntegrityError(HeronError):
     """Stored bytes do not match the hash they are stored under."""
 
 
+class AuthenticationError(HeronError):
+    """A team server could not tell who is asking: no key, or a wrong, revoked or expired one."""
+
+
+class PermissionDeniedError(HeronError):
+    """The signed-in user may see the project but their role does not allow this request;
+    the message names the project, the role held and the role needed."""
+
+
 class ImportSourceError(HeronError):
     """A run directory given to ``heron import`` cannot be read; the message names the file."""
 
 
 __all__ = [
     "ArtifactError",
+    "AuthenticationError",
     "ConfigError",
     "HeronError",
     "ImportSourceError",
@@ -127,6 +139,7 @@ __all__ = [
     "MediaError",
     "NotAStoreError",
     "NotFoundError",
+    "PermissionDeniedError",
     "QueryError",
     "QueryLimitError",
     "SchemaTooNewError",

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from heron import __version__
+from heron.server.access import local_owner
 from heron.server.deps import StoreDep
 from heron.server.errors import install_error_handlers
 from heron.server.models import ErrorResponse, ServerInfo
@@ -62,6 +63,7 @@ def create_app(
     allowed_hosts: Sequence[str] = (),
     write_token: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    auth: bool = False,
 ) -> FastAPI:
     """The FastAPI app serving the store at ``store_dir`` (default: $HERON_DIR, ./heron-data).
 
@@ -71,9 +73,17 @@ def create_app(
     come from its own pages or carry ``write_token`` (random when not given; the app keeps it
     in ``app.state.write_token``) in the ``X-Heron-Token`` header. Bodies over
     ``max_body_bytes`` are refused with a 413. See heron/server/origin.py.
+    ``auth`` makes it a team server: requests name their user with an API key or a session,
+    and every route checks that user's role in the project (heron/server/access.py); a
+    script's write with an API key needs no token. Without it every request acts as the local
+    owner.
     """
     policy = OriginPolicy.build(
-        host=host, allowed_hosts=allowed_hosts, token=write_token, max_body_bytes=max_body_bytes
+        host=host,
+        allowed_hosts=allowed_hosts,
+        token=write_token,
+        max_body_bytes=max_body_bytes,
+        bearer_writes=auth,
     )
     store = Store.open(store_dir, database_url=database_url, create=False)
 
@@ -93,6 +103,8 @@ def create_app(
     )
     app.state.store = store
     app.state.write_token = policy.token
+    app.state.auth = auth
+    app.state.local_owner = local_owner()
     app.add_middleware(OriginGuard, policy=policy)
     install_error_handlers(app)
 

@@ -24,7 +24,15 @@ from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from heron.errors import HeronError, NotFoundError, QueryError, QueryLimitError, UsageError
+from heron.errors import (
+    AuthenticationError,
+    HeronError,
+    NotFoundError,
+    PermissionDeniedError,
+    QueryError,
+    QueryLimitError,
+    UsageError,
+)
 from heron.server.models import ErrorBody
 
 logger = logging.getLogger("heron.server")
@@ -52,6 +60,10 @@ def status_for(error: HeronError) -> int:
     """The HTTP status a heron error maps to."""
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, AuthenticationError):
+        return 401
+    if isinstance(error, PermissionDeniedError):
+        return 403
     if isinstance(error, QueryLimitError) and error.limit == "busy":
         return 503  # the same request may succeed a moment later
     if isinstance(error, UsageError | QueryError):
@@ -81,7 +93,9 @@ def install_error_handlers(app: FastAPI) -> None:
             logger.error("%s %s failed: %s", request.method, request.url.path, message)
             message = _without_store_paths(request, message)
         if not isinstance(error, QueryError):
-            return error_response(status, type(error).__name__, message)
+            # A 401 says how to authenticate, as HTTP asks of it.
+            challenge = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return error_response(status, type(error).__name__, message, headers=challenge)
         # The same query may succeed a moment later, once a running one has finished.
         retry = {"Retry-After": "1"} if status == 503 else None
         return error_response(

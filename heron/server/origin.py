@@ -108,7 +108,9 @@ class OriginPolicy:
     address as Host (a server bound to every interface is reached by whichever address the user
     types; an address is never a rebinding vector, only a name is). ``any_host`` turns the
     Host check off entirely, for those who put their own check in front; a write must still come
-    from the origin it is sent to.
+    from the origin it is sent to. ``bearer_writes`` (team servers) lets a write without an
+    Origin through when it carries an ``Authorization`` header: a browser never adds one on its
+    own, so such a request is a script's, and the key in it is checked like any other.
     """
 
     hosts: frozenset[str]
@@ -117,6 +119,7 @@ class OriginPolicy:
     max_body_bytes: int
     any_ip: bool = False
     any_host: bool = False
+    bearer_writes: bool = False
 
     @classmethod
     def build(
@@ -126,6 +129,7 @@ class OriginPolicy:
         allowed_hosts: Iterable[str] = (),
         token: str | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        bearer_writes: bool = False,
     ) -> OriginPolicy:
         """The policy of a server started on ``host`` (a bind address), plus ``allowed_hosts``."""
         if max_body_bytes < 0:
@@ -151,6 +155,7 @@ class OriginPolicy:
             max_body_bytes=max_body_bytes,
             any_ip=any_ip,
             any_host=any_host,
+            bearer_writes=bearer_writes,
         )
 
     def allows_host(self, host: str) -> bool:
@@ -232,7 +237,8 @@ class OriginGuard:
             sent = headers.get(TOKEN_HEADER.lower())
             if sent is not None and not policy.token_matches(sent):
                 return 403, "OriginError", f"the {TOKEN_HEADER} header does not match this server's"
-            if origin is None and sent is None:
+            scripted = policy.bearer_writes and "authorization" in headers
+            if origin is None and sent is None and not scripted:
                 return (
                     403,
                     "OriginError",

@@ -41,8 +41,24 @@ def _add_next_version(connection: Connection) -> None:
     )
 
 
+def _add_access_tables(connection: Connection) -> None:
+    """2 -> 3: users, their API keys and sessions, project members and visibility.
+
+    The tables are new and empty, so they are made from their current definitions; every
+    project of an older store starts private, with no members (an admin grants roles).
+    """
+    for table in (
+        schema.users,
+        schema.api_keys,
+        schema.auth_sessions,
+        schema.project_members,
+        schema.project_visibility,
+    ):
+        table.create(connection, checkfirst=True)  # a store may have been made by create_all
+
+
 # Step i brings a store from version i to version i + 1. Version 1 is the first schema.
-MIGRATIONS: list[Migration] = [_add_next_version]
+MIGRATIONS: list[Migration] = [_add_next_version, _add_access_tables]
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

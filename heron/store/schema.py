@@ -200,3 +200,56 @@ reports = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+
+# Team-server access (heron/store/users.py). Local stores have these tables empty: `heron ui`
+# serves every request as the local owner and never reads them.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# An API key is shown once; only the sha256 of its secret part is kept. `id` is the public
+# part written into the key itself, so a key is found (and revoked) without scanning hashes.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    Index("ix_api_keys_user", "user_id"),
+)
+
+# A browser session started by signing in with a key; it ends with the key's revocation.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("key_id", String(32), ForeignKey("api_keys.id"), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    PrimaryKeyConstraint("project_id", "user_id"),
+    Index("ix_project_members_user", "user_id"),
+)
+
+# A project without a row here is private.
+project_visibility = Table(
+    "project_visibility",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id"), primary_key=True),
+    Column("visibility", String(16), nullable=False),
+)
