@@ -25,6 +25,7 @@ from heron.server.routes import (
     queries,
     reports,
     runs,
+    sync,
     tables,
 )
 from heron.server.static import STATIC_DIR, install_static
@@ -42,6 +43,7 @@ ROUTERS = (
     artifacts.router,
     evaluation.router,
     reports.router,
+    sync.router,
 )
 
 _ERRORS = {

@@ -1,0 +1,222 @@
+"""Sync: where ``heron sync`` and the SDK in remote mode push what a local store logged.
+
+Each route applies one request in one transaction and is idempotent (heron/sync/receive.py):
+blobs are asked for by hash first and never sent twice; a run is created or replaced by id;
+metric chunks already held are skipped; an artifact version with identical content is the one
+the server has. Bytes are checked against the sha256 they are sent under (422 otherwise) and a
+body over the limit is refused before it is stored (413).
+
+Files larger than one request (big blobs, table parts) are sent in chunks to
+``/api/sync/uploads/{sha256}`` at an offset, so an interrupted upload resumes where the server
+stopped; uploading them straight to the object store (presigned multipart URLs) is not built.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from heron.errors import AuthenticationError
+from heron.server.access import CurrentUser, Principal, ProjectAccess, ProjectWriter
+from heron.server.deps import StoreDep
+from heron.server.errors import error_response
+from heron.store import users as user_store
+from heron.store.store import Store
+from heron.sync import receive
+from heron.sync.models import (
+    ArtifactIn,
+    ArtifactOut,
+    DigestList,
+    LineageIn,
+    MetricBatch,
+    MissingBlobs,
+    ObjectBatch,
+    RunRecordIn,
+    Stored,
+    TableIn,
+    UploadState,
+)
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
+"""The largest blob, blob batch or upload chunk one request may carry."""
+
+_SHA256_PATH = r"^[0-9a-f]{64}$"
+
+
+def _writer_somewhere(user: Principal) -> None:
+    """Blobs belong to no project: any signed-in user may send them (they are referenced only
+    by what a project writer commits)."""
+    if not user.signed_in:
+        raise AuthenticationError("sending data needs an API key: Authorization: Bearer <key>")
+
+
+async def _body(request: Request) -> bytes | JSONResponse:
+    """The request body, or the 413 answer when it is over :data:`MAX_CHUNK_BYTES`."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_CHUNK_BYTES:
+        return _too_large(int(declared))
+    data = bytearray()
+    async for piece in request.stream():
+        data += piece
+        if len(data) > MAX_CHUNK_BYTES:
+            return _too_large(len(data))
+    return bytes(data)
+
+
+def _too_large(size: int) -> JSONResponse:
+    return error_response(
+        413,
+        "RequestTooLarge",
+        f"a sync request carries at most {MAX_CHUNK_BYTES} bytes, this one {size}: send large "
+        "files in chunks to /api/sync/uploads/{sha256}",
+    )
+
+
+def _mismatch(error: receive.HashMismatch) -> JSONResponse:
+    return error_response(422, "IntegrityError", error.message)
+
+
+def _claim(access: ProjectAccess, store: Store) -> None:
+    """A project a push creates belongs to the user who pushed it."""
+    if not access.exists and access.user.user_id is not None:
+        user_store.claim_project(store.engine, access.project, access.user.user_id)
+
+
+@router.post("/blobs/missing", response_model=MissingBlobs)
+def missing_blobs(body: DigestList, user: CurrentUser, store: StoreDep) -> MissingBlobs:
+    """Which of these blobs the server lacks: the pusher sends only those."""
+    _writer_somewhere(user)
+    return MissingBlobs(missing=receive.missing_blobs(store, body.digests))
+
+
+@router.put(
+    "/blobs/{sha256}",
+    response_model=Stored,
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}},
+)
+async def put_blob(
+    sha256: Annotated[str, Path(pattern=_SHA256_PATH)],
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+) -> Stored | JSONResponse:
+    """Store one blob, sent as the raw body; refused (422) unless it hashes to ``sha256``."""
+    _writer_somewhere(user)
+    body = await _body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    try:
+        return Stored(stored=receive.put_blob(store, sha256, body))
+    except receive.HashMismatch as error:
+        return _mismatch(error)
+
+
+@router.post(
+    "/blobs/batch",
+    response_model=Stored,
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}},
+)
+async def put_blob_batch(
+    request: Request, user: CurrentUser, store: StoreDep
+) -> Stored | JSONResponse:
+    """Store many small blobs in one request: each framed as its hex sha256 (64 bytes), its
+    size (8 bytes, big-endian) and its bytes. One wrong hash refuses the batch (422)."""
+    _writer_somewhere(user)
+    body = await _body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    try:
+        return Stored(stored=receive.put_blob_batch(store, body))
+    except receive.HashMismatch as error:
+        return _mismatch(error)
+
+
+@router.put(
+    "/uploads/{sha256}",
+    response_model=UploadState,
+    responses={409: {"model": UploadState, "description": "resume from the offset given"}},
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}},
+)
+async def append_upload(
+    sha256: Annotated[str, Path(pattern=_SHA256_PATH)],
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    offset: Annotated[int, Query(ge=0, le=2**50)] = 0,
+) -> UploadState | JSONResponse:
+    """Append a chunk of a large file at ``offset``; a 409 gives the offset to resume from."""
+    _writer_somewhere(user)
+    body = await _body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    try:
+        return UploadState(offset=receive.append_upload(store, sha256, offset, body))
+    except receive.UploadOffsetMismatch as error:
+        return JSONResponse(status_code=409, content={"offset": error.held})
+
+
+@router.post("/uploads/{sha256}/blob", response_model=Stored)
+def finish_upload(
+    sha256: Annotated[str, Path(pattern=_SHA256_PATH)], user: CurrentUser, store: StoreDep
+) -> Stored | JSONResponse:
+    """Store a finished upload as a blob; refused (422, and dropped) unless it hashes right."""
+    _writer_somewhere(user)
+    try:
+        return Stored(stored=receive.finish_upload_as_blob(store, sha256))
+    except receive.HashMismatch as error:
+        return _mismatch(error)
+
+
+@router.post("/tables", response_model=Stored)
+def register_table(body: TableIn, user: CurrentUser, store: StoreDep) -> Stored | JSONResponse:
+    """Commit a table whose parts were uploaded (each checked against its sha256)."""
+    _writer_somewhere(user)
+    try:
+        return Stored(stored=receive.register_table(store, body))
+    except receive.HashMismatch as error:
+        return _mismatch(error)
+
+
+@router.post("/projects/{project}/runs", response_model=Stored)
+def upsert_run(project: str, body: RunRecordIn, access: ProjectWriter, store: StoreDep) -> Stored:
+    """Create a run or replace its record (name, config, summary, state...), by id."""
+    _claim(access, store)
+    receive.upsert_run(store, project, body)
+    return Stored(stored=1)
+
+
+@router.post("/projects/{project}/runs/{run_id}/metrics", response_model=Stored)
+def add_metrics(
+    project: str, run_id: str, body: MetricBatch, access: ProjectWriter, store: StoreDep
+) -> Stored:
+    """Add a run's metric chunks; chunks the server holds already are skipped."""
+    return Stored(stored=receive.add_metric_chunks(store, project, run_id, body.chunks))
+
+
+@router.post("/projects/{project}/runs/{run_id}/objects", response_model=Stored)
+def put_objects(
+    project: str, run_id: str, body: ObjectBatch, access: ProjectWriter, store: StoreDep
+) -> Stored:
+    """Store a run's logged tables, images and charts records (each replaces its key+step)."""
+    return Stored(stored=receive.put_objects(store, project, run_id, body.objects))
+
+
+@router.post("/projects/{project}/artifacts", response_model=ArtifactOut)
+def commit_artifact(
+    project: str, body: ArtifactIn, access: ProjectWriter, store: StoreDep
+) -> ArtifactOut:
+    """Commit an artifact version from its manifest; the server numbers it (identical
+    content answers the version that holds it)."""
+    _claim(access, store)
+    return receive.commit_artifact(store, project, body)
+
+
+@router.post("/projects/{project}/lineage", response_model=Stored)
+def add_lineage(project: str, body: LineageIn, access: ProjectWriter, store: StoreDep) -> Stored:
+    """Record that a run used (``input``) or logged (``output``) a version of the server."""
+    receive.add_edge(store, project, body.run_id, body.version_id, body.direction)
+    return Stored(stored=1)

@@ -1,0 +1,160 @@
+"""The bodies of the ``/api/sync`` routes, shared by the pusher that sends them and the server.
+
+JSON documents of the store (a run's config and summary, an object's payload, a table's columns,
+an artifact's metadata) travel as the text the store keeps, so NaN and infinities survive as
+they do on disk. A metric chunk's packed steps and values travel as base64.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+MAX_DIGESTS = 10_000
+"""The most digests one ``blobs/missing`` question may hold."""
+MAX_BATCH_ITEMS = 5_000
+"""The most metric chunks or run objects one request may hold."""
+
+
+class DigestList(BaseModel):
+    """Digests the pusher is about to send."""
+
+    digests: list[str] = Field(max_length=MAX_DIGESTS)
+
+
+class MissingBlobs(BaseModel):
+    """The asked digests the server does not hold."""
+
+    missing: list[str]
+
+
+class Stored(BaseModel):
+    """How many items a request added (0 when the server had them all already)."""
+
+    stored: int
+
+
+class UploadState(BaseModel):
+    """How many bytes of an interrupted upload the server holds: the offset to resume at."""
+
+    offset: int
+
+
+class RunRecordIn(BaseModel):
+    """A run as the store keeps it; created or replaced whole, by id."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    group_name: str | None = None
+    job_type: str | None = None
+    tags: str = "[]"
+    notes: str = ""
+    config: str = "{}"
+    summary: str = "{}"
+    state: str
+    exit_code: int | None = None
+    created_at: float
+    updated_at: float
+    finished_at: float | None = None
+    heartbeat_at: float
+    host: str = ""
+    pid: int = 0
+    python_version: str = ""
+    program: str = ""
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    git_remote: str | None = None
+    last_step: int = -1
+
+
+class MetricChunk(BaseModel):
+    """Consecutive steps of one metric, as stored: packed little-endian int64 steps and float64
+    values (base64), keyed by (run, key, first_step)."""
+
+    key: str
+    first_step: int
+    last_step: int
+    n_points: int = Field(ge=1)
+    step_data: str
+    value_data: str
+    logged_at: float
+
+
+class MetricBatch(BaseModel):
+    """Metric chunks of one run."""
+
+    chunks: list[MetricChunk] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class RunObjectIn(BaseModel):
+    """A logged table, image, histogram or chart record of one run at one step."""
+
+    key: str
+    step: int
+    kind: str
+    payload: str
+    logged_at: float
+
+
+class ObjectBatch(BaseModel):
+    """Run objects of one run; each replaces what the run had under its key and step."""
+
+    objects: list[RunObjectIn] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class TablePart(BaseModel):
+    """One Parquet part of a table, uploaded beforehand under its sha256."""
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    size: int = Field(ge=0)
+
+
+class TableIn(BaseModel):
+    """A committed table: registered once its parts are uploaded."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    n_rows: int = Field(ge=0)
+    columns: str
+    parts: list[TablePart]
+    created_at: float
+
+
+class ArtifactEntryIn(BaseModel):
+    """One path of an artifact version (see heron.store.manifest.ManifestEntry)."""
+
+    path: str
+    size: int = Field(ge=0)
+    sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
+    ref_uri: str | None = None
+    ref_etag: str | None = None
+    ref_version: str | None = None
+    table_id: str | None = None
+
+
+class ArtifactIn(BaseModel):
+    """An artifact version logged in the spool; the server numbers it."""
+
+    name: str
+    type: str
+    description: str = ""
+    metadata: str = "{}"
+    entries: list[ArtifactEntryIn]
+    aliases: list[str] = []
+    run_id: str | None = None
+
+
+class ArtifactOut(BaseModel):
+    """The server's version for a pushed one: its id and number, and whether it is new."""
+
+    version_id: str
+    version: int
+    created: bool
+
+
+class LineageIn(BaseModel):
+    """An edge between a run and a server's artifact version (``input``: the run used it)."""
+
+    run_id: str = Field(pattern=ID_PATTERN)
+    version_id: str
+    direction: str = Field(pattern=r"^(input|output)$")

@@ -1,0 +1,465 @@
+"""The pusher: sends what is new in a local store to a heron server, in dependency order.
+
+One push (:meth:`Pusher.push`) first notes how far each kind of record reaches, referrers
+before what they refer to (objects, metrics, artifact versions and lineage, then tables, then
+blobs): anything a noted referrer names was committed before it, so it is inside the noted
+range too. It then sends, in order, blobs (asking by hash first, never resending), tables (their
+Parquet parts uploaded in chunks, then registered), run records, run objects, metric chunks,
+artifact versions (the server numbers them) and lineage. Each cursor moves only after the
+server acknowledged, so a push cut off anywhere is resumed by the next one, and what the server
+had already is answered as such, never stored twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from heron.errors import StoreError
+from heron.store import artifacts as artifact_store
+from heron.store.blobs import PACK_THRESHOLD
+from heron.store.jsonvalues import dumps
+from heron.store.tables import open_part, table_record
+from heron.sync.http import ApiClient, ServerRefused
+from heron.sync.models import (
+    MAX_BATCH_ITEMS,
+    MAX_DIGESTS,
+    ArtifactEntryIn,
+    ArtifactIn,
+    ArtifactOut,
+    LineageIn,
+    MetricChunk,
+    RunObjectIn,
+    RunRecordIn,
+    TableIn,
+    TablePart,
+)
+from heron.sync.state import SyncState
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from heron.store.store import Store
+
+logger = logging.getLogger("heron.sync")
+
+CHUNK_BYTES = 8 * 1024 * 1024
+"""The most bytes one request carries (the server's limit): a blob batch or an upload chunk."""
+_OBJECT_BATCH = 500
+
+
+@dataclass
+class PushCounts:
+    """What a push sent (or, from :meth:`Pusher.pending`, what is still to send)."""
+
+    blobs: int = 0
+    blob_bytes: int = 0
+    tables: int = 0
+    runs: int = 0
+    objects: int = 0
+    metric_rows: int = 0
+    artifacts: int = 0
+    lineage: int = 0
+
+    def add(self, other: PushCounts) -> None:
+        """Add ``other``'s counts to these."""
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was counted."""
+        return not any(getattr(self, item.name) for item in fields(self))
+
+    def describe(self) -> str:
+        """``3 tables, 1,200 metric rows`` (only what is not zero; "nothing" if all are)."""
+        parts = []
+        for name, label in (
+            ("runs", "run records"),
+            ("tables", "tables"),
+            ("objects", "logged objects"),
+            ("metric_rows", "metric rows"),
+            ("blobs", "blobs"),
+            ("artifacts", "artifact versions"),
+            ("lineage", "lineage edges"),
+        ):
+            value = getattr(self, name)
+            if value:
+                parts.append(f"{value:,} {label}")
+        return ", ".join(parts) or "nothing"
+
+
+class Pusher:
+    """Pushes one local store to one server (see the module's docstring)."""
+
+    def __init__(self, store: Store, client: ApiClient) -> None:
+        if store.engine.dialect.name != "sqlite":
+            raise StoreError("heron sync sends a local store (SQLite); this one is on a server")
+        self.store = store
+        self.client = client
+        self.state = SyncState.load(store.root, client.url)
+
+    # -- the push ----------------------------------------------------------------------------
+
+    def push(self) -> PushCounts:
+        """Send everything new, in order; raises ServerUnavailable if the server goes away
+        (what was acknowledged stays acknowledged)."""
+        counts = PushCounts()
+        with self.store.engine.connect() as connection:
+            limits = {
+                kind: _max_rowid(connection, table)
+                for kind, table in (
+                    ("objects", "run_objects"),
+                    ("metrics", "metrics"),
+                    ("artifacts", "artifact_versions"),
+                    ("lineage", "lineage"),
+                    ("tables", "tables"),
+                    ("blobs", "blobs"),
+                )
+            }
+        self._push_blobs(limits["blobs"], counts)
+        self._push_tables(limits["tables"], counts)
+        self._push_runs(counts)
+        self._push_objects(limits["objects"], counts)
+        self._push_metrics(limits["metrics"], counts)
+        self._push_artifacts(limits["artifacts"], counts)
+        self._push_lineage(limits["lineage"], counts)
+        return counts
+
+    def pending(self) -> PushCounts:
+        """What the server has not acknowledged yet."""
+        counts = PushCounts()
+        with self.store.engine.connect() as connection:
+
+            def count(table: str, kind: str, what: str = "count(*)") -> int:
+                sql = f"SELECT coalesce({what}, 0) FROM {table} WHERE rowid > ?"
+                value = connection.exec_driver_sql(sql, (self.state.cursor(kind),)).scalar()
+                return int(value or 0)
+
+            counts.blobs = count("blobs", "blobs")
+            counts.tables = count("tables", "tables")
+            counts.objects = count("run_objects", "objects")
+            counts.metric_rows = count("metrics", "metrics", "sum(n_points)")
+            counts.artifacts = count("artifact_versions", "artifacts")
+            counts.lineage = count("lineage", "lineage")
+            counts.runs = sum(1 for _ in self._changed_runs(connection))
+        return counts
+
+    def _advance(self, kind: str, rowid: int) -> None:
+        self.state.cursors[kind] = rowid
+        self.state.save()
+
+    # -- blobs -------------------------------------------------------------------------------
+
+    def _push_blobs(self, limit: int, counts: PushCounts) -> None:
+        cursor = self.state.cursor("blobs")
+        while cursor < limit:
+            with self.store.engine.connect() as connection:
+                rows = connection.exec_driver_sql(
+                    "SELECT rowid, sha256, size FROM blobs WHERE rowid > ? AND rowid <= ? "
+                    "ORDER BY rowid LIMIT ?",
+                    (cursor, limit, MAX_DIGESTS),
+                ).fetchall()
+            if not rows:
+                break
+            sizes = {str(digest): int(size) for _, digest, size in rows}
+            missing = self.client.json("POST", "/api/sync/blobs/missing", {"digests": list(sizes)})
+            self._send_blobs([d for d in missing["missing"]], sizes, counts)
+            cursor = int(rows[-1][0])
+            self._advance("blobs", cursor)
+
+    def _send_blobs(self, digests: list[str], sizes: dict[str, int], counts: PushCounts) -> None:
+        batch: list[bytes] = []
+        batch_bytes = 0
+        for digest in digests:
+            size = sizes[digest]
+            if size >= min(PACK_THRESHOLD, CHUNK_BYTES // 2):
+                self._upload_blob(digest)
+            else:
+                data = self.store.blobs.get(digest)
+                if batch_bytes + len(data) + 72 > CHUNK_BYTES:
+                    self._send_batch(batch)
+                    batch, batch_bytes = [], 0
+                batch.append(digest.encode("ascii") + len(data).to_bytes(8, "big") + data)
+                batch_bytes += len(data) + 72
+            counts.blobs += 1
+            counts.blob_bytes += size
+        self._send_batch(batch)
+
+    def _send_batch(self, frames: list[bytes]) -> None:
+        if frames:
+            self.client.request("POST", "/api/sync/blobs/batch", data=b"".join(frames))
+
+    def _upload_blob(self, digest: str) -> None:
+        path = self.store.blobs.file_path(digest)
+        if path is None:  # packed: small enough to hold in memory
+            self._upload(digest, iter([self.store.blobs.get(digest)]))
+        else:
+            self._upload(digest, _file_chunks(os.open(path, os.O_RDONLY)))
+        self.client.request("POST", f"/api/sync/uploads/{digest}/blob")
+
+    def _upload(self, digest: str, chunks: Iterator[bytes]) -> None:
+        """Send a file in chunks; an upload the server partly holds is resumed where it is."""
+        offset = 0
+        buffered = bytearray()
+        sent = 0
+        for chunk in chunks:
+            buffered += chunk
+            while len(buffered) >= CHUNK_BYTES:
+                piece, buffered = bytes(buffered[:CHUNK_BYTES]), buffered[CHUNK_BYTES:]
+                offset = self._send_chunk(digest, sent, piece, offset)
+                sent += len(piece)
+        if buffered or sent == 0:
+            self._send_chunk(digest, sent, bytes(buffered), offset)
+
+    def _send_chunk(self, digest: str, position: int, piece: bytes, held: int) -> int:
+        """Send ``piece`` (bytes ``position``.. of the file) unless the server holds them."""
+        end = position + len(piece)
+        if held >= end and piece:
+            return held
+        skip = max(0, held - position)
+        status, body = self.client.request(
+            "PUT",
+            f"/api/sync/uploads/{digest}?offset={position + skip}",
+            data=piece[skip:],
+            accept=(409,),
+        )
+        offset = int(json.loads(body)["offset"])
+        if status == 409:
+            if offset > end:
+                return offset  # the server is further on (an earlier, cut-off push)
+            if offset < position:
+                raise ServerRefused(409, f"upload of {digest} lost bytes on the server; retry")
+            return self._send_chunk(digest, position, piece, offset)
+        return offset
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def _push_tables(self, limit: int, counts: PushCounts) -> None:
+        cursor = self.state.cursor("tables")
+        with self.store.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT rowid, id, n_rows, columns, parts, created_at FROM tables "
+                "WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+                (cursor, limit),
+            ).fetchall()
+        for row in rows:
+            record = table_record(row._mapping)
+            parts = []
+            for index in range(len(record.parts)):
+                fd = open_part(self.store.root, record, index)
+                digest, size = _hash_fd(fd)
+                self._upload(digest, _file_chunks(fd))
+                parts.append(TablePart(sha256=digest, size=size))
+            body = TableIn(
+                id=record.id,
+                n_rows=record.n_rows,
+                columns=row._mapping["columns"],
+                parts=parts,
+                created_at=record.created_at,
+            )
+            self.client.json("POST", "/api/sync/tables", body.model_dump())
+            counts.tables += 1
+            self._advance("tables", int(row[0]))
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def _changed_runs(self, connection: Connection) -> Iterator[dict[str, Any]]:
+        rows = connection.exec_driver_sql(
+            "SELECT runs.*, projects.name AS project FROM runs "
+            "JOIN projects ON projects.id = runs.project_id ORDER BY runs.created_at"
+        ).fetchall()
+        for row in rows:
+            record = dict(row._mapping)
+            if self.state.runs.get(record["id"]) != record["updated_at"]:
+                yield record
+
+    def _push_runs(self, counts: PushCounts) -> None:
+        with self.store.engine.connect() as connection:
+            changed = list(self._changed_runs(connection))
+        for record in changed:
+            self._send_run(record)
+            counts.runs += 1
+
+    def _send_run(self, record: dict[str, Any]) -> None:
+        body = RunRecordIn.model_validate(
+            {k: v for k, v in record.items() if k not in ("project", "project_id")}
+        )
+        project = quote(record["project"], safe="")
+        self.client.json("POST", f"/api/sync/projects/{project}/runs", body.model_dump())
+        self.state.runs[record["id"]] = record["updated_at"]
+        self.state.save()
+
+    def _projects_of(self, run_ids: set[str]) -> dict[str, str]:
+        """The project of each run, sending the record of any run the server lacks yet."""
+        marks = ",".join("?" * len(run_ids))
+        with self.store.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT runs.*, projects.name AS project FROM runs JOIN projects "
+                f"ON projects.id = runs.project_id WHERE runs.id IN ({marks})",
+                tuple(run_ids),
+            ).fetchall()
+        projects = {}
+        for row in rows:
+            record = dict(row._mapping)
+            if record["id"] not in self.state.runs:
+                self._send_run(record)
+            projects[record["id"]] = quote(record["project"], safe="")
+        return projects
+
+    # -- run objects and metrics ----------------------------------------------------------------
+
+    def _push_objects(self, limit: int, counts: PushCounts) -> None:
+        cursor = self.state.cursor("objects")
+        while cursor < limit:
+            with self.store.engine.connect() as connection:
+                rows = connection.exec_driver_sql(
+                    "SELECT rowid, run_id, key, step, kind, payload, logged_at FROM run_objects "
+                    "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+                    (cursor, limit, _OBJECT_BATCH),
+                ).fetchall()
+            if not rows:
+                break
+            by_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for _, run_id, key, step, kind, payload, logged_at in rows:
+                item = RunObjectIn(
+                    key=key, step=step, kind=kind, payload=payload, logged_at=logged_at
+                )
+                by_run[run_id].append(item.model_dump())
+            projects = self._projects_of(set(by_run))
+            for run_id, items in by_run.items():
+                path = f"/api/sync/projects/{projects[run_id]}/runs/{quote(run_id)}/objects"
+                self.client.json("POST", path, {"objects": items})
+                counts.objects += len(items)
+            cursor = int(rows[-1][0])
+            self._advance("objects", cursor)
+
+    def _push_metrics(self, limit: int, counts: PushCounts) -> None:
+        cursor = self.state.cursor("metrics")
+        while cursor < limit:
+            with self.store.engine.connect() as connection:
+                rows = connection.exec_driver_sql(
+                    "SELECT rowid, run_id, key, first_step, last_step, n_points, step_data, "
+                    "value_data, logged_at FROM metrics WHERE rowid > ? AND rowid <= ? "
+                    "ORDER BY rowid LIMIT ?",
+                    (cursor, limit, MAX_BATCH_ITEMS),
+                ).fetchall()
+            if not rows:
+                break
+            by_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            points: dict[str, int] = defaultdict(int)
+            for _, run_id, key, first, last, n, steps, values, logged_at in rows:
+                chunk = MetricChunk(
+                    key=key,
+                    first_step=first,
+                    last_step=last,
+                    n_points=n,
+                    step_data=base64.b64encode(steps).decode("ascii"),
+                    value_data=base64.b64encode(values).decode("ascii"),
+                    logged_at=logged_at,
+                )
+                by_run[run_id].append(chunk.model_dump())
+                points[run_id] += int(n)
+            projects = self._projects_of(set(by_run))
+            for run_id, chunks in by_run.items():
+                path = f"/api/sync/projects/{projects[run_id]}/runs/{quote(run_id)}/metrics"
+                self.client.json("POST", path, {"chunks": chunks})
+                counts.metric_rows += points[run_id]
+            cursor = int(rows[-1][0])
+            self._advance("metrics", cursor)
+
+    # -- artifacts and lineage -------------------------------------------------------------------
+
+    def _push_artifacts(self, limit: int, counts: PushCounts) -> None:
+        cursor = self.state.cursor("artifacts")
+        with self.store.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT rowid, id FROM artifact_versions WHERE rowid > ? AND rowid <= ? "
+                "ORDER BY rowid",
+                (cursor, limit),
+            ).fetchall()
+        for rowid, version_id in rows:
+            self._send_version(str(version_id))
+            counts.artifacts += 1
+            self._advance("artifacts", int(rowid))
+
+    def _send_version(self, version_id: str) -> str:
+        """Push one local version; the server's id for it (remembered)."""
+        known = self.state.versions.get(version_id)
+        if known is not None:
+            return known
+        engine = self.store.engine
+        record = artifact_store.get_version(engine, version_id)
+        if record.created_by_run_id is not None:
+            self._projects_of({record.created_by_run_id})
+        entries = [
+            ArtifactEntryIn(**{f.name: getattr(e, f.name) for f in fields(e)})
+            for e in artifact_store.read_manifest(engine, version_id)
+        ]
+        body = ArtifactIn(
+            name=record.name,
+            type=record.type,
+            description=record.description,
+            metadata=dumps(record.metadata),
+            entries=entries,
+            aliases=[a for a in record.aliases if a != artifact_store.LATEST],
+            run_id=record.created_by_run_id,
+        )
+        project = quote(record.project, safe="")
+        answer = ArtifactOut.model_validate(
+            self.client.json("POST", f"/api/sync/projects/{project}/artifacts", body.model_dump())
+        )
+        self.state.versions[version_id] = answer.version_id
+        self.state.save()
+        return answer.version_id
+
+    def _push_lineage(self, limit: int, counts: PushCounts) -> None:
+        cursor = self.state.cursor("lineage")
+        with self.store.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT rowid, run_id, version_id, direction FROM lineage "
+                "WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+                (cursor, limit),
+            ).fetchall()
+        for rowid, run_id, version_id, direction in rows:
+            projects = self._projects_of({str(run_id)})
+            server_version = self._send_version(str(version_id))
+            body = LineageIn(run_id=run_id, version_id=server_version, direction=direction)
+            self.client.json(
+                "POST", f"/api/sync/projects/{projects[run_id]}/lineage", body.model_dump()
+            )
+            counts.lineage += 1
+            self._advance("lineage", int(rowid))
+
+
+def _max_rowid(connection: Connection, table: str) -> int:
+    value = connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar()
+    return int(value or 0)
+
+
+def _hash_fd(fd: int) -> tuple[str, int]:
+    hasher = hashlib.sha256()
+    size = 0
+    os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 1 << 20):
+        hasher.update(chunk)
+        size += len(chunk)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return hasher.hexdigest(), size
+
+
+def _file_chunks(fd: int) -> Iterator[bytes]:
+    """The bytes of an open file in pieces, closing it at the end."""
+    try:
+        while chunk := os.read(fd, CHUNK_BYTES):
+            yield chunk
+    finally:
+        os.close(fd)

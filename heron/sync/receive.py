@@ -1,0 +1,358 @@
+"""The server's side of sync: what each ``/api/sync`` request does to the store.
+
+Every function is one transaction (or, for files, a write that becomes visible only through the
+index row committed last), and idempotent: sending the same thing twice adds nothing, so a
+pusher that lost an answer simply sends again. Bytes are checked against the sha256 they were
+announced under before anything refers to them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+from contextlib import suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, select, tuple_
+
+from heron.errors import IntegrityError, NotFoundError, UsageError
+from heron.store import schema
+from heron.store.artifacts import commit_version
+from heron.store.database import insert_ignoring_duplicates, write
+from heron.store.jsonvalues import loads
+from heron.store.lineage import add_lineage
+from heron.store.manifest import ManifestEntry, check_project_name
+from heron.store.runs import project_id
+from heron.store.safefiles import open_directory_inside
+from heron.store.tables import part_name
+from heron.sync.models import (
+    ArtifactIn,
+    ArtifactOut,
+    MetricChunk,
+    RunObjectIn,
+    RunRecordIn,
+    TableIn,
+)
+
+if TYPE_CHECKING:
+    from heron.store.store import Store
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+FRAME_HEADER = 64 + 8
+"""A blob in a batch body: its hex sha256 (64 ASCII bytes), its size (8 bytes, big-endian),
+then its bytes."""
+
+
+class HashMismatch(IntegrityError):
+    """Bytes sent under a sha256 they do not hash to; nothing was stored."""
+
+
+class UploadOffsetMismatch(UsageError):
+    """A chunk sent for an offset the server's partial upload is not at."""
+
+    def __init__(self, digest: str, held: int) -> None:
+        super().__init__(f"upload {digest} is at byte {held}: resume from there")
+        self.held = held
+
+
+def check_digest(digest: str) -> str:
+    """``digest`` if it is a lowercase hex sha256, else UsageError naming it."""
+    if not _SHA256.match(digest):
+        raise UsageError(f"{digest[:80]!r} is not a lowercase hex sha256")
+    return digest
+
+
+# -- blobs --------------------------------------------------------------------------------------
+
+
+def missing_blobs(store: Store, digests: list[str]) -> list[str]:
+    """The digests (checked, in the order asked) the store does not hold."""
+    for digest in digests:
+        check_digest(digest)
+    absent = store.blobs.missing(digests)
+    return [digest for digest in dict.fromkeys(digests) if digest in absent]
+
+
+def put_blob(store: Store, digest: str, data: bytes) -> int:
+    """Store one blob sent under ``digest``; 1 if it was new, 0 if held already."""
+    check_digest(digest)
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest:
+        raise HashMismatch(f"blob sent as {digest} hashes to {actual}: refused, nothing stored")
+    if store.blobs.has(digest):
+        return 0
+    store.blobs.put(data)
+    return 1
+
+
+def put_blob_batch(store: Store, body: bytes) -> int:
+    """Store the blobs of a batch body (see :data:`FRAME_HEADER`); how many were new.
+
+    Every blob is checked before any is stored: one that does not hash to its announced digest
+    refuses the whole batch, naming it.
+    """
+    items: list[bytes] = []
+    position = 0
+    while position < len(body):
+        header = body[position : position + FRAME_HEADER]
+        if len(header) < FRAME_HEADER:
+            raise UsageError(f"blob batch: truncated frame header at byte {position}")
+        digest = check_digest(header[:64].decode("ascii", errors="replace"))
+        size = int.from_bytes(header[64:], "big")
+        start = position + FRAME_HEADER
+        data = body[start : start + size]
+        if len(data) != size:
+            raise UsageError(f"blob batch: blob {digest} announces {size} bytes, has {len(data)}")
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != digest:
+            raise HashMismatch(f"blob sent as {digest} hashes to {actual}: batch refused")
+        items.append(data)
+        position = start + size
+    fresh = store.blobs.missing(hashlib.sha256(item).hexdigest() for item in items)
+    store.blobs.put_many(items)
+    return len(fresh)
+
+
+# -- uploads in chunks (large blobs and table parts) ---------------------------------------------
+
+
+def _upload_path(store: Store, digest: str) -> Path:
+    directory = store.cache_dir / "uploads"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / check_digest(digest)
+
+
+def upload_offset(store: Store, digest: str) -> int:
+    """How many bytes of the upload of ``digest`` the server holds (0 if none)."""
+    path = _upload_path(store, digest)
+    return path.stat().st_size if path.exists() else 0
+
+
+def append_upload(store: Store, digest: str, offset: int, chunk: bytes) -> int:
+    """Append ``chunk`` at ``offset`` to the partial upload of ``digest``; the new size.
+
+    UploadOffsetMismatch when the server holds another amount: the sender resumes from there.
+    """
+    path = _upload_path(store, digest)
+    held = path.stat().st_size if path.exists() else 0
+    if offset != held:
+        raise UploadOffsetMismatch(digest, held)
+    with open(path, "ab") as handle:
+        handle.write(chunk)
+    return held + len(chunk)
+
+
+def _verified_upload(store: Store, digest: str) -> Path:
+    path = _upload_path(store, digest)
+    if not path.exists():
+        raise NotFoundError(f"no upload of {digest} on the server: send its bytes first")
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            hasher.update(chunk)
+    if hasher.hexdigest() != digest:
+        path.unlink()  # a corrupt upload is started again from byte 0
+        raise HashMismatch(
+            f"upload sent as {digest} hashes to {hasher.hexdigest()}: refused, nothing stored"
+        )
+    return path
+
+
+def finish_upload_as_blob(store: Store, digest: str) -> int:
+    """Store a finished upload as a blob (checked against ``digest``); 1 if new, else 0."""
+    if store.blobs.has(check_digest(digest)):
+        with suppress(FileNotFoundError):
+            _upload_path(store, digest).unlink()
+        return 0
+    path = _verified_upload(store, digest)
+    store.blobs.put_file(path, expected_sha256=digest)
+    path.unlink()
+    return 1
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+
+def register_table(store: Store, table: TableIn) -> int:
+    """Put a table's uploaded parts in place and commit its row; 0 if it was there already."""
+    t = schema.tables
+    with store.engine.connect() as connection:
+        if connection.execute(select(t.c.id).where(t.c.id == table.id)).first() is not None:
+            return 0
+    names = [part_name(table.id, index) for index in range(len(table.parts))]
+    directory = open_directory_inside(store.root / "tables", table.id, create=True)
+    try:
+        for relative, part in zip(names, table.parts, strict=True):
+            _place_part(store, directory, relative.rpartition("/")[2], part.sha256)
+    finally:
+        os.close(directory)
+    with write(store.engine) as connection:
+        insert_ignoring_duplicates(
+            connection,
+            t,
+            [
+                {
+                    "id": table.id,
+                    "n_rows": table.n_rows,
+                    "columns": table.columns,
+                    "parts": json.dumps(names),
+                    "created_at": table.created_at,
+                }
+            ],
+        )
+    return 1
+
+
+def _place_part(store: Store, directory: int, name: str, digest: str) -> None:
+    """Move the verified upload of ``digest`` to ``name`` in the table's directory; a part put
+    in place by an earlier attempt whose row was never committed is checked instead."""
+    upload = _upload_path(store, digest)
+    if not upload.exists():
+        with suppress(FileNotFoundError):
+            fd = os.open(name, os.O_RDONLY, dir_fd=directory)
+            with open(fd, "rb") as handle:
+                if hashlib.file_digest(handle, "sha256").hexdigest() == digest:
+                    return
+    path = _verified_upload(store, digest)
+    os.replace(path, name, dst_dir_fd=directory)
+
+
+# -- runs, metrics, objects ---------------------------------------------------------------------
+
+
+def upsert_run(store: Store, project: str, run: RunRecordIn) -> None:
+    """Create the run, or replace its record; a run id held by another project is refused."""
+    check_project_name(project)
+    r, p = schema.runs, schema.projects
+    values = run.model_dump()
+    with write(store.engine) as connection:
+        row = connection.execute(
+            select(p.c.name)
+            .select_from(r.join(p, p.c.id == r.c.project_id))
+            .where(r.c.id == run.id)
+        ).first()
+        if row is not None and row[0] != project:
+            raise UsageError(
+                f"run {run.id!r} belongs to project {row[0]!r} on the server, not {project!r}"
+            )
+        pid = project_id(connection, project, create=True)
+        if row is None:
+            connection.execute(r.insert().values(project_id=pid, **values))
+        else:
+            connection.execute(r.update().where(r.c.id == run.id).values(**values))
+
+
+def _require_run(store: Store, project: str, run_id: str) -> None:
+    r, p = schema.runs, schema.projects
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            select(p.c.name)
+            .select_from(r.join(p, p.c.id == r.c.project_id))
+            .where(r.c.id == run_id)
+        ).first()
+    if row is None or row[0] != project:
+        raise NotFoundError(
+            f"run {run_id!r} is not on the server in project {project!r}: send its record first"
+        )
+
+
+def _decode(text: str, n_points: int, what: str) -> bytes:
+    try:
+        data = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise UsageError(f"{what} is not base64") from None
+    if len(data) != 8 * n_points:
+        raise UsageError(f"{what} holds {len(data)} bytes, not 8 x {n_points} points")
+    return data
+
+
+def add_metric_chunks(store: Store, project: str, run_id: str, chunks: list[MetricChunk]) -> int:
+    """Add a run's metric chunks; those it has (same key and first step) are skipped.
+    Returns how many were new."""
+    _require_run(store, project, run_id)
+    rows = []
+    for chunk in chunks:
+        where = f"metric {chunk.key!r} from step {chunk.first_step}"
+        rows.append(
+            {
+                "run_id": run_id,
+                "key": chunk.key,
+                "first_step": chunk.first_step,
+                "last_step": chunk.last_step,
+                "n_points": chunk.n_points,
+                "step_data": _decode(chunk.step_data, chunk.n_points, f"{where}: step_data"),
+                "value_data": _decode(chunk.value_data, chunk.n_points, f"{where}: value_data"),
+                "logged_at": chunk.logged_at,
+            }
+        )
+    if not rows:
+        return 0
+    m = schema.metrics
+    keys = [(row["key"], row["first_step"]) for row in rows]
+    with write(store.engine) as connection:
+        held = connection.execute(
+            select(m.c.key, m.c.first_step).where(
+                and_(m.c.run_id == run_id, tuple_(m.c.key, m.c.first_step).in_(keys))
+            )
+        ).fetchall()
+        insert_ignoring_duplicates(connection, m, rows)
+    return len(rows) - len(held)
+
+
+def put_objects(store: Store, project: str, run_id: str, objects: list[RunObjectIn]) -> int:
+    """Store a run's objects, each replacing the one under its key and step; how many."""
+    _require_run(store, project, run_id)
+    o = schema.run_objects
+    with write(store.engine) as connection:
+        for item in objects:
+            connection.execute(
+                o.delete().where(
+                    and_(o.c.run_id == run_id, o.c.key == item.key, o.c.step == item.step)
+                )
+            )
+        if objects:
+            connection.execute(
+                o.insert(), [{"run_id": run_id, **item.model_dump()} for item in objects]
+            )
+    return len(objects)
+
+
+# -- artifacts and lineage ---------------------------------------------------------------------------
+
+
+def commit_artifact(store: Store, project: str, artifact: ArtifactIn) -> ArtifactOut:
+    """Commit a pushed version: the server numbers it; identical content returns the version
+    that holds it (so a push sent twice makes one version)."""
+    check_project_name(project)
+    if artifact.run_id is not None:
+        _require_run(store, project, artifact.run_id)
+    entries = [ManifestEntry(**entry.model_dump()) for entry in artifact.entries]
+    result = commit_version(
+        store.engine,
+        project=project,
+        name=artifact.name,
+        type=artifact.type,
+        description=artifact.description,
+        metadata=loads(artifact.metadata),
+        entries=entries,
+        aliases=artifact.aliases,
+        run_id=artifact.run_id,
+    )
+    return ArtifactOut(
+        version_id=result.record.id, version=result.record.version, created=result.created
+    )
+
+
+def add_edge(store: Store, project: str, run_id: str, version_id: str, direction: str) -> None:
+    """Record a lineage edge between a run and a version the server holds (idempotent)."""
+    _require_run(store, project, run_id)
+    v = schema.artifact_versions
+    with store.engine.connect() as connection:
+        if connection.execute(select(v.c.id).where(v.c.id == version_id)).first() is None:
+            raise NotFoundError(f"artifact version {version_id!r} is not on the server")
+    add_lineage(store.engine, run_id, version_id, direction)

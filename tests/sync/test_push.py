@@ -1,0 +1,93 @@
+"""``heron sync``'s pusher against a real server: an offline store arrives whole, once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from heron.store.store import Store
+from heron.sync.http import ApiClient, ServerRefused
+from heron.sync.pusher import Pusher
+from tests.sync.logged import contents, log_workflow
+from tests.sync.server import ServerProcess
+
+
+def _push(store_dir: Path, server: ServerProcess) -> dict[str, int]:
+    store = Store.open(store_dir, create=False)
+    client = ApiClient(server.url, server.api_key)
+    try:
+        counts = Pusher(store, client).push()
+    finally:
+        client.close()
+        store.close()
+    return {key: value for key, value in vars(counts).items() if value}
+
+
+def test_an_offline_store_arrives_whole_and_a_second_push_sends_nothing(
+    store_dir: Path, tmp_path: Path, server: ServerProcess
+) -> None:
+    run_ids = log_workflow(tmp_path)
+
+    first = _push(store_dir, server)
+    assert first["runs"] == 2
+    assert first["metric_rows"] == 300 * 2 + 1  # loss and acc per step, and infer's score
+    assert first["tables"] >= 1
+    assert first["artifacts"] >= 1
+    assert contents(server.store_dir, run_ids) == contents(store_dir, run_ids)
+
+    assert _push(store_dir, server) == {}
+
+
+def test_a_push_whose_cursors_were_lost_stores_nothing_twice(
+    store_dir: Path, tmp_path: Path, server: ServerProcess
+) -> None:
+    run_ids = log_workflow(tmp_path, steps=50)
+    _push(store_dir, server)
+    before = contents(server.store_dir, run_ids)
+    for state in (store_dir / "sync").glob("*.json"):
+        state.unlink()
+
+    again = _push(store_dir, server)
+
+    assert again["blobs"] == 0 if "blobs" in again else True
+    assert contents(server.store_dir, run_ids) == before
+    server_store = Store.open(server.store_dir, create=False)
+    try:
+        with server_store.engine.connect() as connection:
+            versions = connection.exec_driver_sql("SELECT count(*) FROM artifact_versions")
+            assert versions.scalar() == 1
+    finally:
+        server_store.close()
+
+
+def test_a_blob_that_does_not_hash_to_its_name_is_refused(server: ServerProcess) -> None:
+    data = b"the bytes sent"
+    claimed = hashlib.sha256(b"other bytes").hexdigest()
+    client = ApiClient(server.url, server.api_key)
+
+    with pytest.raises(ServerRefused) as refused:
+        client.request("PUT", f"/api/sync/blobs/{claimed}", data=data)
+    missing = client.json("POST", "/api/sync/blobs/missing", {"digests": [claimed]})
+    client.close()
+
+    assert refused.value.status == 422
+    assert claimed in refused.value.message
+    assert missing == {"missing": [claimed]}
+
+
+def test_a_push_with_a_wrong_key_is_refused_naming_the_problem(
+    store_dir: Path, tmp_path: Path, server: ServerProcess
+) -> None:
+    log_workflow(tmp_path, steps=5)
+    store = Store.open(store_dir, create=False)
+    client = ApiClient(server.url, "heron_notakey_0000")
+    try:
+        with pytest.raises(ServerRefused) as refused:
+            Pusher(store, client).push()
+    finally:
+        client.close()
+        store.close()
+    assert refused.value.status == 401
+    assert "key" in refused.value.message
