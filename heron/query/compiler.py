@@ -7,7 +7,8 @@ spliced into SQL. Type mistakes raise QueryError naming the types and the positi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from heron.errors import QueryError, QueryLimitError
@@ -27,6 +28,7 @@ from heron.query.nodes import (
     Unary,
     format_expr,
 )
+from heron.query.relation import MAX_CODES
 from heron.query.sql import Params
 from heron.query.suggest import did_you_mean
 from heron.query.types import (
@@ -49,23 +51,32 @@ class ColumnRef:
     """A column visible to expressions: its SQL reference and its type.
 
     ``weight`` counts the terms its SQL stands for: 1 for a stored column, the size of the
-    expression for a derived one (inlined wherever it is used).
+    expression for a derived one (inlined wherever it is used). ``code`` is the SQL of the
+    column's value codes when a loaded copy holds them (heron.query.cache), else None.
     """
 
     sql: str
     type: ValueType
     weight: int = 1
+    code: str | None = None
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """A compiled expression: SQL text (with ``$n`` placeholders) and its type."""
+    """A compiled expression: SQL text (with ``$n`` placeholders) and its type, plus the SQL of
+    its value codes when it is a coded string column as it is stored."""
 
     sql: str
     type: ValueType
+    code: str | None = None
 
 
 Schema = Mapping[str, ColumnRef]
+
+_FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+# Codes run from 0 to MAX_CODES - 1, so this one stands for no value: equal to nothing, and a
+# null code stays null.
+_NO_CODE = MAX_CODES
 
 
 def _at(e: Expr) -> str:
@@ -82,15 +93,21 @@ class Compiler:
 
     ``agreement`` tells whether the runs of a merged table agree on a column; a column they
     agree on can be used where one value is needed (heron.query.agreement). Without it, per-run
-    values must always be indexed or reduced.
+    values must always be indexed or reduced. ``code_space`` lists the values the schema's
+    value codes stand for, sorted as DuckDB sorts them (one space shared by every coded column).
     """
 
     def __init__(
-        self, schema: Schema, params: Params, agreement: AgreementCheck | None = None
+        self,
+        schema: Schema,
+        params: Params,
+        agreement: AgreementCheck | None = None,
+        code_space: Sequence[str] = (),
     ) -> None:
         self.schema = schema
         self.params = params
         self.agreement = agreement
+        self.code_space = code_space
         self.nodes = 0
 
     def charge(self, terms: int) -> None:
@@ -178,7 +195,7 @@ class Compiler:
             hint = did_you_mean(e.name, self.schema.keys())
             raise _err(e, f'unknown column "{e.name}"{_at(e)}{hint}')
         self.charge(ref.weight - 1)  # a derived column's expression is inlined here
-        return Compiled(ref.sql, ref.type)
+        return Compiled(ref.sql, ref.type, ref.code)
 
     def _index(self, e: Index) -> Compiled:
         target = self.compile(e.target)
@@ -305,7 +322,39 @@ class Compiler:
             left = Compiled(image_hash_sql(left.sql), STRING)
             right = Compiled(image_hash_sql(right.sql), STRING)
         sql_op = "<>" if op == "!=" else op
+        coded = self._coded_comparison(e, left, right, sql_op)
+        if coded is not None:
+            return coded
         return Compiled(f"({left.sql} {sql_op} {right.sql})", BOOL)
+
+    def _coded_comparison(
+        self, e: Binary, left: Compiled, right: Compiled, op: str
+    ) -> Compiled | None:
+        """The comparison made on value codes, or None when a side has none.
+
+        Codes share one space ordered as the values are, and are null exactly where the values
+        are, so every comparison gives the same answer (three-valued logic included), an order
+        of magnitude cheaper than comparing strings. Two coded columns compare their codes; a
+        coded column and a string constant compare the code with the constant's place in the
+        space (the constant's parameter then goes unused, and the statement drops it).
+        """
+        if left.code is not None and right.code is not None:
+            return Compiled(f"({left.code} {op} {right.code})", BOOL)
+        if left.code is not None and isinstance(e.right, Const) and isinstance(e.right.value, str):
+            code, value = left.code, e.right.value
+        elif right.code is not None and isinstance(e.left, Const) and isinstance(e.left.value, str):
+            code, value, op = right.code, e.left.value, _FLIPPED[op]
+        else:
+            return None
+        # Python orders str by code point, as DuckDB orders UTF-8 bytes.
+        first = bisect.bisect_left(self.code_space, value)
+        after = bisect.bisect_right(self.code_space, value)
+        if op in ("=", "<>"):
+            return Compiled(f"({code} {op} {first if after > first else _NO_CODE})", BOOL)
+        # x < v: codes below v's place; x <= v: below the place after it; and the converse.
+        bound = {"<": first, "<=": after, ">": after, ">=": first}[op]
+        test = "<" if op in ("<", "<=") else ">="
+        return Compiled(f"({code} {test} {bound})", BOOL)
 
     def _in(self, e: In) -> Compiled:
         operand = self.compile_single(e.operand)

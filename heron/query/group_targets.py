@@ -193,21 +193,9 @@ def known_columns(
 def coded_keys(plan: Plan, keys: list[ColumnRef]) -> tuple[list[str], list[list[Any] | None]]:
     """Each key's SQL, and per key the listed values its SQL's codes stand for (None: the SQL
     gives the values themselves)."""
-    codes = dict(plan.relation.codes)
     space = list(plan.relation.code_values)
-    stored = stored_columns(plan)
-    sqls: list[str] = []
-    listed: list[list[Any] | None] = []
-    for k in keys:
-        name = stored.get(k.sql)
-        code = None if name is None else codes.get(name)
-        if code is None:
-            sqls.append(k.sql)
-            listed.append(None)
-        else:
-            sqls.append(f"t.{ident(code)}")
-            listed.append(space)
-    return sqls, listed
+    sqls = [k.sql if k.code is None else k.code for k in keys]
+    return sqls, [None if k.code is None else space for k in keys]
 
 
 def finite_value(t: Target) -> str:

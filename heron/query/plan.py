@@ -17,7 +17,6 @@ from heron.query.relation import (
     MergeHow,
     Relation,
     RelColumn,
-    coded_comparisons,
     concat_relation,
     merge_relation,
 )
@@ -175,10 +174,13 @@ def build_plan(
     """
     params = Params()
     params.values = list(relation.values)
+    # A loaded copy's listed string columns carry value codes: comparisons use them.
+    codes = {name: f"t.{ident(code)}" for name, code in relation.codes}
     schema: dict[str, ColumnRef] = {
-        c.name: ColumnRef(f"t.{ident(c.ident)}", c.type) for c in relation.columns
+        c.name: ColumnRef(f"t.{ident(c.ident)}", c.type, code=codes.get(c.name))
+        for c in relation.columns
     }
-    compiler = Compiler(schema, params, agreement)
+    compiler = Compiler(schema, params, agreement, relation.code_values)
     for i, d in enumerate(derived):
         if not d.name:
             raise QueryError("a derived column needs a name", field=f"columns[{i}].name")
@@ -193,14 +195,16 @@ def build_plan(
         except QueryError as error:
             raise error.within(f"columns[{i}].expr") from None
         # Inline the expression wherever it is used: later expressions, filters, sorts, groups.
-        schema[d.name] = ColumnRef(f"({compiled.sql})", compiled.type, compiler.nodes - before)
+        schema[d.name] = ColumnRef(
+            f"({compiled.sql})", compiled.type, compiler.nodes - before, compiled.code
+        )
     wheres = []
     for i, f in enumerate(filters):
         try:
             wheres.append(compiler.compile_filter(f).sql)
         except QueryError as error:
             raise error.within(filter_field(i, len(filters))) from None
-    where = coded_comparisons(" AND ".join(wheres), relation, params.values) if wheres else "TRUE"
+    where = " AND ".join(wheres) if wheres else "TRUE"
     names = list(select) if select is not None else list(schema)
     outputs: list[OutputColumn] = []
     plan = Plan(relation, params, schema, where, outputs, [], agreement)

@@ -6,8 +6,6 @@ row's position in the logical table, which gives unsorted pages and sort ties a 
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,61 +52,10 @@ class Relation:
         return None
 
 
-# Comparisons as the compiler writes them: of two stored columns, (t."c3" <> t."c2"), and of a
-# stored column with a string value, (t."c3" = CAST($4 AS VARCHAR)) or the other way round.
-_OPS = r"(=|<>|<|<=|>|>=)"
-_COLUMN = r't\."(c\d+)"'
-_VALUE = r"CAST\(\$(\d+) AS VARCHAR\)"
-_COMPARISON = re.compile(
-    rf"\({_COLUMN} {_OPS} {_COLUMN}\)|\({_COLUMN} {_OPS} {_VALUE}\)|\({_VALUE} {_OPS} {_COLUMN}\)"
-)
-_FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 # At most this many values in the code space shared by a loaded copy's coded string columns:
-# codes run from 0 to MAX_CODES - 1 in a USMALLINT, so MAX_CODES itself is a code no value has.
+# codes run from 0 to MAX_CODES - 1 in a USMALLINT, so MAX_CODES itself is a code no value has
+# (heron.query.compiler compares coded columns).
 MAX_CODES = 65_535
-# Equal to nothing, and null stays null.
-_NO_CODE = MAX_CODES
-
-
-def coded_comparisons(where: str, relation: Relation, values: Sequence[Any]) -> str:
-    """``where`` with comparisons of coded string columns made on their codes.
-
-    Codes share one space ordered as the values are, and are null exactly where the values
-    are, so every comparison gives the same answer (three-valued logic included), an order of
-    magnitude cheaper than comparing strings. A string value compares by its place in the code
-    space. ``values`` are the parameters ``$n`` refers to. The SQL is heron's own (user text is
-    never SQL), so the pattern only matches the compiler's comparisons.
-    """
-    if not relation.codes:
-        return where
-    by_ident = {c.ident: c.name for c in relation.columns}
-    codes = dict(relation.codes)
-    space = relation.code_values
-
-    def code_of(column: str) -> str | None:
-        code = codes.get(by_ident.get(column, ""))
-        return None if code is None else f"t.{ident(code)}"
-
-    def swap(match: re.Match[str]) -> str:
-        g = match.groups()
-        if g[0] is not None:
-            left, right = code_of(g[0]), code_of(g[2])
-            if left is None or right is None:
-                return match.group(0)
-            return f"({left} {g[1]} {right})"
-        column, op, n = (g[3], g[4], g[5]) if g[3] is not None else (g[8], _FLIPPED[g[7]], g[6])
-        code, value = code_of(column), values[int(n) - 1]
-        if code is None or not isinstance(value, str):
-            return match.group(0)
-        first, after = bisect.bisect_left(space, value), bisect.bisect_right(space, value)
-        if op in ("=", "<>"):
-            return f"({code} {op} {first if after > first else _NO_CODE})"
-        # x < v: codes below v's place; x <= v: below the place after it; and the converse.
-        bound = {"<": first, "<=": after, ">": after, ">=": first}[op]
-        test = "<" if op in ("<", "<=") else ">="
-        return f"({code} {test} {bound})"
-
-    return _COMPARISON.sub(swap, where)
 
 
 def _typed_null(t: ValueType) -> str:
