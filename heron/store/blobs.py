@@ -24,20 +24,17 @@ import logging
 import os
 import stat
 import threading
-import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from heron.errors import HeronError, IntegrityError, NotFoundError
-from heron.store import quarantine, schema
+from heron.errors import HeronError, IntegrityError
+from heron.store.blob_index import BlobIndex, BlobLocation, sha256_hex
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
-from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.safefiles import (
     CREATE_NEW,
     NotARegularFile,
@@ -48,38 +45,22 @@ from heron.store.safefiles import (
     temporary_sibling,
 )
 
+__all__ = ["PACK_THRESHOLD", "BlobLocation", "LocalBlobStore", "sha256_hex"]
+
 PACK_THRESHOLD = 1 << 20  # blobs under 1 MiB go into packs
 PACK_MAX_SIZE = 1 << 30  # start a new pack after 1 GiB
 _READ_CHUNK = 1 << 20
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _MAX_REMEMBERED = 100_000  # verified file identities kept by a serving process
-# Digests a writer remembers as stored: enough for the images a training loop logs again every
-# epoch, while a million-image table does not keep 150 MB of them (the index answers the rest).
-_MAX_KNOWN = 1 << 18
 
 logger = logging.getLogger("heron.store")
 
 
-def sha256_hex(data: bytes) -> str:
-    """The lowercase hex sha256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(frozen=True)
-class BlobLocation:
-    """Where a blob lives: a pack file and offset, or (``pack == ""``) a file of its own."""
-
-    size: int
-    pack: str
-    offset: int
-
-
-class LocalBlobStore:
+class LocalBlobStore(BlobIndex):
     """Blobs under ``root`` (``packs/`` and ``objects/``), indexed in the metadata database."""
 
     def __init__(self, root: Path, engine: Engine) -> None:
-        self.root = root
-        self._engine = engine
+        super().__init__(root, engine)
         self._packs_dir = root / "packs"
         self._objects_dir = root / "objects"
         self._packs_dir.mkdir(parents=True, exist_ok=True)
@@ -88,32 +69,10 @@ class LocalBlobStore:
         self._pack_name: str | None = None
         self._pack_handle: BinaryIO | None = None
         self._pack_pid = 0
-        # Digests known to be stored: saves an index lookup when the same image is logged again.
-        self._known: set[str] = set()
         # digest -> identity of its file when it last hashed correctly (see open_verified).
         self._verified: dict[str, tuple[int, int, int, int, int]] = {}
 
     # -- writing ---------------------------------------------------------------------------
-
-    def put(self, data: bytes) -> str:
-        """Store bytes (once) and return their sha256 hex digest."""
-        return self.put_many([data])[0]
-
-    def put_many(self, items: Sequence[bytes]) -> list[str]:
-        """Store several blobs in one index transaction; returns their digests in order."""
-        digests = [sha256_hex(item) for item in items]
-        fresh: dict[str, bytes] = {}
-        for digest, item in zip(digests, items, strict=True):
-            if digest not in self._known:
-                fresh[digest] = item
-        if not fresh:
-            return digests
-        already_stored = set(fresh) - self.missing(fresh)
-        for digest in already_stored:
-            del fresh[digest]
-        if fresh:
-            self._write_and_index(fresh)
-        return digests
 
     def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
         """Store a file's content; IntegrityError if it does not hash to ``expected_sha256``."""
@@ -189,14 +148,6 @@ class LocalBlobStore:
                 os.unlink(temporary, dir_fd=directory)
             os.close(directory)
 
-    @staticmethod
-    def _check_expected(path: Path, digest: str, expected: str | None) -> None:
-        if expected is not None and digest != expected:
-            raise IntegrityError(
-                f"{path} changed while it was being stored: it hashed to {expected[:12]}… "
-                f"and then to {digest[:12]}…"
-            )
-
     def _write_and_index(self, fresh: dict[str, bytes]) -> None:
         entries: list[tuple[str, int, str, int]] = []
         small = {d: b for d, b in fresh.items() if len(b) < PACK_THRESHOLD}
@@ -235,16 +186,6 @@ class LocalBlobStore:
             self._pack_pid = os.getpid()
         return self._pack_handle, self._pack_name
 
-    def _index(self, entries: list[tuple[str, int, str, int]]) -> None:
-        now = time.time()
-        rows = [
-            {"sha256": d, "size": size, "location": loc, "offset": off, "created_at": now}
-            for d, size, loc, off in entries
-        ]
-        with write(self._engine) as connection:
-            insert_ignoring_duplicates(connection, schema.blobs, rows)
-        self._remember_stored(d for d, _, _, _ in entries)
-
     def close(self) -> None:
         """Close the open pack file, if any."""
         with self._lock:
@@ -261,29 +202,6 @@ class LocalBlobStore:
     def _object_relative(digest: str) -> str:
         """Below ``blobs/``: reads open it from there, so ``objects/`` may not be a link either."""
         return f"objects/{digest[:2]}/{digest}"
-
-    def _locate(self, digest: str) -> tuple[int, str, int]:
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                select(schema.blobs.c.size, schema.blobs.c.location, schema.blobs.c.offset).where(
-                    schema.blobs.c.sha256 == digest
-                )
-            ).first()
-        if row is None:
-            raise self._absent(digest)
-        return int(row[0]), str(row[1]), int(row[2])
-
-    def _absent(self, digest: str) -> NotFoundError | IntegrityError:
-        """The error for a digest with no index row: quarantined earlier, or never stored."""
-        record = quarantine.find(self.root, digest)
-        if record is None:
-            return NotFoundError(f"no blob {digest} in the store")
-        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.found_at))
-        return IntegrityError(
-            f"blob {digest} failed its check in the store on {when} ({record.problem}); it is "
-            "quarantined and not served. Log the same content again, or run "
-            "`heron verify --repair-from DIR`, to restore it"
-        )
 
     def get(self, digest: str) -> bytes:
         """The bytes stored under ``digest``, verified; IntegrityError (quarantined) if bad."""
@@ -368,77 +286,9 @@ class LocalBlobStore:
     def quarantine(
         self, digest: str, size: int, location: str, offset: int, problem: str
     ) -> HeronError:
-        """Set a bad blob aside, drop its index row, record why; the error to raise for it.
-
-        The blob is quarantined only if its index row still says ``location``/``offset`` (a
-        blob deleted by gc or already healed elsewhere meanwhile is left alone). Failing to
-        quarantine (a read-only store) is logged; the read fails all the same.
-        """
+        """Set a bad blob's file aside, drop its index row, record why; the error to raise."""
         self._verified.pop(digest, None)
-        self._known.discard(digest)
-        message = (
-            f"blob {digest} failed its check in the store: {problem}; it is quarantined and "
-            "will not be served. Log the same content again, or run "
-            "`heron verify --repair-from DIR`, to restore it"
-        )
-        if not quarantine.quarantine_blob(
-            self._engine, self.root, digest, size, location, offset, problem
-        ):
-            # Another reader quarantined it first, or gc removed it: say which.
-            return self._absent(digest)
-        return IntegrityError(message)
-
-    def has(self, digest: str) -> bool:
-        """Whether a blob with this digest is stored."""
-        return digest in self._known or not self.missing([digest])
-
-    def missing(self, digests: Iterable[str]) -> set[str]:
-        """Which of these digests are not stored."""
-        wanted = set(digests) - self._known
-        if not wanted:
-            return set()
-        found = set(self._located(wanted))
-        self._remember_stored(found)
-        return wanted - found
-
-    def _remember_stored(self, digests: Iterable[str]) -> None:
-        if len(self._known) >= _MAX_KNOWN:
-            self._known.clear()
-        self._known.update(digests)
-
-    def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
-        b = schema.blobs
-        ordered = sorted(digests)
-        found: dict[str, BlobLocation] = {}
-        with self._engine.connect() as connection:
-            for start in range(0, len(ordered), 500):
-                rows = connection.execute(
-                    select(b.c.sha256, b.c.size, b.c.location, b.c.offset).where(
-                        b.c.sha256.in_(ordered[start : start + 500])
-                    )
-                )
-                for digest, size, location, offset in rows:
-                    found[str(digest)] = BlobLocation(int(size), str(location), int(offset))
-        return found
-
-    def located(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
-        """Where each of these blobs lives, for those in the index (one query per 500)."""
-        return self._located(set(digests))
-
-    def locate_many(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
-        """Where each blob lives, in one query per 500; IntegrityError if any is not stored."""
-        wanted = set(digests)
-        found = self._located(wanted)
-        missing = wanted - set(found)
-        if missing:
-            first = sorted(missing)[0]
-            absent = self._absent(first)
-            if isinstance(absent, IntegrityError):
-                raise IntegrityError(f"{absent.message} ({len(missing)} blob(s) unavailable)")
-            raise IntegrityError(
-                f"blob {first} is referenced but not in the store ({len(missing)} missing)"
-            )
-        return found
+        return super().quarantine(digest, size, location, offset, problem)
 
     def read_packed(
         self, digests: Iterable[str], locations: dict[str, BlobLocation]
@@ -500,24 +350,12 @@ class LocalBlobStore:
         """Where a blob kept as a file of its own lives (for hard links made after open_object)."""
         return self._object_path(digest)
 
-    def quarantined_digests(self) -> set[str]:
-        """Digests that were ever quarantined in this store (restored since or not)."""
-        try:
-            names = os.listdir(quarantine.directory(self.root))
-        except OSError:
-            return set()
-        return {name.removesuffix(".json") for name in names if name.endswith(".json")}
-
     def forget(self, digests: Iterable[str]) -> None:
         """Drop digests from this writer's memory of what is stored (after blobs are deleted)."""
         digests = list(digests)
-        self._known.difference_update(digests)
+        super().forget(digests)
         for digest in digests:
             self._verified.pop(digest, None)
-
-    def size(self, digest: str) -> int:
-        """The size in bytes of a stored blob."""
-        return self._locate(digest)[0]
 
     def copy_to(self, digest: str, destination: Path) -> None:
         """Write the verified blob to ``destination`` atomically (a new inode, never a link)."""

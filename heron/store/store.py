@@ -8,6 +8,12 @@ Layout of a local store::
       blobs/               content-addressed blobs: packs/*.pack and objects/ab/<sha256>
       tables/<id>/         Parquet parts of logged tables
       cache/               derived data (thumbnails); safe to delete
+
+A store opened with ``blobs_url="s3://bucket/prefix"`` keeps its blobs and table parts in that
+object store instead (heron.store.s3_blobs, heron.store.table_placement); its directory is then
+a local cache: ``tables/`` and ``cache/s3-blobs/`` hold recently read files, up to ``cache_mb``
+each. The URL is recorded in the metadata database, so every replica opened on the same database
+uses the same object store, and a store keeping blobs locally cannot be opened as an S3 one.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from heron.errors import NotAStoreError, SchemaTooNewError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from heron.store.blobs import LocalBlobStore
+    from heron.store.blob_protocol import BlobStore
+    from heron.store.object_store import ObjectStoreSettings
 
 MARKER_NAME = "heron-store.json"
 STORE_FORMAT = 1
@@ -50,12 +57,14 @@ def resolve_store_dir(directory: str | os.PathLike[str] | None = None) -> Path:
 class Store:
     """An open store: the metadata engine, the blob store and the tables directory."""
 
-    def __init__(self, root: Path, engine: Engine, blobs: LocalBlobStore) -> None:
+    def __init__(self, root: Path, engine: Engine, blobs: BlobStore) -> None:
         self.root = root
         self.engine = engine
         self.blobs = blobs
         self.tables_dir = root / "tables"
         self.cache_dir = root / "cache"
+        # Where blobs and tables live when not in this directory (None: a local store).
+        self.remote: ObjectStoreSettings | None = None
 
     @classmethod
     def open(
@@ -65,15 +74,23 @@ class Store:
         database_url: str | None = None,
         create: bool = True,
         announce: bool = False,
+        blobs_url: str | None = None,
+        s3_endpoint: str | None = None,
+        cache_mb: int | None = None,
     ) -> Store:
         """Open (and, if ``create``, initialise) the store at ``directory``.
 
         A directory holding other files, or a store from a newer heron, is refused and left
         untouched. ``database_url`` (or ``$HERON_DATABASE_URL``) puts the metadata in PostgreSQL.
+        ``blobs_url`` (or ``$HERON_BLOBS_URL``), ``s3://bucket/prefix``, puts blobs and table
+        parts in an S3-compatible object store at ``s3_endpoint`` (or ``$HERON_S3_ENDPOINT``);
+        the directory then caches up to ``cache_mb`` (or ``$HERON_CACHE_MB``, default 2048) MiB
+        of tables and as much of blobs. A store whose database names an object store uses it
+        even when no URL is given here.
         """
         # Imported here: a reader that only looks at a SQLite store (heron.store.sqlite_reader)
         # needs this module without SQLAlchemy, whose import alone costs more than its read.
-        from heron.store import migrations
+        from heron.store import migrations, object_store
         from heron.store.blobs import LocalBlobStore
         from heron.store.database import make_engine
         from heron.store.runs import mark_crashed_runs
@@ -106,14 +123,25 @@ class Store:
                 f"heron: logging to {root}  (look at it with: heron ui --dir {root})",
                 file=sys.stderr,
             )
-        blobs = LocalBlobStore(root / "blobs", engine)
+        blobs: BlobStore
+        remote = object_store.settings(engine, blobs_url, s3_endpoint, cache_mb)
+        if remote is None:
+            blobs = LocalBlobStore(root / "blobs", engine)
+        else:
+            blobs = object_store.open_s3(root, engine, remote)
         store = cls(root, engine, blobs)
+        store.remote = remote
         store.tables_dir.mkdir(exist_ok=True)
         return store
 
     def close(self) -> None:
         """Release the open pack file and database connections."""
         self.blobs.close()
+        if self.remote is not None:
+            from heron.store import table_placement
+
+            table_placement.unregister(self.root)
+            self.remote = None
         self.engine.dispose()
 
 

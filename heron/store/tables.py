@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from heron.errors import IntegrityError, NotFoundError, StoreError
+from heron.store import table_placement
 from heron.store.safefiles import (
     CREATE_NEW,
     NotARegularFile,
@@ -162,6 +163,8 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
         with suppress(FileNotFoundError):
             os.unlink(temporary, dir_fd=directory)
         os.close(directory)
+    # A store whose tables live in an object store uploads the part before any row lists it.
+    table_placement.after_write(root, relative)
 
 
 def commit_table(
@@ -280,6 +283,8 @@ def open_part(root: Path, record: TableRecord, index: int) -> int:
         problem = "is not listed under the store's tables/"
     else:
         try:
+            if table_placement.remote_for(root) is not None:
+                return _open_remote_part(root, relative, record.id)
             return open_inside(root / "tables", relative.removeprefix("tables/"))
         except FileNotFoundError:
             problem = "is missing from the store"
@@ -291,6 +296,18 @@ def open_part(root: Path, record: TableRecord, index: int) -> int:
         f"table {record.id}: its part {index + 1} of {len(record.parts)} {problem}; "
         "`heron verify` lists what is wrong in the store"
     )
+
+
+def _open_remote_part(root: Path, relative: str, table_id: str) -> int:
+    """Open a part of an S3-backed store from its local cache, downloading it when absent (or
+    removed by another process since this one last looked)."""
+    table_placement.before_read(root, relative, table_id)
+    try:
+        return open_inside(root / "tables", relative.removeprefix("tables/"))
+    except FileNotFoundError:
+        table_placement.forget_cached(root, relative)
+        table_placement.before_read(root, relative, table_id)
+        return open_inside(root / "tables", relative.removeprefix("tables/"))
 
 
 def arrow_file(fd: int) -> pa.NativeFile:

@@ -1,0 +1,206 @@
+"""The ``blobs`` index both blob stores share: which digests are stored, and where.
+
+A blob store (heron.store.blobs for a local directory, heron.store.s3_blobs for an object store)
+writes the bytes, then inserts the index rows that make them visible; this base class owns those
+rows, the deduplication of writes against them, and the errors for a digest that is absent or
+was quarantined. Subclasses supply ``_write_and_index``, which must write the bytes before it
+calls :meth:`BlobIndex._index`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from heron.errors import HeronError, IntegrityError, NotFoundError
+from heron.store import quarantine, schema
+from heron.store.database import insert_ignoring_duplicates, write
+
+# Digests a writer remembers as stored: enough for the images a training loop logs again every
+# epoch, while a million-image table does not keep 150 MB of them (the index answers the rest).
+_MAX_KNOWN = 1 << 18
+
+
+def sha256_hex(data: bytes) -> str:
+    """The lowercase hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """Where a blob lives: a pack and offset, or (``pack == ""``) an object of its own."""
+
+    size: int
+    pack: str
+    offset: int
+
+
+class BlobIndex:
+    """The index rows of the blobs under ``root`` (quarantine records live there too)."""
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        self.root = root
+        self._engine = engine
+        # Digests known to be stored: saves an index lookup when the same image is logged again.
+        self._known: set[str] = set()
+
+    def _write_and_index(self, fresh: dict[str, bytes]) -> None:
+        """Write blobs not stored yet, then index them (each subclass stores bytes its way)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _check_expected(path: Path, digest: str, expected: str | None) -> None:
+        if expected is not None and digest != expected:
+            raise IntegrityError(
+                f"{path} changed while it was being stored: it hashed to {expected[:12]}… "
+                f"and then to {digest[:12]}…"
+            )
+
+    def put(self, data: bytes) -> str:
+        """Store bytes (once) and return their sha256 hex digest."""
+        return self.put_many([data])[0]
+
+    def put_many(self, items: Sequence[bytes]) -> list[str]:
+        """Store several blobs in one index transaction; returns their digests in order."""
+        digests = [sha256_hex(item) for item in items]
+        fresh: dict[str, bytes] = {}
+        for digest, item in zip(digests, items, strict=True):
+            if digest not in self._known:
+                fresh[digest] = item
+        if not fresh:
+            return digests
+        already_stored = set(fresh) - self.missing(fresh)
+        for digest in already_stored:
+            del fresh[digest]
+        if fresh:
+            self._write_and_index(fresh)
+        return digests
+
+    def _index(self, entries: list[tuple[str, int, str, int]]) -> None:
+        now = time.time()
+        rows = [
+            {"sha256": d, "size": size, "location": loc, "offset": off, "created_at": now}
+            for d, size, loc, off in entries
+        ]
+        with write(self._engine) as connection:
+            insert_ignoring_duplicates(connection, schema.blobs, rows)
+        self._remember_stored(d for d, _, _, _ in entries)
+
+    def _locate(self, digest: str) -> tuple[int, str, int]:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(schema.blobs.c.size, schema.blobs.c.location, schema.blobs.c.offset).where(
+                    schema.blobs.c.sha256 == digest
+                )
+            ).first()
+        if row is None:
+            raise self._absent(digest)
+        return int(row[0]), str(row[1]), int(row[2])
+
+    def _absent(self, digest: str) -> NotFoundError | IntegrityError:
+        """The error for a digest with no index row: quarantined earlier, or never stored."""
+        record = quarantine.find(self.root, digest)
+        if record is None:
+            return NotFoundError(f"no blob {digest} in the store")
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.found_at))
+        return IntegrityError(
+            f"blob {digest} failed its check in the store on {when} ({record.problem}); it is "
+            "quarantined and not served. Log the same content again, or run "
+            "`heron verify --repair-from DIR`, to restore it"
+        )
+
+    def has(self, digest: str) -> bool:
+        """Whether a blob with this digest is stored."""
+        return digest in self._known or not self.missing([digest])
+
+    def missing(self, digests: Iterable[str]) -> set[str]:
+        """Which of these digests are not stored."""
+        wanted = set(digests) - self._known
+        if not wanted:
+            return set()
+        found = set(self._located(wanted))
+        self._remember_stored(found)
+        return wanted - found
+
+    def _remember_stored(self, digests: Iterable[str]) -> None:
+        if len(self._known) >= _MAX_KNOWN:
+            self._known.clear()
+        self._known.update(digests)
+
+    def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
+        b = schema.blobs
+        ordered = sorted(digests)
+        found: dict[str, BlobLocation] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(ordered), 500):
+                rows = connection.execute(
+                    select(b.c.sha256, b.c.size, b.c.location, b.c.offset).where(
+                        b.c.sha256.in_(ordered[start : start + 500])
+                    )
+                )
+                for digest, size, location, offset in rows:
+                    found[str(digest)] = BlobLocation(int(size), str(location), int(offset))
+        return found
+
+    def located(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
+        """Where each of these blobs lives, for those in the index (one query per 500)."""
+        return self._located(set(digests))
+
+    def locate_many(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
+        """Where each blob lives, in one query per 500; IntegrityError if any is not stored."""
+        wanted = set(digests)
+        found = self._located(wanted)
+        missing = wanted - set(found)
+        if missing:
+            first = sorted(missing)[0]
+            absent = self._absent(first)
+            if isinstance(absent, IntegrityError):
+                raise IntegrityError(f"{absent.message} ({len(missing)} blob(s) unavailable)")
+            raise IntegrityError(
+                f"blob {first} is referenced but not in the store ({len(missing)} missing)"
+            )
+        return found
+
+    def quarantined_digests(self) -> set[str]:
+        """Digests that were ever quarantined in this store (restored since or not)."""
+        try:
+            names = os.listdir(quarantine.directory(self.root))
+        except OSError:
+            return set()
+        return {name.removesuffix(".json") for name in names if name.endswith(".json")}
+
+    def size(self, digest: str) -> int:
+        """The size in bytes of a stored blob."""
+        return self._locate(digest)[0]
+
+    def quarantine(
+        self, digest: str, size: int, location: str, offset: int, problem: str
+    ) -> HeronError:
+        """Set a bad blob aside, drop its index row, record why; the error to raise for it.
+
+        The blob is quarantined only if its index row still says ``location``/``offset`` (a
+        blob deleted by gc or already healed elsewhere meanwhile is left alone). Failing to
+        quarantine (a read-only store) is logged; the read fails all the same.
+        """
+        self._known.discard(digest)
+        message = (
+            f"blob {digest} failed its check in the store: {problem}; it is quarantined and "
+            "will not be served. Log the same content again, or run "
+            "`heron verify --repair-from DIR`, to restore it"
+        )
+        if not quarantine.quarantine_blob(
+            self._engine, self.root, digest, size, location, offset, problem
+        ):
+            # Another reader quarantined it first, or gc removed it: say which.
+            return self._absent(digest)
+        return IntegrityError(message)
+
+    def forget(self, digests: Iterable[str]) -> None:
+        """Drop digests from this writer's memory of what is stored (after blobs are deleted)."""
+        self._known.difference_update(digests)

@@ -1,0 +1,342 @@
+"""Blobs in an S3-compatible object store, indexed in the metadata database like local ones.
+
+Layout below the store's prefix: ``packs/<uuid>.pack`` and ``objects/ab/<sha256>``. The small
+blobs of one write (a batch of logged images) are packed into objects of up to
+:data:`PACK_OBJECT_MAX` bytes, each uploaded whole, so two thousand images are a handful of
+objects, not two thousand; a blob of 1 MiB or more is an object of its own, uploaded in parts
+when large. The index rows are inserted only after the upload succeeded: a writer that dies or
+loses the store mid-upload leaves at most an unreferenced object, never a visible blob without
+its bytes.
+
+Every read is checked against the sha256 the blob is named by. Reads go through a bounded local
+cache (heron.store.byte_cache, ``cache/s3-blobs`` in the store directory): a copy found bad there
+is dropped and fetched again; bytes bad in the object store itself quarantine the blob (its
+index row is dropped and the read raises IntegrityError), as a bad local file does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from heron.errors import HeronError, IntegrityError
+from heron.store.blob_index import BlobIndex, BlobLocation, sha256_hex
+from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
+from heron.store.blobs import PACK_THRESHOLD
+from heron.store.byte_cache import ByteCache
+from heron.store.s3_client import RetryPolicy, S3Location, with_retries
+from heron.store.safefiles import copy_verified, temporary_sibling
+
+PACK_OBJECT_MAX = 64 << 20  # bytes of small blobs uploaded as one pack object
+MULTIPART_THRESHOLD = 16 << 20  # larger uploads go in parts (and resume part by part)
+_CHUNK = 1 << 20
+
+
+class S3BlobStore(BlobIndex):
+    """Blobs under ``location`` in the object store ``client`` talks to, read through ``cache``.
+
+    ``root`` is the store's local ``blobs/`` directory, which holds quarantine records.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        engine: Engine,
+        client: Any,
+        location: S3Location,
+        cache: ByteCache,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(root, engine)
+        root.mkdir(parents=True, exist_ok=True)
+        self.location = location
+        self.cache = cache
+        self._client = client
+        self._policy = policy or RetryPolicy.from_env()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write_and_index(self, fresh: dict[str, bytes]) -> None:
+        entries: list[tuple[str, int, str, int]] = []
+        pack = bytearray()
+        members: list[tuple[str, int, int]] = []
+        for digest, data in fresh.items():
+            if len(data) >= PACK_THRESHOLD:
+                self._upload_bytes(f"objects/{digest[:2]}/{digest}", data, f"blob {digest}")
+                entries.append((digest, len(data), "", 0))
+                continue
+            if pack and len(pack) + len(data) > PACK_OBJECT_MAX:
+                entries.extend(self._upload_pack(pack, members))
+                pack, members = bytearray(), []
+            members.append((digest, len(pack), len(data)))
+            pack.extend(data)
+        if pack:
+            entries.extend(self._upload_pack(pack, members))
+        # Only now, with every byte in the object store, do the blobs become visible.
+        self._index(entries)
+
+    def _upload_pack(
+        self, pack: bytearray, members: list[tuple[str, int, int]]
+    ) -> list[tuple[str, int, str, int]]:
+        name = f"{uuid.uuid4().hex}.pack"
+        what = f"blob {members[0][0]}" + (
+            f" and {len(members) - 1} more in one pack" if len(members) > 1 else ""
+        )
+        self._upload_bytes(f"packs/{name}", bytes(pack), what)
+        return [(digest, size, name, offset) for digest, offset, size in members]
+
+    def _upload_bytes(self, relative: str, data: bytes, what: str) -> None:
+        key = self.location.key(relative)
+        with_retries(
+            f"storing {what}",
+            lambda: self._client.put_object(Bucket=self.location.bucket, Key=key, Body=data),
+            self._policy,
+        )
+
+    def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
+        """Store a file's content; IntegrityError if it does not hash to ``expected_sha256``."""
+        size = path.stat().st_size
+        if size < PACK_THRESHOLD:
+            data = path.read_bytes()
+            digest = sha256_hex(data)
+            self._check_expected(path, digest, expected_sha256)
+            if digest not in self._known and not self.has(digest):
+                self._write_and_index({digest: data})
+            return digest
+        hasher = hashlib.sha256()
+        with open(path, "rb") as source:
+            while chunk := source.read(_CHUNK):
+                hasher.update(chunk)
+        digest = hasher.hexdigest()
+        self._check_expected(path, digest, expected_sha256)
+        if self.has(digest):
+            return digest
+        self._upload_file(path, digest)
+        # The upload is checked against the hash taken before it: a file changed in between
+        # is not indexed under a name its bytes no longer have.
+        self._check_expected(path, _hash_file(path), digest)
+        self._index([(digest, size, "", 0)])
+        return digest
+
+    def _upload_file(self, path: Path, digest: str) -> None:
+        from boto3.s3.transfer import TransferConfig
+
+        config = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD
+        )
+        key = self.location.key(f"objects/{digest[:2]}/{digest}")
+        with_retries(
+            f"storing blob {digest}",
+            lambda: self._client.upload_file(
+                os.fspath(path), self.location.bucket, key, Config=config
+            ),
+            self._policy,
+        )
+
+    def close(self) -> None:
+        """Nothing is held open: every write is uploaded before it returns."""
+
+    def check(self) -> None:
+        """One cheap request to the bucket (for readiness probes); StoreError if unreachable."""
+        with_retries(
+            f"reaching {self.location}",
+            lambda: self._client.head_bucket(Bucket=self.location.bucket),
+            RetryPolicy(attempts=1),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _key(self, digest: str, location: str) -> str:
+        if location:
+            return self.location.key(f"packs/{location}")
+        return self.location.key(f"objects/{digest[:2]}/{digest}")
+
+    @staticmethod
+    def _cache_name(digest: str) -> str:
+        return f"{digest[:2]}/{digest}"
+
+    def _get_range(self, key: str, start: int, length: int, what: str) -> bytes:
+        """``length`` bytes of object ``key`` from ``start`` (the whole object when ``start``
+        is 0 and ``length`` negative)."""
+
+        def fetch() -> bytes:
+            arguments: dict[str, Any] = {"Bucket": self.location.bucket, "Key": key}
+            if length >= 0:
+                arguments["Range"] = f"bytes={start}-{start + length - 1}"
+            body = self._client.get_object(**arguments)["Body"]
+            try:
+                return bytes(body.read())
+            finally:
+                body.close()
+
+        return with_retries(f"reading {what}", fetch, self._policy)
+
+    def get(self, digest: str) -> bytes:
+        """The bytes stored under ``digest``, verified; IntegrityError (quarantined) if bad."""
+        size, location, offset = self._locate(digest)
+        return self._read_checked(digest, size, location, offset)
+
+    def _read_checked(self, digest: str, size: int, location: str, offset: int) -> bytes:
+        name = self._cache_name(digest)
+        if self.cache.touch(name):
+            try:
+                cached = self.cache.path(name).read_bytes()
+            except OSError:
+                cached = b""
+            if len(cached) == size and sha256_hex(cached) == digest:
+                return cached
+            self.cache.forget(name)  # a bad or vanished copy: the object store has the truth
+        data = self._get_range(
+            self._key(digest, location), offset if location else 0, size, f"blob {digest}"
+        )
+        if len(data) != size or sha256_hex(data) != digest:
+            raise self.quarantine(digest, size, location, offset, _mismatch(data, size))
+        self._keep(name, data)
+        return data
+
+    def _keep(self, name: str, data: bytes) -> None:
+        temporary = self.cache.temporary(name)
+        try:
+            temporary.write_bytes(data)
+            self.cache.add(name, temporary)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def _cached_file(self, digest: str, size: int, location: str, offset: int) -> Path:
+        """A verified local copy of a blob kept as an object of its own (downloaded once)."""
+        name = self._cache_name(digest)
+        path = self.cache.path(name)
+        if self.cache.touch(name):
+            if _hash_file(path) == digest and path.stat().st_size == size:
+                return path
+            self.cache.forget(name)
+        temporary = self.cache.temporary(name)
+        key = self._key(digest, location)
+        try:
+            with_retries(
+                f"reading blob {digest}",
+                lambda: self._client.download_file(self.location.bucket, key, os.fspath(temporary)),
+                self._policy,
+            )
+            actual = _hash_file(temporary)
+            length = temporary.stat().st_size
+            if actual != digest or length != size:
+                problem = f"hash mismatch ({length} bytes hashing to {actual[:12]}…)"
+                raise self.quarantine(digest, size, location, offset, problem)
+            os.chmod(temporary, 0o444)
+            return self.cache.add(name, temporary)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def open_verified(self, digest: str) -> BlobReader:
+        """The blob open for reading, its bytes checked against ``digest`` first.
+
+        A blob up to :data:`IN_MEMORY_LIMIT` is served from memory; a larger one from its
+        verified copy in the local cache, hashed again when streamed whole. The caller closes
+        the reader.
+        """
+        size, location, offset = self._locate(digest)
+        if location or size <= IN_MEMORY_LIMIT:
+            return BlobReader(digest, size, data=self._read_checked(digest, size, location, offset))
+        path = self._cached_file(digest, size, location, offset)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        return BlobReader(digest, size, fd=fd, on_mismatch=self._stream_mismatch)
+
+    def _stream_mismatch(self, digest: str, problem: str) -> HeronError:
+        # The cached copy changed under the reader: drop it; the object store copy may be fine.
+        self.cache.forget(self._cache_name(digest))
+        return IntegrityError(f"blob {digest}: its cached copy {problem}; read it again")
+
+    def read_packed(
+        self, digests: Iterable[str], locations: dict[str, BlobLocation]
+    ) -> Iterator[tuple[str, bytes]]:
+        """Verified bytes of packed blobs: one ranged read per pack, spanning its members."""
+        by_pack: dict[str, list[tuple[int, int, str]]] = {}
+        for digest in set(digests):
+            where = locations[digest]
+            by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
+        for pack, members in sorted(by_pack.items()):
+            members.sort()
+            start = members[0][0]
+            end = max(offset + size for offset, size, _ in members)
+            span = self._get_range(
+                self.location.key(f"packs/{pack}"), start, end - start, f"pack {pack}"
+            )
+            for offset, size, digest in members:
+                data = span[offset - start : offset - start + size]
+                if len(data) != size or sha256_hex(data) != digest:
+                    raise self.quarantine(digest, size, pack, offset, _mismatch(data, size))
+                yield digest, data
+
+    def open_object(self, digest: str) -> tuple[int, os.stat_result]:
+        """A read-only descriptor and stat of the verified cached copy of a blob of its own."""
+        size, location, offset = self._locate(digest)
+        if location:
+            raise IntegrityError(f"blob {digest} is packed, not kept as an object of its own")
+        path = self._cached_file(digest, size, location, offset)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        return fd, os.fstat(fd)
+
+    def file_path(self, digest: str) -> Path | None:
+        """The verified cached copy of a blob kept as an object of its own (downloaded when
+        absent), or None if it is packed."""
+        size, location, offset = self._locate(digest)
+        return None if location else self._cached_file(digest, size, location, offset)
+
+    def object_path(self, digest: str) -> Path:
+        """The cached copy :meth:`open_object` opened (for hard links made after it)."""
+        return self.cache.path(self._cache_name(digest))
+
+    def copy_to(self, digest: str, destination: Path) -> None:
+        """Write the verified blob to ``destination`` atomically (a new inode, never a link)."""
+        size, location, offset = self._locate(digest)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if location or size <= IN_MEMORY_LIMIT:
+            temporary = temporary_sibling(destination)
+            try:
+                temporary.write_bytes(self._read_checked(digest, size, location, offset))
+                os.replace(temporary, destination)
+            finally:
+                temporary.unlink(missing_ok=True)
+            return
+        fd, _ = self.open_object(digest)
+        try:
+            copy_verified(fd, destination, digest, size)
+        finally:
+            os.close(fd)
+
+    def quarantine(
+        self, digest: str, size: int, location: str, offset: int, problem: str
+    ) -> HeronError:
+        """Drop a bad blob's index row and cached copy, record why; the error to raise."""
+        self.cache.forget(self._cache_name(digest))
+        return super().quarantine(digest, size, location, offset, problem)
+
+    def objects(self) -> list[str]:
+        """The keys below this store's prefix in the object store (for tests and tools)."""
+        keys: list[str] = []
+        paginator = self._client.get_paginator("list_objects_v2")
+        prefix = self.location.key("")
+        for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
+            keys.extend(str(item["Key"]) for item in page.get("Contents", []))
+        return keys
+
+
+def _hash_file(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _mismatch(data: bytes, size: int) -> str:
+    if len(data) != size:
+        return f"{len(data)} bytes where {size} were stored"
+    return f"hash mismatch (the bytes hash to {sha256_hex(data)[:12]}…)"
