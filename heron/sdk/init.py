@@ -18,6 +18,7 @@ from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
 from heron.store.manifest import check_project_name
 from heron.store.store import Store
+from heron.sync.settings import RemoteSettings, settings_from_env, spool_dir
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
@@ -60,7 +61,10 @@ def init(
         _check_text(value, what, limit)
     # Validate config before anything is written, so a bad value leaves no run behind.
     checked_config = Config(config, lambda _: None).as_dict() if config else {}
-    store = Store.open(dir, announce=True)
+    remote = settings_from_env()
+    if remote is not None and dir is None:
+        dir = spool_dir(remote.url)
+    store = Store.open(dir, announce=remote is None)
 
     existing = None
     if id is not None:
@@ -77,7 +81,7 @@ def init(
             )
         if existing.project != project:
             raise UsageError(f"run {id!r} belongs to project {existing.project!r}, not {project!r}")
-        return _resume(store, existing, checked_config)
+        return _go_remote(_resume(store, existing, checked_config), remote)
 
     run_id = id or names.new_run_id()
     now = time.time()
@@ -120,6 +124,17 @@ def init(
         start_step=0,
     )
     active.remember(run)
+    return _go_remote(run, remote)
+
+
+def _go_remote(run: Run, remote: RemoteSettings | None) -> Run:
+    """In remote mode (``HERON_URL``), push the run's spool store to the server in the
+    background; ``run.finish()`` then waits a bounded time for it (heron/sync/remote.py)."""
+    if remote is not None:
+        # Here, not at the top: the pusher reads table parts (pyarrow), remote mode only.
+        from heron.sync.remote import attach
+
+        attach(run.store.root, remote, run.on_finish)
     return run
 
 

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,8 @@ class Run:
         self._known_keys: set[str] = set()  # log keys already checked (the same every step)
         self._executor: ThreadPoolExecutor | None = None
         self._api: Api | None = None
+        # Called after finish() marked the run finished (remote mode waits for its upload).
+        self.on_finish: list[Callable[[], None]] = []
         self._writer = RunWriter(
             store, run_id, self.path, self.summary, self._lock, closed_step=start_step - 1
         )
@@ -390,6 +392,8 @@ class Run:
             ) from error
         self._state = state
         active.forget(self)
+        for hook in self.on_finish:
+            hook()
         failures = self._writer.failures
         if failures:
             listed = "; ".join(str(dropped) for dropped in failures[:20])

@@ -1,0 +1,104 @@
+"""The SDK in remote mode: the same calls as local mode, spooled and pushed in the background."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import heron
+from heron.store import runs as run_store
+from heron.store.store import Store
+from tests.sync.logged import contents, log_workflow
+from tests.sync.server import ServerProcess
+
+
+@pytest.fixture
+def remote(
+    server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ServerProcess, Path]:
+    """Remote mode on: HERON_URL and HERON_API_KEY set, the spool in a private directory."""
+    spool = tmp_path / "spool"
+    monkeypatch.setenv("HERON_URL", server.url)
+    monkeypatch.setenv("HERON_API_KEY", server.api_key)
+    monkeypatch.setenv("HERON_DIR", str(spool))
+    monkeypatch.delenv("HERON_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return server, spool
+
+
+def test_a_workflow_logged_in_remote_mode_is_on_the_server_when_its_runs_finish(
+    remote: tuple[ServerProcess, Path], tmp_path: Path
+) -> None:
+    server, spool = remote
+
+    run_ids = log_workflow(tmp_path)
+
+    # finish() waited for the push: the server holds what the spool holds, nothing pending.
+    assert contents(server.store_dir, run_ids) == contents(spool, run_ids)
+
+
+def _wait_for_warning(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    deadline = time.monotonic() + 60
+    while not any(text in record.getMessage() for record in caplog.records):
+        assert time.monotonic() < deadline, f"no warning saying {text!r}"
+        time.sleep(0.05)  # polling the log for the pusher's warning
+
+
+def test_a_server_outage_mid_run_loses_no_metric_row(
+    remote: tuple[ServerProcess, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, _ = remote
+    caplog.set_level(logging.WARNING, logger="heron.sync")
+    run = heron.init(project="outage", name="long")
+    for step in range(200):
+        run.log({"loss": float(step)})
+    server.stop()
+    for step in range(200, 500):
+        run.log({"loss": float(step)})
+    # The pusher found the server gone (and said so) while the run kept logging.
+    _wait_for_warning(caplog, "did not answer")
+    restarted = threading.Event()
+
+    def restart_soon() -> None:
+        server.start()
+        restarted.set()
+
+    # While the server is away the run goes on; it comes back before the run finishes.
+    threading.Thread(target=restart_soon).start()
+    for step in range(500, 600):
+        run.log({"loss": float(step)})
+    restarted.wait(timeout=120)
+    run.finish()
+
+    store = Store.open(server.store_dir, create=False)
+    try:
+        history = run_store.read_history(store.engine, run.id)
+        record = run_store.get_run(store.engine, run.id)
+    finally:
+        store.close()
+    assert [step for step, _, _ in history] == list(range(600))
+    assert [value for _, _, value in history] == [float(step) for step in range(600)]
+    assert record.state == "finished"
+    assert any("answers again" in record.getMessage() for record in caplog.records)
+
+
+def test_finish_says_what_an_unreachable_server_has_not_received(
+    remote: tuple[ServerProcess, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    server, spool = remote
+    server.stop()
+    monkeypatch.setenv("HERON_SYNC_WAIT", "1")
+    with heron.init(project="offline", name="away") as run:
+        for step in range(1200):
+            run.log({"loss": float(step)})
+
+    err = capfd.readouterr().err
+    assert "1,200 metric rows" in err
+    assert f"not yet on {server.url}" in err
+    assert f"heron sync {spool} --to {server.url}" in err
