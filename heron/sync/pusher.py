@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -100,12 +100,15 @@ class PushCounts:
 class Pusher:
     """Pushes one local store to one server (see the module's docstring)."""
 
-    def __init__(self, store: Store, client: ApiClient) -> None:
+    def __init__(
+        self, store: Store, client: ApiClient, *, progress: Callable[[int], None] | None = None
+    ) -> None:
         if store.engine.dialect.name != "sqlite":
             raise StoreError("heron sync sends a local store (SQLite); this one is on a server")
         self.store = store
         self.client = client
         self.state = SyncState.load(store.root, client.url)
+        self.progress = progress  # called with how many items the server just acknowledged
 
     # -- the push ----------------------------------------------------------------------------
 
@@ -153,6 +156,11 @@ class Pusher:
             counts.runs = sum(1 for _ in self._changed_runs(connection))
         return counts
 
+    def _count(self, counts: PushCounts, kind: str, n: int) -> None:
+        setattr(counts, kind, getattr(counts, kind) + n)
+        if self.progress is not None:
+            self.progress(n)
+
     def _advance(self, kind: str, rowid: int) -> None:
         self.state.cursors[kind] = rowid
         self.state.save()
@@ -190,7 +198,7 @@ class Pusher:
                     batch, batch_bytes = [], 0
                 batch.append(digest.encode("ascii") + len(data).to_bytes(8, "big") + data)
                 batch_bytes += len(data) + 72
-            counts.blobs += 1
+            self._count(counts, "blobs", 1)
             counts.blob_bytes += size
         self._send_batch(batch)
 
@@ -267,7 +275,7 @@ class Pusher:
                 created_at=record.created_at,
             )
             self.client.json("POST", "/api/sync/tables", body.model_dump())
-            counts.tables += 1
+            self._count(counts, "tables", 1)
             self._advance("tables", int(row[0]))
 
     # -- runs --------------------------------------------------------------------------------
@@ -287,7 +295,7 @@ class Pusher:
             changed = list(self._changed_runs(connection))
         for record in changed:
             self._send_run(record)
-            counts.runs += 1
+            self._count(counts, "runs", 1)
 
     def _send_run(self, record: dict[str, Any]) -> None:
         body = RunRecordIn.model_validate(
@@ -338,7 +346,7 @@ class Pusher:
             for run_id, items in by_run.items():
                 path = f"/api/sync/projects/{projects[run_id]}/runs/{quote(run_id)}/objects"
                 self.client.json("POST", path, {"objects": items})
-                counts.objects += len(items)
+                self._count(counts, "objects", len(items))
             cursor = int(rows[-1][0])
             self._advance("objects", cursor)
 
@@ -372,7 +380,7 @@ class Pusher:
             for run_id, chunks in by_run.items():
                 path = f"/api/sync/projects/{projects[run_id]}/runs/{quote(run_id)}/metrics"
                 self.client.json("POST", path, {"chunks": chunks})
-                counts.metric_rows += points[run_id]
+                self._count(counts, "metric_rows", points[run_id])
             cursor = int(rows[-1][0])
             self._advance("metrics", cursor)
 
@@ -388,7 +396,7 @@ class Pusher:
             ).fetchall()
         for rowid, version_id in rows:
             self._send_version(str(version_id))
-            counts.artifacts += 1
+            self._count(counts, "artifacts", 1)
             self._advance("artifacts", int(rowid))
 
     def _send_version(self, version_id: str) -> str:
@@ -436,7 +444,7 @@ class Pusher:
             self.client.json(
                 "POST", f"/api/sync/projects/{projects[run_id]}/lineage", body.model_dump()
             )
-            counts.lineage += 1
+            self._count(counts, "lineage", 1)
             self._advance("lineage", int(rowid))
 
 
