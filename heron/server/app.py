@@ -10,7 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from heron import __version__
+from heron.server import health
 from heron.server.access import local_owner
+from heron.server.access_log import AccessLog
 from heron.server.deps import StoreDep
 from heron.server.errors import install_error_handlers
 from heron.server.models import ErrorResponse, ServerInfo
@@ -66,15 +68,19 @@ def create_app(
     write_token: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     auth: bool = False,
+    access_log: bool = False,
+    create: bool = False,
 ) -> FastAPI:
     """The FastAPI app serving the store at ``store_dir`` (default: $HERON_DIR, ./heron-data).
 
-    The store must exist (NotAStoreError otherwise); it is closed when the app shuts down.
+    The store must exist (NotAStoreError otherwise) unless ``create``; it is closed when the
+    app shuts down.
     The app answers only requests whose Host is ``localhost``, ``127.0.0.1`` or ``[::1]``, the
     address ``host`` it is served on, or a name in ``allowed_hosts`` (``"*"``: any); a write must
     come from its own pages or carry ``write_token`` (random when not given; the app keeps it
     in ``app.state.write_token``) in the ``X-Heron-Token`` header. Bodies over
     ``max_body_bytes`` are refused with a 413. See heron/server/origin.py.
+    ``access_log`` writes one JSON line per request to stderr (heron/server/access_log.py).
     ``auth`` makes it a team server: requests name their user with an API key or a session,
     and every route checks that user's role in the project (heron/server/access.py); a
     script's write with an API key needs no token. Without it every request acts as the local
@@ -87,7 +93,7 @@ def create_app(
         max_body_bytes=max_body_bytes,
         bearer_writes=auth,
     )
-    store = Store.open(store_dir, database_url=database_url, create=False)
+    store = Store.open(store_dir, database_url=database_url, create=create)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +114,9 @@ def create_app(
     app.state.auth = auth
     app.state.local_owner = local_owner()
     app.add_middleware(OriginGuard, policy=policy)
+    if access_log:
+        # Added last, so it is outermost: it also logs what the origin guard refuses.
+        app.add_middleware(AccessLog)
     install_error_handlers(app)
 
     @app.get("/api/info", response_model=ServerInfo, tags=["server"])
@@ -115,6 +124,7 @@ def create_app(
         """The heron version and the store this server reads."""
         return ServerInfo(version=__version__, store=str(store.root))
 
+    app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
     install_static(app, static_dir or STATIC_DIR, write_token=policy.token)
