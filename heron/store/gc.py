@@ -129,6 +129,10 @@ def collect(
         else:
             report.loose.append((str(digest), int(size)))
     if delete_loose and report.loose:
+        if store.remote is not None:  # deleting would drop index rows and leave the objects
+            raise HeronError(
+                f"heron gc deletes blobs of local stores only, not in {store.remote.location}"
+            )
         _delete_loose(store, report)
     return report
 

@@ -133,6 +133,10 @@ def verify_store(
     ``repair_from``: directories or heron stores to take good copies of quarantined or missing
     blobs from. ``progress`` is called with the bytes of each blob once it is checked.
     """
+    if store.remote is not None:  # its blobs are not in the directory this checks
+        raise StoreError(
+            f"heron verify checks local stores only; this one keeps its blobs in {store.remote.location}"
+        )
     report = StoreReport()
     report.symlinks = _symlinks(store)
     listed = indexed_blobs(store) if blobs is None else blobs

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import heron
-from heron.errors import ConfigError, IntegrityError, NotFoundError, StoreError
+from heron.errors import ConfigError, HeronError, IntegrityError, NotFoundError, StoreError
 from heron.store.blob_index import sha256_hex
 from heron.store.s3_blobs import S3BlobStore
 from heron.store.store import Store
@@ -238,3 +238,21 @@ def test_a_write_waits_out_a_short_outage(
         store.close()
     finally:
         seaweed.stop()
+
+
+def test_verify_and_gc_refuse_a_store_whose_blobs_they_cannot_see(
+    tmp_path: Path, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from heron.store import gc, verify
+
+    url = use_s3(monkeypatch, s3_settings)
+    store = Store.open(tmp_path / "store", blobs_url=url, s3_endpoint=s3_settings["endpoint"])
+    data = os.urandom(2 << 20)  # an object of its own: what gc deletes
+    digest = store.blobs.put(data)
+    with pytest.raises(StoreError, match="local stores only"):
+        verify.verify_store(store)
+    with pytest.raises(HeronError, match="local stores only"):
+        gc.collect(store, delete_loose=True, min_age=0)
+    # Neither dropped the blob from the index.
+    assert store.blobs.get(digest) == data
+    store.close()
