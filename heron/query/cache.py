@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
-from heron.query.relation import MAX_CODES, Relation
+from heron.query.relation import MAX_CODES, ORD, Relation
 from heron.query.sql import ident
 from heron.query.types import ValueType, image_hash_sql
 
@@ -56,6 +56,12 @@ class TableFacts:
     code_values: list[Any] = field(default_factory=list)
     # numeric columns without a null or non-finite value
     clean: frozenset[str] = frozenset()
+    # numeric column with a finite value -> positions (``__ord``) of a row holding its finite
+    # minimum and of one holding its maximum: a filter keeping both rows keeps the range
+    extremes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # name of a small table holding those rows as the copy holds them (value codes included),
+    # where a filter is tried on them alone; empty until it exists
+    extreme_rows: str = ""
 
 
 def default_budget() -> int:
@@ -149,11 +155,14 @@ class TableCache:
         # queries of a table just opened should not wait for that scanning Parquet. DuckDB keeps
         # readers of the copy consistent while the columns are added; until the facts name the
         # codes, nothing reads them.
-        coded = self._add_codes(name, rel, facts)
+        coded = self._keep_extreme_rows(name, self._add_codes(name, rel, facts))
         if coded is not facts:
             with self._lock:
                 if name in self._ready:
                     self._facts[name] = coded
+                    return
+            # Evicted meanwhile: the copy is gone, so are the rows kept beside it.
+            self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(name)}"', [])
 
     def _publish(self, name: str, size: int, facts: TableFacts | None) -> None:
         """Make the loaded copy ``name`` the one queries use; evict the oldest over budget."""
@@ -169,6 +178,7 @@ class TableCache:
                 self._facts.pop(old, None)
         for old in evicted:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{old}"', [])
+            self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(old)}"', [])
 
     def _column_facts(self, name: str, rel: Relation) -> TableFacts | None:
         """The table's ``TableFacts``, or None if computing them failed.
@@ -189,7 +199,10 @@ class TableCache:
         parts = []
         for i, c in enumerate(numeric):
             x = finite_sql(ident(c.ident), c.type)
-            parts.append(f"min({x}) AS lo{i}, max({x}) AS hi{i}, count(*) - count({x}) AS bad{i}")
+            parts.append(
+                f"min({x}) AS lo{i}, max({x}) AS hi{i}, count(*) - count({x}) AS bad{i}, "
+                f"arg_min({ORD}, {x}) AS at_lo{i}, arg_max({ORD}, {x}) AS at_hi{i}"
+            )
         parts += [f"count(*) - count({ident(c.ident)}) AS nul{i}" for i, c in enumerate(images)]
         parts += [
             f"approx_count_distinct({ident(c.ident)}) AS nd{i}" for i, c in enumerate(categorical)
@@ -213,9 +226,12 @@ class TableCache:
         except QueryError:
             return None
         ranges: dict[str, tuple[float, float] | None] = {}
+        extremes: dict[str, tuple[int, int]] = {}
         for i, c in enumerate(numeric):
             lo, hi = row[f"lo{i}"], row[f"hi{i}"]
             ranges[c.name] = None if lo is None or hi is None else (lo, hi)
+            if ranges[c.name] is not None:
+                extremes[c.name] = (int(row[f"at_lo{i}"]), int(row[f"at_hi{i}"]))
         nulls = {c.name: int(row[f"nul{i}"]) for i, c in enumerate(images)}
         clean = frozenset(c.name for i, c in enumerate(numeric) if row[f"bad{i}"] == 0)
         values = {}
@@ -223,7 +239,7 @@ class TableCache:
             found_values = lists[f"v{i}"] or []
             if 0 < len(found_values) <= MAX_DICTIONARY:
                 values[c.name] = found_values
-        return TableFacts(ranges, nulls, values, multiplicity, clean=clean)
+        return TableFacts(ranges, nulls, values, multiplicity, clean=clean, extremes=extremes)
 
     def _add_codes(self, name: str, rel: Relation, facts: TableFacts) -> TableFacts:
         """Give each string column with listed values a hidden column of value codes.
@@ -257,6 +273,31 @@ class TableCache:
                 return facts
             codes[c.name] = code
         return replace(facts, codes=codes, code_values=space)
+
+    def _keep_extreme_rows(self, name: str, facts: TableFacts) -> TableFacts:
+        """Copy the rows holding the numeric columns' extremes (a few dozen) into a table of
+        their own, after the value codes so a filter compiled for the copy runs on it as is.
+
+        A filtered group-by tries its filter on these rows to learn which columns keep their
+        table range (heron.query.group_targets.kept_ranges): a scan of a few rows instead of a
+        lookup by position, which DuckDB makes a join over every row.
+        """
+        ords = sorted({o for pair in facts.extremes.values() for o in pair})
+        if not ords:
+            return facts
+        rows = _rows_of(name)
+        # Positions are heron's own integers.
+        listed = ", ".join(str(int(o)) for o in ords)
+        try:
+            self.engine.execute_statement(
+                f'CREATE OR REPLACE TABLE "{rows}" AS SELECT * FROM "{name}" '
+                f"WHERE {ORD} IN ({listed})",
+                [],
+                timeout=3600,
+            )
+        except QueryError:
+            return facts
+        return replace(facts, extreme_rows=rows)
 
     def _key_multiplicity(self, name: str, rel: Relation, deadline: float) -> dict[str, int]:
         """How many rows share one value, at most, in the columns joins usually use as keys.
@@ -313,6 +354,12 @@ class TableCache:
             self._failed.clear()
         for name in names:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{name}"', [])
+            self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(name)}"', [])
+
+
+def _rows_of(name: str) -> str:
+    """Name of the table of rows holding the extremes of the loaded copy ``name``."""
+    return f"{name}_x"
 
 
 def _from_table(name: str, rel: Relation, facts: TableFacts | None) -> Relation:

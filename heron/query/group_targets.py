@@ -17,6 +17,7 @@ from heron.query.cache import finite_sql
 from heron.query.compiler import ColumnRef
 from heron.query.engine import Engine
 from heron.query.plan import OutputColumn, Plan
+from heron.query.relation import ORD
 from heron.query.results import SummaryKind
 from heron.query.sql import ident
 from heron.query.types import ValueType
@@ -133,16 +134,57 @@ def scan_ranges(
     engine: Engine, plan: Plan, numeric: list[Target], deadline: float
 ) -> dict[str, tuple[float, float] | None]:
     """Each numeric column's finite range over the rows the filter keeps (one per column: the
-    runs of a merged column share edges so they compare)."""
+    runs of a merged column share edges so they compare).
+
+    A stored column of a loaded table keeps its table range when the filter keeps the rows
+    holding its extremes (``kept_ranges``); only the other columns are scanned for.
+    """
     if not numeric:
         return {}
-    inner = ", ".join(f"{finite_value(t)} AS {t.alias}" for t in numeric)
+    kept = kept_ranges(engine, plan, numeric, deadline)
+    rest = [t for t in numeric if t.column not in kept]
+    if not rest:
+        return kept
+    inner = ", ".join(f"{finite_value(t)} AS {t.alias}" for t in rest)
     aggs = ", ".join(
-        f"min({t.alias}) AS lo_{t.alias}, max({t.alias}) AS hi_{t.alias}" for t in numeric
+        f"min({t.alias}) AS lo_{t.alias}, max({t.alias}) AS hi_{t.alias}" for t in rest
     )
     sql = f"SELECT {aggs} FROM (SELECT {inner} FROM {plan.from_sql} WHERE {plan.where}) AS f"
     row = engine.run(sql, plan.params.values, deadline=deadline).to_pylist()[0]
-    return column_ranges(numeric, row)
+    return {**kept, **column_ranges(rest, row)}
+
+
+def kept_ranges(
+    engine: Engine, plan: Plan, numeric: list[Target], deadline: float
+) -> dict[str, tuple[float, float] | None]:
+    """The stored numeric columns whose finite range over the filtered rows is their table
+    range, with it: those the filter keeps a row holding the minimum and one holding the
+    maximum of (no kept row can lie outside), and those without any finite value at all.
+
+    The loaded table keeps those rows in a small table of their own; the filter runs on them
+    alone instead of a scan of every row of every column.
+    """
+    facts = engine.tables.facts(plan.relation)
+    if facts is None or not facts.extremes:
+        return {}
+    stored = stored_columns(plan)
+    found: dict[str, tuple[float, float] | None] = {}
+    rows: dict[str, tuple[str, int, int]] = {}
+    for t in numeric:
+        name = stored.get(t.sql)
+        if t.run is not None or name is None or name not in facts.ranges:
+            continue
+        if facts.ranges[name] is None:
+            found[t.column] = None  # no finite value in the table, so none in a selection
+        elif name in facts.extremes:
+            rows[t.column] = (name, *facts.extremes[name])
+    if rows and facts.extreme_rows:
+        sql = f'SELECT t.{ORD} AS o FROM "{facts.extreme_rows}" AS t WHERE {plan.where}'
+        kept = set(engine.run(sql, plan.params.values, deadline=deadline).column("o").to_pylist())
+        for column, (name, lo_at, hi_at) in rows.items():
+            if lo_at in kept and hi_at in kept:
+                found[column] = facts.ranges[name]
+    return found
 
 
 def column_ranges(

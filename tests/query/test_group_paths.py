@@ -166,12 +166,14 @@ def test_filtered_groups_over_listed_keys_match_the_general_path(
         assert json_roundtrip(got) == json_roundtrip(expected), (by, where)
         if not got["rows"]:
             continue
-        # Filtered: ranges first (no grouping), then one grouped statement holding the
-        # histograms; only the columns without a list of values ("many") are counted by a scan
-        # of their own. String keys group by their codes.
-        page = seen[0] if where is None else seen[1]
-        assert where is None or "GROUP BY" not in seen[0]
-        assert "histogram(" in page and not any("histogram(" in sql for sql in seen[2:])
+        # Filtered: ranges first (no grouping: a lookup of the rows holding the table's
+        # extremes, then a scan for the columns it does not settle), then one grouped
+        # statement holding the histograms; only the columns without a list of values ("many")
+        # are counted by a scan of their own. String keys group by their codes.
+        at = next(i for i, sql in enumerate(seen) if "GROUP BY" in sql)
+        page = seen[at]
+        assert at == 0 if where is None else 1 <= at <= 2
+        assert "histogram(" in page and not any("histogram(" in sql for sql in seen[at + 1 :])
         assert sum("row_number()" in sql for sql in seen) == (1 if src is odd else 0)
         assert ('_code" AS g0' in page) == (by[0] != "flag")
 
@@ -264,3 +266,41 @@ def test_derived_columns_compare_codes_and_show_the_same_values(tmp_tables: Any)
     assert any('"c0_code" >= ' in sql for sql in seen)
     # Only comparisons use codes: no statement compares a coded column's strings.
     assert not any('t."c0" <' in sql or 't."c0" =' in sql for sql in seen)
+
+
+def test_filters_keeping_a_columns_extremes_keep_its_table_range(pred_table: Pred) -> None:
+    # A filtered grouping needs each numeric column's range over the kept rows. A loaded table
+    # notes where each column's extremes are; a filter keeping both rows keeps the table range,
+    # and only the columns it drops an extreme of are scanned for. Histograms match the
+    # general path's exactly either way.
+    source, df = pred_table
+    engine = Engine(timeout=20, cache="sync")
+    general = Engine(timeout=20, cache="sync")
+    general.tables.facts = lambda rel: None  # type: ignore[method-assign]
+    general.tables.ranges = lambda rel: None  # type: ignore[method-assign]
+    Query(source, engine=engine).count()
+    Query(source, engine=general).count()
+    facts = engine.tables.facts(engine.table_relation(source))
+    assert facts is not None
+    lo_at, hi_at = facts.extremes["score_Aves"]
+    assert df["score_Aves"].iloc[lo_at] == df["score_Aves"].min()
+    assert df["score_Aves"].iloc[hi_at] == df["score_Aves"].max()
+    aves_min = float(df["score_Aves"].min())
+    for where, scanned in [
+        ('row["id"] >= 0', False),  # keeps every row, so every extreme
+        (f'row["score_Aves"] > {aves_min!r}', True),  # drops the row holding Aves' minimum
+        ('row["score_Aves"] > 2', False),  # keeps nothing: no group to show
+    ]:
+        seen = _statements(engine)
+        got = Query(source, engine=engine).filter(where).group_by("truth").groups()
+        expected = Query(source, engine=general).filter(where).group_by("truth").groups()
+        assert json_roundtrip(got) == json_roundtrip(expected), where
+        ranges = [sql for sql in seen if "GROUP BY" not in sql and "min(" in sql]
+        assert bool(ranges) == (scanned or not got["rows"]), where
+        if scanned:
+            assert ranges[0].count("min(") == 1, "only the Aves score needs a scan"
+    # The extremes' rows live beside the loaded copy and go with it.
+    tables = "SELECT table_name FROM duckdb_tables()"
+    assert facts.extreme_rows in engine.run(tables, []).column(0).to_pylist()
+    engine.tables.clear()
+    assert not any(n.startswith("heron_t_") for n in engine.run(tables, []).column(0).to_pylist())
