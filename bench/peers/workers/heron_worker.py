@@ -145,7 +145,7 @@ def query(job: Job) -> None:
     from bench.query_bench import COLUMNS as QUERY_COLUMNS
     from bench.query_bench import write_predictions
 
-    rows, folder = job.params["rows"], job.work / "table"
+    rows, folder = job.params["table_rows"], job.work / "table"
     if job.prepare:
         write_predictions(folder, rows, "bench")
         return
@@ -195,5 +195,6 @@ if __name__ == "__main__":
             "largest_table": largest,
             "frame_1m": frame_1m,
             "query_1m": query,
+            "query_10m": query,
         }
     )
