@@ -256,3 +256,26 @@ def test_verify_and_gc_refuse_a_store_whose_blobs_they_cannot_see(
     # Neither dropped the blob from the index.
     assert store.blobs.get(digest) == data
     store.close()
+
+
+@pytest.mark.slow
+def test_the_server_of_a_replica_serves_media_from_the_object_store(
+    tmp_path: Path, pg_url: str, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from heron.server import create_app
+    from tests.fixtures.local import local_client
+
+    url = use_s3(monkeypatch, s3_settings)
+    writer = _open(tmp_path / "writer", pg_url, url, s3_settings["endpoint"])
+    small = os.urandom(2000)
+    large = os.urandom(65 << 20)  # above the in-memory limit: served from the cached file
+    small_digest, large_digest = writer.blobs.put_many([small, large])
+    writer.close()
+    monkeypatch.setenv("HERON_S3_ENDPOINT", s3_settings["endpoint"])
+    Store.open(tmp_path / "replica", database_url=pg_url).close()
+    with local_client(create_app(tmp_path / "replica", pg_url)) as client:
+        assert client.get(f"/api/media/{small_digest}").content == small
+        part = client.get(f"/api/media/{large_digest}", headers={"Range": "bytes=1000-1999"})
+        assert part.status_code == 206 and part.content == large[1000:2000]
+        whole = client.get(f"/api/media/{large_digest}")
+        assert whole.status_code == 200 and whole.content == large
