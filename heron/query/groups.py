@@ -420,10 +420,13 @@ def _fetch_images(
     found = params.add(ords, "BIGINT[]")
     cols = ", ".join(f"{t.sql} AS {t.alias}" for t in images)
     # The keys come along because a position is only unique within a group: a join that
-    # repeats a key repeats its row positions.
+    # repeats a key repeats its row positions. The span of the positions (heron's own
+    # integers, written out so DuckDB sees constants) lets a loaded copy, stored in position
+    # order, skip the row groups outside it: the first images of each group are near the start.
+    span = f"t.{ORD} BETWEEN {int(ords[0])} AND {int(ords[-1])}"
     sql = (
         f"SELECT {key_select}, t.{ORD} AS o, {cols} FROM {plan.from_sql} "
-        f"WHERE t.{ORD} IN (SELECT unnest({found})) AND {plan.where}"
+        f"WHERE {span} AND t.{ORD} IN (SELECT unnest({found})) AND {plan.where}"
     )
     by_row: dict[tuple[tuple[Any, ...], int], dict[str, Any]] = {}
     for row in engine.run(sql, params.values, deadline=deadline).to_pylist():
