@@ -46,6 +46,9 @@ class Scenario:
     # The same workload at a smaller size: a tool whose time there, scaled by rows, would pass the
     # time limit is not run at this size (and the report says so) instead of being stopped.
     follows: str | None = None
+    # Whether the report shows the process tree's peak RSS and wall time (not for a figure
+    # measured from children that each do a part of the work).
+    outside: bool = True
 
     def params(self, size: Size) -> dict[str, Any]:
         """The worker's parameters at ``size``."""
@@ -114,6 +117,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         # Aim logs the epoch's images as an image sequence (its way of keeping images per step).
     ),
     Scenario(
+        name="image_disk",
+        title="disk per image: 1,000 noisy 64×64 RGB images in a table",
+        metrics=(
+            Metric("bytes_per_image", "store growth per image", "B"),
+            Metric("codec_bytes", "the image's encoded bytes alone", "B"),
+            Metric("png_bytes", "PNG floor: Pillow, optimize off", "B"),
+            Metric("png_opt_bytes", "PNG floor: Pillow, optimize on", "B"),
+        ),
+        # Store growth: a table of the same rows with its image column, minus one without it.
+        sizes={
+            "full": {"image_rows": 1_000},
+            "quick": {"image_rows": 1_000},
+            "tiny": {"image_rows": 10},
+        },
+        outside=False,
+    ),
+    Scenario(
         name="artifact_2k_twice",
         title="2,000-file dataset artifact logged twice unchanged",
         metrics=(
@@ -131,6 +151,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             SECONDS,
             Metric("read_s", "read into pandas", "s"),
             Metric("query_s", "filter + group in pandas", "s"),
+            # heron only (the peers have no Arrow or polars reader): each in a fresh process.
+            Metric("arrow_s", "read into Arrow", "s"),
+            Metric("polars_s", "read into polars", "s"),
         ),
         sizes={"full": {"rows": 100_000}, "quick": {"rows": 100_000}, "tiny": {"rows": 20}},
         unsupported={"aim": NO_TABLE_AIM},

@@ -133,7 +133,8 @@ class Runner:
             shutil.rmtree(folder, ignore_errors=True)
         else:
             shutil.rmtree(work, ignore_errors=True)  # keep the log to read; drop the store
-            shutil.rmtree(folder / "work-apart", ignore_errors=True)
+            for child in folder.glob("work-*"):  # the stores of the worker's own children
+                shutil.rmtree(child, ignore_errors=True)
         return records
 
 

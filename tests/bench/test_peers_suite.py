@@ -113,3 +113,51 @@ def test_workers_keep_compiled_bytecode_as_users_interpreters_do(
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     for tool in ("heron", "wandb"):
         assert "PYTHONDONTWRITEBYTECODE" not in _env(tool, tmp_path / tool)
+
+
+def test_disk_per_image_and_reads_into_arrow_and_polars_are_measured(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    main(["--tiny", "--tools", "heron", "--only", "image_disk,read_100k",
+          "--out", str(out), "--data", str(tmp_path / "data")])  # fmt: skip
+
+    with open(out / "peers.csv", newline="") as f:
+        figures = {(r["scenario"], r["metric"]): r for r in csv.DictReader(f)}
+    value = {key: float(row["value"]) for key, row in figures.items() if row["status"] == "ok"}
+    raw = 64 * 64 * 3  # the suite's images are uniform noise: no lossless codec goes below this
+    assert raw < value[("image_disk", "codec_bytes")] < raw + 100
+    assert value[("image_disk", "png_bytes")] > raw
+    assert value[("image_disk", "png_opt_bytes")] > raw
+    # The store holds each image's bytes plus its cell and index: never less than the codec's.
+    assert value[("image_disk", "bytes_per_image")] > value[("image_disk", "codec_bytes")]
+    for metric in ("read_s", "arrow_s", "polars_s"):
+        assert value[("read_100k", metric)] > 0
+    text = (out / "peers.md").read_text()
+    png = f"{value[('image_disk', 'png_opt_bytes')]:,.0f} B"
+    assert f"target ≤ PNG floor ({png})" in text
+    assert "read into Arrow" in text and "read into polars" in text
+
+
+def test_a_floor_target_is_judged_against_herons_own_floor_figure() -> None:
+    scenarios = select("image_disk")
+    records = _records("image_disk", {
+        "heron": {"bytes_per_image": 12_500.0, "codec_bytes": 12_318.0, "png_bytes": 12_420.0,
+                  "png_opt_bytes": 12_410.0, "peak_rss_mb": 150.0, "wall_s": 5.0},
+        "wandb": {"bytes_per_image": 13_000.0, "peak_rss_mb": 100.0, "wall_s": 3.0},
+    })  # fmt: skip
+    table = report.lines(scenarios, ("heron", "wandb"), records)
+    # Memory and wall time of the children's parent say nothing here: not shown, never "behind".
+    assert [ln.metric.key for ln in table] == [
+        "bytes_per_image", "codec_bytes", "png_bytes", "png_opt_bytes"
+    ]  # fmt: skip
+    assert report.behind(table) == []
+    verdicts = report.missed(table)
+    assert len(verdicts) == 2
+    growth, codec = verdicts
+    assert "store growth per image: heron 12,500 B, target ≤ PNG floor (12,410 B): MISSED" in growth
+    assert "Why: " in growth and "index" in growth  # a miss says why
+    assert codec.endswith("target ≤ PNG floor (12,410 B): met")
+    # Without heron's floor figure the target is not judged rather than passed.
+    unjudged = report.lines(scenarios, ("heron",), _records("image_disk", {
+        "heron": {"bytes_per_image": 12_500.0}
+    }))  # fmt: skip
+    assert report.missed(unjudged)[0].endswith("PNG floor (not measured): not judged")

@@ -88,14 +88,15 @@ class Job:
         """The folder of PNG files logged as a dataset artifact."""
         return self.data / "dataset"
 
-    def apart(self, **params: Any) -> Path:
+    def apart(self, folder: str = "apart", **params: Any) -> Path:
         """Run this scenario with ``params`` changed in a child process with its own folders.
 
-        The child's work folder sits beside this one and every environment variable that points
-        into this work folder (HOME, TMPDIR, the tools' caches) points into the child's instead,
-        so what it writes can be measured alone. Returns the child's work folder.
+        The child's work folder sits beside this one (named ``work-<folder>``) and every
+        environment variable that points into this work folder (HOME, TMPDIR, the tools' caches)
+        points into the child's instead, so what it writes can be measured alone. Returns the
+        child's work folder.
         """
-        work = self.work.with_name(self.work.name + "-apart")
+        work = self.work.with_name(f"{self.work.name}-{folder}")
         env = {
             k: v.replace(str(self.work), str(work)) if v.startswith(str(self.work)) else v
             for k, v in os.environ.items()
@@ -156,6 +157,23 @@ def logged_twice(job: Job, log: Callable[[], None]) -> None:
     second = timed(log)
     growth = disk_bytes(job.work) / after_one
     job.done(inner_s=first + second, first_s=first, second_s=second, growth=growth)
+
+
+def image_disk(job: Job, log: Callable[[bool], None]) -> None:
+    """The image-disk scenario's common part: the bytes each image adds to the store.
+
+    Two children of this worker log the same ``image_rows`` rows into stores of their own, one
+    table without its image column (``log(False)``) and one with it (``log(True)``); the figure
+    is the difference of their folders' sizes over the number of images. Both are measured after
+    their process exited, so a database has written its log back and nothing is still buffered.
+    """
+    if "with_images" in job.params:  # one of the two children
+        job.labels(1)
+        log(bool(job.params["with_images"]))
+        return
+    plain = disk_bytes(job.apart(folder="plain", with_images=False))
+    images = disk_bytes(job.apart(folder="images", with_images=True))
+    job.done(bytes_per_image=(images - plain) / job.params["image_rows"])
 
 
 def read_and_query(load: Callable[[], Any], job: Job) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from _common import Job, epochs_growth, logged_twice, main, timed
+from _common import Job, epochs_growth, image_disk, logged_twice, main, timed
 
 
 def do_import(job: Job) -> None:
@@ -46,6 +46,27 @@ def epochs(job: Job) -> None:
     epochs_growth(job, log)
 
 
+def disk_per_image(job: Job) -> None:
+    import aim
+
+    repo = _repo(job)
+    rows = job.params["image_rows"]
+
+    def log(images: bool) -> None:
+        # Aim has no table: the images are one step of an image sequence, as in the epochs
+        # scenario; the run without them tracks the same captions as texts.
+        truth, _, _ = job.labels(rows)
+        run = aim.Run(repo=repo, experiment="bench")
+        if images:
+            tracked = [aim.Image(job.image(i), caption=truth[i], format="png") for i in range(rows)]
+            run.track(tracked, name="predictions", step=0)
+        else:
+            run.track([aim.Text(truth[i]) for i in range(rows)], name="predictions", step=0)
+        run.close()
+
+    image_disk(job, log)
+
+
 def artifact(job: Job) -> None:
     import aim
 
@@ -80,6 +101,7 @@ if __name__ == "__main__":
         {
             "import": do_import,
             "epochs_5x1k": epochs,
+            "image_disk": disk_per_image,
             "artifact_2k_twice": artifact,
             "scalars_100k": scalars,
         }

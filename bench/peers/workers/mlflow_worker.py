@@ -18,6 +18,7 @@ from _common import (
     PLAIN,
     Job,
     epochs_growth,
+    image_disk,
     logged_twice,
     main,
     read_and_query,
@@ -103,6 +104,15 @@ def epochs(job: Job) -> None:
     epochs_growth(job, log)
 
 
+def disk_per_image(job: Job) -> None:
+    _store(job.store)
+
+    def log(images: bool) -> None:
+        _log_rows(job, job.params["image_rows"], images)
+
+    image_disk(job, log)
+
+
 def artifact(job: Job) -> None:
     import mlflow
 
@@ -174,6 +184,7 @@ if __name__ == "__main__":
             "table_100k_plain": table,
             "table_100k_frame": table_frame,
             "epochs_5x1k": epochs,
+            "image_disk": disk_per_image,
             "artifact_2k_twice": artifact,
             "read_100k": read,
             "scalars_100k": scalars,

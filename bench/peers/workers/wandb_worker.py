@@ -19,6 +19,7 @@ from _common import (
     PLAIN,
     Job,
     epochs_growth,
+    image_disk,
     logged_twice,
     main,
     read_and_query,
@@ -124,6 +125,10 @@ def epochs(job: Job) -> None:
     epochs_growth(job, partial(log, job.store))
 
 
+def disk_per_image(job: Job) -> None:
+    image_disk(job, lambda images: _log_rows(job, job.params["image_rows"], images, job.store))
+
+
 def artifact(job: Job) -> None:
     import wandb
 
@@ -181,6 +186,7 @@ if __name__ == "__main__":
             "table_100k_plain": table,
             "table_100k_frame": table_frame,
             "epochs_5x1k": epochs,
+            "image_disk": disk_per_image,
             "artifact_2k_twice": artifact,
             "read_100k": read,
             "scalars_100k": scalars,
