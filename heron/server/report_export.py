@@ -17,12 +17,15 @@ from heron.errors import HeronError, UsageError
 from heron.query.references import TableReference, resolve_table, table_reference
 from heron.server import report_lineage, report_style, report_svg
 from heron.server.lineage_view import lineage
+from heron.server.report_comments import CSS as COMMENTS_CSS
+from heron.server.report_comments import CommentThreads
 from heron.server.report_models import MarkdownBlock, PanelBlock, Report
 from heron.server.report_runs import ACROSS_RUNS_COLOR, PALETTE, key_selection, panel_runs
 from heron.server.report_svg import escape as _e
 from heron.server.report_svg import fmt
 from heron.server.routes.evaluation import EvaluationRequest, evaluate
 from heron.store import artifacts as artifact_store
+from heron.store import comments as comment_store
 from heron.store import runs as run_store
 from heron.store.store import Store
 from heron.store.table_format import ImageRef
@@ -455,12 +458,16 @@ _PANELS = {
 
 def export_html(store: Store, report: Report) -> str:
     """The report as a standalone HTML page (no scripts, no external requests for data)."""
+    panel_ids = {block.id for block in report.blocks if isinstance(block, PanelBlock)}
+    comments = comment_store.list_comments(store.engine, report.project, report.id)
+    threads = CommentThreads(comments, panel_ids)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         # The export runs no script at all; this policy makes sure of it in the reader's browser.
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
         "img-src data: https: http:; style-src 'unsafe-inline'\">",
-        f"<title>{_e(report.title)}</title><style>{report_style.CSS}</style></head><body>",
+        f"<title>{_e(report.title)}</title>"
+        f"<style>{report_style.CSS}{COMMENTS_CSS}</style></head><body>",
         f"<h1>{_e(report.title)}</h1>",
         f'<p class="muted">{_e(report.description)}</p>' if report.description else "",
     ]
@@ -478,6 +485,9 @@ def export_html(store: Store, report: Report) -> str:
             detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
             body = _problems([f"this panel's settings are not valid: {detail}"])
         title = block.title or block.panel
+        body += threads.html(block.id)
         parts.append(f'<section class="panel"><h3>{_e(title)}</h3>{body}</section>')
+    if own := threads.html(None):
+        parts.append(f'<section class="report-comments"><h3>Comments</h3>{own}</section>')
     parts.append("</body></html>")
     return "".join(parts)

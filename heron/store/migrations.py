@@ -57,8 +57,34 @@ def _add_access_tables(connection: Connection) -> None:
         table.create(connection, checkfirst=True)  # a store may have been made by create_all
 
 
+def _add_comments(connection: Connection) -> None:
+    """3 -> 4: comments on reports and their panels, threaded by replies.
+
+    Written out rather than made from ``schema.comments``, so a later change to that table
+    comes with a step of its own. A store whose ``create_all`` already made the table keeps it.
+    """
+    if inspect(connection).has_table("comments"):
+        return
+    connection.execute(
+        text(
+            "CREATE TABLE comments ("
+            "id VARCHAR(32) NOT NULL PRIMARY KEY,"
+            " report_id VARCHAR(64) NOT NULL REFERENCES reports (id),"
+            " panel_id VARCHAR(64),"
+            " parent_id VARCHAR(32) REFERENCES comments (id),"
+            " author VARCHAR(128) NOT NULL,"
+            " body TEXT NOT NULL,"
+            " created_at FLOAT NOT NULL,"
+            " edited_at FLOAT,"
+            " deleted_at FLOAT)"
+        )
+    )
+    connection.execute(text("CREATE INDEX ix_comments_report ON comments (report_id, created_at)"))
+    connection.execute(text("CREATE INDEX ix_comments_parent ON comments (parent_id)"))
+
+
 # Step i brings a store from version i to version i + 1. Version 1 is the first schema.
-MIGRATIONS: list[Migration] = [_add_next_version, _add_access_tables]
+MIGRATIONS: list[Migration] = [_add_next_version, _add_access_tables, _add_comments]
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -133,6 +133,7 @@ def delete_report(engine: Engine, project: str, report_id: str) -> None:
     """Delete a report."""
     get_report(engine, project, report_id)
     with write(engine) as connection:
+        connection.execute(schema.comments.delete().where(schema.comments.c.report_id == report_id))
         connection.execute(schema.reports.delete().where(schema.reports.c.id == report_id))
 
 

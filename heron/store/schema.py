@@ -201,6 +201,23 @@ reports = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# Comments on a report (panel_id: on one of its panels, by block id), threaded by parent_id.
+# A deleted comment with replies keeps its row (deleted_at set, body emptied) for the thread.
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("report_id", String(64), ForeignKey("reports.id"), nullable=False),
+    Column("panel_id", String(64)),
+    Column("parent_id", String(32), ForeignKey("comments.id")),
+    Column("author", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("edited_at", Float),
+    Column("deleted_at", Float),
+    Index("ix_comments_report", "report_id", "created_at"),
+    Index("ix_comments_parent", "parent_id"),
+)
 
 # Team-server access (heron/store/users.py). Local stores have these tables empty: `heron ui`
 # serves every request as the local owner and never reads them.
