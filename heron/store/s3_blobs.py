@@ -17,6 +17,7 @@ index row is dropped and the read raises IntegrityError), as a bad local file do
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import uuid
 from collections.abc import Iterable, Iterator
@@ -31,11 +32,13 @@ from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.blobs import PACK_THRESHOLD
 from heron.store.byte_cache import ByteCache
 from heron.store.s3_client import RetryPolicy, S3Location, with_retries
-from heron.store.safefiles import copy_verified, temporary_sibling
+from heron.store.safefiles import copy_verified, hash_fd, temporary_sibling
 
 PACK_OBJECT_MAX = 64 << 20  # bytes of small blobs uploaded as one pack object
 MULTIPART_THRESHOLD = 16 << 20  # larger uploads go in parts (and resume part by part)
 _CHUNK = 1 << 20
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class S3BlobStore(BlobIndex):
@@ -59,6 +62,8 @@ class S3BlobStore(BlobIndex):
         self.cache = cache
         self._client = client
         self._policy = policy or RetryPolicy.from_env()
+        # digest -> identity of its cached copy when it last hashed correctly.
+        self._verified: dict[str, tuple[int, int, int, int, int]] = {}
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -93,9 +98,23 @@ class S3BlobStore(BlobIndex):
 
     def _upload_bytes(self, relative: str, data: bytes, what: str) -> None:
         key = self.location.key(relative)
+        if len(data) <= MULTIPART_THRESHOLD:
+            with_retries(
+                f"storing {what}",
+                lambda: self._client.put_object(Bucket=self.location.bucket, Key=key, Body=data),
+                self._policy,
+            )
+            return
+        from boto3.s3.transfer import TransferConfig
+
+        config = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD
+        )
         with_retries(
             f"storing {what}",
-            lambda: self._client.put_object(Bucket=self.location.bucket, Key=key, Body=data),
+            lambda: self._client.upload_fileobj(
+                io.BytesIO(data), self.location.bucket, key, Config=config
+            ),
             self._policy,
         )
 
@@ -208,13 +227,17 @@ class S3BlobStore(BlobIndex):
         finally:
             temporary.unlink(missing_ok=True)
 
-    def _cached_file(self, digest: str, size: int, location: str, offset: int) -> Path:
-        """A verified local copy of a blob kept as an object of its own (downloaded once)."""
+    def _open_cached(self, digest: str, size: int, location: str, offset: int) -> int:
+        """A descriptor of a verified local copy of a blob of its own (downloaded once).
+
+        A copy this store has hashed before and that is unchanged since (same device, inode,
+        size and times) is not hashed again, so range requests on a large blob stay cheap.
+        """
         name = self._cache_name(digest)
-        path = self.cache.path(name)
         if self.cache.touch(name):
-            if _hash_file(path) == digest and path.stat().st_size == size:
-                return path
+            fd = self._open_checked(name, digest, size)
+            if fd >= 0:
+                return fd
             self.cache.forget(name)
         temporary = self.cache.temporary(name)
         key = self._key(digest, location)
@@ -230,9 +253,33 @@ class S3BlobStore(BlobIndex):
                 problem = f"hash mismatch ({length} bytes hashing to {actual[:12]}…)"
                 raise self.quarantine(digest, size, location, offset, problem)
             os.chmod(temporary, 0o444)
-            return self.cache.add(name, temporary)
+            self.cache.add(name, temporary)
         finally:
             temporary.unlink(missing_ok=True)
+        fd = self._open_checked(name, digest, size)
+        if fd < 0:  # removed or changed between the rename and the open: rare, try once more
+            return self._open_cached(digest, size, location, offset)
+        return fd
+
+    def _open_checked(self, name: str, digest: str, size: int) -> int:
+        """The cached copy ``name`` open and verified, or -1 when it is gone or wrong."""
+        try:
+            fd = os.open(self.cache.path(name), os.O_RDONLY | _CLOEXEC | _NOFOLLOW)
+        except OSError:
+            return -1
+        info = os.fstat(fd)
+        identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        if identity[2] == size and self._verified.get(digest) == identity:
+            return fd
+        actual, length = hash_fd(fd, size)
+        if actual == digest and length == size:
+            if len(self._verified) >= 10_000:
+                self._verified.clear()
+            self._verified[digest] = identity
+            return fd
+        os.close(fd)
+        self._verified.pop(digest, None)
+        return -1
 
     def open_verified(self, digest: str) -> BlobReader:
         """The blob open for reading, its bytes checked against ``digest`` first.
@@ -244,12 +291,12 @@ class S3BlobStore(BlobIndex):
         size, location, offset = self._locate(digest)
         if location or size <= IN_MEMORY_LIMIT:
             return BlobReader(digest, size, data=self._read_checked(digest, size, location, offset))
-        path = self._cached_file(digest, size, location, offset)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = self._open_cached(digest, size, location, offset)
         return BlobReader(digest, size, fd=fd, on_mismatch=self._stream_mismatch)
 
     def _stream_mismatch(self, digest: str, problem: str) -> HeronError:
         # The cached copy changed under the reader: drop it; the object store copy may be fine.
+        self._verified.pop(digest, None)
         self.cache.forget(self._cache_name(digest))
         return IntegrityError(f"blob {digest}: its cached copy {problem}; read it again")
 
@@ -279,15 +326,17 @@ class S3BlobStore(BlobIndex):
         size, location, offset = self._locate(digest)
         if location:
             raise IntegrityError(f"blob {digest} is packed, not kept as an object of its own")
-        path = self._cached_file(digest, size, location, offset)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = self._open_cached(digest, size, location, offset)
         return fd, os.fstat(fd)
 
     def file_path(self, digest: str) -> Path | None:
         """The verified cached copy of a blob kept as an object of its own (downloaded when
         absent), or None if it is packed."""
         size, location, offset = self._locate(digest)
-        return None if location else self._cached_file(digest, size, location, offset)
+        if location:
+            return None
+        os.close(self._open_cached(digest, size, location, offset))
+        return self.object_path(digest)
 
     def object_path(self, digest: str) -> Path:
         """The cached copy :meth:`open_object` opened (for hard links made after it)."""
@@ -315,6 +364,7 @@ class S3BlobStore(BlobIndex):
         self, digest: str, size: int, location: str, offset: int, problem: str
     ) -> HeronError:
         """Drop a bad blob's index row and cached copy, record why; the error to raise."""
+        self._verified.pop(digest, None)
         self.cache.forget(self._cache_name(digest))
         return super().quarantine(digest, size, location, offset, problem)
 

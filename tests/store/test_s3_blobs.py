@@ -139,6 +139,18 @@ def test_a_damaged_cached_copy_is_fetched_again(
     assert store.blobs.get(digest) == data
     assert cached.read_bytes() == data
     assert store.blobs.missing([digest]) == set()
+    # A blob of its own, opened from its cached copy as artifact downloads do.
+    large = os.urandom(2 << 20)
+    large_digest = store.blobs.put(large)
+    fd, _ = store.blobs.open_object(large_digest)
+    os.close(fd)
+    copy = store.blobs.object_path(large_digest)
+    copy.chmod(0o644)
+    copy.write_bytes(b"y" * len(large))
+    fd, info = store.blobs.open_object(large_digest)
+    with open(fd, "rb") as handle:
+        assert handle.read() == large
+    assert info.st_size == len(large)
     store.close()
 
 
