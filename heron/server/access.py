@@ -26,14 +26,17 @@ and list endpoints filter with :data:`ReadableProjects`.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
 from heron.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from heron.query.references import ArtifactTableRef, TableReference
 from heron.server.deps import StoreDep
 from heron.store import users as user_store
+from heron.store.artifacts import parse_ref
 from heron.store.store import Store
 from heron.store.users import Role, UserRecord, role_at_least
 
@@ -171,6 +174,31 @@ def require_role(store: Store, user: Principal, project: str, needed: Role) -> P
     )
 
 
+def check_artifact_refs(store: Store, user: Principal, project: str, refs: Iterable[str]) -> None:
+    """Refuse artifact references (``other/name:v3``) into projects ``user`` may not read.
+
+    A request is checked against the project in its path; a reference may still name a version
+    of another project, which must be readable too (404 as for a missing project otherwise).
+    """
+    for ref in refs:
+        ref_project, _name, _selector = parse_ref(ref)
+        if ref_project is not None and ref_project != project:
+            require_role(store, user, ref_project, "viewer")
+
+
+def check_table_references(
+    store: Store, user: Principal, project: str, references: Iterable[TableReference]
+) -> None:
+    """:func:`check_artifact_refs` for the artifact tables among a query's tables (a run's
+    table is always looked up inside the request's project)."""
+    check_artifact_refs(
+        store,
+        user,
+        project,
+        (ref.artifact for ref in references if isinstance(ref, ArtifactTableRef)),
+    )
+
+
 def _reader(project: str, user: CurrentUser, store: StoreDep) -> ProjectAccess:
     return require_role(store, user, project, "viewer")
 
@@ -194,6 +222,25 @@ ProjectOwner = Annotated[ProjectAccess, Depends(_owner)]
 
 READ_PROJECT = Depends(_reader)
 """For a router's ``dependencies=[...]``: every route under it reads ``{project}``."""
+
+WRITE_PROJECT = Depends(_writer)
+"""For a route's ``dependencies=[...]``: it changes ``{project}`` (writer role or more)."""
+
+
+def require_user(user: CurrentUser) -> Principal:
+    """Dependency: any signed-in user (the local owner is one); 401 for anonymous requests."""
+    if not user.signed_in:
+        raise AuthenticationError(
+            "this needs a signed-in user: send Authorization: Bearer <API key>, or sign in"
+        )
+    return user
+
+
+SignedIn = Annotated[Principal, Depends(require_user)]
+"""The signed-in user, for routes any user may call (uploads by content hash)."""
+
+SIGNED_IN = Depends(require_user)
+"""For a route's ``dependencies=[...]``: refused (401) before its body is even validated."""
 
 
 def require_admin(user: CurrentUser) -> Principal:

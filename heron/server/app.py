@@ -19,6 +19,7 @@ from heron.server.models import ErrorResponse, ServerInfo
 from heron.server.origin import DEFAULT_MAX_BODY_BYTES, OriginGuard, OriginPolicy
 from heron.server.routes import (
     artifacts,
+    auth,
     charts,
     evaluation,
     media,
@@ -34,6 +35,7 @@ from heron.server.static import STATIC_DIR, install_static
 from heron.store.store import Store
 
 ROUTERS = (
+    auth.router,
     projects.router,
     runs.router,
     metrics.router,
@@ -50,7 +52,11 @@ ROUTERS = (
 
 _ERRORS = {
     400: {"model": ErrorResponse, "description": "bad request"},
-    403: {"model": ErrorResponse, "description": "a write without this server's same-origin proof"},
+    401: {"model": ErrorResponse, "description": "a team server's key or session is wrong"},
+    403: {
+        "model": ErrorResponse,
+        "description": "a write without same-origin proof, or a role that does not allow it",
+    },
     404: {"model": ErrorResponse, "description": "not found"},
     413: {"model": ErrorResponse, "description": "request body over the server's limit"},
     422: {"model": ErrorResponse, "description": "a parameter or body field is invalid"},

@@ -16,6 +16,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from heron.errors import NotFoundError, UsageError
+from heron.server.access import (
+    READ_PROJECT,
+    WRITE_PROJECT,
+    CurrentUser,
+    ReadableProjects,
+    check_artifact_refs,
+)
 from heron.server.artifact_archive import stream_archive, verify_entries
 from heron.server.artifact_compare import MAX_VERSIONS, compare, compare_many
 from heron.server.artifact_models import (
@@ -47,7 +54,9 @@ from heron.store.artifacts import VersionRecord
 from heron.store.manifest import ManifestEntry
 from heron.store.store import Store
 
-router = APIRouter(prefix="/api/projects/{project}", tags=["artifacts"])
+router = APIRouter(
+    prefix="/api/projects/{project}", tags=["artifacts"], dependencies=[READ_PROJECT]
+)
 
 
 @router.get("/artifacts", response_model=list[ArtifactType])
@@ -196,7 +205,11 @@ def download_version(
     )
 
 
-@router.post("/artifacts/{name}/{version}/aliases", response_model=AliasChange)
+@router.post(
+    "/artifacts/{name}/{version}/aliases",
+    response_model=AliasChange,
+    dependencies=[WRITE_PROJECT],
+)
 def add_alias(
     project: str, name: str, version: str, request: AliasRequest, store: StoreDep
 ) -> AliasChange:
@@ -209,7 +222,11 @@ def add_alias(
     return AliasChange(version=version_model(store, updated), messages=messages)
 
 
-@router.delete("/artifacts/{name}/{version}/aliases/{alias}", response_model=AliasChange)
+@router.delete(
+    "/artifacts/{name}/{version}/aliases/{alias}",
+    response_model=AliasChange,
+    dependencies=[WRITE_PROJECT],
+)
 def delete_alias(project: str, name: str, version: str, alias: str, store: StoreDep) -> AliasChange:
     """Take an alias off this version (``latest`` cannot be removed)."""
     record = resolve_version(store, project, name, version)
@@ -230,6 +247,8 @@ def compare_versions(project: str, name: str, a: str, b: str, store: StoreDep) -
 def get_lineage(
     project: str,
     store: StoreDep,
+    user: CurrentUser,
+    readable: ReadableProjects,
     run: Annotated[list[str], Query(description="start at these run ids")] = [],  # noqa: B006
     artifact: Annotated[
         list[str], Query(description="start at these versions, as name:vN or name:alias")
@@ -242,9 +261,17 @@ def get_lineage(
         raise UsageError("name a start: run=<run id> or artifact=<name:vN>")
     for run_id in run:
         run_store.get_run(store.engine, run_id, project=project)
+    check_artifact_refs(store, user, project, artifact)
     version_ids = [
         artifact_store.resolve(store.engine, ref, project=project).id for ref in artifact
     ]
-    return lineage(
+    graph = lineage(
         store.engine, run_ids=list(run), version_ids=version_ids, depth=depth, direction=direction
     )
+    if readable is None:
+        return graph
+    # Lineage crosses projects; what the user may not read is left out, edges to it included.
+    nodes = [n for n in graph.nodes if n.project is None or n.project in readable]
+    kept = {n.id for n in nodes}
+    edges = [e for e in graph.edges if e.source in kept and e.target in kept]
+    return graph.model_copy(update={"nodes": nodes, "edges": edges})

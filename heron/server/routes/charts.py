@@ -12,13 +12,14 @@ from fastapi import APIRouter, Query
 
 from heron.errors import NotFoundError
 from heron.query.references import TableRef, resolve_table
+from heron.server.access import READ_PROJECT
 from heron.server.chart_models import ChartData, ChartKey, ChartRun, ChartSpec
 from heron.server.deps import StoreDep
 from heron.server.jsonsafe import finite_or_none
 from heron.store import runs as run_store
 from heron.store.tables import read_arrow
 
-router = APIRouter(prefix="/api/projects/{project}", tags=["charts"])
+router = APIRouter(prefix="/api/projects/{project}", tags=["charts"], dependencies=[READ_PROJECT])
 
 # A chart draws at most this many rows (W&B's own cap on a plot's table).
 MAX_CHART_ROWS = 10_000

@@ -24,13 +24,16 @@ from heron.query.evaluation import (
 )
 from heron.query.references import TableReference, resolve_tables
 from heron.query.thresholds import ThresholdSweep, score_columns, threshold_sweep
+from heron.server.access import READ_PROJECT, CurrentUser, check_table_references
 from heron.server.deps import StoreDep
 from heron.store.store import Store
 
 if TYPE_CHECKING:
     from heron.query.builder import Query
 
-router = APIRouter(prefix="/api/projects/{project}", tags=["evaluation"])
+router = APIRouter(
+    prefix="/api/projects/{project}", tags=["evaluation"], dependencies=[READ_PROJECT]
+)
 
 MAX_CLASSES = 200
 MAX_HISTOGRAMS = 50
@@ -132,8 +135,11 @@ def _sweep(
 
 
 @router.post("/evaluation", response_model=EvaluationResult)
-def evaluation(project: str, request: EvaluationRequest, store: StoreDep) -> EvaluationResult:
+def evaluation(
+    project: str, request: EvaluationRequest, store: StoreDep, user: CurrentUser
+) -> EvaluationResult:
     """Accuracy, per-class P/R/F1, confusion matrix and score histograms of each table."""
+    check_table_references(store, user, project, request.tables)
     try:
         return evaluate(store, project, request)
     except QueryError:

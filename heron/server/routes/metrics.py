@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import Engine
 
+from heron.server.access import READ_PROJECT
 from heron.server.deps import SinceStepQuery, StoreDep
 from heron.server.downsample import minmax_downsample
 from heron.server.jsonsafe import finite_or_none
@@ -25,7 +26,7 @@ from heron.server.models import (
 from heron.server.routes.runs import project_must_exist
 from heron.store import runs as run_store
 
-router = APIRouter(prefix="/api/projects/{project}", tags=["metrics"])
+router = APIRouter(prefix="/api/projects/{project}", tags=["metrics"], dependencies=[READ_PROJECT])
 
 RunIds = Annotated[list[str], Query(alias="run", description="run ids (repeat the parameter)")]
 

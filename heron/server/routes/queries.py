@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from heron.errors import UsageError
 from heron.query.references import TableReference, resolve_tables
 from heron.query.results import ColumnDescription, column_description
+from heron.server.access import READ_PROJECT, CurrentUser, check_table_references
 from heron.server.deps import StoreDep
 from heron.server.jsonsafe import json_response
 from heron.server.media_urls import with_media_urls
@@ -34,7 +35,7 @@ from heron.store.store import Store
 if TYPE_CHECKING:
     from heron.query.source import TableSource
 
-router = APIRouter(prefix="/api/projects/{project}", tags=["queries"])
+router = APIRouter(prefix="/api/projects/{project}", tags=["queries"], dependencies=[READ_PROJECT])
 
 
 class ExplorerRequest(BaseModel):
@@ -81,23 +82,29 @@ def _indexed(merge: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/query", response_model=QueryResult, responses=_QUERY_ERRORS)
-def run_query(project: str, request: ExplorerRequest, store: StoreDep) -> Response:
+def run_query(
+    project: str, request: ExplorerRequest, store: StoreDep, user: CurrentUser
+) -> Response:
     """Filter, sort, group, derive and merge tables; a mistake in the document is a 400 that
     names the part of the document (``field``) and the character (``position``) at fault."""
     from heron.query.document import execute
 
+    check_table_references(store, user, project, request.tables)
     sources = resolve_sources(store, project, request.tables)
     result = execute(request.query, sources)
     return json_response(with_media_urls(result.to_json()))
 
 
 @router.post("/query/columns", response_model=ColumnsResult, responses=_QUERY_ERRORS)
-def query_columns(project: str, request: ExplorerRequest, store: StoreDep) -> ColumnsResult:
+def query_columns(
+    project: str, request: ExplorerRequest, store: StoreDep, user: CurrentUser
+) -> ColumnsResult:
     """The columns of the tables as the document's ``merge`` combines them, with their types,
     and the functions expressions may call: what a filter editor completes."""
     from heron.query.document import query_from_document
     from heron.query.nodes import FUNCTIONS
 
+    check_table_references(store, user, project, request.tables)
     sources = resolve_sources(store, project, request.tables)
     merge = request.query.get("merge")
     if isinstance(merge, dict):
@@ -123,10 +130,13 @@ class ExportRequest(ExplorerRequest):
 
 
 @router.post("/query/export", response_class=Response, responses=_EXPORT_RESPONSES)
-def export_query(project: str, request: ExportRequest, store: StoreDep) -> Response:
+def export_query(
+    project: str, request: ExportRequest, store: StoreDep, user: CurrentUser
+) -> Response:
     """Every row of a view (filtered, sorted, with derived columns; groups and their counts for a
     grouped view) as a CSV or Parquet download. Images are exported as their sha256. The query
     travels in the body, so a view with a long filter exports like any other."""
+    check_table_references(store, user, project, request.tables)
     return _export(store, project, request, request.format)
 
 
@@ -134,6 +144,7 @@ def export_query(project: str, request: ExportRequest, store: StoreDep) -> Respo
 def export_query_link(
     project: str,
     store: StoreDep,
+    user: CurrentUser,
     request: Annotated[str, Query(description="an ExplorerRequest as JSON text")],
     format: Annotated[ExportFormat, Query()] = "csv",
 ) -> Response:
@@ -142,6 +153,7 @@ def export_query_link(
         parsed = ExplorerRequest.model_validate(json.loads(request))
     except (ValueError, ValidationError) as exc:
         raise UsageError(f"request must be an ExplorerRequest as JSON: {exc}") from None
+    check_table_references(store, user, project, parsed.tables)
     return _export(store, project, parsed, format)
 
 

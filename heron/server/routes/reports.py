@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
+from heron.server.access import READ_PROJECT, WRITE_PROJECT, CurrentUser, check_artifact_refs
 from heron.server.deps import StoreDep
 from heron.server.report_export import export_html
 from heron.server.report_models import (
@@ -18,7 +19,9 @@ from heron.server.report_models import (
 from heron.store import reports as report_store
 from heron.store.reports import ReportRecord
 
-router = APIRouter(prefix="/api/projects/{project}/reports", tags=["reports"])
+router = APIRouter(
+    prefix="/api/projects/{project}/reports", tags=["reports"], dependencies=[READ_PROJECT]
+)
 
 
 def _report(record: ReportRecord) -> Report:
@@ -33,6 +36,21 @@ def _report(record: ReportRecord) -> Report:
             "updated_at": record.updated_at,
         }
     )
+
+
+def _artifact_refs(report: Report) -> list[str]:
+    """Every artifact reference in the report's panels' settings."""
+    refs: list[str] = []
+    for block in report.blocks:
+        config = getattr(block, "config", None)
+        if not isinstance(config, dict):
+            continue
+        named = config.get("artifacts")
+        if isinstance(named, list):
+            refs.extend(str(ref) for ref in named)
+        if config.get("artifact"):
+            refs.append(str(config["artifact"]))
+    return refs
 
 
 @router.get("", response_model=list[ReportSummary])
@@ -52,7 +70,7 @@ def list_reports(project: str, store: StoreDep) -> list[ReportSummary]:
     ]
 
 
-@router.post("", response_model=Report, status_code=201)
+@router.post("", response_model=Report, status_code=201, dependencies=[WRITE_PROJECT])
 def create_report(project: str, body: ReportInput, store: StoreDep) -> Report:
     """A new report."""
     record = report_store.create_report(
@@ -71,7 +89,7 @@ def get_report(project: str, report_id: str, store: StoreDep) -> Report:
     return _report(report_store.get_report(store.engine, project, report_id))
 
 
-@router.put("/{report_id}", response_model=Report)
+@router.put("/{report_id}", response_model=Report, dependencies=[WRITE_PROJECT])
 def update_report(project: str, report_id: str, body: ReportUpdate, store: StoreDep) -> Report:
     """Save changes to the title, description or blocks."""
     record = report_store.update_report(
@@ -85,14 +103,21 @@ def update_report(project: str, report_id: str, body: ReportUpdate, store: Store
     return _report(record)
 
 
-@router.delete("/{report_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/{report_id}", status_code=204, response_class=Response, dependencies=[WRITE_PROJECT]
+)
 def delete_report(project: str, report_id: str, store: StoreDep) -> Response:
     """Delete a report."""
     report_store.delete_report(store.engine, project, report_id)
     return Response(status_code=204)
 
 
-@router.post("/{report_id}/duplicate", response_model=Report, status_code=201)
+@router.post(
+    "/{report_id}/duplicate",
+    response_model=Report,
+    status_code=201,
+    dependencies=[WRITE_PROJECT],
+)
 def duplicate_report(
     project: str, report_id: str, store: StoreDep, body: DuplicateRequest | None = None
 ) -> Report:
@@ -106,9 +131,11 @@ def duplicate_report(
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def export_report(project: str, report_id: str, store: StoreDep) -> Response:
+def export_report(project: str, report_id: str, store: StoreDep, user: CurrentUser) -> Response:
     """The report as one self-contained HTML file, with the data as of now."""
     report = _report(report_store.get_report(store.engine, project, report_id))
+    # Panels may name artifact versions of other projects: those must be readable too.
+    check_artifact_refs(store, user, project, _artifact_refs(report))
     filename = quote(f"{report.title[:80]}.html")
     return Response(
         export_html(store, report),

@@ -7,12 +7,15 @@ import time
 from fastapi import APIRouter
 from sqlalchemy import Engine
 
+from heron.server.access import READ_PROJECT
 from heron.server.deps import StoreDep
 from heron.server.jsonsafe import flatten_config, json_safe
 from heron.server.models import Run, RunDetail, RunList
 from heron.store import runs as run_store
 
-router = APIRouter(prefix="/api/projects/{project}/runs", tags=["runs"])
+router = APIRouter(
+    prefix="/api/projects/{project}/runs", tags=["runs"], dependencies=[READ_PROJECT]
+)
 
 # Crash detection costs a query and a process check per running run: do it at most this often.
 _CRASH_CHECK_SECONDS = 10.0

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from heron.errors import AuthenticationError
-from heron.server.access import CurrentUser, Principal, ProjectAccess, ProjectWriter
+from heron.server.access import SIGNED_IN, CurrentUser, Principal, ProjectAccess, ProjectWriter
 from heron.server.deps import StoreDep
 from heron.server.errors import error_response
 from heron.store import users as user_store
@@ -86,7 +86,7 @@ def _claim(access: ProjectAccess, store: Store) -> None:
         user_store.claim_project(store.engine, access.project, access.user.user_id)
 
 
-@router.post("/blobs/missing", response_model=MissingBlobs)
+@router.post("/blobs/missing", response_model=MissingBlobs, dependencies=[SIGNED_IN])
 def missing_blobs(body: DigestList, user: CurrentUser, store: StoreDep) -> MissingBlobs:
     """Which of these blobs the server lacks: the pusher sends only those."""
     _writer_somewhere(user)
@@ -171,7 +171,7 @@ def finish_upload(
         return _mismatch(error)
 
 
-@router.post("/tables", response_model=Stored)
+@router.post("/tables", response_model=Stored, dependencies=[SIGNED_IN])
 def register_table(body: TableIn, user: CurrentUser, store: StoreDep) -> Stored | JSONResponse:
     """Commit a table whose parts were uploaded (each checked against its sha256)."""
     _writer_somewhere(user)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from heron.query.references import TableRef, resolve_table
+from heron.server.access import READ_PROJECT
 from heron.server.deps import OffsetQuery, StepQuery, StoreDep
 from heron.server.jsonsafe import json_response
 from heron.server.media_urls import with_media_urls
@@ -20,8 +21,12 @@ from heron.server.models import (
 )
 from heron.store import runs as run_store
 
-router = APIRouter(prefix="/api/projects/{project}/runs/{run_id}", tags=["tables"])
-project_router = APIRouter(prefix="/api/projects/{project}", tags=["tables"])
+router = APIRouter(
+    prefix="/api/projects/{project}/runs/{run_id}", tags=["tables"], dependencies=[READ_PROJECT]
+)
+project_router = APIRouter(
+    prefix="/api/projects/{project}", tags=["tables"], dependencies=[READ_PROJECT]
+)
 
 KeyParam = Annotated[str, Query(min_length=1, description="the key the table was logged under")]
 
