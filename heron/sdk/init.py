@@ -14,9 +14,10 @@ from heron.sdk import active, names, sysinfo
 from heron.sdk.config import Config
 from heron.sdk.run import Run
 from heron.sdk.values import short_repr, text_problem
-from heron.store import runs as run_store
+from heron.store import local_store as run_store
 from heron.store.jsonvalues import dumps
 from heron.store.manifest import check_project_name
+from heron.store.run_record import RunRecord
 from heron.store.store import Store
 from heron.sync.settings import RemoteSettings, settings_from_env, spool_dir
 
@@ -64,12 +65,12 @@ def init(
     remote = settings_from_env()
     if remote is not None and dir is None:
         dir = spool_dir(remote.url)
-    store = Store.open(dir, announce=remote is None)
+    store = run_store.open_for_run(dir, announce=remote is None)
 
     existing = None
     if id is not None:
         try:
-            existing = run_store.get_run(store.engine, id)
+            existing = run_store.get_run(store, id)
         except NotFoundError:
             if resume == "must":
                 raise NotFoundError(f"cannot resume run {id!r}: it does not exist") from None
@@ -86,9 +87,9 @@ def init(
     run_id = id or names.new_run_id()
     now = time.time()
     git = sysinfo.git_state()
-    sequence = run_store.count_runs(store.engine, project) + 1
+    sequence = run_store.count_runs(store, project) + 1
     run_store.create_run(
-        store.engine,
+        store,
         project,
         {
             "id": run_id,
@@ -113,7 +114,7 @@ def init(
             "last_step": -1,
         },
     )
-    record = run_store.get_run(store.engine, run_id)
+    record = run_store.get_run(store, run_id)
     run = Run(
         store=store,
         run_id=run_id,
@@ -138,11 +139,11 @@ def _go_remote(run: Run, remote: RemoteSettings | None) -> Run:
     return run
 
 
-def _resume(store: Store, existing: run_store.RunRecord, config: dict[str, Any]) -> Run:
+def _resume(store: Store, existing: RunRecord, config: dict[str, Any]) -> Run:
     merged = {**existing.config, **config}
     now = time.time()
     run_store.update_run(
-        store.engine,
+        store,
         existing.id,
         state="running",
         exit_code=None,

@@ -26,7 +26,6 @@ from heron._types import MAX_STEP, RunState
 from heron.errors import HeronError, StoreError, UsageError
 from heron.sdk import active
 from heron.sdk.api import Api
-from heron.sdk.artifact import Artifact, log_artifact, use_artifact
 from heron.sdk.config import Config, Summary
 from heron.sdk.interfaces import Loggable, ObjectResult
 from heron.sdk.media import figure_image
@@ -42,13 +41,15 @@ from heron.sdk.writer import (
     is_transient,
     logger,
 )
-from heron.store import runs as run_store
+from heron.store import local_store as run_store
 from heron.store.jsonvalues import dumps
+from heron.store.run_record import RUN_LEVEL_STEP
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import TracebackType
 
+    from heron.sdk.artifact import Artifact
     from heron.store.store import Store
 
 
@@ -272,12 +273,16 @@ class Run:
         ``latest`` moves to a new version; other ``aliases`` move to it from older versions, or
         the call fails if ``unique_aliases`` and an alias is taken. Returns ``artifact``, now logged.
         """
+        from heron.sdk.artifact import log_artifact
+
         self._require_running("log_artifact")
         return log_artifact(self, artifact, aliases, unique_aliases=unique_aliases)
 
     def use_artifact(self, ref: str | Artifact, *, type: str | None = None) -> Artifact:
         """The version ``ref`` names (``name:alias``, ``name:vN``, ``project/name:alias``; the
         project defaults to this run's), recorded as an input of this run."""
+        from heron.sdk.artifact import use_artifact
+
         self._require_running("use_artifact")
         return use_artifact(self, ref, type=type)
 
@@ -313,10 +318,10 @@ class Run:
                 self.summary.rules = self._rules
             self._rules.define(definition)
         run_store.put_run_object(
-            self.store.engine,
+            self.store,
             self.id,
             name,
-            run_store.RUN_LEVEL_STEP,
+            RUN_LEVEL_STEP,
             "metric",
             definition.to_json(),
         )
@@ -345,7 +350,7 @@ class Run:
     # -- writing ------------------------------------------------------------------------------
 
     def _persist_config(self, config: dict[str, Any]) -> None:
-        run_store.update_run(self.store.engine, self.id, config=dumps(config))
+        run_store.update_run(self.store, self.id, config=dumps(config))
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -360,6 +365,8 @@ class Run:
             return
         saved = self._files.artifact(self.id) if self._files else None
         if saved is not None:
+            from heron.sdk.artifact import log_artifact
+
             log_artifact(self, saved)
         with self._lock:
             self._close_open_step()
@@ -370,12 +377,12 @@ class Run:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         self._writer.drain()
-        self.store.blobs.close()  # the pack file this run appended images to
+        run_store.release_blobs(self.store)  # the pack file this run appended images to
         state: RunState = "finished" if exit_code == 0 else "failed"
         now = time.time()
         try:
             run_store.update_run(
-                self.store.engine,
+                self.store,
                 self.id,
                 state=state,
                 exit_code=exit_code,

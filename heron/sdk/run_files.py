@@ -15,10 +15,12 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from heron.errors import NotFoundError, UsageError
-from heron.sdk.artifact import Artifact
+
+if TYPE_CHECKING:
+    from heron.sdk.artifact import Artifact
 
 SavePolicy = Literal["live", "now", "end"]
 SAVE_POLICIES: tuple[SavePolicy, ...] = ("live", "now", "end")
@@ -91,6 +93,8 @@ class RunFiles:
         present = {name: path for name, path in self._files.items() if os.path.isfile(path)}
         if not present:
             return None
+        from heron.sdk.artifact import Artifact  # artifacts' modules load when files are saved
+
         artifact = Artifact(files_artifact_name(run_id), type=FILES_ARTIFACT_TYPE)
         for name, path in present.items():
             artifact.add_file(path, name=name)

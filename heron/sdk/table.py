@@ -407,6 +407,7 @@ class Table:
         :class:`heron.sdk.interfaces.Loggable`). The rows are frozen now; the Parquet part is
         committed in the run's thread pool once the images are stored (copied over when they
         went to another store), which the Future waits on."""
+        from heron.store import local_store
         from heron.store import tables as table_store
 
         incremental = self.mode == "incremental"
@@ -450,7 +451,7 @@ class Table:
                         raise TableError(
                             f"an earlier increment of this table failed: {error}"
                         ) from error
-                table_store.commit_table(run.store.engine, table_id, total, columns_json, parts)
+                local_store.commit_table(run.store, table_id, total, columns_json, parts)
             except BaseException:
                 (run.store.root / part).unlink(missing_ok=True)  # never listed: remove it
                 raise

@@ -18,7 +18,6 @@ numpy and torch scalars are recognised by duck typing (``.item()`` on a 0-d valu
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Mapping
@@ -36,18 +35,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 RESERVED_KEYS = frozenset({"_step"})  # history rows carry the step under this name
 
 
-@functools.cache
+# The size of the metrics and run_objects key columns (heron.store.schema; a test keeps them
+# equal). Written here because reading it from the schema would load SQLAlchemy on every run.
+KEY_COLUMN_CHARS = 512
+
+
 def max_key_chars() -> int:
     """How many characters a key may have: the size of the metrics and run_objects key columns."""
-    # Read from the schema on first use: importing it loads SQLAlchemy, which `import heron`
-    # must not pay for.
-    from sqlalchemy import String
-
-    from heron.store import schema
-
-    column = schema.metrics.c.key.type
-    assert isinstance(column, String) and column.length is not None
-    return column.length
+    return KEY_COLUMN_CHARS
 
 
 def short_repr(value: Any, limit: int = 80) -> str:

@@ -15,17 +15,18 @@ queue about once a second in one transaction. The writer never dies of what it w
 from __future__ import annotations
 
 import logging
+import sqlite3
+import sys
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exc as sql_errors
-
 from heron.sdk.interfaces import ObjectResult
-from heron.store import runs as run_store
+from heron.store import local_store as run_store
 from heron.store.jsonvalues import dumps
+from heron.store.sqlite_writer import HEARTBEAT_SECONDS
 
 if TYPE_CHECKING:
     from heron.sdk.config import Summary
@@ -112,8 +113,8 @@ class RunWriter:
             self._wake.clear()
             try:
                 wrote = self.flush()
-                if not wrote and time.monotonic() - last_heartbeat > run_store.HEARTBEAT_SECONDS:
-                    run_store.update_run(self.store.engine, self.run_id, heartbeat_at=time.time())
+                if not wrote and time.monotonic() - last_heartbeat > HEARTBEAT_SECONDS:
+                    run_store.update_run(self.store, self.run_id, heartbeat_at=time.time())
                     wrote = True
                 if wrote:
                     last_heartbeat = time.monotonic()
@@ -179,7 +180,7 @@ class RunWriter:
             self._drop(key, step, step, error)
         try:
             run_store.write_history(
-                self.store.engine,
+                self.store,
                 self.run_id,
                 rows,
                 objects,
@@ -230,11 +231,11 @@ class RunWriter:
             by_key.setdefault(row[1], []).append(row)
         retry_rows: list[MetricRow] = []
         retry_objects: list[ObjectRow] = []
-        engine = self.store.engine
+        store = self.store
         for key, key_rows in by_key.items():
             try:
                 run_store.write_history(
-                    engine, self.run_id, key_rows, [], last_step=None, summary_json=None
+                    store, self.run_id, key_rows, [], last_step=None, summary_json=None
                 )
             except Exception as error:
                 if is_transient(error) and not final:
@@ -244,7 +245,7 @@ class RunWriter:
         for item in objects:
             try:
                 run_store.write_history(
-                    engine, self.run_id, [], [item], last_step=None, summary_json=None
+                    store, self.run_id, [], [item], last_step=None, summary_json=None
                 )
             except Exception as error:
                 if is_transient(error) and not final:
@@ -253,7 +254,7 @@ class RunWriter:
                     self._drop(item[1], item[0], item[0], error)
         try:
             run_store.write_history(
-                engine, self.run_id, [], [], last_step=last_step, summary_json=summary_json
+                store, self.run_id, [], [], last_step=last_step, summary_json=summary_json
             )
         except Exception as error:
             if is_transient(error) and not final:
@@ -269,6 +270,12 @@ class RunWriter:
 def is_transient(error: BaseException) -> bool:
     """Whether ``error`` says the store is unavailable for now (locked, disconnected, full),
     rather than that it refuses what was written."""
+    if isinstance(error, sqlite3.OperationalError | OSError):  # locked, full, unreadable
+        return True
+    if "sqlalchemy" not in sys.modules:  # then the error cannot be one of its kinds
+        return False
+    from sqlalchemy import exc as sql_errors
+
     if isinstance(error, sql_errors.DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(

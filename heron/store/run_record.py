@@ -12,6 +12,9 @@ from typing import Any
 
 from heron.store.jsonvalues import loads
 
+RUN_LEVEL_STEP = -1
+"""The step of run objects that belong to the whole run (metric definitions), not to a step."""
+
 
 @dataclass(frozen=True)
 class RunRecord:

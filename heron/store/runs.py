@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import time
@@ -17,12 +16,12 @@ from heron.store import schema
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.manifest import check_project_name
+from heron.store.run_record import RUN_LEVEL_STEP as RUN_LEVEL_STEP
 from heron.store.run_record import RunRecord as RunRecord  # re-exported: its home before
 from heron.store.run_record import run_record
-
-# A running run whose heartbeat is older than this is considered crashed.
-STALE_HEARTBEAT_SECONDS = 120.0
-HEARTBEAT_SECONDS = 15.0
+from heron.store.sqlite_writer import HEARTBEAT_SECONDS as HEARTBEAT_SECONDS
+from heron.store.sqlite_writer import STALE_HEARTBEAT_SECONDS as STALE_HEARTBEAT_SECONDS
+from heron.store.sqlite_writer import pid_alive as _pid_alive
 
 
 def project_id(connection: Connection, name: str, *, create: bool) -> int:
@@ -348,10 +347,6 @@ def require_project(engine: Engine, project: str) -> None:
         project_id(connection, project, create=False)
 
 
-RUN_LEVEL_STEP = -1
-"""The step of run objects that belong to the whole run (metric definitions), not to a step."""
-
-
 def put_run_object(
     engine: Engine, run_id: str, key: str, step: int, kind: str, payload: Any
 ) -> None:
@@ -438,22 +433,3 @@ def mark_crashed_runs(engine: Engine) -> list[str]:
                 .values(state="crashed", updated_at=now)
             )
     return crashed
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped) still answers signal 0; it is dead for our purposes.
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ", 1)[1][:1] != "Z"
-    except (OSError, IndexError):
-        return True

@@ -325,12 +325,12 @@ def test_bad_rows_leave_nothing_in_the_store(store_dir: Path) -> None:
 def test_a_failure_in_the_background_is_reported_by_finish_and_stays_invisible(
     store_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from heron.store import tables as table_store
+    from heron.store import local_store
 
     def broken_commit(*args: Any, **kwargs: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(table_store, "commit_table", broken_commit)
+    monkeypatch.setattr(local_store, "commit_table", broken_commit)
     run = heron.init(project="p", dir=store_dir)
     table = heron.Table(columns=["image"], data=[[heron.Image(np.zeros((2, 2), np.uint8))]])
     run.log({"predictions": table}, step=3)
