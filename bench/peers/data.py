@@ -20,6 +20,9 @@ SEED = 20261203
 SIDE = 64
 CLASSES = 10
 IMAGE_BYTES = SIDE * SIDE * 3
+# At most this many distinct images are generated (1.2 GB); a table with more rows reuses them,
+# each made unique again (heron.bench.peers.workers._common.Job.image).
+MAX_IMAGES = 100_000
 
 
 def needs(params: list[dict[str, Any]]) -> dict[str, int]:
@@ -36,7 +39,7 @@ def needs(params: list[dict[str, Any]]) -> dict[str, int]:
             images = max(images, p["images"])
             rows = max(rows, p["images"])
         files = max(files, p.get("files", 0))
-    images = max(images, files)  # the dataset's files are PNGs of the first images
+    images = min(max(images, files), MAX_IMAGES)  # the dataset's files: PNGs of the first images
     return {"images": max(images, 1), "rows": max(rows, 1), "files": files}
 
 

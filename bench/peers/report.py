@@ -62,6 +62,7 @@ TARGETS = {
     ("table_10k_img", "inner_s"): Target(2.0),
     ("table_100k_img", "inner_s"): Target(12.0, 0.1),
     ("table_100k_img", "peak_rss_mb"): Target(factor_of_wandb=1.2),
+    ("table_1m_img", "peak_rss_mb"): Target(4096),
     ("table_100k_plain", "inner_s"): Target(0.4),
     ("table_100k_frame", "inner_s"): Target(0.15),
     ("read_100k", "read_s"): Target(0.06),
@@ -151,7 +152,7 @@ def medians(records: list[Record]) -> dict[tuple[str, str, str], Cell]:
         key = (r.scenario, r.metric, r.tool)
         if r.value is not None and r.status == "ok":
             values.setdefault(key, []).append(r.value)
-        elif r.value is not None and r.status == "timeout":
+        elif r.value is not None and r.status in ("timeout", "ceiling"):
             bounds[key] = r.value
         if r.note:
             notes[key] = r.note if r.status == "ok" else f"{r.status}: {r.note}"
@@ -234,10 +235,11 @@ def missed(table: list[Line]) -> list[str]:
     """Issue 15's targets for heron and whether this run met them."""
     out = []
     for line in table:
-        if line.target is None or line.cells.get("heron", Cell(None, "")).value is None:
+        cell = line.cells.get("heron", Cell(None, ""))
+        # A measurement stopped at a limit gives a lower bound: judged by it.
+        heron = cell.value if cell.value is not None else cell.at_least
+        if line.target is None or heron is None:
             continue
-        heron = line.cells["heron"].value
-        assert heron is not None
         wandb = line.cells["wandb"].value if "wandb" in line.cells else None
         met = line.target.met(heron, wandb)
         unjudged = "not judged" if line.target.floor else "not judged (no W&B figure)"
@@ -245,9 +247,26 @@ def missed(table: list[Line]) -> list[str]:
         if met is False:
             key = (line.scenario.name, line.metric.key)
             verdict += f". Why: {MISSED_WHY.get(key, WHY.get(key, 'not explained yet'))}."
+        bound = "> " if cell.value is None else ""
         out.append(f"{line.scenario.title} — {line.metric.label}: heron "
-                   f"{_fmt(heron, line.metric.unit)}, target "
+                   f"{bound}{_fmt(heron, line.metric.unit)}, target "
                    f"{line.target.text(line.metric.unit)}: {verdict}")  # fmt: skip
+    return out
+
+
+def unmeasured(table: list[Line]) -> list[str]:
+    """Issue 15's targets whose scenario this run did not measure (another size, ``--only``)."""
+    ran = {line.scenario.name for line in table}
+    known = {s.name: s for s in SCENARIOS}
+    out = []
+    for (name, key), target in TARGETS.items():
+        scenario = known[name]
+        if name in ran:
+            continue
+        metric = next(m for m in (*scenario.metrics, *OUTSIDE) if m.key == key)
+        sizes = " and ".join(size for size in ("full", "quick") if size in scenario.sizes)
+        out.append(f"{scenario.title} — {metric.label}: target {target.text(metric.unit)}: not "
+                   f"measured in this run (the scenario runs at the {sizes} size)")  # fmt: skip
     return out
 
 
@@ -272,7 +291,8 @@ def printed(table: list[Line], tools: tuple[str, ...]) -> str:
     return "\n".join(rows)
 
 
-def _machine() -> str:
+def machine() -> str:
+    """The CPU model, cores, memory and OS of this machine, for a results header."""
     model = "unknown CPU"
     try:
         for text in Path("/proc/cpuinfo").read_text().splitlines():
@@ -291,7 +311,7 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
     text = [
         "# heron side by side with its peers",
         "",
-        f"- date: {when}; machine: {_machine()}",
+        f"- date: {when}; machine: {machine()}",
         f"- load average (1 min) at start {loads[0]:.1f}, at end {loads[1]:.1f}; per measurement "
         f"in peers.csv (the suite's own processes count in it: about 1 on {os.cpu_count()} cores)",
         "- versions: " + ", ".join(f"{t} {v}" for t, v in versions.items()),
@@ -320,6 +340,7 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
         text += ["", f"![peer ÷ heron per scenario]({plot})"]
     text += ["", "## Issue 15's targets for heron", ""]
     text += [f"- {m}" for m in missed(table)] or ["- none of the targeted figures ran"]
+    text += [f"- {m}" for m in unmeasured(table)]
     text += ["", "## Where heron is not ahead", ""]
     text += [f"- {b}" for b in behind(table)] or ["- nowhere in this run"]
     not_run = sorted({f"{line.scenario.name}: {t} ({c.why.removeprefix('unsupported: ')})"

@@ -34,7 +34,7 @@ class Record:
     round: int
     metric: str
     value: float | None
-    status: str  # ok | failed | timeout | skipped | unsupported
+    status: str  # ok | failed | timeout | ceiling | skipped | unsupported
     note: str
     load: float  # 1-minute load average when the measurement started
 
@@ -111,8 +111,14 @@ class Runner:
             if done.returncode != 0:
                 status = "timeout" if done.returncode is None else "failed"
                 return [record(scenario.metrics[0].key, None, status, "prepare: " + _tail(log))]
-        seen = watch.run(argv, env=env, cwd=work, log=log, limit_s=self.limit_s)
-        if seen.returncode is None:
+        seen = watch.run(argv, env=env, cwd=work, log=log, limit_s=self.limit_s,
+                         ceiling_mb=scenario.ceiling_mb)  # fmt: skip
+        if seen.over_ceiling:
+            note = f"stopped past the {scenario.ceiling_mb:,.0f} MB memory ceiling"
+            # The peak is then known to exceed the ceiling: the report shows it as a bound.
+            records = [record(scenario.metrics[0].key, None, "ceiling", note),
+                       record("peak_rss_mb", seen.peak_rss_mb, "ceiling", note)]  # fmt: skip
+        elif seen.returncode is None:
             note = f"stopped at the {self.limit_s:.0f} s limit"
             # The wall time is then known to exceed the limit: the report shows it as a bound.
             records = [record(scenario.metrics[0].key, None, "timeout", note),

@@ -26,10 +26,11 @@ SCAN_S = 0.2
 class Watched:
     """What the watch saw of one process tree."""
 
-    returncode: int | None  # None when it was stopped at the time limit
+    returncode: int | None  # None when it was stopped at the time limit or memory ceiling
     wall_s: float
     peak_rss_mb: float
     processes: int  # distinct processes seen in the session
+    over_ceiling: bool = False  # stopped because the tree's RSS passed ``ceiling_mb``
 
 
 def _session_members(sid: int) -> set[int]:
@@ -58,8 +59,12 @@ def _rss_bytes(pid: int) -> int:
         return 0  # the process has just ended
 
 
-def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: float) -> Watched:
-    """Run ``argv`` to its end (or ``limit_s``), sampling the tree's RSS; output goes to ``log``."""
+def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: float,
+        ceiling_mb: float | None = None) -> Watched:  # fmt: skip
+    """Run ``argv`` to its end (or ``limit_s``), sampling the tree's RSS; output goes to ``log``.
+
+    With ``ceiling_mb``, the tree is stopped as soon as its RSS passes it (a scenario whose
+    target is a memory ceiling, on a machine others share: it must not grow past it)."""
     with open(log, "ab") as out:
         start = time.perf_counter()
         child = subprocess.Popen(
@@ -80,6 +85,8 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: 
             returncode = child.poll()
             if returncode is not None:
                 break
+            if ceiling_mb is not None and peak > ceiling_mb * 2**20:
+                break
             if now - start > limit_s:
                 break
             time.sleep(SAMPLE_S)
@@ -88,4 +95,5 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: 
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
         child.wait()
-    return Watched(returncode, wall, peak / 2**20, len(seen))
+    over = ceiling_mb is not None and returncode is None and peak > ceiling_mb * 2**20
+    return Watched(returncode, wall, peak / 2**20, len(seen), over)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +163,64 @@ def test_a_floor_target_is_judged_against_herons_own_floor_figure() -> None:
         "heron": {"bytes_per_image": 12_500.0}
     }))  # fmt: skip
     assert report.missed(unjudged)[0].endswith("PNG floor (not measured): not judged")
+
+
+def test_a_tree_past_its_memory_ceiling_is_stopped_and_reported_as_a_bound(
+    tmp_path: Path,
+) -> None:
+    from bench.peers import watch
+
+    # 300 MB touched page by page, then held: the watch must stop it, not wait for it.
+    grow = (
+        "import time; block = bytearray(300 * 2**20); "
+        "block[::4096] = b'x' * len(block[::4096]); time.sleep(120)"
+    )
+    seen = watch.run([sys.executable, "-c", grow], env=dict(os.environ), cwd=tmp_path,
+                     log=tmp_path / "log", limit_s=100, ceiling_mb=150)  # fmt: skip
+    assert seen.over_ceiling and seen.returncode is None
+    assert seen.peak_rss_mb > 150
+    assert seen.wall_s < 100  # stopped at the ceiling, long before its time limit
+
+    (scenario,) = select("table_1m_img")
+    records = [
+        Record("table_1m_img", "heron", 0, "inner_s", None, "ceiling", "stopped", 0.5),
+        Record("table_1m_img", "heron", 0, "peak_rss_mb", 4200.0, "ceiling", "stopped", 0.5),
+    ]
+    table = report.lines((scenario,), ("heron",), records)
+    assert "> 4,200 MB" in report.printed(table, ("heron",))
+    (verdict,) = report.missed(table)
+    assert "peak RSS, process tree: heron > 4,200 MB, target ≤ 4,096 MB: MISSED" in verdict
+
+
+def test_targets_of_scenarios_not_run_are_listed_as_not_measured() -> None:
+    table = report.lines(
+        select("import"), ("heron",), _records("import", {"heron": {"inner_s": 0.1}})
+    )
+    listed = report.unmeasured(table)
+    assert any(
+        line.startswith("log 1,000,000-row image table (add_data) — peak RSS, process tree: "
+                        "target ≤ 4,096 MB: not measured in this run (the scenario runs at the "
+                        "full size)")
+        for line in listed
+    )  # fmt: skip
+    assert not any(line.startswith("import the package") for line in listed)
+
+
+def test_images_past_the_seeded_ones_are_reused_each_made_unique(tmp_path: Path) -> None:
+    import numpy as np
+
+    from bench.peers import data
+
+    sys.path.insert(0, str(Path(data.__file__).parent / "workers"))
+    try:
+        from _common import Job
+    finally:
+        sys.path.pop(0)
+    data.ensure(tmp_path / "data", {"images": 3, "rows": 3, "files": 0})
+    job = Job(["worker", "table_1m_img", "{}", str(tmp_path / "data"), str(tmp_path / "work"),
+               str(tmp_path / "result.json")])  # fmt: skip
+    images = [job.image(i) for i in range(12)]
+    assert len({image.tobytes() for image in images}) == 12
+    # A reused image differs from its source in its first pixels only.
+    assert np.array_equal(images[4][1:], images[1][1:])
+    assert data.needs([{"rows": 1_000_000, "images": True}])["images"] == data.MAX_IMAGES
