@@ -11,7 +11,10 @@ runs and raises the errors users know. It never writes.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,10 +37,17 @@ _RUNS = f"SELECT {_RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_
 
 
 class SqliteReader:
-    """Read-only lookups on a SQLite store's ``heron.db``; each opens and closes its connection."""
+    """Read-only lookups on a SQLite store's ``heron.db``, through one connection opened at the
+    first lookup and kept for the next (a table read makes three or four: one connection costs
+    about as much as the lookups themselves). Outside a SELECT it holds no lock and no snapshot:
+    each lookup sees the database as it is then. Closed by :meth:`close` or when the reader is
+    collected; usable from any thread (lookups take turns)."""
 
     def __init__(self, database: Path) -> None:
         self._database = database
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
 
     @classmethod
     def open(cls, root: Path) -> SqliteReader | None:
@@ -47,20 +57,34 @@ class SqliteReader:
         try:
             rows = reader._select("SELECT value FROM heron_meta WHERE key = ?", ("schema_version",))
         except sqlite3.Error:
+            reader.close()
             return None
         if len(rows) != 1 or rows[0]["value"] != str(SCHEMA_VERSION):
+            reader.close()
             return None
         return reader
 
-    def _select(self, sql: str, parameters: tuple[Any, ...]) -> list[sqlite3.Row]:
-        # mode=rw: never create a database where there is none.
-        uri = f"file:{quote(str(self._database))}?mode=rw"
-        connection = sqlite3.connect(uri, uri=True, timeout=120.0)
-        try:
-            connection.row_factory = sqlite3.Row
-            return connection.execute(sql, parameters).fetchall()
-        finally:
+    def close(self) -> None:
+        """Close the connection (a later lookup opens a new one)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
             connection.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        # A connection is not carried across fork(): a child process opens its own.
+        if self._connection is None or self._pid != os.getpid():
+            # mode=rw: never create a database where there is none.
+            uri = f"file:{quote(str(self._database))}?mode=rw"
+            connection = sqlite3.connect(uri, uri=True, timeout=120.0, check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            self._connection, self._pid = connection, os.getpid()
+            weakref.finalize(self, connection.close)
+        return self._connection
+
+    def _select(self, sql: str, parameters: tuple[Any, ...]) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._connect().execute(sql, parameters).fetchall()
 
     def find_run(self, ref: str) -> RunRecord | None:
         """The run ``project/id``, ``id`` or unique ``project/name`` names, as

@@ -148,6 +148,29 @@ def test_a_live_runs_table_is_read_and_the_run_stays_running(store_dir: Path) ->
         run.finish()
 
 
+def test_an_api_kept_open_reads_what_was_logged_after_it_from_any_thread(
+    store_dir: Path,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = _log(store_dir)
+    api = heron.Api(store_dir)
+    assert len(api.run(path).table("predictions")) == 5
+    # Its reader keeps one connection between lookups: no snapshot may be kept with it, and a
+    # writer (another run, then a checkpoint) goes on while it is open.
+    later = _log(store_dir, name="later")
+    with sqlite3.connect(store_dir / "heron.db") as connection:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    connection.close()
+    assert busy == 0  # the kept connection blocked no checkpoint
+    with ThreadPoolExecutor(2) as pool:
+        frames = list(
+            pool.map(lambda p: api.run(p).table("predictions").to_pandas(), [path, later] * 4)
+        )
+    assert [len(frame) for frame in frames] == [5] * 8
+    assert api._quick() is not None  # all of it read through the reader, not the full store
+
+
 def test_a_store_at_an_older_schema_is_upgraded_by_the_reader(store_dir: Path) -> None:
     path = _log(store_dir)
     # Take the store back to schema 1 (before collections counted their version numbers).
