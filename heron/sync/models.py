@@ -108,6 +108,7 @@ class TablePart(BaseModel):
 
     sha256: str = Field(pattern=SHA256_PATTERN)
     size: int = Field(ge=0)
+    upload: str = Field(pattern=ID_PATTERN, description="the upload id its bytes were sent under")
 
 
 class TableIn(BaseModel):

@@ -27,7 +27,7 @@ from heron.errors import StoreError
 from heron.store import artifacts as artifact_store
 from heron.store.blobs import PACK_THRESHOLD
 from heron.store.jsonvalues import dumps
-from heron.store.tables import open_part, table_record
+from heron.store.tables import TableRecord, open_part, table_record
 from heron.sync.http import ApiClient, ServerRefused
 from heron.sync.models import (
     MAX_BATCH_ITEMS,
@@ -54,6 +54,7 @@ logger = logging.getLogger("heron.sync")
 CHUNK_BYTES = 8 * 1024 * 1024
 """The most bytes one request carries (the server's limit): a blob batch or an upload chunk."""
 _OBJECT_BATCH = 500
+_REGISTER_ATTEMPTS = 3
 
 
 @dataclass
@@ -101,7 +102,7 @@ class Pusher:
     """Pushes one local store to one server (see the module's docstring)."""
 
     def __init__(
-        self, store: Store, client: ApiClient, *, progress: Callable[[int], None] | None = None
+        self, store: Store, client: ApiClient, *, progress: Callable[[int], object] | None = None
     ) -> None:
         if store.engine.dialect.name != "sqlite":
             raise StoreError("heron sync sends a local store (SQLite); this one is on a server")
@@ -212,7 +213,9 @@ class Pusher:
             self._upload(digest, iter([self.store.blobs.get(digest)]))
         else:
             self._upload(digest, _file_chunks(os.open(path, os.O_RDONLY)))
-        self.client.request("POST", f"/api/sync/uploads/{digest}/blob")
+        self.client.request(
+            "POST", f"/api/sync/uploads/{digest}/blob?upload={self.state.upload_id}"
+        )
 
     def _upload(self, digest: str, chunks: Iterator[bytes]) -> None:
         """Send a file in chunks; an upload the server partly holds is resumed where it is."""
@@ -236,7 +239,7 @@ class Pusher:
         skip = max(0, held - position)
         status, body = self.client.request(
             "PUT",
-            f"/api/sync/uploads/{digest}?offset={position + skip}",
+            f"/api/sync/uploads/{digest}?upload={self.state.upload_id}&offset={position + skip}",
             data=piece[skip:],
             accept=(409,),
         )
@@ -261,22 +264,33 @@ class Pusher:
             ).fetchall()
         for row in rows:
             record = table_record(row._mapping)
-            parts = []
-            for index in range(len(record.parts)):
-                fd = open_part(self.store.root, record, index)
-                digest, size = _hash_fd(fd)
-                self._upload(digest, _file_chunks(fd))
-                parts.append(TablePart(sha256=digest, size=size))
-            body = TableIn(
-                id=record.id,
-                n_rows=record.n_rows,
-                columns=row._mapping["columns"],
-                parts=parts,
-                created_at=record.created_at,
-            )
-            self.client.json("POST", "/api/sync/tables", body.model_dump())
+            # An upload the server dropped (it did not hash right, or its cache was cleared)
+            # is sent again, then the table registered again.
+            for attempt in range(_REGISTER_ATTEMPTS):
+                try:
+                    self._send_table(record, row._mapping["columns"])
+                    break
+                except ServerRefused as error:
+                    if error.status not in (404, 422) or attempt == _REGISTER_ATTEMPTS - 1:
+                        raise
             self._count(counts, "tables", 1)
             self._advance("tables", int(row[0]))
+
+    def _send_table(self, record: TableRecord, columns: str) -> None:
+        parts = []
+        for index in range(len(record.parts)):
+            fd = open_part(self.store.root, record, index)
+            digest, size = _hash_fd(fd)
+            self._upload(digest, _file_chunks(fd))
+            parts.append(TablePart(sha256=digest, size=size, upload=self.state.upload_id))
+        body = TableIn(
+            id=record.id,
+            n_rows=record.n_rows,
+            columns=columns,
+            parts=parts,
+            created_at=record.created_at,
+        )
+        self.client.json("POST", "/api/sync/tables", body.model_dump())
 
     # -- runs --------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from heron.store.store import Store
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 FRAME_HEADER = 64 + 8
 """A blob in a batch body: its hex sha256 (64 ASCII bytes), its size (8 bytes, big-endian),
 then its bytes."""
@@ -121,24 +122,22 @@ def put_blob_batch(store: Store, body: bytes) -> int:
 # -- uploads in chunks (large blobs and table parts) ---------------------------------------------
 
 
-def _upload_path(store: Store, digest: str) -> Path:
+def _upload_path(store: Store, digest: str, upload: str) -> Path:
+    """Where the upload of ``digest`` by the sender that named itself ``upload`` grows. Each
+    sender has its own, so two sending the same bytes at once never share a file."""
+    if not _UPLOAD_ID.match(upload):
+        raise UsageError(f"upload id {upload[:80]!r} must be 1-64 letters, digits, '_' or '-'")
     directory = store.cache_dir / "uploads"
     directory.mkdir(parents=True, exist_ok=True)
-    return directory / check_digest(digest)
+    return directory / f"{check_digest(digest)}.{upload}"
 
 
-def upload_offset(store: Store, digest: str) -> int:
-    """How many bytes of the upload of ``digest`` the server holds (0 if none)."""
-    path = _upload_path(store, digest)
-    return path.stat().st_size if path.exists() else 0
-
-
-def append_upload(store: Store, digest: str, offset: int, chunk: bytes) -> int:
+def append_upload(store: Store, digest: str, upload: str, offset: int, chunk: bytes) -> int:
     """Append ``chunk`` at ``offset`` to the partial upload of ``digest``; the new size.
 
     UploadOffsetMismatch when the server holds another amount: the sender resumes from there.
     """
-    path = _upload_path(store, digest)
+    path = _upload_path(store, digest, upload)
     held = path.stat().st_size if path.exists() else 0
     if offset != held:
         raise UploadOffsetMismatch(digest, held)
@@ -147,8 +146,8 @@ def append_upload(store: Store, digest: str, offset: int, chunk: bytes) -> int:
     return held + len(chunk)
 
 
-def _verified_upload(store: Store, digest: str) -> Path:
-    path = _upload_path(store, digest)
+def _verified_upload(store: Store, digest: str, upload: str) -> Path:
+    path = _upload_path(store, digest, upload)
     if not path.exists():
         raise NotFoundError(f"no upload of {digest} on the server: send its bytes first")
     hasher = hashlib.sha256()
@@ -163,13 +162,13 @@ def _verified_upload(store: Store, digest: str) -> Path:
     return path
 
 
-def finish_upload_as_blob(store: Store, digest: str) -> int:
+def finish_upload_as_blob(store: Store, digest: str, upload: str) -> int:
     """Store a finished upload as a blob (checked against ``digest``); 1 if new, else 0."""
     if store.blobs.has(check_digest(digest)):
         with suppress(FileNotFoundError):
-            _upload_path(store, digest).unlink()
+            _upload_path(store, digest, upload).unlink()
         return 0
-    path = _verified_upload(store, digest)
+    path = _verified_upload(store, digest, upload)
     store.blobs.put_file(path, expected_sha256=digest)
     path.unlink()
     return 1
@@ -188,7 +187,7 @@ def register_table(store: Store, table: TableIn) -> int:
     directory = open_directory_inside(store.root / "tables", table.id, create=True)
     try:
         for relative, part in zip(names, table.parts, strict=True):
-            _place_part(store, directory, relative.rpartition("/")[2], part.sha256)
+            _place_part(store, directory, relative.rpartition("/")[2], part.sha256, part.upload)
     finally:
         os.close(directory)
     with write(store.engine) as connection:
@@ -208,17 +207,17 @@ def register_table(store: Store, table: TableIn) -> int:
     return 1
 
 
-def _place_part(store: Store, directory: int, name: str, digest: str) -> None:
+def _place_part(store: Store, directory: int, name: str, digest: str, upload: str) -> None:
     """Move the verified upload of ``digest`` to ``name`` in the table's directory; a part put
     in place by an earlier attempt whose row was never committed is checked instead."""
-    upload = _upload_path(store, digest)
-    if not upload.exists():
+    source = _upload_path(store, digest, upload)
+    if not source.exists():
         with suppress(FileNotFoundError):
             fd = os.open(name, os.O_RDONLY, dir_fd=directory)
             with open(fd, "rb") as handle:
                 if hashlib.file_digest(handle, "sha256").hexdigest() == digest:
                     return
-    path = _verified_upload(store, digest)
+    path = _verified_upload(store, digest, upload)
     os.replace(path, name, dst_dir_fd=directory)
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class SyncState:
     cursors: dict[str, int] = field(default_factory=dict)
     runs: dict[str, float] = field(default_factory=dict)  # run id -> updated_at sent
     versions: dict[str, str] = field(default_factory=dict)  # local version id -> server's
+    # Names this store's uploads on the server (their partial files), so a later push resumes them.
+    upload_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
     def load(cls, root: Path, url: str) -> SyncState:
@@ -57,6 +60,7 @@ class SyncState:
             cursors={k: int(v) for k, v in document.get("cursors", {}).items()},
             runs={k: float(v) for k, v in document.get("runs", {}).items()},
             versions={k: str(v) for k, v in document.get("versions", {}).items()},
+            upload_id=str(document.get("upload_id") or uuid.uuid4().hex),
         )
 
     def cursor(self, kind: str) -> int:
@@ -69,7 +73,12 @@ class SyncState:
         temporary = self.path.with_name(
             f".{self.path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
         )
-        document = {"cursors": self.cursors, "runs": self.runs, "versions": self.versions}
+        document = {
+            "cursors": self.cursors,
+            "runs": self.runs,
+            "versions": self.versions,
+            "upload_id": self.upload_id,
+        }
         temporary.write_text(json.dumps(document, sort_keys=True))
         os.replace(temporary, self.path)
 

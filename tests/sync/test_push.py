@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import heron
 from heron.store.store import Store
 from heron.sync.http import ApiClient, ServerRefused
 from heron.sync.pusher import Pusher
@@ -91,3 +93,24 @@ def test_a_push_with_a_wrong_key_is_refused_naming_the_problem(
         store.close()
     assert refused.value.status == 401
     assert "key" in refused.value.message
+
+
+def test_stores_pushing_identical_tables_at_once_all_arrive(
+    tmp_path: Path, server: ServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Identical Parquet parts share one upload on the server: a client whose upload another
+    client's table took sends it again instead of failing."""
+    stores = []
+    for number in range(4):
+        store_dir = tmp_path / f"client-{number}"
+        monkeypatch.setenv("HERON_DIR", str(store_dir))
+        with heron.init(project="same", id=f"client-{number}") as run:
+            run.log({"t": heron.Table(columns=["id", "label"], data=[[1, "a"], [2, "b"]])})
+        stores.append(store_dir)
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        list(pool.map(lambda store_dir: _push(store_dir, server), stores))
+
+    api = heron.Api(server.store_dir)
+    for number in range(4):
+        assert len(api.run(f"same/client-{number}").table("t")) == 2

@@ -45,6 +45,13 @@ MAX_CHUNK_BYTES = 8 * 1024 * 1024
 """The largest blob, blob batch or upload chunk one request may carry."""
 
 _SHA256_PATH = r"^[0-9a-f]{64}$"
+UploadQuery = Annotated[
+    str,
+    Query(
+        pattern=r"^[A-Za-z0-9_\-]{1,64}$",
+        description="the sender's own upload id: senders of the same bytes never share a file",
+    ),
+]
 
 
 def _writer_somewhere(user: Principal) -> None:
@@ -146,6 +153,7 @@ async def append_upload(
     request: Request,
     user: CurrentUser,
     store: StoreDep,
+    upload: UploadQuery,
     offset: Annotated[int, Query(ge=0, le=2**50)] = 0,
 ) -> UploadState | JSONResponse:
     """Append a chunk of a large file at ``offset``; a 409 gives the offset to resume from."""
@@ -154,19 +162,22 @@ async def append_upload(
     if isinstance(body, JSONResponse):
         return body
     try:
-        return UploadState(offset=receive.append_upload(store, sha256, offset, body))
+        return UploadState(offset=receive.append_upload(store, sha256, upload, offset, body))
     except receive.UploadOffsetMismatch as error:
         return JSONResponse(status_code=409, content={"offset": error.held})
 
 
 @router.post("/uploads/{sha256}/blob", response_model=Stored)
 def finish_upload(
-    sha256: Annotated[str, Path(pattern=_SHA256_PATH)], user: CurrentUser, store: StoreDep
+    sha256: Annotated[str, Path(pattern=_SHA256_PATH)],
+    upload: UploadQuery,
+    user: CurrentUser,
+    store: StoreDep,
 ) -> Stored | JSONResponse:
     """Store a finished upload as a blob; refused (422, and dropped) unless it hashes right."""
     _writer_somewhere(user)
     try:
-        return Stored(stored=receive.finish_upload_as_blob(store, sha256))
+        return Stored(stored=receive.finish_upload_as_blob(store, sha256, upload))
     except receive.HashMismatch as error:
         return _mismatch(error)
 
