@@ -9,10 +9,12 @@ from heron.cli.artifacts import artifacts
 from heron.cli.common import handle_errors
 from heron.cli.import_cmd import import_group
 from heron.cli.login import login
+from heron.cli.projects import projects
 from heron.cli.runs import runs
 from heron.cli.server import server
 from heron.cli.sync import sync
 from heron.cli.ui import ui
+from heron.cli.users import users
 from heron.cli.verify import verify
 
 
@@ -28,10 +30,12 @@ def cli() -> None:
 cli.add_command(artifacts)
 cli.add_command(import_group)
 cli.add_command(login)
+cli.add_command(projects)
 cli.add_command(runs)
 cli.add_command(server)
 cli.add_command(sync)
 cli.add_command(ui)
+cli.add_command(users)
 cli.add_command(verify)
 cli.add_command(verify, name="doctor")
 
