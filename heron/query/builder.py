@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -203,8 +204,10 @@ class Query:
         """Number of rows passing the filters (cached per table content and filter)."""
         return self._count(self.plan(), self._deadline())
 
-    def _count(self, plan: Plan, deadline: float) -> int:
-        key = plan.count_key()
+    def _count(self, plan: Plan, deadline: float, key: tuple[Any, ...] | None = None) -> int:
+        """The filtered row count, cached under ``key`` (default: the plan's count key as it
+        is now; a caller that adds parameters first passes the key from before)."""
+        key = plan.count_key() if key is None else key
         hit = self.engine.counts.get(key)
         if hit is not None:
             return int(hit)
@@ -244,13 +247,26 @@ class Query:
                 columns=groups["columns"], rows=[], total=groups["total"],
                 offset=offset, size=size, groups=groups,
             )  # fmt: skip
-        total = self._count(plan, deadline)
         rows: list[Row] = []
-        if size and offset < total:
-            table = self.engine.run(
-                self._select_sql(plan, size, offset), plan.params.values, deadline=deadline
-            )
+        concurrent = self.engine.limits.concurrency > 1
+        key = plan.count_key()
+        if size and concurrent and self.engine.counts.get(key) is None:
+            # A new filter: the count and the page each scan the filtered rows, and neither
+            # needs the other's answer (a page past the end comes back empty), so they run at
+            # once, each on its own cursor (when the engine runs more than one at a time).
+            select = self._select_sql(plan, size, offset)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heron-page") as pool:
+                paged = pool.submit(self.engine.run, select, plan.params.values, deadline=deadline)
+                total = self._count(plan, deadline, key)
+                table = paged.result()
             rows = arrow_rows(table, [o.name for o in plan.outputs])
+        else:
+            total = self._count(plan, deadline)
+            if size and offset < total:
+                table = self.engine.run(
+                    self._select_sql(plan, size, offset), plan.params.values, deadline=deadline
+                )
+                rows = arrow_rows(table, [o.name for o in plan.outputs])
         columns = [column_description(o.name, o.type) for o in plan.outputs]
         # Built from heron's own JSON-ready values: validating every cell again would cost more
         # than the query on a large page.

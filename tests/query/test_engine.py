@@ -56,3 +56,35 @@ def test_concurrent_queries(pred_table: Pred, engine: Engine) -> None:
         got = list(pool.map(count, texts * 3))
     expected = [int((df.truth == t.split('"')[3]).sum()) for t in texts] * 3
     assert got == expected
+
+
+def test_a_new_filters_page_and_count_run_at_once_with_the_same_answers(
+    pred_table: tuple[TableSource, pd.DataFrame],
+) -> None:
+    # An engine running several statements at once counts a new filter's rows while it reads
+    # the page; pages past the end come back empty with the true total, as one at a time does.
+    # A filter already counted reads its page alone, and none past the end.
+    source, df = pred_table
+    together = Engine(timeout=20, cache="sync", concurrency=4)
+    alone = Engine(timeout=20, cache="sync", concurrency=1)
+    kept = int((df["score_Aves"] > 0.2).sum())
+    for e in (together, alone):
+        Query(source, engine=e).count()  # loads the in-memory copy and notes its facts
+    for where, offset, statements in [
+        ('row["score_Aves"] > 0.2', 0, 2),
+        ('row["score_Aves"] > 0.2', kept - 3, 1),
+        ('row["score_Aves"] > 0.2', kept + 10, 0),
+        ('row["truth"] != row["guess"]', 40, 2),
+        ('row["score_Aves"] > 5', 0, 2),  # the page is read before the count says it is empty
+    ]:
+        started = together.statements().get("select", 0)
+        pages = [
+            Query(source, engine=e).filter(where).sort("score_Aves").page(offset, 25)
+            for e in (together, alone)
+        ]
+        assert pages[0].rows == pages[1].rows and pages[0].total == pages[1].total, where
+        assert together.statements()["select"] - started == statements, (where, offset)
+        if offset >= kept and "0.2" in where:
+            assert pages[0].rows == [] and pages[0].total == kept
+    assert pages[0].total == 0 and pages[0].rows == []
+    assert len(pages[1].rows) == 0
