@@ -21,20 +21,18 @@ MIB = 1 << 20
 class ByteCache:
     """Files below ``directory`` (names relative to it) totalling at most ``max_bytes``."""
 
-    def __init__(self, directory: Path, max_bytes: int, *, skip_top: frozenset[str] = frozenset()):
+    def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = directory
         self.max_bytes = max(0, max_bytes)
         self._lock = threading.Lock()
         self._sizes: OrderedDict[str, int] = OrderedDict()
         self._total = 0
         directory.mkdir(parents=True, exist_ok=True)
-        self._scan(skip_top)
+        self._scan()
 
-    def _scan(self, skip_top: frozenset[str]) -> None:
+    def _scan(self) -> None:
         found: list[tuple[float, str, int]] = []
-        for folder, directories, files in os.walk(self.directory):
-            if Path(folder) == self.directory:
-                directories[:] = [d for d in directories if d not in skip_top]
+        for folder, _, files in os.walk(self.directory):
             for name in files:
                 if name.startswith("."):  # a download in progress (or abandoned)
                     continue
