@@ -291,3 +291,22 @@ def test_the_server_of_a_replica_serves_media_from_the_object_store(
         assert part.status_code == 206 and part.content == large[1000:2000]
         whole = client.get(f"/api/media/{large_digest}")
         assert whole.status_code == 200 and whole.content == large
+
+
+def test_the_cache_removes_the_least_recently_used_file_first(tmp_path: Path) -> None:
+    from heron.store.byte_cache import ByteCache
+
+    cache = ByteCache(tmp_path / "cache", max_bytes=2000)
+    for name in ("a", "b"):
+        temporary = cache.temporary(name)
+        temporary.write_bytes(b"x" * 1000)
+        cache.add(name, temporary)
+    assert cache.touch("a")  # a is now used more recently than b
+    temporary = cache.temporary("c")
+    temporary.write_bytes(b"x" * 1000)
+    cache.add("c", temporary)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["a", "c"]
+    assert cache.total_bytes == 2000
+    # A new process sees what is there, oldest access first.
+    again = ByteCache(tmp_path / "cache", max_bytes=2000)
+    assert again.total_bytes == 2000 and again.touch("c") and not again.touch("b")
