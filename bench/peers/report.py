@@ -386,7 +386,8 @@ def plot(table: list[Line], path: Path) -> bool:
         ax.axvline(1.0, color="black", linewidth=1)
         ax.set_title(f"{title}: peer ÷ heron (> 1: heron ahead)", fontsize=10)
         ax.invert_yaxis()
-        ax.legend(fontsize=8)
+        if peers:
+            ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
