@@ -55,6 +55,10 @@ class ArtifactError(UsageError):
     """An artifact operation cannot be done: bad name, conflicting files, changed content."""
 
 
+class RunExistsError(UsageError):
+    """A run with this id already exists (another process created it first)."""
+
+
 class NotFoundError(HeronError):
     """A project, run, table, step, artifact, alias or version does not exist."""
 
@@ -142,6 +146,7 @@ __all__ = [
     "PermissionDeniedError",
     "QueryError",
     "QueryLimitError",
+    "RunExistsError",
     "SchemaTooNewError",
     "StoreError",
     "TableError",

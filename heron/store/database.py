@@ -120,3 +120,22 @@ def insert_ignoring_duplicates(
         connection.execute(pg_insert(table).on_conflict_do_nothing(), list(rows))
     else:  # pragma: no cover - only the two dialects above are supported
         connection.execute(insert(table), list(rows))
+
+
+def insert_if_absent(connection: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert one row unless its primary key (or another unique key) is taken; whether it was.
+
+    Unlike a plain insert, losing a race to another writer is an answer, not an error that
+    aborts the transaction (``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on both backends:
+    the row count is not reliable for it on PostgreSQL, the returned key is).
+    """
+    key = list(table.primary_key.columns)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table).values(**row).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(**row).on_conflict_do_nothing()
+    return connection.execute(statement.returning(*key)).first() is not None

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, exists, func, select
 
-from heron.errors import NotFoundError
+from heron.errors import NotFoundError, RunExistsError
 from heron.store import schema
-from heron.store.database import insert_ignoring_duplicates, write
+from heron.store.database import insert_if_absent, insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RUN_LEVEL_STEP as RUN_LEVEL_STEP
@@ -147,10 +147,18 @@ def list_projects(engine: Engine) -> list[dict[str, Any]]:
 
 
 def create_run(engine: Engine, project: str, values: dict[str, Any]) -> None:
-    """Insert a new run row (``values`` holds every column but ``project_id``)."""
+    """Insert a new run row (``values`` holds every column but ``project_id``).
+
+    Raises :class:`RunExistsError` when the id is taken, also when another process (a replica
+    of a team server) inserted it between the caller's check and this insert.
+    """
     with write(engine) as connection:
         pid = project_id(connection, project, create=True)
-        connection.execute(schema.runs.insert().values(project_id=pid, **values))
+        # The loser of a race learns it from the key the insert returns, without a database
+        # error that would abort its transaction.
+        inserted = insert_if_absent(connection, schema.runs, {"project_id": pid, **values})
+    if not inserted:
+        raise RunExistsError(f"a run with id {values['id']!r} already exists")
 
 
 def count_runs(engine: Engine, project: str) -> int:

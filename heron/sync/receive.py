@@ -23,7 +23,7 @@ from sqlalchemy import and_, select, tuple_
 from heron.errors import IntegrityError, NotFoundError, UsageError
 from heron.store import schema
 from heron.store.artifacts import commit_version
-from heron.store.database import insert_ignoring_duplicates, write
+from heron.store.database import insert_if_absent, insert_ignoring_duplicates, write
 from heron.store.jsonvalues import loads
 from heron.store.lineage import add_lineage
 from heron.store.manifest import ManifestEntry, check_project_name
@@ -230,20 +230,22 @@ def upsert_run(store: Store, project: str, run: RunRecordIn) -> None:
     r, p = schema.runs, schema.projects
     values = run.model_dump()
     with write(store.engine) as connection:
+        pid = project_id(connection, project, create=True)
+        # Insert first: two replicas pushing one new run at once must not both insert it (the
+        # loser waits for the winner's commit, inserts nothing, and updates the row instead).
+        if insert_if_absent(connection, r, {"project_id": pid, **values}):
+            return
         row = connection.execute(
             select(p.c.name)
             .select_from(r.join(p, p.c.id == r.c.project_id))
             .where(r.c.id == run.id)
-        ).first()
-        if row is not None and row[0] != project:
+            .with_for_update(of=r)
+        ).one()
+        if row[0] != project:
             raise UsageError(
                 f"run {run.id!r} belongs to project {row[0]!r} on the server, not {project!r}"
             )
-        pid = project_id(connection, project, create=True)
-        if row is None:
-            connection.execute(r.insert().values(project_id=pid, **values))
-        else:
-            connection.execute(r.update().where(r.c.id == run.id).values(**values))
+        connection.execute(r.update().where(r.c.id == run.id).values(**values))
 
 
 def _require_run(store: Store, project: str, run_id: str) -> None:

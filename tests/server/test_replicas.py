@@ -1,0 +1,274 @@
+"""Two `heron server` replicas on one PostgreSQL database serve one consistent store.
+
+Real concurrent clients (threads, each with its own connection, released together by a
+barrier) write through both replicas at once: version numbers stay dense and unique, identical
+content makes one version, an alias ends on exactly one version, and a run id is created once.
+A tiny reverse proxy (examples/team_server/proxy.py, as docs/team-server.md shows it) spreads
+requests over both replicas.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from heron.store import users as user_store
+from heron.store.store import Store
+from tests.fixtures.heron_server import ServerProcess, running_servers, wait_for
+
+PROJECT = "team"
+CLIENTS = 8
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, pg_url: str) -> Iterator[tuple[list[ServerProcess], str]]:
+    """Two replicas with accounts on (their own cache directories, one database) and an
+    admin's API key."""
+    store = Store.open(tmp_path / "setup", database_url=pg_url)
+    key = user_store.create_user(store.engine, "alice", admin=True).key
+    store.close()
+    arguments = [["--dir", str(tmp_path / f"replica-{n}"), "--db", pg_url] for n in range(2)]
+    with running_servers(*arguments) as servers:
+        yield servers, key
+
+
+def _together(count: int, action: Callable[[int], httpx.Response]) -> list[httpx.Response]:
+    """Run ``action(i)`` for i in range(count) on as many threads, released at one moment."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> httpx.Response:
+        barrier.wait(timeout=60)
+        return action(i)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def _client(servers: list[ServerProcess], key: str, i: int) -> httpx.Client:
+    """A client of replica ``i % 2``, signed in with ``key``."""
+    return httpx.Client(
+        base_url=servers[i % 2].url,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
+
+
+def _manifest(tag: str) -> dict[str, Any]:
+    return {
+        "name": "model",
+        "type": "model",
+        "entries": [{"path": "weights", "size": 0, "ref_uri": f"s3://weights/{tag}"}],
+    }
+
+
+def _commit(servers: list[ServerProcess], key: str, i: int, tag: str) -> httpx.Response:
+    with _client(servers, key, i) as client:
+        return client.post(f"api/sync/projects/{PROJECT}/artifacts", json=_manifest(tag))
+
+
+def _versions(server: ServerProcess, key: str) -> list[dict[str, Any]]:
+    with _client([server, server], key, 0) as client:
+        answer = client.get(f"api/projects/{PROJECT}/artifacts/model")
+        assert answer.status_code == 200, answer.text
+    return [
+        {"version": int(v["version"].removeprefix("v")), "aliases": v["aliases"]}
+        for v in answer.json()["versions"]
+    ]
+
+
+def test_versions_committed_through_both_replicas_are_numbered_once_each(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    per_client = 3
+
+    def commit_three(i: int) -> httpx.Response:
+        answer = httpx.Response(500)
+        for n in range(per_client):
+            answer = _commit(servers, key, i + n, f"client-{i}-{n}")
+            assert answer.status_code == 200, answer.text
+        return answer
+
+    _together(CLIENTS, commit_three)
+    total = CLIENTS * per_client
+    for server in servers:  # both replicas see the same, dense numbering
+        numbers = sorted(v["version"] for v in _versions(server, key))
+        assert numbers == list(range(total))
+        latest = [v["version"] for v in _versions(server, key) if "latest" in v["aliases"]]
+        assert latest == [total - 1]
+
+
+def test_identical_content_committed_at_once_makes_one_version(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    answers = _together(CLIENTS, lambda i: _commit(servers, key, i, "same"))
+    assert [a.status_code for a in answers] == [200] * CLIENTS, [a.text for a in answers]
+    bodies = [a.json() for a in answers]
+    assert len({b["version_id"] for b in bodies}) == 1
+    assert sorted(b["created"] for b in bodies) == [False] * (CLIENTS - 1) + [True]
+    assert [v["version"] for v in _versions(servers[1], key)] == [0]
+
+
+def test_an_alias_moved_through_both_replicas_ends_on_one_version(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    for n in range(4):
+        assert _commit(servers, key, n, f"v{n}").status_code == 200
+
+    def move(i: int) -> httpx.Response:
+        with _client(servers, key, i) as client:
+            last = httpx.Response(500)
+            for round_ in range(3):
+                target = f"v{(i + round_) % 4}"
+                last = client.post(
+                    f"api/projects/{PROJECT}/artifacts/model/{target}/aliases",
+                    json={"alias": "best"},
+                )
+                assert last.status_code == 200, last.text
+            return last
+
+    _together(CLIENTS, move)
+    seen = []
+    for server in servers:
+        holders = [v["version"] for v in _versions(server, key) if "best" in v["aliases"]]
+        assert len(holders) == 1
+        seen.append(holders[0])
+    assert seen[0] == seen[1]
+
+
+def test_a_run_pushed_through_both_replicas_at_once_is_created_once(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+
+    def push(i: int) -> httpx.Response:
+        record = {
+            "id": "shared-run",
+            "name": f"attempt {i}",
+            "state": "running",
+            "created_at": 1.0,
+            "updated_at": 1.0 + i,
+            "heartbeat_at": 1.0 + i,
+        }
+        with _client(servers, key, i) as client:
+            return client.post(f"api/sync/projects/{PROJECT}/runs", json=record)
+
+    answers = _together(CLIENTS, push)
+    # The push is an idempotent upsert by id: every client is answered, none gets a conflict.
+    assert [a.status_code for a in answers] == [200] * CLIENTS, [a.text for a in answers]
+    for server in servers:
+        with _client([server, server], key, 0) as client:
+            runs = client.get(f"api/projects/{PROJECT}/runs").json()["runs"]
+        assert [r["id"] for r in runs] == ["shared-run"]
+
+
+_CREATE_RUN = """
+import sys, time
+from heron.errors import RunExistsError
+from heron.store import runs
+from heron.store.store import Store
+store = Store.open(sys.argv[1], database_url=sys.argv[2])
+sys.stdin.readline()  # the start signal
+now = time.time()
+values = {"id": "same-id", "name": sys.argv[1], "state": "running", "created_at": now,
+          "updated_at": now, "heartbeat_at": now, "last_step": -1}
+try:
+    runs.create_run(store.engine, "team", values)
+except RunExistsError as error:
+    print("exists:", error)
+else:
+    print("created")
+store.close()
+"""
+
+
+def test_creating_one_run_id_from_four_processes_at_once_creates_it_once(
+    tmp_path: Path, pg_url: str
+) -> None:
+    Store.open(tmp_path / "setup", database_url=pg_url).close()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CREATE_RUN, str(tmp_path / f"client-{n}"), pg_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "HERON_DATABASE_URL": ""},
+        )
+        for n in range(4)
+    ]
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    outputs = [process.communicate(timeout=120) for process in processes]
+    said = sorted(stdout.strip() for stdout, _ in outputs)
+    assert said == ["created"] + ["exists: a run with id 'same-id' already exists"] * 3, outputs
+    store = Store.open(tmp_path / "setup", database_url=pg_url)
+    from heron.store import runs
+
+    assert [r.id for r in runs.list_runs(store.engine, "team")] == ["same-id"]
+    store.close()
+
+
+def test_a_reverse_proxy_spreads_requests_over_both_replicas(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    root = Path(__file__).resolve().parents[2]
+    proxy = subprocess.Popen(
+        [
+            sys.executable,
+            str(root / "examples" / "team_server" / "proxy.py"),
+            "--port",
+            "0",
+            *(server.url for server in servers),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proxy.stdout is not None
+        line = proxy.stdout.readline()
+        assert line.startswith("proxy: listening on "), line
+        url = line.rsplit(" ", 1)[1].strip()
+        headers = {"Authorization": f"Bearer {key}", "X-Request-ID": "through-proxy"}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            for n in range(4):
+                committed = client.post(
+                    f"api/sync/projects/{PROJECT}/artifacts", json=_manifest(f"p{n}")
+                )
+                assert committed.status_code == 200, committed.text
+                assert committed.headers["x-request-id"] == "through-proxy"
+            versions = client.get(f"api/projects/{PROJECT}/artifacts/model").json()["versions"]
+            assert sorted(v["version"] for v in versions) == ["v0", "v1", "v2", "v3"]
+            assert client.get("api/ready").status_code == 200
+
+        def both_served() -> bool:
+            return all(
+                any(r["request_id"] == "through-proxy" for r in server.access_log())
+                for server in servers
+            )
+
+        wait_for(both_served, "both replicas to log requests sent through the proxy")
+        for server in servers:
+            users = {r["user"] for r in server.access_log() if r["request_id"] == "through-proxy"}
+            assert users <= {"alice", None}
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=30)
+        for stream in (proxy.stdout, proxy.stderr):
+            if stream:
+                stream.close()
