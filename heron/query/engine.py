@@ -119,6 +119,7 @@ class Engine:
         self._spill_dir = None if spill_dir is None else os.fspath(spill_dir)
         self._spill_fixed = spill_dir is not None
         self._counts: Counter[str] = Counter()
+        self._running = 0  # queued statements running now
 
     def _database(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -304,6 +305,9 @@ class Engine:
                 "(HERON_QUERY_CONCURRENCY sets how many run at once)",
                 "busy",
             )
+        if queued:
+            with self._lock:
+                self._running += 1
         try:
             limit = deadline - time.monotonic()
             if limit <= 0:
@@ -316,6 +320,12 @@ class Engine:
         finally:
             if queued:
                 self._slots.release()
+                with self._lock:
+                    self._running -= 1
+                    idle = self._running == 0
+                if idle:
+                    # Loads of tables just queried wait for this (heron.query.cache).
+                    self.tables.start_deferred()
 
     def _run_statement(
         self,

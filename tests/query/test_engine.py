@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pandas as pd
 
@@ -88,3 +90,24 @@ def test_a_new_filters_page_and_count_run_at_once_with_the_same_answers(
             assert pages[0].rows == [] and pages[0].total == kept
     assert pages[0].total == 0 and pages[0].rows == []
     assert len(pages[1].rows) == 0
+
+
+def test_a_tables_load_waits_for_the_query_that_asked_for_it(pred_table: Pred) -> None:
+    # The first query of a table reads Parquet; loading the in-memory copy starts once it is
+    # done, so the two never share the cores. While the query still streams its rows, nothing
+    # is loading; once it ends, the copy loads and later queries read it.
+    source, df = pred_table
+    engine = Engine(cache="background")
+    q = Query(source, engine=engine).filter('row["truth"] = "Aves"')
+    loads_while_streaming: list[int] = []
+
+    def consume(schema: Any, batches: Iterator[Any]) -> int:
+        rows = sum(b.num_rows for b in batches)
+        loads_while_streaming.append(engine.statements().get("load", 0))
+        return rows
+
+    assert q.to_batches(consume) == int((df.truth == "Aves").sum())
+    assert loads_while_streaming == [0]
+    engine.tables.wait()
+    assert engine.statements()["load"] >= 1  # the copy, then its value codes and so on
+    assert "heron_t_" in engine.table_relation(source).sql
