@@ -18,11 +18,14 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heron.errors import IntegrityError, NotFoundError
-from heron.store.byte_cache import ByteCache
-from heron.store.s3_client import RetryPolicy, S3Location, with_retries
+
+if TYPE_CHECKING:
+    # Only an S3-backed store needs these: a local table read imports neither.
+    from heron.store.byte_cache import ByteCache
+    from heron.store.s3_client import RetryPolicy, S3Location
 
 _TABLES = "tables/"
 
@@ -44,6 +47,8 @@ class RemoteTables:
         """Upload the finished part ``relative`` (a ``tables/...`` path) from ``path``."""
         from boto3.s3.transfer import TransferConfig
 
+        from heron.store.s3_client import with_retries
+
         config = TransferConfig(multipart_threshold=16 << 20, multipart_chunksize=16 << 20)
         key = self.location.key(relative)
         with_retries(
@@ -61,6 +66,8 @@ class RemoteTables:
         NotFoundError when the object store has no such part, StoreError when it cannot be
         reached after retries.
         """
+        from heron.store.s3_client import with_retries
+
         name = relative.removeprefix(_TABLES)
         with self._fetch_lock:
             if self.cache.path(name).exists():
