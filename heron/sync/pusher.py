@@ -19,13 +19,13 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from heron.errors import StoreError
 from heron.store import artifacts as artifact_store
-from heron.store.blobs import PACK_THRESHOLD
 from heron.store.jsonvalues import dumps
 from heron.store.tables import TableRecord, open_part, table_record
 from heron.sync.http import ApiClient, ServerRefused
@@ -186,26 +186,36 @@ class Pusher:
             self._advance("blobs", cursor)
 
     def _send_blobs(self, digests: list[str], sizes: dict[str, int], counts: PushCounts) -> None:
-        batch: list[bytes] = []
-        batch_bytes = 0
+        locations = self.store.blobs.locate_many(digests)
+        packed = {d for d in digests if locations[d].pack and sizes[d] < CHUNK_BYTES // 2}
         for digest in digests:
-            size = sizes[digest]
-            if size >= min(PACK_THRESHOLD, CHUNK_BYTES // 2):
+            if digest not in packed:
                 self._upload_blob(digest)
-            else:
-                data = self.store.blobs.get(digest)
+                self._count(counts, "blobs", 1)
+                counts.blob_bytes += sizes[digest]
+        # Read pack by pack, in offset order (each blob verified), while a second thread sends
+        # the previous batch: reading and the server's storing overlap.
+        with ThreadPoolExecutor(1, thread_name_prefix="heron-sync-send") as sender:
+            in_flight: Future[None] | None = None
+            batch: list[bytes] = []
+            batch_bytes = 0
+            for digest, data in self.store.blobs.read_packed(packed, locations):
                 if batch_bytes + len(data) + 72 > CHUNK_BYTES:
-                    self._send_batch(batch)
+                    if in_flight is not None:
+                        in_flight.result()
+                    in_flight = sender.submit(self._send_batch, batch, counts)
                     batch, batch_bytes = [], 0
                 batch.append(digest.encode("ascii") + len(data).to_bytes(8, "big") + data)
                 batch_bytes += len(data) + 72
-            self._count(counts, "blobs", 1)
-            counts.blob_bytes += size
-        self._send_batch(batch)
+            if in_flight is not None:
+                in_flight.result()
+        self._send_batch(batch, counts)
 
-    def _send_batch(self, frames: list[bytes]) -> None:
+    def _send_batch(self, frames: list[bytes], counts: PushCounts) -> None:
         if frames:
             self.client.request("POST", "/api/sync/blobs/batch", data=b"".join(frames))
+            self._count(counts, "blobs", len(frames))
+            counts.blob_bytes += sum(len(frame) - 72 for frame in frames)
 
     def _upload_blob(self, digest: str) -> None:
         path = self.store.blobs.file_path(digest)
