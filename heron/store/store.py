@@ -129,6 +129,9 @@ class Store:
             blobs = LocalBlobStore(root / "blobs", engine)
         else:
             blobs = object_store.open_s3(root, engine, remote)
+            if marker_blobs_url(root) != str(remote.location):
+                # Readers that skip the database (the SQLite fast paths) learn it from here.
+                _write_marker(marker, blobs_url=str(remote.location))
         store = cls(root, engine, blobs)
         store.remote = remote
         store.tables_dir.mkdir(exist_ok=True)
@@ -169,7 +172,25 @@ def check_marker(marker: Path) -> None:
         )
 
 
-def _write_marker(marker: Path) -> None:
+def _write_marker(marker: Path, *, blobs_url: str | None = None) -> None:
+    content: dict[str, object] = {"format": "heron-store", "version": STORE_FORMAT}
+    if blobs_url:
+        content["blobs_url"] = blobs_url
     temporary = marker.with_name(f".{marker.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    temporary.write_text(json.dumps({"format": "heron-store", "version": STORE_FORMAT}) + "\n")
+    temporary.write_text(json.dumps(content) + "\n")
     os.replace(temporary, marker)
+
+
+def marker_blobs_url(root: Path) -> str | None:
+    """The object store (``s3://bucket/prefix``) the store at ``root`` keeps its blobs and
+    tables in, as its marker says, or None (a local store, or no readable marker).
+
+    Written when an S3-backed store is opened, so code that reads a store without opening its
+    database can tell that the directory is only a cache of it.
+    """
+    try:
+        content = json.loads((root / MARKER_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    url = content.get("blobs_url") if isinstance(content, dict) else None
+    return url if isinstance(url, str) else None

@@ -16,7 +16,7 @@ import heron
 from heron.errors import ConfigError, HeronError, IntegrityError, NotFoundError, StoreError
 from heron.store.blob_index import sha256_hex
 from heron.store.s3_blobs import S3BlobStore
-from heron.store.store import Store
+from heron.store.store import Store, marker_blobs_url
 from tests.store.s3_support import PrivateSeaweed, keys, s3_client, use_s3
 
 pytestmark = [pytest.mark.s3, pytest.mark.postgres]
@@ -186,6 +186,11 @@ def test_the_database_remembers_the_object_store(
     assert isinstance(replica.blobs, S3BlobStore)
     assert replica.blobs.get(digest) == b"remembered"
     replica.close()
+    # Each directory's marker says it is a cache of the object store, for readers that skip
+    # the database; a local store's says nothing.
+    assert marker_blobs_url(tmp_path / "a") == marker_blobs_url(tmp_path / "b") == url
+    Store.open(tmp_path / "local").close()
+    assert marker_blobs_url(tmp_path / "local") is None
     with pytest.raises(ConfigError, match="keeps its blobs in"):
         _open(tmp_path / "c", pg_url, url + "-other", s3_settings["endpoint"])
 
