@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from heron.errors import TableError, UsageError
 from heron.sdk.interfaces import ObjectResult, RunContext
 from heron.sdk.media import Image
-from heron.sdk.table_arrow import one_array
+from heron.sdk.table_arrow import exact_array, one_array
 from heron.sdk.table_frames import columns_from_frame
 from heron.sdk.table_images import ImageColumn
 from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
@@ -240,6 +240,8 @@ class Table:
             column.append(value)
 
     def _types_changed(self) -> None:
+        if self._pending:  # rows checked against the former types become plain column values
+            self._values  # noqa: B018  (the property moves them)
         self._fast_types = None
 
     def _stream_images(self, index: int) -> ImageColumn:
@@ -369,12 +371,40 @@ class Table:
         from heron.store.tables import arrow_schema
 
         specs = [spec for spec in self._specs if spec.type != "image"]
-        arrays = [
-            self._arrow_column(index, start)
-            for index, spec in enumerate(self._specs)
-            if spec.type != "image"
-        ]
+        arrays = self._packed_pending(start)
+        if arrays is None:
+            arrays = [
+                self._arrow_column(index, start)
+                for index, spec in enumerate(self._specs)
+                if spec.type != "image"
+            ]
         return pa.Table.from_arrays(arrays, schema=arrow_schema([spec.to_json() for spec in specs]))
+
+    def _packed_pending(self, start: int) -> list[pa.Array] | None:
+        """The columns from row ``start`` on, most rows packed straight from the pending ones
+        (add_data found each of their values to be of its column's exact type, never None);
+        None when the table has columns this does not cover (images, a dataframe's)."""
+        import pyarrow as pa
+
+        pending, fast_types = self._pending, self._fast_types
+        if not pending or fast_types is None or not all(fast_types) or self._has_images:
+            return None
+        if any(head is not None for head in self._heads):
+            return None
+        flushed = len(self._columns[0])  # rows moved to the columns before these
+        rows = pending[start - flushed :] if start > flushed else pending
+        arrays = []
+        for index, spec in enumerate(self._specs):
+            packed = exact_array(spec.type, rows, index)
+            if start < flushed:  # the first rows (checked one by one) are in the column
+                column = self._columns[index]
+                assert not isinstance(column, ImageColumn)  # no image columns here
+                head = to_arrow_array(spec, column[start:], first_row=start)
+                packed = pa.concat_arrays(
+                    [head.cast(packed.type) if head.type != packed.type else head, packed]
+                )
+            arrays.append(packed)
+        return arrays
 
     def _arrow_column(self, index: int, start: int) -> pa.Array:
         import pyarrow as pa

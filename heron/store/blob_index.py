@@ -15,12 +15,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import Engine, select
+from typing import TYPE_CHECKING
 
 from heron.errors import HeronError, IntegrityError, NotFoundError
-from heron.store import quarantine, schema
-from heron.store.database import insert_ignoring_duplicates, write
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy (and the modules built on it: schema, database, quarantine) is imported where the
+# index is queried, so a store whose run writes go through sqlite3 does not load it for blobs.
 
 # Digests a writer remembers as stored: enough for the images a training loop logs again every
 # epoch, while a million-image table does not keep 150 MB of them (the index answers the rest).
@@ -83,6 +86,9 @@ class BlobIndex:
         return digests
 
     def _index(self, entries: list[tuple[str, int, str, int]]) -> None:
+        from heron.store import schema
+        from heron.store.database import insert_ignoring_duplicates, write
+
         now = time.time()
         rows = [
             {"sha256": d, "size": size, "location": loc, "offset": off, "created_at": now}
@@ -93,6 +99,10 @@ class BlobIndex:
         self._remember_stored(d for d, _, _, _ in entries)
 
     def _locate(self, digest: str) -> tuple[int, str, int]:
+        from sqlalchemy import select
+
+        from heron.store import schema
+
         with self._engine.connect() as connection:
             row = connection.execute(
                 select(schema.blobs.c.size, schema.blobs.c.location, schema.blobs.c.offset).where(
@@ -105,6 +115,8 @@ class BlobIndex:
 
     def _absent(self, digest: str) -> NotFoundError | IntegrityError:
         """The error for a digest with no index row: quarantined earlier, or never stored."""
+        from heron.store import quarantine
+
         record = quarantine.find(self.root, digest)
         if record is None:
             return NotFoundError(f"no blob {digest} in the store")
@@ -134,6 +146,10 @@ class BlobIndex:
         self._known.update(digests)
 
     def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
+        from sqlalchemy import select
+
+        from heron.store import schema
+
         b = schema.blobs
         ordered = sorted(digests)
         found: dict[str, BlobLocation] = {}
@@ -169,6 +185,8 @@ class BlobIndex:
 
     def quarantined_digests(self) -> set[str]:
         """Digests that were ever quarantined in this store (restored since or not)."""
+        from heron.store import quarantine
+
         try:
             names = os.listdir(quarantine.directory(self.root))
         except OSError:
@@ -188,6 +206,8 @@ class BlobIndex:
         blob deleted by gc or already healed elsewhere meanwhile is left alone). Failing to
         quarantine (a read-only store) is logged; the read fails all the same.
         """
+        from heron.store import quarantine
+
         self._known.discard(digest)
         message = (
             f"blob {digest} failed its check in the store: {problem}; it is quarantined and "

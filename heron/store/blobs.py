@@ -28,9 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import BinaryIO
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, BinaryIO
 
 from heron.errors import HeronError, IntegrityError
 from heron.store.blob_index import BlobIndex, BlobLocation, sha256_hex
@@ -44,6 +42,9 @@ from heron.store.safefiles import (
     open_inside,
     temporary_sibling,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["PACK_THRESHOLD", "BlobLocation", "LocalBlobStore", "sha256_hex"]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from heron.errors import NotAStoreError
+from heron.store.blob_protocol import BlobStore
 from heron.store.run_record import RunRecord
 from heron.store.sqlite_writer import SqliteWriter
 from heron.store.store import (
@@ -50,6 +51,23 @@ class LocalStore(Store):
         self.sqlite = writer
         self._full: Store | None = None
         self._full_lock = threading.Lock()
+        self._blobs: BlobStore | None = None
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The store's blobs, their index kept through sqlite3 (see heron.store.sqlite_blobs)."""
+        with self._full_lock:
+            if self._blobs is None:
+                from heron.store.sqlite_blobs import SqliteBlobStore
+
+                self._blobs = SqliteBlobStore(
+                    self.root / "blobs", self.sqlite, lambda: self.full().engine
+                )
+            return self._blobs
+
+    @blobs.setter
+    def blobs(self, blobs: BlobStore) -> None:
+        self._blobs = blobs
 
     def full(self) -> Store:
         """The full store on the same directory, opened on first call."""
@@ -69,7 +87,9 @@ class LocalStore(Store):
         return getattr(self.full(), name)
 
     def close(self) -> None:
-        """Close the SQLite writer and, if it was opened, the full store."""
+        """Close the SQLite writer and, if they were opened, the blob store and full store."""
+        if self._blobs is not None:
+            self._blobs.close()
         self.sqlite.close()
         if self._full is not None:
             self._full.close()
@@ -112,6 +132,8 @@ def open_for_run(directory: str | os.PathLike[str] | None, *, announce: bool = F
 def release_blobs(store: Store) -> None:
     """Close the pack file the run appended blobs to, if its blob store was opened."""
     if isinstance(store, LocalStore):
+        if store._blobs is not None:
+            store._blobs.close()
         opened = store.opened()
         if opened is not None:
             opened.blobs.close()

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from heron.errors import NotFoundError, UsageError
+from heron.errors import NotFoundError, RunExistsError
 from heron.store.jsonvalues import dumps
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RunRecord, run_record
@@ -187,7 +187,7 @@ class SqliteWriter:
         return int(rows[0][0])
 
     def create_run(self, project: str, values: dict[str, Any]) -> None:
-        """Insert a new run row, creating its project if needed; UsageError if the id is
+        """Insert a new run row, creating its project if needed; RunExistsError if the id is
         taken."""
         with self.write() as cursor:
             row = cursor.execute("SELECT id FROM projects WHERE name = ?", (project,)).fetchone()
@@ -208,7 +208,7 @@ class SqliteWriter:
                 (row[0], *values.values()),
             ).rowcount
         if inserted != 1:
-            raise UsageError(f"a run with id {values['id']!r} already exists")
+            raise RunExistsError(f"a run with id {values['id']!r} already exists")
 
     def update_run(self, run_id: str, **values: Any) -> None:
         """Update columns of one run (``updated_at`` too, unless given)."""
@@ -286,6 +286,31 @@ class SqliteWriter:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (run_id, key, step, kind, dumps(payload), time.time()),
             )
+
+    # -- blobs --------------------------------------------------------------------------------
+
+    def insert_blobs(self, entries: Sequence[tuple[str, int, str, int]]) -> None:
+        """Index rows (sha256, size, location, offset) of written blobs; a digest already
+        indexed keeps its row (two writers stored the same bytes)."""
+        now = time.time()
+        with self.write() as cursor:
+            cursor.executemany(
+                'INSERT INTO blobs (sha256, size, location, "offset", created_at) '
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [
+                    (digest, size, location, offset, now)
+                    for digest, size, location, offset in entries
+                ],
+            )
+
+    def locate_blobs(self, digests: Sequence[str]) -> dict[str, tuple[int, str, int]]:
+        """(size, location, offset) of those of ``digests`` the index holds."""
+        marks = ", ".join("?" * len(digests))
+        rows = self._select(
+            f'SELECT sha256, size, location, "offset" FROM blobs WHERE sha256 IN ({marks})',
+            digests,
+        )
+        return {row[0]: (int(row[1]), str(row[2]), int(row[3])) for row in rows}
 
     # -- tables -------------------------------------------------------------------------------
 

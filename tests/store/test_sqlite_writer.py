@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import heron
-from heron.errors import SchemaTooNewError, UsageError
+from heron.errors import RunExistsError, SchemaTooNewError
 from heron.store import local_store, migrations, sqlite_schema, sqlite_writer
 from heron.store import runs as run_store
 from heron.store.local_store import LocalStore, open_for_run
@@ -55,6 +55,7 @@ def test_the_recorded_schema_is_the_one_sqlalchemy_creates(tmp_path: Path) -> No
 _RUN = textwrap.dedent(
     """
     import json, sys
+    import numpy as np
     import heron
 
     run = heron.init(project="p", name="first", config={"lr": 0.1}, tags=["a"], dir=sys.argv[1])
@@ -64,6 +65,11 @@ _RUN = textwrap.dedent(
     run.config["batch"] = 32
     table = heron.Table(columns=["id", "label"], data=[[1, "cat"], [2, "dog"]])
     run.log({"predictions": table})
+    pixels = [[[step * 40 + x for x in range(3)] for _ in range(2)] for step in range(3)]
+    images = heron.Table(columns=["id", "image"])
+    for step, rows in enumerate(pixels):
+        images.add_data(step, heron.Image(np.array(rows, np.uint8)))
+    run.log({"images": images})
     run.finish()
     print(json.dumps({"path": run.path, "sqlalchemy": "sqlalchemy" in sys.modules}))
     """
@@ -91,6 +97,8 @@ def test_a_run_in_a_local_store_loads_no_sqlalchemy_and_reads_back_in_full(
     assert run.summary["acc"] == {"max": 0.2}
     assert run.table("predictions").to_pandas()["label"].tolist() == ["cat", "dog"]
     assert list(run.metric_definitions()) == ["acc"]
+    images = run.table("images").get_column("image")
+    assert [image.to_numpy()[0, 0] for image in images] == [0, 40, 80]
 
 
 def test_a_second_run_counts_the_first_and_a_taken_id_is_refused(tmp_path: Path) -> None:
@@ -101,7 +109,7 @@ def test_a_second_run_counts_the_first_and_a_taken_id_is_refused(tmp_path: Path)
     store = open_for_run(tmp_path / "store")
     assert isinstance(store, LocalStore)
     record = store.sqlite.get_run(first.id)
-    with pytest.raises(UsageError, match=first.id):
+    with pytest.raises(RunExistsError, match=first.id):
         store.sqlite.create_run("p", {**_columns(record), "id": first.id})
     store.close()
 
@@ -175,17 +183,24 @@ def test_a_database_url_opens_the_full_store(
     store.close()
 
 
-def test_what_else_a_run_asks_of_its_store_opens_the_full_store(tmp_path: Path) -> None:
+def test_images_are_indexed_with_sqlite3_and_the_engine_opens_the_full_store(
+    tmp_path: Path,
+) -> None:
     import numpy as np
 
     with heron.init(project="p", dir=tmp_path / "store") as run:
-        assert isinstance(run.store, LocalStore) and run.store.opened() is None
-        run.log({"sample": heron.Image(np.zeros((4, 4), np.uint8))})  # images go to the blob store
-    assert isinstance(run.store, LocalStore) and run.store.opened() is not None
+        assert isinstance(run.store, LocalStore)
+        run.log({"sample": heron.Image(np.zeros((4, 4), np.uint8))})
+        run.log({"again": heron.Image(np.zeros((4, 4), np.uint8))})  # the same bytes
+    assert run.store.opened() is None  # blobs and their index rows needed no engine
     assert run.store.engine is run.store.full().engine
     api = heron.Api(dir=tmp_path / "store")
-    [(_, key, kind, payload)] = run_store.read_objects(api.store.engine, run.id)
-    assert (key, kind) == ("sample", "image") and api.store.blobs.has(payload["sha256"])
+    objects = run_store.read_objects(api.store.engine, run.id)
+    assert [(key, kind) for _, key, kind, _ in objects] == [("again", "image"), ("sample", "image")]
+    [digest] = {payload["sha256"] for _, _, _, payload in objects}
+    assert api.store.blobs.has(digest)
+    with sqlite3.connect(tmp_path / "store" / "heron.db") as connection:
+        assert connection.execute("SELECT count(*) FROM blobs").fetchone() == (1,)
 
 
 def test_the_key_limit_is_the_key_columns_size() -> None:
