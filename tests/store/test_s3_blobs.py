@@ -315,3 +315,20 @@ def test_the_cache_removes_the_least_recently_used_file_first(tmp_path: Path) ->
     # A new process sees what is there, oldest access first.
     again = ByteCache(tmp_path / "cache", max_bytes=2000)
     assert again.total_bytes == 2000 and again.touch("c") and not again.touch("b")
+
+
+def test_a_wrong_secret_is_a_clear_error_at_once(
+    tmp_path: Path, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = use_s3(monkeypatch, s3_settings)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    store = Store.open(tmp_path / "store", blobs_url=url, s3_endpoint=s3_settings["endpoint"])
+    data = b"never stored"
+    with pytest.raises(
+        StoreError, match=f"storing blob {sha256_hex(data)}: the object store refused"
+    ):
+        store.blobs.put(data)
+    assert store.blobs.missing([sha256_hex(data)]) == {sha256_hex(data)}
+    with pytest.raises(StoreError, match="refused"):
+        store.blobs.check()  # type: ignore[attr-defined]
+    store.close()
