@@ -11,6 +11,7 @@ helpers work on them, fully offline.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -53,6 +54,9 @@ from heron.store.manifest import (
 )
 from heron.store.references import list_reference
 from heron.store.table_format import artifact_table_path
+from heron.sync.settings import settings_from_env
+
+logger = logging.getLogger("heron.sync")
 
 if TYPE_CHECKING:
     from heron.sdk.api import ApiRun
@@ -830,6 +834,32 @@ def _commit(
         return artifact_store.commit_version(store.engine, **arguments)
 
 
+def _from_server(run: RunContext, ref: str) -> VersionRecord | None:
+    """In remote mode, the version the server means by ``ref`` now, copied into the spool if
+    the spool lacks it; None in local mode, or when the server cannot be reached (the spool's
+    own copy is used then, and a warning says so)."""
+    remote = settings_from_env()
+    if remote is None:
+        return None
+    # Here, not at the top: the copy reads and writes tables (pyarrow), remote mode only.
+    from heron.sync.http import ApiClient, ServerRefused, ServerUnavailable
+    from heron.sync.pull import pull_version
+
+    project, _, _ = artifact_store.parse_ref(ref)
+    client = ApiClient(remote.url, remote.api_key)
+    try:
+        return pull_version(run.store, client, project or run.project, ref)
+    except ServerUnavailable as error:
+        logger.warning("heron: %s; using the spool's copy of %s", error.message, ref)
+        return None
+    except ServerRefused as error:
+        if error.status != 404:
+            raise
+        return None  # not on the server (yet): logged into this spool and not sent so far
+    finally:
+        client.close()
+
+
 def use_artifact(run: RunContext, ref: str | Artifact, *, type: str | None = None) -> Artifact:
     """Resolve ``ref`` for ``run`` and record the input edge (see :meth:`heron.Run.use_artifact`)."""
     if isinstance(ref, Artifact):
@@ -837,7 +867,9 @@ def use_artifact(run: RunContext, ref: str | Artifact, *, type: str | None = Non
         if ref._bound_store().root != run.store.root:
             record = artifact_store.resolve(run.store.engine, record.qualified_name)
     else:
-        record = artifact_store.resolve(run.store.engine, ref, project=run.project)
+        record = _from_server(run, ref) or artifact_store.resolve(
+            run.store.engine, ref, project=run.project
+        )
     if type is not None and record.type != type:
         raise ArtifactError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
     store_lineage.add_lineage(run.store.engine, run.id, record.id, "input")

@@ -159,3 +159,28 @@ class LineageIn(BaseModel):
     run_id: str = Field(pattern=ID_PATTERN)
     version_id: str
     direction: str = Field(pattern=r"^(input|output)$")
+
+
+class TableOut(BaseModel):
+    """A table of the server, for a client that copies it: its parts are read one by one."""
+
+    id: str
+    n_rows: int
+    columns: str
+    part_sizes: list[int]
+    created_at: float
+
+
+class ArtifactVersionOut(BaseModel):
+    """A version of the server with its manifest, for a client that uses it."""
+
+    version_id: str
+    version: int
+    project: str
+    name: str
+    type: str
+    description: str
+    metadata: str
+    digest: str
+    aliases: list[str]
+    entries: list[ArtifactEntryIn]

@@ -15,6 +15,7 @@ import json
 import os
 import re
 from contextlib import suppress
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,21 +23,24 @@ from sqlalchemy import and_, select, tuple_
 
 from heron.errors import IntegrityError, NotFoundError, UsageError
 from heron.store import schema
-from heron.store.artifacts import commit_version
+from heron.store.artifacts import commit_version, read_manifest, resolve
 from heron.store.database import insert_if_absent, insert_ignoring_duplicates, write
-from heron.store.jsonvalues import loads
+from heron.store.jsonvalues import dumps, loads
 from heron.store.lineage import add_lineage
 from heron.store.manifest import ManifestEntry, check_project_name
 from heron.store.runs import project_id
 from heron.store.safefiles import open_directory_inside
-from heron.store.tables import part_name
+from heron.store.tables import get_table, open_part, part_name
 from heron.sync.models import (
+    ArtifactEntryIn,
     ArtifactIn,
     ArtifactOut,
+    ArtifactVersionOut,
     MetricChunk,
     RunObjectIn,
     RunRecordIn,
     TableIn,
+    TableOut,
 )
 
 if TYPE_CHECKING:
@@ -357,3 +361,74 @@ def add_edge(store: Store, project: str, run_id: str, version_id: str, direction
         if connection.execute(select(v.c.id).where(v.c.id == version_id)).first() is None:
             raise NotFoundError(f"artifact version {version_id!r} is not on the server")
     add_lineage(store.engine, run_id, version_id, direction)
+
+
+# -- reads, for a client that uses what the server holds ---------------------------------------------
+
+
+def read_blob_batch(store: Store, digests: list[str], limit: int) -> bytes:
+    """The framed bytes (see :data:`FRAME_HEADER`) of the first of ``digests`` that fit in
+    ``limit`` bytes (at least one); NotFoundError naming a digest the store does not hold."""
+    for digest in digests:
+        check_digest(digest)
+    frames: list[bytes] = []
+    size = 0
+    for digest in digests:
+        data = store.blobs.get(digest)
+        if frames and size + len(data) + FRAME_HEADER > limit:
+            break
+        frames.append(digest.encode("ascii") + len(data).to_bytes(8, "big") + data)
+        size += len(data) + FRAME_HEADER
+    return b"".join(frames)
+
+
+def table_out(store: Store, table_id: str) -> TableOut:
+    """A committed table's record, with the size of each part."""
+    record = get_table(store.engine, table_id)
+    sizes = []
+    for index in range(len(record.parts)):
+        fd = open_part(store.root, record, index)
+        try:
+            sizes.append(os.fstat(fd).st_size)
+        finally:
+            os.close(fd)
+    return TableOut(
+        id=record.id,
+        n_rows=record.n_rows,
+        columns=json.dumps(record.columns),
+        part_sizes=sizes,
+        created_at=record.created_at,
+    )
+
+
+def read_part(store: Store, table_id: str, index: int) -> bytes:
+    """The bytes of part ``index`` of a committed table."""
+    record = get_table(store.engine, table_id)
+    if not 0 <= index < len(record.parts):
+        raise NotFoundError(f"table {table_id} has no part {index}")
+    fd = open_part(store.root, record, index)
+    with open(fd, "rb") as handle:
+        return handle.read()
+
+
+def resolve_version(store: Store, project: str, ref: str) -> ArtifactVersionOut:
+    """The version ``ref`` names in ``project``, with its manifest."""
+    record = resolve(store.engine, ref, project=project)
+    if record.project != project:
+        raise NotFoundError(f"no artifact {ref!r} in project {project!r}")
+    entries = [
+        ArtifactEntryIn(**{f.name: getattr(e, f.name) for f in fields(e)})
+        for e in read_manifest(store.engine, record.id)
+    ]
+    return ArtifactVersionOut(
+        version_id=record.id,
+        version=record.version,
+        project=record.project,
+        name=record.name,
+        type=record.type,
+        description=record.description,
+        metadata=dumps(record.metadata),
+        digest=record.digest,
+        aliases=list(record.aliases),
+        entries=entries,
+    )

@@ -102,3 +102,32 @@ def test_finish_says_what_an_unreachable_server_has_not_received(
     assert "1,200 metric rows" in err
     assert f"not yet on {server.url}" in err
     assert f"heron sync {spool} --to {server.url}" in err
+
+
+def test_a_machine_with_an_empty_spool_uses_an_artifact_another_one_logged(
+    remote: tuple[ServerProcess, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, _ = remote
+    source = tmp_path / "files"
+    source.mkdir()
+    (source / "notes.txt").write_text("from machine A")
+    (source / "weights.bin").write_bytes(bytes(range(256)) * 40_000)  # 10 MB: sent in chunks
+    with heron.init(project="shared", name="maker") as run:
+        artifact = heron.Artifact("model", type="model")
+        artifact.add_dir(str(source))
+        artifact.add(heron.Table(columns=["id", "label"], data=[[1, "a"], [2, "b"]]), "preds")
+        run.log_artifact(artifact, aliases=["best"])
+
+    # Machine B: another spool, empty; only the server links the two.
+    monkeypatch.setenv("HERON_DIR", str(tmp_path / "spool-b"))
+    with heron.init(project="shared", name="user") as run:
+        used = run.use_artifact("model:best")
+        target = Path(used.download(root=str(tmp_path / "b-download")))
+        assert (target / "notes.txt").read_text() == "from machine A"
+        assert (target / "weights.bin").read_bytes() == bytes(range(256)) * 40_000
+        assert used.get("preds").to_pandas()["label"].tolist() == ["a", "b"]
+
+    on_server = heron.Api(server.store_dir).artifact("shared/model:best")
+    assert [run.name for run in on_server.used_by()] == ["user"]
+    assert on_server.logged_by() is not None and on_server.logged_by().name == "maker"
+    assert len(heron.Api(server.store_dir).artifact_versions("shared/model")) == 1

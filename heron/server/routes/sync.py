@@ -15,11 +15,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from heron.errors import AuthenticationError
-from heron.server.access import SIGNED_IN, CurrentUser, Principal, ProjectAccess, ProjectWriter
+from heron.server.access import (
+    SIGNED_IN,
+    CurrentUser,
+    Principal,
+    ProjectAccess,
+    ProjectReader,
+    ProjectWriter,
+)
 from heron.server.deps import StoreDep
 from heron.server.errors import error_response
 from heron.store import users as user_store
@@ -28,6 +35,7 @@ from heron.sync import receive
 from heron.sync.models import (
     ArtifactIn,
     ArtifactOut,
+    ArtifactVersionOut,
     DigestList,
     LineageIn,
     MetricBatch,
@@ -36,6 +44,7 @@ from heron.sync.models import (
     RunRecordIn,
     Stored,
     TableIn,
+    TableOut,
     UploadState,
 )
 
@@ -231,3 +240,75 @@ def add_lineage(project: str, body: LineageIn, access: ProjectWriter, store: Sto
     """Record that a run used (``input``) or logged (``output``) a version of the server."""
     receive.add_edge(store, project, body.run_id, body.version_id, body.direction)
     return Stored(stored=1)
+
+
+# -- reads: a client in remote mode uses what the server holds ----------------------------------------
+
+
+@router.post(
+    "/blobs/read",
+    response_class=Response,
+    dependencies=[SIGNED_IN],
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def read_blobs(body: DigestList, user: CurrentUser, store: StoreDep) -> Response:
+    """The first of these blobs that fit in one answer, framed as ``blobs/batch`` takes them;
+    the client asks again for the rest."""
+    _writer_somewhere(user)
+    data = receive.read_blob_batch(store, body.digests, MAX_CHUNK_BYTES)
+    return Response(content=data, media_type="application/octet-stream")
+
+
+@router.get(
+    "/blobs/{sha256}",
+    response_class=Response,
+    dependencies=[SIGNED_IN],
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def read_blob(
+    sha256: Annotated[str, Path(pattern=_SHA256_PATH)], user: CurrentUser, store: StoreDep
+) -> Response:
+    """One blob's bytes (checked against its hash on the way out)."""
+    _writer_somewhere(user)
+    return Response(content=store.blobs.get(sha256), media_type="application/octet-stream")
+
+
+@router.get("/tables/{table_id}", response_model=TableOut, dependencies=[SIGNED_IN])
+def read_table(
+    table_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")],
+    user: CurrentUser,
+    store: StoreDep,
+) -> TableOut:
+    """A table's record and the size of each of its parts."""
+    _writer_somewhere(user)
+    return receive.table_out(store, table_id)
+
+
+@router.get(
+    "/tables/{table_id}/parts/{index}",
+    response_class=Response,
+    dependencies=[SIGNED_IN],
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def read_table_part(
+    table_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")],
+    index: Annotated[int, Path(ge=0, le=1_000_000)],
+    user: CurrentUser,
+    store: StoreDep,
+) -> Response:
+    """The Parquet bytes of one part of a table."""
+    _writer_somewhere(user)
+    return Response(
+        content=receive.read_part(store, table_id, index), media_type="application/octet-stream"
+    )
+
+
+@router.get("/projects/{project}/artifacts/resolve", response_model=ArtifactVersionOut)
+def resolve_artifact(
+    project: str,
+    access: ProjectReader,
+    store: StoreDep,
+    ref: Annotated[str, Query(max_length=600, description="name:alias or name:vN")],
+) -> ArtifactVersionOut:
+    """The version ``ref`` names, with its manifest (paths, digests, tables)."""
+    return receive.resolve_version(store, project, ref)
