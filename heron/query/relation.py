@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from heron.errors import QueryError
-from heron.query.source import TableSource, column_types, fingerprint, part_info
+from heron.query.source import PartInfo, TableSource, column_types, fingerprint, part_info
 from heron.query.sql import Params, embed, ident
 from heron.query.types import FLOAT, STRING, ValueType, duckdb_type, image_hash_sql
 
@@ -70,15 +70,30 @@ def single_relation(source: TableSource) -> Relation:
     cols = tuple(RelColumn(name, f"c{i}", t) for i, (name, t) in enumerate(typed))
     selects: list[str] = []
     offset = 0
-    for part in parts:
-        exprs = []
-        for col in cols:
-            pos = part.positions.get(col.name)
-            # Positional references keep user-chosen column names out of the SQL text entirely.
-            src = (
-                f"#{pos}" if pos is not None and col.type.kind != "null" else _typed_null(col.type)
-            )
-            exprs.append(f"{src} AS {ident(col.ident)}")
+    same = all(
+        p.positions == parts[0].positions and p.arrow_types == parts[0].arrow_types
+        for p in parts[1:]
+    )
+    one_scan = len(parts) > 1 and same
+    if one_scan:
+        # Parts written alike are one scan: DuckDB prunes the columns a statement does not use
+        # from a scan, but not from a UNION ALL of scans, which would read (and decode) every
+        # column of every part for a count of one column (3.5x the CPU on 10 parts).
+        offsets = []
+        for part in parts:
+            offsets.append(offset)
+            offset += part.num_rows
+        starts = params.add(offsets, "BIGINT[]")
+        exprs = [f"{_part_column(parts[0], col)} AS {ident(col.ident)}" for col in cols]
+        exprs.append(
+            f"(file_row_number + list_extract({starts}, CAST(file_index AS BIGINT) + 1)) AS {ORD}"
+        )
+        paths = params.add([p.path for p in parts], "VARCHAR[]")
+        selects.append(
+            f"SELECT {', '.join(exprs)} FROM read_parquet({paths}, file_row_number=true)"
+        )
+    for part in [] if one_scan else parts:
+        exprs = [f"{_part_column(part, col)} AS {ident(col.ident)}" for col in cols]
         exprs.append(f"(file_row_number + {params.add(offset, 'BIGINT')}) AS {ORD}")
         path = params.add([part.path], "VARCHAR[]")
         selects.append(f"SELECT {', '.join(exprs)} FROM read_parquet({path}, file_row_number=true)")
@@ -93,6 +108,13 @@ def single_relation(source: TableSource) -> Relation:
         num_rows=offset,
         decoded_bytes=sum(p.decoded_bytes for p in parts),
     )
+
+
+def _part_column(part: PartInfo, col: RelColumn) -> str:
+    """How a part's scan reads ``col``: by its position in the file, or a typed null."""
+    pos = part.positions.get(col.name)
+    # Positional references keep user-chosen column names out of the SQL text entirely.
+    return f"#{pos}" if pos is not None and col.type.kind != "null" else _typed_null(col.type)
 
 
 Base = Callable[[TableSource], Relation]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from heron.query import Engine, Query, TableSource
 from heron.query.relation import single_relation
+from tests.query.helpers import write_table
 
 Pred = tuple[TableSource, pd.DataFrame]
 
@@ -111,3 +114,41 @@ def test_a_tables_load_waits_for_the_query_that_asked_for_it(pred_table: Pred) -
     engine.tables.wait()
     assert engine.statements()["load"] >= 1  # the copy, then its value codes and so on
     assert "heron_t_" in engine.table_relation(source).sql
+
+
+def test_parts_written_alike_are_one_scan_in_table_order(tmp_path: Path) -> None:
+    # A table of several parts with one schema is read by one scan (DuckDB then reads only the
+    # columns a statement uses); parts written differently (a column added later, in another
+    # place) are appended part by part. Either way rows keep their table positions.
+    n = 500
+    data = {"id": list(range(n)), "word": [f"w{i % 7}" for i in range(n)],
+            "x": [i / 10 for i in range(n)]}  # fmt: skip
+    columns = [("id", "int"), ("word", "string"), ("x", "float")]
+    alike = write_table(tmp_path / "alike", columns, data, "alike", parts=4)
+    later = write_table(tmp_path / "later", columns[:2], data, "later", parts=1).parts
+    grown = write_table(tmp_path / "grown", [columns[2], *columns[:2]], data, "grown", parts=1)
+    # The first 100 rows in a part without "x", the rest in a part holding it first.
+    head = pq.read_table(later[0]).slice(0, 100)
+    pq.write_table(head, tmp_path / "later" / "part-00000.parquet")
+    tail = pq.read_table(grown.parts[0]).slice(100)
+    pq.write_table(tail, tmp_path / "grown" / "part-00000.parquet")
+    mixed = TableSource(
+        [tmp_path / "later" / "part-00000.parquet", tmp_path / "grown" / "part-00000.parquet"],
+        columns,
+        "mixed",
+    )
+    assert "UNION ALL" not in single_relation(alike).sql
+    assert "UNION ALL" in single_relation(mixed).sql
+    for source, xs in [(alike, data["x"]), (mixed, [None] * 100 + data["x"][100:])]:
+        for engine in (Engine(cache="off"), Engine(cache="sync")):
+            q = Query(source, engine=engine)
+            page = q.page(95, 10)
+            assert [r["id"] for r in page.rows] == list(range(95, 105))
+            assert [r["x"] for r in page.rows] == xs[95:105]
+            kept = q.filter('row["word"] == "w3"')
+            assert kept.count() == sum(w == "w3" for w in data["word"])
+            ids = kept.to_batches(lambda schema, batches: [i for b in batches for i in
+                                                           b.column(0).to_pylist()])  # fmt: skip
+            assert ids == [i for i, w in enumerate(data["word"]) if w == "w3"]
+            top = q.sort("id", descending=True).page(0, 3)
+            assert [r["id"] for r in top.rows] == [499, 498, 497]
