@@ -12,7 +12,6 @@ starts (replicas starting together are serialised by the database; heron/store/m
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import socket
@@ -101,12 +100,6 @@ def shown_database(url: str | None) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _object_store_supported() -> bool:
-    from heron.store.store import Store
-
-    return "blobs_url" in inspect.signature(Store.open).parameters
 
 
 def _is_postgres(url: str | None) -> bool:
@@ -225,13 +218,8 @@ def server(
 
     if auth is None:
         auth = _is_postgres(database_url)
-    if blobs_url is not None:
-        if not blobs_url.startswith("s3://") or len(blobs_url) <= len("s3://"):
-            raise click.BadParameter(
-                f"{blobs_url!r} is not s3://bucket[/prefix]", param_hint="--blobs"
-            )
-        if not _object_store_supported():
-            raise click.ClickException("this heron cannot keep blobs in an object store yet")
+    if blobs_url is not None and (not blobs_url.startswith("s3://") or blobs_url == "s3://"):
+        raise click.BadParameter(f"{blobs_url!r} is not s3://bucket[/prefix]", param_hint="--blobs")
     if auth and not allowed_hosts:
         # Keys, not the Host header, guard a server with accounts: any name a proxy uses works.
         allowed_hosts = ("*",)
@@ -281,7 +269,8 @@ def _announce(settings: ServerSettings, app: Any, url: str, workers: int) -> Non
             "address can read the whole store",
             err=True,
         )
-    blobs = settings.blobs_url or "the store directory"
+    # What the store uses, which the database may have decided (an S3 store stays one).
+    blobs = str(getattr(app.state.store.blobs, "location", "")) or "the store directory"
     click.echo(
         f"heron server: serving {app.state.store.root} at {url} "
         f"(database: {shown_database(settings.database_url)}; blobs: {blobs}; "

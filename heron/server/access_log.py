@@ -18,6 +18,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -49,6 +50,22 @@ def _request_id(scope: Scope) -> str:
                 return text
             break
     return uuid.uuid4().hex
+
+
+def log_event(event: str, **fields: object) -> None:
+    """One JSON line about the server itself (not a request), in the access log's format."""
+    record: dict[str, object] = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "event": event,
+        **fields,
+    }
+    _write_line(2, record)
+
+
+def _write_line(fd: int, record: Mapping[str, object]) -> None:
+    line = json.dumps(record, ensure_ascii=True, default=str) + "\n"
+    with contextlib.suppress(OSError):  # a closed stderr must not fail the request
+        os.write(fd, line.encode())
 
 
 class AccessLog:
@@ -96,6 +113,4 @@ class AccessLog:
             "user": user if isinstance(user, str) else None,
             "request_id": request_id,
         }
-        line = json.dumps(record, ensure_ascii=True) + "\n"
-        with contextlib.suppress(OSError):  # a closed stderr must not fail the request
-            os.write(self.fd, line.encode())
+        _write_line(self.fd, record)

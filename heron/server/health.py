@@ -8,7 +8,6 @@ no store path, no database address, no error text (those go to the server's log)
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Literal
 
@@ -16,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from heron.server.access_log import log_event
 from heron.store.store import Store
 
 router = APIRouter(tags=["server"])
@@ -79,7 +79,7 @@ def ready(request: Request) -> JSONResponse:
         try:
             check(store)
         except Exception as error:  # any failure means "not ready"; its text is for the log only
-            print(f"heron server: readiness check {name} failed: {error}", file=sys.stderr)
+            log_event("readiness_check_failed", check=name, error=str(error))
             checks[name] = "failed"
         else:
             checks[name] = "ok"

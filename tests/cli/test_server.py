@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import click
@@ -171,3 +173,55 @@ def test_on_postgresql_accounts_are_on_and_the_probes_stay_open(
         # Everything else wants one: a write without a key is refused.
         refused = httpx.post(f"{server.url}api/projects/p/reports", json={"title": "r"}, timeout=10)
         assert refused.status_code in (401, 403), refused.text
+
+
+def test_replicas_on_postgresql_and_s3_report_where_blobs_live_and_whether_s3_answers(
+    tmp_path: Path, pg_url: str, s3_settings: dict[str, str]
+) -> None:
+    url = f"s3://{s3_settings['bucket']}/server-{uuid.uuid4().hex[:12]}"
+    env = {
+        "AWS_ACCESS_KEY_ID": s3_settings["key"],
+        "AWS_SECRET_ACCESS_KEY": s3_settings["secret"],
+        "HERON_S3_RETRIES": "1",
+    }
+    first = ["--dir", str(tmp_path / "a"), "--db", pg_url, "--blobs", url]
+    first += ["--s3-endpoint", s3_settings["endpoint"]]
+    # The second replica is not told the bucket: the database remembers it.
+    second = ["--dir", str(tmp_path / "b"), "--db", pg_url]
+    second += ["--s3-endpoint", s3_settings["endpoint"]]
+    with running_servers(first, env=env) as [a], running_servers(second, env=env) as [b]:
+        for server in (a, b):
+            assert f"blobs: {url};" in server.banner
+            answer = httpx.get(f"{server.url}api/ready", timeout=30)
+            assert answer.json() == {"status": "ready", "checks": {"database": "ok", "blobs": "ok"}}
+    # A replica that cannot reach the object store is alive but not ready.
+    unreachable = ["--dir", str(tmp_path / "c"), "--db", pg_url]
+    unreachable += ["--s3-endpoint", f"http://127.0.0.1:{_closed_port()}"]
+    server = start_server(*unreachable, env=env)
+    try:
+        wait_for(lambda: _status(server.url, "api/health") == 200, "the server to answer")
+        answer = httpx.get(f"{server.url}api/ready", timeout=30)
+        assert answer.status_code == 503
+        assert answer.json()["checks"] == {"database": "ok", "blobs": "failed"}
+
+        def explained() -> bool:
+            return any(r["event"] == "readiness_check_failed" for r in server.events())
+
+        wait_for(explained, "the failed check in the log")
+        event = server.events()[0]
+        assert event["check"] == "blobs" and "127.0.0.1" in event["error"]
+    finally:
+        server.stop()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _status(base: str, path: str) -> int:
+    try:
+        return httpx.get(f"{base}{path}", timeout=10).status_code
+    except httpx.HTTPError:
+        return 0
