@@ -83,6 +83,10 @@ class BlobStore(Protocol):
         """Write the verified blob to ``destination`` atomically."""
         ...
 
+    def delete_own(self, digests: Sequence[str]) -> None:
+        """Delete the bytes of blobs kept on their own, whose index rows are already gone."""
+        ...
+
     def size(self, digest: str) -> int:
         """The size in bytes of a stored blob."""
         ...

@@ -25,7 +25,7 @@ import os
 import stat
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -346,6 +346,11 @@ class LocalBlobStore(BlobIndex):
         """
         _, location, _ = self._locate(digest)
         return None if location else self._object_path(digest)
+
+    def delete_own(self, digests: Sequence[str]) -> None:
+        """Delete the files of blobs kept on their own, whose index rows are already gone."""
+        for digest in digests:
+            self._object_path(digest).unlink(missing_ok=True)
 
     def object_path(self, digest: str) -> Path:
         """Where a blob kept as a file of its own lives (for hard links made after open_object)."""

@@ -129,10 +129,6 @@ def collect(
         else:
             report.loose.append((str(digest), int(size)))
     if delete_loose and report.loose:
-        if store.remote is not None:  # deleting would drop index rows and leave the objects
-            raise HeronError(
-                f"heron gc deletes blobs of local stores only, not in {store.remote.location}"
-            )
         _delete_loose(store, report)
     return report
 
@@ -148,9 +144,8 @@ def _delete_loose(store: Store, report: GcReport) -> None:
         for start in range(0, len(doomed), 500):
             chunk = doomed[start : start + 500]
             connection.execute(delete(schema.blobs).where(schema.blobs.c.sha256.in_(chunk)))
-    objects = store.blobs.root / "objects"
+    store.blobs.delete_own(doomed)  # files in the store, or objects in an object store
     for digest in doomed:
-        (objects / digest[:2] / digest).unlink(missing_ok=True)
         report.deleted += 1
         report.deleted_bytes += candidates[digest]
     store.blobs.forget(doomed)

@@ -20,13 +20,13 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from heron.errors import HeronError, IntegrityError
+from heron.errors import HeronError, IntegrityError, StoreError
 from heron.store.blob_index import BlobIndex, BlobLocation, sha256_hex
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.blobs import PACK_THRESHOLD
@@ -367,6 +367,31 @@ class S3BlobStore(BlobIndex):
         self._verified.pop(digest, None)
         self.cache.forget(self._cache_name(digest))
         return super().quarantine(digest, size, location, offset, problem)
+
+    def delete_own(self, digests: Sequence[str]) -> None:
+        """Delete the objects of blobs kept on their own, whose index rows are already gone
+        (a thousand per request), and their cached copies."""
+        for start in range(0, len(digests), 1000):
+            chunk = digests[start : start + 1000]
+            objects = [{"Key": self._key(digest, "")} for digest in chunk]
+
+            def delete(objects: list[dict[str, str]] = objects) -> None:
+                answer = self._client.delete_objects(
+                    Bucket=self.location.bucket, Delete={"Objects": objects, "Quiet": True}
+                )
+                failed = answer.get("Errors") or []
+                if failed:
+                    first = failed[0]
+                    raise StoreError(
+                        f"the object store kept {len(failed)} of the blobs gc deleted from the "
+                        f"index, the first {first.get('Key')} ({first.get('Code')}); they are "
+                        "unreferenced objects now"
+                    )
+
+            with_retries(f"deleting {len(chunk)} unreferenced blob(s)", delete, self._policy)
+            for digest in chunk:
+                self._verified.pop(digest, None)
+                self.cache.forget(self._cache_name(digest))
 
     def objects(self) -> list[str]:
         """The keys below this store's prefix in the object store (for tests and tools)."""

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import heron
-from heron.errors import ConfigError, HeronError, IntegrityError, NotFoundError, StoreError
+from heron.errors import ConfigError, IntegrityError, NotFoundError, StoreError
 from heron.store.blob_index import sha256_hex
 from heron.store.s3_blobs import S3BlobStore
 from heron.store.store import Store, marker_blobs_url
@@ -257,7 +257,7 @@ def test_a_write_waits_out_a_short_outage(
         seaweed.stop()
 
 
-def test_verify_and_gc_refuse_a_store_whose_blobs_they_cannot_see(
+def test_verify_refuses_and_gc_deletes_objects_in_the_object_store(
     tmp_path: Path, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from heron.store import gc, verify
@@ -266,12 +266,16 @@ def test_verify_and_gc_refuse_a_store_whose_blobs_they_cannot_see(
     store = Store.open(tmp_path / "store", blobs_url=url, s3_endpoint=s3_settings["endpoint"])
     data = os.urandom(2 << 20)  # an object of its own: what gc deletes
     digest = store.blobs.put(data)
+    assert store.blobs.get(digest) == data  # and a cached copy
     with pytest.raises(StoreError, match="local stores only"):
         verify.verify_store(store)
-    with pytest.raises(HeronError, match="local stores only"):
-        gc.collect(store, delete_loose=True, min_age=0)
-    # Neither dropped the blob from the index.
-    assert store.blobs.get(digest) == data
+    assert store.blobs.get(digest) == data  # verify dropped nothing
+    assert keys(s3_settings, url, f"objects/{digest[:2]}/")
+    report = gc.collect(store, delete_loose=True, min_age=0)
+    assert (report.deleted, report.deleted_bytes) == (1, len(data))
+    assert keys(s3_settings, url, f"objects/{digest[:2]}/") == []
+    assert not (tmp_path / "store" / "cache" / "s3-blobs" / digest[:2] / digest).exists()
+    assert store.blobs.missing([digest]) == {digest}
     store.close()
 
 
