@@ -378,7 +378,11 @@ class TableCache:
             f.result()
 
     def clear(self) -> None:
-        """Drop every cached table."""
+        """Drop every cached table (loads not started yet are forgotten, not started)."""
+        with self._lock:
+            deferred, self._deferred = self._deferred, {}
+            for name in deferred:
+                self._loading.pop(name).set_result(None)
         self.wait()
         with self._lock:
             names = list(self._ready)

@@ -114,6 +114,17 @@ def test_a_tables_load_waits_for_the_query_that_asked_for_it(pred_table: Pred) -
     engine.tables.wait()
     assert engine.statements()["load"] >= 1  # the copy, then its value codes and so on
     assert "heron_t_" in engine.table_relation(source).sql
+    # Dropping the copies while a load still waits forgets it: nothing loads afterwards.
+    fresh = Engine(cache="background")
+
+    def clear_while_streaming(schema: Any, batches: Iterator[Any]) -> int:
+        fresh.tables.clear()
+        return sum(b.num_rows for b in batches)
+
+    Query(source, engine=fresh).to_batches(clear_while_streaming)
+    fresh.tables.wait()
+    assert fresh.statements().get("load", 0) == 0
+    assert fresh.tables.facts(single_relation(source)) is None
 
 
 def test_parts_written_alike_are_one_scan_in_table_order(tmp_path: Path) -> None:
