@@ -93,6 +93,11 @@ RULES: dict[str, Rule] = {
     "POST /api/sync/projects/{project}/runs/{run_id}/objects": "write",
     "POST /api/sync/projects/{project}/artifacts": "write",
     "POST /api/sync/projects/{project}/lineage": "write",
+    "POST /api/sync/blobs/read": "user",
+    "GET /api/sync/blobs/{sha256}": "user",
+    "GET /api/sync/tables/{table_id}": "user",
+    "GET /api/sync/tables/{table_id}/parts/{index}": "user",
+    "GET /api/sync/projects/{project}/artifacts/resolve": "read",
 }
 
 
@@ -133,6 +138,8 @@ def _fill(path: str, project: str, ids: dict[str, str]) -> str:
         "alias": "no-such-alias",
         "path": "w.bin",
         "comment_id": "no-such-comment",
+        "table_id": "no-such-table",
+        "index": "0",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
@@ -144,6 +151,8 @@ def _query(route: str, ids: dict[str, str]) -> dict[str, Any]:
         return {"key": "predictions"}
     if route.endswith("/lineage"):
         return {"run": ids["run_id"]}
+    if route.endswith("/artifacts/resolve"):
+        return {"ref": "model:v0"}
     if route.endswith("/artifacts/{name}/compare"):
         return {"versions": ["v0"]}
     if route == "GET /api/projects/{project}/query/export":

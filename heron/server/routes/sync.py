@@ -155,6 +155,7 @@ async def put_blob_batch(
     "/uploads/{sha256}",
     response_model=UploadState,
     responses={409: {"model": UploadState, "description": "resume from the offset given"}},
+    dependencies=[SIGNED_IN],
     openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}},
 )
 async def append_upload(
@@ -176,7 +177,7 @@ async def append_upload(
         return JSONResponse(status_code=409, content={"offset": error.held})
 
 
-@router.post("/uploads/{sha256}/blob", response_model=Stored)
+@router.post("/uploads/{sha256}/blob", response_model=Stored, dependencies=[SIGNED_IN])
 def finish_upload(
     sha256: Annotated[str, Path(pattern=_SHA256_PATH)],
     upload: UploadQuery,
