@@ -4,9 +4,11 @@ Targets (issue 7): first rows visible under 1.5 s after opening the table; a new
 group-by result under 1 s; no frame longer than 100 ms while scrolling (from a Chromium trace).
 Measured with Debian's Chromium (Playwright) against a real `heron ui` on this machine.
 
-    python -m bench.explorer_bench [--rows 1000000] [--store DIR] [--chromium /usr/bin/chromium]
+    python -m bench.explorer_bench [--rows 1000000] [--store DIR] [--out DIR] [--chromium PATH]
 
-``--store DIR`` keeps the logged store between runs (it is logged once, then reused).
+``--store DIR`` keeps the logged store between runs (it is logged once, then reused). The figures
+are printed as they land and written to ``bench/results/explorer.json`` and ``explorer.md``
+(``--out DIR`` to write them elsewhere).
 """
 
 from __future__ import annotations
@@ -107,42 +109,72 @@ def longest_task_ms(trace: dict[str, Any]) -> tuple[float, float]:
     return max(tasks, default=0.0), max(gaps, default=0.0)
 
 
-def measure(url: str, chromium: str) -> None:
-    """Open the table, filter, group and scroll; print each figure."""
+class Figures:
+    """The figures of one run, printed as they land and kept for bench/results/."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.labels: dict[str, str] = {}
+        self.browser = ""
+
+    def add(self, key: str, label: str, seconds: float, after: str = "") -> None:
+        """Keep one figure (seconds) under ``key`` and print it with what the page shows."""
+        self.seconds[key], self.labels[key] = seconds, label
+        print(f"  {label}: {seconds:5.2f} s" + (f" -> {after}" if after else ""), flush=True)
+
+
+_PAGER = ".explorer-foot [data-testid=pager-range]"
+_CHANGED = "([sel, b]) => document.querySelector(sel)?.innerText !== b"
+
+
+def measure(url: str, chromium: str) -> tuple[Figures, dict[str, float]]:
+    """Open the table, filter, sort, group and scroll, as a user clicks; each figure runs from
+    the click (or Enter) to the page usable again: the new rows, or the histograms, drawn."""
     from playwright.sync_api import sync_playwright
 
+    figures = Figures()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         # The UI is already open (app loaded, server up) when someone opens a table.
         page.goto(url.split("/runs/")[0])
         page.wait_for_load_state("networkidle")
-        for label in ("first open of the table", "second open"):
+        for key, label in (("open", "first open of the table"), ("reopen", "second open")):
             start = time.perf_counter()
             page.goto(url)
             page.locator(".xrow[data-row='0'] [data-column='truth']").wait_for()
-            first_rows = time.perf_counter() - start
-            page.wait_for_function("document.querySelector('.xrow img')?.complete === true")
-            with_thumbs = time.perf_counter() - start
-            print(
-                f"  {label}: first rows visible {first_rows:5.2f} s, with thumbnails {with_thumbs:5.2f} s"
+            figures.add(
+                f"{key}_rows_s", f"{label}: first rows visible", time.perf_counter() - start
             )
-        pager = page.locator(".explorer-foot [data-testid=pager-range]")
+            page.wait_for_function("document.querySelector('.xrow img')?.complete === true")
+            figures.add(f"{key}_thumbs_s", f"{label}: with thumbnails", time.perf_counter() - start)
+        pager = page.locator(_PAGER)
         print(f"  pager: {pager.inner_text()}")
-        for text in (
-            'row["truth"] != row["guess"]',
-            'row["truth"] = "Plantae" and row["guess"] != "Plantae"',
-        ):
+        filters = {
+            "filter_wrong_s": 'row["truth"] != row["guess"]',
+            "filter_class_s": 'row["truth"] = "Plantae" and row["guess"] != "Plantae"',
+        }
+        for key, text in filters.items():
             before = pager.inner_text()
             box = page.get_by_label("Filter expression")
             box.fill(text)
             start = time.perf_counter()
             box.press("Enter")
-            page.wait_for_function(
-                "b => document.querySelector('.explorer-foot [data-testid=pager-range]')?.innerText !== b",
-                arg=before,
-            )
-            print(f"  filter {text}: {time.perf_counter() - start:5.2f} s -> {pager.inner_text()}")
+            page.wait_for_function(_CHANGED, arg=[_PAGER, before])
+            page.locator(".xrow[data-row='0'] [data-column='truth']").wait_for()
+            figures.add(key, f"filter {text}: count and rows", time.perf_counter() - start,
+                        pager.inner_text())  # fmt: skip
+        # Sort the filtered rows by a score: the first row changes once the new page is drawn.
+        first_id = ".xrow[data-row='0'] [data-column='id']"
+        before = page.locator(first_id).inner_text()
+        header = page.locator(".xth[data-column='score_Aves']")
+        header.hover()
+        header.get_by_role("button", name="score_Aves column menu").click()
+        start = time.perf_counter()
+        page.get_by_role("menuitem", name="Sort descending").click()
+        page.wait_for_function(_CHANGED, arg=[first_id, before])
+        figures.add("sort_s", "sort the filtered rows by score_Aves: first page",
+                    time.perf_counter() - start)  # fmt: skip
         for column in ("truth", "guess"):
             header = page.locator(f".xth[data-column='{column}']")
             header.hover()
@@ -151,23 +183,18 @@ def measure(url: str, chromium: str) -> None:
             page.get_by_role("menuitem", name=f"Group by {column}").click()
             page.locator(f".xgrid[data-grouped=true] .xth.key[data-column='{column}']").wait_for()
             page.locator(".xgrid[data-grouped=true] .hist-bar").first.wait_for()
-            print(
-                f"  group by {column} (filtered): {time.perf_counter() - start:5.2f} s -> {pager.inner_text()}"
-            )
+            figures.add(f"group_{column}_s", f"group by {column} (filtered): histograms drawn",
+                        time.perf_counter() - start, pager.inner_text())  # fmt: skip
         before = pager.inner_text()
         start = time.perf_counter()
         page.get_by_role("button", name="Clear filter").click()
-        page.wait_for_function(
-            "b => document.querySelector('.explorer-foot [data-testid=pager-range]')?.innerText !== b",
-            arg=before,
-        )
+        page.wait_for_function(_CHANGED, arg=[_PAGER, before])
         page.locator(".xgrid[data-grouped=true] .hist-bar").first.wait_for()
-        print(
-            f"  group by guess, all rows: {time.perf_counter() - start:5.2f} s -> {pager.inner_text()}"
-        )
+        figures.add("group_all_s", "group by guess, all rows: histograms drawn",
+                    time.perf_counter() - start, pager.inner_text())  # fmt: skip
         page.goto(url + "?size=1000")
         page.locator(".xrow[data-row='0']").wait_for()
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(500)  # the page settles before the trace: not a figure
         browser.start_tracing(page=page, categories=["devtools.timeline", "toplevel"])
         gap = page.evaluate(
             """() => new Promise((resolve) => {
@@ -192,7 +219,56 @@ def measure(url: str, chromium: str) -> None:
             f"  scrolling 1,000 rows with thumbnails (240 frames): longest frame {frame:5.1f} ms "
             f"(95% of frames under {p95:4.1f} ms), longest main-thread task {task:5.1f} ms"
         )
+        scroll = {"longest_frame_ms": frame, "p95_frame_ms": p95, "longest_task_ms": task}
+        figures.browser = f"Chromium {browser.version}"
         browser.close()
+    return figures, scroll
+
+
+# Issue 7's targets, per figure key prefix: first rows, then any click to usable, then frames.
+_TARGETS = {"open_rows_s": 1.5, "reopen_rows_s": 1.5}
+_CLICK_TARGET_S = 1.0
+_FRAME_TARGET_MS = 100.0
+
+
+def write_results(out: Path, rows: int, figures: Figures, scroll: dict[str, float]) -> Path:
+    """``explorer.json`` (every figure) and ``explorer.md`` (the table, with date and machine)
+    in ``out``; returns the markdown's path."""
+    from bench.peers.report import machine
+
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"date": when, "machine": machine(), "rows": rows, "load": os.getloadavg()[0],
+              "seconds": figures.seconds, "scroll": scroll}  # fmt: skip
+    (out / "explorer.json").write_text(json.dumps(record, indent=2) + "\n")
+    text = [
+        f"# The explorer on a {rows:,}-row table, in Chromium",
+        "",
+        f"- date: {when}; machine: {record['machine']}; load average (1 min) at the end "
+        f"{record['load']:.1f}; {figures.browser}",
+        "- each figure from the click (or Enter) to the page usable again: the new rows, the "
+        "histograms drawn; one run (`python -m bench.explorer_bench`)",
+        "",
+        "| figure | time | target |",
+        "|---|---|---|",
+    ]
+    for key, seconds in figures.seconds.items():
+        if "thumbs" in key:
+            target = ""
+        else:
+            limit = _TARGETS.get(key, _CLICK_TARGET_S)
+            target = f"< {limit:g} s: " + ("met" if seconds < limit else "MISSED")
+        text.append(f"| {figures.labels[key]} | {seconds:.2f} s | {target} |")
+    frame = scroll["longest_frame_ms"]
+    verdict = "met" if frame < _FRAME_TARGET_MS else "MISSED"
+    text += [
+        f"| scrolling 1,000 rows with thumbnails: longest frame | {frame:.0f} ms "
+        f"(95% under {scroll['p95_frame_ms']:.0f} ms) | < {_FRAME_TARGET_MS:.0f} ms: {verdict} |",
+        f"| longest main-thread task while scrolling | {scroll['longest_task_ms']:.0f} ms | |",
+    ]
+    path = out / "explorer.md"
+    path.write_text("\n".join(text) + "\n")
+    return path
 
 
 def main() -> None:
@@ -202,6 +278,8 @@ def main() -> None:
     parser.add_argument(
         "--chromium", default=os.environ.get("HERON_TEST_CHROMIUM", "/usr/bin/chromium")
     )
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results",
+                        help="where explorer.json and explorer.md are written")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         store_dir = args.store or Path(temporary) / "heron-data"
@@ -221,7 +299,10 @@ def main() -> None:
             print(
                 f"explorer on {args.rows:,} rows (targets: first rows < 1.5 s, filter/group < 1 s, frames < 100 ms)"
             )
-            measure(f"{base}/projects/bench/runs/{run_id}/tables/predictions", args.chromium)
+            figures, scroll = measure(
+                f"{base}/projects/bench/runs/{run_id}/tables/predictions", args.chromium
+            )
+            print(f"wrote {write_results(args.out, args.rows, figures, scroll)}")
         finally:
             process.terminate()
             process.wait(timeout=20)
