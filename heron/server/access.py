@@ -123,12 +123,15 @@ def _current_user(request: Request, store: StoreDep) -> Principal:
         owner: Principal = request.app.state.local_owner
         return owner
     key = bearer_key(request)
-    if key is not None:
-        return _principal(user_store.authenticate(store.engine, key))
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        return _principal(user_store.session_user(store.engine, token))
-    return ANONYMOUS
+    if key is not None:
+        user = _principal(user_store.authenticate(store.engine, key))
+    elif token:
+        user = _principal(user_store.session_user(store.engine, token))
+    else:
+        return ANONYMOUS
+    request.state.user_name = user.name  # for the access log (heron/server/access_log.py)
+    return user
 
 
 CurrentUser = Annotated[Principal, Depends(_current_user)]
