@@ -1,5 +1,6 @@
 import { createBrowserRouter, redirect } from "react-router-dom";
 import { compareUrl } from "./artifacts/urls";
+import { SignInPage } from "./auth/SignInPage";
 import { Layout } from "./components/Layout";
 import { NotFoundPage } from "./components/NotFoundPage";
 import { Loading } from "./components/PageState";
@@ -16,6 +17,7 @@ export const router = createBrowserRouter([
     children: [
       { path: "/", element: <ProjectsPage /> },
       { path: "/projects", element: <ProjectsPage /> },
+      { path: "/signin", element: <SignInPage /> },
       { path: "/projects/:project", element: <Workspace /> },
       { path: "/projects/:project/runs/:runId", element: <RunPage /> },
       {

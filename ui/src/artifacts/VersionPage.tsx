@@ -1,6 +1,7 @@
 // /projects/:project/artifacts/:name/:version — overview, files with previews, lineage.
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
+import { useCanWrite } from "../auth/api";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { formatBytes, formatDateTime, plural } from "../lib/format";
@@ -180,6 +181,8 @@ function Overview({ project, version }: { project: string; version: ArtifactVers
 
 function AliasEditor({ project, version }: { project: string; version: ArtifactVersion }) {
   const edit = useAliasEdit(project, version.name);
+  // Viewers see the aliases but cannot move them (the server would refuse).
+  const canWrite = useCanWrite(project);
   const [draft, setDraft] = useState("");
   const [pending, setPending] = useState<{ alias: string; remove: boolean } | null>(null);
   return (
@@ -189,7 +192,7 @@ function AliasEditor({ project, version }: { project: string; version: ArtifactV
         {version.aliases.map((alias) => (
           <span key={alias} className={`alias${alias === "latest" ? " latest" : ""}`}>
             {alias}
-            {alias !== "latest" && (
+            {alias !== "latest" && canWrite && (
               <button
                 type="button"
                 className="alias-remove"
@@ -202,24 +205,26 @@ function AliasEditor({ project, version }: { project: string; version: ArtifactV
           </span>
         ))}
       </div>
-      <form
-        className="alias-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (draft.trim()) setPending({ alias: draft.trim(), remove: false });
-        }}
-      >
-        <input
-          className="search"
-          placeholder="new alias, e.g. best"
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-          aria-label="New alias"
-        />
-        <button className="button" type="submit" disabled={!draft.trim()}>
-          Add alias
-        </button>
-      </form>
+      {canWrite && (
+        <form
+          className="alias-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (draft.trim()) setPending({ alias: draft.trim(), remove: false });
+          }}
+        >
+          <input
+            className="search"
+            placeholder="new alias, e.g. best"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            aria-label="New alias"
+          />
+          <button className="button" type="submit" disabled={!draft.trim()}>
+            Add alias
+          </button>
+        </form>
+      )}
       {pending && (
         <div className="confirm" role="dialog" aria-label="Confirm alias change">
           {pending.remove ? (

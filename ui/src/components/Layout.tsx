@@ -1,4 +1,6 @@
 import { Link, NavLink, Outlet, useMatch } from "react-router-dom";
+import { AccountBox } from "../auth/AccountBox";
+import { AuthGate } from "../auth/AuthGate";
 import { useProjects } from "../runs/api";
 import { ProjectSections } from "./ProjectTabs";
 
@@ -43,10 +45,12 @@ export function Layout() {
           ))}
           {projects.data?.length === 0 && <div className="nav-empty">No projects yet</div>}
         </nav>
-        <div className="sidebar-foot">local store</div>
+        <AccountBox />
       </aside>
       <main className="main">
-        <Outlet />
+        <AuthGate>
+          <Outlet />
+        </AuthGate>
       </main>
     </div>
   );

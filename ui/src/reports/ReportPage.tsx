@@ -2,6 +2,7 @@
 // text, add panels, pick each panel's runs and colours, reorder, save, duplicate, export.
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { useCanWrite } from "../auth/api";
 import { ErrorState, Loading } from "../components/PageState";
 import { creationOrder } from "../lib/colors";
 import { useProjectTables, useRuns } from "../runs/api";
@@ -40,7 +41,9 @@ export function ReportPage() {
 
 function ReportEditor({ project, saved }: { project: string; saved: Report }) {
   const [params, setParams] = useSearchParams();
-  const editing = params.get("edit") === "1";
+  // Viewers (who may not change the project) get the read-only page, whatever ?edit says.
+  const canWrite = useCanWrite(project);
+  const editing = canWrite && params.get("edit") === "1";
   const [draft, setDraft] = useState<Report>(saved);
   const { save, duplicate } = useReportMutations(project);
   const navigate = useNavigate();
@@ -122,22 +125,26 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
                 Done
               </button>
             </>
+          ) : !canWrite ? (
+            <span className="read-only-note">Read-only</span>
           ) : (
             <button type="button" className="button primary" onClick={() => setEditing(true)}>
               Edit
             </button>
           )}
-          <button
-            type="button"
-            className="button"
-            onClick={() =>
-              duplicate.mutate(saved.id, {
-                onSuccess: (copy) => navigate(`/projects/${enc(project)}/reports/${copy.id}?edit=1`),
-              })
-            }
-          >
-            Duplicate
-          </button>
+          {canWrite && (
+            <button
+              type="button"
+              className="button"
+              onClick={() =>
+                duplicate.mutate(saved.id, {
+                  onSuccess: (copy) => navigate(`/projects/${enc(project)}/reports/${copy.id}?edit=1`),
+                })
+              }
+            >
+              Duplicate
+            </button>
+          )}
           <a className="button" href={exportUrl(project, saved.id)} download>
             Export HTML
           </a>

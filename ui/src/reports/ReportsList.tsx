@@ -1,6 +1,7 @@
 // /projects/:project/reports — the project's reports, and a form to start a new one.
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
+import { useCanWrite } from "../auth/api";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { formatDateTime } from "../lib/format";
@@ -14,6 +15,7 @@ export function ReportsList() {
   const { project = "" } = useParams();
   const reports = useReports(project);
   const { create, duplicate } = useReportMutations(project);
+  const canWrite = useCanWrite(project);
   const [title, setTitle] = useState("");
   const navigate = useNavigate();
   if (reports.isPending) return <Loading label="Loading reports…" />;
@@ -32,28 +34,30 @@ export function ReportsList() {
         </div>
         <ProjectTabs project={project} active="reports" />
       </header>
-      <form
-        className="new-report ax-card"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (title.trim())
-            create.mutate(
-              { title: title.trim(), description: "", blocks: [newMarkdown("")] },
-              { onSuccess: (report) => open(report.id, true) },
-            );
-        }}
-      >
-        <input
-          className="search"
-          aria-label="New report title"
-          placeholder="Title of a new report"
-          value={title}
-          onChange={(e) => setTitle(e.target.value)}
-        />
-        <button className="button primary" type="submit" disabled={!title.trim() || create.isPending}>
-          Create report
-        </button>
-      </form>
+      {canWrite && (
+        <form
+          className="new-report ax-card"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (title.trim())
+              create.mutate(
+                { title: title.trim(), description: "", blocks: [newMarkdown("")] },
+                { onSuccess: (report) => open(report.id, true) },
+              );
+          }}
+        >
+          <input
+            className="search"
+            aria-label="New report title"
+            placeholder="Title of a new report"
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+          />
+          <button className="button primary" type="submit" disabled={!title.trim() || create.isPending}>
+            Create report
+          </button>
+        </form>
+      )}
       {create.isError && (
         <p className="problem" role="alert">
           {create.error.message}
@@ -83,9 +87,11 @@ export function ReportsList() {
                 <td className="num">{report.blocks}</td>
                 <td className="muted nowrap">{formatDateTime(report.updated_at)}</td>
                 <td className="num">
-                  <button type="button" className="button ghost" onClick={() => duplicate.mutate(report.id)}>
-                    Duplicate
-                  </button>
+                  {canWrite && (
+                    <button type="button" className="button ghost" onClick={() => duplicate.mutate(report.id)}>
+                      Duplicate
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
