@@ -47,16 +47,15 @@ def epochs(job: Job) -> None:
 
 
 def disk_per_image(job: Job) -> None:
-    import aim
-
-    repo = _repo(job)
     rows = job.params["image_rows"]
 
-    def log(images: bool) -> None:
+    def log(images: bool) -> None:  # in each child, with a repository of its own
+        import aim
+
         # Aim has no table: the images are one step of an image sequence, as in the epochs
         # scenario; the run without them tracks the same captions as texts.
         truth, _, _ = job.labels(rows)
-        run = aim.Run(repo=repo, experiment="bench")
+        run = aim.Run(repo=_repo(job), experiment="bench")
         if images:
             tracked = [aim.Image(job.image(i), caption=truth[i], format="png") for i in range(rows)]
             run.track(tracked, name="predictions", step=0)

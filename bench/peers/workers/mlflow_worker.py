@@ -105,9 +105,8 @@ def epochs(job: Job) -> None:
 
 
 def disk_per_image(job: Job) -> None:
-    _store(job.store)
-
-    def log(images: bool) -> None:
+    def log(images: bool) -> None:  # in each child, with a store of its own
+        _store(job.store)
         _log_rows(job, job.params["image_rows"], images)
 
     image_disk(job, log)
