@@ -42,9 +42,11 @@ def log_workflow(tmp_path: Path, *, steps: int = 300) -> dict[str, str]:
     return {"train": train_id, "infer": infer_id}
 
 
-def contents(store_dir: Path, run_ids: dict[str, str]) -> dict[str, Any]:
+def contents(
+    store_dir: Path, run_ids: dict[str, str], database_url: str | None = None
+) -> dict[str, Any]:
     """What a user sees of the logged workflow in a store: records, history, tables, artifact."""
-    store = Store.open(store_dir, create=False)
+    store = Store.open(store_dir, database_url=database_url, create=False)
     try:
         engine = store.engine
         seen: dict[str, Any] = {}
@@ -61,7 +63,7 @@ def contents(store_dir: Path, run_ids: dict[str, str]) -> dict[str, Any]:
                 "history": history,
                 "objects": [(step, key, kind) for step, key, kind, _ in objects],
             }
-        api = heron.Api(dir=str(store_dir))
+        api = heron.Api(dir=str(store_dir), database_url=database_url)
         frame = api.run(f"sync/{run_ids['train']}").table("predictions")
         seen["table"] = frame.to_pandas().drop(columns=["image"]).to_dict("list")
         # The image bytes themselves, read from this store's blobs.

@@ -21,7 +21,7 @@ from heron.store.store import Store
 _SERVE = """
 import sys, uvicorn
 from heron.server import create_app
-app = create_app(sys.argv[1], auth=True)
+app = create_app(sys.argv[1], database_url=sys.argv[3] or None, auth=True)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
@@ -36,12 +36,15 @@ def free_port() -> int:
 class ServerProcess:
     """``heron``'s app serving ``store_dir`` in a process of its own."""
 
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, store_dir: Path, port: int | None = None, *, database_url: str | None = None
+    ) -> None:
         self.store_dir = store_dir
+        self.database_url = database_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
-        store = Store.open(store_dir)
+        store = Store.open(store_dir, database_url=database_url)
         try:
             self.api_key = users.create_user(store.engine, "alice").key
         finally:
@@ -51,7 +54,14 @@ class ServerProcess:
         """Start the server and wait until it answers."""
         environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _SERVE, str(self.store_dir), str(self.port)],
+            [
+                sys.executable,
+                "-c",
+                _SERVE,
+                str(self.store_dir),
+                str(self.port),
+                self.database_url or "",
+            ],
             env=environment,
         )
         deadline = time.monotonic() + 60
