@@ -250,6 +250,7 @@ if __name__ == "__main__":
             "table_1k_img": table,
             "table_10k_img": table,
             "table_100k_img": table,
+            "table_1m_img": table,
             "table_100k_plain": table,
             "table_100k_frame": table_frame,
             "epochs_5x1k": epochs,
