@@ -9,10 +9,12 @@ requests over both replicas.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,14 +32,24 @@ CLIENTS = 8
 
 
 @pytest.fixture
-def cluster(tmp_path: Path, pg_url: str) -> Iterator[tuple[list[ServerProcess], str]]:
-    """Two replicas with accounts on (their own cache directories, one database) and an
-    admin's API key."""
+def cluster(
+    tmp_path: Path, pg_url: str, s3_settings: dict[str, str]
+) -> Iterator[tuple[list[ServerProcess], str]]:
+    """Two replicas with accounts on, as docs/team-server.md sets them up: one PostgreSQL
+    database, one S3 bucket prefix, their own cache directories; and an admin's API key."""
     store = Store.open(tmp_path / "setup", database_url=pg_url)
     key = user_store.create_user(store.engine, "alice", admin=True).key
     store.close()
+    blobs = f"s3://{s3_settings['bucket']}/replicas-{uuid.uuid4().hex[:12]}"
+    env = {
+        "AWS_ACCESS_KEY_ID": s3_settings["key"],
+        "AWS_SECRET_ACCESS_KEY": s3_settings["secret"],
+        "HERON_BLOBS_URL": blobs,
+        "HERON_S3_ENDPOINT": s3_settings["endpoint"],
+    }
     arguments = [["--dir", str(tmp_path / f"replica-{n}"), "--db", pg_url] for n in range(2)]
-    with running_servers(*arguments) as servers:
+    with running_servers(*arguments, env=env) as servers:
+        assert all(f"blobs: {blobs};" in server.banner for server in servers)
         yield servers, key
 
 
@@ -171,6 +183,28 @@ def test_a_run_pushed_through_both_replicas_at_once_is_created_once(
         with _client([server, server], key, 0) as client:
             runs = client.get(f"api/projects/{PROJECT}/runs").json()["runs"]
         assert [r["id"] for r in runs] == ["shared-run"]
+
+
+def test_a_file_uploaded_through_one_replica_downloads_from_the_other(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    data = os.urandom(300_000)
+    digest = hashlib.sha256(data).hexdigest()
+    with _client(servers, key, 0) as first:
+        assert first.put(f"api/sync/blobs/{digest}", content=data).status_code == 200
+        manifest = {
+            "name": "model",
+            "type": "model",
+            "entries": [{"path": "weights.bin", "size": len(data), "sha256": digest}],
+        }
+        committed = first.post(f"api/sync/projects/{PROJECT}/artifacts", json=manifest)
+        assert committed.status_code == 200, committed.text
+    # The other replica never saw the upload: it reads the blob from the shared bucket.
+    with _client(servers, key, 1) as second:
+        answer = second.get(f"api/projects/{PROJECT}/artifacts/model/v0/files/weights.bin")
+        assert answer.status_code == 200, answer.text
+        assert answer.content == data
 
 
 _CREATE_RUN = """
