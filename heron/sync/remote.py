@@ -122,6 +122,7 @@ class BackgroundPusher:
 
 _pushers: dict[tuple[Path, str], BackgroundPusher] = {}
 _pushers_lock = threading.Lock()
+_announced: set[tuple[Path, str]] = set()
 
 
 def background_pusher(store_root: Path, settings: RemoteSettings) -> BackgroundPusher:
@@ -158,6 +159,10 @@ def attach(store_root: Path, settings: RemoteSettings, on_finish: list[Callable[
     finish hooks) the bounded wait that reports what the server does not have yet."""
     pusher = background_pusher(store_root, settings)
     pusher.wake()
+    if (store_root, settings.url) not in _announced:
+        _announced.add((store_root, settings.url))
+        key = "" if settings.api_key else " without an API key (heron login URL saves one)"
+        print(f"heron: logging to {settings.url}{key}, spooled in {store_root}", file=sys.stderr)
 
     def flush() -> None:
         pending = pusher.flush(finish_wait_seconds())

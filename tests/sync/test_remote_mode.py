@@ -131,3 +131,20 @@ def test_a_machine_with_an_empty_spool_uses_an_artifact_another_one_logged(
     assert [run.name for run in on_server.used_by()] == ["user"]
     assert on_server.logged_by() is not None and on_server.logged_by().name == "maker"
     assert len(heron.Api(server.store_dir).artifact_versions("shared/model")) == 1
+
+
+def test_a_wrong_key_keeps_everything_in_the_spool_and_finish_says_why(
+    remote: tuple[ServerProcess, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    server, spool = remote
+    monkeypatch.setenv("HERON_API_KEY", "heron_revoked_or_wrong")
+    with heron.init(project="keys", name="refused") as run:
+        run.log({"loss": 1.0})
+
+    err = capfd.readouterr().err
+    assert f"heron: logging to {server.url}, spooled in {spool}" in err
+    assert "not yet on" in err and "the server refused" in err and "key" in err
+    local = heron.Api(spool).run(run.path)
+    assert list(local.history(keys=["loss"])["loss"]) == [1.0]
