@@ -51,7 +51,7 @@ def test_the_recorded_schema_is_the_one_sqlalchemy_creates(tmp_path: Path) -> No
 
 
 # Logs metrics, a table from rows, a metric definition and a config change, then finishes;
-# prints whether SQLAlchemy was loaded and the run's path.
+# prints whether SQLAlchemy or pandas was loaded and the run's path.
 _RUN = textwrap.dedent(
     """
     import json, sys
@@ -71,12 +71,13 @@ _RUN = textwrap.dedent(
         images.add_data(step, heron.Image(np.array(rows, np.uint8)))
     run.log({"images": images})
     run.finish()
-    print(json.dumps({"path": run.path, "sqlalchemy": "sqlalchemy" in sys.modules}))
+    loaded = {name: name in sys.modules for name in ("sqlalchemy", "pandas")}
+    print(json.dumps({"path": run.path, **loaded}))
     """
 )
 
 
-def test_a_run_in_a_local_store_loads_no_sqlalchemy_and_reads_back_in_full(
+def test_a_run_in_a_local_store_loads_neither_sqlalchemy_nor_pandas_and_reads_back_in_full(
     tmp_path: Path,
 ) -> None:
     store_dir = tmp_path / "store"
@@ -90,6 +91,7 @@ def test_a_run_in_a_local_store_loads_no_sqlalchemy_and_reads_back_in_full(
     )
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["sqlalchemy"] is False
+    assert result["pandas"] is False  # image cells are packed without pa.array's pandas probe
     run = heron.Api(dir=store_dir).run(result["path"])
     assert (run.name, run.state, run.tags) == ("first", "finished", ["a"])
     assert run.config == {"lr": 0.1, "batch": 32}

@@ -1,0 +1,111 @@
+"""Arrow arrays of plain values (text, ints, floats, bools) built straight from their buffers.
+
+``pa.array`` on a Python list (or any numpy array) first asks whether the object is a pandas
+Series, which imports pandas: a third of a second that a script logging a table of numbers and
+labels (or images, whose cells are text and ints) never otherwise pays. A column whose values
+all have its exact Python type (or are None) is packed here with numpy into Arrow buffers
+instead; anything else returns None and goes through ``pa.array``, which also words the errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_NONE = type(None)
+_INT32_MAX = 2**31 - 1
+
+
+def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
+    """``values`` of a ``string``/``int``/``float``/``bool`` column as Arrow, or None when a
+    value is not exactly of the column's Python type (ints in a float column, numpy scalars...)."""
+    python_type = _PYTHON_TYPES.get(kind)
+    if python_type is None:
+        return None
+    types = set(map(type, values))
+    has_nulls = _NONE in types
+    types.discard(_NONE)
+    if types and types != {python_type}:
+        return None
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(values)
+    validity = None
+    null_count = 0
+    if has_nulls:
+        valid = np.fromiter((value is not None for value in values), np.bool_, count)
+        null_count = count - int(valid.sum())
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+        filler = _FILLERS[kind]
+        values = [filler if value is None else value for value in values]
+    if kind == "string":
+        joined = "".join(values)
+        if joined.isascii():  # one byte per character: no need to encode each text
+            data, lengths = joined.encode("ascii"), map(len, values)
+        else:
+            try:
+                encoded = [text.encode() for text in values]
+            except UnicodeEncodeError:
+                return None  # pa.array names the text in its error
+            data, lengths = b"".join(encoded), map(len, encoded)
+        ends = np.fromiter(lengths, np.int64, count).cumsum()
+        if count and int(ends[-1]) > _INT32_MAX:
+            return None
+        offsets = np.zeros(count + 1, np.int32)
+        offsets[1:] = ends
+        buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+        return pa.Array.from_buffers(pa.string(), count, buffers, null_count=null_count)
+    if kind == "bool":
+        bits = np.packbits(np.fromiter(values, np.bool_, count), bitorder="little")
+        return pa.Array.from_buffers(
+            pa.bool_(), count, [validity, pa.py_buffer(bits)], null_count=null_count
+        )
+    try:
+        numbers = np.fromiter(values, np.int64 if kind == "int" else np.float64, count)
+    except OverflowError:
+        return None  # an int beyond 64 bits: pa.array words the error
+    arrow_type = pa.int64() if kind == "int" else pa.float64()
+    return pa.Array.from_buffers(
+        arrow_type, count, [validity, pa.py_buffer(numbers)], null_count=null_count
+    )
+
+
+def exact_array(kind: str, rows: Sequence[tuple[Any, ...]], index: int) -> pa.Array:
+    """Column ``index`` of ``rows`` as Arrow, for rows whose values are known to be exactly the
+    column's Python type and not None (rows ``Table.add_data`` checked); no value is looked at
+    twice, and no column list is built for numbers."""
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(rows)
+    values = map(itemgetter(index), rows)
+    if kind == "string":
+        texts = list(values)
+        joined = "".join(texts)
+        if joined.isascii():  # one byte per character: no need to encode each text
+            data, lengths = joined.encode("ascii"), map(len, texts)
+        else:
+            encoded = [text.encode() for text in texts]
+            data, lengths = b"".join(encoded), map(len, encoded)
+        ends = np.fromiter(lengths, np.int64, count).cumsum()
+        if count and int(ends[-1]) > _INT32_MAX:
+            return pa.array(texts, pa.large_string()).cast(pa.string())  # Arrow words it
+        offsets = np.zeros(count + 1, np.int32)
+        offsets[1:] = ends
+        buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        return pa.Array.from_buffers(pa.string(), count, buffers)
+    if kind == "bool":
+        bits = np.packbits(np.fromiter(values, np.bool_, count), bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), count, [None, pa.py_buffer(bits)])
+    numbers = np.fromiter(values, np.int64 if kind == "int" else np.float64, count)
+    arrow_type = pa.int64() if kind == "int" else pa.float64()
+    return pa.Array.from_buffers(arrow_type, count, [None, pa.py_buffer(numbers)])
+
+
+_PYTHON_TYPES: dict[str, type] = {"string": str, "int": int, "float": float, "bool": bool}
+_FILLERS: dict[str, Any] = {"string": "", "int": 0, "float": 0.0, "bool": False}
