@@ -114,3 +114,20 @@ def test_stores_pushing_identical_tables_at_once_all_arrive(
     api = heron.Api(server.store_dir)
     for number in range(4):
         assert len(api.run(f"same/client-{number}").table("t")) == 2
+
+
+def test_a_blob_over_the_request_limit_is_refused_before_it_is_stored(
+    server: ServerProcess,
+) -> None:
+    data = bytes(9 * 1024 * 1024)
+    digest = hashlib.sha256(data).hexdigest()
+    client = ApiClient(server.url, server.api_key)
+    try:
+        with pytest.raises(ServerRefused) as refused:
+            client.request("PUT", f"/api/sync/blobs/{digest}", data=data)
+        missing = client.json("POST", "/api/sync/blobs/missing", {"digests": [digest]})
+    finally:
+        client.close()
+    assert refused.value.status == 413
+    assert "/api/sync/uploads" in refused.value.message  # says how to send it instead
+    assert missing == {"missing": [digest]}
