@@ -30,6 +30,7 @@ from heron.store.store import (
     _is_own_entry,
     _write_marker,
     check_marker,
+    marker_blobs_url,
     resolve_store_dir,
 )
 
@@ -111,6 +112,8 @@ def open_for_run(directory: str | os.PathLike[str] | None, *, announce: bool = F
             return Store.open(directory, announce=announce)
     else:
         check_marker(marker)
+        if marker_blobs_url(root) is not None:  # the directory only caches an object store
+            return Store.open(directory, announce=announce)
     root.mkdir(parents=True, exist_ok=True)
     writer = SqliteWriter.open(root)
     if writer is None:  # another schema version: the full store upgrades it, or refuses

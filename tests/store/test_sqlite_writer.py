@@ -222,3 +222,12 @@ def test_a_store_recording_settings_of_its_own_is_left_to_the_full_store(tmp_pat
         # What a store whose blobs and tables live in an object store records.
         connection.execute("INSERT INTO heron_meta (key, value) VALUES ('blobs_url', 's3://b/p')")
     assert sqlite_writer.SqliteWriter.open(tmp_path / "store") is None
+
+
+def test_a_store_whose_marker_names_an_object_store_is_opened_in_full(tmp_path: Path) -> None:
+    Store.open(tmp_path / "store").close()
+    marker = tmp_path / "store" / "heron-store.json"
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "blobs_url": "s3://b/p"}))
+    store = open_for_run(tmp_path / "store")  # its tables directory is only a cache
+    assert not isinstance(store, LocalStore)
+    store.close()
