@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
@@ -36,12 +37,26 @@ def git_state(cwd: Path | None = None) -> GitState | None:
             return None
         return done.stdout.strip() if done.returncode == 0 else None
 
+    if not _maybe_in_repository(cwd):
+        return None  # no git process to start (each costs milliseconds of a run's start)
     commit = git("rev-parse", "HEAD")
     if not commit:
         return None
     status = git("status", "--porcelain", "--untracked-files=no")
     remote = git("config", "--get", "remote.origin.url") or None
     return GitState(commit=commit, dirty=bool(status), remote=remote)
+
+
+def _maybe_in_repository(cwd: Path | None) -> bool:
+    """False only when no folder from ``cwd`` up holds ``.git`` and git is not pointed
+    elsewhere by its environment: then git would find no repository either."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    try:
+        start = (cwd or Path.cwd()).resolve()
+    except OSError:
+        return True  # let git say
+    return any((folder / ".git").exists() for folder in (start, *start.parents))
 
 
 def host_name() -> str:

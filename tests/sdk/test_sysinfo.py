@@ -1,0 +1,36 @@
+"""The git state a run records: the repository's commit, or nothing outside one."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from heron.sdk.sysinfo import git_state
+
+
+def _git(folder: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=folder, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_a_folder_inside_a_repository_gives_its_commit(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "src" / "deep").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "src" / "a.txt").write_text("one")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    state = git_state(repo / "src" / "deep")  # found from a folder below the top
+    assert state is not None and state.commit == _git(repo, "rev-parse", "HEAD")
+    assert not state.dirty
+    (repo / "src" / "a.txt").write_text("two")
+    state = git_state(repo)
+    assert state is not None and state.dirty
+
+
+def test_a_folder_outside_any_repository_gives_none(tmp_path: Path) -> None:
+    assert not any((folder / ".git").exists() for folder in (tmp_path, *tmp_path.parents))
+    assert git_state(tmp_path) is None
