@@ -32,6 +32,8 @@ def needs(params: list[dict[str, Any]]) -> dict[str, int]:
         rows = max(rows, p.get("rows", 0))
         if p.get("images") is True:  # a table with an image column
             images = max(images, p["rows"])
+        if "tiled_rows" in p:  # a table of the first seeded rows repeated
+            rows = max(rows, p["seeded_rows"])
         if "image_rows" in p:  # a table of images logged to measure its disk
             images = max(images, p["image_rows"])
             rows = max(rows, p["image_rows"])

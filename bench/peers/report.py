@@ -70,6 +70,7 @@ TARGETS = {
     ("read_100k", "polars_s"): Target(0.02),
     ("import", "inner_s"): Target(0.15),
     ("frame_1m", "inner_s"): Target(0.5),
+    ("frame_10m", "inner_s"): Target(3.0),
     ("query_1m", "first_ms"): Target(150),
     ("query_1m", "filter_count_ms"): Target(15),
     ("query_1m", "filter_sort_page_ms"): Target(25),

@@ -199,6 +199,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         tools=("heron",),
     ),
     Scenario(
+        name="frame_10m",
+        title="log a 10,000,000-row table from Arrow (id, truth, guess, 10 scores)",
+        metrics=(SECONDS,),
+        # The full suite only. The seeded rows are repeated up to 10,000,000 (ids unique), so
+        # the data holds no more rows than the other scenarios read.
+        sizes={
+            "full": {"tiled_rows": 10_000_000, "seeded_rows": 1_000_000},
+            "tiny": {"tiled_rows": 90, "seeded_rows": 40},
+        },
+        tools=("heron",),
+    ),
+    Scenario(
         name="query_1m",
         title="distinct queries on a warm 1,000,000-row table (p50)",
         metrics=(

@@ -119,7 +119,7 @@ def test_workers_keep_compiled_bytecode_as_users_interpreters_do(
 
 def test_disk_per_image_and_reads_into_arrow_and_polars_are_measured(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    main(["--tiny", "--tools", "heron", "--only", "image_disk,read_100k,table_1m_img",
+    main(["--tiny", "--tools", "heron", "--only", "image_disk,read_100k,table_1m_img,frame_10m",
           "--out", str(out), "--data", str(tmp_path / "data")])  # fmt: skip
 
     with open(out / "peers.csv", newline="") as f:
@@ -135,6 +135,7 @@ def test_disk_per_image_and_reads_into_arrow_and_polars_are_measured(tmp_path: P
         assert value[("read_100k", metric)] > 0
     # More rows than the data's images (10 at this size): the seeded ones are reused, made unique.
     assert value[("table_1m_img", "inner_s")] > 0
+    assert value[("frame_10m", "inner_s")] > 0  # the seeded rows repeated past their number
     text = (out / "peers.md").read_text()
     png = f"{value[('image_disk', 'png_opt_bytes')]:,.0f} B"
     assert f"target ≤ PNG floor ({png})" in text

@@ -67,11 +67,21 @@ def table_frame(job: Job) -> None:
 
 
 def frame_1m(job: Job) -> None:
+    import numpy as np
     import pyarrow as pa
 
     import heron
 
-    arrow = pa.table(job.columns(job.params["rows"]))
+    if "tiled_rows" in job.params:  # 10,000,000 rows: the seeded rows repeated, ids unique
+        rows = job.params["tiled_rows"]
+        seeded = job.columns(min(rows, job.params["seeded_rows"]))
+        times = -(-rows // len(seeded["id"]))
+        columns = {name: np.tile(values, times)[:rows] for name, values in seeded.items()}
+        columns["id"] = np.arange(rows)
+        arrow = pa.table(columns)
+        assert arrow.num_rows == rows, arrow.num_rows
+    else:
+        arrow = pa.table(job.columns(job.params["rows"]))
 
     def log() -> None:
         with heron.init(project="bench", dir=job.store) as run:
@@ -260,6 +270,7 @@ if __name__ == "__main__":
             "scalars_100k": scalars,
             "largest_table": largest,
             "frame_1m": frame_1m,
+            "frame_10m": frame_1m,
             "query_1m": query,
             "query_10m": query,
         }
