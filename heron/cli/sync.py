@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
+from typing import TYPE_CHECKING
 
 import click
 
 from heron.cli.common import handle_errors
 from heron.errors import UsageError
 from heron.sync.settings import saved_keys
+
+if TYPE_CHECKING:
+    from heron.sync.pusher import PushCounts, Pusher
+
+RETRY_PAUSES_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 @click.command("sync")
@@ -30,6 +37,7 @@ def sync(store_dir: str, url: str, api_key: str | None) -> None:
     """
     from tqdm import tqdm
 
+    # Here, not at the top: pushing reads tables (pyarrow), and every heron command loads this.
     from heron.store.store import Store
     from heron.sync.http import ApiClient
     from heron.sync.pusher import Pusher
@@ -54,7 +62,7 @@ def sync(store_dir: str, url: str, api_key: str | None) -> None:
                 )  # fmt: skip
                 with tqdm(total=total, unit=" items", desc="sync", disable=total == 0) as bar:
                     pusher.progress = bar.update
-                    sent = pusher.push()
+                    sent = _push_with_retries(pusher)
         finally:
             client.close()
             store.close()
@@ -63,3 +71,22 @@ def sync(store_dir: str, url: str, api_key: str | None) -> None:
         else:
             size = f" ({sent.blob_bytes:,} bytes of blobs)" if sent.blob_bytes else ""
             click.echo(f"sent to {url}: {sent.describe()}{size}")
+
+
+def _push_with_retries(pusher: Pusher) -> PushCounts:
+    """Push, trying again with growing pauses while the server cannot be reached (what it
+    acknowledged stays acknowledged, so each attempt goes on from there)."""
+    from heron.sync.http import ServerUnavailable
+    from heron.sync.pusher import PushCounts
+
+    sent = PushCounts()
+    for pause in (*RETRY_PAUSES_SECONDS, None):
+        try:
+            sent.add(pusher.push())
+            return sent
+        except ServerUnavailable as error:
+            if pause is None:
+                raise
+            click.echo(f"{error.message}; trying again in {pause:.0f} s", err=True)
+            time.sleep(pause)  # waiting for the server to come back
+    return sent  # pragma: no cover - the loop returns or raises

@@ -2,7 +2,8 @@
 
 The SDK in remote mode must stay light and must not depend on the server's packages, so this
 speaks HTTP/1.1 with ``http.client`` over one kept-alive connection per client. A server that
-cannot be reached, or answers 502/503/504, raises :class:`ServerUnavailable` (the caller keeps
+cannot be reached, or answers that it cannot take the request now (409 for a write that
+collided with another, 429, 502, 503, 504), raises :class:`ServerUnavailable` (the caller keeps
 its data and tries again later); any other error answer raises :class:`ServerRefused` with the
 server's own message.
 """
@@ -18,7 +19,8 @@ from urllib.parse import urlsplit
 from heron.errors import HeronError, UsageError
 
 TIMEOUT_SECONDS = 60.0
-_RETRYABLE_STATUS = frozenset({502, 503, 504})
+# 409: a write collided with one made at the same moment (the server says to try again).
+_RETRYABLE_STATUS = frozenset({409, 429, 502, 503, 504})
 
 
 class ServerUnavailable(HeronError):

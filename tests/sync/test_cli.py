@@ -62,3 +62,26 @@ def test_sync_names_a_url_it_cannot_use(store_dir: Path, tmp_path: Path, url: st
     result = _heron("sync", str(store_dir), "--to", url, "--key", "k", home=tmp_path)
     assert result.returncode == 1
     assert repr(url) in result.stderr
+
+
+def test_sync_waits_for_a_server_that_is_down_and_sends_when_it_is_back(
+    store_dir: Path, tmp_path: Path, server: ServerProcess
+) -> None:
+    run_ids = log_workflow(tmp_path, steps=10)
+    server.stop()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HERON_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "heron.cli", "sync", str(store_dir), "--to", server.url,
+         "--key", server.api_key],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:  # the user is told it will try again
+        if "trying again" in line:
+            break
+    server.start()
+    out, err = process.communicate(timeout=120)
+
+    assert process.returncode == 0, err
+    assert "sent to" in out
+    assert contents(server.store_dir, run_ids) == contents(store_dir, run_ids)
