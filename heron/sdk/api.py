@@ -10,7 +10,14 @@ from heron.errors import UsageError
 from heron.sdk.logged_table import LoggedTable, open_run_table, quick_run_table
 from heron.sdk.values import check_step
 from heron.store.run_record import RunRecord
-from heron.store.store import MARKER_NAME, Store, check_marker, resolve_store_dir
+from heron.store.store import (
+    MARKER_NAME,
+    Store,
+    check_marker,
+    marker_blobs_url,
+    resolve_store_dir,
+)
+from heron.sync.settings import settings_from_env, spool_dir
 
 if TYPE_CHECKING:
     import pandas
@@ -30,11 +37,23 @@ class Api:
     ``./heron-data``); it never creates one. A SQLite store is opened in full (SQLAlchemy,
     schema upgrade, crashed runs marked) the first time something needs more than a run and its
     tables; until then those are read through the standard library's sqlite3.
+
+    In remote mode (``HERON_URL`` set, no ``dir``) it opens this machine's spool, as
+    ``heron.init`` does (made empty if new), and :meth:`artifact` with a ``project/name`` ref
+    asks the server which version it means, copying it into the spool when missing.
     """
 
     def __init__(
         self, dir: str | os.PathLike[str] | None = None, *, database_url: str | None = None
     ) -> None:
+        # Remote mode (HERON_URL): the spool this machine's runs log into, and artifacts are
+        # asked of the server (see artifact()).
+        remote = settings_from_env() if dir is None and database_url is None else None
+        self._remote = remote is not None
+        if remote is not None:
+            dir = spool_dir(remote.url)
+            if not (resolve_store_dir(dir) / MARKER_NAME).exists():
+                Store.open(dir).close()  # a machine's first read: its spool starts empty
         self._dir = dir
         self._database_url = database_url
         self._store: Store | None = None
@@ -43,11 +62,17 @@ class Api:
         if (
             database_url
             or os.environ.get("HERON_DATABASE_URL")
+            or os.environ.get("HERON_BLOBS_URL")
             or not (root / MARKER_NAME).exists()
         ):
             self._store = Store.open(dir, database_url=database_url, create=False)
             return
         check_marker(root / MARKER_NAME)
+        if marker_blobs_url(root) is not None:
+            # The directory only caches an object store's parts (one may have been evicted):
+            # the full store fetches what is missing.
+            self._store = Store.open(dir, database_url=database_url, create=False)
+            return
         from heron.store.sqlite_reader import SqliteReader
 
         self._reader = SqliteReader.open(root)
@@ -106,7 +131,12 @@ class Api:
         from heron.sdk.artifact import Artifact
         from heron.store import artifacts as artifact_store
 
-        record = artifact_store.resolve(self.store.engine, ref)
+        record = None
+        if self._remote:  # the server says which version the ref means now
+            from heron.sdk.artifact import version_from_server
+
+            record = version_from_server(self.store, ref, None)
+        record = record or artifact_store.resolve(self.store.engine, ref)
         if type is not None and record.type != type:
             raise UsageError(f"{record.qualified_name} has type {record.type!r}, not {type!r}")
         return Artifact.from_version(self, record)

@@ -171,6 +171,33 @@ def test_an_api_kept_open_reads_what_was_logged_after_it_from_any_thread(
     assert api._quick() is not None  # all of it read through the reader, not the full store
 
 
+@pytest.mark.s3
+def test_a_table_of_an_s3_backed_store_is_read_when_its_local_copy_is_gone(
+    store_dir: Path, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import uuid
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_settings["key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_settings["secret"])
+    monkeypatch.setenv("HERON_S3_ENDPOINT", s3_settings["endpoint"])
+    monkeypatch.setenv("HERON_BLOBS_URL", f"s3://{s3_settings['bucket']}/read-{uuid.uuid4().hex}")
+    path = _log(store_dir)
+    # Read later, in another process and without the variable (the store records its object
+    # store), after the local cache of parts was emptied: the parts come back from it.
+    monkeypatch.delenv("HERON_BLOBS_URL")
+    shutil.rmtree(store_dir / "tables")
+    code = textwrap.dedent(
+        f"""
+        import heron
+        table = heron.Api({str(store_dir)!r}).run({path!r}).table("predictions")
+        print(table.to_pandas()["id"].tolist())
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[3, 4, 5, 6, 7]", done.stderr[-2000:]
+
+
 def test_a_store_at_an_older_schema_is_upgraded_by_the_reader(store_dir: Path) -> None:
     path = _log(store_dir)
     # Take the store back to schema 1 (before collections counted their version numbers).
