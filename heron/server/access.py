@@ -26,7 +26,7 @@ and list endpoints filter with :data:`ReadableProjects`.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -34,6 +34,7 @@ from fastapi import Depends, Request
 
 from heron.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from heron.query.references import ArtifactTableRef, TableReference
+from heron.server.artifact_models import LineageGraph
 from heron.server.deps import StoreDep
 from heron.store import users as user_store
 from heron.store.artifacts import parse_ref
@@ -200,6 +201,17 @@ def check_table_references(
         project,
         (ref.artifact for ref in references if isinstance(ref, ArtifactTableRef)),
     )
+
+
+def visible_lineage(graph: LineageGraph, readable: Collection[str] | None) -> LineageGraph:
+    """``graph`` without the runs and versions of projects not in ``readable`` (None: all are),
+    nor the edges to them: lineage crosses projects, access does not."""
+    if readable is None:
+        return graph
+    nodes = [n for n in graph.nodes if n.project is None or n.project in readable]
+    kept = {n.id for n in nodes}
+    edges = [e for e in graph.edges if e.source in kept and e.target in kept]
+    return graph.model_copy(update={"nodes": nodes, "edges": edges})
 
 
 def _reader(project: str, user: CurrentUser, store: StoreDep) -> ProjectAccess:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from heron import __version__
 from heron.server import health
-from heron.server.access import local_owner
+from heron.server.access import CurrentUser, local_owner
 from heron.server.access_log import AccessLog
 from heron.server.deps import StoreDep
 from heron.server.errors import install_error_handlers
@@ -126,9 +126,10 @@ def create_app(
     install_error_handlers(app)
 
     @app.get("/api/info", response_model=ServerInfo, tags=["server"])
-    def info(store: StoreDep) -> ServerInfo:
-        """The heron version and the store this server reads."""
-        return ServerInfo(version=__version__, store=str(store.root))
+    def info(store: StoreDep, user: CurrentUser) -> ServerInfo:
+        """The heron version and the store this server reads (on a team server, where it is
+        only to admins: a path on the server is nobody else's business)."""
+        return ServerInfo(version=__version__, store=str(store.root) if user.is_admin else "")
 
     app.include_router(health.router)
     for router in ROUTERS:

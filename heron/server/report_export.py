@@ -8,7 +8,8 @@ comes from the store is escaped. A panel whose run or table is gone says so in p
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from heron.errors import HeronError, UsageError
 from heron.query.references import TableReference, resolve_table, table_reference
 from heron.server import report_lineage, report_style, report_svg
+from heron.server.access import visible_lineage
 from heron.server.lineage_view import lineage
 from heron.server.report_comments import CSS as COMMENTS_CSS
 from heron.server.report_comments import CommentThreads
@@ -426,7 +428,9 @@ def _matrix_color(count: int, row: list[int], peak: int, normalize: bool, diagon
     return f"rgba(22, 163, 74, {alpha:.3f})" if diagonal else f"rgba(220, 38, 38, {alpha:.3f})"
 
 
-def _lineage_panel(store: Store, project: str, block: PanelBlock) -> str:
+def _lineage_panel(
+    store: Store, project: str, block: PanelBlock, readable: Collection[str] | None = None
+) -> str:
     config = block.config
     depth = int(config.get("depth", 10))
     try:
@@ -438,6 +442,7 @@ def _lineage_panel(store: Store, project: str, block: PanelBlock) -> str:
             graph = lineage(store.engine, run_ids=[run.id], version_ids=[], depth=depth)
     except HeronError as error:
         return _problems([error.message])
+    graph = visible_lineage(graph, readable)
     missing = [n.label for n in graph.nodes if n.status != "ok"]
     note = _problems([f"{m} is missing" for m in missing]) if missing else ""
     counts = f'<p class="muted">{len(graph.nodes)} nodes · {len(graph.edges)} edges</p>'
@@ -456,8 +461,15 @@ _PANELS = {
 }
 
 
-def export_html(store: Store, report: Report) -> str:
-    """The report as a standalone HTML page (no scripts, no external requests for data)."""
+def export_html(store: Store, report: Report, *, readable: Collection[str] | None = None) -> str:
+    """The report as a standalone HTML page (no scripts, no external requests for data).
+
+    ``readable``: the projects the reader may see (None: all); lineage panels leave out the rest.
+    """
+    panels: dict[str, Callable[[Store, str, PanelBlock], str]] = {
+        **_PANELS,
+        "lineage": partial(_lineage_panel, readable=readable),
+    }
     panel_ids = {block.id for block in report.blocks if isinstance(block, PanelBlock)}
     comments = comment_store.list_comments(store.engine, report.project, report.id)
     threads = CommentThreads(comments, panel_ids)
@@ -477,7 +489,7 @@ def export_html(store: Store, report: Report) -> str:
             continue
         assert isinstance(block, PanelBlock)
         try:
-            body = _PANELS[block.panel](store, report.project, block)
+            body = panels[block.panel](store, report.project, block)
         except HeronError as error:
             body = _problems([error.message])
         except (ValidationError, ValueError, TypeError) as error:

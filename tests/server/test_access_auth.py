@@ -206,3 +206,63 @@ def test_a_local_server_has_no_accounts_and_keeps_its_write_rules(
         )
         assert answer.status_code == 403
         assert answer.json()["error"]["type"] == "OriginError"
+
+
+def test_lineage_leaves_out_what_the_user_may_not_read(
+    server: tuple[TestClient, dict[str, Any]],
+) -> None:
+    client, data = server
+    consumer = data["ids"]["secret"]["consumer_id"]
+
+    def projects_in_graph(headers: dict[str, str]) -> set[str | None]:
+        answer = client.get(
+            "/api/projects/open/lineage", params={"artifact": "model:v0"}, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        graph = answer.json()
+        ids = {node["id"] for node in graph["nodes"]}
+        assert all(e["source"] in ids and e["target"] in ids for e in graph["edges"])
+        return {node["project"] for node in graph["nodes"]}
+
+    assert projects_in_graph(bearer(data["keys"]["viewer"])) == {"open", "secret"}
+    assert projects_in_graph(bearer(data["keys"]["outsider"])) == {"open"}
+    assert projects_in_graph({}) == {"open"}
+    assert (
+        consumer
+        not in client.get("/api/projects/open/lineage", params={"artifact": "model:v0"}).text
+    )
+
+
+def test_a_report_export_leaves_private_lineage_out_for_outsiders(
+    server: tuple[TestClient, dict[str, Any]], team: tuple[Path, dict[str, Any]]
+) -> None:
+    client, data = server
+    block = {
+        "type": "panel",
+        "id": "lineage-1",
+        "panel": "lineage",
+        "config": {"artifact": "model:v0"},
+        "runset": {"runs": []},
+    }
+    made = client.post(
+        "/api/projects/open/reports",
+        json={"title": "where the model went", "blocks": [block]},
+        headers=bearer(data["keys"]["writer"]),
+    )
+    assert made.status_code == 201, made.text
+    url = f"/api/projects/open/reports/{made.json()['id']}/export"
+    inside = client.get(url, headers=bearer(data["keys"]["viewer"]))
+    outside = client.get(url)
+    assert inside.status_code == outside.status_code == 200
+    assert "secret consumer" in inside.text
+    assert "secret consumer" not in outside.text
+
+
+def test_the_store_location_is_shown_to_admins_only(
+    server: tuple[TestClient, dict[str, Any]], team: tuple[Path, dict[str, Any]]
+) -> None:
+    client, data = server
+    assert client.get("/api/info").json()["store"] == ""
+    assert client.get("/api/info", headers=bearer(data["keys"]["owner"])).json()["store"] == ""
+    admin = client.get("/api/info", headers=bearer(data["keys"]["admin"])).json()
+    assert admin["store"] == str(team[0])

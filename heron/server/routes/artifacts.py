@@ -22,6 +22,7 @@ from heron.server.access import (
     CurrentUser,
     ReadableProjects,
     check_artifact_refs,
+    visible_lineage,
 )
 from heron.server.artifact_archive import stream_archive, verify_entries
 from heron.server.artifact_compare import MAX_VERSIONS, compare, compare_many
@@ -268,10 +269,4 @@ def get_lineage(
     graph = lineage(
         store.engine, run_ids=list(run), version_ids=version_ids, depth=depth, direction=direction
     )
-    if readable is None:
-        return graph
-    # Lineage crosses projects; what the user may not read is left out, edges to it included.
-    nodes = [n for n in graph.nodes if n.project is None or n.project in readable]
-    kept = {n.id for n in nodes}
-    edges = [e for e in graph.edges if e.source in kept and e.target in kept]
-    return graph.model_copy(update={"nodes": nodes, "edges": edges})
+    return visible_lineage(graph, readable)

@@ -6,7 +6,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from heron.server.access import READ_PROJECT, WRITE_PROJECT, CurrentUser, check_artifact_refs
+from heron.server.access import (
+    READ_PROJECT,
+    WRITE_PROJECT,
+    CurrentUser,
+    ReadableProjects,
+    check_artifact_refs,
+)
 from heron.server.deps import StoreDep
 from heron.server.report_export import export_html
 from heron.server.report_models import (
@@ -131,14 +137,16 @@ def duplicate_report(
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def export_report(project: str, report_id: str, store: StoreDep, user: CurrentUser) -> Response:
+def export_report(
+    project: str, report_id: str, store: StoreDep, user: CurrentUser, readable: ReadableProjects
+) -> Response:
     """The report as one self-contained HTML file, with the data as of now."""
     report = _report(report_store.get_report(store.engine, project, report_id))
     # Panels may name artifact versions of other projects: those must be readable too.
     check_artifact_refs(store, user, project, _artifact_refs(report))
     filename = quote(f"{report.title[:80]}.html")
     return Response(
-        export_html(store, report),
+        export_html(store, report, readable=readable),
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
     )
