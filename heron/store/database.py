@@ -139,3 +139,23 @@ def insert_if_absent(connection: Connection, table: Table, row: dict[str, Any]) 
 
         statement = sqlite_insert(table).values(**row).on_conflict_do_nothing()
     return connection.execute(statement.returning(*key)).first() is not None
+
+
+def upsert(connection: Connection, table: Table, row: dict[str, Any]) -> None:
+    """Insert one row, or replace the non-key columns of the row with its primary key.
+
+    One statement (``INSERT ... ON CONFLICT (key) DO UPDATE``), so two writers replacing one
+    row at once both succeed and one of their rows is kept, where delete-then-insert would
+    make the second fail on the key the first inserted.
+    """
+    key = [column.name for column in table.primary_key.columns]
+    changes = {name: value for name, value in row.items() if name not in key}
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table).values(**row)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(**row)
+    connection.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, select
 
 from heron.errors import NotFoundError, RunExistsError
 from heron.store import schema
-from heron.store.database import insert_if_absent, insert_ignoring_duplicates, write
+from heron.store.database import insert_if_absent, insert_ignoring_duplicates, upsert, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RUN_LEVEL_STEP as RUN_LEVEL_STEP
@@ -359,19 +359,16 @@ def put_run_object(
     engine: Engine, run_id: str, key: str, step: int, kind: str, payload: Any
 ) -> None:
     """Store one run object, replacing what the run had under the same key and step."""
-    o = schema.run_objects
+    row = {
+        "run_id": run_id,
+        "key": key,
+        "step": step,
+        "kind": kind,
+        "payload": dumps(payload),
+        "logged_at": time.time(),
+    }
     with write(engine) as connection:
-        connection.execute(o.delete().where(o.c.run_id == run_id, o.c.key == key, o.c.step == step))
-        connection.execute(
-            o.insert().values(
-                run_id=run_id,
-                key=key,
-                step=step,
-                kind=kind,
-                payload=dumps(payload),
-                logged_at=time.time(),
-            )
-        )
+        upsert(connection, schema.run_objects, row)
 
 
 def read_objects(

@@ -24,7 +24,7 @@ from sqlalchemy import and_, select, tuple_
 from heron.errors import IntegrityError, NotFoundError, UsageError
 from heron.store import schema
 from heron.store.artifacts import commit_version, read_manifest, resolve
-from heron.store.database import insert_if_absent, insert_ignoring_duplicates, write
+from heron.store.database import insert_if_absent, insert_ignoring_duplicates, upsert, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.lineage import add_lineage
 from heron.store.manifest import ManifestEntry, check_project_name
@@ -312,18 +312,10 @@ def add_metric_chunks(store: Store, project: str, run_id: str, chunks: list[Metr
 def put_objects(store: Store, project: str, run_id: str, objects: list[RunObjectIn]) -> int:
     """Store a run's objects, each replacing the one under its key and step; how many."""
     _require_run(store, project, run_id)
-    o = schema.run_objects
     with write(store.engine) as connection:
         for item in objects:
-            connection.execute(
-                o.delete().where(
-                    and_(o.c.run_id == run_id, o.c.key == item.key, o.c.step == item.step)
-                )
-            )
-        if objects:
-            connection.execute(
-                o.insert(), [{"run_id": run_id, **item.model_dump()} for item in objects]
-            )
+            # One statement per object: two replicas replacing one object at once both succeed.
+            upsert(connection, schema.run_objects, {"run_id": run_id, **item.model_dump()})
     return len(objects)
 
 

@@ -207,6 +207,27 @@ def test_a_file_uploaded_through_one_replica_downloads_from_the_other(
         assert answer.content == data
 
 
+def test_one_run_object_pushed_through_both_replicas_at_once_is_stored_once(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    record = {"id": "r", "name": "r", "state": "running", "created_at": 1.0,
+              "updated_at": 1.0, "heartbeat_at": 1.0}  # fmt: skip
+    with _client(servers, key, 0) as client:
+        assert client.post(f"api/sync/projects/{PROJECT}/runs", json=record).status_code == 200
+
+    def push(i: int) -> httpx.Response:
+        item = {"key": "summary_table", "step": 0, "kind": "histogram",
+                "payload": f'{{"writer": {i}}}', "logged_at": 1.0}  # fmt: skip
+        with _client(servers, key, i) as client:
+            return client.post(
+                f"api/sync/projects/{PROJECT}/runs/r/objects", json={"objects": [item]}
+            )
+
+    answers = _together(CLIENTS, push)
+    assert [a.status_code for a in answers] == [200] * CLIENTS, [a.text for a in answers]
+
+
 _CREATE_RUN = """
 import sys, time
 from heron.errors import RunExistsError
@@ -307,3 +328,31 @@ def test_a_reverse_proxy_spreads_requests_over_both_replicas(
         for stream in (proxy.stdout, proxy.stderr):
             if stream:
                 stream.close()
+
+
+def test_a_run_object_replaced_by_many_writers_at_once_is_kept_once(
+    tmp_path: Path, pg_url: str
+) -> None:
+    from heron.store import runs
+
+    store = Store.open(tmp_path / "setup", database_url=pg_url)
+    try:
+        runs.create_run(
+            store.engine,
+            PROJECT,
+            {"id": "r", "name": "r", "state": "running", "created_at": 1.0,
+             "updated_at": 1.0, "heartbeat_at": 1.0, "last_step": -1},
+        )  # fmt: skip
+        barrier = threading.Barrier(CLIENTS)
+
+        def put(i: int) -> None:
+            barrier.wait(timeout=60)
+            runs.put_run_object(store.engine, "r", "predictions", 3, "table", {"writer": i})
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(put, range(CLIENTS)))  # every writer succeeds
+        objects = runs.read_objects(store.engine, "r", key="predictions")
+        assert len(objects) == 1
+        assert objects[0][3]["writer"] in range(CLIENTS)
+    finally:
+        store.close()
