@@ -834,10 +834,11 @@ def _commit(
         return artifact_store.commit_version(store.engine, **arguments)
 
 
-def _from_server(run: RunContext, ref: str) -> VersionRecord | None:
-    """In remote mode, the version the server means by ``ref`` now, copied into the spool if
-    the spool lacks it; None in local mode, or when the server cannot be reached (the spool's
-    own copy is used then, and a warning says so)."""
+def version_from_server(store: Store, ref: str, project: str | None) -> VersionRecord | None:
+    """In remote mode, the version the server means by ``ref`` now (in ``project`` unless the
+    ref names one), copied into the spool ``store`` if it lacks it. None in local mode, for a ref
+    without a project, or when the server cannot be reached (the spool's own copy is used then,
+    and a warning says so) or does not have it."""
     remote = settings_from_env()
     if remote is None:
         return None
@@ -845,10 +846,12 @@ def _from_server(run: RunContext, ref: str) -> VersionRecord | None:
     from heron.sync.http import ApiClient, ServerRefused, ServerUnavailable
     from heron.sync.pull import pull_version
 
-    project, _, _ = artifact_store.parse_ref(ref)
+    project = artifact_store.parse_ref(ref)[0] or project
+    if project is None:
+        return None
     client = ApiClient(remote.url, remote.api_key)
     try:
-        return pull_version(run.store, client, project or run.project, ref)
+        return pull_version(store, client, project, ref)
     except ServerUnavailable as error:
         logger.warning("heron: %s; using the spool's copy of %s", error.message, ref)
         return None
@@ -867,7 +870,7 @@ def use_artifact(run: RunContext, ref: str | Artifact, *, type: str | None = Non
         if ref._bound_store().root != run.store.root:
             record = artifact_store.resolve(run.store.engine, record.qualified_name)
     else:
-        record = _from_server(run, ref) or artifact_store.resolve(
+        record = version_from_server(run.store, ref, run.project) or artifact_store.resolve(
             run.store.engine, ref, project=run.project
         )
     if type is not None and record.type != type:

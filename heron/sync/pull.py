@@ -42,7 +42,10 @@ def pull_version(store: Store, client: ApiClient, project: str, ref: str) -> Ver
     entries = [ManifestEntry(**entry.model_dump()) for entry in info.entries]
     local = artifact_store.find_by_digest(store.engine, info.project, info.name, info.digest)
     if local is None:
-        _fetch_blobs(store, client, entries)
+        try:
+            _fetch_blobs(store, client, entries)
+        finally:
+            store.blobs.close()  # the pack file the copy appended to (a later write reopens it)
         for entry in entries:
             if entry.table_id is not None:
                 _fetch_table(store, client, entry.table_id)

@@ -148,3 +148,20 @@ def test_a_wrong_key_keeps_everything_in_the_spool_and_finish_says_why(
     assert "not yet on" in err and "the server refused" in err and "key" in err
     local = heron.Api(spool).run(run.path)
     assert list(local.history(keys=["loss"])["loss"]) == [1.0]
+
+
+def test_the_read_api_of_a_machine_with_an_empty_spool_gets_artifacts_from_the_server(
+    remote: tuple[ServerProcess, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with heron.init(project="shared", name="maker") as run:
+        artifact = heron.Artifact("labels", type="dataset")
+        with artifact.new_file("labels.txt") as handle:
+            handle.write("bird\nplant\n")
+        run.log_artifact(artifact, aliases=["v-final"])
+
+    monkeypatch.setenv("HERON_DIR", str(tmp_path / "spool-c"))
+    labels = heron.Api().artifact("shared/labels:v-final")
+
+    target = Path(labels.download(root=str(tmp_path / "c-download")))
+    assert (target / "labels.txt").read_text() == "bird\nplant\n"
+    assert "v-final" in labels.aliases
