@@ -225,3 +225,27 @@ def _status(base: str, path: str) -> int:
         return httpx.get(f"{base}{path}", timeout=10).status_code
     except httpx.HTTPError:
         return 0
+
+
+def test_every_worker_of_a_team_server_knows_its_users(tmp_path: Path, pg_url: str) -> None:
+    from heron.store import users as user_store
+    from heron.store.store import Store
+
+    store = Store.open(tmp_path / "setup", database_url=pg_url)
+    key = user_store.create_user(store.engine, "alice").key
+    store.close()
+    arguments = ["--dir", str(tmp_path / "cache"), "--db", pg_url, "--workers", "2"]
+    with running_servers(arguments) as [server]:
+        assert "auth: on" in server.banner and "workers: 2" in server.banner
+        for _ in range(8):  # a new connection each time, so both workers answer some
+            me = httpx.get(
+                f"{server.url}api/auth/me",
+                headers={"Authorization": f"Bearer {key}", "Connection": "close"},
+                timeout=30,
+            )
+            assert me.status_code == 200, me.text
+            assert me.json()["user"]["name"] == "alice"
+        wrong = httpx.get(
+            f"{server.url}api/auth/me", headers={"Authorization": "Bearer heron_nope"}, timeout=30
+        )
+        assert wrong.status_code == 401
