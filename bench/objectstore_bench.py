@@ -144,9 +144,27 @@ def main() -> None:
     args = parser.parse_args()
     endpoint, url = _settings()
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; object store {endpoint}")
-    with tempfile.TemporaryDirectory(prefix="heron-objectstore-bench-") as tmp:
-        bench_query(Path(tmp), endpoint, url, args.rows, args.repeat)
-        bench_images(Path(tmp), endpoint, url, args.images)
+    try:
+        with tempfile.TemporaryDirectory(prefix="heron-objectstore-bench-") as tmp:
+            bench_query(Path(tmp), endpoint, url, args.rows, args.repeat)
+            bench_images(Path(tmp), endpoint, url, args.images)
+    finally:
+        _remove(endpoint, url)
+
+
+def _remove(endpoint: str, url: str) -> None:
+    """Delete what the benchmark stored (both of its prefixes) from the object store."""
+    from heron.store.s3_client import make_client, parse_s3_url
+
+    client = make_client(endpoint)
+    location = parse_s3_url(url)
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=location.bucket, Prefix=location.prefix
+    )
+    for page in pages:
+        objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if objects:
+            client.delete_objects(Bucket=location.bucket, Delete={"Objects": objects})
 
 
 if __name__ == "__main__":

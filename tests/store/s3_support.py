@@ -10,10 +10,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Prefixes handed out by use_s3 in the running test; removed after it (remove_test_objects).
+_used: list[tuple[dict[str, str], str]] = []
 
 
 def s3_client(settings: dict[str, str], endpoint: str | None = None) -> Any:
@@ -37,7 +41,26 @@ def use_s3(monkeypatch: pytest.MonkeyPatch, settings: dict[str, str]) -> str:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", settings["secret"])
     for name in ("HERON_BLOBS_URL", "HERON_S3_ENDPOINT", "HERON_CACHE_MB", "HERON_S3_RETRIES"):
         monkeypatch.delenv(name, raising=False)
-    return f"s3://{settings['bucket']}/test-{uuid.uuid4().hex[:12]}"
+    url = f"s3://{settings['bucket']}/test-{uuid.uuid4().hex[:12]}"
+    _used.append((settings, url))
+    return url
+
+
+@pytest.fixture(autouse=True)
+def remove_test_objects() -> Iterator[None]:
+    """Delete every object a test stored below its prefixes in the shared S3 server (import
+    this fixture into a test module to use it)."""
+    yield
+    while _used:
+        settings, url = _used.pop()
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        client = s3_client(settings)
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=f"{prefix}/"
+        ):
+            objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if objects:
+                client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
 
 
 def keys(settings: dict[str, str], url: str, under: str = "") -> list[str]:

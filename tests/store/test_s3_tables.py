@@ -16,6 +16,7 @@ from heron.sdk.api import Api
 from heron.store import tables
 from heron.store.store import Store
 from tests.store.s3_support import PrivateSeaweed, keys, use_s3
+from tests.store.s3_support import remove_test_objects as remove_test_objects
 
 pytestmark = [pytest.mark.s3]
 
