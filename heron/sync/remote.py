@@ -27,6 +27,7 @@ logger = logging.getLogger("heron.sync")
 
 IDLE_SECONDS = 1.0
 BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+STOP_WAIT_SECONDS = 5.0
 
 
 class BackgroundPusher:
@@ -42,6 +43,7 @@ class BackgroundPusher:
         self._trouble: str | None = None
         self.refused: str | None = None  # the server refuses this key or data: pushing stopped
         self.sent = PushCounts()
+        self.runs = 0  # live runs of this process logging into the spool (under _pushers_lock)
         self._thread = threading.Thread(target=self._loop, name="heron-sync", daemon=True)
         self._thread.start()
 
@@ -49,11 +51,16 @@ class BackgroundPusher:
         """Push now rather than at the next tick."""
         self._wake.set()
 
-    def stop(self) -> None:
-        """Stop the thread after the push in progress."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the thread after the push in progress (waiting at most ``timeout`` seconds for
+        it: a request to a server that hangs is left to time out on its own), then close the
+        connection and the store it read."""
         self._stop.set()
         self._wake.set()
-        self._thread.join()
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.pusher.client.close()
+            self.pusher.store.close()
 
     def _loop(self) -> None:
         failures = 0
@@ -126,20 +133,34 @@ _announced: set[tuple[Path, str]] = set()
 
 
 def background_pusher(store_root: Path, settings: RemoteSettings) -> BackgroundPusher:
-    """The process's pusher of ``store_root`` to the server (started on first use)."""
+    """The process's pusher of ``store_root`` to the server (started on first use), counting
+    one more run that uses it (:func:`_release` counts it out)."""
     from heron.store.store import Store
 
     key = (store_root, settings.url)
     with _pushers_lock:
         existing = _pushers.get(key)
         if existing is not None and existing.refused is None:
+            existing.runs += 1
             return existing
         client = ApiClient(settings.url, settings.api_key)
         # A store of its own: the pusher's reads must not queue behind the run's writer.
         store = Store.open(store_root, create=False)
         pusher = BackgroundPusher(Pusher(store, client))
+        pusher.runs = 1
         _pushers[key] = pusher
         return pusher
+
+
+def _release(key: tuple[Path, str], pusher: BackgroundPusher) -> None:
+    """A run using ``pusher`` finished: the last one stops it (the next run starts another)."""
+    with _pushers_lock:
+        pusher.runs -= 1
+        if pusher.runs > 0:
+            return
+        if _pushers.get(key) is pusher:
+            del _pushers[key]
+    pusher.stop(timeout=STOP_WAIT_SECONDS)
 
 
 def report_pending(pending: PushCounts, store_root: Path, url: str, refused: str | None) -> None:
@@ -165,7 +186,10 @@ def attach(store_root: Path, settings: RemoteSettings, on_finish: list[Callable[
         print(f"heron: logging to {settings.url}{key}, spooled in {store_root}", file=sys.stderr)
 
     def flush() -> None:
-        pending = pusher.flush(finish_wait_seconds())
-        report_pending(pending, store_root, settings.url, pusher.refused)
+        try:
+            pending = pusher.flush(finish_wait_seconds())
+            report_pending(pending, store_root, settings.url, pusher.refused)
+        finally:
+            _release((store_root, settings.url), pusher)
 
     on_finish.append(flush)

@@ -39,6 +39,8 @@ def test_a_workflow_logged_in_remote_mode_is_on_the_server_when_its_runs_finish(
 
     # finish() waited for the push: the server holds what the spool holds, nothing pending.
     assert contents(server.store_dir, run_ids) == contents(spool, run_ids)
+    # The last run's finish() stopped the pusher: nothing keeps running in the background.
+    assert not [t for t in threading.enumerate() if t.name == "heron-sync"]
 
 
 def _wait_for_warning(caplog: pytest.LogCaptureFixture, text: str) -> None:
