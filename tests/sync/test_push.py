@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -131,3 +132,25 @@ def test_a_blob_over_the_request_limit_is_refused_before_it_is_stored(
     assert refused.value.status == 413
     assert "/api/sync/uploads" in refused.value.message  # says how to send it instead
     assert missing == {"missing": [digest]}
+
+
+def test_an_interrupted_upload_resumes_at_the_byte_the_server_holds(
+    server: ServerProcess,
+) -> None:
+    data = b"0123456789" * 1000
+    digest = hashlib.sha256(data).hexdigest()
+    client = ApiClient(server.url, server.api_key)
+    base = f"/api/sync/uploads/{digest}?upload=resume-test"
+    try:
+        client.request("PUT", f"{base}&offset=0", data=data[:4000])
+        # Cut off here; the sender, starting again from 0, is told where to go on from.
+        status, body = client.request("PUT", f"{base}&offset=0", data=data, accept=(409,))
+        assert (status, json.loads(body)) == (409, {"offset": 4000})
+        client.request("PUT", f"{base}&offset=4000", data=data[4000:])
+        client.request("POST", f"/api/sync/uploads/{digest}/blob?upload=resume-test")
+        missing = client.json("POST", "/api/sync/blobs/missing", {"digests": [digest]})
+        _, stored = client.request("GET", f"/api/sync/blobs/{digest}")
+    finally:
+        client.close()
+    assert missing == {"missing": []}
+    assert stored == data
