@@ -74,7 +74,8 @@ def single_relation(source: TableSource) -> Relation:
         p.positions == parts[0].positions and p.arrow_types == parts[0].arrow_types
         for p in parts[1:]
     )
-    one_scan = len(parts) > 1 and same
+    # (A part listed twice is read twice by a UNION ALL; one scan's file_index would not say.)
+    one_scan = len(parts) > 1 and same and len({p.path for p in parts}) == len(parts)
     if one_scan:
         # Parts written alike are one scan: DuckDB prunes the columns a statement does not use
         # from a scan, but not from a UNION ALL of scans, which would read (and decode) every

@@ -150,6 +150,10 @@ def test_parts_written_alike_are_one_scan_in_table_order(tmp_path: Path) -> None
     )
     assert "UNION ALL" not in single_relation(alike).sql
     assert "UNION ALL" in single_relation(mixed).sql
+    # A part listed twice is read twice, each time at its own positions.
+    twice = TableSource([*alike.parts, alike.parts[0]], columns, "twice")
+    again = Query(twice, engine=Engine(cache="off")).page(n - 2, 4).rows
+    assert [r["id"] for r in again] == [n - 2, n - 1, 0, 1]
     for source, xs in [(alike, data["x"]), (mixed, [None] * 100 + data["x"][100:])]:
         for engine in (Engine(cache="off"), Engine(cache="sync")):
             q = Query(source, engine=engine)
