@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 
 from heron.store import users as user_store
 from heron.store.store import Store
@@ -31,26 +32,56 @@ PROJECT = "team"
 CLIENTS = 8
 
 
-@pytest.fixture
-def cluster(
-    tmp_path: Path, pg_url: str, s3_settings: dict[str, str]
-) -> Iterator[tuple[list[ServerProcess], str]]:
+def _service(variable: str) -> str:
+    value = os.environ.get(variable)
+    if not value:
+        pytest.fail(
+            f"{variable} is not set: run the tests with `make test` (it starts the services)"
+        )
+    return value
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[ServerProcess], str]]:
     """Two replicas with accounts on, as docs/team-server.md sets them up: one PostgreSQL
-    database, one S3 bucket prefix, their own cache directories; and an admin's API key."""
-    store = Store.open(tmp_path / "setup", database_url=pg_url)
-    key = user_store.create_user(store.engine, "alice", admin=True).key
-    store.close()
-    blobs = f"s3://{s3_settings['bucket']}/replicas-{uuid.uuid4().hex[:12]}"
-    env = {
-        "AWS_ACCESS_KEY_ID": s3_settings["key"],
-        "AWS_SECRET_ACCESS_KEY": s3_settings["secret"],
-        "HERON_BLOBS_URL": blobs,
-        "HERON_S3_ENDPOINT": s3_settings["endpoint"],
-    }
-    arguments = [["--dir", str(tmp_path / f"replica-{n}"), "--db", pg_url] for n in range(2)]
-    with running_servers(*arguments, env=env) as servers:
-        assert all(f"blobs: {blobs};" in server.banner for server in servers)
-        yield servers, key
+    database, one S3 bucket prefix, their own cache directories; and an admin's API key.
+    Shared by this module's tests, each of which writes to a project of its own."""
+    admin_url = _service("HERON_TEST_PG_URL")
+    name = f"heron_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+        poolclass=sqlalchemy.pool.NullPool,
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    pg_url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    root = tmp_path_factory.mktemp("cluster")
+    try:
+        store = Store.open(root / "setup", database_url=pg_url)
+        key = user_store.create_user(store.engine, "alice", admin=True).key
+        store.close()
+        blobs = f"s3://{_service('HERON_TEST_S3_BUCKET')}/replicas-{uuid.uuid4().hex[:12]}"
+        env = {
+            "AWS_ACCESS_KEY_ID": _service("HERON_TEST_S3_KEY"),
+            "AWS_SECRET_ACCESS_KEY": _service("HERON_TEST_S3_SECRET"),
+            "HERON_BLOBS_URL": blobs,
+            "HERON_S3_ENDPOINT": _service("HERON_TEST_S3_ENDPOINT"),
+        }
+        arguments = [["--dir", str(root / f"replica-{n}"), "--db", pg_url] for n in range(2)]
+        with running_servers(*arguments, env=env) as servers:
+            assert all(f"blobs: {blobs};" in server.banner for server in servers)
+            yield servers, key
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def project() -> str:
+    """A project of this test's own on the shared replicas."""
+    return f"team-{uuid.uuid4().hex[:8]}"
 
 
 def _together(count: int, action: Callable[[int], httpx.Response]) -> list[httpx.Response]:
@@ -82,14 +113,16 @@ def _manifest(tag: str) -> dict[str, Any]:
     }
 
 
-def _commit(servers: list[ServerProcess], key: str, i: int, tag: str) -> httpx.Response:
+def _commit(
+    servers: list[ServerProcess], key: str, project: str, i: int, tag: str
+) -> httpx.Response:
     with _client(servers, key, i) as client:
-        return client.post(f"api/sync/projects/{PROJECT}/artifacts", json=_manifest(tag))
+        return client.post(f"api/sync/projects/{project}/artifacts", json=_manifest(tag))
 
 
-def _versions(server: ServerProcess, key: str) -> list[dict[str, Any]]:
+def _versions(server: ServerProcess, key: str, project: str) -> list[dict[str, Any]]:
     with _client([server, server], key, 0) as client:
-        answer = client.get(f"api/projects/{PROJECT}/artifacts/model")
+        answer = client.get(f"api/projects/{project}/artifacts/model")
         assert answer.status_code == 200, answer.text
     return [
         {"version": int(v["version"].removeprefix("v")), "aliases": v["aliases"]}
@@ -99,6 +132,7 @@ def _versions(server: ServerProcess, key: str) -> list[dict[str, Any]]:
 
 def test_versions_committed_through_both_replicas_are_numbered_once_each(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
     per_client = 3
@@ -106,37 +140,39 @@ def test_versions_committed_through_both_replicas_are_numbered_once_each(
     def commit_three(i: int) -> httpx.Response:
         answer = httpx.Response(500)
         for n in range(per_client):
-            answer = _commit(servers, key, i + n, f"client-{i}-{n}")
+            answer = _commit(servers, key, project, i + n, f"client-{i}-{n}")
             assert answer.status_code == 200, answer.text
         return answer
 
     _together(CLIENTS, commit_three)
     total = CLIENTS * per_client
     for server in servers:  # both replicas see the same, dense numbering
-        numbers = sorted(v["version"] for v in _versions(server, key))
+        numbers = sorted(v["version"] for v in _versions(server, key, project))
         assert numbers == list(range(total))
-        latest = [v["version"] for v in _versions(server, key) if "latest" in v["aliases"]]
+        latest = [v["version"] for v in _versions(server, key, project) if "latest" in v["aliases"]]
         assert latest == [total - 1]
 
 
 def test_identical_content_committed_at_once_makes_one_version(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
-    answers = _together(CLIENTS, lambda i: _commit(servers, key, i, "same"))
+    answers = _together(CLIENTS, lambda i: _commit(servers, key, project, i, "same"))
     assert [a.status_code for a in answers] == [200] * CLIENTS, [a.text for a in answers]
     bodies = [a.json() for a in answers]
     assert len({b["version_id"] for b in bodies}) == 1
     assert sorted(b["created"] for b in bodies) == [False] * (CLIENTS - 1) + [True]
-    assert [v["version"] for v in _versions(servers[1], key)] == [0]
+    assert [v["version"] for v in _versions(servers[1], key, project)] == [0]
 
 
 def test_an_alias_moved_through_both_replicas_ends_on_one_version(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
     for n in range(4):
-        assert _commit(servers, key, n, f"v{n}").status_code == 200
+        assert _commit(servers, key, project, n, f"v{n}").status_code == 200
 
     def move(i: int) -> httpx.Response:
         with _client(servers, key, i) as client:
@@ -144,7 +180,7 @@ def test_an_alias_moved_through_both_replicas_ends_on_one_version(
             for round_ in range(3):
                 target = f"v{(i + round_) % 4}"
                 last = client.post(
-                    f"api/projects/{PROJECT}/artifacts/model/{target}/aliases",
+                    f"api/projects/{project}/artifacts/model/{target}/aliases",
                     json={"alias": "best"},
                 )
                 assert last.status_code == 200, last.text
@@ -153,7 +189,7 @@ def test_an_alias_moved_through_both_replicas_ends_on_one_version(
     _together(CLIENTS, move)
     seen = []
     for server in servers:
-        holders = [v["version"] for v in _versions(server, key) if "best" in v["aliases"]]
+        holders = [v["version"] for v in _versions(server, key, project) if "best" in v["aliases"]]
         assert len(holders) == 1
         seen.append(holders[0])
     assert seen[0] == seen[1]
@@ -161,6 +197,7 @@ def test_an_alias_moved_through_both_replicas_ends_on_one_version(
 
 def test_a_run_pushed_through_both_replicas_at_once_is_created_once(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
 
@@ -174,19 +211,20 @@ def test_a_run_pushed_through_both_replicas_at_once_is_created_once(
             "heartbeat_at": 1.0 + i,
         }
         with _client(servers, key, i) as client:
-            return client.post(f"api/sync/projects/{PROJECT}/runs", json=record)
+            return client.post(f"api/sync/projects/{project}/runs", json=record)
 
     answers = _together(CLIENTS, push)
     # The push is an idempotent upsert by id: every client is answered, none gets a conflict.
     assert [a.status_code for a in answers] == [200] * CLIENTS, [a.text for a in answers]
     for server in servers:
         with _client([server, server], key, 0) as client:
-            runs = client.get(f"api/projects/{PROJECT}/runs").json()["runs"]
+            runs = client.get(f"api/projects/{project}/runs").json()["runs"]
         assert [r["id"] for r in runs] == ["shared-run"]
 
 
 def test_a_file_uploaded_through_one_replica_downloads_from_the_other(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
     data = os.urandom(300_000)
@@ -198,30 +236,31 @@ def test_a_file_uploaded_through_one_replica_downloads_from_the_other(
             "type": "model",
             "entries": [{"path": "weights.bin", "size": len(data), "sha256": digest}],
         }
-        committed = first.post(f"api/sync/projects/{PROJECT}/artifacts", json=manifest)
+        committed = first.post(f"api/sync/projects/{project}/artifacts", json=manifest)
         assert committed.status_code == 200, committed.text
     # The other replica never saw the upload: it reads the blob from the shared bucket.
     with _client(servers, key, 1) as second:
-        answer = second.get(f"api/projects/{PROJECT}/artifacts/model/v0/files/weights.bin")
+        answer = second.get(f"api/projects/{project}/artifacts/model/v0/files/weights.bin")
         assert answer.status_code == 200, answer.text
         assert answer.content == data
 
 
 def test_one_run_object_pushed_through_both_replicas_at_once_is_stored_once(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
     record = {"id": "r", "name": "r", "state": "running", "created_at": 1.0,
               "updated_at": 1.0, "heartbeat_at": 1.0}  # fmt: skip
     with _client(servers, key, 0) as client:
-        assert client.post(f"api/sync/projects/{PROJECT}/runs", json=record).status_code == 200
+        assert client.post(f"api/sync/projects/{project}/runs", json=record).status_code == 200
 
     def push(i: int) -> httpx.Response:
         item = {"key": "summary_table", "step": 0, "kind": "histogram",
                 "payload": f'{{"writer": {i}}}', "logged_at": 1.0}  # fmt: skip
         with _client(servers, key, i) as client:
             return client.post(
-                f"api/sync/projects/{PROJECT}/runs/r/objects", json={"objects": [item]}
+                f"api/sync/projects/{project}/runs/r/objects", json={"objects": [item]}
             )
 
     answers = _together(CLIENTS, push)
@@ -279,6 +318,7 @@ def test_creating_one_run_id_from_four_processes_at_once_creates_it_once(
 
 def test_a_reverse_proxy_spreads_requests_over_both_replicas(
     cluster: tuple[list[ServerProcess], str],
+    project: str,
 ) -> None:
     servers, key = cluster
     root = Path(__file__).resolve().parents[2]
@@ -303,11 +343,11 @@ def test_a_reverse_proxy_spreads_requests_over_both_replicas(
         with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
             for n in range(4):
                 committed = client.post(
-                    f"api/sync/projects/{PROJECT}/artifacts", json=_manifest(f"p{n}")
+                    f"api/sync/projects/{project}/artifacts", json=_manifest(f"p{n}")
                 )
                 assert committed.status_code == 200, committed.text
                 assert committed.headers["x-request-id"] == "through-proxy"
-            versions = client.get(f"api/projects/{PROJECT}/artifacts/model").json()["versions"]
+            versions = client.get(f"api/projects/{project}/artifacts/model").json()["versions"]
             assert sorted(v["version"] for v in versions) == ["v0", "v1", "v2", "v3"]
             assert client.get("api/ready").status_code == 200
 
