@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +268,56 @@ def test_one_run_object_pushed_through_both_replicas_at_once_is_stored_once(
     assert [a.status_code for a in answers] == [200] * CLIENTS, [a.text for a in answers]
 
 
+_TRAIN = """
+import sys
+import heron
+run = heron.init(project=sys.argv[1], name="train", config={"lr": 0.1})
+for step in range(300):
+    run.log({"loss": 1.0 / (step + 1)}, step=step)
+artifact = heron.Artifact("weights", type="model")
+with artifact.new_file("weights.bin", mode="wb") as handle:
+    handle.write(bytes(range(256)) * 1000)
+run.log_artifact(artifact)
+run.finish()
+print(run.id)
+"""
+
+
+def test_the_sdk_logs_through_the_proxy_to_both_replicas(
+    cluster: tuple[list[ServerProcess], str], project: str, tmp_path: Path
+) -> None:
+    servers, key = cluster
+    with _proxy(servers) as url:
+        trained = subprocess.run(
+            [sys.executable, "-c", _TRAIN, project],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={
+                **os.environ,
+                "HERON_URL": url,
+                "HERON_API_KEY": key,
+                "HERON_DIR": str(tmp_path / "spool"),
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "HERON_DATABASE_URL": "",
+            },
+        )
+    assert trained.returncode == 0, trained.stderr
+    run_id = trained.stdout.strip().splitlines()[-1]
+    # finish() waited for the push: each replica serves the whole run and its artifact.
+    for n in range(len(servers)):
+        with _client(servers, key, n) as client:
+            runs = client.get(f"api/projects/{project}/runs").json()["runs"]
+            assert [(r["id"], r["state"]) for r in runs] == [(run_id, "finished")]
+            series = client.get(
+                f"api/projects/{project}/series",
+                params={"key": "loss", "run": run_id, "max_points": 1000},
+            ).json()["series"]
+            assert series[0]["steps"] == list(range(300))
+            weights = client.get(f"api/projects/{project}/artifacts/weights/v0/files/weights.bin")
+            assert weights.content == bytes(range(256)) * 1000
+
+
 _CREATE_RUN = """
 import sys, time
 from heron.errors import RunExistsError
@@ -316,11 +367,9 @@ def test_creating_one_run_id_from_four_processes_at_once_creates_it_once(
     store.close()
 
 
-def test_a_reverse_proxy_spreads_requests_over_both_replicas(
-    cluster: tuple[list[ServerProcess], str],
-    project: str,
-) -> None:
-    servers, key = cluster
+@contextmanager
+def _proxy(servers: list[ServerProcess]) -> Iterator[str]:
+    """examples/team_server/proxy.py in front of ``servers``; yields its URL."""
     root = Path(__file__).resolve().parents[2]
     proxy = subprocess.Popen(
         [
@@ -338,36 +387,43 @@ def test_a_reverse_proxy_spreads_requests_over_both_replicas(
         assert proxy.stdout is not None
         line = proxy.stdout.readline()
         assert line.startswith("proxy: listening on "), line
-        url = line.rsplit(" ", 1)[1].strip()
-        headers = {"Authorization": f"Bearer {key}", "X-Request-ID": "through-proxy"}
-        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-            for n in range(4):
-                committed = client.post(
-                    f"api/sync/projects/{project}/artifacts", json=_manifest(f"p{n}")
-                )
-                assert committed.status_code == 200, committed.text
-                assert committed.headers["x-request-id"] == "through-proxy"
-            versions = client.get(f"api/projects/{project}/artifacts/model").json()["versions"]
-            assert sorted(v["version"] for v in versions) == ["v0", "v1", "v2", "v3"]
-            assert client.get("api/ready").status_code == 200
-
-        def both_served() -> bool:
-            return all(
-                any(r["request_id"] == "through-proxy" for r in server.access_log())
-                for server in servers
-            )
-
-        wait_for(both_served, "both replicas to log requests sent through the proxy")
-        for server in servers:
-            # The access log names the user the key belongs to.
-            users = {r["user"] for r in server.access_log() if r["request_id"] == "through-proxy"}
-            assert "alice" in users
+        yield line.rsplit(" ", 1)[1].strip()
     finally:
         proxy.terminate()
         proxy.wait(timeout=30)
         for stream in (proxy.stdout, proxy.stderr):
             if stream:
                 stream.close()
+
+
+def test_a_reverse_proxy_spreads_requests_over_both_replicas(
+    cluster: tuple[list[ServerProcess], str],
+    project: str,
+) -> None:
+    servers, key = cluster
+    headers = {"Authorization": f"Bearer {key}", "X-Request-ID": "through-proxy"}
+    with _proxy(servers) as url, httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        for n in range(4):
+            committed = client.post(
+                f"api/sync/projects/{project}/artifacts", json=_manifest(f"p{n}")
+            )
+            assert committed.status_code == 200, committed.text
+            assert committed.headers["x-request-id"] == "through-proxy"
+        versions = client.get(f"api/projects/{project}/artifacts/model").json()["versions"]
+        assert sorted(v["version"] for v in versions) == ["v0", "v1", "v2", "v3"]
+        assert client.get("api/ready").status_code == 200
+
+    def both_served() -> bool:
+        return all(
+            any(r["request_id"] == "through-proxy" for r in server.access_log())
+            for server in servers
+        )
+
+    wait_for(both_served, "both replicas to log requests sent through the proxy")
+    for server in servers:
+        # The access log names the user the key belongs to.
+        users = {r["user"] for r in server.access_log() if r["request_id"] == "through-proxy"}
+        assert "alice" in users
 
 
 def test_a_run_object_replaced_by_many_writers_at_once_is_kept_once(
