@@ -28,6 +28,7 @@ from heron.errors import StoreError
 from heron.store import artifacts as artifact_store
 from heron.store.jsonvalues import dumps
 from heron.store.tables import TableRecord, open_part, table_record
+from heron.sync.direct import DirectUploader
 from heron.sync.http import ApiClient, ServerRefused
 from heron.sync.models import (
     MAX_BATCH_ITEMS,
@@ -110,6 +111,7 @@ class Pusher:
         self.client = client
         self.state = SyncState.load(store.root, client.url)
         self.progress = progress  # called with how many items the server just acknowledged
+        self.direct = DirectUploader(store.root, client)  # large blobs straight to S3
 
     # -- the push ----------------------------------------------------------------------------
 
@@ -135,6 +137,7 @@ class Pusher:
         self._push_objects(limits["objects"], counts)
         self._push_metrics(limits["metrics"], counts)
         self._push_artifacts(limits["artifacts"], counts)
+        self._push_alias_moves()
         self._push_lineage(limits["lineage"], counts)
         return counts
 
@@ -219,6 +222,8 @@ class Pusher:
 
     def _upload_blob(self, digest: str) -> None:
         path = self.store.blobs.file_path(digest)
+        if path is not None and self.direct.send(digest, path):
+            return
         if path is None:  # packed: small enough to hold in memory
             self._upload(digest, iter([self.store.blobs.get(digest)]))
         else:
@@ -423,10 +428,26 @@ class Pusher:
             self._count(counts, "artifacts", 1)
             self._advance("artifacts", int(rowid))
 
-    def _send_version(self, version_id: str) -> str:
-        """Push one local version; the server's id for it (remembered)."""
+    def _push_alias_moves(self) -> None:
+        """Send again the versions that gained an alias since they were sent: the server moves
+        it to them (an alias removed in the store is not removed on the server)."""
+        held: dict[str, list[str]] = defaultdict(list)
+        with self.store.engine.connect() as connection:
+            for version_id, alias in connection.exec_driver_sql(
+                "SELECT version_id, alias FROM artifact_aliases WHERE alias != ?",
+                (artifact_store.LATEST,),
+            ):
+                held[str(version_id)].append(str(alias))
+        for version_id, aliases in held.items():
+            sent = self.state.aliases.get(version_id)
+            if version_id in self.state.versions and not set(aliases) <= set(sent or ()):
+                self._send_version(version_id, again=True)
+
+    def _send_version(self, version_id: str, *, again: bool = False) -> str:
+        """Push one local version; the server's id for it (remembered). ``again`` sends a
+        version the server has, for its aliases."""
         known = self.state.versions.get(version_id)
-        if known is not None:
+        if known is not None and not again:
             return known
         engine = self.store.engine
         record = artifact_store.get_version(engine, version_id)
@@ -450,6 +471,7 @@ class Pusher:
             self.client.json("POST", f"/api/sync/projects/{project}/artifacts", body.model_dump())
         )
         self.state.versions[version_id] = answer.version_id
+        self.state.aliases[version_id] = sorted(body.aliases)
         self.state.save()
         return answer.version_id
 

@@ -44,6 +44,7 @@ class SyncState:
     cursors: dict[str, int] = field(default_factory=dict)
     runs: dict[str, float] = field(default_factory=dict)  # run id -> updated_at sent
     versions: dict[str, str] = field(default_factory=dict)  # local version id -> server's
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # local version id -> aliases sent
     # Names this store's uploads on the server (their partial files), so a later push resumes them.
     upload_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -60,6 +61,7 @@ class SyncState:
             cursors={k: int(v) for k, v in document.get("cursors", {}).items()},
             runs={k: float(v) for k, v in document.get("runs", {}).items()},
             versions={k: str(v) for k, v in document.get("versions", {}).items()},
+            aliases={k: [str(a) for a in v] for k, v in document.get("aliases", {}).items()},
             upload_id=str(document.get("upload_id") or uuid.uuid4().hex),
         )
 
@@ -77,6 +79,7 @@ class SyncState:
             "cursors": self.cursors,
             "runs": self.runs,
             "versions": self.versions,
+            "aliases": self.aliases,
             "upload_id": self.upload_id,
         }
         temporary.write_text(json.dumps(document, sort_keys=True))

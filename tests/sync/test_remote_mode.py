@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import heron
+from heron.errors import NotFoundError
 from heron.store import runs as run_store
 from heron.store.store import Store
 from tests.sync.logged import contents, log_workflow
@@ -167,3 +168,34 @@ def test_the_read_api_of_a_machine_with_an_empty_spool_gets_artifacts_from_the_s
     target = Path(labels.download(root=str(tmp_path / "c-download")))
     assert (target / "labels.txt").read_text() == "bird\nplant\n"
     assert "v-final" in labels.aliases
+
+
+def test_an_alias_added_after_its_version_was_sent_reaches_the_server(
+    remote: tuple[ServerProcess, Path], tmp_path: Path
+) -> None:
+    server, _ = remote
+    with heron.init(project="aliases", name="maker") as run:
+        for number in range(2):
+            artifact = heron.Artifact("model", type="model")
+            with artifact.new_file("w.txt") as handle:
+                handle.write(f"weights {number}")
+            run.log_artifact(artifact)
+        _wait_until_the_server_has_versions(server, "aliases/model", 2)
+        # Both versions were sent; now v0 is chosen as the one to ship.
+        first = run.use_artifact("model:v0")
+        first.add_alias("production")
+
+    on_server = heron.Api(server.store_dir).artifact("aliases/model:production")
+    assert on_server.version == "v0"
+
+
+def _wait_until_the_server_has_versions(server: ServerProcess, name: str, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if len(heron.Api(server.store_dir).artifact_versions(name)) >= count:
+                return
+        except NotFoundError:
+            pass
+        assert time.monotonic() < deadline, f"the server never had {count} versions of {name}"
+        time.sleep(0.1)  # polling the server's store for the background push
