@@ -111,6 +111,13 @@ WHY = {
 
 # Why heron misses one of its targets where it is known (a comparison with a peer uses WHY).
 MISSED_WHY = {
+    ("read_100k_frames", "arrow_s"): "in CPU time in a fresh process, about 8 ms go to importing "
+    "heron's reader (its record classes, sqlite3, the table format), 1 ms to pyarrow's Parquet "
+    "module, 1.3 ms to the SQLite lookups and about 13 ms to decoding the part on two threads "
+    "(zstd, the float columns, text dictionaries into strings); on a quiet machine the fastest "
+    "reads are at 20 ms, and any other load on two cores puts the median over",
+    ("read_100k_frames", "polars_s"): "the Arrow read (see above) plus polars' conversion of it "
+    "(the text columns become polars' own string type): 3-6 ms",
     ("image_disk", "bytes_per_image"): "the image bytes themselves are under the PNG floor (see "
     "the next line: noise is incompressible, and heron's encoding adds a 20-byte header and a "
     "zstd frame where PNG adds its chunks and a filter byte per row); what puts the store over "
