@@ -21,6 +21,8 @@ from heron.server.routes import (
     artifacts,
     auth,
     charts,
+    comments,
+    direct_uploads,
     evaluation,
     media,
     metrics,
@@ -47,7 +49,9 @@ ROUTERS = (
     artifacts.router,
     evaluation.router,
     reports.router,
+    comments.router,
     sync.router,
+    direct_uploads.router,
 )
 
 _ERRORS = {

@@ -1,5 +1,6 @@
 // /projects/:project/reports/:id — a report: markdown and live panels. ?edit=1 edits it: write
 // text, add panels, pick each panel's runs and colours, reorder, save, duplicate, export.
+// ?read=1 (the share link) shows it read-only; comments sit under each panel and at the end.
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { useCanWrite } from "../auth/api";
@@ -20,9 +21,11 @@ import {
   setRunColor,
   toggleRun,
 } from "./blocks";
+import { CommentsProvider, PanelComments, ReportComments } from "./CommentThread";
 import { KeyPicker, stepsOf } from "./KeyPicker";
 import { Markdown } from "./Markdown";
 import { ReportPanel } from "./ReportPanel";
+import { ShareLink } from "./ShareLink";
 import "./reports.css";
 
 const enc = encodeURIComponent;
@@ -41,9 +44,11 @@ export function ReportPage() {
 
 function ReportEditor({ project, saved }: { project: string; saved: Report }) {
   const [params, setParams] = useSearchParams();
-  // Viewers (who may not change the project) get the read-only page, whatever ?edit says.
+  // The share link opens the page read-only: no edit, save or duplicate, whatever ?edit says.
+  // Viewers (who may not change the project) always get the read-only page.
   const canWrite = useCanWrite(project);
-  const editing = canWrite && params.get("edit") === "1";
+  const readOnly = params.get("read") === "1" || !canWrite;
+  const editing = !readOnly && params.get("edit") === "1";
   const [draft, setDraft] = useState<Report>(saved);
   const { save, duplicate } = useReportMutations(project);
   const navigate = useNavigate();
@@ -66,6 +71,8 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
       else next.delete("edit");
       return next;
     });
+  // Comments attach to saved panels only (a panel added in the draft is not on the server yet).
+  const savedPanels = saved.blocks.filter((b) => b.type === "panel").map((b) => b.id);
   const lastRuns =
     [...draft.blocks].reverse().find((b): b is PanelBlock => b.type === "panel" && b.runset.runs.length > 0)?.runset
       .runs ?? [];
@@ -125,14 +132,14 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
                 Done
               </button>
             </>
-          ) : !canWrite ? (
+          ) : readOnly ? (
             <span className="read-only-note">Read-only</span>
           ) : (
             <button type="button" className="button primary" onClick={() => setEditing(true)}>
               Edit
             </button>
           )}
-          {canWrite && (
+          {!readOnly && (
             <button
               type="button"
               className="button"
@@ -145,6 +152,7 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
               Duplicate
             </button>
           )}
+          {!readOnly && <ShareLink project={project} reportId={saved.id} />}
           <a className="button" href={exportUrl(project, saved.id)} download>
             Export HTML
           </a>
@@ -160,43 +168,48 @@ function ReportEditor({ project, saved }: { project: string; saved: Report }) {
           Saved.
         </p>
       )}
-      <div className="report-blocks">
-        {draft.blocks.length === 0 && (
-          <div className="empty">
-            This report is empty. {editing ? "Add text or a panel below." : "Click Edit to add text and panels."}
-          </div>
-        )}
-        {draft.blocks.map((block, index) => (
-          <BlockView
-            key={block.id}
-            project={project}
-            block={block}
-            editing={editing}
-            onChange={(next) => setBlocks(replaceBlock(draft.blocks, block.id, next))}
-            onMove={(delta) => setBlocks(moveBlock(draft.blocks, index, delta))}
-            onRemove={() => setBlocks(removeBlock(draft.blocks, block.id))}
-            first={index === 0}
-            last={index === draft.blocks.length - 1}
-          />
-        ))}
-      </div>
-      {editing && (
-        <div className="add-blocks" role="group" aria-label="Add a block">
-          <button type="button" className="button" onClick={() => setBlocks([...draft.blocks, newMarkdown()])}>
-            + Text
-          </button>
-          {(Object.keys(PANEL_LABELS) as PanelKind[]).map((kind) => (
-            <button
-              type="button"
-              key={kind}
-              className="button"
-              onClick={() => setBlocks([...draft.blocks, newPanel(kind, lastRuns)])}
-            >
-              + {PANEL_LABELS[kind]}
-            </button>
+      <CommentsProvider project={project} reportId={saved.id} panelIds={savedPanels}>
+        <div className="report-blocks">
+          {draft.blocks.length === 0 && (
+            <div className="empty">
+              This report is empty.{" "}
+              {editing ? "Add text or a panel below." : readOnly ? "" : "Click Edit to add text and panels."}
+            </div>
+          )}
+          {draft.blocks.map((block, index) => (
+            <BlockView
+              key={block.id}
+              project={project}
+              block={block}
+              editing={editing}
+              onChange={(next) => setBlocks(replaceBlock(draft.blocks, block.id, next))}
+              onMove={(delta) => setBlocks(moveBlock(draft.blocks, index, delta))}
+              onRemove={() => setBlocks(removeBlock(draft.blocks, block.id))}
+              first={index === 0}
+              last={index === draft.blocks.length - 1}
+              comments={!editing && savedPanels.includes(block.id)}
+            />
           ))}
         </div>
-      )}
+        {editing && (
+          <div className="add-blocks" role="group" aria-label="Add a block">
+            <button type="button" className="button" onClick={() => setBlocks([...draft.blocks, newMarkdown()])}>
+              + Text
+            </button>
+            {(Object.keys(PANEL_LABELS) as PanelKind[]).map((kind) => (
+              <button
+                type="button"
+                key={kind}
+                className="button"
+                onClick={() => setBlocks([...draft.blocks, newPanel(kind, lastRuns)])}
+              >
+                + {PANEL_LABELS[kind]}
+              </button>
+            ))}
+          </div>
+        )}
+        {!editing && <ReportComments />}
+      </CommentsProvider>
     </div>
   );
 }
@@ -210,9 +223,11 @@ interface BlockProps {
   onRemove: () => void;
   first: boolean;
   last: boolean;
+  /** Show the panel's comment count and thread under it. */
+  comments: boolean;
 }
 
-function BlockView({ project, block, editing, onChange, onMove, onRemove, first, last }: BlockProps) {
+function BlockView({ project, block, editing, onChange, onMove, onRemove, first, last, comments }: BlockProps) {
   const tools = editing && (
     <div className="block-tools">
       <button type="button" className="block-button" aria-label="Move up" disabled={first} onClick={() => onMove(-1)}>
@@ -255,6 +270,7 @@ function BlockView({ project, block, editing, onChange, onMove, onRemove, first,
       <h3 className="panel-title">{block.title || PANEL_LABELS[block.panel]}</h3>
       {editing && <PanelSettings project={project} block={block} onChange={onChange} />}
       <ReportPanel project={project} block={block} onChange={onChange} />
+      {comments && <PanelComments panelId={block.id} />}
     </section>
   );
 }
