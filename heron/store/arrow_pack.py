@@ -20,6 +20,19 @@ _NONE = type(None)
 _INT32_MAX = 2**31 - 1
 
 
+def _owned(data: Any) -> pa.Buffer:
+    """``data`` (bytes or a numpy array) copied into Arrow's memory pool, where ``pa.array``'s
+    output lives: a table's Arrow data is then all in one pool (counted and freed there), and
+    no Python object is kept alive by it. The copy costs far less than building the values."""
+    import numpy as np
+    import pyarrow as pa
+
+    source = np.frombuffer(data, np.uint8)
+    buffer = pa.allocate_buffer(len(source))
+    np.frombuffer(buffer, np.uint8)[:] = source
+    return buffer
+
+
 def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
     """``values`` of a ``string``/``int``/``float``/``bool`` column as Arrow, or None when a
     value is not exactly of the column's Python type (ints in a float column, numpy scalars...)."""
@@ -40,7 +53,7 @@ def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
     if has_nulls:
         valid = np.fromiter((value is not None for value in values), np.bool_, count)
         null_count = count - int(valid.sum())
-        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+        validity = _owned(np.packbits(valid, bitorder="little"))
         filler = _FILLERS[kind]
         values = [filler if value is None else value for value in values]
     if kind == "string":
@@ -58,12 +71,12 @@ def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
             return None
         offsets = np.zeros(count + 1, np.int32)
         offsets[1:] = ends
-        buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+        buffers = [validity, _owned(offsets), _owned(data)]
         return pa.Array.from_buffers(pa.string(), count, buffers, null_count=null_count)
     if kind == "bool":
         bits = np.packbits(np.fromiter(values, np.bool_, count), bitorder="little")
         return pa.Array.from_buffers(
-            pa.bool_(), count, [validity, pa.py_buffer(bits)], null_count=null_count
+            pa.bool_(), count, [validity, _owned(bits)], null_count=null_count
         )
     try:
         numbers = np.fromiter(values, np.int64 if kind == "int" else np.float64, count)
@@ -71,8 +84,26 @@ def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
         return None  # an int beyond 64 bits: pa.array words the error
     arrow_type = pa.int64() if kind == "int" else pa.float64()
     return pa.Array.from_buffers(
-        arrow_type, count, [validity, pa.py_buffer(numbers)], null_count=null_count
+        arrow_type, count, [validity, _owned(numbers)], null_count=null_count
     )
+
+
+def int32_array(values: list[Any]) -> pa.Array | None:
+    """``values`` as an Arrow int32 array, or None unless each is an int that fits (no None):
+    built from a buffer, since casting an int64 array would import ``pyarrow.compute``."""
+    if set(map(type, values)) - {int}:
+        return None
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        numbers = np.array(values, np.int64)
+    except OverflowError:
+        return None
+    if len(values) and (int(numbers.min()) < -(2**31) or int(numbers.max()) > _INT32_MAX):
+        return None
+    small = numbers.astype(np.int32)
+    return pa.Array.from_buffers(pa.int32(), len(values), [None, _owned(small)])
 
 
 def exact_array(kind: str, rows: Sequence[tuple[Any, ...]], index: int) -> pa.Array:
@@ -97,14 +128,14 @@ def exact_array(kind: str, rows: Sequence[tuple[Any, ...]], index: int) -> pa.Ar
             return pa.array(texts, pa.large_string()).cast(pa.string())  # Arrow words it
         offsets = np.zeros(count + 1, np.int32)
         offsets[1:] = ends
-        buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        buffers = [None, _owned(offsets), _owned(data)]
         return pa.Array.from_buffers(pa.string(), count, buffers)
     if kind == "bool":
         bits = np.packbits(np.fromiter(values, np.bool_, count), bitorder="little")
-        return pa.Array.from_buffers(pa.bool_(), count, [None, pa.py_buffer(bits)])
+        return pa.Array.from_buffers(pa.bool_(), count, [None, _owned(bits)])
     numbers = np.fromiter(values, np.int64 if kind == "int" else np.float64, count)
     arrow_type = pa.int64() if kind == "int" else pa.float64()
-    return pa.Array.from_buffers(arrow_type, count, [None, pa.py_buffer(numbers)])
+    return pa.Array.from_buffers(arrow_type, count, [None, _owned(numbers)])
 
 
 _PYTHON_TYPES: dict[str, type] = {"string": str, "int": int, "float": float, "bool": bool}

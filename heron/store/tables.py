@@ -94,16 +94,14 @@ def image_array(refs: list[ImageRef | None]) -> pa.Array:
         return pa.array([None if ref is None else next(cells) for ref in refs], IMAGE_STRUCT)
     # A column per field: several times faster than converting a dict per row. Packed from
     # buffers, not with pa.array, which would import pandas in a process that has no use for it.
-    from heron.store.arrow_pack import plain_array
+    from heron.store.arrow_pack import int32_array, plain_array
 
     arrays = []
     for field in IMAGE_STRUCT:
         values = [row[field.name] for row in rows]
-        kind = "int" if pa.types.is_integer(field.type) else "string"
-        packed = plain_array(kind, values)
-        if packed is None:
-            packed = pa.array(values, field.type)
-        arrays.append(packed.cast(field.type) if packed.type != field.type else packed)
+        is_int = field.type == pa.int32()
+        packed = int32_array(values) if is_int else plain_array("string", values)
+        arrays.append(packed if packed is not None else pa.array(values, field.type))
     return pa.StructArray.from_arrays(arrays, fields=list(IMAGE_STRUCT))
 
 

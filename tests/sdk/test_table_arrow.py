@@ -135,3 +135,15 @@ def test_increments_of_rows_added_one_by_one_store_each_row_once(tmp_path: Path)
         stored = _stored(tmp_path, run.path, "t", step)
         assert [r["id"] for r in stored] == list(range(step * 10 + 10))
         assert [r["label"] for r in stored] == [f"row {i}" for i in range(step * 10 + 10)]
+
+
+def test_int32_cells_are_packed_only_when_every_value_fits() -> None:
+    from heron.store.arrow_pack import int32_array
+
+    packed = int32_array([0, 64, -(2**31), 2**31 - 1])
+    assert packed is not None and packed.type == pa.int32()
+    packed.validate(full=True)
+    assert packed.to_pylist() == [0, 64, -(2**31), 2**31 - 1]
+    assert int32_array([2**31]) is None  # left to Arrow, which words the error
+    assert int32_array([1, None]) is None
+    assert int32_array([1.0]) is None

@@ -51,7 +51,7 @@ def test_the_recorded_schema_is_the_one_sqlalchemy_creates(tmp_path: Path) -> No
 
 
 # Logs metrics, a table from rows, a metric definition and a config change, then finishes;
-# prints whether SQLAlchemy or pandas was loaded and the run's path.
+# prints which of SQLAlchemy, pandas and Arrow's compute module it loaded, and the run's path.
 _RUN = textwrap.dedent(
     """
     import json, sys
@@ -71,7 +71,7 @@ _RUN = textwrap.dedent(
         images.add_data(step, heron.Image(np.array(rows, np.uint8)))
     run.log({"images": images})
     run.finish()
-    loaded = {name: name in sys.modules for name in ("sqlalchemy", "pandas")}
+    loaded = {name: name in sys.modules for name in ("sqlalchemy", "pandas", "pyarrow.compute")}
     print(json.dumps({"path": run.path, **loaded}))
     """
 )
@@ -92,6 +92,7 @@ def test_a_run_in_a_local_store_loads_neither_sqlalchemy_nor_pandas_and_reads_ba
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["sqlalchemy"] is False
     assert result["pandas"] is False  # image cells are packed without pa.array's pandas probe
+    assert result["pyarrow.compute"] is False  # nor cast, which loads Arrow's compute kernels
     run = heron.Api(dir=store_dir).run(result["path"])
     assert (run.name, run.state, run.tags) == ("first", "finished", ["a"])
     assert run.config == {"lr": 0.1, "batch": 32}
