@@ -137,7 +137,7 @@ def _is_postgres(url: str | None) -> bool:
     default=None,
     type=click.IntRange(1, 10_000_000),
     envvar="HERON_CACHE_MB",
-    help="Bound of this replica's local cache of object-store files, in MiB.",
+    help="Bound of this replica's local cache of object-store files, in MiB (default: 2048).",
 )
 @click.option(
     "--host",
@@ -177,7 +177,7 @@ def _is_postgres(url: str | None) -> bool:
     "--token",
     default=None,
     envvar="HERON_UI_TOKEN",
-    help="Without --auth: the token scripts send in X-Heron-Token to write (default: random).",
+    help="The token scripts send in X-Heron-Token to write without --auth (default: random).",
 )
 @click.option(
     "--max-body-mb",
@@ -232,8 +232,9 @@ def server(
         host=host,
         auth=auth,
         allowed_hosts=allowed_hosts,
-        # One token for every worker, so a script's writes succeed whichever worker answers.
-        write_token=None if auth else (token or new_token()),
+        # One token for every worker, so a write proven by it (a script's without --auth, a
+        # page's without an Origin header) succeeds whichever worker answers.
+        write_token=token or new_token(),
         max_body_bytes=max_body_mb * 2**20,
         access_log=access_log,
     )
