@@ -122,8 +122,11 @@ class BackgroundPusher:
                     break
                 self._idle.wait(min(left, 0.5))
                 self.wake()
-        with push_lock(self.pusher.store.root, self.url, wait=True):
-            self.pusher.state = type(self.pusher.state).load(self.pusher.store.root, self.url)
+        # Never wait here for a push in progress: against a server that hangs it may take
+        # minutes, and this wait is bounded. What the cursors say now is what is pending.
+        with push_lock(self.pusher.store.root, self.url, wait=False) as mine:
+            if mine:  # another process may have pushed the spool meanwhile: read its cursors
+                self.pusher.state = type(self.pusher.state).load(self.pusher.store.root, self.url)
             return self.pusher.pending()
 
 
