@@ -22,7 +22,6 @@ from heron.server.routes import (
     auth,
     charts,
     comments,
-    direct_uploads,
     evaluation,
     media,
     metrics,
@@ -51,7 +50,6 @@ ROUTERS = (
     reports.router,
     comments.router,
     sync.router,
-    direct_uploads.router,
 )
 
 _ERRORS = {
