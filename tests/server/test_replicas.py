@@ -318,6 +318,23 @@ def test_the_sdk_logs_through_the_proxy_to_both_replicas(
             assert weights.content == bytes(range(256)) * 1000
 
 
+def test_a_browser_signed_in_through_one_replica_is_signed_in_on_the_other(
+    cluster: tuple[list[ServerProcess], str],
+) -> None:
+    servers, key = cluster
+    first, second = servers
+    # As a browser does: the sign-in form posts from the server's own origin.
+    origin = first.url.rstrip("/")
+    signed_in = httpx.post(
+        f"{first.url}api/auth/login", json={"key": key}, headers={"Origin": origin}, timeout=30
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    cookies = dict(signed_in.cookies)
+    assert cookies
+    me = httpx.get(f"{second.url}api/auth/me", cookies=cookies, timeout=30).json()
+    assert me["user"]["name"] == "alice"
+
+
 _CREATE_RUN = """
 import sys, time
 from heron.errors import RunExistsError
