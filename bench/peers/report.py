@@ -100,8 +100,10 @@ WHY = {
     "run.log, plus pyarrow and the store's libraries",
     ("epochs_5x1k", "peak_rss_mb"): "the libraries and the image batches in flight; images "
     "stream to the store as they are added",
-    ("read_100k", "wall_s"): "W&B's reader imports no wandb (offline tables are read as JSON); "
-    "heron's process imports heron and opens the store (SQLAlchemy) before reading",
+    ("read_100k", "wall_s"): "not explained in detail: heron's reader no longer opens the store "
+    "with SQLAlchemy (sqlite3 alone) and its read is a few tens of milliseconds of it; the rest is "
+    "the process importing heron, pandas and pyarrow's Parquet reader, where W&B's reader imports "
+    "no wandb and reads the offline table's JSON with pandas alone",
     ("read_100k", "query_s"): "one call, the first in its process, a few milliseconds long, so "
     "the figure is mostly pandas warming up: the frames have the same dtypes (pandas' Arrow-backed "
     "str for the text), and timed warm in one process the same filter + group takes the same "
