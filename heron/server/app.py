@@ -22,6 +22,7 @@ from heron.server.routes import (
     auth,
     charts,
     comments,
+    direct_uploads,
     evaluation,
     media,
     metrics,
@@ -50,6 +51,7 @@ ROUTERS = (
     reports.router,
     comments.router,
     sync.router,
+    direct_uploads.router,
 )
 
 _ERRORS = {

@@ -158,6 +158,60 @@ class S3BlobStore(BlobIndex):
             self._policy,
         )
 
+    @property
+    def client(self) -> Any:
+        """The boto3 client this store talks to its bucket with (for direct uploads)."""
+        return self._client
+
+    def adopt_uploaded(self, staging_key: str, digest: str, size: int) -> None:
+        """Make the object a client uploaded straight to ``staging_key`` the blob ``digest``.
+
+        Its bytes are streamed back and hashed first: unless they are ``size`` bytes hashing to
+        ``digest``, the staging object is deleted and IntegrityError names both digests. Then
+        it is copied to the blob's own key, indexed, and the staging object deleted.
+        """
+        bucket = self.location.bucket
+
+        def measure() -> tuple[str, int]:
+            body = self._client.get_object(Bucket=bucket, Key=staging_key)["Body"]
+            hasher, length = hashlib.sha256(), 0
+            try:
+                while chunk := body.read(_CHUNK):
+                    hasher.update(chunk)
+                    length += len(chunk)
+            finally:
+                body.close()
+            return hasher.hexdigest(), length
+
+        actual, length = with_retries(f"reading the upload of blob {digest}", measure, self._policy)
+        if actual != digest or length != size:
+            self._delete_key(staging_key, f"the refused upload of blob {digest}")
+            raise IntegrityError(
+                f"the upload announced as blob {digest} ({size} bytes) holds {length} bytes "
+                f"hashing to {actual}; it was deleted, nothing was stored"
+            )
+        if not self.has(digest):
+            from boto3.s3.transfer import TransferConfig
+
+            config = TransferConfig(multipart_chunksize=MULTIPART_THRESHOLD << 2)
+            source = {"Bucket": bucket, "Key": staging_key}
+            key = self._key(digest, "")
+            with_retries(
+                f"storing blob {digest}",
+                lambda: self._client.copy(source, bucket, key, Config=config),
+                self._policy,
+            )
+            # Indexed only once the blob's own object exists, as every other write.
+            self._index([(digest, size, "", 0)])
+        self._delete_key(staging_key, f"the upload of blob {digest}")
+
+    def _delete_key(self, key: str, what: str) -> None:
+        with_retries(
+            f"deleting {what}",
+            lambda: self._client.delete_object(Bucket=self.location.bucket, Key=key),
+            self._policy,
+        )
+
     def close(self) -> None:
         """Nothing is held open: every write is uploaded before it returns."""
 

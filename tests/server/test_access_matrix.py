@@ -98,6 +98,10 @@ RULES: dict[str, Rule] = {
     "GET /api/sync/tables/{table_id}": "user",
     "GET /api/sync/tables/{table_id}/parts/{index}": "user",
     "GET /api/sync/projects/{project}/artifacts/resolve": "read",
+    "POST /api/sync/direct/{sha256}": "user",
+    "GET /api/sync/direct/{sha256}": "user",
+    "DELETE /api/sync/direct/{sha256}": "user",
+    "POST /api/sync/direct/{sha256}/complete": "user",
 }
 
 
