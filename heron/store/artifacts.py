@@ -661,6 +661,10 @@ def set_alias(
         check_alias(alias)
     with write(engine) as connection:
         _lock_collection(connection, version.collection_id)
+        # Read under the lock: the version may have been deleted since the caller found it.
+        v = schema.artifact_versions
+        if connection.execute(select(v.c.id).where(v.c.id == version.id)).first() is None:
+            raise NotFoundError(f"{version.qualified_name} no longer exists")
         _set_alias(connection, version.collection_id, alias, version.id, unique, messages)
     return messages
 

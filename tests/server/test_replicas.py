@@ -469,3 +469,28 @@ def test_a_run_object_replaced_by_many_writers_at_once_is_kept_once(
         assert objects[0][3]["writer"] in range(CLIENTS)
     finally:
         store.close()
+
+
+def test_moving_an_alias_onto_a_version_another_replica_deleted_is_a_clear_not_found(
+    tmp_path: Path, pg_url: str
+) -> None:
+    from heron.errors import NotFoundError
+    from heron.store import artifacts as artifact_store
+    from heron.store.artifact_edits import delete_version
+    from tests.fixtures.local import make_store
+
+    make_store(tmp_path / "a", pg_url, versions=3)
+    store = Store.open(tmp_path / "a", database_url=pg_url)
+    try:
+        artifact_store.set_alias(
+            store.engine, artifact_store.resolve(store.engine, "p/model:v0"), "best"
+        )
+        # This replica found v1; another deletes it before the move reaches the database.
+        found = artifact_store.resolve(store.engine, "p/model:v1")
+        delete_version(store.engine, found)
+        with pytest.raises(NotFoundError, match=r"p/model:v1 no longer exists"):
+            artifact_store.set_alias(store.engine, found, "best")
+        best = artifact_store.resolve(store.engine, "p/model:best")
+        assert best.version == 0
+    finally:
+        store.close()
