@@ -31,7 +31,9 @@ USER_STATE_KEY = "user_name"
 
 _SECRET_PARAMETER = re.compile(r"key|token|secret|password|signature|credential|auth", re.I)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_MAX_FIELD = 2048  # a path or query longer than this is cut, so a line stays one atomic write
+_MAX_FIELD = 2048  # a path or query longer than this is cut
+_ATOMIC_BYTES = 4096  # PIPE_BUF on Linux: a write this size or smaller is never interleaved
+_CUT = 200  # a text field's length when a line would be longer than that
 
 
 def redact_query(query: str) -> str:
@@ -64,6 +66,15 @@ def log_event(event: str, **fields: object) -> None:
 
 def _write_line(fd: int, record: Mapping[str, object]) -> None:
     line = json.dumps(record, ensure_ascii=True, default=str) + "\n"
+    if len(line) > _ATOMIC_BYTES:  # ASCII only, so characters are bytes
+        # Cut long text fields (a huge path, an error message) so the line stays atomic.
+        record = {
+            name: value[:_CUT] + "...(cut)"
+            if isinstance(value, str) and len(value) > _CUT
+            else value
+            for name, value in record.items()
+        }
+        line = json.dumps(record, ensure_ascii=True, default=str) + "\n"
     with contextlib.suppress(OSError):  # a closed stderr must not fail the request
         os.write(fd, line.encode())
 
