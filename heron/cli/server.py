@@ -133,6 +133,13 @@ def _is_postgres(url: str | None) -> bool:
     help="URL of an S3-compatible server (MinIO, SeaweedFS, ...); default: AWS.",
 )
 @click.option(
+    "--s3-public-endpoint",
+    default=None,
+    envvar="HERON_S3_PUBLIC_ENDPOINT",
+    help="URL clients reach the object store by, when it differs from --s3-endpoint (large "
+    "uploads go there directly, through presigned URLs).",
+)
+@click.option(
     "--cache-mb",
     default=None,
     type=click.IntRange(1, 10_000_000),
@@ -197,6 +204,7 @@ def server(
     database_url: str | None,
     blobs_url: str | None,
     s3_endpoint: str | None,
+    s3_public_endpoint: str | None,
     cache_mb: int | None,
     host: str,
     port: int,
@@ -218,6 +226,8 @@ def server(
 
     if auth is None:
         auth = _is_postgres(database_url)
+    if s3_public_endpoint:  # read by the direct-upload routes of every worker (inherited)
+        os.environ["HERON_S3_PUBLIC_ENDPOINT"] = s3_public_endpoint
     if blobs_url is not None and (not blobs_url.startswith("s3://") or blobs_url == "s3://"):
         raise click.BadParameter(f"{blobs_url!r} is not s3://bucket[/prefix]", param_hint="--blobs")
     if auth and not allowed_hosts:

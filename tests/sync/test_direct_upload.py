@@ -1,7 +1,7 @@
 """Large blobs go from the client straight to the object store, and resume after interruption.
 
 A real ``heron server`` on PostgreSQL keeps its blobs in the shared SeaweedFS; clients reach
-the object store through a small TCP relay (the server's ``HERON_S3_PUBLIC_ENDPOINT``), which
+the object store through a small TCP relay (the server's ``--s3-public-endpoint``), which
 counts the bytes they send it, while the server's access log shows every request it received.
 """
 
@@ -114,9 +114,9 @@ def team(
     env = {
         "HERON_BLOBS_URL": blobs_url,
         "HERON_S3_ENDPOINT": s3_settings["endpoint"],
-        "HERON_S3_PUBLIC_ENDPOINT": relay.endpoint,
     }
     arguments = ["--dir", str(tmp_path / "server"), "--db", pg_url]
+    arguments += ["--s3-public-endpoint", relay.endpoint]
     try:
         with running_servers(arguments, env=env) as servers:
             yield TeamServer(servers[0], relay, key, blobs_url)
