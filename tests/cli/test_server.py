@@ -249,3 +249,28 @@ def test_every_worker_of_a_team_server_knows_its_users(tmp_path: Path, pg_url: s
             f"{server.url}api/auth/me", headers={"Authorization": "Bearer heron_nope"}, timeout=30
         )
         assert wrong.status_code == 401
+
+
+def test_a_replica_left_behind_by_a_schema_upgrade_is_not_ready(
+    tmp_path: Path, pg_url: str
+) -> None:
+    from heron.store import schema
+    from heron.store.migrations import SCHEMA_VERSION
+
+    arguments = ["--dir", str(tmp_path / "cache"), "--db", pg_url, "--no-auth"]
+    with running_servers(arguments) as [server]:
+        # A newer heron upgraded the database under this replica.
+        engine = sqlalchemy.create_engine(
+            pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
+            poolclass=sqlalchemy.pool.NullPool,
+        )
+        with engine.begin() as connection:
+            connection.execute(
+                schema.store_meta.update()
+                .where(schema.store_meta.c.key == "schema_version")
+                .values(value=str(SCHEMA_VERSION + 1))
+            )
+        engine.dispose()
+        answer = httpx.get(f"{server.url}api/ready", timeout=30)
+        assert answer.status_code == 503
+        assert answer.json()["checks"] == {"database": "failed", "blobs": "ok"}
