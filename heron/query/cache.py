@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
-from heron.query.relation import MAX_CODES, ORD, Relation
+from heron.query.codes import MAX_CODES
+from heron.query.relation import ORD, Relation
 from heron.query.sql import ident
 from heron.query.types import ValueType, image_hash_sql
 

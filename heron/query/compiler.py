@@ -7,12 +7,12 @@ spliced into SQL. Type mistakes raise QueryError naming the types and the positi
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from heron.errors import QueryError, QueryLimitError
 from heron.query.agreement import AgreementCheck, disagreement, per_run_hint, single_value_sql
+from heron.query.codes import codes_compared
 from heron.query.limits import IN_LIST_PARAMETER, MAX_IN_ITEMS, MAX_NODES
 from heron.query.nodes import (
     REDUCTIONS,
@@ -28,7 +28,6 @@ from heron.query.nodes import (
     Unary,
     format_expr,
 )
-from heron.query.relation import MAX_CODES
 from heron.query.sql import Params
 from heron.query.suggest import did_you_mean
 from heron.query.types import (
@@ -72,11 +71,6 @@ class Compiled:
 
 
 Schema = Mapping[str, ColumnRef]
-
-_FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-# Codes run from 0 to MAX_CODES - 1, so this one stands for no value: equal to nothing, and a
-# null code stays null.
-_NO_CODE = MAX_CODES
 
 
 def _at(e: Expr) -> str:
@@ -330,31 +324,15 @@ class Compiler:
     def _coded_comparison(
         self, e: Binary, left: Compiled, right: Compiled, op: str
     ) -> Compiled | None:
-        """The comparison made on value codes, or None when a side has none.
-
-        Codes share one space ordered as the values are, and are null exactly where the values
-        are, so every comparison gives the same answer (three-valued logic included), an order
-        of magnitude cheaper than comparing strings. Two coded columns compare their codes; a
-        coded column and a string constant compare the code with the constant's place in the
-        space (the constant's parameter then goes unused, and the statement drops it).
-        """
-        if left.code is not None and right.code is not None:
-            return Compiled(f"({left.code} {op} {right.code})", BOOL)
-        if left.code is not None and isinstance(e.right, Const) and isinstance(e.right.value, str):
-            code, value = left.code, e.right.value
-        elif right.code is not None and isinstance(e.left, Const) and isinstance(e.left.value, str):
-            code, value, op = right.code, e.left.value, _FLIPPED[op]
-        else:
-            return None
-        # Python orders str by code point, as DuckDB orders UTF-8 bytes.
-        first = bisect.bisect_left(self.code_space, value)
-        after = bisect.bisect_right(self.code_space, value)
-        if op in ("=", "<>"):
-            return Compiled(f"({code} {op} {first if after > first else _NO_CODE})", BOOL)
-        # x < v: codes below v's place; x <= v: below the place after it; and the converse.
-        bound = {"<": first, "<=": after, ">": after, ">=": first}[op]
-        test = "<" if op in ("<", "<=") else ">="
-        return Compiled(f"({code} {test} {bound})", BOOL)
+        """The comparison made on value codes (heron.query.codes), or None when a side has
+        none. A string constant on the other side compares by its place among the values (its
+        parameter then goes unused, and the statement drops it)."""
+        value = None
+        for side in (e.left, e.right):
+            if isinstance(side, Const) and isinstance(side.value, str):
+                value = side.value
+        sql = codes_compared(op, left.code, right.code, value, self.code_space)
+        return None if sql is None else Compiled(sql, BOOL)
 
     def _in(self, e: In) -> Compiled:
         operand = self.compile_single(e.operand)

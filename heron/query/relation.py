@@ -52,12 +52,6 @@ class Relation:
         return None
 
 
-# At most this many values in the code space shared by a loaded copy's coded string columns:
-# codes run from 0 to MAX_CODES - 1 in a USMALLINT, so MAX_CODES itself is a code no value has
-# (heron.query.compiler compares coded columns).
-MAX_CODES = 65_535
-
-
 def _typed_null(t: ValueType) -> str:
     return f"CAST(NULL AS {duckdb_type(t)})"
 
