@@ -274,3 +274,15 @@ def test_a_replica_left_behind_by_a_schema_upgrade_is_not_ready(
         answer = httpx.get(f"{server.url}api/ready", timeout=30)
         assert answer.status_code == 503
         assert answer.json()["checks"] == {"database": "failed", "blobs": "ok"}
+
+
+def test_listening_beyond_this_machine_without_accounts_warns(store_dir: Path) -> None:
+    heron.init(project="served", dir=store_dir).finish()
+    server = start_server("--dir", str(store_dir), "--host", "0.0.0.0")
+    try:
+        assert "auth: off" in server.banner
+        wait_for(lambda: any("without --auth" in line for line in server.stderr_lines), "a warning")
+        warning = next(line for line in server.stderr_lines if "without --auth" in line)
+        assert "0.0.0.0" in warning and "read the whole store" in warning
+    finally:
+        server.stop()
