@@ -101,6 +101,18 @@ def team(
     tmp_path: Path, pg_url: str, s3_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TeamServer]:
     """``heron server`` on PostgreSQL + S3, handing out part URLs that go through the relay."""
+    with _team_server(tmp_path, pg_url, s3_settings, monkeypatch, {}) as team:
+        yield team
+
+
+@contextlib.contextmanager
+def _team_server(
+    tmp_path: Path,
+    pg_url: str,
+    s3_settings: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra_env: dict[str, str],
+) -> Iterator[TeamServer]:
     blobs_url = use_s3(monkeypatch, s3_settings)
     store = Store.open(
         tmp_path / "setup",
@@ -114,6 +126,7 @@ def team(
     env = {
         "HERON_BLOBS_URL": blobs_url,
         "HERON_S3_ENDPOINT": s3_settings["endpoint"],
+        **extra_env,
     }
     arguments = ["--dir", str(tmp_path / "server"), "--db", pg_url]
     arguments += ["--s3-public-endpoint", relay.endpoint]
@@ -281,3 +294,24 @@ def test_a_server_keeping_blobs_in_its_directory_gets_them_in_chunks(
         assert hashlib.sha256(store.blobs.get(digest)).hexdigest() == digest
     finally:
         store.close()
+
+
+def test_a_server_with_direct_uploads_off_takes_large_files_itself(
+    client_store: Path,
+    tmp_path: Path,
+    pg_url: str,
+    s3_settings: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    digest = _digest(tmp_path / "weights.bin")
+    off = {"HERON_DIRECT_UPLOADS": "0"}
+    with _team_server(tmp_path, pg_url, s3_settings, monkeypatch, off) as team:
+        client = team.client()
+        try:
+            _push(client_store, client)
+        finally:
+            client.close()
+
+        assert _missing(team, [digest]) == []
+        assert team.relay.sent == 0
+        assert f"POST /api/sync/uploads/{digest}/blob" in team.requests()

@@ -9,9 +9,10 @@ with fresh URLs), and ``POST .../complete`` assembles the parts, streams the obj
 check it hashes to ``sha256`` (422 and deleted if not), then stores it as that blob.
 
 A blob the server has already is answered ``present`` and never sent. A store in a local
-directory answers 404 ``DirectUploadUnavailable``: the client sends through the server in
-chunks instead (``/api/sync/uploads``). Sizes over ``$HERON_MAX_UPLOAD_BYTES`` (default 1 TiB)
-are refused at announce time (413), before anything is stored. An upload never completed is
+directory (or a server started with ``HERON_DIRECT_UPLOADS=0``) answers 404
+``DirectUploadUnavailable``: the client sends through the server in chunks instead
+(``/api/sync/uploads``). Sizes over ``$HERON_MAX_UPLOAD_BYTES`` (default 1 TiB) are refused at
+announce time (413), before anything is stored. An upload never completed is
 removed by the object store's lifecycle rule on ``staging/`` (docs/team-server.md), or
 explicitly with ``DELETE``.
 
@@ -107,9 +108,12 @@ def part_size(size: int) -> int:
 
 
 def _s3(store: Store) -> Any:
-    """The S3 blob store, or None when this store keeps blobs in its directory."""
+    """The S3 blob store, or None when this store keeps blobs in its directory (or direct
+    uploads are turned off: ``HERON_DIRECT_UPLOADS=0``, for clients that cannot reach it)."""
     from heron.store.s3_blobs import S3BlobStore
 
+    if os.environ.get("HERON_DIRECT_UPLOADS", "1") == "0":
+        return None
     return store.blobs if isinstance(store.blobs, S3BlobStore) else None
 
 
@@ -117,8 +121,8 @@ def _unavailable() -> JSONResponse:
     return error_response(
         404,
         "DirectUploadUnavailable",
-        "direct upload not available: this server keeps blobs in its own directory; send the "
-        "file in chunks to /api/sync/uploads/{sha256}",
+        "direct upload not available: this server keeps blobs in its own directory or has "
+        "direct uploads turned off; send the file in chunks to /api/sync/uploads/{sha256}",
     )
 
 
