@@ -141,3 +141,16 @@ def test_with_nothing_public_the_sign_in_page_comes_first(
     finally:
         user_store.set_visibility(store.engine, "open", "public")
         store.close()
+
+
+def test_an_ended_session_asks_to_sign_in_again_or_go_on_anonymously(
+    page: Page, team_server: tuple[ServerProcess, Path, dict[str, Any]]
+) -> None:
+    server, _, _ = team_server
+    url = server.url.rstrip("/")
+    page.context.add_cookies([{"name": "heron_session", "value": "gone", "url": url}])
+    page.goto(f"{url}/projects/open")
+    expect(page.get_by_text("Your session has ended.")).to_be_visible()
+    page.get_by_role("button", name="Continue without signing in").click()
+    expect(page.locator(".sidebar-foot")).to_contain_text("Not signed in")
+    expect(_sidebar_projects(page)).to_have_text(["open"])

@@ -6,7 +6,7 @@ import "./auth.css";
 
 export function SignInPage({ expired = false }: { expired?: boolean }) {
   const [key, setKey] = useState("");
-  const { signIn } = useSession();
+  const { signIn, signOut } = useSession();
   const auth = useAuth();
   const navigate = useNavigate();
   const publicProjects = auth.data?.projects.length ?? 0;
@@ -42,6 +42,15 @@ export function SignInPage({ expired = false }: { expired?: boolean }) {
         <button type="submit" className="button primary" disabled={!key.trim() || signIn.isPending}>
           {signIn.isPending ? "Signing in…" : "Sign in"}
         </button>
+        {expired && (
+          <button
+            type="button"
+            className="sign-in-skip link-button"
+            onClick={() => signOut.mutate(undefined, { onSuccess: () => navigate("/") })}
+          >
+            Continue without signing in
+          </button>
+        )}
         {publicProjects > 0 && !expired && (
           <Link to="/" className="sign-in-skip">
             Browse {publicProjects === 1 ? "the public project" : `${publicProjects} public projects`} without signing

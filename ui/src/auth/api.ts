@@ -13,8 +13,10 @@ export function useAuth() {
     queryKey: AUTH_KEY,
     queryFn: async () => unwrap(await api.GET("/api/auth/me")),
     staleTime: 60_000,
-    // A 401 means the session ended: asking again will not revive it.
+    // A 401 means the session ended: asking again will not revive it. Nor will asking again
+    // each time a view that reads it mounts (the sign-in page itself does).
     retry: (count, error) => !(error instanceof ApiError && error.status === 401) && count < 2,
+    retryOnMount: false,
   });
 }
 
