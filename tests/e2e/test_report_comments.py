@@ -1,16 +1,20 @@
 """Report comments in a real browser: post, reply, edit, delete, reload; hostile text shown as
-text; a panel's thread under the panel; the read-only share link (live panels, no edit controls)."""
+text; a panel's thread under the panel; the read-only share link (live panels, no edit controls);
+on a team server, what a writer, a viewer and an owner may do with comments."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from heron.server.access import local_owner
 from tests.e2e.ui_server import UiServer
+from tests.fixtures.heron_server import ServerProcess, start_server, wait_for
+from tests.fixtures.team import build_team_store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -136,6 +140,8 @@ def test_the_share_link_opens_the_report_read_only_with_live_panels(
     page.goto(f"{server.url}/projects/pipeline/reports/{report}")
     page.get_by_role("button", name="Share").click()
     link = page.get_by_label("Share link").input_value()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "share_box_1440.png"))
     assert link == f"{server.url}/projects/pipeline/reports/{report}?read=1"
 
     # Even asked to edit, the shared page shows no edit controls.
@@ -160,3 +166,68 @@ def test_the_share_link_opens_the_report_read_only_with_live_panels(
     section.get_by_role("button", name="Comment", exact=True).click()
     expect(section.locator(".comment-body")).to_have_text("Read and agreed")
     _shots(page, "shared")
+
+
+@pytest.fixture(scope="module")
+def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A real ``heron server --auth`` over the team store (tests/fixtures/team.py): its URL."""
+    directory = tmp_path_factory.mktemp("team-comments") / "heron-data"
+    data = build_team_store(directory)
+    server: ServerProcess = start_server("--dir", str(directory), "--auth")
+    try:
+        wait_for(server.is_ready, "the team server to be ready")
+        yield server.url.rstrip("/"), data
+    finally:
+        server.stop()
+
+
+def _signed_in(browser: Browser, url: str, key: str, name: str) -> Page:
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{url}/signin")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("signed-in-user")).to_have_text(name)
+    return page
+
+
+def test_on_a_team_server_writers_comment_viewers_read_and_owners_moderate(
+    browser: Browser, team_server: tuple[str, dict[str, Any]]
+) -> None:
+    url, data = team_server
+    shared = f"{url}/projects/secret/reports/{data['ids']['secret']['report_id']}?read=1"
+    pages: list[Page] = []
+    try:
+        writer = _signed_in(browser, url, data["keys"]["writer"], "writer")
+        pages.append(writer)
+        writer.goto(shared)
+        section = writer.get_by_role("region", name="Comments")
+        section.get_by_label("Write a comment").fill("Signed by the writer")
+        section.get_by_role("button", name="Comment", exact=True).click()
+        expect(section.locator(".comment-author")).to_have_text("writer")
+
+        viewer = _signed_in(browser, url, data["keys"]["viewer"], "viewer")
+        pages.append(viewer)
+        viewer.goto(shared)
+        section = viewer.get_by_role("region", name="Comments")
+        expect(section.locator(".comment-body")).to_have_text("Signed by the writer")
+        expect(section.get_by_label("Write a comment")).to_have_count(0)
+        for action in ("Reply", "Edit", "Delete"):
+            expect(section.get_by_role("button", name=action)).to_have_count(0)
+
+        owner = _signed_in(browser, url, data["keys"]["owner"], "owner")
+        pages.append(owner)
+        owner.on("dialog", lambda dialog: dialog.accept())
+        owner.goto(shared)
+        section = owner.get_by_role("region", name="Comments")
+        comment = section.locator(".comment")
+        expect(comment.locator(".comment-body")).to_have_text("Signed by the writer")
+        # The owner may remove the writer's comment but not rewrite it.
+        expect(comment.get_by_role("button", name="Edit")).to_have_count(0)
+        comment.get_by_role("button", name="Delete").click()
+        expect(section.locator(".comment")).to_have_count(0)
+        viewer.reload()
+        expect(viewer.get_by_role("region", name="Comments")).to_contain_text("No comments yet.")
+    finally:
+        for page in pages:
+            page.context.close()
