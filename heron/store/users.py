@@ -264,6 +264,10 @@ def start_session(engine: Engine, key: str) -> tuple[str, UserRecord]:
     now = time.time()
     with write(engine) as connection:
         row = _key_row(connection, key)
+        # Sessions nobody signed out of would pile up: each sign-in clears the expired ones.
+        connection.execute(
+            schema.auth_sessions.delete().where(schema.auth_sessions.c.expires_at <= now)
+        )
         connection.execute(
             schema.auth_sessions.insert().values(
                 token_sha256=_hash(token),

@@ -169,3 +169,17 @@ def test_a_store_of_the_previous_schema_gains_the_access_tables(
         assert user_store.project_roles(store.engine, 1, is_admin=True) == {"legacy": "owner"}
     finally:
         store.close()
+
+
+def test_expired_sessions_end_and_are_cleared_by_the_next_sign_in(store: Store) -> None:
+    new = user_store.create_user(store.engine, "frank")
+    token, _user = user_store.start_session(store.engine, new.key)
+    with write(store.engine) as connection:
+        connection.execute(schema.auth_sessions.update().values(expires_at=0.0))
+    with pytest.raises(AuthenticationError, match="session has ended"):
+        user_store.session_user(store.engine, token)
+    fresh, _user = user_store.start_session(store.engine, new.key)
+    with store.engine.connect() as connection:
+        left = connection.execute(select(schema.auth_sessions.c.expires_at)).scalars().all()
+    assert len(left) == 1 and left[0] > 0
+    assert user_store.session_user(store.engine, fresh).name == "frank"
