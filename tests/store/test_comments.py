@@ -3,13 +3,14 @@ and a store made before comments existed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from heron.errors import NotFoundError, UsageError
+from heron.errors import HeronError, NotFoundError, UsageError
 from heron.store import comments, migrations, reports, schema
 from heron.store.database import write
 from heron.store.runs import project_id
@@ -158,3 +159,46 @@ def test_a_store_from_before_comments_is_upgraded(
             assert migrations.current_version(connection) == migrations.SCHEMA_VERSION
     finally:
         store.close()
+
+
+def test_replies_racing_the_deletion_of_their_parent_leave_a_whole_thread(store: Store) -> None:
+    rid = _report(store)
+    top = comments.add_comment(store.engine, "p", rid, author="ana", body="top")
+    start = threading.Barrier(9)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def reply(number: int) -> None:
+        start.wait()
+        try:
+            comments.add_comment(
+                store.engine, "p", rid, author="bo", body=f"re {number}", parent_id=top.id
+            )
+            result = "replied"
+        except HeronError as error:  # refused cleanly: the parent was deleted first
+            result = type(error).__name__
+        except Exception as error:  # a database error leaking out is what this test catches
+            result = f"unexpected {error!r}"
+        with lock:
+            outcomes.append(result)
+
+    def delete() -> None:
+        start.wait()
+        comments.delete_comment(store.engine, "p", rid, top.id)
+
+    threads = [threading.Thread(target=reply, args=(i,)) for i in range(8)]
+    threads.append(threading.Thread(target=delete))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(outcomes) == 8
+    assert set(outcomes) <= {"replied", "UsageError", "NotFoundError"}, outcomes
+    listed = comments.list_comments(store.engine, "p", rid)
+    replies = [c for c in listed if c.parent_id == top.id]
+    assert len(replies) == outcomes.count("replied")
+    if replies:  # the parent stays, as "deleted", for the replies made before the delete
+        assert [c.id for c in listed if c.deleted] == [top.id]
+    else:
+        assert listed == []
