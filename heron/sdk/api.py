@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from heron.sdk.artifact import Artifact
     from heron.sdk.lineage import Direction
     from heron.store.sqlite_reader import SqliteReader
+    from heron.sync.pull_runs import RunPuller
 
 # The store modules below import SQLAlchemy; they are imported where used, so reading a table of a
 # SQLite store (Api(...).run(path).table(key)) goes through heron.store.sqlite_reader without it.
@@ -39,8 +40,10 @@ class Api:
     tables; until then those are read through the standard library's sqlite3.
 
     In remote mode (``HERON_URL`` set, no ``dir``) it opens this machine's spool, as
-    ``heron.init`` does (made empty if new), and :meth:`artifact` with a ``project/name`` ref
-    asks the server which version it means, copying it into the spool when missing.
+    ``heron.init`` does (made empty if new), and copies from the server what each read needs
+    before reading the spool (runs, history, objects, tables and their images; see
+    heron.sync.pull_runs); :meth:`artifact` with a ``project/name`` ref asks the server which
+    version it means, copying it into the spool when missing.
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class Api:
                 Store.open(dir).close()  # a machine's first read: its spool starts empty
         self._dir = dir
         self._database_url = database_url
+        self._puller: RunPuller | None = None
         self._store: Store | None = None
         self._reader: SqliteReader | None = None
         self._root = root = resolve_store_dir(dir)
@@ -87,6 +91,20 @@ class Api:
             self._reader = None
         return self._store
 
+    def _pull(self) -> RunPuller | None:
+        """In remote mode, what copies the server's runs into the spool before a read (None in
+        local mode): reads then go through the local code (heron.sync.pull_runs)."""
+        if not self._remote:
+            return None
+        if self._puller is None:
+            from heron.sync.pull_runs import RunPuller
+
+            settings = settings_from_env()
+            if settings is None:
+                return None
+            self._puller = RunPuller.for_settings(self.store, settings)
+        return self._puller
+
     def _quick(self) -> SqliteReader | None:
         """The sqlite3 reader while the store is not open in full (None once it is)."""
         return self._reader if self._store is None else None
@@ -95,16 +113,25 @@ class Api:
         """Every project with its number of runs and artifacts and its last activity."""
         from heron.store import runs as run_store
 
+        if (puller := self._pull()) is not None:
+            puller.projects()
         return run_store.list_projects(self.store.engine)
 
     def runs(self, project: str | None = None) -> list[ApiRun]:
         """Runs of ``project`` (or of every project), newest first."""
         from heron.store import runs as run_store
 
+        if (puller := self._pull()) is not None:
+            if project is None:
+                puller.projects()
+            else:
+                puller.project(project)
         return [ApiRun(self, record) for record in run_store.list_runs(self.store.engine, project)]
 
     def run(self, path: str) -> ApiRun:
         """One run by ``project/id``, ``id``, or a unique ``project/name``."""
+        if (puller := self._pull()) is not None:
+            puller.find(path)
         reader = self._quick()
         record = None if reader is None else reader.find_run(path)
         if record is None:
@@ -121,6 +148,8 @@ class Api:
         api._database_url = None
         api._store = store
         api._reader = None
+        api._remote = False
+        api._puller = None
         return api
 
     # -- artifacts ----------------------------------------------------------------------------
@@ -275,6 +304,8 @@ class ApiRun:
         """Re-read the run from the store (state and summary change while it runs)."""
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.run(self.project, self.id)
         self._record = run_store.get_run(self._api.store.engine, self.id)
         return self
 
@@ -282,12 +313,16 @@ class ApiRun:
         """Every metric key the run has logged."""
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.history(self.project, self.id)
         return run_store.metric_keys(self._api.store.engine, self.id)
 
     def scan_history(self, keys: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         """History rows as dicts ``{"_step": n, key: value, ...}``, ordered by step."""
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.history(self.project, self.id)
         current: dict[str, Any] | None = None
         for step, key, value in run_store.read_history(self._api.store.engine, self.id, keys):
             if current is None or current["_step"] != step:
@@ -315,6 +350,8 @@ class ApiRun:
         """What ``define_metric`` said per metric name: ``step_metric``, ``summary``, ``hidden``."""
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.objects(self.project, self.id)
         return {
             key: payload
             for _, key, _, payload in run_store.read_objects(
@@ -326,6 +363,8 @@ class ApiRun:
         """Every table key the run logged, with the steps it was logged at (ascending)."""
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.objects(self.project, self.id)
         out: dict[str, list[int]] = {}
         for step, key, _, _ in run_store.read_objects(
             self._api.store.engine, self.id, kind="table"
@@ -336,6 +375,8 @@ class ApiRun:
     def table(self, key: str, step: int | None = None) -> LoggedTable:
         """The table logged under ``key`` at ``step`` (the latest step when omitted)."""
         at = None if step is None else check_step(step)
+        if (puller := self._api._pull()) is not None:
+            puller.table(self.project, self.id, key, at)
         reader = self._api._quick()
         if reader is not None:
             found = quick_run_table(
@@ -349,6 +390,8 @@ class ApiRun:
         """Every key the run logged a chart under (a table with a chart description), with its steps."""
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.objects(self.project, self.id)
         out: dict[str, list[int]] = {}
         for step, key, _, payload in run_store.read_objects(
             self._api.store.engine, self.id, kind="table"
@@ -364,6 +407,8 @@ class ApiRun:
         """
         from heron.store import runs as run_store
 
+        if (puller := self._api._pull()) is not None:
+            puller.objects(self.project, self.id)
         out: dict[str, dict[int, dict[str, Any]]] = {}
         for step, name, _, payload in run_store.read_objects(
             self._api.store.engine, self.id, key=key, kind="histogram"

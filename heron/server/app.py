@@ -31,6 +31,7 @@ from heron.server.routes import (
     reports,
     runs,
     sync,
+    sync_reads,
     tables,
 )
 from heron.server.static import STATIC_DIR, install_static
@@ -51,6 +52,7 @@ ROUTERS = (
     reports.router,
     comments.router,
     sync.router,
+    sync_reads.router,
     direct_uploads.router,
 )
 

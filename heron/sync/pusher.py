@@ -43,6 +43,7 @@ from heron.sync.models import (
     TableIn,
     TablePart,
 )
+from heron.sync.pulled import PulledRows
 from heron.sync.state import SyncState
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ class Pusher:
         self.state = SyncState.load(store.root, client.url)
         self.progress = progress  # called with how many items the server just acknowledged
         self.direct = DirectUploader(store.root, client)  # large blobs straight to S3
+        self.pulled = PulledRows.load(store.root, client.url)  # copied from the server: not sent
 
     # -- the push ----------------------------------------------------------------------------
 
@@ -119,6 +121,7 @@ class Pusher:
         """Send everything new, in order; raises ServerUnavailable if the server goes away
         (what was acknowledged stays acknowledged)."""
         counts = PushCounts()
+        self.pulled = PulledRows.load(self.store.root, self.client.url)
         with self.store.engine.connect() as connection:
             limits = {
                 kind: _max_rowid(connection, table)
@@ -144,6 +147,7 @@ class Pusher:
     def pending(self) -> PushCounts:
         """What the server has not acknowledged yet."""
         counts = PushCounts()
+        self.pulled = PulledRows.load(self.store.root, self.client.url)
         with self.store.engine.connect() as connection:
 
             def count(table: str, kind: str, what: str = "count(*)") -> int:
@@ -278,6 +282,9 @@ class Pusher:
                 (cursor, limit),
             ).fetchall()
         for row in rows:
+            if self.pulled.pulled("tables", int(row[0])):
+                self._advance("tables", int(row[0]))
+                continue
             record = table_record(row._mapping)
             # An upload the server dropped (it did not hash right, or its cache was cleared)
             # is sent again, then the table registered again.
@@ -316,6 +323,8 @@ class Pusher:
         ).fetchall()
         for row in rows:
             record = dict(row._mapping)
+            if self.pulled.run_is_copy(record["id"], record["host"], record["pid"]):
+                continue
             if self.state.runs.get(record["id"]) != record["updated_at"]:
                 yield record
 
@@ -366,7 +375,9 @@ class Pusher:
             if not rows:
                 break
             by_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for _, run_id, key, step, kind, payload, logged_at in rows:
+            for rowid, run_id, key, step, kind, payload, logged_at in rows:
+                if self.pulled.pulled("objects", rowid):
+                    continue
                 item = RunObjectIn(
                     key=key, step=step, kind=kind, payload=payload, logged_at=logged_at
                 )
@@ -393,7 +404,9 @@ class Pusher:
                 break
             by_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
             points: dict[str, int] = defaultdict(int)
-            for _, run_id, key, first, last, n, steps, values, logged_at in rows:
+            for rowid, run_id, key, first, last, n, steps, values, logged_at in rows:
+                if self.pulled.pulled("metrics", rowid):
+                    continue
                 chunk = MetricChunk(
                     key=key,
                     first_step=first,

@@ -1,0 +1,236 @@
+"""Remote mode reads the server: a second machine sees the runs, history, tables (with their
+images) and query results another machine logged, through ``heron.Api()`` alone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import heron
+from heron.errors import NotFoundError
+from heron.store import runs as run_store
+from heron.store import users
+from heron.store.store import Store
+from heron.sync.http import ApiClient
+from heron.sync.pusher import Pusher
+from tests.sync.server import ServerProcess
+
+
+class Machines:
+    """Remote mode on one server, as seen from several machines: each has its own spool."""
+
+    def __init__(
+        self, server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.server = server
+        self.tmp_path = tmp_path
+        self.monkeypatch = monkeypatch
+        monkeypatch.setenv("HERON_URL", server.url)
+        monkeypatch.delenv("HERON_DATABASE_URL", raising=False)
+        monkeypatch.delenv("HERON_BLOBS_URL", raising=False)
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+    def spool(self, machine: str) -> Path:
+        """The spool directory of ``machine``."""
+        return self.tmp_path / f"spool-{machine}"
+
+    @contextmanager
+    def on(self, machine: str, key: str) -> Iterator[Path]:
+        """Act as ``machine`` signed in with ``key`` (its spool as HERON_DIR)."""
+        self.monkeypatch.setenv("HERON_DIR", str(self.spool(machine)))
+        self.monkeypatch.setenv("HERON_API_KEY", key)
+        yield self.spool(machine)
+
+    def user(self, name: str, project: str | None = None, role: str | None = None) -> str:
+        """A new user's API key on the server, with ``role`` in ``project`` if given."""
+        store = Store.open(self.server.store_dir, create=False)
+        try:
+            key = users.create_user(store.engine, name).key
+            if project is not None and role is not None:
+                users.grant(store.engine, project, name, users.parse_role(role))
+            return key
+        finally:
+            store.close()
+
+
+@pytest.fixture
+def machines(server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Machines:
+    """Machines in remote mode against the running server."""
+    return Machines(server, tmp_path, monkeypatch)
+
+
+def _log_training(tmp_path: Path) -> str:
+    """Log, in the active mode, a run with metrics and an image predictions table; its id."""
+    rng = np.random.default_rng(7)
+    with heron.init(project="vision", name="train", config={"lr": 0.01}, tags=["a"]) as run:
+        for step in range(250):
+            run.log({"loss": 1.0 / (step + 1), "acc": step / 250})
+        table = heron.Table(columns=["id", "image", "truth", "guess", "score"])
+        for index in range(24):
+            pixels = rng.integers(0, 255, (12, 12, 3), dtype=np.uint8)
+            truth = ("bird", "plant", "fungus")[index % 3]
+            guess = truth if index % 4 else "bird"
+            table.add_data(index, heron.Image(pixels), truth, guess, float(rng.random()))
+        run.log({"predictions": table})
+        run.log({"weights": heron.Histogram(list(rng.normal(size=100)))})
+        return run.id
+
+
+def _reads(api: heron.Api, path: str) -> dict[str, Any]:
+    """What a user reads of the logged run through ``api``."""
+    run = api.run(path)
+    table = run.table("predictions")
+    frame = table.to_pandas()
+    query = table.query().filter('row["score"] > 0.3').group_by("truth")
+    return {
+        "runs": [(r.id, r.name, r.state, r.config, r.summary, r.tags) for r in api.runs("vision")],
+        "record": (run.name, run.state, run.config, run.summary),
+        "metric_keys": sorted(run.metric_keys()),
+        "history": run.history().to_dict("list"),
+        "tables": run.tables(),
+        "histograms": run.histograms(),
+        "columns": table.columns,
+        "rows": frame.drop(columns=["image"]).to_dict("list"),
+        "images": [cell.encoded_bytes() for cell in frame["image"]],
+        "first_image": table.image(0).encoded_bytes(),  # type: ignore[union-attr]
+        "filtered": table.query().filter('row["guess"] != row["truth"]').to_arrow().to_pylist(),
+        "groups": query.to_arrow().to_pylist(),
+    }
+
+
+def test_a_second_machine_reads_what_the_first_logged_as_the_first_reads_it(
+    machines: Machines,
+) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice) as spool_a:
+        run_id = _log_training(machines.tmp_path)
+        expected = _reads(heron.Api(dir=spool_a), f"vision/{run_id}")  # local read of A's spool
+
+    with machines.on("b", alice) as spool_b:
+        assert not spool_b.exists()  # a machine that never logged anything
+        api = heron.Api()
+        seen = _reads(api, f"vision/{run_id}")
+        assert [p["name"] for p in api.projects()] == ["vision"]
+        assert api.run(run_id).name == "train"  # a bare id finds the run too
+
+    assert seen == expected
+    assert len(expected["history"]["_step"]) == 250
+    assert len(set(expected["images"])) == 24
+
+
+def test_what_a_machine_copied_from_the_server_is_never_pushed_back(
+    machines: Machines,
+) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice):
+        run_id = _log_training(machines.tmp_path)
+    server_store = Store.open(machines.server.store_dir, create=False)
+    try:
+        before = run_store.get_run(server_store.engine, run_id)
+    finally:
+        server_store.close()
+
+    with machines.on("b", alice) as spool_b:
+        run = heron.Api().run(f"vision/{run_id}")
+        run.history()
+        run.table("predictions")
+        spool = Store.open(spool_b, create=False)
+        try:
+            pusher = Pusher(spool, ApiClient(machines.server.url, alice))
+            sent = pusher.push()
+            assert sent.empty, sent.describe()
+            assert pusher.pending().empty
+        finally:
+            pusher.client.close()
+            spool.close()
+
+    server_store = Store.open(machines.server.store_dir, create=False)
+    try:
+        assert run_store.get_run(server_store.engine, run_id) == before
+    finally:
+        server_store.close()
+
+
+def test_a_copied_run_takes_the_servers_record_and_a_run_logged_here_keeps_its_newer_one(
+    machines: Machines,
+) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice):
+        live = heron.init(project="vision", name="live")
+        live.log({"loss": 1.0})
+    with machines.on("b", alice) as spool_b:
+        # B logs a run of its own, pushed when it finishes.
+        with heron.init(project="vision", name="mine") as mine:
+            mine.log({"loss": 2.0})
+        # The live run reaches the server with A's first push.
+        api = heron.Api()
+        deadline = time.monotonic() + 60
+        while not [r for r in api.runs("vision") if r.id == live.id]:
+            assert time.monotonic() < deadline, "A's run never reached the server"
+        assert api.run(f"vision/{live.id}").state == "running"
+        # B's spool changes both records: it marks the copy crashed (as opening a spool does
+        # when the heartbeat looks stale) and edits its own run offline.
+        spool = Store.open(spool_b, create=False)
+        try:
+            with spool.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "UPDATE runs SET state = 'crashed', updated_at = updated_at + 1000 "
+                    "WHERE id = ?",
+                    (live.id,),
+                )
+                connection.exec_driver_sql(
+                    "UPDATE runs SET notes = 'edited offline', updated_at = updated_at + 1000 "
+                    "WHERE id = ?",
+                    (mine.id,),
+                )
+            pusher = Pusher(spool, ApiClient(machines.server.url, alice))
+            # Only B's own edited run goes to the server; the crashed copy is not B's to send.
+            assert pusher.pending().runs == 1
+        finally:
+            spool.close()
+    with machines.on("a", alice):
+        live.log({"loss": 0.5})
+        live.finish()
+    with machines.on("b", alice):
+        runs = {r.id: r for r in heron.Api().runs("vision")}
+        assert runs[live.id].state == "finished"  # the server's record replaced the copy
+        assert runs[live.id].summary["loss"] == 0.5
+        assert runs[mine.id].notes == "edited offline"  # newer here than on the server
+
+
+def test_a_viewer_reads_but_cannot_push_and_an_outsider_sees_nothing_of_a_private_project(
+    machines: Machines, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice):
+        run_id = _log_training(machines.tmp_path)
+        expected = heron.Api(dir=machines.spool("a")).run(run_id).history().to_dict("list")
+    viewer = machines.user("val", "vision", "viewer")
+    outsider = machines.user("otto")
+
+    with machines.on("viewer", viewer):
+        api = heron.Api()
+        assert [r.id for r in api.runs("vision")] == [run_id]
+        assert api.run(f"vision/{run_id}").history().to_dict("list") == expected
+        capsys.readouterr()
+        with heron.init(project="vision", name="not-allowed") as run:
+            run.log({"loss": 1.0})
+        assert "refused" in capsys.readouterr().err
+    server_store = Store.open(machines.server.store_dir, create=False)
+    try:
+        assert [r.name for r in run_store.list_runs(server_store.engine, "vision")] == ["train"]
+    finally:
+        server_store.close()
+
+    with machines.on("outsider", outsider):
+        api = heron.Api()
+        assert api.runs("vision") == []
+        assert api.projects() == []
+        with pytest.raises(NotFoundError):
+            api.run(f"vision/{run_id}")
