@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from heron._types import ResumeMode
-from heron.errors import NotFoundError, UsageError
+from heron.errors import NotFoundError, RunExistsError, UsageError
 from heron.sdk import active, names, sysinfo
 from heron.sdk.config import Config
 from heron.sdk.run import Run
@@ -75,45 +75,45 @@ def init(
             if resume == "must":
                 raise NotFoundError(f"cannot resume run {id!r}: it does not exist") from None
     if existing is not None:
-        if resume not in ("allow", "must"):
-            raise UsageError(
-                f"run {existing.path} already exists: pass resume='allow' to continue it, "
-                "or choose another id"
-            )
-        if existing.project != project:
-            raise UsageError(f"run {id!r} belongs to project {existing.project!r}, not {project!r}")
-        return _go_remote(_resume(store, existing, checked_config), remote)
+        return _go_remote(_continue(store, existing, resume, project, checked_config), remote)
 
     run_id = id or names.new_run_id()
     now = time.time()
     git = sysinfo.git_state()
     sequence = run_store.count_runs(store, project) + 1
-    run_store.create_run(
-        store,
-        project,
-        {
-            "id": run_id,
-            "name": name or names.run_name(sequence),
-            "group_name": group,
-            "job_type": job_type,
-            "tags": dumps(tag_list),
-            "notes": notes or "",
-            "config": dumps(checked_config),
-            "summary": "{}",
-            "state": "running",
-            "created_at": now,
-            "updated_at": now,
-            "heartbeat_at": now,
-            "host": sysinfo.host_name(),
-            "pid": os.getpid(),
-            "python_version": sysinfo.python_version(),
-            "program": sysinfo.program(),
-            "git_commit": git.commit if git else None,
-            "git_dirty": git.dirty if git else None,
-            "git_remote": git.remote if git else None,
-            "last_step": -1,
-        },
-    )
+    try:
+        run_store.create_run(
+            store,
+            project,
+            {
+                "id": run_id,
+                "name": name or names.run_name(sequence),
+                "group_name": group,
+                "job_type": job_type,
+                "tags": dumps(tag_list),
+                "notes": notes or "",
+                "config": dumps(checked_config),
+                "summary": "{}",
+                "state": "running",
+                "created_at": now,
+                "updated_at": now,
+                "heartbeat_at": now,
+                "host": sysinfo.host_name(),
+                "pid": os.getpid(),
+                "python_version": sysinfo.python_version(),
+                "program": sysinfo.program(),
+                "git_commit": git.commit if git else None,
+                "git_dirty": git.dirty if git else None,
+                "git_remote": git.remote if git else None,
+                "last_step": -1,
+            },
+        )
+    except RunExistsError:
+        if id is None or resume != "allow":
+            raise
+        # Another process created this run between the lookup above and the insert: continue it.
+        existing = run_store.get_run(store, id)
+        return _go_remote(_continue(store, existing, resume, project, checked_config), remote)
     record = run_store.get_run(store, run_id)
     run = Run(
         store=store,
@@ -137,6 +137,26 @@ def _go_remote(run: Run, remote: RemoteSettings | None) -> Run:
 
         attach(run.store.root, remote, run.on_finish)
     return run
+
+
+def _continue(
+    store: Store,
+    existing: RunRecord,
+    resume: bool | ResumeMode | None,
+    project: str,
+    config: dict[str, Any],
+) -> Run:
+    """Resume ``existing``, if ``resume`` allows it and it belongs to ``project``."""
+    if resume not in ("allow", "must"):
+        raise UsageError(
+            f"run {existing.path} already exists: pass resume='allow' to continue it, "
+            "or choose another id"
+        )
+    if existing.project != project:
+        raise UsageError(
+            f"run {existing.id!r} belongs to project {existing.project!r}, not {project!r}"
+        )
+    return _resume(store, existing, config)
 
 
 def _resume(store: Store, existing: RunRecord, config: dict[str, Any]) -> Run:
