@@ -27,8 +27,10 @@ def database_option(function: F) -> F:
 
 
 def open_server_store(store_dir: str | None, database_url: str | None) -> Store:
-    """The existing store a server serves (NotAStoreError if there is none)."""
-    return Store.open(store_dir, database_url=database_url, create=False)
+    """The store a server serves. With a SQLite store it must exist (NotAStoreError otherwise:
+    a mistyped --dir creates nothing); with a database URL the directory is only a local cache,
+    so it is made if missing and the commands run from any machine that reaches the database."""
+    return Store.open(store_dir, database_url=database_url, create=database_url is not None)
 
 
 def _print_key(new: user_store.NewKey) -> None:

@@ -81,6 +81,12 @@ def test_operators_create_users_grant_roles_and_revoke_keys(
     )
     assert bad_role.returncode == 2 and "boss" in bad_role.stderr
 
+    if database_url:
+        # The database holds the accounts: an operator's machine needs no copy of the store.
+        elsewhere = ["--dir", str(store_dir.parent / "operator-cache")]
+        remote = heron_command("users", "list", *elsewhere, database_url=database_url)
+        assert remote.returncode == 0, remote.stderr
+        assert [line.split()[0] for line in remote.stdout.splitlines()[1:]] == ["alice", "bob"]
     listed = heron_command("users", "list", *where, database_url=database_url).stdout.splitlines()
     assert listed[0].split() == ["NAME", "ADMIN", "CREATED", "(UTC)", "KEYS", "IN", "USE"]
     bob_key_id = bob_key.split("_")[1]
