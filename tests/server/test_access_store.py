@@ -183,3 +183,24 @@ def test_expired_sessions_end_and_are_cleared_by_the_next_sign_in(store: Store) 
         left = connection.execute(select(schema.auth_sessions.c.expires_at)).scalars().all()
     assert len(left) == 1 and left[0] > 0
     assert user_store.session_user(store.engine, fresh).name == "frank"
+
+
+def test_concurrent_grants_leave_one_role(store: Store) -> None:
+    user_store.create_user(store.engine, "gina")
+    roles: tuple[user_store.Role, ...] = ("viewer", "writer", "owner") * 3
+    failures: list[BaseException] = []
+
+    def grant(role: user_store.Role) -> None:
+        try:
+            user_store.grant(store.engine, "vision", "gina", role)
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=grant, args=(role,)) for role in roles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    members = user_store.project_members(store.engine, "vision")
+    assert len(members) == 1 and members[0][0] == "gina" and members[0][1] in roles
