@@ -47,9 +47,15 @@ class Machines:
         self.monkeypatch.setenv("HERON_API_KEY", key)
         yield self.spool(machine)
 
+    def server_store(self) -> Store:
+        """The server's store, opened as the server opens it."""
+        return Store.open(
+            self.server.store_dir, database_url=self.server.database_url, create=False
+        )
+
     def user(self, name: str, project: str | None = None, role: str | None = None) -> str:
         """A new user's API key on the server, with ``role`` in ``project`` if given."""
-        store = Store.open(self.server.store_dir, create=False)
+        store = self.server_store()
         try:
             key = users.create_user(store.engine, name).key
             if project is not None and role is not None:
@@ -57,6 +63,18 @@ class Machines:
             return key
         finally:
             store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A running server keeping its metadata in SQLite, or in PostgreSQL as a team's does."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    process = ServerProcess(tmp_path / "server-data", database_url=url)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 @pytest.fixture
@@ -105,8 +123,9 @@ def _reads(api: heron.Api, path: str) -> dict[str, Any]:
 
 
 def test_a_second_machine_reads_what_the_first_logged_as_the_first_reads_it(
-    machines: Machines,
+    any_server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    machines = Machines(any_server, tmp_path, monkeypatch)
     alice = machines.server.api_key
     with machines.on("a", alice) as spool_a:
         run_id = _log_training(machines.tmp_path)
@@ -130,7 +149,7 @@ def test_what_a_machine_copied_from_the_server_is_never_pushed_back(
     alice = machines.server.api_key
     with machines.on("a", alice):
         run_id = _log_training(machines.tmp_path)
-    server_store = Store.open(machines.server.store_dir, create=False)
+    server_store = machines.server_store()
     try:
         before = run_store.get_run(server_store.engine, run_id)
     finally:
@@ -150,7 +169,7 @@ def test_what_a_machine_copied_from_the_server_is_never_pushed_back(
             pusher.client.close()
             spool.close()
 
-    server_store = Store.open(machines.server.store_dir, create=False)
+    server_store = machines.server_store()
     try:
         assert run_store.get_run(server_store.engine, run_id) == before
     finally:
@@ -222,7 +241,7 @@ def test_a_viewer_reads_but_cannot_push_and_an_outsider_sees_nothing_of_a_privat
         with heron.init(project="vision", name="not-allowed") as run:
             run.log({"loss": 1.0})
         assert "refused" in capsys.readouterr().err
-    server_store = Store.open(machines.server.store_dir, create=False)
+    server_store = machines.server_store()
     try:
         assert [r.name for r in run_store.list_runs(server_store.engine, "vision")] == ["train"]
     finally:
