@@ -93,6 +93,7 @@ class DirectUploader:
             )
             if status == 404:
                 self._available = False
+                self._forget(uploads, digest)  # an upload begun before the server changed
                 return False
             upload = json.loads(body)
             if not upload["present"]:
