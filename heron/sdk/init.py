@@ -65,67 +65,71 @@ def init(
     remote = settings_from_env()
     if remote is not None and dir is None:
         dir = spool_dir(remote.url)
-    store = run_store.open_for_run(dir, announce=remote is None)
-
-    existing = None
-    if id is not None:
-        try:
-            existing = run_store.get_run(store, id)
-        except NotFoundError:
-            if resume == "must":
-                raise NotFoundError(f"cannot resume run {id!r}: it does not exist") from None
-    if existing is not None:
-        return _go_remote(_continue(store, existing, resume, project, checked_config), remote)
-
-    run_id = id or names.new_run_id()
-    now = time.time()
-    git = sysinfo.git_state()
-    sequence = run_store.count_runs(store, project) + 1
+    git_state = sysinfo.start_git_state()  # its commands run while the store opens
     try:
-        run_store.create_run(
-            store,
-            project,
-            {
-                "id": run_id,
-                "name": name or names.run_name(sequence),
-                "group_name": group,
-                "job_type": job_type,
-                "tags": dumps(tag_list),
-                "notes": notes or "",
-                "config": dumps(checked_config),
-                "summary": "{}",
-                "state": "running",
-                "created_at": now,
-                "updated_at": now,
-                "heartbeat_at": now,
-                "host": sysinfo.host_name(),
-                "pid": os.getpid(),
-                "python_version": sysinfo.python_version(),
-                "program": sysinfo.program(),
-                "git_commit": git.commit if git else None,
-                "git_dirty": git.dirty if git else None,
-                "git_remote": git.remote if git else None,
-                "last_step": -1,
-            },
+        store = run_store.open_for_run(dir, announce=remote is None)
+
+        existing = None
+        if id is not None:
+            try:
+                existing = run_store.get_run(store, id)
+            except NotFoundError:
+                if resume == "must":
+                    raise NotFoundError(f"cannot resume run {id!r}: it does not exist") from None
+        if existing is not None:
+            return _go_remote(_continue(store, existing, resume, project, checked_config), remote)
+
+        run_id = id or names.new_run_id()
+        now = time.time()
+        git = git_state()
+        sequence = run_store.count_runs(store, project) + 1
+        try:
+            run_store.create_run(
+                store,
+                project,
+                {
+                    "id": run_id,
+                    "name": name or names.run_name(sequence),
+                    "group_name": group,
+                    "job_type": job_type,
+                    "tags": dumps(tag_list),
+                    "notes": notes or "",
+                    "config": dumps(checked_config),
+                    "summary": "{}",
+                    "state": "running",
+                    "created_at": now,
+                    "updated_at": now,
+                    "heartbeat_at": now,
+                    "host": sysinfo.host_name(),
+                    "pid": os.getpid(),
+                    "python_version": sysinfo.python_version(),
+                    "program": sysinfo.program(),
+                    "git_commit": git.commit if git else None,
+                    "git_dirty": git.dirty if git else None,
+                    "git_remote": git.remote if git else None,
+                    "last_step": -1,
+                },
+            )
+        except RunExistsError:
+            if id is None or resume != "allow":
+                raise
+            # Another process created this run between the lookup above and the insert: continue it.
+            existing = run_store.get_run(store, id)
+            return _go_remote(_continue(store, existing, resume, project, checked_config), remote)
+        record = run_store.get_run(store, run_id)
+        run = Run(
+            store=store,
+            run_id=run_id,
+            name=record.name,
+            project=project,
+            config=checked_config,
+            summary=None,
+            start_step=0,
         )
-    except RunExistsError:
-        if id is None or resume != "allow":
-            raise
-        # Another process created this run between the lookup above and the insert: continue it.
-        existing = run_store.get_run(store, id)
-        return _go_remote(_continue(store, existing, resume, project, checked_config), remote)
-    record = run_store.get_run(store, run_id)
-    run = Run(
-        store=store,
-        run_id=run_id,
-        name=record.name,
-        project=project,
-        config=checked_config,
-        summary=None,
-        start_step=0,
-    )
-    active.remember(run)
-    return _go_remote(run, remote)
+        active.remember(run)
+        return _go_remote(run, remote)
+    finally:
+        git_state()  # the git processes are waited for however the start went
 
 
 def _go_remote(run: Run, remote: RemoteSettings | None) -> Run:

@@ -7,6 +7,7 @@ import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,29 +23,55 @@ class GitState:
 
 def git_state(cwd: Path | None = None) -> GitState | None:
     """The git state of ``cwd`` (default: the current directory), or None outside a repository."""
+    return start_git_state(cwd)()
 
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
+
+def start_git_state(cwd: Path | None = None) -> Callable[[], GitState | None]:
+    """Start reading :func:`git_state` in the background; the returned function waits for it.
+
+    The three git commands run at once, beside whatever the caller does meanwhile (heron.init
+    opens the store), instead of one after the other on its clock.
+    """
+    if not _maybe_in_repository(cwd):
+        return lambda: None  # no git process to start (each costs milliseconds of a run's start)
+    commands = (
+        ("rev-parse", "HEAD"),
+        ("status", "--porcelain", "--untracked-files=no"),
+        ("config", "--get", "remote.origin.url"),
+    )
+    try:
+        running = [
+            subprocess.Popen(
                 ["git", *args],
                 cwd=cwd,
-                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
                 text=True,
-                timeout=5,
-                check=False,
             )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
+            for args in commands
+        ]
+    except OSError:  # no git here
+        return lambda: None
 
-    if not _maybe_in_repository(cwd):
-        return None  # no git process to start (each costs milliseconds of a run's start)
-    commit = git("rev-parse", "HEAD")
-    if not commit:
-        return None
-    status = git("status", "--porcelain", "--untracked-files=no")
-    remote = git("config", "--get", "remote.origin.url") or None
-    return GitState(commit=commit, dirty=bool(status), remote=remote)
+    outputs: list[str | None] = []
+
+    def result() -> GitState | None:  # may be called again: the processes are waited for once
+        for process in running[len(outputs) :]:
+            try:
+                out, _ = process.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                outputs.append(None)
+                continue
+            outputs.append(out.strip() if process.returncode == 0 else None)
+        commit, status, remote = outputs
+        if not commit:
+            return None
+        return GitState(commit=commit, dirty=bool(status), remote=remote or None)
+
+    return result
 
 
 def _maybe_in_repository(cwd: Path | None) -> bool:

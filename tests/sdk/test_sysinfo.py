@@ -34,3 +34,17 @@ def test_a_folder_inside_a_repository_gives_its_commit(tmp_path: Path) -> None:
 def test_a_folder_outside_any_repository_gives_none(tmp_path: Path) -> None:
     assert not any((folder / ".git").exists() for folder in (tmp_path, *tmp_path.parents))
     assert git_state(tmp_path) is None
+
+
+def test_the_state_read_in_the_background_is_the_same_when_asked_twice(tmp_path: Path) -> None:
+    from heron.sdk.sysinfo import start_git_state
+
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "a.txt").write_text("one")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    _git(tmp_path, "remote", "add", "origin", "https://example.invalid/repo.git")
+    result = start_git_state(tmp_path)
+    first = result()
+    assert first is not None and first.remote == "https://example.invalid/repo.git"
+    assert result() == first == git_state(tmp_path)
