@@ -28,7 +28,7 @@ from heron.sync.direct import DIRECT_THRESHOLD, DirectUploader
 from heron.sync.http import ApiClient, ServerRefused
 from heron.sync.pusher import Pusher
 from tests.fixtures.heron_server import ServerProcess, running_servers
-from tests.store.s3_support import keys, remove_test_objects, use_s3
+from tests.store.s3_support import keys, remove_test_objects, s3_client, use_s3
 from tests.sync.server import ServerProcess as LocalServer
 
 __all__ = ["remove_test_objects"]  # the fixture deleting what a test stored in the shared S3
@@ -245,6 +245,51 @@ def test_an_interrupted_upload_resumes_with_the_parts_not_yet_sent(
     assert SIZE - part <= resumed < SIZE - part + MIB  # the remaining parts and their headers
     assert _missing(team, [digest]) == []
     assert json.loads(next((client_store / "sync").glob("*.direct.json")).read_text()) == {}
+
+
+def test_an_upload_assembled_before_the_client_heard_back_is_stored_without_resending(
+    team: TeamServer, client_store: Path, tmp_path: Path, s3_settings: dict[str, str]
+) -> None:
+    digest = _digest(tmp_path / "weights.bin")
+
+    def stop_after_last(number: int, size: int) -> None:
+        if number == 5:
+            raise Interrupted("cut off before completing")
+
+    client = team.client()
+    try:
+        with pytest.raises(Interrupted):
+            _push(client_store, client, stop_after_last)
+    finally:
+        client.close()
+    # The object store assembles the parts, as a completion whose answer was lost would.
+    entry = json.loads(next((client_store / "sync").glob("*.direct.json")).read_text())[digest]
+    prefix = team.blobs_url.removeprefix(f"s3://{s3_settings['bucket']}/")
+    staging = f"{prefix}/staging/{digest}/{entry['staging']}"
+    s3 = s3_client(s3_settings)
+    bucket = s3_settings["bucket"]
+    held = s3.list_parts(Bucket=bucket, Key=staging, UploadId=entry["upload_id"])["Parts"]
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key=staging,
+        UploadId=entry["upload_id"],
+        MultipartUpload={
+            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in held]
+        },
+    )
+    before = team.relay.sent
+
+    sent: list[int] = []
+    client = team.client()
+    try:
+        _push(client_store, client, lambda number, size: sent.append(number))
+    finally:
+        client.close()
+
+    assert sent == []
+    assert team.relay.sent == before
+    assert _missing(team, [digest]) == []
+    assert keys(s3_settings, team.blobs_url, "staging/") == []
 
 
 def test_bytes_not_matching_the_announced_hash_are_refused_and_not_stored(

@@ -168,8 +168,36 @@ def _describe(
         )
         for number in range(1, math.ceil(size / step) + 1)
     ]
-    done = [DonePart(number=p["PartNumber"], size=p["Size"]) for p in _parts(blobs, key, upload_id)]
+    held = _held_parts(blobs, key, upload_id)
+    if held is None:  # assembled already: a completion whose answer the client did not get
+        held = [
+            {"PartNumber": part.number, "Size": min(step, size - (part.number - 1) * step)}
+            for part in urls
+        ]
+    done = [DonePart(number=p["PartNumber"], size=p["Size"]) for p in held]
     return DirectUpload(staging=staging, upload_id=upload_id, part_size=step, parts=urls, done=done)
+
+
+def _held_parts(blobs: Any, key: str, upload_id: str) -> list[dict[str, Any]] | None:
+    """The parts the object store holds, or None when the upload was assembled into the
+    staging object already (NotFoundError when neither exists)."""
+    try:
+        return _parts(blobs, key, upload_id)
+    except NotFoundError:
+        from heron.store.s3_client import with_retries
+
+        try:
+            with_retries(
+                f"looking for the upload {key}",
+                lambda: blobs.client.head_object(Bucket=blobs.location.bucket, Key=key),
+                _policy(),
+            )
+        except NotFoundError:
+            raise NotFoundError(
+                f"no upload {upload_id} of {key} in the object store (abandoned or expired): "
+                "announce the blob again"
+            ) from None
+        return None
 
 
 def _parts(blobs: Any, key: str, upload_id: str) -> list[dict[str, Any]]:
@@ -193,10 +221,7 @@ def _parts(blobs: Any, key: str, upload_id: str) -> list[dict[str, Any]]:
 
     found = with_retries(f"listing the parts of upload {key}", listing, _policy())
     if found is None:
-        raise NotFoundError(
-            f"no upload {upload_id} of {key} in the object store (completed, abandoned or "
-            "expired): announce the blob again"
-        )
+        raise NotFoundError(f"no upload {upload_id} of {key} in the object store")
     return found
 
 
@@ -259,27 +284,30 @@ def complete(
         return _unavailable()
     from heron.store.s3_client import with_retries
 
+    if blobs.has(sha256):
+        return Stored(stored=0)  # an earlier completion of this upload (or another) stored it
     key = _staging_key(blobs, sha256, staging)
-    held = sorted(_parts(blobs, key, upload_id), key=lambda p: int(p["PartNumber"]))
-    wanted = math.ceil(body.size / part_size(body.size))
-    numbers = [int(p["PartNumber"]) for p in held]
-    absent = sorted(set(range(1, wanted + 1)) - set(numbers))
-    if absent:
-        raise UsageError(
-            f"the upload of blob {sha256} lacks part(s) {', '.join(map(str, absent[:20]))}: "
-            "send them, then complete it"
+    held = _held_parts(blobs, key, upload_id)
+    if held is not None:  # else assembled by an earlier call: only the check and store remain
+        held.sort(key=lambda p: int(p["PartNumber"]))
+        wanted = math.ceil(body.size / part_size(body.size))
+        absent = sorted(set(range(1, wanted + 1)) - {int(p["PartNumber"]) for p in held})
+        if absent:
+            raise UsageError(
+                f"the upload of blob {sha256} lacks part(s) {', '.join(map(str, absent[:20]))}: "
+                "send them, then complete it"
+            )
+        parts = [{"PartNumber": int(p["PartNumber"]), "ETag": p["ETag"]} for p in held]
+        with_retries(
+            f"completing the upload of blob {sha256}",
+            lambda: blobs.client.complete_multipart_upload(
+                Bucket=blobs.location.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            ),
+            _policy(),
         )
-    parts = [{"PartNumber": int(p["PartNumber"]), "ETag": p["ETag"]} for p in held]
-    with_retries(
-        f"completing the upload of blob {sha256}",
-        lambda: blobs.client.complete_multipart_upload(
-            Bucket=blobs.location.bucket,
-            Key=key,
-            UploadId=upload_id,
-            MultipartUpload={"Parts": parts},
-        ),
-        _policy(),
-    )
     try:
         blobs.adopt_uploaded(key, sha256, body.size)
     except IntegrityError as error:
