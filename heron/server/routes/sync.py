@@ -8,7 +8,8 @@ body over the limit is refused before it is stored (413).
 
 Files larger than one request (big blobs, table parts) are sent in chunks to
 ``/api/sync/uploads/{sha256}`` at an offset, so an interrupted upload resumes where the server
-stopped; uploading them straight to the object store (presigned multipart URLs) is not built.
+stopped. When the blobs live in an object store, blobs of 32 MiB or more skip this route and go
+straight to it through presigned multipart URLs (heron/server/routes/direct_uploads.py).
 """
 
 from __future__ import annotations
