@@ -23,7 +23,7 @@ from sqlalchemy import and_, select, tuple_
 
 from heron.errors import IntegrityError, NotFoundError, UsageError
 from heron.store import schema
-from heron.store.artifacts import commit_version, read_manifest, resolve
+from heron.store.artifacts import commit_version, get_version, read_manifest, resolve
 from heron.store.database import insert_if_absent, insert_ignoring_duplicates, upsert, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.lineage import add_lineage
@@ -345,13 +345,22 @@ def commit_artifact(store: Store, project: str, artifact: ArtifactIn) -> Artifac
     )
 
 
+def version_project(store: Store, version_id: str) -> str:
+    """The project holding artifact version ``version_id``; NotFoundError if the server has none."""
+    try:
+        return get_version(store.engine, version_id).project
+    except NotFoundError:
+        raise NotFoundError(f"artifact version {version_id!r} is not on the server") from None
+
+
 def add_edge(store: Store, project: str, run_id: str, version_id: str, direction: str) -> None:
-    """Record a lineage edge between a run and a version the server holds (idempotent)."""
+    """Record a lineage edge between a run and a version the server holds (idempotent).
+
+    The version may belong to another project (a run used another team's model): the caller
+    checks that the user may read it (:func:`version_project`).
+    """
     _require_run(store, project, run_id)
-    v = schema.artifact_versions
-    with store.engine.connect() as connection:
-        if connection.execute(select(v.c.id).where(v.c.id == version_id)).first() is None:
-            raise NotFoundError(f"artifact version {version_id!r} is not on the server")
+    version_project(store, version_id)
     add_lineage(store.engine, run_id, version_id, direction)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from heron.server import create_app
 from heron.server.access import SESSION_COOKIE
+from heron.store import artifacts as artifact_store
 from heron.store import users as user_store
 from heron.store.store import Store
 from tests.fixtures.local import local_client
@@ -266,3 +268,36 @@ def test_the_store_location_is_shown_to_admins_only(
     assert client.get("/api/info", headers=bearer(data["keys"]["owner"])).json()["store"] == ""
     admin = client.get("/api/info", headers=bearer(data["keys"]["admin"])).json()
     assert admin["store"] == str(team[0])
+
+
+def test_a_push_cannot_add_lineage_to_a_version_the_user_may_not_read(
+    server: tuple[TestClient, dict[str, Any]], team: tuple[Path, dict[str, Any]]
+) -> None:
+    client, data = server
+    store = Store.open(team[0])
+    try:
+        key = user_store.create_user(store.engine, "lineage-pusher").key
+        secret_version = artifact_store.resolve(store.engine, "secret/model:v0").id
+        open_version = artifact_store.resolve(store.engine, "open/model:v0").id
+    finally:
+        store.close()
+    now = time.time()
+    run = {"id": "pushrun1", "name": "mine", "state": "finished"}
+    run |= {"created_at": now, "updated_at": now, "heartbeat_at": now}
+    created = client.post("/api/sync/projects/pusher/runs", json=run, headers=bearer(key))
+    assert created.status_code == 200, created.text
+
+    def edge(version_id: str) -> Any:
+        body = {"run_id": "pushrun1", "version_id": version_id, "direction": "input"}
+        return client.post("/api/sync/projects/pusher/lineage", json=body, headers=bearer(key))
+
+    refused = edge(secret_version)
+    assert refused.status_code == 404
+    assert refused.json()["error"]["message"] == "no project named 'secret'"
+    owner = bearer(data["keys"]["owner"])
+    graph = client.get(
+        "/api/projects/secret/lineage", params={"artifact": "model:v0"}, headers=owner
+    )
+    assert "pushrun1" not in graph.text
+    # A public project's version is readable by all, so a run may record that it used it.
+    assert edge(open_version).status_code == 200

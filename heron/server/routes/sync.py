@@ -27,6 +27,7 @@ from heron.server.access import (
     ProjectAccess,
     ProjectReader,
     ProjectWriter,
+    require_role,
 )
 from heron.server.deps import StoreDep
 from heron.server.errors import error_response
@@ -240,6 +241,8 @@ def commit_artifact(
 @router.post("/projects/{project}/lineage", response_model=Stored)
 def add_lineage(project: str, body: LineageIn, access: ProjectWriter, store: StoreDep) -> Stored:
     """Record that a run used (``input``) or logged (``output``) a version of the server."""
+    # An edge shows in the version's lineage too: the user must be able to read its project.
+    require_role(store, access.user, receive.version_project(store, body.version_id), "viewer")
     receive.add_edge(store, project, body.run_id, body.version_id, body.direction)
     return Stored(stored=1)
 
