@@ -192,6 +192,7 @@ def test_a_copied_run_takes_the_servers_record_and_a_run_logged_here_keeps_its_n
         deadline = time.monotonic() + 60
         while not [r for r in api.runs("vision") if r.id == live.id]:
             assert time.monotonic() < deadline, "A's run never reached the server"
+            time.sleep(0.05)  # polling the server for A's background push
         assert api.run(f"vision/{live.id}").state == "running"
         # B's spool changes both records: it marks the copy crashed (as opening a spool does
         # when the heartbeat looks stale) and edits its own run offline.
@@ -253,3 +254,46 @@ def test_a_viewer_reads_but_cannot_push_and_an_outsider_sees_nothing_of_a_privat
         assert api.projects() == []
         with pytest.raises(NotFoundError):
             api.run(f"vision/{run_id}")
+
+
+def test_a_live_runs_history_read_again_adds_only_what_was_logged_since(
+    machines: Machines,
+) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice):
+        live = heron.init(project="vision", name="live")
+        for step in range(100):
+            live.log({"loss": float(step)}, step=step)
+    with machines.on("b", alice) as spool_b:
+        api = heron.Api()
+        deadline = time.monotonic() + 60
+        while not [r for r in api.runs("vision") if r.id == live.id]:
+            assert time.monotonic() < deadline, "A's run never reached the server"
+            time.sleep(0.05)  # polling the server for A's background push
+        run = api.run(f"vision/{live.id}")
+        # A step is stored once the next one starts: the first 99 are on the server soon.
+        while len(run.history()) < 99:
+            assert time.monotonic() < deadline, "A's first 100 steps never reached the server"
+            time.sleep(0.05)  # polling the server for A's background push
+        first = run.history()
+    with machines.on("a", alice):
+        for step in range(100, 180):
+            live.log({"loss": float(step)}, step=step)
+        live.finish()
+    with machines.on("b", alice):
+        again = run.history()
+    assert first["_step"].tolist() == list(range(len(first)))
+    assert again["_step"].tolist() == list(range(180))
+    assert again["loss"].tolist() == [float(step) for step in range(180)]
+    # The second read copied only the chunks logged since: each chunk is in the spool once,
+    # exactly as on the server.
+    spool = Store.open(spool_b, create=False)
+    server = machines.server_store()
+    try:
+        query = "SELECT key, first_step, n_points FROM metrics WHERE run_id = ? ORDER BY 1, 2"
+        with spool.engine.connect() as a, server.engine.connect() as b:
+            held = a.exec_driver_sql(query, (live.id,)).fetchall()
+            assert held == b.exec_driver_sql(query, (live.id,)).fetchall()
+    finally:
+        spool.close()
+        server.close()
