@@ -353,6 +353,8 @@ class RunPuller:
         return str(table_id) if table_id else None
 
     def _pull_table(self, table_id: str) -> None:
+        """Copy a table the spool lacks, then the blobs its image cells name (once: a table
+        logged here, or copied with all its blobs, is left alone)."""
         t = schema.tables
         with self._locked() as pulled:
             with self.store.engine.connect() as connection:
@@ -364,7 +366,13 @@ class RunPuller:
                         "SELECT rowid FROM tables WHERE id = ?", (table_id,)
                     ).scalar_one()
                 pulled.add_rows("tables", [int(rowid)])
+                pulled.tables[table_id] = False
+            complete = pulled.tables.get(table_id, True)
+        if complete:
+            return
         self._pull_blobs(_table_digests(self.store, table_id))
+        with self._locked() as pulled:
+            pulled.tables[table_id] = True
 
     def _pull_blobs(self, digests: set[str]) -> None:
         """Copy the blobs of ``digests`` the spool lacks (many to an answer)."""

@@ -2,10 +2,12 @@
 
 The file is ``sync/<server>.pulled.json`` next to the push cursors (:mod:`heron.sync.state`).
 It holds the rowids of the rows a pull added to the spool (metric chunks, run objects, tables),
-as sorted ``[first, last]`` ranges, and per copied run the host and process its record names (where it was logged). The pusher skips
-those rows, and the record of a copied run (whatever this spool did to it, such as marking it
-crashed when its heartbeat looks stale here, is not the run's truth); a run copied here and then
-resumed on this machine names this host and process, and it and its new rows are pushed.
+as sorted ``[first, last]`` ranges, and per copied run the host and process its record names
+(where it was logged). The pusher skips those rows, and the record of a copied run (whatever this
+spool did to it, such as marking it crashed when its heartbeat looks stale here, is not the
+run's truth); a run copied here and then resumed on this machine names this host and process,
+and it and its new rows are pushed. It also notes which copied tables have all the blobs their
+image cells name (copied once, not checked again).
 
 A pull writes its rows and this file while holding the push lock (:func:`push_lock`), and a
 push reads the file under the same lock, so a push sees either both or neither.
@@ -34,6 +36,8 @@ class PulledRows:
     # run id -> [host, pid] of the server's record copied: the process that logged it elsewhere
     runs: dict[str, list[Any]] = field(default_factory=dict)
     ranges: dict[str, list[list[int]]] = field(default_factory=dict)  # kind -> [first, last]
+    # table id -> whether the blobs its image cells name were all copied too
+    tables: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path, url: str) -> PulledRows:
@@ -50,6 +54,7 @@ class PulledRows:
                 str(kind): [[int(a), int(b)] for a, b in spans]
                 for kind, spans in document.get("ranges", {}).items()
             },
+            tables={str(k): bool(v) for k, v in document.get("tables", {}).items()},
         )
 
     def add_rows(self, kind: str, rowids: list[int]) -> None:
@@ -91,6 +96,6 @@ class PulledRows:
         temporary = self.path.with_name(
             f".{self.path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
         )
-        document = {"runs": self.runs, "ranges": self.ranges}
+        document = {"runs": self.runs, "ranges": self.ranges, "tables": self.tables}
         temporary.write_text(json.dumps(document, sort_keys=True))
         os.replace(temporary, self.path)
