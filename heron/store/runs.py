@@ -21,6 +21,7 @@ from heron.store.run_record import RunRecord as RunRecord  # re-exported: its ho
 from heron.store.run_record import run_record
 from heron.store.sqlite_writer import HEARTBEAT_SECONDS as HEARTBEAT_SECONDS
 from heron.store.sqlite_writer import STALE_HEARTBEAT_SECONDS as STALE_HEARTBEAT_SECONDS
+from heron.store.sqlite_writer import history_rows
 from heron.store.sqlite_writer import pid_alive as _pid_alive
 
 
@@ -180,13 +181,6 @@ def update_run(engine: Engine, run_id: str, **values: Any) -> None:
         connection.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**values))
 
 
-def _pack(values: Sequence[float] | Sequence[int], code: str) -> bytes:
-    packed = array(code, values)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    return packed.tobytes()
-
-
 def _unpack(data: bytes, code: str) -> array[Any]:
     unpacked = array(code)
     unpacked.frombytes(data)
@@ -209,47 +203,15 @@ def write_history(
 
     ``last_step`` and ``summary_json`` are left as stored when None; the heartbeat always moves.
     """
-    now = time.time()
-    series: dict[str, tuple[list[int], list[float]]] = {}
-    for step, key, value in rows:
-        steps, values = series.setdefault(key, ([], []))
-        steps.append(step)
-        values.append(value)
-    chunk_rows = [
-        {
-            "run_id": run_id,
-            "key": key,
-            "first_step": steps[0],
-            "last_step": steps[-1],
-            "n_points": len(steps),
-            "step_data": _pack(steps, "q"),
-            "value_data": _pack(values, "d"),
-            "logged_at": now,
-        }
-        for key, (steps, values) in series.items()
-    ]
-    object_rows = [
-        {
-            "run_id": run_id,
-            "key": key,
-            "step": step,
-            "kind": kind,
-            "payload": dumps(payload),
-            "logged_at": now,
-        }
-        for step, key, kind, payload in objects
-    ]
+    batch = history_rows(run_id, rows, objects, last_step=last_step, summary_json=summary_json)
     with write(engine) as connection:
-        if chunk_rows:
-            connection.execute(schema.metrics.insert(), chunk_rows)
-        if object_rows:
-            connection.execute(schema.run_objects.insert(), object_rows)
-        changes: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
-        if last_step is not None:
-            changes["last_step"] = last_step
-        if summary_json is not None:
-            changes["summary"] = summary_json
-        connection.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(changes))
+        if batch.chunks:
+            connection.execute(schema.metrics.insert(), batch.chunks)
+        if batch.objects:
+            connection.execute(schema.run_objects.insert(), batch.objects)
+        connection.execute(
+            schema.runs.update().where(schema.runs.c.id == run_id).values(batch.run_changes)
+        )
 
 
 def _read_chunks(

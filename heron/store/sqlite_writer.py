@@ -27,6 +27,7 @@ import time
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,72 @@ def schema_digest() -> str:
     return digest.hexdigest()
 
 
-def _pack(values: Sequence[float] | Sequence[int], code: str) -> bytes:
+def pack_points(values: Sequence[float] | Sequence[int], code: str) -> bytes:
+    """A metric chunk's steps (``code`` "q") or values ("d") as stored: little-endian bytes."""
     packed = array(code, values)
     if sys.byteorder != "little":
         packed.byteswap()
     return packed.tobytes()
+
+
+@dataclass(frozen=True)
+class HistoryRows:
+    """The rows one :func:`history_rows` batch adds, as column-keyed dicts, and the run's
+    changed columns."""
+
+    chunks: list[dict[str, Any]]
+    objects: list[dict[str, Any]]
+    run_changes: dict[str, Any]
+
+
+def history_rows(
+    run_id: str,
+    rows: Sequence[tuple[int, str, float]],
+    objects: Sequence[tuple[int, str, str, Any]],
+    *,
+    last_step: int | None,
+    summary_json: str | None,
+) -> HistoryRows:
+    """What a batch of metric rows (step, key, value; steps ascending) and per-step objects
+    add to a store: one chunk per metric key, one object row each, and the run's heartbeat
+    (``last_step`` and ``summary_json`` too unless None). Both write paths (this module and
+    :func:`heron.store.runs.write_history`) store exactly these rows."""
+    now = time.time()
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for step, key, value in rows:
+        steps, values = series.setdefault(key, ([], []))
+        steps.append(step)
+        values.append(value)
+    chunks = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "first_step": steps[0],
+            "last_step": steps[-1],
+            "n_points": len(steps),
+            "step_data": pack_points(steps, "q"),
+            "value_data": pack_points(values, "d"),
+            "logged_at": now,
+        }
+        for key, (steps, values) in series.items()
+    ]
+    items = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "step": step,
+            "kind": kind,
+            "payload": dumps(payload),
+            "logged_at": now,
+        }
+        for step, key, kind, payload in objects
+    ]
+    changes: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
+    if last_step is not None:
+        changes["last_step"] = last_step
+    if summary_json is not None:
+        changes["summary"] = summary_json
+    return HistoryRows(chunks=chunks, objects=items, run_changes=changes)
 
 
 class SqliteWriter:
@@ -229,46 +291,22 @@ class SqliteWriter:
         summary_json: str | None,
     ) -> None:
         """What :func:`heron.store.runs.write_history` writes, in one transaction."""
-        now = time.time()
-        series: dict[str, tuple[list[int], list[float]]] = {}
-        for step, key, value in rows:
-            steps, values = series.setdefault(key, ([], []))
-            steps.append(step)
-            values.append(value)
-        chunks = [
-            (
-                run_id,
-                key,
-                steps[0],
-                steps[-1],
-                len(steps),
-                _pack(steps, "q"),
-                _pack(values, "d"),
-                now,
-            )
-            for key, (steps, values) in series.items()
-        ]
-        items = [
-            (run_id, key, step, kind, dumps(payload), now) for step, key, kind, payload in objects
-        ]
-        changes: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
-        if last_step is not None:
-            changes["last_step"] = last_step
-        if summary_json is not None:
-            changes["summary"] = summary_json
+        batch = history_rows(run_id, rows, objects, last_step=last_step, summary_json=summary_json)
+        changes = batch.run_changes
         assignments = ", ".join(f"{name} = ?" for name in changes)
         with self.write() as cursor:
-            if chunks:
+            if batch.chunks:
                 cursor.executemany(
                     "INSERT INTO metrics (run_id, key, first_step, last_step, n_points, "
-                    "step_data, value_data, logged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    chunks,
+                    "step_data, value_data, logged_at) VALUES (:run_id, :key, :first_step, "
+                    ":last_step, :n_points, :step_data, :value_data, :logged_at)",
+                    batch.chunks,
                 )
-            if items:
+            if batch.objects:
                 cursor.executemany(
                     "INSERT INTO run_objects (run_id, key, step, kind, payload, logged_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    items,
+                    "VALUES (:run_id, :key, :step, :kind, :payload, :logged_at)",
+                    batch.objects,
                 )
             cursor.execute(
                 f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run_id)
