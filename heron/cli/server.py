@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from heron.cli.common import dir_option
-from heron.cli.ui import is_loopback
+from heron.cli.ui import is_loopback, listen
 
 SETTINGS_VARIABLE = "HERON_SERVER_SETTINGS"
 """The environment variable carrying a worker's settings (JSON of :class:`ServerSettings`)."""
@@ -248,29 +248,12 @@ def server(
         max_body_bytes=max_body_mb * 2**20,
         access_log=access_log,
     )
-    sock = _listen(host, port)
+    sock, url = listen(host, port)
     # Build one app here first: it creates or upgrades the store and fails on bad settings
     # before any worker starts. With one worker this app is the one served.
     app = settings.build_app()
-    bound_port = sock.getsockname()[1]
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{bound_port}/"
     _announce(settings, app, url, workers)
     _serve(settings, app, sock, workers)
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    # Listening now queues early connections, so the URL works the moment it is printed.
-    sock.listen(2048)
-    return sock
 
 
 def _announce(settings: ServerSettings, app: Any, url: str, workers: int) -> None:

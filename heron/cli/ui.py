@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import webbrowser
 
 import click
@@ -14,6 +15,25 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def is_loopback(host: str) -> bool:
     """Whether ``host`` only accepts connections from this machine."""
     return host in _LOOPBACK or host.startswith("127.")
+
+
+def listen(host: str, port: int) -> tuple[socket.socket, str]:
+    """A socket bound to ``host``:``port`` and listening, and the URL it serves at.
+
+    Binding before the server starts puts the real port in the URL even with port 0, and
+    listening at once queues early connections, so the URL works the moment it is printed.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.listen(2048)
+    shown_host = f"[{host}]" if ":" in host else host
+    return sock, f"http://{shown_host}:{sock.getsockname()[1]}/"
 
 
 @click.command("ui")
@@ -67,8 +87,6 @@ def ui(
     Only requests naming this server (localhost, 127.0.0.1, [::1], the --host, or an
     --allow-host name) are answered; writes must come from its own pages or carry its token.
     """
-    import socket
-
     import uvicorn
 
     from heron.server import create_app
@@ -82,21 +100,7 @@ def ui(
         write_token=token,
         max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_mb is None else max_body_mb * 2**20,
     )
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # Bind first, so the printed URL carries the real port even with --port 0.
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    # Listening now queues early connections until the server accepts them, so the URL works
-    # the moment it is printed.
-    sock.listen(2048)
-    bound_port = sock.getsockname()[1]
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{bound_port}/"
+    sock, url = listen(host, port)
     if not is_loopback(host):
         click.echo(
             f"warning: listening on {host}: anyone who can reach this address can read the whole "
