@@ -17,8 +17,8 @@ from heron.errors import ConfigError, IntegrityError, NotFoundError, StoreError
 from heron.store.blob_index import sha256_hex
 from heron.store.s3_blobs import S3BlobStore
 from heron.store.store import Store, marker_blobs_url
-from tests.store.s3_support import PrivateSeaweed, keys, s3_client, use_s3
-from tests.store.s3_support import remove_test_objects as remove_test_objects
+from tests.fixtures.s3_support import PrivateSeaweed, keys, s3_client, use_s3
+from tests.fixtures.s3_support import remove_test_objects as remove_test_objects
 
 pytestmark = [pytest.mark.s3, pytest.mark.postgres]
 

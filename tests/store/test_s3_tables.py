@@ -15,8 +15,8 @@ from heron.errors import NotFoundError, StoreError
 from heron.sdk.api import Api
 from heron.store import tables
 from heron.store.store import Store
-from tests.store.s3_support import PrivateSeaweed, keys, use_s3
-from tests.store.s3_support import remove_test_objects as remove_test_objects
+from tests.fixtures.s3_support import PrivateSeaweed, keys, use_s3
+from tests.fixtures.s3_support import remove_test_objects as remove_test_objects
 
 pytestmark = [pytest.mark.s3]
 

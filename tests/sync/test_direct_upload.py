@@ -28,7 +28,7 @@ from heron.sync.direct import DIRECT_THRESHOLD, DirectUploader
 from heron.sync.http import ApiClient, ServerRefused
 from heron.sync.pusher import Pusher
 from tests.fixtures.heron_server import ServerProcess, running_servers
-from tests.store.s3_support import keys, remove_test_objects, s3_client, use_s3
+from tests.fixtures.s3_support import keys, remove_test_objects, s3_client, use_s3
 from tests.sync.server import ServerProcess as LocalServer
 
 __all__ = ["remove_test_objects"]  # the fixture deleting what a test stored in the shared S3
