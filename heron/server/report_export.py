@@ -179,8 +179,8 @@ def _table_panel(store: Store, project: str, block: PanelBlock) -> str:
     from heron.query.document import execute
 
     config = block.config
-    if config.get("artifacts"):
-        refs = [{"artifact": a, "name": config.get("name")} for a in config["artifacts"]]
+    if artifacts := block.table_artifacts():
+        refs = [{"artifact": a, "name": config.get("name")} for a in artifacts]
         problems: list[str] = []
         colors = list(PALETTE)
     else:
@@ -434,8 +434,8 @@ def _lineage_panel(
     config = block.config
     depth = int(config.get("depth", 10))
     try:
-        if config.get("artifact"):
-            version = artifact_store.resolve(store.engine, str(config["artifact"]), project=project)
+        if start := block.lineage_artifact():
+            version = artifact_store.resolve(store.engine, start, project=project)
             graph = lineage(store.engine, run_ids=[], version_ids=[version.id], depth=depth)
         else:
             run = run_store.get_run(store.engine, str(config.get("run", "")), project=project)

@@ -48,6 +48,34 @@ class PanelBlock(BaseModel):
     runset: RunSet = Field(default_factory=RunSet)
     config: dict[str, Any] = Field(default_factory=dict)
 
+    def table_artifacts(self) -> list[str]:
+        """The artifact versions a table panel reads (its ``artifacts``; none when it reads
+        runs). ValueError when ``artifacts`` is not a list.
+
+        The export reads them through here, and the export route checks through
+        :meth:`artifact_refs` that each is readable: one reading, so the two cannot disagree.
+        """
+        named = self.config.get("artifacts") if self.panel == "table" else None
+        if not named:
+            return []
+        if not isinstance(named, list):
+            raise ValueError("'artifacts' must be a list of name:vN references")
+        return [str(ref) for ref in named]
+
+    def lineage_artifact(self) -> str | None:
+        """The artifact version a lineage panel starts from (None: it starts from a run)."""
+        named = self.config.get("artifact") if self.panel == "lineage" else None
+        return str(named) if named else None
+
+    def artifact_refs(self) -> list[str]:
+        """Every artifact version the panel reads (a bad ``artifacts`` setting reads none)."""
+        try:
+            refs = self.table_artifacts()
+        except ValueError:
+            refs = []
+        start = self.lineage_artifact()
+        return [*refs, start] if start else refs
+
 
 Block = Annotated[MarkdownBlock | PanelBlock, Field(discriminator="type")]
 

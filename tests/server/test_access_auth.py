@@ -301,3 +301,29 @@ def test_a_push_cannot_add_lineage_to_a_version_the_user_may_not_read(
     assert "pushrun1" not in graph.text
     # A public project's version is readable by all, so a run may record that it used it.
     assert edge(open_version).status_code == 200
+
+
+def test_a_report_export_reads_no_private_artifact_however_its_panel_names_it(
+    server: tuple[TestClient, dict[str, Any]],
+) -> None:
+    client, data = server
+    writer, outsider = bearer(data["keys"]["writer"]), bearer(data["keys"]["outsider"])
+    made = client.post("/api/projects/open/reports", json={"title": "tables"}, headers=writer)
+    assert made.status_code == 201, made.text
+    report = f"/api/projects/open/reports/{made.json()['id']}"
+
+    def export_with(artifacts: Any) -> Any:
+        config = {"artifacts": artifacts, "name": "weights"}
+        block = {"type": "panel", "id": "t1", "panel": "table", "config": config}
+        saved = client.put(report, json={"blocks": [block]}, headers=writer)
+        assert saved.status_code == 200, saved.text
+        return client.get(f"{report}/export", headers=outsider)
+
+    listed = export_with(["secret/model:v0"])
+    assert listed.status_code == 404
+    assert listed.json()["error"]["message"] == "no project named 'secret'"
+    # Named as a mapping's keys, the reference is refused as a setting, never looked up.
+    mapped = export_with({"secret/model:v0": 1})
+    assert mapped.status_code == 200
+    assert "secret/model:v0" not in mapped.text
+    assert "&#x27;artifacts&#x27; must be a list" in mapped.text

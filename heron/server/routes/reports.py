@@ -17,6 +17,7 @@ from heron.server.deps import StoreDep
 from heron.server.report_export import export_html
 from heron.server.report_models import (
     DuplicateRequest,
+    PanelBlock,
     Report,
     ReportInput,
     ReportSummary,
@@ -42,21 +43,6 @@ def _report(record: ReportRecord) -> Report:
             "updated_at": record.updated_at,
         }
     )
-
-
-def _artifact_refs(report: Report) -> list[str]:
-    """Every artifact reference in the report's panels' settings."""
-    refs: list[str] = []
-    for block in report.blocks:
-        config = getattr(block, "config", None)
-        if not isinstance(config, dict):
-            continue
-        named = config.get("artifacts")
-        if isinstance(named, list):
-            refs.extend(str(ref) for ref in named)
-        if config.get("artifact"):
-            refs.append(str(config["artifact"]))
-    return refs
 
 
 @router.get("", response_model=list[ReportSummary])
@@ -143,7 +129,8 @@ def export_report(
     """The report as one self-contained HTML file, with the data as of now."""
     report = _report(report_store.get_report(store.engine, project, report_id))
     # Panels may name artifact versions of other projects: those must be readable too.
-    check_artifact_refs(store, user, project, _artifact_refs(report))
+    refs = [ref for b in report.blocks if isinstance(b, PanelBlock) for ref in b.artifact_refs()]
+    check_artifact_refs(store, user, project, refs)
     filename = quote(f"{report.title[:80]}.html")
     return Response(
         export_html(store, report, readable=readable),
