@@ -21,6 +21,8 @@ from heron.errors import HeronError, UsageError
 TIMEOUT_SECONDS = 60.0
 # 409: a write collided with one made at the same moment (the server says to try again).
 _RETRYABLE_STATUS = frozenset({409, 429, 502, 503, 504})
+# What a request on a kept-alive connection the server has since closed fails with.
+_STALE_CONNECTION = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 
 
 class ServerUnavailable(HeronError):
@@ -72,12 +74,23 @@ class ApiClient:
             self._connection = kind(self._host, self._port, timeout=TIMEOUT_SECONDS)
         return self._connection
 
+    def _send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        connection = self._connect()
+        connection.request(method, self._prefix + path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response, response.read()
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
     def close(self) -> None:
         """Close the kept-alive connection."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self._drop_connection()
 
     def request(
         self,
@@ -97,15 +110,24 @@ class ApiClient:
         elif data is not None:
             headers["Content-Type"] = "application/octet-stream"
         with self._lock:
+            reused = self._connection is not None
             try:
-                connection = self._connect()
-                connection.request(method, self._prefix + path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
+                response, payload = self._send(method, path, body, headers)
+            except _STALE_CONNECTION:
+                if not reused:
+                    self._drop_connection()
+                    raise ServerUnavailable(f"{self.url} closed the connection") from None
+                # The server closed the kept-alive connection while it was idle (a restart,
+                # its keep-alive timeout): every sync request is idempotent, so send it once
+                # more on a new connection before calling the server unreachable.
+                self._drop_connection()
+                try:
+                    response, payload = self._send(method, path, body, headers)
+                except (OSError, http.client.HTTPException) as error:
+                    self._drop_connection()
+                    raise ServerUnavailable(f"{self.url} did not answer ({error})") from None
             except (OSError, http.client.HTTPException) as error:
-                if self._connection is not None:
-                    self._connection.close()
-                self._connection = None
+                self._drop_connection()
                 raise ServerUnavailable(f"{self.url} did not answer ({error})") from None
         status = response.status
         if 200 <= status < 300 or status in accept:
