@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert
 from sqlalchemy.pool import NullPool
 
-_BUSY_TIMEOUT_MS = 120_000
+from heron.store.sqlite_writer import BUSY_TIMEOUT_S, CONNECTION_PRAGMAS
 
 
 def sqlite_engine(path: str) -> Engine:
     """An engine on a SQLite file, in WAL mode, safe to share between threads and processes."""
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
         # A small pool of long-lived connections; SQLite connections are cheap but pragmas are not free.
         pool_size=4,
         max_overflow=8,
@@ -35,10 +35,8 @@ def sqlite_engine(path: str) -> Engine:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        for pragma in CONNECTION_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -36,7 +36,16 @@ from heron.store.jsonvalues import dumps
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RunRecord, run_record
 
-_BUSY_TIMEOUT_S = 120.0  # heron.store.database's busy timeout
+BUSY_TIMEOUT_S = 120.0
+"""How long a connection waits for SQLite's write lock (both write paths use it)."""
+CONNECTION_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
+    "PRAGMA foreign_keys=ON",
+)
+"""What every connection to a store's SQLite file sets first, through sqlite3 here and through
+SQLAlchemy in heron.store.database: one list, so both write paths behave alike."""
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0  # how often a live run's writer heartbeats when it has nothing to write
@@ -147,13 +156,11 @@ class SqliteWriter:
         if is_new and schema_digest() != sqlite_schema.SOURCE_DIGEST:
             return None
         connection = sqlite3.connect(
-            database, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            database, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
-            connection.execute("PRAGMA foreign_keys=ON")
+            for pragma in CONNECTION_PRAGMAS:
+                connection.execute(pragma)
             writer = cls(connection)
             if writer._schema_version(sqlite_schema) != sqlite_schema.SCHEMA_VERSION:
                 connection.close()
