@@ -7,7 +7,12 @@ they do on disk. A metric chunk's packed steps and values travel as base64.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from heron._types import RunState
+from heron.store.jsonvalues import loads
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
@@ -45,27 +50,51 @@ class RunRecordIn(BaseModel):
     """A run as the store keeps it; created or replaced whole, by id."""
 
     id: str = Field(pattern=ID_PATTERN)
-    name: str
-    group_name: str | None = None
-    job_type: str | None = None
+    name: str = Field(max_length=256)
+    group_name: str | None = Field(None, max_length=256)
+    job_type: str | None = Field(None, max_length=128)
     tags: str = "[]"
     notes: str = ""
     config: str = "{}"
     summary: str = "{}"
-    state: str
+    state: RunState
     exit_code: int | None = None
     created_at: float
     updated_at: float
     finished_at: float | None = None
     heartbeat_at: float
-    host: str = ""
+    host: str = Field("", max_length=256)
     pid: int = 0
-    python_version: str = ""
+    python_version: str = Field("", max_length=64)
     program: str = ""
-    git_commit: str | None = None
+    git_commit: str | None = Field(None, max_length=64)
     git_dirty: bool | None = None
     git_remote: str | None = None
     last_step: int = -1
+
+    # The store keeps these as JSON text and every reader parses them: text that does not
+    # parse to the right shape would break the project's run list for all its readers.
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_a_list_of_strings(cls, text: str) -> str:
+        value = _parsed(text)
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            raise ValueError("tags must be the JSON text of a list of strings")
+        return text
+
+    @field_validator("config", "summary")
+    @classmethod
+    def _is_an_object(cls, text: str) -> str:
+        if not isinstance(_parsed(text), dict):
+            raise ValueError("must be the JSON text of an object")
+        return text
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return loads(text)
+    except ValueError:
+        raise ValueError("is not JSON text") from None
 
 
 class MetricChunk(BaseModel):

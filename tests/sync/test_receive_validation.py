@@ -1,0 +1,54 @@
+"""A pushed run record is checked before it is stored: a bad one would break the project's run
+list for every reader of the project, not only for the writer who sent it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from heron.server import create_app
+from heron.store import users as user_store
+from heron.store.store import Store
+
+RECORD = {"name": "run", "state": "finished", "created_at": 1.0, "updated_at": 2.0}
+RECORD |= {"heartbeat_at": 2.0}
+
+
+@pytest.fixture
+def pushing(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    store = Store.open(tmp_path / "server", create=True)
+    try:
+        key = user_store.create_user(store.engine, "pusher").key
+    finally:
+        store.close()
+    with TestClient(create_app(tmp_path / "server", auth=True), base_url="http://localhost") as c:
+        yield c, {"Authorization": f"Bearer {key}"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("state", "done", "state"),
+        ("config", "not json", "is not JSON text"),
+        ("summary", "[1, 2]", "must be the JSON text of an object"),
+        ("tags", '{"a": 1}', "tags must be the JSON text of a list of strings"),
+        ("name", "n" * 257, "name"),
+    ],
+)
+def test_a_malformed_run_record_is_refused_and_the_run_list_still_reads(
+    pushing: tuple[TestClient, dict[str, str]], field: str, value: Any, said: str
+) -> None:
+    client, headers = pushing
+    good = client.post("/api/sync/projects/p/runs", json={**RECORD, "id": "good"}, headers=headers)
+    assert good.status_code == 200, good.text
+    bad = {**RECORD, "id": "bad", field: value}
+    refused = client.post("/api/sync/projects/p/runs", json=bad, headers=headers)
+    assert refused.status_code == 422
+    assert said in refused.json()["error"]["message"]
+    listed = client.get("/api/projects/p/runs", headers=headers)
+    assert listed.status_code == 200
+    assert [run["id"] for run in listed.json()["runs"]] == ["good"]
