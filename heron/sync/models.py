@@ -101,7 +101,7 @@ class MetricChunk(BaseModel):
     """Consecutive steps of one metric, as stored: packed little-endian int64 steps and float64
     values (base64), keyed by (run, key, first_step)."""
 
-    key: str
+    key: str = Field(min_length=1, max_length=512)
     first_step: int
     last_step: int
     n_points: int = Field(ge=1)
@@ -119,11 +119,17 @@ class MetricBatch(BaseModel):
 class RunObjectIn(BaseModel):
     """A logged table, image, histogram or chart record of one run at one step."""
 
-    key: str
+    key: str = Field(min_length=1, max_length=512)
     step: int
-    kind: str
+    kind: str = Field(min_length=1, max_length=32)
     payload: str
     logged_at: float
+
+    @field_validator("payload")
+    @classmethod
+    def _is_json(cls, text: str) -> str:
+        _parsed(text)  # every reader of the run's objects parses it
+        return text
 
 
 class ObjectBatch(BaseModel):
@@ -147,6 +153,14 @@ class TableIn(BaseModel):
     n_rows: int = Field(ge=0)
     columns: str
     parts: list[TablePart]
+
+    @field_validator("columns")
+    @classmethod
+    def _columns_are_a_list(cls, text: str) -> str:
+        if not isinstance(_parsed(text), list):
+            raise ValueError("must be the JSON text of a list of columns")
+        return text
+
     created_at: float
 
 

@@ -52,3 +52,18 @@ def test_a_malformed_run_record_is_refused_and_the_run_list_still_reads(
     listed = client.get("/api/projects/p/runs", headers=headers)
     assert listed.status_code == 200
     assert [run["id"] for run in listed.json()["runs"]] == ["good"]
+
+
+def test_a_run_object_whose_payload_is_not_json_is_refused(
+    pushing: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, headers = pushing
+    made = client.post("/api/sync/projects/p/runs", json={**RECORD, "id": "r"}, headers=headers)
+    assert made.status_code == 200, made.text
+    item = {"key": "chart", "step": 0, "kind": "chart", "logged_at": 1.0}
+    url = "/api/sync/projects/p/runs/r/objects"
+    refused = client.post(url, json={"objects": [{**item, "payload": "{oops"}]}, headers=headers)
+    assert refused.status_code == 422
+    assert "is not JSON text" in refused.json()["error"]["message"]
+    stored = client.post(url, json={"objects": [{**item, "payload": "{}"}]}, headers=headers)
+    assert stored.status_code == 200, stored.text
