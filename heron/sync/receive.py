@@ -101,7 +101,7 @@ def put_blob_batch(store: Store, body: bytes) -> int:
     Every blob is checked before any is stored: one that does not hash to its announced digest
     refuses the whole batch, naming it.
     """
-    items: list[bytes] = []
+    items: dict[str, bytes] = {}
     position = 0
     while position < len(body):
         header = body[position : position + FRAME_HEADER]
@@ -116,10 +116,10 @@ def put_blob_batch(store: Store, body: bytes) -> int:
         actual = hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise HashMismatch(f"blob sent as {digest} hashes to {actual}: batch refused")
-        items.append(data)
+        items[digest] = data
         position = start + size
-    fresh = store.blobs.missing(hashlib.sha256(item).hexdigest() for item in items)
-    store.blobs.put_many(items)
+    fresh = store.blobs.missing(items)
+    store.blobs.put_many([items[digest] for digest in fresh])
     return len(fresh)
 
 

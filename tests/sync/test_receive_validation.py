@@ -3,6 +3,7 @@ list for every reader of the project, not only for the writer who sent it."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,25 @@ def test_a_run_object_whose_payload_is_not_json_is_refused(
     assert "is not JSON text" in refused.json()["error"]["message"]
     stored = client.post(url, json={"objects": [{**item, "payload": "{}"}]}, headers=headers)
     assert stored.status_code == 200, stored.text
+
+
+def _frame(digest: str, data: bytes) -> bytes:
+    return digest.encode() + len(data).to_bytes(8, "big") + data
+
+
+def test_a_blob_batch_stores_each_new_blob_once_and_refuses_a_wrong_hash_whole(
+    pushing: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, headers = pushing
+    one, two = b"first blob", b"second blob"
+    first, second = (hashlib.sha256(data).hexdigest() for data in (one, two))
+    url = "/api/sync/blobs/batch"
+    wrong = _frame(first, one) + _frame(second, one)
+    refused = client.post(url, content=wrong, headers=headers)
+    assert refused.status_code == 422
+    missing = client.post("/api/sync/blobs/missing", json={"digests": [first]}, headers=headers)
+    assert missing.json()["missing"] == [first]
+    batch = _frame(first, one) + _frame(second, two) + _frame(first, one)
+    assert client.post(url, content=batch, headers=headers).json() == {"stored": 2}
+    assert client.post(url, content=batch, headers=headers).json() == {"stored": 0}
+    assert client.get(f"/api/sync/blobs/{second}", headers=headers).content == two
