@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # epoch, while a million-image table does not keep 150 MB of them (the index answers the rest).
 _MAX_KNOWN = 1 << 18
 
+PACK_THRESHOLD = 1 << 20
+"""Blobs under this size (1 MiB) go into packs; larger ones are objects of their own."""
+
 
 def sha256_hex(data: bytes) -> str:
     """The lowercase hex sha256 of ``data``."""
@@ -64,6 +67,23 @@ class BlobIndex:
                 f"{path} changed while it was being stored: it hashed to {expected[:12]}… "
                 f"and then to {digest[:12]}…"
             )
+
+    def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
+        """Store a file's content; IntegrityError if it does not hash to ``expected_sha256``."""
+        size = path.stat().st_size
+        if size >= PACK_THRESHOLD:
+            return self._put_large_file(path, size, expected_sha256)
+        data = path.read_bytes()
+        digest = sha256_hex(data)
+        self._check_expected(path, digest, expected_sha256)
+        if digest not in self._known and not self.has(digest):
+            self._write_and_index({digest: data})
+        return digest
+
+    def _put_large_file(self, path: Path, size: int, expected_sha256: str | None) -> str:
+        """Store a file of :data:`PACK_THRESHOLD` bytes or more as an object of its own,
+        streamed rather than read whole (each subclass stores it its way); its digest."""
+        raise NotImplementedError
 
     def put(self, data: bytes) -> str:
         """Store bytes (once) and return their sha256 hex digest."""

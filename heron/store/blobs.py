@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from heron.errors import HeronError, IntegrityError
-from heron.store.blob_index import BlobIndex, BlobLocation, sha256_hex
+from heron.store.blob_index import PACK_THRESHOLD, BlobIndex, BlobLocation, sha256_hex
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.safefiles import (
     CREATE_NEW,
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PACK_THRESHOLD", "BlobLocation", "LocalBlobStore", "sha256_hex"]
 
-PACK_THRESHOLD = 1 << 20  # blobs under 1 MiB go into packs
 PACK_MAX_SIZE = 1 << 30  # start a new pack after 1 GiB
 _READ_CHUNK = 1 << 20
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -75,17 +74,8 @@ class LocalBlobStore(BlobIndex):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
-        """Store a file's content; IntegrityError if it does not hash to ``expected_sha256``."""
-        size = path.stat().st_size
-        if size < PACK_THRESHOLD:
-            data = path.read_bytes()
-            digest = sha256_hex(data)
-            self._check_expected(path, digest, expected_sha256)
-            if digest not in self._known and not self.has(digest):
-                self._write_and_index({digest: data})
-            return digest
-        # Large file: copy to a temporary file while hashing, then rename into place.
+    def _put_large_file(self, path: Path, size: int, expected_sha256: str | None) -> str:
+        # Copied to a temporary file while hashing, then renamed into place.
         objects = self._directory("objects")
         temporary = f".tmp-{uuid.uuid4().hex}"
         hasher = hashlib.sha256()

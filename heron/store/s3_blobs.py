@@ -27,9 +27,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from heron.errors import HeronError, IntegrityError, StoreError
-from heron.store.blob_index import BlobIndex, BlobLocation, sha256_hex
+from heron.store.blob_index import PACK_THRESHOLD, BlobIndex, BlobLocation, sha256_hex
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
-from heron.store.blobs import PACK_THRESHOLD
 from heron.store.byte_cache import ByteCache
 from heron.store.s3_client import RetryPolicy, S3Location, with_retries
 from heron.store.safefiles import copy_verified, hash_fd, temporary_sibling
@@ -118,16 +117,7 @@ class S3BlobStore(BlobIndex):
             self._policy,
         )
 
-    def put_file(self, path: Path, *, expected_sha256: str | None = None) -> str:
-        """Store a file's content; IntegrityError if it does not hash to ``expected_sha256``."""
-        size = path.stat().st_size
-        if size < PACK_THRESHOLD:
-            data = path.read_bytes()
-            digest = sha256_hex(data)
-            self._check_expected(path, digest, expected_sha256)
-            if digest not in self._known and not self.has(digest):
-                self._write_and_index({digest: data})
-            return digest
+    def _put_large_file(self, path: Path, size: int, expected_sha256: str | None) -> str:
         hasher = hashlib.sha256()
         with open(path, "rb") as source:
             while chunk := source.read(_CHUNK):
