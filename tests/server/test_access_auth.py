@@ -327,3 +327,18 @@ def test_a_report_export_reads_no_private_artifact_however_its_panel_names_it(
     assert mapped.status_code == 200
     assert "secret/model:v0" not in mapped.text
     assert "&#x27;artifacts&#x27; must be a list" in mapped.text
+
+
+def test_resolving_an_artifact_for_a_pull_reveals_nothing_of_a_private_project(
+    server: tuple[TestClient, dict[str, Any]],
+) -> None:
+    client, data = server
+    url = "/api/sync/projects/open/artifacts/resolve"
+    outsider = bearer(data["keys"]["outsider"])
+    for ref in ("secret/model:v0", "secret/nothing:v0"):
+        answer = client.get(url, params={"ref": ref}, headers=outsider)
+        assert answer.status_code == 404
+        assert answer.json()["error"]["message"] == "no project named 'secret'"
+    own = client.get(url, params={"ref": "model:best"}, headers=outsider)
+    assert own.status_code == 200, own.text
+    assert own.json()["project"] == "open"

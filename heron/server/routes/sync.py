@@ -27,6 +27,7 @@ from heron.server.access import (
     ProjectAccess,
     ProjectReader,
     ProjectWriter,
+    check_artifact_refs,
     require_role,
 )
 from heron.server.deps import StoreDep
@@ -316,4 +317,7 @@ def resolve_artifact(
     ref: Annotated[str, Query(max_length=600, description="name:alias or name:vN")],
 ) -> ArtifactVersionOut:
     """The version ``ref`` names, with its manifest (paths, digests, tables)."""
+    # A ref naming another project is looked up there: it must be readable, or the answer
+    # would list a private project's artifacts.
+    check_artifact_refs(store, access.user, project, [ref])
     return receive.resolve_version(store, project, ref)
