@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, select, tuple_
 
 from heron.errors import IntegrityError, NotFoundError, UsageError
-from heron.store import schema
+from heron.store import schema, table_placement
 from heron.store.artifacts import commit_version, get_version, read_manifest, resolve
 from heron.store.database import insert_if_absent, insert_ignoring_duplicates, upsert, write
 from heron.store.jsonvalues import dumps, loads
@@ -194,6 +194,10 @@ def register_table(store: Store, table: TableIn) -> int:
             _place_part(store, directory, relative.rpartition("/")[2], part.sha256, part.upload)
     finally:
         os.close(directory)
+    # On a server whose tables live in the object store, every replica reads the parts there:
+    # they are uploaded before the row that lists them is committed.
+    for relative in names:
+        table_placement.after_write(store.root, relative)
     with write(store.engine) as connection:
         insert_ignoring_duplicates(
             connection,
