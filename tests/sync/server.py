@@ -8,7 +8,6 @@ does.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from heron.store import users
 from heron.store.store import Store
+from tests.fixtures.ports import free_port
 
 _SERVE = """
 import sys, uvicorn
@@ -24,13 +24,6 @@ from heron.server import create_app
 app = create_app(sys.argv[1], database_url=sys.argv[3] or None, auth=True)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ServerProcess:
