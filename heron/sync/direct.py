@@ -1,6 +1,7 @@
 """Sending a large blob straight to the server's object store, part by part, resumably.
 
-A blob of :data:`DIRECT_THRESHOLD` bytes or more is announced to the server by hash and size
+A blob of :data:`DIRECT_THRESHOLD` bytes or more (the pusher lowers this to one request's
+size, and sends table parts this way too) is announced to the server by hash and size
 (``POST /api/sync/direct/{sha256}``); a server keeping its blobs in an S3-compatible object
 store answers with presigned URLs, one per part, and each part is PUT to its URL with
 ``http.client``: the bytes never pass through the server. The upload's id and the parts sent
@@ -73,17 +74,29 @@ class DirectUploader:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def send(self, digest: str, path: Path) -> bool:
-        """Upload the file ``path`` (blob ``digest``) straight to the object store.
+    @property
+    def available(self) -> bool | None:
+        """Whether the server takes direct uploads (None until a first one was tried)."""
+        return self._available
+
+    def send(self, digest: str, source: Path | int, *, threshold: int = DIRECT_THRESHOLD) -> bool:
+        """Upload the file ``source`` (a path or an open descriptor, left open; blob
+        ``digest``) straight to the object store.
 
         True once the server holds the blob (including when it had it already); False when
-        the file is under :data:`DIRECT_THRESHOLD` or the server takes no direct uploads (send
-        it through the server). Raises ServerUnavailable when the server or the object store
-        cannot be reached (the parts sent so far stay sent) and ServerRefused when the server
-        refuses the blob (422: its bytes do not hash to ``digest``).
+        the file is under ``threshold`` bytes (or empty) or the server takes no direct uploads
+        (send it through the server). Raises ServerUnavailable when the server or the object
+        store cannot be reached (the parts sent so far stay sent) and ServerRefused when the
+        server refuses the blob (422: its bytes do not hash to ``digest``).
         """
-        size = path.stat().st_size
-        if size < DIRECT_THRESHOLD or self._available is False:
+        if isinstance(source, Path):
+            fd = os.open(source, os.O_RDONLY)
+            try:
+                return self.send(digest, fd, threshold=threshold)
+            finally:
+                os.close(fd)
+        size = os.fstat(source).st_size
+        if size < max(threshold, 1) or self._available is False:
             return False
         uploads = self.pending()
         upload = self._resume(digest, uploads.get(digest))
@@ -110,7 +123,7 @@ class DirectUploader:
         entry["done"] = sorted(int(part["number"]) for part in upload["done"])
         self._save(uploads)
         try:
-            self._send_parts(path, upload, entry, uploads)
+            self._send_parts(source, upload, entry, uploads)
         finally:
             self.close()  # one connection per blob: nothing is left open between pushes
         query = _query(entry)
@@ -140,26 +153,24 @@ class DirectUploader:
 
     def _send_parts(
         self,
-        path: Path,
+        fd: int,
         upload: dict[str, Any],
         entry: dict[str, Any],
         uploads: dict[str, dict[str, Any]],
     ) -> None:
         step = int(upload["part_size"])
         done = set(entry["done"])
-        with open(path, "rb") as source:
-            for part in upload["parts"]:
-                number = int(part["number"])
-                if number in done:
-                    continue
-                source.seek((number - 1) * step)
-                data = source.read(step)
-                self._put(str(part["url"]), data)
-                done.add(number)
-                entry["done"] = sorted(done)
-                self._save(uploads)
-                if self.on_part is not None:
-                    self.on_part(number, len(data))
+        for part in upload["parts"]:
+            number = int(part["number"])
+            if number in done:
+                continue
+            data = os.pread(fd, step, (number - 1) * step)
+            self._put(str(part["url"]), data)
+            done.add(number)
+            entry["done"] = sorted(done)
+            self._save(uploads)
+            if self.on_part is not None:
+                self.on_part(number, len(data))
 
     def _put(self, url: str, data: bytes) -> None:
         """PUT ``data`` to a presigned URL of the object store."""

@@ -139,11 +139,14 @@ class ObjectBatch(BaseModel):
 
 
 class TablePart(BaseModel):
-    """One Parquet part of a table, uploaded beforehand under its sha256."""
+    """One Parquet part of a table, sent beforehand under its sha256: in chunks to
+    ``/uploads`` under ``upload``, or (``blob``) as a blob, which every replica of a server
+    keeping its blobs in an object store can read."""
 
     sha256: str = Field(pattern=SHA256_PATTERN)
     size: int = Field(ge=0)
     upload: str = Field(pattern=ID_PATTERN, description="the upload id its bytes were sent under")
+    blob: bool = Field(default=False, description="its bytes were sent as a blob, not an upload")
 
 
 class TableIn(BaseModel):

@@ -4,8 +4,10 @@ One push (:meth:`Pusher.push`) first notes how far each kind of record reaches, 
 before what they refer to (objects, metrics, artifact versions and lineage, then tables, then
 blobs): anything a noted referrer names was committed before it, so it is inside the noted
 range too. It then sends, in order, blobs (asking by hash first, never resending), tables (their
-Parquet parts uploaded in chunks, then registered), run records, run objects, metric chunks,
-artifact versions (the server numbers them) and lineage. Each cursor moves only after the
+Parquet parts, then the table), run records, run objects, metric chunks, artifact versions (the
+server numbers them) and lineage. A server keeping its blobs in an object store may be several
+processes behind a load balancer, so it is sent nothing one process would stage on its own disk:
+files go in one request or straight to the object store, table parts as blobs. Each cursor moves only after the
 server acknowledged, so a push cut off anywhere is resumed by the next one, and what the server
 had already is answered as such, never stored twice.
 """
@@ -226,15 +228,38 @@ class Pusher:
 
     def _upload_blob(self, digest: str) -> None:
         path = self.store.blobs.file_path(digest)
-        if path is not None and self.direct.send(digest, path):
+        if path is None:  # packed: small enough to hold in memory, and to send in one request
+            self._put_blob(digest, self.store.blobs.get(digest))
             return
-        if path is None:  # packed: small enough to hold in memory
-            self._upload(digest, iter([self.store.blobs.get(digest)]))
-        else:
-            self._upload(digest, _file_chunks(os.open(path, os.O_RDONLY)))
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if self._send_as_blob(digest, fd, probe=False):
+                return
+        except BaseException:
+            os.close(fd)
+            raise
+        self._upload(digest, _file_chunks(fd))
         self.client.request(
             "POST", f"/api/sync/uploads/{digest}/blob?upload={self.state.upload_id}"
         )
+
+    def _send_as_blob(self, digest: str, fd: int, *, probe: bool) -> bool:
+        """Send the file open at ``fd`` as blob ``digest`` without staging it on one server
+        process: in one request when it fits, else straight to the object store. False (the
+        file is to be sent in chunks to ``/uploads``) when it is larger than one request and
+        the server takes no direct uploads, or, for ``probe``, when the server keeps its blobs
+        in its own directory (``probe`` asks that with the first file sent)."""
+        size = os.fstat(fd).st_size
+        if size <= CHUNK_BYTES and (not probe or self.direct.available):
+            self._put_blob(digest, os.pread(fd, size, 0))
+            return True
+        # Uploads to /uploads are staged on the disk of the server process that took them:
+        # behind a load balancer, a server whose blobs are in an object store (the one kind
+        # that takes direct uploads) takes every file larger than one request directly.
+        return self.direct.send(digest, fd, threshold=CHUNK_BYTES + 1 if not probe else 1)
+
+    def _put_blob(self, digest: str, data: bytes) -> None:
+        self.client.request("PUT", f"/api/sync/blobs/{digest}", data=data)
 
     def _upload(self, digest: str, chunks: Iterator[bytes]) -> None:
         """Send a file in chunks; an upload the server partly holds is resumed where it is."""
@@ -302,9 +327,23 @@ class Pusher:
         parts = []
         for index in range(len(record.parts)):
             fd = open_part(self.store.root, record, index)
-            digest, size = _hash_fd(fd)
-            self._upload(digest, _file_chunks(fd))
-            parts.append(TablePart(sha256=digest, size=size, upload=self.state.upload_id))
+            try:
+                digest, size = _hash_fd(fd)
+                # A server with blobs in an object store may be several processes: a part
+                # sent as a blob is readable by whichever registers the table.
+                as_blob = self.direct.available is not False and self._send_as_blob(
+                    digest, fd, probe=True
+                )
+            except BaseException:
+                os.close(fd)
+                raise
+            if as_blob:
+                os.close(fd)
+            else:
+                self._upload(digest, _file_chunks(fd))
+            parts.append(
+                TablePart(sha256=digest, size=size, upload=self.state.upload_id, blob=as_blob)
+            )
         body = TableIn(
             id=record.id,
             n_rows=record.n_rows,

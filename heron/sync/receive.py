@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from contextlib import suppress
 from dataclasses import fields
 from pathlib import Path
@@ -182,7 +183,8 @@ def finish_upload_as_blob(store: Store, digest: str, upload: str) -> int:
 
 
 def register_table(store: Store, table: TableIn) -> int:
-    """Put a table's uploaded parts in place and commit its row; 0 if it was there already."""
+    """Put a table's parts (uploaded, or sent as blobs) in place and commit its row; 0 if it
+    was there already."""
     t = schema.tables
     with store.engine.connect() as connection:
         if connection.execute(select(t.c.id).where(t.c.id == table.id)).first() is not None:
@@ -191,7 +193,11 @@ def register_table(store: Store, table: TableIn) -> int:
     directory = open_directory_inside(store.root / "tables", table.id, create=True)
     try:
         for relative, part in zip(names, table.parts, strict=True):
-            _place_part(store, directory, relative.rpartition("/")[2], part.sha256, part.upload)
+            name = relative.rpartition("/")[2]
+            if part.blob:
+                _place_blob_part(store, directory, name, part.sha256)
+            else:
+                _place_part(store, directory, name, part.sha256, part.upload)
     finally:
         os.close(directory)
     # On a server whose tables live in the object store, every replica reads the parts there:
@@ -227,6 +233,25 @@ def _place_part(store: Store, directory: int, name: str, digest: str, upload: st
                     return
     path = _verified_upload(store, digest, upload)
     os.replace(path, name, dst_dir_fd=directory)
+
+
+def _place_blob_part(store: Store, directory: int, name: str, digest: str) -> None:
+    """Copy blob ``digest`` (verified on the way) to ``name`` in the table's directory.
+
+    A server keeping its blobs in an object store takes table parts as blobs: the replica
+    that registers the table need not be the one that received the bytes.
+    """
+    check_digest(digest)
+    if not store.blobs.has(digest):
+        raise NotFoundError(f"no blob {digest} on the server: send its bytes first")
+    staging = store.cache_dir / "uploads"
+    staging.mkdir(parents=True, exist_ok=True)
+    temporary = staging / f"{digest}.part-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        store.blobs.copy_to(digest, temporary)
+        os.replace(temporary, name, dst_dir_fd=directory)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # -- runs, metrics, objects ---------------------------------------------------------------------

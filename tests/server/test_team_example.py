@@ -200,20 +200,7 @@ def _reads_everything(server: ServerProcess, key: str, runs: dict[str, str]) -> 
 
 # The training script logs through the proxy, as the example does, or straight to one replica
 # (whose tables the other replica must then read from the object store).
-_CHUNKED_UPLOADS_STAY_ON_ONE_REPLICA = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a chunked upload (a table part; a blob above the pack size and below the direct "
-    "upload size) is staged on the replica that took its bytes: behind a round-robin proxy "
-    "the table's registration reaches the other replica, which answers 'no upload of <sha256> "
-    "on the server: send its bytes first', and the run ends with the table not sent",
-)
-
-
-@pytest.mark.parametrize(
-    "through",
-    [pytest.param("proxy", marks=_CHUNKED_UPLOADS_STAY_ON_ONE_REPLICA), "one-replica"],
-)
+@pytest.mark.parametrize("through", ["proxy", "one-replica"])
 def test_the_team_example_works_on_two_replicas_behind_a_proxy(
     tmp_path: Path, pg_database: str, s3_prefix: str, through: str
 ) -> None:

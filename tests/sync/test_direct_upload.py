@@ -7,6 +7,7 @@ counts the bytes they send it, while the server's access log shows every request
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -24,6 +25,7 @@ import pytest
 import heron
 from heron.store import users as user_store
 from heron.store.store import Store
+from heron.store.tables import TableRecord, get_table, open_part
 from heron.sync.direct import DIRECT_THRESHOLD, DirectUploader
 from heron.sync.http import ApiClient, ServerRefused
 from heron.sync.pusher import Pusher
@@ -360,3 +362,71 @@ def test_a_server_with_direct_uploads_off_takes_large_files_itself(
         assert _missing(team, [digest]) == []
         assert team.relay.sent == 0
         assert f"POST /api/sync/uploads/{digest}/blob" in team.requests()
+
+
+def test_table_parts_and_mid_sized_files_are_sent_as_blobs_every_replica_reads(
+    team: TeamServer,
+    tmp_path: Path,
+    pg_url: str,
+    s3_settings: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing may be staged on the disk of the server process that took the bytes: behind a
+    # load balancer another process registers the table, so no chunked upload at all.
+    for name in ("HERON_URL", "HERON_API_KEY", "HERON_DATABASE_URL", "HERON_BLOBS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    store_dir = tmp_path / "client"
+    monkeypatch.setenv("HERON_DIR", str(store_dir))
+    mid = tmp_path / "mid.bin"
+    mid.write_bytes(os.urandom(12 * MIB))  # over one request, under the direct-upload size
+    noise = [base64.b64encode(os.urandom(48 * 1024)).decode("ascii") for _ in range(250)]
+    with heron.init(project="big", name="eval") as run:
+        run.log({"small": heron.Table(columns=["id", "label"], data=[[1, "a"], [2, "b"]])})
+        run.log({"large": heron.Table(columns=["id", "noise"], data=list(enumerate(noise)))})
+        artifact = heron.Artifact("mid", type="data")
+        artifact.add_file(str(mid))
+        run.log_artifact(artifact)
+    local = Store.open(store_dir, create=False)
+    try:
+        with local.engine.connect() as connection:
+            ids = [row[0] for row in connection.exec_driver_sql("SELECT id FROM tables")]
+        expected = {
+            table_id: [_part_digest(local.root, get_table(local.engine, table_id), i)
+                       for i in range(len(get_table(local.engine, table_id).parts))]
+            for table_id in ids
+        }  # fmt: skip
+    finally:
+        local.close()
+    sizes = [os.path.getsize(p) for p in (store_dir / "tables").rglob("*.parquet")]
+    assert max(sizes) > 8 * MIB and min(sizes) < MIB  # one part direct, one in one request
+
+    client = team.client()
+    try:
+        _push(store_dir, client)
+    finally:
+        client.close()
+
+    requests = team.requests()
+    assert not [r for r in requests if "/uploads/" in r]
+    assert f"POST /api/sync/direct/{_digest(mid)}" in requests
+    assert _missing(team, [_digest(mid)]) == []
+    # Another replica (its own empty directory, the same database and object store) reads
+    # every part of both tables, byte for byte.
+    other = Store.open(
+        tmp_path / "other-replica",
+        database_url=pg_url,
+        blobs_url=team.blobs_url,
+        s3_endpoint=s3_settings["endpoint"],
+    )
+    try:
+        for table_id, digests in expected.items():
+            record = get_table(other.engine, table_id)
+            assert [_part_digest(other.root, record, i) for i in range(len(digests))] == digests
+    finally:
+        other.close()
+
+
+def _part_digest(root: Path, record: TableRecord, index: int) -> str:
+    fd = open_part(root, record, index)
+    with open(fd, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -6,10 +6,12 @@ metric chunks already held are skipped; an artifact version with identical conte
 the server has. Bytes are checked against the sha256 they are sent under (422 otherwise) and a
 body over the limit is refused before it is stored (413).
 
-Files larger than one request (big blobs, table parts) are sent in chunks to
-``/api/sync/uploads/{sha256}`` at an offset, so an interrupted upload resumes where the server
-stopped. When the blobs live in an object store, blobs of 32 MiB or more skip this route and go
-straight to it through presigned multipart URLs (heron/server/routes/direct_uploads.py).
+On a server keeping its blobs in its directory, files larger than one request (big blobs,
+table parts) are sent in chunks to ``/api/sync/uploads/{sha256}`` at an offset, so an
+interrupted upload resumes where the server stopped. Those chunks are staged on the disk of the
+process that took them, so a server whose blobs live in an object store (possibly several
+replicas) is sent none: larger files go straight to the object store through presigned multipart
+URLs (heron/server/routes/direct_uploads.py), and table parts arrive as blobs.
 """
 
 from __future__ import annotations
