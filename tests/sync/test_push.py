@@ -115,6 +115,15 @@ def test_stores_pushing_identical_tables_at_once_all_arrive(
     api = heron.Api(server.store_dir)
     for number in range(4):
         assert len(api.run(f"same/client-{number}").table("t")) == 2
+    # A server keeping its blobs in its directory takes the parts as uploads, held once: not
+    # also as blobs, as an object-store server (possibly several replicas) takes them.
+    parts = [p.read_bytes() for p in (server.store_dir / "tables").rglob("*.parquet")]
+    server_store = Store.open(server.store_dir, create=False)
+    try:
+        digests = [hashlib.sha256(data).hexdigest() for data in parts]
+        assert parts and server_store.blobs.missing(digests) == set(digests)
+    finally:
+        server_store.close()
 
 
 def test_a_blob_over_the_request_limit_is_refused_before_it_is_stored(
