@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert
 from sqlalchemy.pool import NullPool
 
-from heron.store.sqlite_writer import BUSY_TIMEOUT_S, CONNECTION_PRAGMAS
+from heron.store.sqlite_connection import BUSY_TIMEOUT_S, CONNECTION_PRAGMAS
 
 
 def sqlite_engine(path: str) -> Engine:

@@ -35,17 +35,8 @@ from heron.errors import NotFoundError, RunExistsError
 from heron.store.jsonvalues import dumps
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RunRecord, run_record
+from heron.store.sqlite_connection import BUSY_TIMEOUT_S, CONNECTION_PRAGMAS
 
-BUSY_TIMEOUT_S = 120.0
-"""How long a connection waits for SQLite's write lock (both write paths use it)."""
-CONNECTION_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
-    f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
-    "PRAGMA foreign_keys=ON",
-)
-"""What every connection to a store's SQLite file sets first, through sqlite3 here and through
-SQLAlchemy in heron.store.database: one list, so both write paths behave alike."""
 # A running run whose heartbeat is older than this is considered crashed.
 STALE_HEARTBEAT_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0  # how often a live run's writer heartbeats when it has nothing to write
