@@ -105,6 +105,12 @@ class Api:
             self._puller = RunPuller.for_settings(self.store, settings)
         return self._puller
 
+    def _pull_artifacts(self, project: str | None) -> None:
+        """In remote mode, copy the server's artifact versions and lineage of ``project``
+        (every readable project if None) into the spool before a read; nothing locally."""
+        if (puller := self._pull()) is not None:
+            puller.artifacts(project)
+
     def _quick(self) -> SqliteReader | None:
         """The sqlite3 reader while the store is not open in full (None once it is)."""
         return self._reader if self._store is None else None
@@ -175,6 +181,7 @@ class Api:
         from heron.sdk.artifact import Artifact
         from heron.store import artifacts as artifact_store
 
+        self._pull_artifacts(project)
         records = artifact_store.list_versions(self.store.engine, project=project, type=type)
         return [Artifact.from_version(self, record) for record in records]
 
@@ -183,6 +190,7 @@ class Api:
         from heron.sdk.artifact import Artifact
         from heron.store import artifacts as artifact_store
 
+        self._pull_artifacts(name.rpartition("/")[0] or project)
         project, name = artifact_store.find_collection(self.store.engine, name, project)
         records = artifact_store.list_versions(self.store.engine, project=project, name=name)
         return [Artifact.from_version(self, r) for r in records]
@@ -193,6 +201,7 @@ class Api:
         """Collections with their type, description, number of versions and latest version."""
         from heron.store import artifacts as artifact_store
 
+        self._pull_artifacts(project)
         return artifact_store.list_collections(self.store.engine, project=project, type=type)
 
     def lineage(
@@ -215,6 +224,8 @@ class Api:
                 if ":" in artifact_or_run
                 else self.run(artifact_or_run)
             )
+        if isinstance(artifact_or_run, Artifact | ApiRun):
+            self._pull_artifacts(artifact_or_run.project)
         if isinstance(artifact_or_run, Artifact):
             return lineage_graph(
                 self.store, version_ids=[artifact_or_run.id], depth=depth, direction=direction
@@ -418,10 +429,12 @@ class ApiRun:
 
     def logged_artifacts(self) -> list[Artifact]:
         """The artifact versions this run logged, oldest first."""
+        self._api._pull_artifacts(self.project)
         return _run_artifacts(self._api, self.id, "output")
 
     def used_artifacts(self) -> list[Artifact]:
         """The artifact versions this run used, oldest first."""
+        self._api._pull_artifacts(self.project)
         return _run_artifacts(self._api, self.id, "input")
 
     def __repr__(self) -> str:

@@ -685,11 +685,20 @@ class Artifact:
     def _runs(self, direction: str) -> list[ApiRun]:
         store = self._bound_store()
         assert self._reader is not None
+        self._pull_lineage()
         ids = store_lineage.runs_of_version(store.engine, self._committed().id, direction)
         return [self._reader.run(run_id) for run_id in ids]
 
+    def _pull_lineage(self) -> None:
+        """In remote mode, copy the server's lineage of this version's project first."""
+        from heron.sdk.api import Api
+
+        if isinstance(self._reader, Api):
+            self._reader._pull_artifacts(self._committed().project)
+
     def lineage(self, depth: int = 2) -> dict[str, Any]:
         """The lineage graph around this version (see ``heron.Api().lineage``)."""
+        self._pull_lineage()
         return lineage_graph(self._bound_store(), version_ids=[self._committed().id], depth=depth)
 
 

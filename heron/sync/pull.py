@@ -40,15 +40,15 @@ def pull_version(store: Store, client: ApiClient, project: str, ref: str) -> Ver
     )
     info = ArtifactVersionOut.model_validate(answer)
     entries = [ManifestEntry(**entry.model_dump()) for entry in info.entries]
-    local = artifact_store.find_by_digest(store.engine, info.project, info.name, info.digest)
-    if local is None:
-        try:
-            _fetch_blobs(store, client, entries)
-        finally:
-            store.blobs.close()  # the pack file the copy appended to (a later write reopens it)
-        for entry in entries:
-            if entry.table_id is not None:
-                _fetch_table(store, client, entry.table_id)
+    # Whatever of it the spool lacks, even when it holds the version: a listing copies
+    # versions without their files (only what is missing is fetched).
+    try:
+        _fetch_blobs(store, client, entries)
+    finally:
+        store.blobs.close()  # the pack file the copy appended to (a later write reopens it)
+    for entry in entries:
+        if entry.table_id is not None:
+            _fetch_table(store, client, entry.table_id)
     # Commits the version, or (same content held already) only moves the aliases the server has.
     artifact_store.commit_version(
         store.engine,

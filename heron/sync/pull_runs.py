@@ -120,6 +120,20 @@ class RunPuller:
 
         self._safely(pull)
 
+    def artifacts(self, project: str | None) -> None:
+        """Copy the artifact versions (without their files' bytes) and lineage edges of
+        ``project`` (every readable project if None), with the runs they name."""
+        from heron.sync.pull_artifacts import pull_artifacts
+
+        if project is None:
+            answer = self._safely(lambda: self.client.json("GET", "/api/sync/projects"))
+            if answer is None:
+                return
+            projects = ProjectNames.model_validate(answer).projects
+        else:
+            projects = [project]
+        pull_artifacts(self, projects)
+
     def _safely(self, pull: Callable[[], _T]) -> _T | None:
         """Run ``pull``; None when the server is away (warned once) or has no such thing."""
         try:

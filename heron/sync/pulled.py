@@ -1,7 +1,8 @@
 """What a spool copied from a server, so that the pusher never sends it back as logged here.
 
 The file is ``sync/<server>.pulled.json`` next to the push cursors (:mod:`heron.sync.state`).
-It holds the rowids of the rows a pull added to the spool (metric chunks, run objects, tables),
+It holds the rowids of the rows a pull added to the spool (metric chunks, run objects, tables,
+artifact versions, lineage edges),
 as sorted ``[first, last]`` ranges, and per copied run the host and process its record names
 (where it was logged). The pusher skips those rows, and the record of a copied run (whatever this
 spool did to it, such as marking it crashed when its heartbeat looks stale here, is not the
@@ -25,7 +26,7 @@ from typing import Any
 
 from heron.sync.state import server_key
 
-PULLED_KINDS = ("metrics", "objects", "tables")
+PULLED_KINDS = ("metrics", "objects", "tables", "artifacts", "lineage")
 
 
 @dataclass

@@ -476,6 +476,9 @@ class Pusher:
                 (cursor, limit),
             ).fetchall()
         for rowid, version_id in rows:
+            if self.pulled.pulled("artifacts", int(rowid)):  # copied from the server
+                self._advance("artifacts", int(rowid))
+                continue
             self._send_version(str(version_id))
             self._count(counts, "artifacts", 1)
             self._advance("artifacts", int(rowid))
@@ -536,6 +539,9 @@ class Pusher:
                 (cursor, limit),
             ).fetchall()
         for rowid, run_id, version_id, direction in rows:
+            if self.pulled.pulled("lineage", int(rowid)):  # copied from the server
+                self._advance("lineage", int(rowid))
+                continue
             projects = self._projects_of({str(run_id)})
             server_version = self._send_version(str(version_id))
             body = LineageIn(run_id=run_id, version_id=server_version, direction=direction)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from heron.sync.models import MAX_BATCH_ITEMS, MetricChunk, RunObjectIn, RunRecordIn
+from heron.sync.models import (
+    MAX_BATCH_ITEMS,
+    ArtifactVersionOut,
+    MetricChunk,
+    RunObjectIn,
+    RunRecordIn,
+)
 
 RUN_PAGE = 500
 """The most run records one answer holds."""
@@ -60,3 +66,39 @@ class ObjectPage(BaseModel):
 
     objects: list[RunObjectIn]
     more: bool = False
+
+
+VERSION_PAGE = 200
+"""The most artifact versions (with their manifests) one answer holds."""
+
+
+class ArtifactVersionRead(ArtifactVersionOut):
+    """A version of the server as a listing copies it: with the run that logged it."""
+
+    created_by_run_id: str | None = None
+    created_at: float
+
+
+class VersionPage(BaseModel):
+    """Artifact versions of a project by name and version, from an offset; ``more`` when full."""
+
+    versions: list[ArtifactVersionRead]
+    more: bool = False
+
+
+class LineageEdgeOut(BaseModel):
+    """An edge of the server's lineage, naming its version by content, not by the server's id."""
+
+    run_id: str
+    run_project: str
+    version_project: str
+    name: str
+    digest: str
+    direction: str
+    created_at: float
+
+
+class LineageEdges(BaseModel):
+    """The lineage edges that touch a project's runs or versions (both ends readable)."""
+
+    edges: list[LineageEdgeOut]

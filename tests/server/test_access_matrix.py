@@ -103,6 +103,8 @@ RULES: dict[str, Rule] = {
     "GET /api/sync/projects/{project}/runs/{run_id}": "read",
     "POST /api/sync/projects/{project}/runs/{run_id}/metrics/read": "read",
     "GET /api/sync/projects/{project}/runs/{run_id}/objects": "read",
+    "GET /api/sync/projects/{project}/artifacts/versions": "read",
+    "GET /api/sync/projects/{project}/lineage/edges": "read",
     "POST /api/sync/direct/{sha256}": "user",
     "GET /api/sync/direct/{sha256}": "user",
     "DELETE /api/sync/direct/{sha256}": "user",

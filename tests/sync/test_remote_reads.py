@@ -297,3 +297,135 @@ def test_a_live_runs_history_read_again_adds_only_what_was_logged_since(
     finally:
         spool.close()
         server.close()
+
+
+def _log_pipeline(tmp_path: Path) -> tuple[str, str]:
+    """Log, in the active mode, a dataset made by one run and used by a second run that logs
+    a model; (the maker's id, the trainer's id)."""
+    source = tmp_path / "pipeline-files"
+    source.mkdir(exist_ok=True)
+    (source / "train.csv").write_text("x,y\n1,2\n3,4\n")
+    (source / "labels.txt").write_text("bird\nplant\n")
+    with heron.init(project="vision", name="prepare", job_type="data") as maker:
+        first = heron.Artifact("dataset", "dataset", metadata={"rows": 2})
+        first.add_file(str(source / "train.csv"))
+        maker.log_artifact(first)
+        second = heron.Artifact("dataset", "dataset", metadata={"rows": 3})
+        second.add_dir(str(source))
+        maker.log_artifact(second, aliases=["golden"])
+    with heron.init(project="vision", name="train", job_type="train") as trainer:
+        trainer.use_artifact("dataset:golden")
+        model = heron.Artifact("model", "model", description="weights")
+        (source / "weights.bin").write_bytes(bytes(range(256)) * 8)
+        model.add_file(str(source / "weights.bin"))
+        trainer.log_artifact(model, aliases=["best"])
+    return maker.id, trainer.id
+
+
+def _artifact_reads(api: heron.Api, maker_id: str, trainer_id: str) -> dict[str, Any]:
+    """What a user reads of the pipeline's artifacts and lineage through ``api``."""
+
+    def version(a: heron.Artifact) -> tuple[Any, ...]:
+        return (a.qualified_name, a.type, a.digest, a.aliases, a.metadata, a.size, a.files())
+
+    def graph(g: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+        # Version ids are each store's own: compare versions by name and number.
+        label = {n["id"]: n.get("qualified_name") or n["run_id"] for n in g["nodes"]}
+        nodes = sorted((label[n["id"]], n["kind"], n["depth"]) for n in g["nodes"])
+        edges = sorted((label[e["source"]], label[e["target"]], e["kind"]) for e in g["edges"])
+        return nodes, edges
+
+    model = api.artifact("vision/model:best")
+    dataset = api.artifact("vision/dataset:golden")
+    trainer, maker = api.run(f"vision/{trainer_id}"), api.run(f"vision/{maker_id}")
+    collections = [
+        {k: c[k] for k in ("project", "name", "type", "description", "versions", "latest_version")}
+        for c in api.artifact_collections("vision")
+    ]
+    return {
+        "artifacts": [version(a) for a in api.artifacts("vision")],
+        "all_artifacts": [version(a) for a in api.artifacts()],
+        "datasets": [version(a) for a in api.artifact_versions("vision/dataset")],
+        "collections": collections,
+        "logged_by": [getattr(a.logged_by(), "id", None) for a in (model, dataset)],
+        "used_by": [[r.id for r in dataset.used_by()], [r.id for r in model.used_by()]],
+        "logged": [[a.qualified_name for a in r.logged_artifacts()] for r in (maker, trainer)],
+        "used": [[a.qualified_name for a in r.used_artifacts()] for r in (maker, trainer)],
+        "lineage": graph(api.lineage(f"vision/{trainer_id}", depth=3)),
+        "version_lineage": graph(dataset.lineage(depth=3)),
+    }
+
+
+def test_a_second_machine_lists_the_artifacts_and_lineage_the_first_logged(
+    machines: Machines, tmp_path: Path
+) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice) as spool_a:
+        maker_id, trainer_id = _log_pipeline(tmp_path)
+        expected = _artifact_reads(heron.Api(dir=spool_a), maker_id, trainer_id)
+
+    with machines.on("b", alice) as spool_b:
+        api = heron.Api()
+        # Listings first, on a machine that never logged nor opened anything.
+        assert [a.qualified_name for a in api.artifacts()] == [
+            "vision/dataset:v0",
+            "vision/dataset:v1",
+            "vision/model:v0",
+        ]
+        seen = _artifact_reads(api, maker_id, trainer_id)
+        # A listed version's files come when it is opened.
+        listed = api.artifact_versions("vision/dataset")[-1]
+        folder = api.artifact(listed.qualified_name).download(str(tmp_path / "download"))
+        assert (Path(folder) / "labels.txt").read_text() == "bird\nplant\n"
+
+        spool = Store.open(spool_b, create=False)
+        try:
+            pusher = Pusher(spool, ApiClient(machines.server.url, alice))
+            sent = pusher.push()
+            assert sent.empty, sent.describe()
+        finally:
+            pusher.client.close()
+            spool.close()
+
+    assert seen == expected
+    assert expected["used_by"] == [[trainer_id], []]
+    assert expected["logged_by"] == [trainer_id, maker_id]
+    assert len(expected["lineage"][1]) == 4  # 2 outputs of the maker, 1 input, 1 output
+    server_store = machines.server_store()
+    try:
+        counts = [
+            server_store.engine.connect().exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+            for t in ("artifact_versions", "lineage")
+        ]
+    finally:
+        server_store.close()
+    assert counts == [3, 4]  # nothing sent back doubled a version or an edge
+
+
+def test_an_outsider_lists_none_of_a_private_projects_artifacts(machines: Machines) -> None:
+    alice = machines.server.api_key
+    with machines.on("a", alice):
+        _log_pipeline(machines.tmp_path)
+    viewer = machines.user("val", "vision", "viewer")
+    outsider = machines.user("otto")
+    with machines.on("viewer", viewer):
+        assert len(heron.Api().artifacts()) == 3
+    with machines.on("outsider", outsider) as spool:
+        api = heron.Api()
+        assert api.artifacts() == []
+        assert api.artifact_collections() == []
+        assert api.artifacts("vision") == []
+        assert not spool.exists() or _spool_artifact_rows(spool) == 0
+
+
+def _spool_artifact_rows(spool: Path) -> int:
+    store = Store.open(spool, create=False)
+    try:
+        with store.engine.connect() as connection:
+            return int(
+                connection.exec_driver_sql("SELECT count(*) FROM lineage").scalar() or 0
+            ) + int(
+                connection.exec_driver_sql("SELECT count(*) FROM artifact_versions").scalar() or 0
+            )
+    finally:
+        store.close()

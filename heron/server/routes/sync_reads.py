@@ -3,7 +3,8 @@
 The SDK in remote mode reads with the local code, from its spool; these routes give it what to
 copy there first: the projects the key may read, a project's run records (paged by id), one
 run's record, a run's metric chunks after those the client holds, and a run's objects (logged
-tables, images, histograms and charts records). The tables and blobs those objects name are
+tables, images, histograms and charts records), a project's artifact versions with their
+manifests, and the lineage edges touching a project. The tables and blobs those objects name are
 read through the routes that serve them by id and by hash (``routes/sync.py``). Every route is
 checked like the project's other reads: a project the key may not read is not found.
 """
@@ -11,6 +12,7 @@ checked like the project's other reads: a project the key may not read is not fo
 from __future__ import annotations
 
 import base64
+from dataclasses import fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -20,18 +22,25 @@ from heron.errors import NotFoundError
 from heron.server.access import ProjectReader, ReadableProjects
 from heron.server.deps import StoreDep
 from heron.store import schema
+from heron.store.artifacts import list_versions, read_manifest
+from heron.store.jsonvalues import dumps
 from heron.store.store import Store
-from heron.sync.models import MetricChunk, RunObjectIn
+from heron.sync.models import ArtifactEntryIn, MetricChunk, RunObjectIn
 from heron.sync.read_models import (
     METRIC_PAGE,
     OBJECT_PAGE,
     RUN_PAGE,
+    VERSION_PAGE,
+    ArtifactVersionRead,
+    LineageEdgeOut,
+    LineageEdges,
     MetricPage,
     MetricsAfter,
     ObjectPage,
     ProjectNames,
     RunPage,
     RunRecordOut,
+    VersionPage,
 )
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
@@ -168,3 +177,73 @@ def read_objects(
         ).fetchall()
     objects = [RunObjectIn.model_validate(dict(row._mapping)) for row in rows[:OBJECT_PAGE]]
     return ObjectPage(objects=objects, more=len(rows) > OBJECT_PAGE)
+
+
+@router.get("/projects/{project}/artifacts/versions", response_model=VersionPage)
+def list_artifact_versions(
+    project: str,
+    access: ProjectReader,
+    store: StoreDep,
+    offset: Annotated[int, Query(ge=0, le=2**40)] = 0,
+) -> VersionPage:
+    """A project's artifact versions with their manifests, by name and version, from
+    ``offset`` (the files' bytes are read by hash when a version is used)."""
+    records = list_versions(store.engine, project=project)
+    page = records[offset : offset + VERSION_PAGE]
+    versions = [
+        ArtifactVersionRead(
+            version_id=record.id,
+            version=record.version,
+            project=record.project,
+            name=record.name,
+            type=record.type,
+            description=record.description,
+            metadata=dumps(record.metadata),
+            digest=record.digest,
+            aliases=list(record.aliases),
+            entries=[
+                ArtifactEntryIn(**{f.name: getattr(e, f.name) for f in fields(e)})
+                for e in read_manifest(store.engine, record.id)
+            ],
+            created_by_run_id=record.created_by_run_id,
+            created_at=record.created_at,
+        )
+        for record in page
+    ]
+    return VersionPage(versions=versions, more=len(records) > offset + VERSION_PAGE)
+
+
+@router.get("/projects/{project}/lineage/edges", response_model=LineageEdges)
+def list_lineage_edges(
+    project: str, access: ProjectReader, readable: ReadableProjects, store: StoreDep
+) -> LineageEdges:
+    """The lineage edges whose run or version is in ``project``; an edge whose other end is
+    in a project the caller may not read is left out (lineage crosses projects, access
+    does not)."""
+    g, r, v = schema.lineage, schema.runs, schema.artifact_versions
+    c, p = schema.artifact_collections, schema.projects
+    run_project, version_project = p.alias("run_project"), p.alias("version_project")
+    query = (
+        select(
+            g.c.run_id,
+            run_project.c.name.label("run_project"),
+            version_project.c.name.label("version_project"),
+            c.c.name,
+            v.c.digest,
+            g.c.direction,
+            g.c.created_at,
+        )
+        .join(r, r.c.id == g.c.run_id)
+        .join(run_project, run_project.c.id == r.c.project_id)
+        .join(v, v.c.id == g.c.version_id)
+        .join(c, c.c.id == v.c.collection_id)
+        .join(version_project, version_project.c.id == c.c.project_id)
+        .where((run_project.c.name == project) | (version_project.c.name == project))
+        .order_by(g.c.created_at, g.c.run_id, c.c.name, v.c.version)
+    )
+    with store.engine.connect() as connection:
+        rows = connection.execute(query).fetchall()
+    edges = [LineageEdgeOut.model_validate(dict(row._mapping)) for row in rows]
+    if readable is not None:
+        edges = [e for e in edges if e.run_project in readable and e.version_project in readable]
+    return LineageEdges(edges=edges)
