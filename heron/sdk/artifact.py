@@ -569,6 +569,7 @@ class Artifact:
         With ``path_prefix``, only paths starting with it are written.
         """
         record = self._committed()
+        self._copy_files_here()
         target = Path(root).expanduser() if root is not None else default_root(record)
         target = target.resolve()
         target.mkdir(parents=True, exist_ok=True)
@@ -596,6 +597,7 @@ class Artifact:
     def get_path(self, name: str, root: str | os.PathLike[str] | None = None) -> Path:
         """Download one path of the version (verified) and return where it is."""
         entry = self._entry(name)
+        self._copy_files_here()
         record = self._committed()
         target = Path(root).expanduser() if root is not None else default_root(record)
         target = target.resolve()
@@ -688,6 +690,18 @@ class Artifact:
         self._pull_lineage()
         ids = store_lineage.runs_of_version(store.engine, self._committed().id, direction)
         return [self._reader.run(run_id) for run_id in ids]
+
+    def _copy_files_here(self) -> None:
+        """In remote mode, copy from the server the files of a version the spool lists without
+        them (a listing copies versions, not their bytes)."""
+        from heron.sdk.api import Api
+
+        record = self._committed()
+        if not isinstance(self._reader, Api) or not self._reader._remote:
+            return
+        store = self._bound_store()
+        if artifact_store.missing_blob_counts(store.engine, [record.id]):
+            version_from_server(store, record.qualified_name, None)
 
     def _pull_lineage(self) -> None:
         """In remote mode, copy the server's lineage of this version's project first."""

@@ -372,11 +372,13 @@ def test_a_second_machine_lists_the_artifacts_and_lineage_the_first_logged(
             "vision/dataset:v1",
             "vision/model:v0",
         ]
-        seen = _artifact_reads(api, maker_id, trainer_id)
-        # A listed version's files come when it is opened.
+        # A listed version's files come from the server when it is downloaded.
         listed = api.artifact_versions("vision/dataset")[-1]
-        folder = api.artifact(listed.qualified_name).download(str(tmp_path / "download"))
-        assert (Path(folder) / "labels.txt").read_text() == "bird\nplant\n"
+        folder = listed.download(str(tmp_path / "download"))
+        assert (folder / "labels.txt").read_text() == "bird\nplant\n"
+        model = api.artifacts("vision")[-1]
+        assert model.get_path("weights.bin", tmp_path / "m").read_bytes() == bytes(range(256)) * 8
+        seen = _artifact_reads(api, maker_id, trainer_id)
 
         spool = Store.open(spool_b, create=False)
         try:
