@@ -694,10 +694,9 @@ class Artifact:
     def _copy_files_here(self) -> None:
         """In remote mode, copy from the server the files of a version the spool lists without
         them (a listing copies versions, not their bytes)."""
-        from heron.sdk.api import Api
-
         record = self._committed()
-        if not isinstance(self._reader, Api) or not self._reader._remote:
+        # Asked of the reader, not by type: heron.sdk.api imports this module.
+        if not getattr(self._reader, "_remote", False):
             return
         store = self._bound_store()
         if artifact_store.missing_blob_counts(store.engine, [record.id]):
@@ -705,10 +704,10 @@ class Artifact:
 
     def _pull_lineage(self) -> None:
         """In remote mode, copy the server's lineage of this version's project first."""
-        from heron.sdk.api import Api
-
-        if isinstance(self._reader, Api):
-            self._reader._pull_artifacts(self._committed().project)
+        # Asked of the reader, not by type: heron.sdk.api imports this module.
+        pull = getattr(self._reader, "_pull_artifacts", None)
+        if pull is not None:
+            pull(self._committed().project)
 
     def lineage(self, depth: int = 2) -> dict[str, Any]:
         """The lineage graph around this version (see ``heron.Api().lineage``)."""
