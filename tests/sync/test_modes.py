@@ -122,3 +122,68 @@ def test_a_resumed_run_continues_its_steps(heron_mode: Mode) -> None:
     stored = heron.Api(heron_mode.stored).run("modes/resumable")
     assert list(stored.history(keys=["x"])["x"]) == list(range(8))
     assert stored.state == "finished"
+
+
+def _read_elsewhere(mode: Mode, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> heron.Api:
+    """An Api in the active mode as another machine opens it: the same store in local mode; in
+    remote mode an empty spool, so everything read comes from the server."""
+    if mode.name == "remote":
+        monkeypatch.setenv("HERON_DIR", str(tmp_path / "another-machine"))
+    return heron.Api()
+
+
+def test_artifact_listings_and_lineage_read_the_same_in_both_modes(
+    heron_mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data.csv").write_text("x\n1\n")
+    (tmp_path / "model.bin").write_bytes(b"\x00" * 4096)
+    with heron.init(project="modes", name="prepare") as maker:
+        dataset = heron.Artifact("data", type="dataset")
+        dataset.add_file(str(tmp_path / "data.csv"))
+        maker.log_artifact(dataset, aliases=["golden"])
+    with heron.init(project="modes", name="train") as trainer:
+        trainer.use_artifact("data:golden")
+        model = heron.Artifact("net", type="model")
+        model.add_file(str(tmp_path / "model.bin"))
+        trainer.log_artifact(model)
+
+    api = _read_elsewhere(heron_mode, monkeypatch, tmp_path)
+    assert [a.qualified_name for a in api.artifacts("modes")] == ["modes/data:v0", "modes/net:v0"]
+    assert [(c["name"], c["versions"]) for c in api.artifact_collections("modes")] == [
+        ("data", 1),
+        ("net", 1),
+    ]
+    run = api.run(f"modes/{trainer.id}")
+    assert [a.qualified_name for a in run.used_artifacts()] == ["modes/data:v0"]
+    assert [a.qualified_name for a in run.logged_artifacts()] == ["modes/net:v0"]
+    listed = api.artifact_versions("modes/data")[0]
+    assert listed.aliases == ["latest", "golden"]
+    assert [r.name for r in listed.used_by()] == ["train"]
+    graph = api.lineage(listed, depth=2)
+    names = sorted(n.get("qualified_name") or n["name"] for n in graph["nodes"])
+    assert names == ["modes/data:v0", "modes/net:v0", "prepare", "train"]
+    assert len(graph["edges"]) == 3
+    target = listed.download(str(tmp_path / "out"))
+    assert (target / "data.csv").read_text() == "x\n1\n"
+
+
+def test_a_run_reads_the_same_in_both_modes_on_another_machine(
+    heron_mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(3)
+    values = [list(rng.normal(size=50)) for _ in range(3)]
+    with heron.init(project="modes", name="hist", config={"seed": 3}) as run:
+        for step, sample in enumerate(values):
+            run.log({"weights": heron.Histogram(sample), "loss": 1.0 / (step + 1)})
+        run.summary["note"] = "done"
+
+    api = _read_elsewhere(heron_mode, monkeypatch, tmp_path)
+    stored = api.run(f"modes/{run.id}")
+    assert (stored.name, stored.state, stored.config) == ("hist", "finished", {"seed": 3})
+    assert stored.summary["note"] == "done"
+    assert sorted(stored.metric_keys()) == ["loss"]
+    assert list(stored.history(keys=["loss"])["loss"]) == [1.0, 0.5, 1.0 / 3]
+    histograms = stored.histograms("weights")
+    assert sorted(histograms["weights"]) == [0, 1, 2]
+    assert [sum(histograms["weights"][step]["counts"]) for step in range(3)] == [50, 50, 50]
+    assert [api.runs("modes")[0].id] == [run.id]
