@@ -431,3 +431,36 @@ def _spool_artifact_rows(spool: Path) -> int:
             )
     finally:
         store.close()
+
+
+def test_lineage_into_another_project_shows_only_where_the_key_may_read_it(
+    machines: Machines, tmp_path: Path
+) -> None:
+    alice = machines.server.api_key
+    (tmp_path / "rows.csv").write_text("x\n1\n")
+    with machines.on("a", alice):
+        with heron.init(project="shared", name="collect") as collector:
+            dataset = heron.Artifact("corpus", "dataset")
+            dataset.add_file(str(tmp_path / "rows.csv"))
+            collector.log_artifact(dataset)
+        with heron.init(project="vision", name="train") as trainer:
+            trainer.use_artifact("shared/corpus:latest")
+    viewer = machines.user("val", "vision", "viewer")
+
+    def upstream(api: heron.Api) -> list[str]:
+        graph = api.lineage(f"vision/{trainer.id}", depth=2)
+        return sorted(n.get("qualified_name") or n["path"] for n in graph["nodes"])
+
+    with machines.on("b", alice):
+        api = heron.Api()
+        assert upstream(api) == sorted(
+            [f"shared/{collector.id}", "shared/corpus:v0", f"vision/{trainer.id}"]
+        )
+        assert [a.qualified_name for a in api.run(f"vision/{trainer.id}").used_artifacts()] == [
+            "shared/corpus:v0"
+        ]
+    with machines.on("viewer", viewer) as spool:
+        api = heron.Api()
+        assert upstream(api) == [f"vision/{trainer.id}"]
+        assert api.run(f"vision/{trainer.id}").used_artifacts() == []
+        assert _spool_artifact_rows(spool) == 0
