@@ -357,8 +357,9 @@ def _artifact_reads(api: heron.Api, maker_id: str, trainer_id: str) -> dict[str,
 
 
 def test_a_second_machine_lists_the_artifacts_and_lineage_the_first_logged(
-    machines: Machines, tmp_path: Path
+    any_server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    machines = Machines(any_server, tmp_path, monkeypatch)
     alice = machines.server.api_key
     with machines.on("a", alice) as spool_a:
         maker_id, trainer_id = _log_pipeline(tmp_path)
@@ -395,10 +396,11 @@ def test_a_second_machine_lists_the_artifacts_and_lineage_the_first_logged(
     assert len(expected["lineage"][1]) == 4  # 2 outputs of the maker, 1 input, 1 output
     server_store = machines.server_store()
     try:
-        counts = [
-            server_store.engine.connect().exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
-            for t in ("artifact_versions", "lineage")
-        ]
+        with server_store.engine.connect() as connection:
+            counts = [
+                connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                for t in ("artifact_versions", "lineage")
+            ]
     finally:
         server_store.close()
     assert counts == [3, 4]  # nothing sent back doubled a version or an edge
