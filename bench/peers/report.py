@@ -86,13 +86,13 @@ TARGETS = {
 # Why heron is behind where it is known to be (issue 15); other cells say they are unexplained.
 WHY = {
     ("table_100k_img", "peak_rss_mb"): "images stream to the store in batches as rows are "
-    "added; what remains is the process's libraries (SQLAlchemy, pyarrow, PIL) and the batches "
+    "added; what remains is the process's libraries (pyarrow, PIL) and the batches "
     "being encoded",
     ("table_10k_img", "peak_rss_mb"): "as for 100k rows: the libraries and the batches in flight",
-    ("table_1k_img", "peak_rss_mb"): "heron's process starts heavier (SQLAlchemy, pyarrow and PIL "
-    "at log time); images are not held",
+    ("table_1k_img", "peak_rss_mb"): "heron's process loads pyarrow and PIL at log time; images "
+    "are not held",
     ("table_100k_plain", "inner_s"): "rows are split into columns at log time and built into "
-    "Arrow without pandas; starting the run imports SQLAlchemy (about 0.3 s). MLflow collects "
+    "Arrow without pandas, and the run starts on sqlite3 alone; MLflow collects "
     "plain lists and writes one JSON document",
     ("table_100k_plain", "peak_rss_mb"): "the rows are held in Python as in W&B; heron's process "
     "also loads pyarrow and the store's libraries to write Parquet",
