@@ -50,8 +50,11 @@ typecheck: $(STAMP)
 services: $(STAMP)
 	scripts/services.sh start
 
+# Three workers on two cores: many tests spend their time waiting on the servers, databases and
+# browser they start, so a third worker fills that time (11m40s -> 9m05s here); the browser tests
+# still share one worker (tests/conftest.py).
 pytest: $(STAMP) $(EXAMPLES_STAMP) ui-build
-	source $(SERVICES_ENV) && $(BIN)/pytest -n 2 --dist loadgroup
+	source $(SERVICES_ENV) && $(BIN)/pytest -n 3 --dist loadgroup
 
 ## make bench: print the benchmark figures
 bench: $(STAMP)
