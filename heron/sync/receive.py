@@ -18,13 +18,13 @@ import time
 from contextlib import suppress
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, select, tuple_
 
 from heron.errors import IntegrityError, NotFoundError, UsageError
 from heron.store import schema, table_placement
-from heron.store.artifacts import commit_version, get_version, read_manifest, resolve
+from heron.store.artifacts import VersionRecord, commit_version, get_version, read_manifest, resolve
 from heron.store.database import insert_if_absent, insert_ignoring_duplicates, upsert, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.lineage import add_lineage
@@ -446,19 +446,23 @@ def resolve_version(store: Store, project: str, ref: str) -> ArtifactVersionOut:
     record = resolve(store.engine, ref, project=project)
     if record.project != project:
         raise NotFoundError(f"no artifact {ref!r} in project {project!r}")
-    entries = [
-        ArtifactEntryIn(**{f.name: getattr(e, f.name) for f in fields(e)})
-        for e in read_manifest(store.engine, record.id)
-    ]
-    return ArtifactVersionOut(
-        version_id=record.id,
-        version=record.version,
-        project=record.project,
-        name=record.name,
-        type=record.type,
-        description=record.description,
-        metadata=dumps(record.metadata),
-        digest=record.digest,
-        aliases=list(record.aliases),
-        entries=entries,
-    )
+    return ArtifactVersionOut(**version_fields(store, record))
+
+
+def version_fields(store: Store, record: VersionRecord) -> dict[str, Any]:
+    """A stored version as the sync models carry it: its record and its manifest."""
+    return {
+        "version_id": record.id,
+        "version": record.version,
+        "project": record.project,
+        "name": record.name,
+        "type": record.type,
+        "description": record.description,
+        "metadata": dumps(record.metadata),
+        "digest": record.digest,
+        "aliases": list(record.aliases),
+        "entries": [
+            ArtifactEntryIn(**{f.name: getattr(e, f.name) for f in fields(e)})
+            for e in read_manifest(store.engine, record.id)
+        ],
+    }

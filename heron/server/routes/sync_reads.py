@@ -12,7 +12,6 @@ checked like the project's other reads: a project the key may not read is not fo
 from __future__ import annotations
 
 import base64
-from dataclasses import fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -22,10 +21,10 @@ from heron.errors import NotFoundError
 from heron.server.access import ProjectReader, ReadableProjects
 from heron.server.deps import StoreDep
 from heron.store import schema
-from heron.store.artifacts import list_versions, read_manifest
-from heron.store.jsonvalues import dumps
+from heron.store.artifacts import list_versions
 from heron.store.store import Store
-from heron.sync.models import ArtifactEntryIn, MetricChunk, RunObjectIn
+from heron.sync import receive
+from heron.sync.models import MetricChunk, RunObjectIn
 from heron.sync.read_models import (
     METRIC_PAGE,
     OBJECT_PAGE,
@@ -192,19 +191,7 @@ def list_artifact_versions(
     page = records[offset : offset + VERSION_PAGE]
     versions = [
         ArtifactVersionRead(
-            version_id=record.id,
-            version=record.version,
-            project=record.project,
-            name=record.name,
-            type=record.type,
-            description=record.description,
-            metadata=dumps(record.metadata),
-            digest=record.digest,
-            aliases=list(record.aliases),
-            entries=[
-                ArtifactEntryIn(**{f.name: getattr(e, f.name) for f in fields(e)})
-                for e in read_manifest(store.engine, record.id)
-            ],
+            **receive.version_fields(store, record),
             created_by_run_id=record.created_by_run_id,
             created_at=record.created_at,
         )
