@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,19 @@ class BlobLocation:
     offset: int
 
 
-class BlobIndex:
+def members_by_pack(
+    digests: Iterable[str], locations: dict[str, BlobLocation]
+) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Packed blobs grouped by pack, packs by name, each pack's ``(offset, size, digest)`` in
+    offset order: so a reader reads each pack once, front to back."""
+    by_pack: dict[str, list[tuple[int, int, str]]] = {}
+    for digest in set(digests):
+        where = locations[digest]
+        by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
+    return [(pack, sorted(members)) for pack, members in sorted(by_pack.items())]
+
+
+class BlobIndex(ABC):
     """The index rows of the blobs under ``root`` (quarantine records live there too)."""
 
     def __init__(self, root: Path, engine: Engine) -> None:
@@ -56,9 +69,9 @@ class BlobIndex:
         # Digests known to be stored: saves an index lookup when the same image is logged again.
         self._known: set[str] = set()
 
+    @abstractmethod
     def _write_and_index(self, fresh: dict[str, bytes]) -> None:
         """Write blobs not stored yet, then index them (each subclass stores bytes its way)."""
-        raise NotImplementedError
 
     @staticmethod
     def _check_expected(path: Path, digest: str, expected: str | None) -> None:
@@ -80,10 +93,10 @@ class BlobIndex:
             self._write_and_index({digest: data})
         return digest
 
+    @abstractmethod
     def _put_large_file(self, path: Path, size: int, expected_sha256: str | None) -> str:
         """Store a file of :data:`PACK_THRESHOLD` bytes or more as an object of its own,
         streamed rather than read whole (each subclass stores it its way); its digest."""
-        raise NotImplementedError
 
     def put(self, data: bytes) -> str:
         """Store bytes (once) and return their sha256 hex digest."""

@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from heron.errors import HeronError, IntegrityError
-from heron.store.blob_index import PACK_THRESHOLD, BlobIndex, BlobLocation, sha256_hex
+from heron.store.blob_index import (
+    PACK_THRESHOLD,
+    BlobIndex,
+    BlobLocation,
+    members_by_pack,
+    sha256_hex,
+)
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.safefiles import (
     CREATE_NEW,
@@ -285,21 +291,17 @@ class LocalBlobStore(BlobIndex):
         self, digests: Iterable[str], locations: dict[str, BlobLocation]
     ) -> Iterator[tuple[str, bytes]]:
         """Verified bytes of packed blobs, reading each pack once in offset order."""
-        by_pack: dict[str, list[tuple[int, int, str]]] = {}
-        for digest in set(digests):
-            where = locations[digest]
-            by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
-        for pack, members in sorted(by_pack.items()):
+        for pack, members in members_by_pack(digests, locations):
             try:
                 fd = open_inside(self.root, f"packs/{pack}")
             except FileNotFoundError:
-                offset, size, digest = min(members)
+                offset, size, digest = members[0]
                 raise self.quarantine(digest, size, pack, offset, "missing pack") from None
             except NotARegularFile:
-                offset, size, digest = min(members)
+                offset, size, digest = members[0]
                 raise self.quarantine(digest, size, pack, offset, _NOT_REGULAR) from None
             with open(fd, "rb", closefd=True) as handle:
-                for offset, size, digest in sorted(members):
+                for offset, size, digest in members:
                     handle.seek(offset)
                     data = handle.read(size)
                     if len(data) != size or sha256_hex(data) != digest:

@@ -27,7 +27,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from heron.errors import HeronError, IntegrityError, StoreError
-from heron.store.blob_index import PACK_THRESHOLD, BlobIndex, BlobLocation, sha256_hex
+from heron.store.blob_index import (
+    PACK_THRESHOLD,
+    BlobIndex,
+    BlobLocation,
+    members_by_pack,
+    sha256_hex,
+)
 from heron.store.blob_reader import IN_MEMORY_LIMIT, BlobReader
 from heron.store.byte_cache import ByteCache
 from heron.store.s3_client import RetryPolicy, S3Location, with_retries
@@ -348,12 +354,7 @@ class S3BlobStore(BlobIndex):
         self, digests: Iterable[str], locations: dict[str, BlobLocation]
     ) -> Iterator[tuple[str, bytes]]:
         """Verified bytes of packed blobs: one ranged read per pack, spanning its members."""
-        by_pack: dict[str, list[tuple[int, int, str]]] = {}
-        for digest in set(digests):
-            where = locations[digest]
-            by_pack.setdefault(where.pack, []).append((where.offset, where.size, digest))
-        for pack, members in sorted(by_pack.items()):
-            members.sort()
+        for pack, members in members_by_pack(digests, locations):
             start = members[0][0]
             end = max(offset + size for offset, size, _ in members)
             span = self._get_range(
