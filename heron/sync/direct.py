@@ -20,14 +20,13 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from heron.sync.http import TIMEOUT_SECONDS, ApiClient, ServerRefused, ServerUnavailable
-from heron.sync.state import server_key
+from heron.sync.state import read_document, server_key, write_document
 
 DIRECT_THRESHOLD = 32 * 1024 * 1024
 """Blobs of this many bytes or more go straight to the object store when the server allows."""
@@ -58,19 +57,10 @@ class DirectUploader:
 
     def pending(self) -> dict[str, dict[str, Any]]:
         """Uploads begun and not completed: digest -> staging, upload id, size, parts sent."""
-        try:
-            document = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return document if isinstance(document, dict) else {}
+        return read_document(self.path)
 
     def _save(self, uploads: dict[str, dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(
-            f".{self.path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
-        )
-        temporary.write_text(json.dumps(uploads, sort_keys=True))
-        os.replace(temporary, self.path)
+        write_document(self.path, uploads)
 
     # -- sending -----------------------------------------------------------------------------
 

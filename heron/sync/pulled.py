@@ -17,14 +17,11 @@ push reads the file under the same lock, so a push sees either both or neither.
 from __future__ import annotations
 
 import bisect
-import json
-import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from heron.sync.state import server_key
+from heron.sync.state import read_document, server_key, write_document
 
 PULLED_KINDS = ("metrics", "objects", "tables", "artifacts", "lineage")
 
@@ -44,10 +41,7 @@ class PulledRows:
     def load(cls, root: Path, url: str) -> PulledRows:
         """What ``root`` copied from ``url`` (nothing if it never pulled)."""
         path = root / "sync" / f"{server_key(url)}.pulled.json"
-        try:
-            document: dict[str, Any] = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return cls(path)
+        document = read_document(path)
         return cls(
             path,
             runs={str(k): [str(v[0]), int(v[1])] for k, v in document.get("runs", {}).items()},
@@ -93,10 +87,4 @@ class PulledRows:
 
     def save(self) -> None:
         """Write the file atomically (temporary file, then rename)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(
-            f".{self.path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
-        )
-        document = {"runs": self.runs, "ranges": self.ranges, "tables": self.tables}
-        temporary.write_text(json.dumps(document, sort_keys=True))
-        os.replace(temporary, self.path)
+        write_document(self.path, {"runs": self.runs, "ranges": self.ranges, "tables": self.tables})

@@ -36,6 +36,25 @@ def server_key(url: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", name)
 
 
+def read_document(path: Path) -> dict[str, Any]:
+    """The JSON object kept at ``path`` in a store's ``sync/`` folder; empty when the file is
+    missing or unreadable (every request is idempotent: a lost file costs only time)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Write ``document`` to ``path`` atomically (a temporary file, then a rename), so a
+    process stopped mid-write leaves the previous version."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
+    temporary.write_text(json.dumps(document, sort_keys=True))
+    os.replace(temporary, path)
+
+
 @dataclass
 class SyncState:
     """The cursors of one store towards one server."""
@@ -52,10 +71,7 @@ class SyncState:
     def load(cls, root: Path, url: str) -> SyncState:
         """The state of ``root`` towards ``url`` (empty if it never pushed there)."""
         path = root / "sync" / f"{server_key(url)}.json"
-        try:
-            document: dict[str, Any] = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return cls(path)
+        document = read_document(path)
         return cls(
             path,
             cursors={k: int(v) for k, v in document.get("cursors", {}).items()},
@@ -71,19 +87,16 @@ class SyncState:
 
     def save(self) -> None:
         """Write the state atomically (temporary file, then rename)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(
-            f".{self.path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+        write_document(
+            self.path,
+            {
+                "cursors": self.cursors,
+                "runs": self.runs,
+                "versions": self.versions,
+                "aliases": self.aliases,
+                "upload_id": self.upload_id,
+            },
         )
-        document = {
-            "cursors": self.cursors,
-            "runs": self.runs,
-            "versions": self.versions,
-            "aliases": self.aliases,
-            "upload_id": self.upload_id,
-        }
-        temporary.write_text(json.dumps(document, sort_keys=True))
-        os.replace(temporary, self.path)
 
 
 @contextmanager
