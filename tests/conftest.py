@@ -12,13 +12,13 @@ browser tests run on one of them (``pytest_xdist_make_scheduler``).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fixtures.pg_databases import fresh_database
 from tests.fixtures.shared_stores import SharedStores
 
 
@@ -65,22 +65,8 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test; dropped afterwards."""
-    import sqlalchemy
-
-    admin_url = _service("HERON_TEST_PG_URL").replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"heron_test_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    base = _service("HERON_TEST_PG_URL").rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

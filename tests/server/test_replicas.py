@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy
 
 from heron.store import users as user_store
 from heron.store.store import Store
 from tests.fixtures.heron_server import ServerProcess, running_servers, wait_for
+from tests.fixtures.pg_databases import fresh_database
 
 PROJECT = "team"
 CLIENTS = 8
@@ -47,18 +47,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Ser
     """Two replicas with accounts on, as docs/team-server.md sets them up: one PostgreSQL
     database, one S3 bucket prefix, their own cache directories; and an admin's API key.
     Shared by this module's tests, each of which writes to a project of its own."""
-    admin_url = _service("HERON_TEST_PG_URL")
-    name = f"heron_test_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-        poolclass=sqlalchemy.pool.NullPool,
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    pg_url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     root = tmp_path_factory.mktemp("cluster")
-    try:
+    with fresh_database() as pg_url:
         store = Store.open(root / "setup", database_url=pg_url)
         key = user_store.create_user(store.engine, "alice", admin=True).key
         store.close()
@@ -73,10 +63,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Ser
         with running_servers(*arguments, env=env) as servers:
             assert all(f"blobs: {blobs};" in server.banner for server in servers)
             yield servers, key
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture

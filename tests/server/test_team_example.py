@@ -22,7 +22,6 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy
 
 from tests.fixtures.heron_server import ServerProcess, running_servers
 from tests.server.test_replicas import _proxy
@@ -59,50 +58,12 @@ with heron.init(project="vision", name="offline", dir=sys.argv[1]) as run:
 """
 
 
-def _service(variable: str) -> str:
-    value = os.environ.get(variable)
-    if not value:
-        pytest.fail(
-            f"{variable} is not set: run the tests with `make test` (it starts the services)"
-        )
-    return value
-
-
-def _s3_settings() -> dict[str, str]:
-    return {
-        "endpoint": _service("HERON_TEST_S3_ENDPOINT"),
-        "bucket": _service("HERON_TEST_S3_BUCKET"),
-        "key": _service("HERON_TEST_S3_KEY"),
-        "secret": _service("HERON_TEST_S3_SECRET"),
-    }
-
-
 @pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A fresh database on the shared PostgreSQL server, dropped after the test."""
-    admin_url = _service("HERON_TEST_PG_URL")
-    name = f"heron_example_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-        poolclass=sqlalchemy.pool.NullPool,
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-@pytest.fixture
-def s3_prefix() -> Iterator[str]:
+def s3_prefix(s3_settings: dict[str, str]) -> Iterator[str]:
     """A fresh ``s3://bucket/prefix`` in the shared SeaweedFS; its objects are deleted after."""
     from tests.fixtures.s3_support import s3_client
 
-    settings = _s3_settings()
+    settings = s3_settings
     prefix = f"example-{uuid.uuid4().hex[:12]}"
     yield f"s3://{settings['bucket']}/{prefix}"
     client = s3_client(settings)
@@ -202,9 +163,10 @@ def _reads_everything(server: ServerProcess, key: str, runs: dict[str, str]) -> 
 # (whose tables the other replica must then read from the object store).
 @pytest.mark.parametrize("through", ["proxy", "one-replica"])
 def test_the_team_example_works_on_two_replicas_behind_a_proxy(
-    tmp_path: Path, pg_database: str, s3_prefix: str, through: str
+    tmp_path: Path, pg_url: str, s3_prefix: str, s3_settings: dict[str, str], through: str
 ) -> None:
-    settings = _s3_settings()
+    settings = s3_settings
+    pg_database = pg_url  # a fresh database on the shared server (tests/conftest.py)
     aws = {"AWS_ACCESS_KEY_ID": settings["key"], "AWS_SECRET_ACCESS_KEY": settings["secret"]}
     # heron server --db postgresql://... --blobs s3://bucket/prefix --s3-endpoint http://...
     replicas = [
