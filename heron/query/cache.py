@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from heron.errors import QueryError
+from heron.query.arrays import TableArrays, build_arrays, kernel_enabled, warm_kernels
 from heron.query.codes import MAX_CODES
 from heron.query.relation import ORD, Relation
 from heron.query.sql import ident
@@ -96,6 +97,10 @@ class TableCache:
         # background loads asked for but not started: they wait for the engine to be idle
         self._deferred: dict[str, tuple[Relation, int]] = {}
         self._failed: set[str] = set()
+        # numpy copies of loaded tables' columns for the counting loops (heron.query.arrays),
+        # and the background tasks making them
+        self._arrays: dict[str, TableArrays] = {}
+        self._preparing: list[Future[None]] = []
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -190,11 +195,34 @@ class TableCache:
         coded = self._keep_extreme_rows(name, self._add_codes(name, rel, facts))
         if coded is not facts:
             with self._lock:
-                if name in self._ready:
+                evicted = name not in self._ready
+                if not evicted:
                     self._facts[name] = coded
-                    return
-            # Evicted meanwhile: the copy is gone, so are the rows kept beside it.
-            self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(name)}"', [])
+            if evicted:
+                # The copy is gone, so are the rows kept beside it.
+                self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(name)}"', [])
+                return
+        if kernel_enabled():
+            # Never on the caller's thread: in "sync" mode the load itself runs on it.
+            task = self._executor().submit(self._prepare_arrays, name, rel, coded)
+            with self._lock:
+                self._preparing.append(task)
+
+    def _prepare_arrays(self, name: str, rel: Relation, facts: TableFacts) -> None:
+        """Compile the counting loops and copy the loaded table's columns out for them, if it
+        fits the budget beside the copies already held (groupings use DuckDB meanwhile)."""
+        if not warm_kernels():
+            return
+        with self._lock:
+            if name not in self._ready:
+                return
+        arrays = build_arrays(self.engine, name, rel, facts)
+        if arrays is None:
+            return
+        with self._lock:
+            if name in self._ready and sum(self._ready.values()) + arrays.nbytes <= self.budget:
+                self._ready[name] += arrays.nbytes
+                self._arrays[name] = arrays
 
     def _publish(self, name: str, size: int, facts: TableFacts | None) -> None:
         """Make the loaded copy ``name`` the one queries use; evict the oldest over budget."""
@@ -208,6 +236,7 @@ class TableCache:
                 evicted.append(self._ready.popitem(last=False)[0])
             for old in evicted:
                 self._facts.pop(old, None)
+                self._arrays.pop(old, None)
         for old in evicted:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{old}"', [])
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(old)}"', [])
@@ -364,6 +393,11 @@ class TableCache:
         with self._lock:
             return self._facts.get(self.name_for(rel.key))
 
+    def arrays(self, rel: Relation) -> TableArrays | None:
+        """The arrays of ``rel``'s loaded copy for the counting loops, if made, else None."""
+        with self._lock:
+            return self._arrays.get(self.name_for(rel.key))
+
     def ranges(self, rel: Relation) -> dict[str, tuple[float, float] | None] | None:
         """Finite ranges of ``rel``'s numeric columns if its in-memory copy is loaded, else None."""
         facts = self.facts(rel)
@@ -377,6 +411,11 @@ class TableCache:
             pending = list(self._loading.values())
         for f in pending:
             f.result()
+        # Loads queue the making of their arrays before they finish.
+        with self._lock:
+            preparing, self._preparing = self._preparing, []
+        for f in preparing:
+            f.result()
 
     def clear(self) -> None:
         """Drop every cached table (loads not started yet are forgotten, not started)."""
@@ -389,6 +428,7 @@ class TableCache:
             names = list(self._ready)
             self._ready.clear()
             self._facts.clear()
+            self._arrays.clear()
             self._failed.clear()
         for name in names:
             self.engine.execute_statement(f'DROP TABLE IF EXISTS "{name}"', [])

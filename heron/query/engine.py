@@ -119,6 +119,9 @@ class Engine:
         self._spill_dir = None if spill_dir is None else os.fspath(spill_dir)
         self._spill_fixed = spill_dir is not None
         self._counts: Counter[str] = Counter()
+        # Groupings over a loaded table may be counted by compiled loops (heron.query.
+        # group_kernel); False keeps them all in DuckDB (tests compare the two).
+        self.use_kernel = True
         self._running = 0  # queued statements running now
 
     def _database(self) -> duckdb.DuckDBPyConnection:
@@ -155,7 +158,7 @@ class Engine:
 
     def statements(self) -> dict[str, int]:
         """How many statements of each kind (select, join, load, drop) this engine has run,
-        plus ``stopped`` (hit the time limit), ``memory`` (hit the memory limit) and ``busy``
+        plus ``kernel`` (groupings counted outside DuckDB), ``stopped`` (hit the time limit), ``memory`` (hit the memory limit) and ``busy``
         (found no free slot in time)."""
         with self._lock:
             return dict(self._counts)
@@ -375,6 +378,11 @@ class Engine:
         if deadline is not None and time.monotonic() > deadline:
             self._count("stopped")
             raise self._time_error()
+
+    def tally(self, what: str) -> None:
+        """Count one piece of work done outside DuckDB (``kernel``: a grouping counted by the
+        loops of heron.query.kernels), reported by :meth:`statements`."""
+        self._count(what)
 
     def _count(self, what: str) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from heron.query.bins import bin_bounds, bin_lookup
+from heron.query.compiler import ColumnRef
 from heron.query.engine import Engine
 from heron.query.group_targets import (
     Target,
@@ -71,10 +72,15 @@ def compute_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float)
     hit: Groups | None = engine.memo.get(key)
     if hit is not None:
         return copy.deepcopy(hit)
-    result = _compute(engine, plan, spec, deadline)
+    # Imported here: heron.query.group_kernel builds on this module.
+    from heron.query.group_kernel import kernel_groups
+
+    result = kernel_groups(engine, plan, spec, deadline) or _compute(engine, plan, spec, deadline)
     engine.memo.put(key, copy.deepcopy(result))
-    # Every row passing the filter is in exactly one group: the count comes for free.
-    engine.counts.put(count_key, result["total_rows"])
+    # Every row passing the filter is in exactly one group: the count comes for free (but a
+    # page past the last group reports no totals).
+    if result["rows"] or spec.offset == 0:
+        engine.counts.put(count_key, result["total_rows"])
     return result
 
 
@@ -98,7 +104,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         # what aggregating a page does; a filtered selection's ranges then come from a scan
         # without grouping, far cheaper than the grouped scan that would otherwise find them.
         known = scan_ranges(engine, plan, numeric, deadline)
-    edges = {} if known is None else _edges(numeric, known, spec.bins)
+    edges = {} if known is None else group_edges(numeric, known, spec.bins)
     # 1. the page of groups, their count, each numeric column's per-group statistics (which do
     # not depend on the bin edges) and its finite range over all groups (which fixes the edges)
     # Columns the table holds no null or non-finite value of need no counting of them.
@@ -144,7 +150,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
         # An empty page reports no edges, whether or not the ranges were known.
         edges = {}
     elif known is None:
-        edges = _edges(numeric, column_ranges(numeric, page[0]), spec.bins)
+        edges = group_edges(numeric, column_ranges(numeric, page[0]), spec.bins)
     restrict = ""
     if page and (spec.offset > 0 or total_groups > len(page)):
         # Only aggregate this page's groups; join on the recomputed page of keys.
@@ -157,7 +163,7 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
     summaries: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = {}
     wanted: dict[tuple[tuple[Any, ...], int], list[int]] = {}
     for row in page:
-        key = _hashable(tuple(row[f"g{i}"] for i in range(len(keys))))
+        key = hashable(tuple(row[f"g{i}"] for i in range(len(keys))))
         slot = summaries.setdefault(key, {})
         for t in numeric:
             a = t.alias
@@ -174,18 +180,29 @@ def _compute(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) -> Gr
                        summaries, deadline)  # fmt: skip
         elif any(wanted.values()):
             images = [t for t, kind in readers if kind == "images"]
-            _fetch_images(engine, plan, images, key_select, len(keys), wanted, summaries,
+            fetch_images(engine, plan, images, key_select, len(keys), wanted, summaries,
                           deadline)  # fmt: skip
         counted = {id(t) for t, kind in readers if kind == "values"}
         for t in targets:
             if t.kind == "values" and spec.top_n > 0 and id(t) not in counted:
                 _value_counts(engine, plan, spec, t, key_select, group_cols, restrict,
                               summaries, deadline)  # fmt: skip
+    listed = [(tuple(row[f"g{i}"] for i in range(len(keys))), int(row["n"])) for row in page]
+    return assemble_groups(plan, spec, keys, key_values, targets, listed, summaries, edges,
+                           total_groups, total_rows)  # fmt: skip
+
+
+def assemble_groups(
+    plan: Plan, spec: GroupSpec, keys: list[ColumnRef], key_values: list[list[Any] | None],
+    targets: list[Target], page: list[tuple[tuple[Any, ...], int]],
+    summaries: dict[tuple[Any, ...], dict[int, dict[str, Any]]], edges: dict[int, list[float]],
+    total_groups: int, total_rows: int,
+) -> Groups:  # fmt: skip
+    """The result from the page's (key, count) pairs (keys as the statements group them: value
+    codes where ``key_values`` lists the values they stand for) and each group's summaries."""
     rows: list[GroupRow] = []
-    for row in page:
-        key = tuple(row[f"g{i}"] for i in range(len(keys)))
-        per_target = summaries.get(_hashable(key), {})
-        count = int(row["n"])
+    for key, count in page:
+        per_target = summaries.get(hashable(key), {})
         columns: dict[str, Any] = {}
         for t in targets:
             s = per_target.get(id(t)) or _empty(t, edges)
@@ -230,7 +247,7 @@ def _group_column(t: Target) -> GroupColumn:
     return GroupColumn(kind=t.kind, type=t.type.kind, element=t.type.elem, runs=None)
 
 
-def _edges(
+def group_edges(
     numeric: list[Target], ranges: dict[str, tuple[float, float] | None], bins: int
 ) -> dict[int, list[float]]:
     """Histogram edges per numeric target from its column's finite range."""
@@ -246,7 +263,8 @@ def _edges(
     return edges
 
 
-def _hashable(key: tuple[Any, ...]) -> tuple[Any, ...]:
+def hashable(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group key as a dict key (list and struct keys as their text)."""
     return tuple(repr(k) if isinstance(k, dict | list) else k for k in key)
 
 
@@ -402,14 +420,14 @@ def _aggregate(
     n_keys = len(spec.by)
     wanted: dict[tuple[tuple[Any, ...], int], list[int]] = {}
     for row in engine.run(sql, plan.params.values, deadline=deadline).to_pylist():
-        key = _hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
+        key = hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
         _read_aggregates(row, key, out.setdefault(key, {}), readers, edges, spec, wanted)
     if any(wanted.values()):
         images = [t for t, kind in readers if kind == "images"]
-        _fetch_images(engine, plan, images, key_select, n_keys, wanted, out, deadline)
+        fetch_images(engine, plan, images, key_select, n_keys, wanted, out, deadline)
 
 
-def _fetch_images(
+def fetch_images(
     engine: Engine, plan: Plan, images: list[Target], key_select: str, n_keys: int,
     wanted: dict[tuple[tuple[Any, ...], int], list[int]],
     out: dict[tuple[Any, ...], dict[int, dict[str, Any]]], deadline: float,
@@ -430,7 +448,7 @@ def _fetch_images(
     )
     by_row: dict[tuple[tuple[Any, ...], int], dict[str, Any]] = {}
     for row in engine.run(sql, params.values, deadline=deadline).to_pylist():
-        key = _hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
+        key = hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
         by_row.setdefault((key, row["o"]), row)
     for (key, target_id), chosen in wanted.items():
         t = next(t for t in images if id(t) == target_id)
@@ -452,7 +470,7 @@ def _value_counts(
     )
     n_keys = len(spec.by)
     for row in engine.run(sql, plan.params.values, deadline=deadline).to_pylist():
-        key = _hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
+        key = hashable(tuple(row[f"g{i}"] for i in range(n_keys)))
         slot = out.setdefault(key, {})
         s = slot.setdefault(id(t), {"kind": "values", "values": [], "other": 0,
                                     "distinct": int(row["d"])})  # fmt: skip
