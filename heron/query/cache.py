@@ -220,9 +220,12 @@ class TableCache:
         if arrays is None:
             return
         with self._lock:
-            if name in self._ready and sum(self._ready.values()) + arrays.nbytes <= self.budget:
-                self._ready[name] += arrays.nbytes
+            if name in self._ready and self._held() + arrays.nbytes <= self.budget:
                 self._arrays[name] = arrays
+
+    def _held(self) -> int:
+        """Bytes of the loaded copies and their arrays (call with the lock held)."""
+        return sum(self._ready.values()) + sum(a.nbytes for a in self._arrays.values())
 
     def _publish(self, name: str, size: int, facts: TableFacts | None) -> None:
         """Make the loaded copy ``name`` the one queries use; evict the oldest over budget."""
@@ -232,8 +235,16 @@ class TableCache:
             self._ready[name] = size
             if facts is not None:
                 self._facts[name] = facts
-            while sum(self._ready.values()) > self.budget and len(self._ready) > 1:
-                evicted.append(self._ready.popitem(last=False)[0])
+            while self._held() > self.budget:
+                # Arrays go first, least recently used table first: without them a table is
+                # still queried from its copy, only its groupings cost more.
+                if self._arrays:
+                    oldest = (n for n in self._ready if n in self._arrays)
+                    del self._arrays[next(oldest, next(iter(self._arrays)))]
+                elif len(self._ready) > 1:
+                    evicted.append(self._ready.popitem(last=False)[0])
+                else:
+                    break
             for old in evicted:
                 self._facts.pop(old, None)
                 self._arrays.pop(old, None)

@@ -95,6 +95,10 @@ def kernel_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) 
     space = width ** len(keys)
     key = key_arrays[0] if len(keys) == 1 else _combined(key_arrays, width)
     use_sel = plan.where != "TRUE"
+    numeric = [t for t in targets if t.kind == "histogram"]
+    # The filter's effect on the ranges is looked up on the rows holding the table's extremes
+    # (a statement of its own) while DuckDB finds the kept positions.
+    kept = _threads().submit(kept_ranges, engine, plan, numeric, deadline) if use_sel else None
     if use_sel:
         sql = f"SELECT t.{ORD} AS o FROM {plan.from_sql} WHERE {plan.where}"
         found = engine.run(sql, plan.params.values, deadline=deadline).column("o")
@@ -115,11 +119,11 @@ def kernel_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) 
         # As the DuckDB path reports a page past the last group: its totals come with its rows.
         total_groups = total_rows = 0
 
-    numeric = [t for t in targets if t.kind == "histogram"]
     edges: dict[int, list[float]] = {}
+    known = {} if kept is None else kept.result()
     if page:
         edges = group_edges(numeric, _ranges(engine, plan, numeric, arrays, names, kernels,
-                                             sel, use_sel, deadline), spec.bins)  # fmt: skip
+                                             sel, use_sel, known), spec.bins)  # fmt: skip
     summaries: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = {
         hashable(k): {} for k in page_keys
     }
@@ -182,15 +186,15 @@ def _split(code: int, width: int, n: int) -> tuple[Any, ...]:
 
 def _ranges(
     engine: Engine, plan: Plan, numeric: list[Target], arrays: TableArrays, names: dict[int, str],
-    kernels: Any, sel: np.ndarray, use_sel: bool, deadline: float,
+    kernels: Any, sel: np.ndarray, use_sel: bool, kept: dict[str, tuple[float, float] | None],
 ) -> dict[str, tuple[float, float] | None]:  # fmt: skip
     """Each numeric column's finite range over the kept rows: the table's own when every row is
-    kept or the filter keeps its extremes, else counted."""
+    kept or the filter keeps its extremes (``kept``, from ``kept_ranges``), else counted."""
     if not use_sel:
         known = known_ranges(engine, plan, numeric)
         if known is not None:
             return known
-    ranges = kept_ranges(engine, plan, numeric, deadline) if use_sel else {}
+    ranges = dict(kept)
     for t in numeric:
         if t.column in ranges:
             continue

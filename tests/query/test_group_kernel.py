@@ -186,3 +186,24 @@ def test_a_loaded_table_groups_with_the_loops_by_default(tmp_tables: Path) -> No
     engine.tables.wait()
     q.filter('row["f"] > 0').group_by("k").groups()
     assert engine.statements().get("kernel", 0) == 1
+
+
+def test_arrays_count_in_the_cache_budget(tmp_tables: Path) -> None:
+    # Arrays that would take the cache past its budget are not made (groupings stay in DuckDB,
+    # with the same results); a budget with room for them gets them.
+    source = _random_table(tmp_tables, 5, 2000)
+    size = Engine(cache="sync").table_relation(source).decoded_bytes
+    tight = Engine(timeout=60, cache="sync", cache_bytes=size + 1000)
+    roomy = Engine(timeout=60, cache="sync", cache_bytes=size * 4)
+    results = []
+    for e in (tight, roomy):
+        Query(source, engine=e).count()
+        e.tables.wait()
+        results.append(json_roundtrip(Query(source, engine=e).group_by("k").groups()))
+    assert tight.tables.arrays(tight.table_relation(source)) is None
+    assert "heron_t_" in tight.table_relation(source).sql  # the copy itself stays
+    assert tight.statements().get("kernel", 0) == 0
+    arrays = roomy.tables.arrays(roomy.table_relation(source))
+    assert arrays is not None and 0 < arrays.nbytes < size * 3
+    assert roomy.statements().get("kernel", 0) == 1
+    _same(results[1], results[0])
