@@ -97,10 +97,10 @@ class TableCache:
         # background loads asked for but not started: they wait for the engine to be idle
         self._deferred: dict[str, tuple[Relation, int]] = {}
         self._failed: set[str] = set()
-        # numpy copies of loaded tables' columns for the counting loops (heron.query.arrays),
-        # and the background tasks making them
+        # numpy copies of loaded tables' columns for the counting loops (heron.query.arrays)
         self._arrays: dict[str, TableArrays] = {}
-        self._preparing: list[Future[None]] = []
+        # background tasks (loads, making arrays) not yet waited for by ``wait``
+        self._tasks: list[Future[None]] = []
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -159,7 +159,9 @@ class TableCache:
                 (name, rel, size, self._loading[name]) for name, (rel, size) in deferred.items()
             ]
         for name, rel, size, done in started:
-            self._executor().submit(self._load_then, name, rel, size, done)
+            task = self._executor().submit(self._load_then, name, rel, size, done)
+            with self._lock:
+                self._tasks.append(task)
 
     def _load_then(self, name: str, rel: Relation, size: int, done: Future[None]) -> None:
         """Load in the background, then tell whoever waits for the load."""
@@ -206,7 +208,7 @@ class TableCache:
             # Never on the caller's thread: in "sync" mode the load itself runs on it.
             task = self._executor().submit(self._prepare_arrays, name, rel, coded)
             with self._lock:
-                self._preparing.append(task)
+                self._tasks.append(task)
 
     def _prepare_arrays(self, name: str, rel: Relation, facts: TableFacts) -> None:
         """Compile the counting loops and copy the loaded table's columns out for them, if it
@@ -422,11 +424,15 @@ class TableCache:
             pending = list(self._loading.values())
         for f in pending:
             f.result()
-        # Loads queue the making of their arrays before they finish.
-        with self._lock:
-            preparing, self._preparing = self._preparing, []
-        for f in preparing:
-            f.result()
+        # A load is in use before it is done (value codes, arrays follow), and it queues the
+        # making of its arrays as a task of its own: wait until no task is left.
+        while True:
+            with self._lock:
+                tasks, self._tasks = self._tasks, []
+            if not tasks:
+                return
+            for task in tasks:
+                task.result()
 
     def clear(self) -> None:
         """Drop every cached table (loads not started yet are forgotten, not started)."""

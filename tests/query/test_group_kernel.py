@@ -207,3 +207,43 @@ def test_arrays_count_in_the_cache_budget(tmp_tables: Path) -> None:
     assert arrays is not None and 0 < arrays.nbytes < size * 3
     assert roomy.statements().get("kernel", 0) == 1
     _same(results[1], results[0])
+
+
+_FIRST_QUERY = """
+import sys
+from heron.query import Engine, Query, TableSource
+source = TableSource({parts!r}, {columns!r}, "t")
+engine = Engine(timeout=60)
+Query(source, engine=engine).filter('row["f"] > 0').group_by("k").groups()
+first = sys.modules.get("numba") is not None
+engine.tables.wait()
+Query(source, engine=engine).filter('row["f"] > 1').group_by("k").groups()
+print(first, sys.modules.get("numba") is not None, engine.statements().get("kernel", 0))
+"""
+
+
+def _run(code: str, *before: str) -> list[str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "\n".join([*before, code])],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_the_first_query_never_imports_numba(tmp_tables: Path) -> None:
+    # Importing numba and loading the loops costs about half a second: only the background
+    # work after a table's copy loads may pay it; the next grouping then uses the loops.
+    source = _random_table(tmp_tables, 6, 300)
+    code = _FIRST_QUERY.format(parts=[str(p) for p in source.parts], columns=COLUMNS)
+    assert _run(code) == ["False", "True", "1"]
+
+
+def test_groupings_work_without_numba(tmp_tables: Path) -> None:
+    # Where numba cannot be imported the loops are never ready: DuckDB groups everything.
+    source = _random_table(tmp_tables, 6, 300)
+    code = _FIRST_QUERY.format(parts=[str(p) for p in source.parts], columns=COLUMNS)
+    assert _run(code, "import sys", "sys.modules['numba'] = None") == ["False", "False", "0"]
