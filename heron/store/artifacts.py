@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, exists, func, select
 
 from heron.errors import ArtifactError, NotFoundError
-from heron.store import schema
+from heron.store import blob_rows, schema
 from heron.store.database import insert_ignoring_duplicates, write
 from heron.store.jsonvalues import dumps, loads
 from heron.store.lineage import add_edge
@@ -167,25 +167,24 @@ def missing_blob_counts(engine: Engine, version_ids: Sequence[str]) -> dict[str,
 
     External references are not counted: their bytes were never in the store.
     """
-    f, b = schema.artifact_files, schema.blobs
+    f = schema.artifact_files
     ids = sorted(set(version_ids))
     counts: dict[str, int] = {}
     with engine.connect() as connection:
         for start in range(0, len(ids), _CHUNK):
-            query = (
-                select(f.c.version_id, func.count())
-                .select_from(f.outerjoin(b, b.c.sha256 == f.c.sha256))
-                .where(
+            files = connection.execute(
+                select(f.c.version_id, f.c.sha256).where(
                     and_(
                         f.c.version_id.in_(ids[start : start + _CHUNK]),
                         f.c.ref_uri.is_(None),
                         f.c.sha256.is_not(None),
-                        b.c.sha256.is_(None),
                     )
                 )
-                .group_by(f.c.version_id)
-            )
-            counts.update({str(v): int(n) for v, n in connection.execute(query)})
+            ).fetchall()
+            stored = blob_rows.present(connection, {str(digest) for _, digest in files})
+            for version_id, digest in files:
+                if digest not in stored:
+                    counts[str(version_id)] = counts.get(str(version_id), 0) + 1
     return counts
 
 
@@ -595,15 +594,7 @@ def _collection(
 
 
 def _absent_blobs(connection: Connection, digests: set[str]) -> set[str]:
-    b = schema.blobs
-    ordered = sorted(digests)
-    found: set[str] = set()
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        found.update(
-            r[0] for r in connection.execute(select(b.c.sha256).where(b.c.sha256.in_(chunk)))
-        )
-    return digests - found
+    return digests - blob_rows.present(connection, digests)
 
 
 def _set_alias(

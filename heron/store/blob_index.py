@@ -14,11 +14,13 @@ import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heron.errors import HeronError, IntegrityError, NotFoundError
+from heron.store.blob_rows import BlobLocation, Entry
+
+__all__ = ["PACK_THRESHOLD", "BlobIndex", "BlobLocation", "members_by_pack", "sha256_hex"]
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -37,15 +39,6 @@ PACK_THRESHOLD = 1 << 20
 def sha256_hex(data: bytes) -> str:
     """The lowercase hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(frozen=True)
-class BlobLocation:
-    """Where a blob lives: a pack and offset, or (``pack == ""``) an object of its own."""
-
-    size: int
-    pack: str
-    offset: int
 
 
 def members_by_pack(
@@ -118,33 +111,19 @@ class BlobIndex(ABC):
             self._write_and_index(fresh)
         return digests
 
-    def _index(self, entries: list[tuple[str, int, str, int]]) -> None:
-        from heron.store import schema
-        from heron.store.database import insert_ignoring_duplicates, write
+    def _index(self, entries: list[Entry]) -> None:
+        from heron.store import blob_rows
+        from heron.store.database import write
 
-        now = time.time()
-        rows = [
-            {"sha256": d, "size": size, "location": loc, "offset": off, "created_at": now}
-            for d, size, loc, off in entries
-        ]
         with write(self._engine) as connection:
-            insert_ignoring_duplicates(connection, schema.blobs, rows)
+            blob_rows.insert(connection, entries)
         self._remember_stored(d for d, _, _, _ in entries)
 
     def _locate(self, digest: str) -> tuple[int, str, int]:
-        from sqlalchemy import select
-
-        from heron.store import schema
-
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                select(schema.blobs.c.size, schema.blobs.c.location, schema.blobs.c.offset).where(
-                    schema.blobs.c.sha256 == digest
-                )
-            ).first()
-        if row is None:
+        where = self._located({digest}).get(digest)
+        if where is None:
             raise self._absent(digest)
-        return int(row[0]), str(row[1]), int(row[2])
+        return where.size, where.pack, where.offset
 
     def _absent(self, digest: str) -> NotFoundError | IntegrityError:
         """The error for a digest with no index row: quarantined earlier, or never stored."""
@@ -179,23 +158,10 @@ class BlobIndex(ABC):
         self._known.update(digests)
 
     def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
-        from sqlalchemy import select
+        from heron.store import blob_rows
 
-        from heron.store import schema
-
-        b = schema.blobs
-        ordered = sorted(digests)
-        found: dict[str, BlobLocation] = {}
         with self._engine.connect() as connection:
-            for start in range(0, len(ordered), 500):
-                rows = connection.execute(
-                    select(b.c.sha256, b.c.size, b.c.location, b.c.offset).where(
-                        b.c.sha256.in_(ordered[start : start + 500])
-                    )
-                )
-                for digest, size, location, offset in rows:
-                    found[str(digest)] = BlobLocation(int(size), str(location), int(offset))
-        return found
+            return blob_rows.locate(connection, digests)
 
     def located(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
         """Where each of these blobs lives, for those in the index (one query per 500)."""

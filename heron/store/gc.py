@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, func, select
 
 from heron.errors import HeronError
-from heron.store import schema
+from heron.store import blob_rows, schema
 from heron.store.artifacts import GC_LOCK_KEY, stored_blob_digests
 from heron.store.database import write
 from heron.store.jsonvalues import loads
@@ -110,24 +110,19 @@ def collect(
     """Report unreferenced blobs; with ``delete_loose`` delete those kept as files of their own."""
     report = GcReport()
     cutoff = time.time() - min_age
-    b = schema.blobs
     with store.engine.connect() as connection:
         referenced = referenced_digests(store, connection)
-        report.total_blobs = int(
-            connection.execute(select(func.count()).select_from(b)).scalar_one()
-        )
-        rows = connection.execute(
-            select(b.c.sha256, b.c.size, b.c.location, b.c.created_at)
-        ).fetchall()
-    for digest, size, location, created_at in rows:
-        if digest in referenced:
+        rows = blob_rows.every_row(connection)
+    report.total_blobs = len(rows)
+    for row in rows:
+        if row.digest in referenced:
             report.referenced += 1
-        elif created_at > cutoff:
+        elif row.created_at > cutoff:
             report.skipped_young += 1
-        elif location:
-            report.packed.append((str(digest), int(size)))
+        elif row.pack:
+            report.packed.append((row.digest, row.size))
         else:
-            report.loose.append((str(digest), int(size)))
+            report.loose.append((row.digest, row.size))
     if delete_loose and report.loose:
         _delete_loose(store, report)
     return report
@@ -141,9 +136,7 @@ def _delete_loose(store: Store, report: GcReport) -> None:
         # Re-check under the lock: an artifact may have been committed since the scan.
         still_free = set(candidates) - stored_blob_digests(connection)
         doomed = sorted(still_free)
-        for start in range(0, len(doomed), 500):
-            chunk = doomed[start : start + 500]
-            connection.execute(delete(schema.blobs).where(schema.blobs.c.sha256.in_(chunk)))
+        blob_rows.delete(connection, doomed)
     store.blobs.delete_own(doomed)  # files in the store, or objects in an object store
     for digest in doomed:
         report.deleted += 1

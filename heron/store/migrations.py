@@ -14,7 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    inspect,
+    select,
+    text,
+)
 
 from heron.errors import SchemaTooNewError, StoreError
 from heron.store import schema
@@ -83,8 +98,132 @@ def _add_comments(connection: Connection) -> None:
     connection.execute(text("CREATE INDEX ix_comments_parent ON comments (parent_id)"))
 
 
+def _blob_index_v5() -> tuple[Table, Table, Table]:
+    """The blob index tables as step 4 -> 5 makes them (written out here, so a later change to
+    them in ``schema`` comes with a step of its own)."""
+    frozen = MetaData()
+    packs = Table(
+        "blob_packs",
+        frozen,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", String(64), nullable=False, unique=True),
+    )
+    batches = Table(
+        "blob_batches",
+        frozen,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", Float, nullable=False),
+    )
+    blobs = Table(
+        "blobs",
+        frozen,
+        Column("digest", LargeBinary(32), primary_key=True),
+        Column("size", BigInteger, nullable=False),
+        Column("pack", Integer, ForeignKey("blob_packs.id")),
+        Column("offset", BigInteger, nullable=False),
+        Column("batch", Integer, ForeignKey("blob_batches.id"), nullable=False),
+        sqlite_with_rowid=False,
+    )
+    return packs, batches, blobs
+
+
+_COPY_ROWS = 10_000  # index rows copied per statement by the step below
+
+
+def _compact_blob_index(connection: Connection) -> None:
+    """4 -> 5: the blob index keeps each digest as 32 bytes, once, with its pack and write
+    numbered, instead of hex text stored twice with a pack name and a time on every row.
+
+    Every row is copied; none is lost or changed in meaning. The blobs one index write stored
+    shared its time, so each distinct time becomes one batch, numbered (on SQLite) by the last
+    rowid it held: a sync cursor saved before the upgrade ("sent up to rowid N") then still
+    says which batches were sent, and a batch it was inside of is checked again.
+    """
+    columns = {column["name"] for column in inspect(connection).get_columns("blobs")}
+    if "sha256" not in columns:  # a store whose create_all already made the new index
+        return
+    packs, batches, blobs = _blob_index_v5()
+    sqlite = connection.dialect.name == "sqlite"
+    connection.execute(text("ALTER TABLE blobs RENAME TO blobs_v4"))
+    key = inspect(connection).get_pk_constraint("blobs_v4").get("name")
+    if not sqlite and key == "blobs_pkey":
+        # PostgreSQL renames the table but not its key's index, whose name the new key takes.
+        connection.execute(
+            text("ALTER TABLE blobs_v4 RENAME CONSTRAINT blobs_pkey TO blobs_v4_pkey")
+        )
+    for table in (packs, batches, blobs):
+        table.create(connection)
+    order = "max(rowid)" if sqlite else "row_number() OVER (ORDER BY created_at)"
+    numbers: dict[float, int] = {}
+    for created_at, number in connection.execute(
+        text(f"SELECT created_at, {order} FROM blobs_v4 GROUP BY created_at")
+    ):
+        numbers[float(created_at)] = int(number)
+    if numbers:
+        rows = [{"id": n, "created_at": t} for t, n in sorted(numbers.items(), key=lambda i: i[1])]
+        for start in range(0, len(rows), _COPY_ROWS):
+            connection.execute(batches.insert(), rows[start : start + _COPY_ROWS])
+        if not sqlite:  # the next batch a writer adds must come after these
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('blob_batches', 'id'), :last)"),
+                {"last": max(numbers.values())},
+            )
+    names = [
+        str(name)
+        for (name,) in connection.execute(
+            text("SELECT DISTINCT location FROM blobs_v4 WHERE location <> '' ORDER BY location")
+        )
+    ]
+    for start in range(0, len(names), _COPY_ROWS):
+        connection.execute(packs.insert(), [{"name": n} for n in names[start : start + _COPY_ROWS]])
+    pack_ids = {str(name): int(id_) for id_, name in connection.execute(select(packs))}
+    last = ""
+    while True:
+        old = connection.execute(
+            text(
+                'SELECT sha256, size, location, "offset", created_at FROM blobs_v4 '
+                "WHERE sha256 > :last ORDER BY sha256 LIMIT :limit"
+            ),
+            {"last": last, "limit": _COPY_ROWS},
+        ).fetchall()
+        if not old:
+            break
+        try:
+            copied = [
+                {
+                    "digest": bytes.fromhex(str(digest)),
+                    "size": int(size),
+                    "pack": pack_ids[str(location)] if location else None,
+                    "offset": int(offset),
+                    "batch": numbers[float(created_at)],
+                }
+                for digest, size, location, offset, created_at in old
+            ]
+        except ValueError:
+            bad = next(str(row[0]) for row in old if not _is_hex_digest(str(row[0])))
+            raise StoreError(
+                f"the blob index holds {bad!r}, which is not a sha256 digest: the store was "
+                "left at its previous version (run `heron verify` on it with the previous heron)"
+            ) from None
+        connection.execute(blobs.insert(), copied)
+        last = str(old[-1][0])
+    connection.execute(text("DROP TABLE blobs_v4"))
+
+
+def _is_hex_digest(value: str) -> bool:
+    try:
+        return len(value) == 64 and len(bytes.fromhex(value)) == 32
+    except ValueError:
+        return False
+
+
 # Step i brings a store from version i to version i + 1. Version 1 is the first schema.
-MIGRATIONS: list[Migration] = [_add_next_version, _add_access_tables, _add_comments]
+MIGRATIONS: list[Migration] = [
+    _add_next_version,
+    _add_access_tables,
+    _add_comments,
+    _compact_blob_index,
+]
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -18,10 +18,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from heron.store import schema
+from heron.store import blob_rows
 from heron.store.database import write
 from heron.store.safefiles import NotARegularFile, open_directory_inside, temporary_sibling
 
@@ -63,15 +63,10 @@ def quarantine_blob(
     and a blob removed by gc or stored again elsewhere meanwhile is left alone. Failing to set it
     aside (a read-only store) is logged; the caller's read fails all the same.
     """
-    b = schema.blobs
     where = f"pack {location} at offset {offset}" if location else "file of its own"
     try:
         with write(engine) as connection:
-            removed = connection.execute(
-                delete(b).where(
-                    and_(b.c.sha256 == digest, b.c.location == location, b.c.offset == offset)
-                )
-            ).rowcount
+            removed = blob_rows.delete_at(connection, digest, location, offset)
         if not removed:
             return False
         moved = (

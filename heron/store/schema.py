@@ -112,16 +112,35 @@ tables = Table(
     Column("created_at", Float, nullable=False),
 )
 
-# Index of the content-addressed blob store. `location` is a pack file name, or "" for a
-# blob kept as a file of its own (large blobs).
+# The pack files of the blob store, by number: an index row names its pack by this id.
+blob_packs = Table(
+    "blob_packs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+)
+
+# Each write to the blob index (one batch of blobs) in the order they committed: when (gc leaves
+# young blobs alone) and how far a sync push got (its cursor is a batch number).
+blob_batches = Table(
+    "blob_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# Index of the content-addressed blob store, one small row per blob (heron.store.blob_rows owns
+# it, and alone sees the digest as the 32 bytes it is stored as). ``pack`` is NULL for a blob
+# kept as an object of its own (large blobs). On SQLite the digest is the table's key itself.
 blobs = Table(
     "blobs",
     metadata,
-    Column("sha256", String(64), primary_key=True),
+    Column("digest", LargeBinary(32), primary_key=True),
     Column("size", BigInteger, nullable=False),
-    Column("location", String(128), nullable=False),
+    Column("pack", Integer, ForeignKey("blob_packs.id")),
     Column("offset", BigInteger, nullable=False),
-    Column("created_at", Float, nullable=False),
+    Column("batch", Integer, ForeignKey("blob_batches.id"), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 artifact_collections = Table(

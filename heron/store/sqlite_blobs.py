@@ -13,14 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heron.store.blob_index import BlobLocation
+from heron.store.blob_rows import BlobLocation, Entry
 from heron.store.blobs import LocalBlobStore
 from heron.store.sqlite_writer import SqliteWriter
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-
-_IN_LIST = 500  # digests per lookup, as the engine's index queries
 
 
 class SqliteBlobStore(LocalBlobStore):
@@ -39,21 +37,9 @@ class SqliteBlobStore(LocalBlobStore):
     def _engine(self, _: Engine | None) -> None:
         pass  # the base class stores the engine it was given: this one asks for it
 
-    def _index(self, entries: list[tuple[str, int, str, int]]) -> None:
+    def _index(self, entries: list[Entry]) -> None:
         self._writer.insert_blobs(entries)
         self._remember_stored(digest for digest, _, _, _ in entries)
 
-    def _locate(self, digest: str) -> tuple[int, str, int]:
-        found = self._writer.locate_blobs([digest])
-        if digest not in found:
-            raise self._absent(digest)
-        return found[digest]
-
     def _located(self, digests: set[str]) -> dict[str, BlobLocation]:
-        ordered = sorted(digests)
-        found: dict[str, BlobLocation] = {}
-        for start in range(0, len(ordered), _IN_LIST):
-            rows = self._writer.locate_blobs(ordered[start : start + _IN_LIST])
-            for digest, (size, location, offset) in rows.items():
-                found[digest] = BlobLocation(size, location, offset)
-        return found
+        return self._writer.locate_blobs(digests)

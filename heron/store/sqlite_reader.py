@@ -25,7 +25,7 @@ from heron.store.tables import TableRecord, table_record
 
 # The schema version this reader's queries are written for: heron.store.migrations.SCHEMA_VERSION
 # (a test keeps the two equal). A store at any other version goes through the full store.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _RUN_COLUMNS = (
     "r.id, r.name, r.group_name, r.job_type, r.tags, r.notes, r.config, r.summary, r.state, "

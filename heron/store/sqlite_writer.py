@@ -25,13 +25,15 @@ import sys
 import threading
 import time
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from heron.errors import NotFoundError, RunExistsError
+from heron.store import blob_rows
+from heron.store.blob_rows import BlobLocation, Entry
 from heron.store.jsonvalues import dumps
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RunRecord, run_record
@@ -325,28 +327,16 @@ class SqliteWriter:
 
     # -- blobs --------------------------------------------------------------------------------
 
-    def insert_blobs(self, entries: Sequence[tuple[str, int, str, int]]) -> None:
-        """Index rows (sha256, size, location, offset) of written blobs; a digest already
-        indexed keeps its row (two writers stored the same bytes)."""
-        now = time.time()
+    def insert_blobs(self, entries: Sequence[Entry]) -> None:
+        """Index rows (sha256, size, pack, offset) of written blobs; a digest already indexed
+        keeps its row (two writers stored the same bytes)."""
         with self.write() as cursor:
-            cursor.executemany(
-                'INSERT INTO blobs (sha256, size, location, "offset", created_at) '
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [
-                    (digest, size, location, offset, now)
-                    for digest, size, location, offset in entries
-                ],
-            )
+            blob_rows.insert_sqlite(cursor, entries)
 
-    def locate_blobs(self, digests: Sequence[str]) -> dict[str, tuple[int, str, int]]:
-        """(size, location, offset) of those of ``digests`` the index holds."""
-        marks = ", ".join("?" * len(digests))
-        rows = self._select(
-            f'SELECT sha256, size, location, "offset" FROM blobs WHERE sha256 IN ({marks})',
-            digests,
-        )
-        return {row[0]: (int(row[1]), str(row[2]), int(row[3])) for row in rows}
+    def locate_blobs(self, digests: Iterable[str]) -> dict[str, BlobLocation]:
+        """Where those of ``digests`` the index holds live."""
+        with self._lock:
+            return blob_rows.locate_sqlite(self._connection, digests)
 
     # -- tables -------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from heron.errors import HeronError, IntegrityError, StoreError
-from heron.store import quarantine, schema
+from heron.store import blob_rows, quarantine, schema
 from heron.store.blobs import sha256_hex
 from heron.store.jsonvalues import loads
 from heron.store.manifest import manifest_digest
@@ -113,10 +113,9 @@ class _Blob:
 
 def indexed_blobs(store: Store) -> list[_Blob]:
     """Every blob in the index, packs first in offset order (the order they are read in)."""
-    b = schema.blobs
     with store.engine.connect() as connection:
-        rows = connection.execute(select(b.c.sha256, b.c.size, b.c.location, b.c.offset))
-        blobs = [_Blob(str(d), int(s), str(loc), int(off)) for d, s, loc, off in rows]
+        rows = blob_rows.every_row(connection)
+    blobs = [_Blob(row.digest, row.size, row.pack, row.offset) for row in rows]
     return sorted(blobs, key=lambda x: (x.pack == "", x.pack, x.offset, x.digest))
 
 

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from heron.errors import StoreError
 from heron.store import artifacts as artifact_store
+from heron.store import blob_rows
 from heron.store.jsonvalues import dumps
 from heron.store.tables import TableRecord, open_part, table_record
 from heron.sync.direct import DirectUploader
@@ -133,9 +134,9 @@ class Pusher:
                     ("artifacts", "artifact_versions"),
                     ("lineage", "lineage"),
                     ("tables", "tables"),
-                    ("blobs", "blobs"),
                 )
             }
+            limits["blobs"] = blob_rows.last_batch(connection)
         self._push_blobs(limits["blobs"], counts)
         self._push_tables(limits["tables"], counts)
         self._push_runs(counts)
@@ -157,7 +158,7 @@ class Pusher:
                 value = connection.exec_driver_sql(sql, (self.state.cursor(kind),)).scalar()
                 return int(value or 0)
 
-            counts.blobs = count("blobs", "blobs")
+            counts.blobs = blob_rows.count_after(connection, self.state.cursor("blobs"))
             counts.tables = count("tables", "tables")
             counts.objects = count("run_objects", "objects")
             counts.metric_rows = count("metrics", "metrics", "sum(n_points)")
@@ -178,21 +179,25 @@ class Pusher:
     # -- blobs -------------------------------------------------------------------------------
 
     def _push_blobs(self, limit: int, counts: PushCounts) -> None:
+        # The blob cursor is the number of the last index write sent. The index is read in
+        # digest order, so the cursor moves once the whole range is sent; a push cut off before
+        # asks the server again next time, which answers what it has.
         cursor = self.state.cursor("blobs")
-        while cursor < limit:
+        if cursor >= limit:
+            return
+        last = ""
+        while True:
             with self.store.engine.connect() as connection:
-                rows = connection.exec_driver_sql(
-                    "SELECT rowid, sha256, size FROM blobs WHERE rowid > ? AND rowid <= ? "
-                    "ORDER BY rowid LIMIT ?",
-                    (cursor, limit, MAX_DIGESTS),
-                ).fetchall()
+                rows = blob_rows.indexed_between(
+                    connection, cursor, limit, after_digest=last, limit=MAX_DIGESTS
+                )
             if not rows:
                 break
-            sizes = {str(digest): int(size) for _, digest, size in rows}
+            sizes = dict(rows)
             missing = self.client.json("POST", "/api/sync/blobs/missing", {"digests": list(sizes)})
             self._send_blobs([d for d in missing["missing"]], sizes, counts)
-            cursor = int(rows[-1][0])
-            self._advance("blobs", cursor)
+            last = rows[-1][0]
+        self._advance("blobs", limit)
 
     def _send_blobs(self, digests: list[str], sizes: dict[str, int], counts: PushCounts) -> None:
         locations = self.store.blobs.locate_many(digests)

@@ -128,20 +128,11 @@ def test_one_blob_per_content_across_artifacts_tables_and_runs(
     assert other_digests == file_digests
     # Each image is stored once, whoever refers to it.
     store = art._bound_store()
-    from sqlalchemy import func, select
-
-    from heron.store import schema
+    from heron.store import blob_rows
 
     with store.engine.connect() as connection:
-        for digest in file_digests:
-            assert (
-                connection.execute(
-                    select(func.count())
-                    .select_from(schema.blobs)
-                    .where(schema.blobs.c.sha256 == digest)
-                ).scalar_one()
-                == 1
-            )
+        indexed = [row.digest for row in blob_rows.every_row(connection)]
+    assert file_digests <= set(indexed) and len(indexed) == len(set(indexed))
     # The table reads back like a run's table, and downloads as a Parquet file.
     run_table = heron.Api().runs("p")[0].table("logged_on_the_run")
     assert type(table_back) is type(run_table)

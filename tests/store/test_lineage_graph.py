@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import heron
+from heron.store import blob_rows
+from heron.store.database import write
 from heron.store.lineage_graph import lineage_graph
 from heron.store.store import Store
 
@@ -75,11 +77,12 @@ def test_a_deleted_run_or_version_and_lost_files_are_gaps_not_errors(
             "SELECT sha256 FROM artifact_files WHERE version_id = ? AND path = 'b.txt'",
             (ids["raw"],),
         ).fetchone()[0]
-        database.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
         database.commit()
     finally:
         database.close()
     store = Store.open(store_dir)
+    with write(store.engine) as connection:
+        blob_rows.delete(connection, [sha])
     graph = lineage_graph(store.engine, run_ids=[ids["split"]], depth=2)
     runs = {node.run_id: node.record for node in graph.runs}
     assert runs[ids["train"]] is None and runs[ids["split"]] is not None
