@@ -3,7 +3,8 @@
 Every cell is checked when it is added (see :mod:`heron.sdk.table_types`), so a bad row fails
 at the call that added it and leaves the table as it was. Images leave memory as they come: an
 image column encodes and stores them in batches while rows are added and keeps only their cells
-(:mod:`heron.sdk.table_images`). ``run.log({"key": table})`` builds the other Arrow columns at
+(:mod:`heron.sdk.table_images`); rows of plain values are packed by column as they come
+(:mod:`heron.sdk.table_rows`). ``run.log({"key": table})`` builds the other Arrow columns at
 once (cheap, and it freezes a snapshot the caller may keep mutating), then commits the Parquet
 part on the run's thread pool once the images are stored.
 """
@@ -13,15 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from heron.errors import TableError, UsageError
 from heron.sdk.interfaces import ObjectResult, RunContext
 from heron.sdk.media import Image
-from heron.sdk.table_arrow import exact_array, one_array
+from heron.sdk.table_arrow import one_array
 from heron.sdk.table_frames import columns_from_frame
 from heron.sdk.table_images import ImageColumn
+from heron.sdk.table_rows import PACK_ROWS, FastRows
 from heron.sdk.table_types import ColumnSpec, check_value, parse_dtype, to_arrow_array
 from heron.sdk.values import text_problem
 
@@ -57,9 +58,11 @@ class Table:
         self._specs: list[ColumnSpec] = []
         # A column's Python values; an image column's are an ImageColumn (stored as they come).
         self._columns: list[list[Any] | ImageColumn] = []
-        # Rows add_data took on its fast path, not yet split into columns: appending the row
-        # is all a row costs; _values splits them (a pass in C per column) before anything reads columns.
-        self._pending: list[tuple[Any, ...]] = []
+        # Rows add_data took on its fast path, after the columns' values: appending the row to
+        # _pending (the FastRows' own list) is all a row costs, and every PACK_ROWS rows they are
+        # packed by column; _values moves them to the columns before anything reads columns.
+        self._fast_rows = FastRows([])
+        self._pending = self._fast_rows.pending
         # Columns taken from a dataframe stay Arrow arrays (typed in one pass); add_data appends
         # Python values after them.
         self._heads: list[pa.Array | None] = []
@@ -120,19 +123,19 @@ class Table:
         if not self._specs:
             return 0
         head = self._heads[0]
-        return (len(head) if head is not None else 0) + len(self._columns[0]) + len(self._pending)
+        return (len(head) if head is not None else 0) + len(self._columns[0]) + len(self._fast_rows)
 
     def __repr__(self) -> str:
         return f"<heron.Table {len(self)} rows x {len(self._specs)} columns {self.columns}>"
 
     @property
     def _values(self) -> list[list[Any] | ImageColumn]:
-        """Each column's values (an image column's as an ImageColumn), pending rows included."""
-        pending = self._pending
-        if pending:
-            self._pending = []
+        """Each column's values (an image column's as an ImageColumn), fast-path rows included."""
+        fast_rows = self._fast_rows
+        if len(fast_rows):
             for index, column in enumerate(self._columns):
-                column.extend(map(itemgetter(index), pending))
+                column.extend(fast_rows.values(index))
+            fast_rows.clear()
         return self._columns
 
     def _index(self, name: str) -> int:
@@ -214,7 +217,10 @@ class Table:
                     for column, value in zip(self._values, row, strict=True):
                         column.append(value)
                 else:
-                    self._pending.append(row)
+                    pending = self._pending
+                    pending.append(row)
+                    if len(pending) >= PACK_ROWS:
+                        self._fast_rows.pack()
                 return
         specs = self._specs
         if len(row) != len(specs):
@@ -240,7 +246,7 @@ class Table:
             column.append(value)
 
     def _types_changed(self) -> None:
-        if self._pending:  # rows checked against the former types become plain column values
+        if len(self._fast_rows):  # rows checked against the former types become column values
             self._values  # noqa: B018  (the property moves them)
         self._fast_types = None
 
@@ -254,12 +260,30 @@ class Table:
         return column
 
     def _refresh_fast_types(self) -> list[type | None]:
+        self._values  # noqa: B018  (rows packed for the former types move to the columns)
         fast_types = [_FAST_TYPES.get(spec.type) for spec in self._specs]
         self._fast_types = fast_types
+        self._fast_rows = FastRows([spec.type for spec in self._specs])
+        self._pending = self._fast_rows.pending
         self._int_columns = [index for index, spec in enumerate(self._specs) if spec.type == "int"]
         # One int column (an id) is the common case: checked without a generator.
         self._int_column = self._int_columns[0] if len(self._int_columns) == 1 else None
         self._has_images = any(spec.type == "image" for spec in self._specs)
+        columns = self._columns
+        if (
+            columns
+            and 0 < len(columns[0]) <= PACK_ROWS
+            and all(fast_types)
+            and not self._has_images
+            and all(head is None for head in self._heads)
+        ):
+            # The rows checked one by one so far (usually the one that typed the columns) join
+            # the fast rows when each value has its column's exact type: every column is then
+            # packed in one piece instead of joined from two.
+            rows = list(zip(*columns, strict=True))
+            if all(list(map(type, row)) == fast_types for row in rows):
+                self._pending.extend(rows)
+                self._columns = [[] for _ in columns]
         return fast_types
 
     def add_column(self, name: str, values: Iterable[Any], dtype: Any = None) -> None:
@@ -381,21 +405,23 @@ class Table:
         return pa.Table.from_arrays(arrays, schema=arrow_schema([spec.to_json() for spec in specs]))
 
     def _packed_pending(self, start: int) -> list[pa.Array] | None:
-        """The columns from row ``start`` on, most rows packed straight from the pending ones
+        """The columns from row ``start`` on, most rows packed straight from the fast-path ones
         (add_data found each of their values to be of its column's exact type, never None);
-        None when the table has columns this does not cover (images, a dataframe's)."""
+        None when the table has columns this does not cover (images, a dataframe's) or text
+        Arrow refuses (the checked path names its row)."""
         import pyarrow as pa
 
-        pending, fast_types = self._pending, self._fast_types
-        if not pending or fast_types is None or not all(fast_types) or self._has_images:
+        fast_rows, fast_types = self._fast_rows, self._fast_types
+        if not len(fast_rows) or fast_types is None or not all(fast_types) or self._has_images:
             return None
         if any(head is not None for head in self._heads):
             return None
-        flushed = len(self._columns[0])  # rows moved to the columns before these
-        rows = pending[start - flushed :] if start > flushed else pending
+        flushed = len(self._columns[0])  # rows checked one by one, before the fast-path ones
         arrays = []
         for index, spec in enumerate(self._specs):
-            packed = exact_array(spec.type, rows, index)
+            packed = fast_rows.arrow(index, max(0, start - flushed))
+            if packed is None:
+                return None
             if start < flushed:  # the first rows (checked one by one) are in the column
                 column = self._columns[index]
                 assert not isinstance(column, ImageColumn)  # no image columns here

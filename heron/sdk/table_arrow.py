@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from heron.store.arrow_pack import exact_array as exact_array
 from heron.store.arrow_pack import plain_array as plain_array
 
 if TYPE_CHECKING:

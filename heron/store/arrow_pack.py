@@ -10,7 +10,6 @@ instead; anything else returns None and goes through ``pa.array``, which also wo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,22 +56,7 @@ def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
         filler = _FILLERS[kind]
         values = [filler if value is None else value for value in values]
     if kind == "string":
-        joined = "".join(values)
-        if joined.isascii():  # one byte per character: no need to encode each text
-            data, lengths = joined.encode("ascii"), map(len, values)
-        else:
-            try:
-                encoded = [text.encode() for text in values]
-            except UnicodeEncodeError:
-                return None  # pa.array names the text in its error
-            data, lengths = b"".join(encoded), map(len, encoded)
-        ends = np.fromiter(lengths, np.int64, count).cumsum()
-        if count and int(ends[-1]) > _INT32_MAX:
-            return None
-        offsets = np.zeros(count + 1, np.int32)
-        offsets[1:] = ends
-        buffers = [validity, _owned(offsets), _owned(data)]
-        return pa.Array.from_buffers(pa.string(), count, buffers, null_count=null_count)
+        return text_array(values, validity, null_count)
     if kind == "bool":
         bits = np.packbits(np.fromiter(values, np.bool_, count), bitorder="little")
         return pa.Array.from_buffers(
@@ -86,6 +70,51 @@ def plain_array(kind: str, values: list[Any]) -> pa.Array | None:
     return pa.Array.from_buffers(
         arrow_type, count, [validity, _owned(numbers)], null_count=null_count
     )
+
+
+def text_array(
+    texts: list[str], validity: pa.Buffer | None = None, null_count: int = 0
+) -> pa.Array | None:
+    """A ``string`` column of str values as Arrow (a null's place holds "" under ``validity``),
+    or None for text that is not valid UTF-8 or a column past 2 GiB: pa.array words those."""
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(texts)
+    joined = "".join(texts)
+    if joined.isascii():  # one byte per character: no need to encode each text
+        data, lengths = joined.encode("ascii"), map(len, texts)
+    else:
+        try:
+            encoded = [text.encode() for text in texts]
+        except UnicodeEncodeError:
+            return None
+        data, lengths = b"".join(encoded), map(len, encoded)
+    ends = np.fromiter(lengths, np.int64, count).cumsum()
+    if count and int(ends[-1]) > _INT32_MAX:
+        return None
+    offsets = np.zeros(count + 1, np.int32)
+    offsets[1:] = ends
+    buffers = [validity, _owned(offsets), _owned(data)]
+    return pa.Array.from_buffers(pa.string(), count, buffers, null_count=null_count)
+
+
+def numbers_array(kind: str, chunks: Sequence[Any]) -> pa.Array:
+    """An ``int``, ``float`` or ``bool`` column (no nulls) from numpy arrays of int64, float64
+    or bool holding its values in order, joined straight into one Arrow buffer."""
+    import numpy as np
+    import pyarrow as pa
+
+    count = sum(len(chunk) for chunk in chunks)
+    if kind == "bool":
+        values = np.concatenate(chunks) if chunks else np.zeros(0, np.bool_)
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), count, [None, _owned(bits)])
+    dtype, arrow_type = (np.int64, pa.int64()) if kind == "int" else (np.float64, pa.float64())
+    buffer = pa.allocate_buffer(count * 8)  # in Arrow's pool, as _owned explains
+    if chunks:
+        np.concatenate(chunks, out=np.frombuffer(buffer, dtype))
+    return pa.Array.from_buffers(arrow_type, count, [None, buffer])
 
 
 def int32_array(values: list[Any]) -> pa.Array | None:
@@ -104,38 +133,6 @@ def int32_array(values: list[Any]) -> pa.Array | None:
         return None
     small = numbers.astype(np.int32)
     return pa.Array.from_buffers(pa.int32(), len(values), [None, _owned(small)])
-
-
-def exact_array(kind: str, rows: Sequence[tuple[Any, ...]], index: int) -> pa.Array:
-    """Column ``index`` of ``rows`` as Arrow, for rows whose values are known to be exactly the
-    column's Python type and not None (rows ``Table.add_data`` checked); no value is looked at
-    twice, and no column list is built for numbers."""
-    import numpy as np
-    import pyarrow as pa
-
-    count = len(rows)
-    values = map(itemgetter(index), rows)
-    if kind == "string":
-        texts = list(values)
-        joined = "".join(texts)
-        if joined.isascii():  # one byte per character: no need to encode each text
-            data, lengths = joined.encode("ascii"), map(len, texts)
-        else:
-            encoded = [text.encode() for text in texts]
-            data, lengths = b"".join(encoded), map(len, encoded)
-        ends = np.fromiter(lengths, np.int64, count).cumsum()
-        if count and int(ends[-1]) > _INT32_MAX:
-            return pa.array(texts, pa.large_string()).cast(pa.string())  # Arrow words it
-        offsets = np.zeros(count + 1, np.int32)
-        offsets[1:] = ends
-        buffers = [None, _owned(offsets), _owned(data)]
-        return pa.Array.from_buffers(pa.string(), count, buffers)
-    if kind == "bool":
-        bits = np.packbits(np.fromiter(values, np.bool_, count), bitorder="little")
-        return pa.Array.from_buffers(pa.bool_(), count, [None, _owned(bits)])
-    numbers = np.fromiter(values, np.int64 if kind == "int" else np.float64, count)
-    arrow_type = pa.int64() if kind == "int" else pa.float64()
-    return pa.Array.from_buffers(arrow_type, count, [None, _owned(numbers)])
 
 
 _PYTHON_TYPES: dict[str, type] = {"string": str, "int": int, "float": float, "bool": bool}
