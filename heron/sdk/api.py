@@ -17,7 +17,6 @@ from heron.store.store import (
     marker_blobs_url,
     resolve_store_dir,
 )
-from heron.sync.settings import settings_from_env, spool_dir
 
 if TYPE_CHECKING:
     import pandas
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
 
 # The store modules below import SQLAlchemy; they are imported where used, so reading a table of a
 # SQLite store (Api(...).run(path).table(key)) goes through heron.store.sqlite_reader without it.
+# Remote mode's settings (heron.sync.settings) are imported only where no store is named: they
+# take longer to import than the lookups of such a read.
 
 
 class Api:
@@ -51,12 +52,16 @@ class Api:
     ) -> None:
         # Remote mode (HERON_URL): the spool this machine's runs log into, and artifacts are
         # asked of the server (see artifact()).
-        remote = settings_from_env() if dir is None and database_url is None else None
+        remote = None
+        if dir is None and database_url is None:
+            from heron.sync.settings import settings_from_env, spool_dir
+
+            remote = settings_from_env()
+            if remote is not None:
+                dir = spool_dir(remote.url)
+                if not (resolve_store_dir(dir) / MARKER_NAME).exists():
+                    Store.open(dir).close()  # a machine's first read: its spool starts empty
         self._remote = remote is not None
-        if remote is not None:
-            dir = spool_dir(remote.url)
-            if not (resolve_store_dir(dir) / MARKER_NAME).exists():
-                Store.open(dir).close()  # a machine's first read: its spool starts empty
         self._dir = dir
         self._database_url = database_url
         self._puller: RunPuller | None = None
@@ -98,6 +103,7 @@ class Api:
             return None
         if self._puller is None:
             from heron.sync.pull_runs import RunPuller
+            from heron.sync.settings import settings_from_env
 
             settings = settings_from_env()
             if settings is None:

@@ -110,6 +110,7 @@ class LoggedTable:
         self._root = root
         self._record = record
         self._arrow: pa.Table | None = None
+        self._polars: polars.DataFrame | None = None
         self.label = label
         self.key = key
         self.step = step
@@ -165,9 +166,24 @@ class LoggedTable:
             import polars
         except ImportError:
             raise TableError("polars is required for to_polars(); pip install polars") from None
-        frame = polars.from_arrow(self.to_arrow())
-        assert isinstance(frame, polars.DataFrame)
-        return frame
+        if self._polars is None:
+            if self._arrow is not None:
+                frame = polars.from_arrow(self._arrow, rechunk=False)
+                assert isinstance(frame, polars.DataFrame)
+            else:
+                from heron.store.tables import read_pieces, table_schema
+
+                # Straight from the parts, text columns as their dictionaries (polars gathers
+                # their values itself): no Arrow table of the whole text is built on the way.
+                pieces = read_pieces(self._root, self._record, dictionaries=True)
+                frames = [polars_frame(piece) for piece in pieces]
+                if not frames:
+                    frames = [polars_frame(table_schema(self._record).empty_table())]
+                frame = frames[0] if len(frames) == 1 else polars.concat(frames, rechunk=False)
+            self._polars = frame
+        # A copy of the frame (its columns shared, not copied): what the caller changes in
+        # place stays out of what the next call returns.
+        return self._polars.clone()
 
     def to_pandas(self) -> pandas.DataFrame:
         """The table as a pandas DataFrame; image cells become heron.Image, json cells objects."""
@@ -249,3 +265,40 @@ class LoggedTable:
         from heron.query import Query
 
         return Query(self.source())
+
+
+def polars_frame(piece: pa.Table) -> polars.DataFrame:
+    """A polars DataFrame of an Arrow table whose text columns may be dictionaries (see
+    heron.store.tables.read_pieces): every other column is taken over without a copy, and a
+    dictionary column becomes text by gathering its few values by their indices, which costs
+    a tenth of converting the same column as Arrow text."""
+    import polars
+    import pyarrow as pa
+
+    coded = [i for i, field in enumerate(piece.schema) if pa.types.is_dictionary(field.type)]
+    frame = polars.from_arrow(
+        piece.drop_columns([piece.column_names[i] for i in coded]), rechunk=False
+    )
+    assert isinstance(frame, polars.DataFrame)
+    for index in coded:
+        name = piece.column_names[index]
+        texts = [
+            _series(name, chunk.dictionary).gather(_series(name, chunk.indices))
+            for chunk in piece.column(index).chunks
+        ]
+        if not texts:
+            texts = [polars.Series(name, [], dtype=polars.String)]
+        column = texts[0] if len(texts) == 1 else polars.concat(texts, rechunk=False)
+        frame.insert_column(index, column)
+    return frame
+
+
+def _series(name: str, array: pa.Array) -> polars.Series:
+    # Through a one-column table: polars converts a bare Arrow array by way of pyarrow.compute,
+    # whose import costs more than the whole read.
+    import polars
+    import pyarrow as pa
+
+    frame = polars.from_arrow(pa.Table.from_arrays([array], names=[name]), rechunk=False)
+    assert isinstance(frame, polars.DataFrame)
+    return frame.to_series()
