@@ -6,17 +6,22 @@ minus its left neighbour, so smooth images become runs of small numbers) and rep
 with zstd level 1: about 25 us per image, within a few percent of PNG's size on natural images.
 The filter is vectorised over a whole batch of same-shaped images.
 
-Layout (little-endian), a 20-byte header then the compressed filtered pixels::
+Version 2 (what this module writes) starts with a header of 8 bytes for any image under
+128 x 128 pixels::
 
-    magic    4s   b"\\x89HRW"
-    version  u8   1
-    dtype    u8   1 = uint8, 2 = uint16
-    channels u8   1, 3 or 4
-    flags    u8   bit 0: the array had no channel axis (H, W); bit 1: sub filter applied
-    width    u32
-    height   u32
-    codec    u8   1 = zstd (one frame holding height * width * channels * itemsize bytes)
-    padding  3x
+    magic    4s      b"\\x89HRW"
+    version  u8      2
+    layout   u8      bits 0-1: channels (0 = 1, 1 = 3, 2 = 4); bit 2: uint16 (else uint8);
+                     bit 3: the array had no channel axis (H, W); bit 4: sub filter applied;
+                     bit 5: the pixels are one zstd frame (else stored as they are)
+    width    varint  unsigned LEB128 (7 bits a byte, low first), at most 32 bits
+    height   varint
+
+then the pixels: one zstd frame of the filtered pixels when that is smaller than the pixels
+themselves, else the pixels as they are (little-endian), which is what noise gets: compressing it
+only adds a frame's bytes. Version 1 (still read) had a 20-byte header: magic, version 1, dtype
+(1 = uint8, 2 = uint16), channels, flags (bit 0 no channel axis, bit 1 sub filter), u32 width,
+u32 height, codec 1 = zstd, 3 bytes of padding; then always a zstd frame.
 
 The same array always gives the same bytes (hence the same sha256) with a given zstd version.
 This module imports only numpy and zstandard (lazily), so the store can decode without the SDK.
@@ -39,8 +44,18 @@ if TYPE_CHECKING:
 
 MAGIC = b"\x89HRW"
 VERSION = 1
+"""The version of the fixed 20-byte header :data:`HEADER` (read, no longer written)."""
 HEADER = struct.Struct("<4sBBBBIIB3x")
+COMPACT_VERSION = 2
+"""The version this module writes: a header of 8 bytes and up (see the module's docstring)."""
 FORMAT_NAME = "hrw"
+_LAYOUT_UINT16 = 4
+_LAYOUT_NO_CHANNEL_AXIS = 8
+_LAYOUT_SUB_FILTER = 16
+_LAYOUT_ZSTD = 32
+_LAYOUT_KNOWN = 63
+_CHANNEL_CODES = {1: 0, 3: 1, 4: 2}
+_CODE_CHANNELS = {code: channels for channels, code in _CHANNEL_CODES.items()}
 _FLAG_NO_CHANNEL_AXIS = 1
 _FLAG_SUB_FILTER = 2
 _CODEC_ZSTD = 1
@@ -127,9 +142,15 @@ def encode_many(arrays: Sequence[npt.NDArray[Any]]) -> list[bytes]:
             batch[position] = arrays[index]  # also converts big-endian uint16 to little-endian
         filtered[:, :, 0] = batch[:, :, 0]
         np.subtract(batch[:, :, 1:], batch[:, :, :-1], out=filtered[:, :, 1:])
-        header = _header(shape, dtype_name)
+        compressed_header = _header(shape, dtype_name, compressed=True)
+        stored_header = _header(shape, dtype_name, compressed=False)
+        size = batch[0].nbytes
         for position, index in enumerate(indexes):
-            out[index] = header + compress(filtered[position])
+            frame = compress(filtered[position])
+            if len(frame) < size:
+                out[index] = compressed_header + frame
+            else:  # noise: the pixels are smaller than any frame of them
+                out[index] = stored_header + batch[position].tobytes()
     return out
 
 
@@ -150,31 +171,76 @@ def _buffers(shape: tuple[int, ...], dtype_name: str, count: int) -> tuple[Any, 
     return held[0][:count], held[1][:count]
 
 
-def _header(shape: tuple[int, ...], dtype_name: str) -> bytes:
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _read_varint(data: bytes, position: int) -> tuple[int, int]:
+    """An unsigned LEB128 value of at most 5 bytes (32 bits) at ``position``; (value, next
+    position)."""
+    value = 0
+    for shift in range(0, 35, 7):
+        if position >= len(data):
+            raise ValueError("corrupt hrw header: it ends inside a size")
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            if value >= 1 << 32:
+                break
+            return value, position
+    raise ValueError("corrupt hrw header: a size of more than 32 bits")
+
+
+def _header(shape: tuple[int, ...], dtype_name: str, *, compressed: bool) -> bytes:
     height, width = shape[0], shape[1]
     channels = shape[2] if len(shape) == 3 else 1
-    flags = _FLAG_SUB_FILTER | (_FLAG_NO_CHANNEL_AXIS if len(shape) == 2 else 0)
-    return HEADER.pack(
-        MAGIC, VERSION, _DTYPE_CODES[dtype_name], channels, flags, width, height, _CODEC_ZSTD
-    )
+    layout = _CHANNEL_CODES[channels]
+    if dtype_name == "uint16":
+        layout |= _LAYOUT_UINT16
+    if len(shape) == 2:
+        layout |= _LAYOUT_NO_CHANNEL_AXIS
+    if compressed:
+        layout |= _LAYOUT_SUB_FILTER | _LAYOUT_ZSTD
+    return MAGIC + bytes((COMPACT_VERSION, layout)) + _varint(width) + _varint(height)
 
 
 def read_header(data: bytes) -> dict[str, Any]:
-    """The header fields of hrw bytes: width, height, channels, dtype, has_channel_axis."""
-    if len(data) < HEADER.size or not is_hrw(data):
+    """The header fields of hrw bytes: width, height, channels, dtype, has_channel_axis,
+    filtered, compressed, version, and ``size`` (the header's length in bytes)."""
+    if len(data) < 6 or not is_hrw(data):
         raise ValueError("not hrw data (bad magic)")
-    _, version, dtype_code, channels, flags, width, height, codec = HEADER.unpack_from(data)
-    if version != VERSION:
-        raise ValueError(f"hrw version {version} is newer than this heron reads ({VERSION})")
+    version = data[4]
+    if version == VERSION:
+        info = _read_header_v1(data)
+    elif version == COMPACT_VERSION:
+        info = _read_header_v2(data)
+    else:
+        raise ValueError(
+            f"hrw version {version} is newer than this heron reads ({COMPACT_VERSION})"
+        )
+    if info["width"] == 0 or info["height"] == 0:
+        raise ValueError("corrupt hrw header: an image without pixels")
+    declared = pixel_bytes(info["width"], info["height"], info["channels"], info["dtype"])
+    if declared > MAX_PIXEL_BYTES:
+        raise ValueError(
+            f"hrw header declares {info['width']} x {info['height']} x {info['channels']} "
+            f"pixels, more than {MAX_PIXEL_BYTES >> 30} GiB: refused"
+        )
+    return info
+
+
+def _read_header_v1(data: bytes) -> dict[str, Any]:
+    if len(data) < HEADER.size:
+        raise ValueError("not hrw data (bad magic)")
+    _, _, dtype_code, channels, flags, width, height, codec = HEADER.unpack_from(data)
     if dtype_code not in _DTYPE_NAMES or channels not in CHANNELS or codec != _CODEC_ZSTD:
         raise ValueError("corrupt hrw header")
-    if width == 0 or height == 0:
-        raise ValueError("corrupt hrw header: an image without pixels")
-    if pixel_bytes(width, height, channels, _DTYPE_NAMES[dtype_code]) > MAX_PIXEL_BYTES:
-        raise ValueError(
-            f"hrw header declares {width} x {height} x {channels} pixels, more than "
-            f"{MAX_PIXEL_BYTES >> 30} GiB: refused"
-        )
     return {
         "width": width,
         "height": height,
@@ -182,6 +248,28 @@ def read_header(data: bytes) -> dict[str, Any]:
         "dtype": _DTYPE_NAMES[dtype_code],
         "has_channel_axis": not flags & _FLAG_NO_CHANNEL_AXIS,
         "filtered": bool(flags & _FLAG_SUB_FILTER),
+        "compressed": True,
+        "version": VERSION,
+        "size": HEADER.size,
+    }
+
+
+def _read_header_v2(data: bytes) -> dict[str, Any]:
+    layout = data[5]
+    if layout & ~_LAYOUT_KNOWN or (layout & 3) not in _CODE_CHANNELS:
+        raise ValueError("corrupt hrw header")
+    width, position = _read_varint(data, 6)
+    height, position = _read_varint(data, position)
+    return {
+        "width": width,
+        "height": height,
+        "channels": _CODE_CHANNELS[layout & 3],
+        "dtype": "uint16" if layout & _LAYOUT_UINT16 else "uint8",
+        "has_channel_axis": not layout & _LAYOUT_NO_CHANNEL_AXIS,
+        "filtered": bool(layout & _LAYOUT_SUB_FILTER),
+        "compressed": bool(layout & _LAYOUT_ZSTD),
+        "version": COMPACT_VERSION,
+        "size": position,
     }
 
 
@@ -193,13 +281,34 @@ def pixel_bytes(width: int, height: int, channels: int, dtype: str) -> int:
 def decode(data: bytes) -> npt.NDArray[Any]:
     """hrw bytes back to the exact array that was encoded."""
     import numpy as np
-    import zstandard
 
     info = read_header(data)
     dtype = np.dtype(info["dtype"]).newbyteorder("<")
     shape = (info["height"], info["width"], info["channels"])
     expected = shape[0] * shape[1] * shape[2] * dtype.itemsize
-    frame = data[HEADER.size :]
+    payload = data[info["size"] :]
+    if info["compressed"]:
+        raw = _decompress(payload, expected)
+    elif len(payload) != expected:
+        raise ValueError(
+            f"corrupt hrw data: {len(payload)} bytes of stored pixels, the header declares "
+            f"{expected}"
+        )
+    else:
+        raw = payload
+    pixels: np.ndarray[Any, Any] = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    if info["filtered"]:
+        pixels = np.cumsum(pixels, axis=1, dtype=dtype)
+    pixels = pixels.astype(np.dtype(info["dtype"]), copy=False)
+    if not info["has_channel_axis"]:
+        pixels = pixels[:, :, 0]
+    return np.ascontiguousarray(pixels)
+
+
+def _decompress(frame: bytes, expected: int) -> bytes:
+    """The pixel bytes of a zstd frame, allocated only once its declared size is ``expected``."""
+    import zstandard
+
     try:
         declared = zstandard.frame_content_size(frame)
     except zstandard.ZstdError as error:
@@ -209,13 +318,7 @@ def decode(data: bytes) -> npt.NDArray[Any]:
         raise ValueError(
             f"corrupt hrw data: the pixel stream declares {declared} bytes, the header {expected}"
         )
-    raw = _decompressor().decompress(frame, max_output_size=expected)
+    raw: bytes = _decompressor().decompress(frame, max_output_size=expected)
     if len(raw) != expected:
         raise ValueError(f"corrupt hrw data: {len(raw)} pixel bytes, expected {expected}")
-    pixels: np.ndarray[Any, Any] = np.frombuffer(raw, dtype=dtype).reshape(shape)
-    if info["filtered"]:
-        pixels = np.cumsum(pixels, axis=1, dtype=dtype)
-    pixels = pixels.astype(np.dtype(info["dtype"]), copy=False)
-    if not info["has_channel_axis"]:
-        pixels = pixels[:, :, 0]
-    return np.ascontiguousarray(pixels)
+    return raw
