@@ -247,3 +247,52 @@ def test_groupings_work_without_numba(tmp_tables: Path) -> None:
     source = _random_table(tmp_tables, 6, 300)
     code = _FIRST_QUERY.format(parts=[str(p) for p in source.parts], columns=COLUMNS)
     assert _run(code, "import sys", "sys.modules['numba'] = None") == ["False", "False", "0"]
+
+
+def test_loop_bins_are_the_boundaries_bins() -> None:
+    # The loops bin by arithmetic, DuckDB by heron.query.bins' boundaries: on values at, just
+    # below and just above every boundary of awkward ranges they must agree exactly.
+    import bisect
+
+    from heron.query.arrays import warm_kernels
+    from heron.query.bins import bin_bounds, bin_scale
+
+    assert warm_kernels()
+    from heron.query import kernels
+
+    for lo, hi, n_bins in [(0.0, 1.0, 10), (-3.7, 1e-3, 7), (1.0, 1.0 + 4e-16, 10),
+                           (-1e300, 1e300, 10), (5.0, 5.0, 1), (0.1, 0.7, 3)]:  # fmt: skip
+        bounds = bin_bounds(lo, hi, n_bins)
+        probes = [lo, hi] + [np.nextafter(b, d) for b in bounds for d in (-np.inf, np.inf)]
+        probes += list(bounds)
+        x = np.array([v for v in probes if lo <= v <= hi], dtype=np.float64)
+        sel = np.arange(len(x), dtype=np.int64)
+        keys = np.arange(len(x), dtype=np.uint16)  # one group per value
+        slots = np.arange(len(x), dtype=np.int32)
+        hist = np.zeros(len(x) * n_bins, np.int64)
+        out = [np.zeros(len(x), np.int64), np.full(len(x), np.inf), np.full(len(x), -np.inf),
+               np.zeros(len(x)), np.zeros(len(x), np.int64), np.zeros(len(x), np.int64)]  # fmt: skip
+        scale = bin_scale(lo, hi, n_bins)
+        kernels.numeric_groups(x, np.zeros(1, np.uint8), False, sel, True, keys, slots, lo,
+                               scale, n_bins, *out, hist)  # fmt: skip
+        got = hist.reshape(len(x), n_bins).argmax(axis=1)
+        # DuckDB's histogram counts x into the first boundary not below it, past the last: the
+        # last bin.
+        expected = [bisect.bisect_left(bounds, v) for v in x]
+        assert got.tolist() == expected, (lo, hi, n_bins)
+
+
+def test_first_rows_takes_the_smallest_positions_in_any_order() -> None:
+    from heron.query.arrays import warm_kernels
+
+    assert warm_kernels()
+    from heron.query import kernels
+
+    rng = np.random.default_rng(11)
+    sel = rng.permutation(500).astype(np.int64)
+    keys = (np.arange(500) % 3).astype(np.uint16)
+    slots = np.array([0, 1, -1], np.int32)  # the third group is off the page
+    count, first = np.zeros(2, np.int64), np.full(2 * 4, -1, np.int64)
+    kernels.first_rows(sel, True, keys, slots, np.zeros(1, np.uint8), False, 4, count, first)
+    assert count.tolist() == [167, 167]
+    assert first.tolist() == [0, 3, 6, 9, 1, 4, 7, 10]
