@@ -222,13 +222,14 @@ print(first, sys.modules.get("numba") is not None, engine.statements().get("kern
 """
 
 
-def _run(code: str, *before: str) -> list[str]:
+def _run(code: str, *before: str, env: dict[str, str] | None = None) -> list[str]:
+    import os
     import subprocess
     import sys
 
     done = subprocess.run(
         [sys.executable, "-c", "\n".join([*before, code])],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **(env or {})},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
@@ -296,3 +297,13 @@ def test_first_rows_takes_the_smallest_positions_in_any_order() -> None:
     kernels.first_rows(sel, True, keys, slots, np.zeros(1, np.uint8), False, 4, count, first)
     assert count.tolist() == [167, 167]
     assert first.tolist() == [0, 3, 6, 9, 1, 4, 7, 10]
+
+
+def test_groupings_use_the_loops_where_no_cache_can_be_written(tmp_tables: Path) -> None:
+    # A read-only install without a writable home: numba finds no place for its disk cache
+    # (as it would there, no locator accepts the file) and the loops are compiled each time.
+    source = _random_table(tmp_tables, 6, 300)
+    code = _FIRST_QUERY.format(parts=[str(p) for p in source.parts], columns=COLUMNS)
+    # The only locator allowed serves functions typed into IPython: none of heron's.
+    only = {"NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
+    assert _run(code, env=only) == ["False", "True", "1"]
