@@ -282,15 +282,30 @@ def polars_frame(piece: pa.Table) -> polars.DataFrame:
     assert isinstance(frame, polars.DataFrame)
     for index in coded:
         name = piece.column_names[index]
-        texts = [
-            _series(name, chunk.dictionary).gather(_series(name, chunk.indices))
-            for chunk in piece.column(index).chunks
-        ]
+        texts = [_texts(name, chunk) for chunk in piece.column(index).chunks]
         if not texts:
             texts = [polars.Series(name, [], dtype=polars.String)]
         column = texts[0] if len(texts) == 1 else polars.concat(texts, rechunk=False)
         frame.insert_column(index, column)
     return frame
+
+
+def _texts(name: str, chunk: pa.DictionaryArray) -> polars.Series:
+    """A dictionary chunk's text: its values gathered at its indices."""
+    import polars
+    import pyarrow as pa
+
+    values = _series(name, chunk.dictionary)
+    indices = chunk.indices
+    if indices.type == pa.int32() and polars.get_index_type() == polars.UInt32:
+        # Dictionary indices are never negative, so their buffers read as polars' own index type
+        # are gathered at once; signed ones are first checked for negative positions through
+        # polars' query engine, which costs several times the gather itself.
+        positions = pa.Array.from_buffers(
+            pa.uint32(), len(indices), indices.buffers(), indices.null_count, indices.offset
+        )
+        return values[_series(name, positions)]
+    return values.gather(_series(name, indices))
 
 
 def _series(name: str, array: pa.Array) -> polars.Series:
