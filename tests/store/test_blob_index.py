@@ -14,20 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
 import heron
 from heron.errors import NotFoundError
-from heron.store import blob_rows, gc, migrations, schema
+from heron.store import blob_rows, gc, migrations
 from heron.store.blob_rows import IndexedBlob
-from heron.store.database import write
 from heron.store.store import Store
-
-_V4_BLOBS = (
-    "CREATE TABLE blobs (sha256 VARCHAR(64) NOT NULL, size BIGINT NOT NULL, "
-    'location VARCHAR(128) NOT NULL, "offset" BIGINT NOT NULL, created_at FLOAT NOT NULL, '
-    "PRIMARY KEY (sha256))"
-)
+from tests.fixtures.old_stores import blob_index_as_version_4
 
 
 def _log_images_and_weights(
@@ -51,42 +44,6 @@ def _log_images_and_weights(
     return run.path, images, weights
 
 
-def _as_schema_version_4(store: Store, *, age: float) -> int:
-    """Give the store the blob index heron wrote up to schema version 4: the same rows, ``age``
-    seconds older, keyed by hex text, with the pack's name and a time on each. Returns the
-    largest rowid the rows take (the cursor a push of all of them would have saved)."""
-    with store.engine.connect() as connection:
-        rows = sorted(blob_rows.every_row(connection), key=lambda r: (r.created_at, r.digest))
-    with write(store.engine) as connection:
-        for table in ("blobs", "blob_batches", "blob_packs"):
-            connection.execute(text(f"DROP TABLE {table}"))
-        connection.execute(text(_V4_BLOBS))
-        connection.execute(
-            text(
-                'INSERT INTO blobs (sha256, size, location, "offset", created_at) '
-                "VALUES (:sha256, :size, :location, :offset, :created_at)"
-            ),
-            [
-                {
-                    "sha256": row.digest,
-                    "size": row.size,
-                    "location": row.pack,
-                    "offset": row.offset,
-                    "created_at": row.created_at - age,
-                }
-                for row in rows
-            ],
-        )
-        connection.execute(
-            schema.store_meta.update()
-            .where(schema.store_meta.c.key == "schema_version")
-            .values(value="4")
-        )
-        if connection.dialect.name == "sqlite":
-            return int(connection.execute(text("SELECT max(rowid) FROM blobs")).scalar_one())
-    return len(rows)
-
-
 def _index(store: Store) -> dict[str, IndexedBlob]:
     with store.engine.connect() as connection:
         return {row.digest: row for row in blob_rows.every_row(connection)}
@@ -101,7 +58,7 @@ def test_a_store_of_the_previous_version_keeps_every_blob(
     old = Store.open(store_dir)
     before = _index(old)
     assert len({row.pack for row in before.values()}) == 2  # a pack, and "" for the weights
-    last_rowid = _as_schema_version_4(old, age=7200.0)
+    last_rowid = blob_index_as_version_4(old, age=7200.0)
     old.close()
 
     store = Store.open(store_dir)
