@@ -68,15 +68,24 @@ def numeric_groups(
     """Per slot: finite count, min, max and sum, null and non-finite counts, and the histogram
     (``n_bins`` bins per slot; none when 0). A finite value's bin is
     ``floor((x - lo) * scale)``, the maximum's (``n_bins``) the last one, as heron.query.bins
-    defines them; a scale that is not finite and positive puts every value in bin 0."""
+    defines them; a scale that is not finite and positive puts every value in bin 0.
+
+    Indexes are unsigned and the bin is a truncation: no value lies below ``lo`` (the range's
+    minimum), so ``(x - lo) * scale`` is never negative and truncating is flooring. Measured:
+    half the time of signed indexes (numba checks those for wraparound) and ``floor``. The bin
+    is clamped to the last one whatever the arithmetic gives, so no write can leave ``hist``.
+    """
     m = sel.shape[0] if use_sel else x.shape[0]
     binned = n_bins > 0
     spread = math.isfinite(scale) and scale > 0.0
+    top = np.uint64(max(n_bins - 1, 0))
+    width = np.uint64(max(n_bins, 0))
     for j in range(m):
-        i = sel[j] if use_sel else j
-        s = slots[keys[i]]
-        if s < 0:
+        i = np.uint64(sel[j]) if use_sel else np.uint64(j)
+        slot = slots[keys[i]]
+        if slot < 0:
             continue
+        s = np.uint64(slot)
         v = x[i]
         if v - v != 0.0:
             if has_nulls and nulls[i]:
@@ -85,15 +94,16 @@ def numeric_groups(
                 bad[s] += 1
             continue
         count[s] += 1
-        low[s] = min(low[s], v)
-        high[s] = max(high[s], v)
+        if v < low[s]:
+            low[s] = v
+        if v > high[s]:
+            high[s] = v
         total[s] += v
         if binned:
-            b = 0
+            b = np.uint64(0)
             if spread:
-                b = math.floor((v - lo) * scale)
-                b = min(max(b, 0), n_bins - 1)
-            hist[s * n_bins + b] += 1
+                b = min(np.uint64((v - lo) * scale), top)
+            hist[s * width + b] += 1
 
 
 @_jit
