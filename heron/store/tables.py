@@ -42,6 +42,7 @@ from heron.store.table_format import (
 )
 
 if TYPE_CHECKING:
+    from pyarrow._parquet import ParquetReader
     from sqlalchemy import Engine
 
 ROW_GROUP_SIZE = 128 * 1024  # rows; lets DuckDB scan a big part on several threads
@@ -266,7 +267,7 @@ def read_pieces(
     given), in order.
 
     With ``dictionaries``, a text column that a part stores with a small dictionary in every row
-    group comes back as that dictionary (an Arrow dictionary array of the same values, which
+    group may come back as that dictionary (an Arrow dictionary array of the same values, which
     :func:`expand_dictionaries` turns back into text): reading it so skips expanding the
     dictionary into every row, the costliest step of reading a part's labels.
     """
@@ -296,7 +297,7 @@ def _conform(piece: pa.Table, target: pa.Schema) -> pa.Table:
     if piece.schema.names != target.names:
         piece = piece.select(target.names)
     for index, field in enumerate(target):
-        if piece.schema.field(index).type == pa.null() != field.type:
+        if piece.schema.field(index).type == pa.null() and field.type != pa.null():
             # A column that held no value yet when the part was written: its nulls, typed. (A
             # cast would do the same but loads pyarrow.compute, which costs more than the read.)
             piece = piece.set_column(index, field, pa.nulls(piece.num_rows, field.type))
@@ -339,33 +340,41 @@ def _read_part(source: pa.NativeFile, target: pa.Schema, dictionaries: bool) -> 
     # Leaf columns: an image struct's fields are leaves under the column's name.
     paths = reader.column_paths
     indices = [i for i, path in enumerate(paths) if path[0] in wanted]
-    if dictionaries:
-        stored = reader.schema_arrow
-        text = {
-            field.name
-            for field in target
-            if field.type == pa.string()
-            and stored.get_field_index(field.name) >= 0
-            and stored.field(field.name).type == pa.string()
-        }
-        metadata = reader.metadata
-        groups = [metadata.row_group(group) for group in range(metadata.num_row_groups)]
-        leaves = [
-            i
-            for i in indices
-            if len(paths[i]) == 1
-            and paths[i][0] in text
-            and groups
-            and all(
-                (chunk := group.column(i)).has_dictionary_page
-                and chunk.total_uncompressed_size < _DICTIONARY_BYTES_PER_VALUE * chunk.num_values
-                for group in groups
-            )
-        ]
-        if leaves:
-            reader = ParquetReader()
-            reader.open(source, read_dictionary=leaves, metadata=metadata)
+    leaves = _dictionary_leaves(reader, target, indices) if dictionaries else []
+    if leaves:
+        metadata = reader.metadata  # parsed once, for both readers
+        reader = ParquetReader()
+        reader.open(source, read_dictionary=leaves, metadata=metadata)
     return reader.read_all(column_indices=indices, use_threads=True)
+
+
+def _dictionary_leaves(reader: ParquetReader, target: pa.Schema, indices: list[int]) -> list[int]:
+    """The leaf columns among ``indices`` worth reading as dictionaries: text columns (of
+    ``target``, stored as text) that every row group of the part keeps dictionary-encoded with
+    few distinct values."""
+    stored = reader.schema_arrow
+    text = {
+        field.name
+        for field in target
+        if field.type == pa.string()
+        and stored.get_field_index(field.name) >= 0
+        and stored.field(field.name).type == pa.string()
+    }
+    metadata = reader.metadata
+    groups = [metadata.row_group(group) for group in range(metadata.num_row_groups)]
+    paths = reader.column_paths
+    return [
+        i
+        for i in indices
+        if len(paths[i]) == 1
+        and paths[i][0] in text
+        and groups
+        and all(
+            (chunk := group.column(i)).has_dictionary_page
+            and chunk.total_uncompressed_size < _DICTIONARY_BYTES_PER_VALUE * chunk.num_values
+            for group in groups
+        )
+    ]
 
 
 def _read_part_public(source: pa.NativeFile, columns: list[str] | None) -> pa.Table:
