@@ -195,11 +195,15 @@ def _ranges(
         if known is not None:
             return known
     ranges = dict(kept)
-    for t in numeric:
-        if t.column in ranges:
-            continue
+    missing = [t for t in numeric if t.column not in ranges]
+
+    def scan(t: Target) -> tuple[float, float]:
         lo, hi = kernels.finite_range(arrays.numbers[names[id(t)]], sel, use_sel)
-        ranges[t.column] = (float(lo), float(hi)) if lo <= hi else None
+        return float(lo), float(hi)
+
+    # Side by side, as the columns' counts are.
+    for t, (lo, hi) in zip(missing, _threads().map(scan, missing), strict=True):
+        ranges[t.column] = (lo, hi) if lo <= hi else None
     return ranges
 
 
