@@ -99,21 +99,24 @@ def text_array(
     return pa.Array.from_buffers(pa.string(), count, buffers, null_count=null_count)
 
 
-def numbers_array(kind: str, chunks: Sequence[Any]) -> pa.Array:
-    """An ``int``, ``float`` or ``bool`` column (no nulls) from numpy arrays of int64, float64
-    or bool holding its values in order, joined straight into one Arrow buffer."""
+def numbers_array(kind: str, chunks: Sequence[bytes]) -> pa.Array:
+    """An ``int``, ``float`` or ``bool`` column without nulls from its values packed in native
+    byte order (``struct`` codes ``q``, ``d`` and ``?``), in order, in one or more chunks:
+    joined straight into one Arrow buffer."""
     import numpy as np
     import pyarrow as pa
 
-    count = sum(len(chunk) for chunk in chunks)
+    dtype = _NUMPY_TYPES[kind]
+    arrays = [np.frombuffer(chunk, dtype) for chunk in chunks]
+    count = sum(len(array) for array in arrays)
     if kind == "bool":
-        values = np.concatenate(chunks) if chunks else np.zeros(0, np.bool_)
+        values = np.concatenate(arrays) if arrays else np.zeros(0, np.bool_)
         bits = np.packbits(values, bitorder="little")
         return pa.Array.from_buffers(pa.bool_(), count, [None, _owned(bits)])
-    dtype, arrow_type = (np.int64, pa.int64()) if kind == "int" else (np.float64, pa.float64())
     buffer = pa.allocate_buffer(count * 8)  # in Arrow's pool, as _owned explains
-    if chunks:
-        np.concatenate(chunks, out=np.frombuffer(buffer, dtype))
+    if arrays:
+        np.concatenate(arrays, out=np.frombuffer(buffer, dtype))
+    arrow_type = pa.int64() if kind == "int" else pa.float64()
     return pa.Array.from_buffers(arrow_type, count, [None, buffer])
 
 
@@ -137,3 +140,4 @@ def int32_array(values: list[Any]) -> pa.Array | None:
 
 _PYTHON_TYPES: dict[str, type] = {"string": str, "int": int, "float": float, "bool": bool}
 _FILLERS: dict[str, Any] = {"string": "", "int": 0, "float": 0.0, "bool": False}
+_NUMPY_TYPES = {"int": "int64", "float": "float64", "bool": "bool"}
