@@ -79,9 +79,7 @@ def build_arrays(engine: Engine, name: str, rel: Relation, facts: TableFacts) ->
         f"coalesce({ident(facts.codes[c.name])}, {width}) AS k{i}" for i, c in enumerate(coded)
     ]
     try:
-        table = engine.run(
-            f'SELECT {", ".join(parts)} FROM "{name}" ORDER BY {ORD}', [], deadline=None
-        )
+        table = engine.run(f'SELECT {", ".join(parts)} FROM "{name}"', [], deadline=None)
     except QueryError:
         return None
 
@@ -91,7 +89,9 @@ def build_arrays(engine: Engine, name: str, rel: Relation, facts: TableFacts) ->
 
     n = table.num_rows
     order = column("o", np.int64)
-    # Positions are the arrays' indexes: they must run 0, 1, ... n - 1.
+    # Positions are the arrays' indexes: they must run 0, 1, ... n - 1, and in the copy's own
+    # order (read without ORDER BY, which the engine's preserve_insertion_order keeps), so that
+    # the positions a filter keeps come back ascending (heron.query.group_kernel relies on it).
     if n and not (order[0] == 0 and order[-1] == n - 1 and bool(np.all(np.diff(order) == 1))):
         return None
     out = TableArrays(rows=n, images=frozenset(c.name for c in scalar if c.type.kind == "image"))

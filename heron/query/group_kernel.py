@@ -138,7 +138,8 @@ def kernel_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) 
                      edges.get(id(t)), page_keys, summaries)  # fmt: skip
         elif t.kind == "images":
             _images(kernels, arrays, name, t, sel, use_sel, key, slots, n_slots,
-                    spec.images_per_group, page_keys, summaries, wanted)  # fmt: skip
+                    spec.images_per_group, page_keys, summaries, wanted,
+                    [c for _, c in page])  # fmt: skip
         else:
             _values(kernels, arrays, name, t, sel, use_sel, key, slots, n_slots, width,
                     space_values, spec.top_n, page_keys, summaries)  # fmt: skip
@@ -246,7 +247,7 @@ def _images(
     kernels: Any, arrays: TableArrays, name: str, t: Target, sel: np.ndarray, use_sel: bool,
     key: np.ndarray, slots: np.ndarray, n_slots: int, per_group: int,
     page_keys: list[tuple[Any, ...]], out: dict[tuple[Any, ...], dict[int, dict[str, Any]]],
-    wanted: dict[tuple[tuple[Any, ...], int], list[int]],
+    wanted: dict[tuple[tuple[Any, ...], int], list[int]], sizes: list[int],
 ) -> None:  # fmt: skip
     import numpy as np
 
@@ -256,9 +257,13 @@ def _images(
     k = max(per_group, 0)
     count = np.zeros(n_slots, np.int64)
     first = np.full(max(n_slots * k, 1), -1, np.int64)
-    kernels.first_rows(sel, use_sel, key, slots, present, nulls is not None, k, count, first)
+    # Without nulls each group's image count is its row count (``sizes``): the walk only has to
+    # find the first positions, and the kept positions come ascending (heron.query.arrays).
+    dense = nulls is None
+    if not (dense and k == 0):
+        kernels.first_rows(sel, use_sel, key, slots, present, not dense, k, count, first, dense)
     for s, group in enumerate(page_keys):
-        n = int(count[s])
+        n = sizes[s] if dense else int(count[s])
         out[hashable(group)][id(t)] = {"kind": "images", "total": n, "images": []}
         wanted[(hashable(group), id(t))] = [int(o) for o in first[s * k : s * k + min(n, k)]]
 

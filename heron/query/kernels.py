@@ -109,11 +109,16 @@ def numeric_groups(
 @_jit
 def first_rows(
     sel: Any, use_sel: bool, keys: Any, slots: Any, present: Any, has_absent: bool, k: int,
-    count: Any, first: Any,
+    count: Any, first: Any, until_full: bool,
 ) -> None:  # fmt: skip
     """Per slot: how many selected rows have a value (``present``, when some lack one) and the
-    ``k`` smallest positions among them, ascending (``first[s * k:]``, -1 past the count)."""
+    ``k`` smallest positions among them, ascending (``first[s * k:]``, -1 past the count).
+
+    ``until_full``: the rows come in ascending order and the counts are not needed, so the
+    walk stops once every slot has its ``k`` positions."""
     m = sel.shape[0] if use_sel else keys.shape[0]
+    n_slots = count.shape[0]
+    full = 0
     for j in range(m):
         i = sel[j] if use_sel else j
         s = slots[keys[i]]
@@ -121,6 +126,8 @@ def first_rows(
             continue
         c = count[s]
         count[s] = c + 1
+        if c + 1 == k:
+            full += 1
         if k == 0:
             continue
         base = s * k
@@ -133,6 +140,8 @@ def first_rows(
             first[base + p] = first[base + p - 1]
             p -= 1
         first[base + p] = i
+        if until_full and full == n_slots:
+            break
 
 
 @_jit
@@ -162,5 +171,5 @@ def warm() -> None:
         key_counts(keys, sel, True, 2)
         numeric_groups(x, flags, True, sel, True, keys, slots, 1.0, 1.0, 1, one.copy(),
                        np.zeros(1), np.zeros(1), np.zeros(1), one.copy(), one.copy(), one.copy())  # fmt: skip
-        first_rows(sel, True, keys, slots, flags, True, 1, one.copy(), one.copy())
+        first_rows(sel, True, keys, slots, flags, True, 1, one.copy(), one.copy(), False)
         code_counts(codes, sel, True, keys, slots, 1, one.copy())

@@ -304,9 +304,17 @@ def test_first_rows_takes_the_smallest_positions_in_any_order() -> None:
     keys = (np.arange(500) % 3).astype(np.uint16)
     slots = np.array([0, 1, -1], np.int32)  # the third group is off the page
     count, first = np.zeros(2, np.int64), np.full(2 * 4, -1, np.int64)
-    kernels.first_rows(sel, True, keys, slots, np.zeros(1, np.uint8), False, 4, count, first)
+    kernels.first_rows(sel, True, keys, slots, np.zeros(1, np.uint8), False, 4, count, first, False)
     assert count.tolist() == [167, 167]
     assert first.tolist() == [0, 3, 6, 9, 1, 4, 7, 10]
+    # Rows in order, counts not needed: the same positions, found without walking every row.
+    ordered = np.sort(sel)
+    count, first = np.zeros(2, np.int64), np.full(2 * 4, -1, np.int64)
+    kernels.first_rows(
+        ordered, True, keys, slots, np.zeros(1, np.uint8), False, 4, count, first, True
+    )
+    assert first.tolist() == [0, 3, 6, 9, 1, 4, 7, 10]
+    assert count.tolist() == [4, 4]
 
 
 def test_groupings_use_the_loops_where_no_cache_can_be_written(tmp_tables: Path) -> None:
