@@ -79,7 +79,7 @@ def build_arrays(engine: Engine, name: str, rel: Relation, facts: TableFacts) ->
         f"coalesce({ident(facts.codes[c.name])}, {width}) AS k{i}" for i, c in enumerate(coded)
     ]
     try:
-        table = engine.run(f'SELECT {", ".join(parts)} FROM "{name}"', [], deadline=None)
+        table = engine.read_own(f'SELECT {", ".join(parts)} FROM "{name}"')
     except QueryError:
         return None
 

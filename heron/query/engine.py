@@ -176,6 +176,14 @@ class Engine:
         kind: StatementKind = "drop" if sql.startswith("DROP") else "load"
         self._execute(sql, values, deadline, kind=kind, queued=False)
 
+    def read_own(self, sql: str) -> pa.Table:
+        """Run a SELECT heron makes of its own cache tables (no time limit, no slot: not a
+        user's query), counted as a ``load``."""
+        deadline = time.monotonic() + 3600
+        table = self._execute(sql, [], deadline, kind="load", queued=False, fetch=_to_table)
+        assert table is not None
+        return table
+
     def run(self, sql: str, values: list[Any], *, deadline: float | None = None) -> pa.Table:
         """Run one SELECT and return its rows as Arrow; QueryError on failure or timeout."""
         table = self._execute(sql, values, deadline, kind="select")
