@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from heron.errors import TableError, UsageError
+from heron.sdk import preload
 from heron.sdk.interfaces import ObjectResult, RunContext
 from heron.sdk.media import Image
 from heron.sdk.table_arrow import one_array
@@ -52,6 +53,7 @@ class Table:
         dtypes: Mapping[str, Any] | Sequence[Any] | None = None,
         mode: TableMode | None = None,
     ) -> None:
+        preload.start()  # what logging the table will need, imported while it fills
         if mode is not None and mode not in TABLE_MODES:
             raise UsageError(f"mode must be one of {TABLE_MODES}, got {mode!r}")
         self.mode: TableMode = mode or "immutable"
