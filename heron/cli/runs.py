@@ -9,6 +9,7 @@ import click
 
 from heron.cli.common import dir_option, format_duration, format_time, print_table
 from heron.sdk.api import Api
+from heron.store.run_record import RunRecord
 
 
 @click.group()
@@ -91,10 +92,7 @@ def show_run(store_dir: str | None, run_ref: str, as_json: bool) -> None:
         click.echo(f"  {key} = {json.dumps(value)}")
 
 
-def _run_json(record: object) -> dict[str, object]:
-    from dataclasses import asdict, is_dataclass
-
-    assert is_dataclass(record) and not isinstance(record, type)
-    data = asdict(record)
+def _run_json(record: RunRecord) -> dict[str, object]:
+    data: dict[str, object] = record._asdict()
     data["path"] = f"{data['project']}/{data['id']}"
     return data

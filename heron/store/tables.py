@@ -20,9 +20,8 @@ import time
 import uuid
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyarrow as pa
 
@@ -107,9 +106,11 @@ def image_array(refs: list[ImageRef | None]) -> pa.Array:
     return pa.StructArray.from_arrays(arrays, fields=list(IMAGE_STRUCT))
 
 
-@dataclass(frozen=True)
-class TableRecord:
+class TableRecord(NamedTuple):
     """A committed table: its id, row count, columns (name, type[, element]) and part paths."""
+
+    # A NamedTuple, not a frozen dataclass: Python generates and compiles a dataclass's methods
+    # when its module is imported, which costs more than the lookups of a table read.
 
     id: str
     n_rows: int
