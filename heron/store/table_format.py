@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 
 from heron.errors import IntegrityError
 from heron.store.jsonvalues import dumps, loads
@@ -85,9 +85,11 @@ def image_columns(schema: pa.Schema) -> list[str]:
 # -- the image cell -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CellField:
+class CellField(NamedTuple):
     """One field of the stored image struct: its name, heron type and Arrow storage type."""
+
+    # A NamedTuple: every table read imports this module, and a dataclass's methods are
+    # generated and compiled at import.
 
     name: str
     type: ColumnType
