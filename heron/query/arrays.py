@@ -66,46 +66,43 @@ def build_arrays(engine: Engine, name: str, rel: Relation, facts: TableFacts) ->
     numeric = [c for c in scalar if c.type.kind in ("int", "float")]
     images = [c for c in scalar if c.type.kind == "image" and facts.nulls.get(c.name, 0) > 0]
     coded = [c for c in scalar if c.name in facts.codes]
-    parts = [f"{ORD} AS o"]
-    parts += [f"CAST({ident(c.ident)} AS DOUBLE) AS n{i}" for i, c in enumerate(numeric)]
-    parts += [
-        f"CAST({ident(c.ident)} IS NULL AS UTINYINT) AS z{i}"
-        for i, c in enumerate(numeric)
-        if c.name not in facts.clean
-    ]
-    parts += [f"CAST({ident(c.ident)} IS NULL AS UTINYINT) AS m{i}" for i, c in enumerate(images)]
     width = len(facts.code_values)
-    parts += [
-        f"coalesce({ident(facts.codes[c.name])}, {width}) AS k{i}" for i, c in enumerate(coded)
-    ]
+
+    def column(sql: str, dtype: Any) -> np.ndarray:
+        # One column per statement, so no more than one column's Arrow buffers are held beside
+        # the arrays (reading them all at once doubled the peak: 1 GB more on 10M rows). A
+        # writable copy: the loops are compiled for writable arrays. Nulls of a DOUBLE come out
+        # as NaN.
+        table = engine.read_own(f'SELECT {sql} FROM "{name}"')
+        return np.array(table.column(0).to_numpy(), dtype=dtype)
+
     try:
-        table = engine.read_own(f'SELECT {", ".join(parts)} FROM "{name}"')
+        order = column(ORD, np.int64)
+        n = len(order)
+        # Positions are the arrays' indexes: they must run 0, 1, ... n - 1, and in the copy's
+        # own order (read without ORDER BY, which the engine's preserve_insertion_order keeps),
+        # so the positions a filter keeps come back ascending (heron.query.group_kernel relies
+        # on it). Every statement reads the copy in that same order.
+        if n and not (order[0] == 0 and order[-1] == n - 1 and bool(np.all(np.diff(order) == 1))):
+            return None
+        del order
+        out = TableArrays(
+            rows=n, images=frozenset(c.name for c in scalar if c.type.kind == "image")
+        )
+        for c in numeric:
+            out.numbers[c.name] = column(f"CAST({ident(c.ident)} AS DOUBLE)", np.float64)
+            if c.name not in facts.clean:
+                flags = column(f"CAST({ident(c.ident)} IS NULL AS UTINYINT)", np.uint8)
+                if flags.any():
+                    out.nulls[c.name] = flags
+        for c in images:
+            out.nulls[c.name] = column(f"CAST({ident(c.ident)} IS NULL AS UTINYINT)", np.uint8)
+        for c in coded:
+            out.codes[c.name] = column(
+                f"coalesce({ident(facts.codes[c.name])}, {width})", np.uint16
+            )
     except QueryError:
         return None
-
-    def column(label: str, dtype: Any) -> np.ndarray:
-        # A writable copy: the compiled loops are compiled for writable arrays.
-        return np.array(table.column(label).to_numpy(), dtype=dtype)
-
-    n = table.num_rows
-    order = column("o", np.int64)
-    # Positions are the arrays' indexes: they must run 0, 1, ... n - 1, and in the copy's own
-    # order (read without ORDER BY, which the engine's preserve_insertion_order keeps), so that
-    # the positions a filter keeps come back ascending (heron.query.group_kernel relies on it).
-    if n and not (order[0] == 0 and order[-1] == n - 1 and bool(np.all(np.diff(order) == 1))):
-        return None
-    out = TableArrays(rows=n, images=frozenset(c.name for c in scalar if c.type.kind == "image"))
-    for i, c in enumerate(numeric):
-        # Nulls come out as NaN (to_numpy of a float column with nulls).
-        out.numbers[c.name] = column(f"n{i}", np.float64)
-        if c.name not in facts.clean:
-            flags = column(f"z{i}", np.uint8)
-            if flags.any():
-                out.nulls[c.name] = flags
-    for i, c in enumerate(images):
-        out.nulls[c.name] = column(f"m{i}", np.uint8)
-    for i, c in enumerate(coded):
-        out.codes[c.name] = column(f"k{i}", np.uint16)
     return out
 
 
