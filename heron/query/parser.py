@@ -308,11 +308,14 @@ class _Parser:
             self.depth -= 1
             if tok.value == "+":
                 return operand
-            # Fold "-3" into a negative constant so printed and parsed ASTs agree.
+            # Fold "-3" into a negative constant so printed and parsed ASTs agree (but not
+            # "--9223372036854775808": its negation is no 64-bit integer, and the constant
+            # would not parse back).
             if (
                 isinstance(operand, Const)
                 and isinstance(operand.value, int | float)
                 and (not isinstance(operand.value, bool))
+                and not (isinstance(operand.value, int) and -operand.value > _INT64_MAX)
             ):
                 return Const(-operand.value, tok.pos)
             return Unary("-", operand, tok.pos)

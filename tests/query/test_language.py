@@ -201,3 +201,11 @@ def test_text_round_trip(e: Expr) -> None:
 def test_bad_ast_json(bad: object) -> None:
     with pytest.raises(QueryError):
         Expr.from_json(bad)
+
+
+def test_negating_the_smallest_integer_is_not_folded() -> None:
+    # -(-2**63) is no 64-bit integer: it stays a negation, which prints and parses back.
+    text = "--9223372036854775808"
+    e = parse(text)
+    assert strip_positions(parse(e.to_text())) == strip_positions(e)
+    assert parse("-9223372036854775808").to_text() == "-9223372036854775808"
