@@ -113,9 +113,10 @@ IMAGE_HASH_FIELD = "sha256"
 _NO_CLASSES: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class MaskRef:
+class MaskRef(NamedTuple):
     """A segmentation mask of an image: a PNG blob of class ids, the image's size."""
+
+    # A NamedTuple, like CellField: no dataclass methods to generate when the module loads.
 
     sha256: str
     width: int
