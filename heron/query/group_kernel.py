@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 # per page for a categorical column's values: beyond them the DuckDB path groups instead.
 MAX_KEY_SPACE = 1 << 20
 MAX_VALUE_CELLS = 1 << 22
+# Chosen image positions spanning fewer rows than this are read as one range of rows.
+MAX_IMAGE_SPAN = 4096
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -150,11 +152,37 @@ def kernel_groups(engine: Engine, plan: Plan, spec: GroupSpec, deadline: float) 
     engine.check_deadline(deadline)
     if any(wanted.values()):
         images = [t for t in targets if t.kind == "images" and id(t) in names]
-        key_select = ", ".join(f"{sql} AS g{i}" for i, sql in enumerate(coded_keys(plan, keys)[0]))
-        fetch_images(engine, plan, images, key_select, len(keys), wanted, summaries, deadline)
+        _fetch_images(engine, plan, keys, images, wanted, summaries, deadline)
     _, key_values = coded_keys(plan, keys)
     return assemble_groups(plan, spec, keys, key_values, targets, page, summaries, edges,
                            total_groups, total_rows)  # fmt: skip
+
+
+def _fetch_images(
+    engine: Engine, plan: Plan, keys: list[Any], images: list[Target],
+    wanted: dict[tuple[tuple[Any, ...], int], list[int]],
+    out: dict[tuple[Any, ...], dict[int, dict[str, Any]]], deadline: float,
+) -> None:  # fmt: skip
+    """Fill in the images at the chosen positions. In one table a position is one row, so
+    when they span few rows (the first images of each group usually do) those rows are read
+    as a range, without the filter or a list lookup: half the time of the general fetch."""
+    ords = sorted({o for chosen in wanted.values() for o in chosen})
+    if ords[-1] - ords[0] >= MAX_IMAGE_SPAN:
+        key_select = ", ".join(f"{sql} AS g{i}" for i, sql in enumerate(coded_keys(plan, keys)[0]))
+        fetch_images(engine, plan, images, key_select, len(keys), wanted, out, deadline)
+        return
+    cols = ", ".join(f"{t.sql} AS {t.alias}" for t in images)
+    # Positions are heron's own integers.
+    sql = (
+        f"SELECT t.{ORD} AS o, {cols} FROM {plan.from_sql} "
+        f"WHERE t.{ORD} BETWEEN {int(ords[0])} AND {int(ords[-1])}"
+    )
+    rows = engine.run(sql, [], deadline=deadline).to_pylist()
+    by_position = {row["o"]: row for row in rows}
+    for (key, target_id), chosen in wanted.items():
+        alias = next(t.alias for t in images if id(t) == target_id)
+        picked = [by_position.get(o, {}).get(alias) for o in chosen]
+        out[key][target_id]["images"] = json_value([p for p in picked if p is not None])
 
 
 def _holds(arrays: TableArrays, t: Target, name: str) -> bool:

@@ -325,3 +325,32 @@ def test_groupings_use_the_loops_where_no_cache_can_be_written(tmp_tables: Path)
     # The only locator allowed serves functions typed into IPython: none of heron's.
     only = {"NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
     assert _run(code, env=only) == ["False", "True", "1"]
+
+
+@pytest.mark.parametrize("span", [0, 4096])
+def test_first_images_match_whichever_way_they_are_fetched(
+    tmp_tables: Path, span: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Positions spanning few rows are read as a range, others by list: both give DuckDB's.
+    from heron.query import group_kernel
+
+    monkeypatch.setattr(group_kernel, "MAX_IMAGE_SPAN", span)
+    source = _random_table(tmp_tables, 7, 1500)
+    loops, duck = _engines(source)
+    for where in ('row["f"] > 60', 'row["k"] != "ant"', None):
+        for by in (("k",), ("k", "k2")):
+            got, expected = (
+                json_roundtrip(
+                    (
+                        Query(source, engine=e)
+                        if where is None
+                        else Query(source, engine=e).filter(where)
+                    )
+                    .group_by(*by, images_per_group=3, limit=4, offset=1)
+                    .groups()
+                )
+                for e in (loops, duck)
+            )
+            _same(got, expected, f"{where} {by}")
+            assert any(row["summaries"]["img"]["images"] for row in got["rows"])
+    assert loops.statements()["kernel"] == 6
