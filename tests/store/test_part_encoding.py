@@ -1,12 +1,14 @@
 """How a table part stores its columns, and that every reader gets the values back exactly.
 
 Float columns are stored with Parquet's BYTE_STREAM_SPLIT encoding (their bytes regrouped by
-position before zstd: smaller parts, faster to write and to read), text with a dictionary.
-pyarrow (heron's reader), DuckDB (the query engine) and polars read such parts as they are.
+position: smaller parts, faster to write and to read) compressed with LZ4, text with a
+dictionary, and every other column with zstd. pyarrow (heron's reader), DuckDB (the query
+engine) and polars read such parts as they are.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -77,3 +79,26 @@ def test_split_floats_read_back_exactly_by_every_reader(store_dir: Path) -> None
     assert in_range.count() == len(expected)
     ranked = in_range.sort("score", descending=True).select(["score"]).to_arrow()
     assert _bits(ranked.column("score").to_pylist()) == _bits(sorted(expected, reverse=True))
+
+
+def test_float_columns_are_lz4_and_every_other_leaf_zstd(store_dir: Path) -> None:
+    # Every heron type, nested ones included: a leaf the writer was not told about would be
+    # stored uncompressed. A dotted name is one column, not a path.
+    names = ["id", "score", "label", "flag", "when", "scores", "tags", "meta", "image", "empty"]
+    table = heron.Table(columns=[*names, "val.acc"])
+    when = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    image = heron.Image(np.zeros((2, 2), np.uint8))
+    for i in range(3):
+        table.add_data(i, i / 3, "a", True, when, [0.5, 1.5], ["x"], {"k": i}, image, None, 0.25)
+    with heron.init(project="p", dir=store_dir) as run:
+        run.log({"t": table})
+    (part,) = heron.Api(dir=store_dir).run(run.path).table("t").parts
+    group = pq.ParquetFile(part).metadata.row_group(0)
+    codecs = {
+        group.column(i).path_in_schema: group.column(i).compression
+        for i in range(group.num_columns)
+    }
+    assert {path for path, codec in codecs.items() if codec == "LZ4"} == {"score", "val.acc"}
+    others = {path: codec for path, codec in codecs.items() if path not in ("score", "val.acc")}
+    assert set(others.values()) == {"ZSTD"}, others
+    assert {"scores.list.element", "image.sha256", "empty"} <= set(others)
