@@ -37,7 +37,8 @@ def start() -> None:
             return
         # Not a daemon: the interpreter waits for it at exit instead of stopping it mid-import.
         _thread = threading.Thread(target=_import_all, name="heron-preload")
-        os.register_at_fork(before=wait)
+        if hasattr(os, "register_at_fork"):  # POSIX only; elsewhere there is no fork
+            os.register_at_fork(before=wait)
         _thread.start()
 
 
