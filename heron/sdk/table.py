@@ -53,7 +53,6 @@ class Table:
         dtypes: Mapping[str, Any] | Sequence[Any] | None = None,
         mode: TableMode | None = None,
     ) -> None:
-        preload.start()  # what logging the table will need, imported while it fills
         if mode is not None and mode not in TABLE_MODES:
             raise UsageError(f"mode must be one of {TABLE_MODES}, got {mode!r}")
         self.mode: TableMode = mode or "immutable"
@@ -97,6 +96,9 @@ class Table:
                 else:
                     self._fill_column(len(self._specs) - 1, values)
         else:
+            # What logging the table will need, imported while it fills (a dataframe's columns
+            # need pyarrow at once, so they import it here, on this thread).
+            preload.start()
             rows = _rows_of(data)
             if columns is None:
                 columns = [f"col{i}" for i in range(len(rows[0]))] if rows else []

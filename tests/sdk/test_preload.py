@@ -85,3 +85,18 @@ def test_a_process_that_cannot_import_pyarrow_still_builds_tables(tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["2000 999.5", "log: pyarrow"]
     assert "Traceback" not in done.stderr  # the background thread failed quietly
+
+
+def test_a_table_from_a_dataframe_imports_pyarrow_itself() -> None:
+    # Its columns need pyarrow at once: a thread importing it beside them would only compete.
+    done = run_script(
+        """
+        import threading
+        import pyarrow as pa
+        import heron
+        table = heron.Table(dataframe=pa.table({"id": [1, 2]}))
+        print(len(table), [t.name for t in threading.enumerate() if t.name == "heron-preload"])
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "[]"]
