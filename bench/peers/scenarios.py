@@ -18,7 +18,8 @@ Size = Literal["full", "quick", "tiny"]
 
 NO_TABLE_AIM = "Aim 3.29 has no table type: it tracks sequences of metrics, images, texts"
 QUERY_ONLY_HERON = (
-    "no query engine over logged tables (W&B offline tables are JSON, capped at 200,000 rows)"
+    "no query engine over logged tables (W&B keeps offline tables as JSON, capped at 200,000 "
+    "rows; MLflow keeps them as JSON artifacts; Aim has no table type)"
 )
 
 
