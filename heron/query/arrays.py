@@ -51,6 +51,29 @@ class TableArrays:
         return sum(int(a.nbytes) for a in parts)
 
 
+# Below this many rows DuckDB groups a table in a few milliseconds, so the loops would save
+# little while loading them costs numba's memory (about 135 MB) and half a second of CPU: smaller
+# tables keep grouping in DuckDB. HERON_QUERY_KERNEL_ROWS changes it (0: every loaded table).
+KERNEL_MIN_ROWS = 100_000
+
+
+def kernel_min_rows() -> int:
+    """The fewest rows a loaded table needs for its groupings to be counted by the loops
+    (``HERON_QUERY_KERNEL_ROWS``, else :data:`KERNEL_MIN_ROWS`)."""
+    text = os.environ.get("HERON_QUERY_KERNEL_ROWS", "").strip()
+    if not text:
+        return KERNEL_MIN_ROWS
+    try:
+        value = int(text)
+    except ValueError:
+        raise QueryError(
+            f"HERON_QUERY_KERNEL_ROWS must be a whole number of rows, not {text!r}"
+        ) from None
+    if value < 0:
+        raise QueryError(f"HERON_QUERY_KERNEL_ROWS must be 0 or more, not {value}")
+    return value
+
+
 def kernel_enabled() -> bool:
     """False when ``HERON_QUERY_KERNEL=0`` turns the counting loops off (groupings then run in
     DuckDB alone)."""

@@ -204,7 +204,7 @@ class TableCache:
                 # The copy is gone, so are the rows kept beside it.
                 self.engine.execute_statement(f'DROP TABLE IF EXISTS "{_rows_of(name)}"', [])
                 return
-        if kernel_enabled():
+        if kernel_enabled() and (rel.num_rows or 0) >= self.engine.kernel_min_rows:
             # Never on the caller's thread: in "sync" mode the load itself runs on it.
             task = self._executor().submit(self._prepare_arrays, name, rel, coded)
             with self._lock:

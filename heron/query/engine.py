@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from heron.errors import QueryError, QueryLimitError
+from heron.query.arrays import kernel_min_rows
 from heron.query.cache import CacheMode, TableCache, default_budget
 from heron.query.limits import Limits, format_size
 from heron.query.relation import Relation, single_relation
@@ -122,6 +123,8 @@ class Engine:
         # Groupings over a loaded table may be counted by compiled loops (heron.query.
         # group_kernel); False keeps them all in DuckDB (tests compare the two).
         self.use_kernel = True
+        # Only tables of at least this many rows get the loops' arrays (heron.query.arrays).
+        self.kernel_min_rows = kernel_min_rows()
         self._running = 0  # queued statements running now
 
     def _database(self) -> duckdb.DuckDBPyConnection:

@@ -18,6 +18,12 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _loops_for_small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tables are small; by default only tables of 100,000 rows or more get the loops.
+    monkeypatch.setenv("HERON_QUERY_KERNEL_ROWS", "0")
+
+
 def _random_table(directory: Path, seed: int, n: int) -> TableSource:
     """Keys with nulls and an unused value, floats with NaN, infinities and nulls, ints with
     nulls, a clean float, a string with nulls, images with and without nulls."""
@@ -251,6 +257,27 @@ def test_the_first_query_never_imports_numba(tmp_tables: Path) -> None:
     source = _random_table(tmp_tables, 6, 300)
     code = _FIRST_QUERY.format(parts=[str(p) for p in source.parts], columns=COLUMNS)
     assert _run(code) == ["False", "True", "1"]
+
+
+def test_a_table_under_the_row_threshold_groups_in_duckdb_without_loading_numba(
+    tmp_tables: Path,
+) -> None:
+    # A small table groups in DuckDB in a few milliseconds: loading numba for it (about 135 MB
+    # and half a second of CPU) would cost more than it saves, so by default it is never loaded.
+    source = _random_table(tmp_tables, 6, 300)
+    code = _FIRST_QUERY.format(parts=[str(p) for p in source.parts], columns=COLUMNS)
+    assert _run(code, env={"HERON_QUERY_KERNEL_ROWS": ""}) == ["False", "False", "0"]
+    assert _run(code, env={"HERON_QUERY_KERNEL_ROWS": "300"}) == ["False", "True", "1"]
+    assert _run(code, env={"HERON_QUERY_KERNEL_ROWS": "301"}) == ["False", "False", "0"]
+
+
+def test_a_malformed_row_threshold_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heron.errors import QueryError
+
+    for bad in ["many", "-1", "1e5"]:
+        monkeypatch.setenv("HERON_QUERY_KERNEL_ROWS", bad)
+        with pytest.raises(QueryError, match="HERON_QUERY_KERNEL_ROWS"):
+            Engine()
 
 
 def test_groupings_work_without_numba(tmp_tables: Path) -> None:
