@@ -18,7 +18,7 @@ import sys
 import threading
 
 # In the order logging a table needs them (pyarrow imports numpy; the writer imports pyarrow).
-MODULES = ("numpy", "pyarrow", "pyarrow.parquet", "heron.store.tables")
+MODULES = ("numpy", "pyarrow", "pyarrow._parquet", "heron.store.tables")
 # How long a fork waits for the imports: far more than they take, but bounded, should the fork
 # come from code the imports themselves wait on.
 FORK_WAIT_SECONDS = 10.0

@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -40,7 +39,7 @@ class NotARegularFile(OSError):
 
 def temporary_sibling(destination: Path) -> Path:
     """A fresh temporary path in ``destination``'s directory, short whatever its name is."""
-    return destination.with_name(f".heron-{secrets.token_hex(8)}.tmp")
+    return destination.with_name(f".heron-{os.urandom(8).hex()}.tmp")
 
 
 def open_directory_inside(base: Path, relative: str, *, create: bool = False) -> int:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 import pyarrow as pa
 
@@ -185,20 +185,11 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
             f"cannot write table {table_dir}: its directory in the store is a symlink or not a "
             "directory, and heron writes through no link inside the store; remove it"
         ) from None
-    import pyarrow.parquet as pq  # here, not at the top: reading needs only _read_part's reader
-
     temporary = f".{name}.tmp-{uuid.uuid4().hex}"
     try:
         fd = os.open(temporary, CREATE_NEW, 0o644, dir_fd=directory)
         with open(fd, "wb", closefd=True) as handle:
-            pq.write_table(
-                table,
-                handle,
-                compression=column_codecs(table.schema),
-                row_group_size=ROW_GROUP_SIZE,
-                use_dictionary=dictionary_columns(table.schema),
-                use_byte_stream_split=split_columns(table.schema),
-            )
+            _write_parquet(table, handle)
         os.replace(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
     finally:
         with suppress(FileNotFoundError):
@@ -206,6 +197,43 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
         os.close(directory)
     # A store whose tables live in an object store uploads the part before any row lists it.
     table_placement.after_write(root, relative)
+
+
+def _write_parquet(table: pa.Table, sink: BinaryIO) -> None:
+    """``table`` as one Parquet file into ``sink``, with heron's codecs, dictionaries and row
+    groups, through the writer pyarrow.parquet.write_table wraps, given the same settings (a
+    test checks the bytes are the same). Importing pyarrow.parquet costs ~25 ms of CPU (it loads
+    pyarrow.fs, and with it ssl), about what writing a 100,000-row part takes; a script logging
+    one table pays it, so it is skipped as on the read path (see :func:`_read_part`)."""
+    options: dict[str, Any] = {
+        "compression": column_codecs(table.schema),
+        "use_dictionary": dictionary_columns(table.schema),
+        "use_byte_stream_split": split_columns(table.schema),
+    }
+    try:
+        from pyarrow._parquet import ParquetWriter
+    except ImportError:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, sink, row_group_size=ROW_GROUP_SIZE, **options)
+        return
+    writer = ParquetWriter(sink, table.schema, **PARQUET_WRITER_DEFAULTS, **options)
+    try:
+        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+    finally:
+        writer.close()
+
+
+# The settings pyarrow.parquet.ParquetWriter passes the writer it wraps when left at its
+# defaults: the part files are the same either way (tests/store/test_tables.py checks it).
+PARQUET_WRITER_DEFAULTS: dict[str, Any] = {
+    "version": "2.6",
+    "write_statistics": True,
+    "writer_engine_version": "V2",
+    "data_page_version": "1.0",
+    "use_compliant_nested_type": True,
+    "store_schema": True,
+}
 
 
 def commit_table(
