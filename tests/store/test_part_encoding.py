@@ -1,8 +1,9 @@
 """How a table part stores its columns, and that every reader gets the values back exactly.
 
 Float columns are stored with Parquet's BYTE_STREAM_SPLIT encoding (their bytes regrouped by
-position: smaller parts, faster to write and to read) compressed with LZ4, text with a
-dictionary, and every other column with zstd. pyarrow (heron's reader), DuckDB (the query
+position: smaller parts, faster to write and to read) compressed with LZ4, integer and time
+columns with DELTA_BINARY_PACKED, text with a dictionary, and every column but the floats with
+zstd. pyarrow (heron's reader), DuckDB (the query
 engine) and polars read such parts as they are.
 """
 
@@ -55,7 +56,39 @@ def test_float_columns_are_byte_stream_split_and_text_dictionary_encoded(store_d
     for name in ("score", "half"):
         assert "BYTE_STREAM_SPLIT" in encodings[name], encodings
     assert "BYTE_STREAM_SPLIT" not in encodings["id"]
+    assert "DELTA_BINARY_PACKED" in encodings["id"], encodings
     assert any("DICTIONARY" in e for e in encodings["truth"]), encodings
+
+
+def test_delta_packed_integers_and_times_read_back_exactly_by_every_reader(
+    store_dir: Path,
+) -> None:
+    import duckdb
+    import polars
+
+    # Jumps across the whole int64 range (the differences overflow), runs, nulls, a step back.
+    low, high = -(2**63), 2**63 - 1
+    ints = [low, high, low, 0, None, -1, 1, high, high - 1, None, *range(500, 0, -7)]
+    times = [dt.datetime(2026, 1, 2, tzinfo=dt.UTC) + dt.timedelta(seconds=3 * i) for i in range(len(ints))]  # fmt: skip
+    times[3] = None
+    with heron.init(project="p", dir=store_dir) as run:
+        run.log(
+            {"t": heron.Table(dataframe=pa.table({"n": pa.array(ints, pa.int64()), "when": times}))}
+        )
+        path = run.path
+    table = heron.Api(dir=store_dir).run(path).table("t")
+    (part,) = table.parts
+    group = pq.ParquetFile(part).metadata.row_group(0)
+    for i in range(group.num_columns):
+        assert "DELTA_BINARY_PACKED" in group.column(i).encodings, group.column(i)
+
+    assert table.to_arrow().column("n").to_pylist() == ints
+    assert polars.read_parquet(part)["n"].to_list() == ints
+    assert [n for (n,) in duckdb.sql(f"SELECT n FROM '{part}'").fetchall()] == ints
+    assert table.to_arrow().column("when").to_pylist() == times
+    assert Query(table.source()).filter('row["n"] > 0').count() == sum(
+        1 for n in ints if n is not None and n > 0
+    )
 
 
 def test_split_floats_read_back_exactly_by_every_reader(store_dir: Path) -> None:

@@ -135,7 +135,7 @@ def test_a_part_has_the_bytes_pyarrow_parquet_would_write(store: Store) -> None:
         compression=table_store.column_codecs(table.schema),
         row_group_size=table_store.ROW_GROUP_SIZE,
         use_dictionary=table_store.dictionary_columns(table.schema),
-        use_byte_stream_split=table_store.split_columns(table.schema),
+        column_encoding=table_store.column_encodings(table.schema),
     )
     assert written == expected.getvalue().to_pybytes()
     assert pq.read_table(store.root / "tables" / "t" / "part-00000.parquet").equals(table)
