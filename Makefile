@@ -58,9 +58,10 @@ services: $(STAMP)
 
 # Three workers on two cores: many tests spend their time waiting on the servers, databases and
 # browser they start, so a third worker fills that time (11m40s -> 9m05s here); the browser tests
-# still share one worker (tests/conftest.py).
+# still share one worker (tests/conftest.py). `make test TEST_WORKERS=n` changes it.
+TEST_WORKERS ?= 3
 pytest: $(STAMP) $(EXAMPLES_STAMP) ui-build bytecode
-	source $(SERVICES_ENV) && $(BIN)/pytest -n 3 --dist loadgroup
+	source $(SERVICES_ENV) && $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## make bench: print the benchmark figures
 bench: $(STAMP)
