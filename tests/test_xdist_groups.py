@@ -1,4 +1,4 @@
-"""Under `make test`'s ``-n 3 --dist loadgroup`` the browser tests share one worker, and the
+"""Under `make test`'s ``-n 4 --dist loadgroup`` the browser tests share one worker, and the
 tests of any other module stay together (tests/conftest.py's scheduler)."""
 
 from __future__ import annotations

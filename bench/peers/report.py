@@ -113,13 +113,15 @@ WHY = {
 
 # Why heron misses one of its targets where it is known (a comparison with a peer uses WHY).
 MISSED_WHY = {
-    ("table_100k_plain", "inner_s"): "the clock includes the scenario's own work, about 0.18 s: "
-    "loading its 100,000 rows and turning them into Python lists, and its loop of 100,000 "
-    "add_data calls; heron's share is add_data's check of each row (about 0.6 µs a row), packing "
-    "the rows by column every 1,024 rows, importing pyarrow (started on a thread of its own when "
-    "the table is made, so it overlaps the loop only where the second core is free), writing the "
-    "Parquet part (about 30 ms) and starting and finishing the run; a quiet machine measures "
-    "0.35-0.40 s, and the median of three interleaved rounds here was 0.50 s (0.59 s before)",
+    ("table_100k_plain", "inner_s"): "the clock includes the scenario's own work, about 0.2 s: "
+    "loading its 100,000 rows and turning them into Python lists (0.10-0.14 s) and its bare loop "
+    "(0.06 s); heron's share is add_data's check of each row (about 0.7 µs a row), packing the "
+    "rows by column every 1,024 rows (0.5 µs a row), importing pyarrow, writing the Parquet part "
+    "(about 15 ms) and starting and finishing the run (about 60 ms). Run alone, one round after "
+    "another, the scenario measures 0.31-0.33 s; among the peers' long runs the same code "
+    "measures 0.31-0.62 s (three interleaved rounds: 0.43, 0.31, 0.46 s): the first measurement "
+    "after another tool's run is often slower, for a cause not found yet (not disk write-back, "
+    "flushed before every measurement, nor the page cache: no major faults)",
     ("read_100k_frames", "arrow_s"): "what is left is mostly decoding the part in a fresh "
     "process (the float columns, now LZ4, and the text columns, read as their dictionaries), "
     "about 15 ms of CPU on two threads, plus about 7 ms importing heron's reader and the "
