@@ -58,8 +58,8 @@ services: $(STAMP)
 
 # Four workers on two cores: many tests spend their time waiting on the servers, databases and
 # browser they start, and the extra workers fill that time (the whole of `make test` here: two
-# workers 11m40s -> three 9m05s when there were 1,124 tests; three 13m10s -> four 11m41s with
-# ~1,400); the browser tests still share one worker (tests/conftest.py).
+# workers 11m40s -> three 9m05s when there were 1,124 tests; three 13m10s with 1,409 -> four
+# 11m20s with 1,413); the browser tests still share one worker (tests/conftest.py).
 # `make test TEST_WORKERS=n` changes it.
 TEST_WORKERS ?= 4
 pytest: $(STAMP) $(EXAMPLES_STAMP) ui-build bytecode

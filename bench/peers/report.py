@@ -91,9 +91,9 @@ WHY = {
     ("table_10k_img", "peak_rss_mb"): "as for 100k rows: the libraries and the batches in flight",
     ("table_1k_img", "peak_rss_mb"): "heron's process loads pyarrow and PIL at log time; images "
     "are not held",
-    ("table_100k_plain", "inner_s"): "rows are split into columns at log time and built into "
-    "Arrow without pandas, and the run starts on sqlite3 alone; MLflow collects "
-    "plain lists and writes one JSON document",
+    ("table_100k_plain", "inner_s"): "rows are packed by column every 1,024 rows and joined "
+    "into Arrow at log time, without pandas, and the run starts on sqlite3 alone; MLflow "
+    "collects plain lists and writes one JSON document",
     ("table_100k_plain", "peak_rss_mb"): "the rows are held in Python as in W&B; heron's process "
     "also loads pyarrow and the store's libraries to write Parquet",
     ("largest_table", "peak_rss_mb"): "as for 100,000 plain rows: rows held in Python until "

@@ -111,9 +111,9 @@ class Runner:
             if done.returncode != 0:
                 status = "timeout" if done.returncode is None else "failed"
                 return [record(scenario.metrics[0].key, None, status, "prepare: " + _tail(log))]
-        # What the previous measurement (or the prepare step) wrote is flushed to disk first:
-        # otherwise its write-back lands in this measurement's clock, through every fsync or
-        # commit the tool makes, and a tool measured after W&B's 22-second table pays for it.
+        # What the previous measurement (or the prepare step) wrote is flushed to disk first,
+        # so its write-back cannot land in this measurement's clock through the fsyncs and
+        # commits the tool makes.
         os.sync()
         seen = watch.run(argv, env=env, cwd=work, log=log, limit_s=self.limit_s,
                          ceiling_mb=scenario.ceiling_mb)  # fmt: skip

@@ -212,6 +212,18 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
     table_placement.after_write(root, relative)
 
 
+# The settings pyarrow.parquet.ParquetWriter passes the writer it wraps when left at its
+# defaults: the part files are the same either way (tests/store/test_tables.py checks it).
+_WRITER_SETTINGS: dict[str, Any] = {
+    "version": "2.6",
+    "write_statistics": True,
+    "writer_engine_version": "V2",
+    "data_page_version": "1.0",
+    "use_compliant_nested_type": True,
+    "store_schema": True,
+}
+
+
 def _write_parquet(table: pa.Table, sink: BinaryIO) -> None:
     """``table`` as one Parquet file into ``sink``, with heron's codecs, dictionaries and row
     groups, through the writer pyarrow.parquet.write_table wraps, given the same settings (a
@@ -230,23 +242,11 @@ def _write_parquet(table: pa.Table, sink: BinaryIO) -> None:
 
         pq.write_table(table, sink, row_group_size=ROW_GROUP_SIZE, **options)
         return
-    writer = ParquetWriter(sink, table.schema, **PARQUET_WRITER_DEFAULTS, **options)
+    writer = ParquetWriter(sink, table.schema, **_WRITER_SETTINGS, **options)
     try:
         writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
     finally:
         writer.close()
-
-
-# The settings pyarrow.parquet.ParquetWriter passes the writer it wraps when left at its
-# defaults: the part files are the same either way (tests/store/test_tables.py checks it).
-PARQUET_WRITER_DEFAULTS: dict[str, Any] = {
-    "version": "2.6",
-    "write_statistics": True,
-    "writer_engine_version": "V2",
-    "data_page_version": "1.0",
-    "use_compliant_nested_type": True,
-    "store_schema": True,
-}
 
 
 def commit_table(
