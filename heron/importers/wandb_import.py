@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -44,6 +43,7 @@ from heron.sdk.run import Run
 from heron.sdk.table import Table
 from heron.store import runs as run_store
 from heron.store.jsonvalues import dumps
+from heron.store.liveness import host_name
 from heron.store.manifest import PROJECT_PATTERN
 from heron.store.store import Store
 
@@ -227,7 +227,7 @@ def _write_run(
             "updated_at": time.time(),
             "heartbeat_at": time.time(),
             # This process writes the run; if it dies, heron marks the import crashed.
-            "host": socket.gethostname(),
+            "host": host_name(),
             "pid": os.getpid(),
             "python_version": wandb_run.python_version,
             "program": wandb_run.program,

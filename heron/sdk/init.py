@@ -16,6 +16,7 @@ from heron.sdk.run import Run
 from heron.sdk.values import short_repr, text_problem
 from heron.store import local_store as run_store
 from heron.store.jsonvalues import dumps
+from heron.store.liveness import host_name
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RunRecord
 from heron.store.store import Store
@@ -100,7 +101,7 @@ def init(
                     "created_at": now,
                     "updated_at": now,
                     "heartbeat_at": now,
-                    "host": sysinfo.host_name(),
+                    "host": host_name(),
                     "pid": os.getpid(),
                     "python_version": sysinfo.python_version(),
                     "program": sysinfo.program(),
@@ -174,7 +175,7 @@ def _resume(store: Store, existing: RunRecord, config: dict[str, Any]) -> Run:
         finished_at=None,
         heartbeat_at=now,
         pid=os.getpid(),
-        host=sysinfo.host_name(),
+        host=host_name(),
         config=dumps(merged),
     )
     run = Run(

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
-import socket
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +31,8 @@ def start_git_state(cwd: Path | None = None) -> Callable[[], GitState | None]:
     """
     if not _maybe_in_repository(cwd):
         return lambda: None  # no git process to start (each costs milliseconds of a run's start)
+    import subprocess  # here: a run started outside a repository never needs it (~3 ms)
+
     commands = (
         ("rev-parse", "HEAD"),
         ("status", "--porcelain", "--untracked-files=no"),
@@ -86,14 +85,10 @@ def _maybe_in_repository(cwd: Path | None) -> bool:
     return any((folder / ".git").exists() for folder in (start, *start.parents))
 
 
-def host_name() -> str:
-    """This machine's host name."""
-    return socket.gethostname()
-
-
 def python_version() -> str:
-    """The running Python's version, e.g. ``3.11.7``."""
-    return platform.python_version()
+    """The running Python's version, e.g. ``3.11.7`` (``3.13.0rc1`` for a pre-release): the
+    first word of ``sys.version``, as ``platform.python_version()`` reads it."""
+    return sys.version.split()[0]
 
 
 def program() -> str:

@@ -8,8 +8,8 @@ either nothing visible or a complete version (plus, at worst, unreferenced blobs
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -523,7 +523,7 @@ def commit_version(
             connection.execute(
                 c.update().where(c.c.id == collection_id).values(next_version=number + 1)
             )
-            version_id = uuid.uuid4().hex
+            version_id = os.urandom(16).hex()
             connection.execute(
                 v.insert().values(
                     id=version_id,

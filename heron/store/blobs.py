@@ -24,7 +24,6 @@ import logging
 import os
 import stat
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -83,7 +82,7 @@ class LocalBlobStore(BlobIndex):
     def _put_large_file(self, path: Path, size: int, expected_sha256: str | None) -> str:
         # Copied to a temporary file while hashing, then renamed into place.
         objects = self._directory("objects")
-        temporary = f".tmp-{uuid.uuid4().hex}"
+        temporary = f".tmp-{os.urandom(16).hex()}"
         hasher = hashlib.sha256()
         written = 0
         try:
@@ -133,7 +132,7 @@ class LocalBlobStore(BlobIndex):
     def _write_object(self, digest: str, data: bytes) -> None:
         """Write a blob as a file of its own: a temporary name beside it, read-only, renamed."""
         directory = self._directory(f"objects/{digest[:2]}", digest)
-        temporary = f".tmp-{uuid.uuid4().hex}"
+        temporary = f".tmp-{os.urandom(16).hex()}"
         try:
             fd = os.open(temporary, CREATE_NEW, 0o600, dir_fd=directory)
             with open(fd, "wb", closefd=True) as handle:
@@ -172,7 +171,7 @@ class LocalBlobStore(BlobIndex):
             self._pack_handle.close()
             self._pack_handle = None
         if self._pack_handle is None or self._pack_name is None:
-            name = f"{uuid.uuid4().hex}.pack"
+            name = f"{os.urandom(16).hex()}.pack"
             packs = self._directory("packs")
             try:
                 fd = os.open(name, CREATE_NEW | os.O_APPEND, 0o644, dir_fd=packs)

@@ -9,8 +9,8 @@ the last reply to. Who may edit or delete is the server's decision; the store on
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,7 +118,7 @@ def add_comment(
         raise UsageError(f"a comment's author must have 1 to {MAX_AUTHOR} characters")
     if panel_id is not None and panel_id not in _panel_ids(report.blocks):
         raise NotFoundError(f"report {report_id!r} has no panel {panel_id!r}")
-    comment_id = uuid.uuid4().hex[:16]
+    comment_id = os.urandom(8).hex()
     with write(engine) as connection:
         if parent_id is not None:
             parent = _record(_row(connection, report_id, parent_id, lock=True))

@@ -6,7 +6,6 @@ project names and the paths inside an artifact.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -174,6 +173,8 @@ def manifest_digest(entries: Iterable[ManifestEntry]) -> str:
     ref_uri, ref_etag and ref_version (missing ones empty) joined by NUL and ended by a newline,
     all UTF-8. Paths cannot hold control characters, so the text is unambiguous.
     """
+    import hashlib  # here, not at the top: a run's start needs this module, not OpenSSL (~3 ms)
+
     ordered = sorted(entries, key=lambda e: e.path)
     body = "".join(
         f"{e.path}\0{e.sha256 or ''}\0{e.size}\0{e.ref_uri or ''}\0{e.ref_etag or ''}\0{e.ref_version or ''}\n"

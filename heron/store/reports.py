@@ -8,8 +8,8 @@ re-queries what it shows.
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +66,7 @@ def create_report(
 ) -> ReportRecord:
     """A new report in an existing project."""
     now = time.time()
-    report_id = uuid.uuid4().hex[:12]
+    report_id = os.urandom(6).hex()
     with write(engine) as connection:
         pid = project_id(connection, project, create=False)
         connection.execute(

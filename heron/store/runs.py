@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from array import array
@@ -15,6 +14,7 @@ from heron.errors import NotFoundError, RunExistsError
 from heron.store import schema
 from heron.store.database import insert_if_absent, insert_ignoring_duplicates, upsert, write
 from heron.store.jsonvalues import dumps, loads
+from heron.store.liveness import host_name, pid_alive
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RUN_LEVEL_STEP as RUN_LEVEL_STEP
 from heron.store.run_record import RunRecord as RunRecord  # re-exported: its home before
@@ -22,7 +22,6 @@ from heron.store.run_record import run_record
 from heron.store.sqlite_writer import HEARTBEAT_SECONDS as HEARTBEAT_SECONDS
 from heron.store.sqlite_writer import STALE_HEARTBEAT_SECONDS as STALE_HEARTBEAT_SECONDS
 from heron.store.sqlite_writer import history_rows
-from heron.store.sqlite_writer import pid_alive as _pid_alive
 
 
 def project_id(connection: Connection, name: str, *, create: bool) -> int:
@@ -382,7 +381,7 @@ def mark_crashed_runs(engine: Engine) -> list[str]:
     """
     r = schema.runs
     now = time.time()
-    host = socket.gethostname()
+    host = host_name()
     with engine.connect() as connection:
         candidates = connection.execute(
             select(r.c.id, r.c.host, r.c.pid, r.c.heartbeat_at).where(r.c.state == "running")
@@ -390,7 +389,7 @@ def mark_crashed_runs(engine: Engine) -> list[str]:
     crashed = [
         run_id
         for run_id, run_host, pid, heartbeat in candidates
-        if now - heartbeat > STALE_HEARTBEAT_SECONDS or (run_host == host and not _pid_alive(pid))
+        if now - heartbeat > STALE_HEARTBEAT_SECONDS or (run_host == host and not pid_alive(pid))
     ]
     if crashed:
         with write(engine) as connection:

@@ -1,12 +1,11 @@
 """Blobs in an S3-compatible object store, indexed in the metadata database like local ones.
 
-Layout below the store's prefix: ``packs/<uuid>.pack`` and ``objects/ab/<sha256>``. The small
-blobs of one write (a batch of logged images) are packed into objects of up to
+Layout below the store's prefix: ``packs/<32 random hex digits>.pack`` and ``objects/ab/<sha256>``.
+The small blobs of one write (a batch of logged images) are packed into objects of up to
 :data:`PACK_OBJECT_MAX` bytes, each uploaded whole, so two thousand images are a handful of
-objects, not two thousand; a blob of 1 MiB or more is an object of its own, uploaded in parts
-when large. The index rows are inserted only after the upload succeeded: a writer that dies or
-loses the store mid-upload leaves at most an unreferenced object, never a visible blob without
-its bytes.
+objects, not two thousand; a blob of 1 MiB or more is an object of its own, uploaded in parts when
+large. The index rows are inserted only after the upload succeeded: a writer that dies or loses the
+store mid-upload leaves at most an unreferenced object, never a visible blob without its bytes.
 
 Every read is checked against the sha256 the blob is named by. Reads go through a bounded local
 cache (heron.store.byte_cache, ``cache/s3-blobs`` in the store directory): a copy found bad there
@@ -19,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,7 +92,7 @@ class S3BlobStore(BlobIndex):
     def _upload_pack(
         self, pack: bytearray, members: list[tuple[str, int, int]]
     ) -> list[tuple[str, int, str, int]]:
-        name = f"{uuid.uuid4().hex}.pack"
+        name = f"{os.urandom(16).hex()}.pack"
         what = f"blob {members[0][0]}" + (
             f" and {len(members) - 1} more in one pack" if len(members) > 1 else ""
         )

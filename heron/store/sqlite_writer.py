@@ -17,9 +17,7 @@ heron.store.sqlite_writer``), the digest differs and a new store is made by SQLA
 
 from __future__ import annotations
 
-import hashlib
 import os
-import socket
 import sqlite3
 import sys
 import threading
@@ -35,6 +33,7 @@ from heron.errors import NotFoundError, RunExistsError
 from heron.store import blob_rows
 from heron.store.blob_rows import BlobLocation, Entry
 from heron.store.jsonvalues import dumps
+from heron.store.liveness import host_name, pid_alive
 from heron.store.manifest import check_project_name
 from heron.store.run_record import RunRecord, run_record
 from heron.store.sqlite_connection import BUSY_TIMEOUT_S, CONNECTION_PRAGMAS
@@ -51,6 +50,8 @@ _SCHEMA_SOURCES = ("schema.py", "migrations.py")
 def schema_digest() -> str:
     """A digest of the files that define a new store's schema (heron.store.schema and
     heron.store.migrations), to tell whether :mod:`heron.store.sqlite_schema` still matches."""
+    import hashlib  # here: a run's start never needs it, and it loads OpenSSL (~3 ms)
+
     digest = hashlib.sha256()
     folder = Path(__file__).parent
     for name in _SCHEMA_SOURCES:
@@ -213,7 +214,7 @@ class SqliteWriter:
     def mark_crashed_runs(self) -> list[str]:
         """Mark runs whose process died as crashed, as :func:`heron.store.runs.mark_crashed_runs`."""
         now = time.time()
-        host = socket.gethostname()
+        host = host_name()
         candidates = self._select(
             "SELECT id, host, pid, heartbeat_at FROM runs WHERE state = 'running'"
         )
@@ -348,26 +349,6 @@ class SqliteWriter:
                 "VALUES (?, ?, ?, ?, ?)",
                 (table_id, n_rows, columns, parts, time.time()),
             )
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` of this host is alive (a zombie counts as dead)."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped) still answers signal 0; it is dead for our purposes.
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ", 1)[1][:1] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _recorded_schema() -> str:

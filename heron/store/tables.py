@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -121,7 +120,7 @@ class TableRecord(NamedTuple):
 
 def new_table_id() -> str:
     """A fresh table id."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def part_name(table_id: str, index: int) -> str:
@@ -198,7 +197,7 @@ def write_part(root: Path, relative: str, table: pa.Table) -> None:
             f"cannot write table {table_dir}: its directory in the store is a symlink or not a "
             "directory, and heron writes through no link inside the store; remove it"
         ) from None
-    temporary = f".{name}.tmp-{uuid.uuid4().hex}"
+    temporary = f".{name}.tmp-{os.urandom(16).hex()}"
     try:
         fd = os.open(temporary, CREATE_NEW, 0o644, dir_fd=directory)
         with open(fd, "wb", closefd=True) as handle:

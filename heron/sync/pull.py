@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -122,7 +121,7 @@ def _fetch_table(store: Store, client: ApiClient, table_id: str) -> None:
             _, data = client.request("GET", f"/api/sync/tables/{quote(table_id)}/parts/{index}")
             if len(data) != table.part_sizes[index]:
                 raise IntegrityError(f"part {index} of table {table_id} arrived incomplete")
-            temporary = f".pull-{uuid.uuid4().hex}"
+            temporary = f".pull-{os.urandom(16).hex()}"
             fd = os.open(temporary, CREATE_NEW, 0o644, dir_fd=directory)
             with open(fd, "wb") as handle:
                 handle.write(data)

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,7 +64,7 @@ class SyncState:
     versions: dict[str, str] = field(default_factory=dict)  # local version id -> server's
     aliases: dict[str, list[str]] = field(default_factory=dict)  # local version id -> aliases sent
     # Names this store's uploads on the server (their partial files), so a later push resumes them.
-    upload_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    upload_id: str = field(default_factory=lambda: os.urandom(16).hex())
 
     @classmethod
     def load(cls, root: Path, url: str) -> SyncState:
@@ -78,7 +77,7 @@ class SyncState:
             runs={k: float(v) for k, v in document.get("runs", {}).items()},
             versions={k: str(v) for k, v in document.get("versions", {}).items()},
             aliases={k: [str(a) for a in v] for k, v in document.get("aliases", {}).items()},
-            upload_id=str(document.get("upload_id") or uuid.uuid4().hex),
+            upload_id=str(document.get("upload_id") or os.urandom(16).hex()),
         )
 
     def cursor(self, kind: str) -> int:

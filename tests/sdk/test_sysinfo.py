@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import platform
 import subprocess
+import sys
 from pathlib import Path
 
-from heron.sdk.sysinfo import git_state
+import heron
+from heron.sdk.sysinfo import git_state, python_version
 
 
 def _git(folder: Path, *args: str) -> str:
@@ -48,3 +52,28 @@ def test_the_state_read_in_the_background_is_the_same_when_asked_twice(tmp_path:
     first = result()
     assert first is not None and first.remote == "https://example.invalid/repo.git"
     assert result() == first == git_state(tmp_path)
+
+
+def test_the_python_version_is_the_one_platform_gives() -> None:
+    assert python_version() == platform.python_version()
+
+
+def test_a_run_started_outside_a_repository_loads_no_process_or_crypto_modules(
+    tmp_path: Path,
+) -> None:
+    """subprocess (for git), platform and hashlib cost milliseconds of every run's start."""
+    store = tmp_path / "store"
+    first = heron.init(project="p", dir=store)  # a new store hashes its schema sources
+    first.finish()
+    script = (
+        "import sys, heron\n"
+        "run = heron.init(project='p', dir=sys.argv[1])\n"
+        "run.log({'loss': 0.5})\n"
+        "run.finish()\n"
+        "print(sorted(m for m in ('subprocess', 'platform', 'hashlib', 'socket') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(store)], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert json.loads(done.stdout.splitlines()[-1].replace("'", '"')) == []
+    (child,) = [run.record for run in heron.Api(dir=store).runs("p") if run.id != first.id]
+    assert (child.python_version, child.git_commit) == (python_version(), None)
