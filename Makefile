@@ -71,7 +71,7 @@ bench: $(STAMP)
 
 ## make bench-peers: heron side by side with W&B, MLflow and Aim, each in an environment of its
 ## own under .bench-envs/; figures, CSV, summary and plot in bench/results/.
-## QUICK=1: one round, three for the scenarios that take seconds (about 15 minutes); ONLY=a,b: just those scenarios (python -m bench.peers -h)
+## QUICK=1: one round (under 15 minutes); ONLY=a,b: just those scenarios (python -m bench.peers -h)
 bench-peers: $(STAMP)
 	$(BIN)/python -m bench.peers $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 

@@ -20,15 +20,11 @@ LIMIT_S: dict[Size, float] = {"full": 1800.0, "quick": 240.0, "tiny": 120.0}
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="one round (three for the scenarios that take seconds), smaller "
-                        "largest table")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="one round, smaller largest table")
     parser.add_argument("--tiny", action="store_true", help="toy sizes (the harness's own test)")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools")
-    parser.add_argument("--repeat", type=int,
-                        help="rounds of every scenario (default 3; with --quick 1, or 3 for the "
-                        "scenarios that take seconds)")  # fmt: skip
+    parser.add_argument("--repeat", type=int, help="rounds (default 3, 1 with --quick)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results are written")
     parser.add_argument("--data", type=Path, default=envs.ROOT / "data",
                         help="seeded input, generated once and reused")  # fmt: skip
@@ -36,14 +32,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--report-from", type=Path, metavar="CSV",
                         help="measure nothing: rewrite the summary from an earlier run's CSV")  # fmt: skip
     return parser
-
-
-def rounds_run(records: list[suite.Record]) -> dict[str, int]:
-    """How many rounds of each scenario ``records`` hold."""
-    rounds: dict[str, int] = {}
-    for r in records:
-        rounds[r.scenario] = max(rounds.get(r.scenario, 0), r.round + 1)
-    return rounds
 
 
 def write_outputs(records: list[suite.Record], scenarios: tuple[Scenario, ...],
@@ -62,7 +50,7 @@ def write_outputs(records: list[suite.Record], scenarios: tuple[Scenario, ...],
     plotted = report.plot(table, out / "peers.png")
     summary = out / "peers.md"
     summary.write_text(report.markdown(table, tools, when=meta["when"], versions=meta["versions"],
-                                       size=meta["size"], rounds=rounds_run(records),
+                                       size=meta["size"], repeat=meta["repeat"],
                                        loads=tuple(meta["loads"]),
                                        plot="peers.png" if plotted else None))  # fmt: skip
     print(f"\nwrote {out / 'peers.csv'}, {summary}" + (", peers.png" if plotted else ""))
@@ -95,7 +83,7 @@ def _rewrite(csv_path: Path, out: Path, size: Size, env_root: Path) -> Path:
             "when": mtime.strftime("%Y-%m-%d %H:%M UTC"),
             "versions": {t: envs.version(t, envs.python(t, env_root)) for t in tools},
             "size": size,
-            "rounds": rounds_run(records),
+            "repeat": max(r.round for r in records) + 1,
             "loads": [records[0].load, records[-1].load],
         }
     return write_outputs(records, scenarios, tools, out, meta)
@@ -107,27 +95,26 @@ def main(argv: list[str] | None = None) -> Path:
     size: Size = "tiny" if args.tiny else "quick" if args.quick else "full"
     if args.report_from:
         return _rewrite(args.report_from, args.out, size, args.envs)
+    repeat = args.repeat or (1 if size != "full" else 3)
     tools = tuple(t.strip() for t in args.tools.split(",") if t.strip())
     unknown = [t for t in tools if t not in TOOLS]
     if unknown or "heron" not in tools:
         raise SystemExit(f"--tools takes heron and any of {TOOLS[1:]}; got {args.tools!r}")
     # A scenario without figures at this size (the 10M-row queries in QUICK) is left out.
     scenarios = tuple(s for s in select(args.only) if size in s.sizes)
-    rounds = {s.name: args.repeat or s.rounds(size) for s in scenarios}
 
     loads = [os.getloadavg()[0]]
     pythons = {t: envs.python(t, args.envs) for t in tools}
     versions = {t: envs.version(t, exe) for t, exe in pythons.items()}
     sizes = data.ensure(args.data, data.needs([s.params(size) for s in scenarios]))
     print(f"data: {sizes} in {args.data}; {', '.join(f'{t} {v}' for t, v in versions.items())}; "
-          f"{len(scenarios)} scenarios, {sum(rounds.values())} rounds; load {loads[0]:.1f}",
-          flush=True)  # fmt: skip
+          f"{len(scenarios)} scenarios x {repeat} round(s); load {loads[0]:.1f}", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="heron-peers-") as scratch:
         runner = suite.Runner(args.data, Path(scratch), size, LIMIT_S[size], pythons)
-        records = suite.run(scenarios, tools, runner, rounds)
+        records = suite.run(scenarios, tools, runner, repeat)
     loads.append(os.getloadavg()[0])
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    meta = {"when": when, "versions": versions, "size": size, "rounds": rounds, "loads": loads}
+    meta = {"when": when, "versions": versions, "size": size, "repeat": repeat, "loads": loads}
     return write_outputs(records, scenarios, tools, args.out, meta)
 
 

@@ -323,26 +323,8 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, {mem:.0f} GB RAM, {platform.system()} {platform.release()}"
 
 
-def _rounds_text(rounds: dict[str, int]) -> str:
-    """E.g. "median of 3 rounds", or, when scenarios ran different numbers of rounds, "median of
-    3 rounds for import, read_100k; 1 round for the rest"."""
-
-    def counted(count: int) -> str:
-        return f"{count} round{'s' if count != 1 else ''}"
-
-    counts = sorted(set(rounds.values()), reverse=True)
-    if len(counts) <= 1:
-        return f"median of {counted(counts[0] if counts else 0)}"
-    parts = [
-        f"{counted(count)} for {', '.join(name for name, c in rounds.items() if c == count)}"
-        for count in counts[:-1]
-    ]
-    return f"median of {'; '.join(parts)}; {counted(counts[-1])} for the rest"
-
-
 def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: dict[str, str],
-             size: str, rounds: dict[str, int], loads: tuple[float, float],
-             plot: str | None) -> str:  # fmt: skip
+             size: str, repeat: int, loads: tuple[float, float], plot: str | None) -> str:  # fmt: skip
     """The summary: setup, figures with ratios, targets, where heron is behind, what did not run."""
     text = [
         "# heron side by side with its peers",
@@ -351,7 +333,7 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
         f"- load average (1 min) at start {loads[0]:.1f}, at end {loads[1]:.1f}; per measurement "
         f"in peers.csv (the suite's own processes count in it: about 1 on {os.cpu_count()} cores)",
         "- versions: " + ", ".join(f"{t} {v}" for t, v in versions.items()),
-        f"- sizes: {size}; {_rounds_text(rounds)}, tools interleaved in each round; each figure "
+        f"- sizes: {size}; median of {repeat} round(s), tools interleaved in each round; each figure "
         "from a fresh process; memory is the peak RSS summed over the process tree",
         "- produced by `make bench-peers" + (" QUICK=1`" if size == "quick" else "`"),
         "",

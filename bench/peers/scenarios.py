@@ -52,14 +52,6 @@ class Scenario:
     outside: bool = True
     # A memory ceiling (MB, the process tree's RSS): the measurement is stopped past it.
     ceiling_mb: float | None = None
-    # Rounds in a QUICK run. A round of these few takes seconds, not minutes, so QUICK can afford
-    # a median of three for them: one figure from a fresh process on a shared machine can be 40%
-    # off (the same fixed loop, timed a minute apart, takes 0.14 s or 0.23 s here).
-    quick_rounds: int = 1
-
-    def rounds(self, size: Size) -> int:
-        """How many rounds this scenario runs at ``size`` unless the caller says otherwise."""
-        return {"full": 3, "quick": self.quick_rounds, "tiny": 1}[size]
 
     def params(self, size: Size) -> dict[str, Any]:
         """The worker's parameters at ``size``."""
@@ -76,7 +68,7 @@ WALL = Metric("wall_s", "outer wall time, process start to exit", "s")
 
 
 def _table(name: str, rows: int, images: bool, quick_rows: int | None = None,
-           follows: str | None = None, quick_rounds: int = 1) -> Scenario:  # fmt: skip
+           follows: str | None = None) -> Scenario:  # fmt: skip
     quick = rows if quick_rows is None else quick_rows
     kind = "image table" if images else "table, no images"
     return Scenario(
@@ -90,7 +82,6 @@ def _table(name: str, rows: int, images: bool, quick_rows: int | None = None,
         },
         unsupported={"aim": NO_TABLE_AIM},
         follows=follows,
-        quick_rounds=quick_rounds,
     )
 
 
@@ -101,9 +92,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         title="import the package",
         metrics=(Metric("inner_s", "import time", "s"),),
         sizes={"full": {}, "quick": {}, "tiny": {}},
-        quick_rounds=3,
     ),
-    _table("table_1k_img", 1_000, True, quick_rounds=3),
+    _table("table_1k_img", 1_000, True),
     _table("table_10k_img", 10_000, True, follows="table_1k_img"),
     _table("table_100k_img", 100_000, True, follows="table_10k_img"),
     Scenario(
@@ -116,7 +106,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         tools=("heron",),
         ceiling_mb=4096,
     ),
-    _table("table_100k_plain", 100_000, False, quick_rounds=3),
+    _table("table_100k_plain", 100_000, False),
     Scenario(
         name="table_100k_frame",
         title="log 100,000-row table from a DataFrame (no images)",
@@ -166,7 +156,6 @@ SCENARIOS: tuple[Scenario, ...] = (
             Metric("growth", "disk after 2 versions / after 1", "x"),
         ),
         sizes={"full": {"files": 2_000}, "quick": {"files": 2_000}, "tiny": {"files": 10}},
-        quick_rounds=3,
     ),
     Scenario(
         name="read_100k",
@@ -179,7 +168,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         sizes={"full": {"rows": 100_000}, "quick": {"rows": 100_000}, "tiny": {"rows": 20}},
         unsupported={"aim": NO_TABLE_AIM},
         prepare=True,
-        quick_rounds=3,
     ),
     Scenario(
         name="read_100k_frames",
@@ -198,7 +186,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         tools=("heron",),
         prepare=True,
         outside=False,
-        quick_rounds=3,
     ),
     Scenario(
         name="scalars_100k",
@@ -226,7 +213,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         metrics=(SECONDS,),
         sizes={"full": {"rows": 1_000_000}, "quick": {"rows": 1_000_000}, "tiny": {"rows": 40}},
         tools=("heron",),
-        quick_rounds=3,
     ),
     Scenario(
         name="frame_10m",
@@ -259,7 +245,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         },
         tools=("heron",),
         prepare=True,
-        quick_rounds=3,
     ),
     Scenario(
         name="query_10m",

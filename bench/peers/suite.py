@@ -149,16 +149,14 @@ class Runner:
 
 
 def run(scenarios: tuple[Scenario, ...], tools: tuple[str, ...], runner: Runner,
-        rounds: dict[str, int]) -> list[Record]:  # fmt: skip
-    """Every measurement, ``rounds[scenario name]`` rounds of each scenario, the tools
-    interleaved in each round; prints one line per measurement as it lands."""
+        repeat: int) -> list[Record]:  # fmt: skip
+    """Every measurement, interleaved; prints one line per measurement as it lands."""
     records: list[Record] = []
     for scenario in scenarios:
         for tool in tools:
             if not scenario.runs(tool):
                 records.append(Record(scenario.name, tool, 0, scenario.metrics[0].key, None,
                                       "unsupported", reason(scenario, tool), os.getloadavg()[0]))  # fmt: skip
-        repeat = rounds[scenario.name]
         for round_ in range(repeat):
             for tool in (t for t in tools if scenario.runs(t)):
                 start = time.perf_counter()

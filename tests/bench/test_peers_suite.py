@@ -40,7 +40,7 @@ def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
     assert "| scenario | figure | heron | peer ÷ heron | heron target |" in text
     assert "2,000-file dataset artifact logged twice unchanged" in text
     assert "import the package" in text and "target ≤ 0.15 s" in text
-    assert "median of 1 round," in text
+    assert "median of 1 round(s)" in text
 
     # The summary can be written again from the CSV (and the run facts beside it) alone.
     again = main(["--report-from", str(out / "peers.csv"), "--out", str(tmp_path / "again")])
@@ -87,11 +87,9 @@ def test_report_ratios_targets_and_where_heron_is_behind(tmp_path: Path) -> None
     assert any("time, run start to finish" in t and "MISSED" in t for t in targets)  # 20 s > 12 s
 
     text = report.markdown(table, tools, when="today", versions={"heron": "0"}, size="quick",
-                           rounds={"table_100k_img": 1, "import": 3},
-                           loads=(0.5, 0.7), plot=None)  # fmt: skip
+                           repeat=1, loads=(0.5, 0.7), plot=None)  # fmt: skip
     assert "no table type" in text  # the unsupported tool shows why
     assert "make bench-peers QUICK=1" in text
-    assert "median of 3 rounds for import; 1 round for the rest" in text
     assert report.plot(table, tmp_path / "peers.png")
     assert (tmp_path / "peers.png").stat().st_size > 1000
 
