@@ -115,13 +115,15 @@ WHY = {
 MISSED_WHY = {
     ("table_100k_plain", "inner_s"): "the clock includes the scenario's own work, about 0.2 s: "
     "loading its 100,000 rows and turning them into Python lists (0.10-0.14 s) and its bare loop "
-    "(0.06 s); heron's share is add_data's check of each row (about 0.7 µs a row), packing the "
-    "rows by column every 1,024 rows (0.5 µs a row), importing pyarrow, writing the Parquet part "
-    "(about 15 ms) and starting and finishing the run (about 60 ms). Run alone, one round after "
-    "another, the scenario measures 0.31-0.33 s; among the peers' long runs the same code "
-    "measures 0.31-0.62 s (three interleaved rounds: 0.43, 0.31, 0.46 s): the first measurement "
-    "after another tool's run is often slower, for a cause not found yet (not disk write-back, "
-    "flushed before every measurement, nor the page cache: no major faults)",
+    "(0.06 s); heron's share is add_data's check of each row (about 0.6 µs a row), packing the "
+    "rows by column every 1,024 rows (0.4 µs a row), starting the run (about 45 ms, mostly "
+    "imports), importing pyarrow, building the Arrow columns (about 17 ms) and writing the "
+    "Parquet part (25-35 ms). The same code measures 0.31-0.54 s from one process to the next "
+    "on this machine: in slow rounds both its CPU time and its system time grow. The machine is "
+    "a virtual one whose free memory goes back to the host, so touching fresh memory costs from "
+    "0.15 to 2.3 ms per MB (64 MB touched twelve times a second apart: 8.5-151 ms), and this "
+    "scenario touches about 80 MB (20,000 pages), over 60 MB of it loading its labels; a fixed CPU loop "
+    "also takes 0.14-0.23 s",
     ("read_100k_frames", "arrow_s"): "what is left is mostly decoding the part in a fresh "
     "process (the float columns, now LZ4, and the text columns, read as their dictionaries), "
     "about 15 ms of CPU on two threads, plus about 7 ms importing heron's reader and the "
