@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.peers import data, envs, report, suite
+from bench.peers import data, envs, report, speed, suite
 from bench.peers.scenarios import SCENARIOS, TOOLS, Scenario, Size, select
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -51,7 +51,7 @@ def write_outputs(records: list[suite.Record], scenarios: tuple[Scenario, ...],
     summary = out / "peers.md"
     summary.write_text(report.markdown(table, tools, when=meta["when"], versions=meta["versions"],
                                        size=meta["size"], repeat=meta["repeat"],
-                                       loads=tuple(meta["loads"]),
+                                       loads=tuple(meta["loads"]), speeds=meta.get("speeds"),
                                        plot="peers.png" if plotted else None))  # fmt: skip
     print(f"\nwrote {out / 'peers.csv'}, {summary}" + (", peers.png" if plotted else ""))
     return summary
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> Path:
     scenarios = tuple(s for s in select(args.only) if size in s.sizes)
 
     loads = [os.getloadavg()[0]]
+    speeds = [speed.measure()]
     pythons = {t: envs.python(t, args.envs) for t in tools}
     versions = {t: envs.version(t, exe) for t, exe in pythons.items()}
     sizes = data.ensure(args.data, data.needs([s.params(size) for s in scenarios]))
@@ -113,8 +114,16 @@ def main(argv: list[str] | None = None) -> Path:
         runner = suite.Runner(args.data, Path(scratch), size, LIMIT_S[size], pythons)
         records = suite.run(scenarios, tools, runner, repeat)
     loads.append(os.getloadavg()[0])
+    speeds.append(speed.measure())
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    meta = {"when": when, "versions": versions, "size": size, "repeat": repeat, "loads": loads}
+    meta = {
+        "when": when,
+        "versions": versions,
+        "size": size,
+        "repeat": repeat,
+        "loads": loads,
+        "speeds": speeds,
+    }
     return write_outputs(records, scenarios, tools, args.out, meta)
 
 

@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench.peers import speed
 from bench.peers.scenarios import OUTSIDE, PEERS, SCENARIOS, Metric, Scenario
 from bench.peers.suite import Record
 
@@ -326,7 +327,8 @@ def machine() -> str:
 
 
 def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: dict[str, str],
-             size: str, repeat: int, loads: tuple[float, float], plot: str | None) -> str:  # fmt: skip
+             size: str, repeat: int, loads: tuple[float, float],
+             speeds: list[dict[str, float]] | None = None, plot: str | None) -> str:  # fmt: skip
     """The summary: setup, figures with ratios, targets, where heron is behind, what did not run."""
     text = [
         "# heron side by side with its peers",
@@ -334,6 +336,7 @@ def markdown(table: list[Line], tools: tuple[str, ...], *, when: str, versions: 
         f"- date: {when}; machine: {machine()}",
         f"- load average (1 min) at start {loads[0]:.1f}, at end {loads[1]:.1f}; per measurement "
         f"in peers.csv (the suite's own processes count in it: about 1 on {os.cpu_count()} cores)",
+        *([f"- {speed.described(speeds[0], speeds[-1])}"] if speeds else []),
         "- versions: " + ", ".join(f"{t} {v}" for t, v in versions.items()),
         f"- sizes: {size}; median of {repeat} round(s), tools interleaved in each round; each figure "
         "from a fresh process; memory is the peak RSS summed over the process tree",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 from pathlib import Path
@@ -41,6 +42,11 @@ def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
     assert "2,000-file dataset artifact logged twice unchanged" in text
     assert "import the package" in text and "target ≤ 0.15 s" in text
     assert "median of 1 round(s)" in text
+    # How fast the machine was at the start and end, so a slow run can be told from a slow tool.
+    assert "machine speed at start / end: a fixed Python loop" in text
+    facts = json.loads((out / "peers.json").read_text())
+    assert [set(s) for s in facts["speeds"]] == [{"cpu_loop_s", "touch_64mb_ms"}] * 2
+    assert all(value > 0 for s in facts["speeds"] for value in s.values())
 
     # The summary can be written again from the CSV (and the run facts beside it) alone.
     again = main(["--report-from", str(out / "peers.csv"), "--out", str(tmp_path / "again")])
