@@ -4,7 +4,9 @@ Memory is the peak of the RSS summed over every process of the measurement: W&B 
 separate ``wandb-core`` process, Aim and MLflow may start helpers. The worker is started in a
 session of its own; the watch finds the session's members by scanning /proc (every 200 ms, to
 keep its own cost low) and reads the known members' RSS every 20 ms. A member that outlives the
-worker is ended with the session when the measurement is over.
+worker is ended with the session when the measurement is over. Sampling can miss the peak of a
+process that lives a few tens of milliseconds (``import heron``), so the peak is never below the
+high-water mark the kernel kept for the worker itself, read when it is reaped.
 """
 
 from __future__ import annotations
@@ -82,8 +84,10 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: 
                 seen |= members
                 next_scan = now + SCAN_S
             peak = max(peak, sum(_rss_bytes(pid) for pid in members))
-            returncode = child.poll()
-            if returncode is not None:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:  # reaped here, for its rusage; Popen is told its exit code
+                returncode = child.returncode = os.waitstatus_to_exitcode(status)
+                peak = max(peak, usage.ru_maxrss * 1024)  # kilobytes on Linux
                 break
             if ceiling_mb is not None and peak > ceiling_mb * 2**20:
                 break

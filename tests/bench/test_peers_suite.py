@@ -233,3 +233,17 @@ def test_images_past_the_seeded_ones_are_reused_each_made_unique(tmp_path: Path)
     # A reused image differs from its source in its first pixels only.
     assert np.array_equal(images[4][1:], images[1][1:])
     assert data.needs([{"rows": 1_000_000, "images": True}])["images"] == data.MAX_IMAGES
+
+
+def test_the_peak_of_a_process_too_short_to_sample_is_still_seen(tmp_path: Path) -> None:
+    from bench.peers import watch
+
+    # 200 MB written and the process gone again, likely between two 20 ms samples.
+    burst = "block = b'x' * (200 * 2**20)"
+    seen = watch.run([sys.executable, "-S", "-c", burst], env=dict(os.environ), cwd=tmp_path,
+                     log=tmp_path / "log", limit_s=100)  # fmt: skip
+    assert seen.returncode == 0
+    assert seen.peak_rss_mb >= 200
+    failed = watch.run([sys.executable, "-c", "raise SystemExit(3)"], env=dict(os.environ),
+                       cwd=tmp_path, log=tmp_path / "log", limit_s=100)  # fmt: skip
+    assert failed.returncode == 3
