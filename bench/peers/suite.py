@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.peers import watch
+from bench.peers import data, watch
 from bench.peers.scenarios import SCENARIOS, Scenario, Size, reason
 
 WORKERS = Path(__file__).resolve().parent / "workers"
@@ -113,8 +113,10 @@ class Runner:
                 return [record(scenario.metrics[0].key, None, status, "prepare: " + _tail(log))]
         # What the previous measurement (or the prepare step) wrote is flushed to disk first,
         # so its write-back cannot land in this measurement's clock through the fsyncs and
-        # commits the tool makes.
+        # commits the tool makes; and the input it reads is in the page cache, whoever runs
+        # first in the round.
         os.sync()
+        data.warm(self.data, scenario.params(self.size))
         seen = watch.run(argv, env=env, cwd=work, log=log, limit_s=self.limit_s,
                          ceiling_mb=scenario.ceiling_mb)  # fmt: skip
         if seen.over_ceiling:

@@ -247,3 +247,18 @@ def test_the_peak_of_a_process_too_short_to_sample_is_still_seen(tmp_path: Path)
     failed = watch.run([sys.executable, "-c", "raise SystemExit(3)"], env=dict(os.environ),
                        cwd=tmp_path, log=tmp_path / "log", limit_s=100)  # fmt: skip
     assert failed.returncode == 3
+
+
+def test_each_measurement_finds_the_input_it_reads_already_read(tmp_path: Path) -> None:
+    from bench.peers import data
+
+    folder = tmp_path / "data"
+    data.ensure(folder, {"images": 30, "rows": 40, "files": 4})
+    labels = (folder / "labels.npz").stat().st_size
+    pngs = sum(p.stat().st_size for p in (folder / "dataset").rglob("*.png"))
+    # The images a table of 20 rows reads, and the labels; not the images past them.
+    assert data.warm(folder, {"rows": 20, "images": True}) == 20 * data.IMAGE_BYTES + labels
+    # A table without images reads one image's worth (the smallest size needs() gives).
+    assert data.warm(folder, {"rows": 20, "images": False}) == data.IMAGE_BYTES + labels
+    # The dataset artifact reads its PNG files (of the first images) too.
+    assert data.warm(folder, {"files": 4}) == 4 * data.IMAGE_BYTES + labels + pngs
