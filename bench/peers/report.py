@@ -119,7 +119,7 @@ MISSED_WHY = {
     "(0.06 s); heron's share is add_data's check of each row (about 0.6 µs a row), packing the "
     "rows by column every 1,024 rows (0.4 µs a row), starting the run (about 45 ms, mostly "
     "imports), importing pyarrow, building the Arrow columns (about 17 ms) and writing the "
-    "Parquet part (25-35 ms). The same code measures 0.31-0.54 s from one process to the next "
+    "Parquet part (25-35 ms). The same code measures 0.31-0.80 s from one process to the next "
     "on this machine: in slow rounds both its CPU time and its system time grow. The machine is "
     "a virtual one whose free memory goes back to the host, so touching fresh memory costs from "
     "0.15 to 2.3 ms per MB (64 MB touched twelve times a second apart: 8.5-151 ms), and this "
