@@ -124,7 +124,7 @@ MISSED_WHY = {
     "a virtual one whose free memory goes back to the host, so touching fresh memory costs from "
     "0.15 to 2.3 ms per MB (64 MB touched twelve times a second apart: 8.5-151 ms), and this "
     "scenario touches about 80 MB (20,000 pages), over 60 MB of it loading its labels; a "
-    "fixed CPU loop also takes 0.14-0.23 s",
+    "fixed CPU loop also takes 0.14-0.24 s",
     ("read_100k_frames", "arrow_s"): "what is left is mostly decoding the part in a fresh "
     "process (the float columns, now LZ4, and the text columns, read as their dictionaries), "
     "about 15 ms of CPU on two threads, plus about 7 ms importing heron's reader and the "
