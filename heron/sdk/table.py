@@ -20,7 +20,6 @@ from heron.errors import TableError, UsageError
 from heron.sdk import preload
 from heron.sdk.interfaces import ObjectResult, RunContext
 from heron.sdk.media import Image
-from heron.sdk.table_arrow import one_array
 from heron.sdk.table_frames import columns_from_frame
 from heron.sdk.table_images import ImageColumn
 from heron.sdk.table_rows import PACK_ROWS, FastRows
@@ -399,7 +398,7 @@ class Table:
         from heron.store.tables import arrow_schema
 
         specs = [spec for spec in self._specs if spec.type != "image"]
-        arrays = self._packed_pending(start)
+        arrays: list[pa.Array | pa.ChunkedArray] | None = self._packed_pending(start)
         if arrays is None:
             arrays = [
                 self._arrow_column(index, start)
@@ -408,7 +407,7 @@ class Table:
             ]
         return pa.Table.from_arrays(arrays, schema=arrow_schema([spec.to_json() for spec in specs]))
 
-    def _packed_pending(self, start: int) -> list[pa.Array] | None:
+    def _packed_pending(self, start: int) -> list[pa.ChunkedArray] | None:
         """The columns from row ``start`` on, most rows packed straight from the fast-path ones
         (add_data found each of their values to be of its column's exact type, never None);
         None when the table has columns this does not cover (images, a dataframe's) or text
@@ -430,8 +429,9 @@ class Table:
                 column = self._columns[index]
                 assert not isinstance(column, ImageColumn)  # no image columns here
                 head = to_arrow_array(spec, column[start:], first_row=start)
-                packed = pa.concat_arrays(
-                    [head.cast(packed.type) if head.type != packed.type else head, packed]
+                packed = pa.chunked_array(
+                    [head.cast(packed.type) if head.type != packed.type else head, *packed.chunks],
+                    packed.type,
                 )
             arrays.append(packed)
         return arrays
@@ -497,9 +497,8 @@ class Table:
 
             # The images are stored by a pool of their own, which waits on nothing: no deadlock.
             images = {name: shot.arrow(run.store) for name, shot in image_columns.items()}
-            arrays = [
-                images[name] if name in images else one_array(frozen.column(name)) for name in names
-            ]
+            # Frozen columns go in as they are: chunked where packed rows are (no copy).
+            arrays = [images[name] if name in images else frozen.column(name) for name in names]
             schema = table_store.arrow_schema(columns_json)
             arrow = pa.Table.from_arrays(arrays, schema=schema)
             table_store.write_part(run.store.root, part, arrow)

@@ -7,7 +7,7 @@ logging walks 100,000 of them again, long gone from the CPU's caches. Instead, e
 :data:`PACK_ROWS` rows the table hands them here: each column's numbers and booleans are packed
 into bytes (``struct``, which reads a float or an int in a few instructions where numpy's
 conversion inspects each value), its texts kept in one list, and the tuples are freed for the
-next rows to reuse. Logging then only joins the bytes into Arrow buffers.
+next rows to reuse. Logging then hands the bytes to Arrow as they are (no copy).
 
 Only these four kinds of column come here: a table with an image column, a column of any other
 type, or a row holding None takes the checked path of :class:`heron.sdk.table.Table`.
@@ -80,14 +80,18 @@ class FastRows:
         data = b"".join(packed)
         return [*struct.unpack(f"{len(data) // struct.calcsize(code)}{code}", data), *tail]
 
-    def arrow(self, index: int, start: int) -> pa.Array | None:
-        """Column ``index`` from row ``start`` on as Arrow, or None for text Arrow cannot take
-        as it is (not valid UTF-8): the table's checked path then names the row."""
+    def arrow(self, index: int, start: int) -> pa.ChunkedArray | None:
+        """Column ``index`` from row ``start`` on as Arrow (numbers over the packed bytes
+        themselves, a chunk per pack), or None for text Arrow cannot take as it is (not valid
+        UTF-8): the table's checked path then names the row."""
+        import pyarrow as pa
+
         self.pack()
         code = self._codes[index]
         if code is None:
             texts = self._packed[index]
-            return text_array(texts[start:] if start else texts)
+            text = text_array(texts[start:] if start else texts)
+            return None if text is None else pa.chunked_array([text])
         size = struct.calcsize(code)
         chunks = []
         skip = start * size

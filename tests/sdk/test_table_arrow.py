@@ -147,3 +147,27 @@ def test_int32_cells_are_packed_only_when_every_value_fits() -> None:
     assert int32_array([2**31]) is None  # left to Arrow, which words the error
     assert int32_array([1, None]) is None
     assert int32_array([1.0]) is None
+
+
+@pytest.mark.parametrize(("kind", "code"), [("float", "d"), ("int", "q"), ("bool", "?")])
+def test_packed_number_chunks_become_a_column_without_a_second_copy(kind: str, code: str) -> None:
+    import struct
+
+    from heron.store.arrow_pack import numbers_array
+
+    values: list[Any] = {
+        "float": [0.5 * i for i in range(3000)],
+        "int": [i * 7 - 2**40 for i in range(3000)],
+        "bool": [i % 3 == 0 for i in range(3000)],
+    }[kind]
+    chunks = [struct.pack(f"{len(part)}{code}", *part) for part in (values[:1024], values[1024:])]
+    before = pa.total_allocated_bytes()
+    column = numbers_array(kind, [*chunks, b""])
+    column.validate(full=True)
+    assert column.to_pylist() == values
+    allocated = pa.total_allocated_bytes() - before
+    if kind == "bool":  # packed into bits: one small copy
+        assert 0 < allocated < 1024, allocated
+    else:  # ints and floats stay in the packed bytes: nothing the size of the values is made
+        assert allocated == 0, allocated
+        assert column.num_chunks == 2
