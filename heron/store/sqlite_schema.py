@@ -3,7 +3,7 @@ heron.store.schema; written by ``python -m heron.store.sqlite_writer``, do not e
 """
 
 SCHEMA_VERSION = 5
-SOURCE_DIGEST = "0d197d15923639da96b523c4c966ae267675f21c3a44cfd9176060b92a6e08d9"
+SOURCE_DIGEST = "crc32:72faf574"
 
 STATEMENTS = (
     'CREATE TABLE heron_meta (\n\t"key" VARCHAR(64) NOT NULL, \n\tvalue TEXT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
@@ -27,8 +27,8 @@ STATEMENTS = (
     "CREATE TABLE artifact_versions (\n\tid VARCHAR(64) NOT NULL, \n\tcollection_id INTEGER NOT NULL, \n\tversion INTEGER NOT NULL, \n\tdigest VARCHAR(64) NOT NULL, \n\tdescription TEXT NOT NULL, \n\tmetadata TEXT NOT NULL, \n\tsize BIGINT NOT NULL, \n\tfile_count INTEGER NOT NULL, \n\tcreated_by_run_id VARCHAR(64), \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (collection_id, version), \n\tFOREIGN KEY(collection_id) REFERENCES artifact_collections (id), \n\tFOREIGN KEY(created_by_run_id) REFERENCES runs (id)\n)",
     "CREATE INDEX ix_artifact_versions_digest ON artifact_versions (collection_id, digest)",
     "CREATE TABLE comments (\n\tid VARCHAR(32) NOT NULL, \n\treport_id VARCHAR(64) NOT NULL, \n\tpanel_id VARCHAR(64), \n\tparent_id VARCHAR(32), \n\tauthor VARCHAR(128) NOT NULL, \n\tbody TEXT NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tedited_at FLOAT, \n\tdeleted_at FLOAT, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(report_id) REFERENCES reports (id), \n\tFOREIGN KEY(parent_id) REFERENCES comments (id)\n)",
-    "CREATE INDEX ix_comments_report ON comments (report_id, created_at)",
     "CREATE INDEX ix_comments_parent ON comments (parent_id)",
+    "CREATE INDEX ix_comments_report ON comments (report_id, created_at)",
     "CREATE TABLE auth_sessions (\n\ttoken_sha256 VARCHAR(64) NOT NULL, \n\tkey_id VARCHAR(32) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\texpires_at FLOAT NOT NULL, \n\tPRIMARY KEY (token_sha256), \n\tFOREIGN KEY(key_id) REFERENCES api_keys (id)\n)",
     "CREATE TABLE artifact_files (\n\tversion_id VARCHAR(64) NOT NULL, \n\tpath TEXT NOT NULL, \n\tsha256 VARCHAR(64), \n\tsize BIGINT NOT NULL, \n\tref_uri TEXT, \n\tref_etag TEXT, \n\ttable_id VARCHAR(64), \n\tPRIMARY KEY (version_id, path), \n\tFOREIGN KEY(version_id) REFERENCES artifact_versions (id)\n)",
     "CREATE TABLE artifact_aliases (\n\tcollection_id INTEGER NOT NULL, \n\talias VARCHAR(128) NOT NULL, \n\tversion_id VARCHAR(64) NOT NULL, \n\tPRIMARY KEY (collection_id, alias), \n\tFOREIGN KEY(collection_id) REFERENCES artifact_collections (id), \n\tFOREIGN KEY(version_id) REFERENCES artifact_versions (id)\n)",
