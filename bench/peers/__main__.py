@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> Path:
     speeds = [speed.measure()]
     pythons = {t: envs.python(t, args.envs) for t in tools}
     versions = {t: envs.version(t, exe) for t, exe in pythons.items()}
-    sizes = data.ensure(args.data, data.needs([s.params(size) for s in scenarios]))
+    sizes = data.ensure_apart(args.data, data.needs([s.params(size) for s in scenarios]))
     print(f"data: {sizes} in {args.data}; {', '.join(f'{t} {v}' for t, v in versions.items())}; "
           f"{len(scenarios)} scenarios x {repeat} round(s); load {loads[0]:.1f}", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="heron-peers-") as scratch:

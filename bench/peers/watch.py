@@ -4,9 +4,14 @@ Memory is the peak of the RSS summed over every process of the measurement: W&B 
 separate ``wandb-core`` process, Aim and MLflow may start helpers. The worker is started in a
 session of its own; the watch finds the session's members by scanning /proc (every 200 ms, to
 keep its own cost low) and reads the known members' RSS every 20 ms. A member that outlives the
-worker is ended with the session when the measurement is over. Sampling can miss the peak of a
-process that lives a few tens of milliseconds (``import heron``), so the peak is never below the
-high-water mark the kernel kept for the worker itself, read when it is reaped.
+worker is ended with the session when the measurement is over.
+
+Sampling can miss the peak of a process that lives a few tens of milliseconds (``import heron``),
+so the peak is never below the worker's own high-water mark: its ``VmHWM``, read at every sample,
+and the ``ru_maxrss`` the kernel reports when it is reaped. That last figure also counts the
+address space the worker was started from (this process's: the kernel keeps the larger of the
+two across ``exec``), so it is taken only when it is above this process's own high-water mark,
+where it can only be the worker's.
 """
 
 from __future__ import annotations
@@ -61,6 +66,19 @@ def _rss_bytes(pid: int) -> int:
         return 0  # the process has just ended
 
 
+def _high_water_bytes(pid: int | str) -> int:
+    """A process's peak RSS (``VmHWM``), which the kernel keeps per address space: nothing of
+    the process it was started from is in it. 0 once the process has ended."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kilobytes
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: float,
         ceiling_mb: float | None = None) -> Watched:  # fmt: skip
     """Run ``argv`` to its end (or ``limit_s``), sampling the tree's RSS; output goes to ``log``.
@@ -72,6 +90,9 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: 
         child = subprocess.Popen(
             argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+        # The worker has been exec'd once Popen returns: whatever high-water mark it inherited
+        # from this process is at most this process's own now.
+        inherited = _high_water_bytes("self")
         seen = {child.pid}
         members = {child.pid}
         peak = 0
@@ -83,11 +104,14 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: 
                 members = _session_members(child.pid) | {child.pid}
                 seen |= members
                 next_scan = now + SCAN_S
-            peak = max(peak, sum(_rss_bytes(pid) for pid in members))
+            tree = sum(_rss_bytes(pid) for pid in members)
+            peak = max(peak, tree, _high_water_bytes(child.pid))
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:  # reaped here, for its rusage; Popen is told its exit code
                 returncode = child.returncode = os.waitstatus_to_exitcode(status)
-                peak = max(peak, usage.ru_maxrss * 1024)  # kilobytes on Linux
+                reaped = usage.ru_maxrss * 1024  # kilobytes on Linux
+                if reaped > inherited:
+                    peak = max(peak, reaped)
                 break
             if ceiling_mb is not None and peak > ceiling_mb * 2**20:
                 break

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,8 @@ from bench.peers import report
 from bench.peers.__main__ import main
 from bench.peers.scenarios import select
 from bench.peers.suite import Record, Runner, _env
+
+ROOT = Path(__file__).parents[2]  # the repository: bench.peers imports from here
 
 
 def test_heron_alone_writes_figures_csv_and_summary(tmp_path: Path) -> None:
@@ -235,18 +240,41 @@ def test_images_past_the_seeded_ones_are_reused_each_made_unique(tmp_path: Path)
     assert data.needs([{"rows": 1_000_000, "images": True}])["images"] == data.MAX_IMAGES
 
 
-def test_the_peak_of_a_process_too_short_to_sample_is_still_seen(tmp_path: Path) -> None:
-    from bench.peers import watch
+def _watched_from(held_mb: int, code: str, tmp_path: Path) -> dict[str, Any]:
+    """watch.run of ``python -S -c code``, called from a fresh interpreter that first touches and
+    holds ``held_mb`` MB (the suite's own process, small or large)."""
+    script = textwrap.dedent(f"""
+        import json, os, sys
+        from pathlib import Path
+        from bench.peers import watch
+        held = bytearray({held_mb} * 2**20)
+        held[::4096] = b"x" * len(held[::4096])
+        folder = Path({str(tmp_path)!r})
+        seen = watch.run([sys.executable, "-S", "-c", {code!r}], env=dict(os.environ),
+                         cwd=folder, log=folder / "log", limit_s=100)
+        print(json.dumps({{"peak": seen.peak_rss_mb, "returncode": seen.returncode}}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
 
+
+def test_the_peak_of_a_process_too_short_to_sample_is_still_seen(tmp_path: Path) -> None:
     # 200 MB written and the process gone again, likely between two 20 ms samples.
-    burst = "block = b'x' * (200 * 2**20)"
-    seen = watch.run([sys.executable, "-S", "-c", burst], env=dict(os.environ), cwd=tmp_path,
-                     log=tmp_path / "log", limit_s=100)  # fmt: skip
-    assert seen.returncode == 0
-    assert seen.peak_rss_mb >= 200
-    failed = watch.run([sys.executable, "-c", "raise SystemExit(3)"], env=dict(os.environ),
-                       cwd=tmp_path, log=tmp_path / "log", limit_s=100)  # fmt: skip
-    assert failed.returncode == 3
+    seen = _watched_from(0, "block = b'x' * (200 * 2**20)", tmp_path)
+    assert seen["returncode"] == 0
+    assert seen["peak"] >= 200
+    failed = _watched_from(0, "raise SystemExit(3)", tmp_path)
+    assert failed["returncode"] == 3
+
+
+def test_the_memory_of_the_suite_itself_is_not_counted_as_the_workers(tmp_path: Path) -> None:
+    # The kernel's ru_maxrss of a child counts the address space it was started from: a suite
+    # holding 300 MB must not see 300 MB in a bare interpreter.
+    seen = _watched_from(300, "pass", tmp_path)
+    assert seen["returncode"] == 0
+    assert 0 < seen["peak"] < 60, seen
 
 
 def test_each_measurement_finds_the_input_it_reads_already_read(tmp_path: Path) -> None:
