@@ -65,7 +65,7 @@ class Table:
         self._pending = self._fast_rows.pending
         # Columns taken from a dataframe stay Arrow arrays (typed in one pass); add_data appends
         # Python values after them.
-        self._heads: list[pa.Array | None] = []
+        self._heads: list[pa.Array | pa.ChunkedArray | None] = []
         self._logged_rows = 0
         self._log_chain: Future[ObjectResult] | None = None
         self._parts: list[str] = []
@@ -436,7 +436,7 @@ class Table:
             arrays.append(packed)
         return arrays
 
-    def _arrow_column(self, index: int, start: int) -> pa.Array:
+    def _arrow_column(self, index: int, start: int) -> pa.Array | pa.ChunkedArray:
         import pyarrow as pa
 
         from heron.store.tables import arrow_type
@@ -458,7 +458,10 @@ class Table:
             head = head.cast(target)
         if not len(tail):  # a dataframe's column alone: no copy
             return head
-        return pa.concat_arrays([head, tail.cast(target) if tail.type != target else tail])
+        tail = tail.cast(target) if tail.type != target else tail
+        if isinstance(head, pa.ChunkedArray):
+            return pa.chunked_array([*head.chunks, tail], target)
+        return pa.concat_arrays([head, tail])
 
     # -- logging --------------------------------------------------------------------------------
 
