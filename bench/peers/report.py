@@ -132,10 +132,12 @@ MISSED_WHY = {
     "two cores puts the median over",
     ("read_100k_frames", "polars_s"): "the Arrow read (see above) plus building polars' own "
     "strings for the text columns, 3-4 ms",
-    ("query_10m", "filter_group_guess_ms"): "the machine: its three rounds read 336, 471 and "
-    "421 ms at a load of 1.3-1.6, on the Intel Xeon machine of 2026-12-08 whose fixed loop took "
-    "0.18-0.22 s; with the suite worker's code it measured 241 ms on 2026-12-07, on an AMD "
-    "EPYC machine of the same size",
+    ("query_10m", "filter_group_guess_ms"): "the figure moves by a third from one process to "
+    "the next on this machine: the run's three rounds read 336, 471 and 421 ms, and two more "
+    "rounds alone on an idle machine 347 and 457 ms (each round a fresh process, on a table "
+    "logged for it; the p50 of its distinct queries). This was the Intel Xeon machine of "
+    "2026-12-08, whose fixed loop took 0.18-0.22 s; with the suite worker's code it measured "
+    "241 ms on 2026-12-07, on an AMD EPYC machine of the same size",
     ("image_disk", "bytes_per_image"): "besides the image's own bytes (the pixels as they are "
     "when zstd cannot shrink them, after an 8-byte header), the store keeps per image its blob "
     "index row (about 53 B: the digest as 32 bytes, its size, pack number, offset and batch) and "
