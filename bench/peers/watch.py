@@ -104,8 +104,7 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, limit_s: 
                 members = _session_members(child.pid) | {child.pid}
                 seen |= members
                 next_scan = now + SCAN_S
-            tree = sum(_rss_bytes(pid) for pid in members)
-            peak = max(peak, tree, _high_water_bytes(child.pid))
+            peak = max(peak, sum(_rss_bytes(pid) for pid in members), _high_water_bytes(child.pid))
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:  # reaped here, for its rusage; Popen is told its exit code
                 returncode = child.returncode = os.waitstatus_to_exitcode(status)

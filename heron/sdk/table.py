@@ -458,10 +458,9 @@ class Table:
             head = head.cast(target)
         if not len(tail):  # a dataframe's column alone: no copy
             return head
-        tail = tail.cast(target) if tail.type != target else tail
-        if isinstance(head, pa.ChunkedArray):
-            return pa.chunked_array([*head.chunks, tail], target)
-        return pa.concat_arrays([head, tail])
+        # Joined as chunks, not copied into one array (an Arrow head may be chunked already).
+        head_chunks = head.chunks if isinstance(head, pa.ChunkedArray) else [head]
+        return pa.chunked_array([*head_chunks, tail.cast(target) if tail.type != target else tail])
 
     # -- logging --------------------------------------------------------------------------------
 

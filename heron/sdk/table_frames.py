@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from heron.errors import TableError
-from heron.sdk.table_arrow import one_array
+from heron.store.arrow_pack import dictionary_decoded
 
 # ((heron type, list element), pyarrow Array or ChunkedArray: an Arrow table's column in the
 # chunks it came in, since joining them would copy all of it)
@@ -40,7 +40,7 @@ def columns_from_frame(frame: Any) -> Iterator[tuple[str, Head | None, list[Any]
     for name, column in zip(frame.column_names, frame.columns, strict=True):
         # Kept in its chunks (pyarrow builds a 10,000,000-row text column from numpy in five):
         # joining them copied 0.66 s of a 10,000,000-row table's 2.7 s log.
-        yield (name, *_arrow_column(name, one_array(column) if column.num_chunks <= 1 else column))
+        yield (name, *_arrow_column(name, column.chunk(0) if column.num_chunks == 1 else column))
 
 
 def _pandas_column(name: str, series: Any) -> tuple[Head | None, list[Any]]:
@@ -67,11 +67,7 @@ def _arrow_column(name: str, array: Any) -> tuple[Head | None, list[Any]]:
 
     kind = array.type
     if pa.types.is_dictionary(kind):
-        if isinstance(array, pa.ChunkedArray):
-            chunks = [chunk.dictionary_decode() for chunk in array.chunks]
-            array = pa.chunked_array(chunks, kind.value_type)
-        else:
-            array = array.dictionary_decode()
+        array = dictionary_decoded(array)
         kind = array.type
     heron_type = _heron_type(kind)
     if heron_type is None:

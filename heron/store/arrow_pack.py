@@ -128,6 +128,17 @@ def numbers_array(kind: str, chunks: Sequence[bytes]) -> pa.ChunkedArray:
     )
 
 
+def dictionary_decoded(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A dictionary column as the values it holds, in the chunks it came in (a ChunkedArray has
+    no ``dictionary_decode`` of its own)."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        chunks = [chunk.dictionary_decode() for chunk in column.chunks]
+        return pa.chunked_array(chunks, column.type.value_type)
+    return column.dictionary_decode()
+
+
 def int32_array(values: list[Any]) -> pa.Array | None:
     """``values`` as an Arrow int32 array, or None unless each is an int that fits (no None):
     built from a buffer, since casting an int64 array would import ``pyarrow.compute``."""

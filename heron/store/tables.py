@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from heron.errors import IntegrityError, NotFoundError, StoreError
 from heron.store import table_placement
+from heron.store.arrow_pack import dictionary_decoded, int32_array, plain_array
 from heron.store.safefiles import (
     CREATE_NEW,
     NotARegularFile,
@@ -94,8 +95,6 @@ def image_array(refs: list[ImageRef | None]) -> pa.Array:
         return pa.array([None if ref is None else next(cells) for ref in refs], IMAGE_STRUCT)
     # A column per field: several times faster than converting a dict per row. Packed from
     # buffers, not with pa.array, which would import pandas in a process that has no use for it.
-    from heron.store.arrow_pack import int32_array, plain_array
-
     arrays = []
     for field in IMAGE_STRUCT:
         values = [row[field.name] for row in rows]
@@ -349,8 +348,7 @@ def expand_dictionaries(piece: pa.Table) -> pa.Table:
     they hold, the field (and its metadata) otherwise unchanged."""
     for index, field in enumerate(piece.schema):
         if pa.types.is_dictionary(field.type):
-            chunks = [chunk.dictionary_decode() for chunk in piece.column(index).chunks]
-            column = pa.chunked_array(chunks, field.type.value_type)
+            column = dictionary_decoded(piece.column(index))
             piece = piece.set_column(index, field.with_type(field.type.value_type), column)
     return piece
 
