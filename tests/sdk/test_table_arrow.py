@@ -188,8 +188,8 @@ def test_an_arrow_table_in_many_chunks_is_logged_without_joining_them(tmp_path: 
     frame = pa.concat_tables(pieces)  # three chunks a column, as a dataset reader gives them
     before = pa.total_allocated_bytes()
     table = heron.Table(dataframe=frame)
-    # Only the labels are made (decoded from their dictionaries: ~1.4 MB); joining the chunks
-    # would also copy the ids and the scores (4.8 MB).
+    # Only the labels are made (decoded from their dictionaries: 1.8 MB); joining the chunks
+    # also copied the ids and the scores (6.6 MB in all).
     assert pa.total_allocated_bytes() - before < 3_000_000
     table.add_data(3 * rows, "c9", 0.5)
     with heron.init(project="p", dir=tmp_path) as run:
