@@ -11,7 +11,9 @@ so the peak is never below the worker's own high-water mark: its ``VmHWM``, read
 and the ``ru_maxrss`` the kernel reports when it is reaped. That last figure also counts the
 address space the worker was started from (this process's: the kernel keeps the larger of the
 two across ``exec``), so it is taken only when it is above this process's own high-water mark,
-where it can only be the worker's.
+where it can only be the worker's. The suite keeps itself small for this (it generates its data
+in a child process); a worker that ends before its first sample, watched from a process larger
+than it, reads 0.
 """
 
 from __future__ import annotations
